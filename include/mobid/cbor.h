@@ -1,0 +1,171 @@
+/*
+ * mobid CBOR (RFC 8949): a decoder that is a cursor over the caller's bytes and
+ * never allocates, and a deterministic encoder (RFC 8949 §4.2.1).
+ *
+ * Decoding: mobid_cbor_decode() checks that a whole data item is well formed
+ * within the limits (iteratively: depth cannot exhaust the C stack) and returns
+ * its top-level item. Children are then walked with mobid_cbor_iter_*; they are
+ * already validated, so walking cannot read out of bounds. Every item carries
+ * `span`, the exact encoded bytes as received (mdoc hashes these, never a
+ * re-encoding). Views point into the input: keep it alive while items are used.
+ *
+ * Encoding: a mobid_cbor_enc appends to a mobid_buf (or only counts bytes when
+ * the buffer is NULL: the size-only pass) with a sticky error checked once by
+ * mobid_cbor_enc_finish(). Maps opened with mobid_cbor_map_begin() are sorted
+ * by encoded key bytes when closed, and their counts filled in, so output is
+ * deterministic whatever order the caller writes pairs in.
+ */
+#ifndef MOBID_CBOR_H
+#define MOBID_CBOR_H
+
+#include <mobid/base.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mobid_cbor_type {
+    MOBID_CBOR_UINT = 0,   /* major 0 */
+    MOBID_CBOR_NEGINT = 1, /* major 1: value is -1 - arg */
+    MOBID_CBOR_BYTES = 2,
+    MOBID_CBOR_TEXT = 3,
+    MOBID_CBOR_ARRAY = 4,
+    MOBID_CBOR_MAP = 5,
+    MOBID_CBOR_TAG = 6,
+    MOBID_CBOR_SIMPLE = 7, /* false(20) true(21) null(22) undefined(23) and others */
+    MOBID_CBOR_FLOAT = 8   /* half, single or double */
+} mobid_cbor_type;
+
+#define MOBID_CBOR_FALSE 20
+#define MOBID_CBOR_TRUE 21
+#define MOBID_CBOR_NULL 22
+#define MOBID_CBOR_UNDEFINED 23
+
+typedef struct mobid_cbor_limits {
+    unsigned max_depth; /* nesting of arrays, maps and tags; default 64 */
+    size_t max_items;   /* data items in the whole input; default 1 000 000 */
+    size_t max_string;  /* bytes in one string (chunks summed); default 16 MiB */
+} mobid_cbor_limits;
+
+/* Defaults used when a NULL limits pointer is passed. */
+extern const mobid_cbor_limits mobid_cbor_default_limits;
+
+typedef struct mobid_cbor_item {
+    mobid_cbor_type type;
+    mobid_view span;   /* the whole encoded item: head and content */
+    bool indefinite;   /* indefinite-length string, array or map */
+    uint64_t arg;      /* UINT/NEGINT: argument; TAG: tag number; ARRAY/MAP:
+                          count of elements/pairs (also for indefinite, counted
+                          during validation); BYTES/TEXT: total length;
+                          SIMPLE: simple value */
+    double f;          /* FLOAT: value */
+    uint8_t float_size;/* FLOAT: 2, 4 or 8 bytes as encoded */
+    mobid_view str;    /* BYTES/TEXT definite: the content; indefinite: empty
+                          (walk the chunks with mobid_cbor_iter) */
+    mobid_view content;/* ARRAY/MAP/TAG and indefinite strings: bytes after the
+                          head (up to and including the break, if any) */
+} mobid_cbor_item;
+
+/* Validate one complete item at the start of `in` and describe it. *consumed
+ * (may be NULL) gets its encoded length; trailing bytes are allowed here (use
+ * mobid_cbor_decode_exact to forbid them). Errors: TRUNCATED, MALFORMED
+ * (reserved additional info, bad break, non-text chunk in a text string, invalid
+ * UTF-8, simple values 0..31 in two-byte form), TOO_DEEP, TOO_BIG. */
+MOBID_MUST_CHECK mobid_err mobid_cbor_decode(mobid_view in, const mobid_cbor_limits *lim,
+                                             mobid_cbor_item *out, size_t *consumed);
+/* As mobid_cbor_decode, but the item must fill `in` exactly (else MALFORMED). */
+MOBID_MUST_CHECK mobid_err mobid_cbor_decode_exact(mobid_view in,
+                                                   const mobid_cbor_limits *lim,
+                                                   mobid_cbor_item *out);
+
+/* Iterate over the children of a validated ARRAY (elements), MAP (key, value,
+ * key, value, ...), TAG (the one tagged item) or indefinite string (chunks). */
+typedef struct mobid_cbor_iter {
+    mobid_view rest;
+    uint64_t remaining; /* items left (maps count keys and values) */
+    bool indefinite;
+} mobid_cbor_iter;
+
+void mobid_cbor_iter_init(mobid_cbor_iter *it, const mobid_cbor_item *container);
+/* MOBID_OK with *out set, or MOBID_ERR_NOT_FOUND at the end. */
+mobid_err mobid_cbor_iter_next(mobid_cbor_iter *it, mobid_cbor_item *out);
+
+/* The item a TAG wraps. */
+mobid_err mobid_cbor_tag_content(const mobid_cbor_item *tag, mobid_cbor_item *out);
+
+/* Look up a map value by text key or by integer key (first match). NOT_FOUND if
+ * absent, MALFORMED if `map` is not a map. */
+mobid_err mobid_cbor_map_get_text(const mobid_cbor_item *map, const char *key,
+                                  mobid_cbor_item *out);
+mobid_err mobid_cbor_map_get_int(const mobid_cbor_item *map, int64_t key,
+                                 mobid_cbor_item *out);
+
+/* Typed accessors; MALFORMED when the item has another type or does not fit. */
+mobid_err mobid_cbor_get_int64(const mobid_cbor_item *it, int64_t *out);
+mobid_err mobid_cbor_get_uint64(const mobid_cbor_item *it, uint64_t *out);
+mobid_err mobid_cbor_get_bool(const mobid_cbor_item *it, bool *out);
+/* Definite-length text/bytes only. */
+mobid_err mobid_cbor_get_text(const mobid_cbor_item *it, mobid_view *out);
+mobid_err mobid_cbor_get_bytes(const mobid_cbor_item *it, mobid_view *out);
+bool mobid_cbor_is_null(const mobid_cbor_item *it);
+/* Tag 24 (encoded CBOR data item): the embedded item, decoded and validated
+ * with the same limits; *bytes (may be NULL) gets the inner byte string content. */
+mobid_err mobid_cbor_get_embedded(const mobid_cbor_item *tag24, const mobid_cbor_limits *lim,
+                                  mobid_cbor_item *out, mobid_view *bytes);
+
+/* Diagnostic notation (RFC 8949 §8) of every item in `in`, one per line. */
+mobid_err mobid_cbor_diag(mobid_view in, const mobid_cbor_limits *lim, mobid_buf *out);
+
+/* ---------------------------------------------------------------- encoder */
+
+#define MOBID_CBOR_ENC_MAX_DEPTH 32
+
+typedef struct mobid_cbor_enc {
+    mobid_buf *out;   /* NULL: size-only pass */
+    size_t size;      /* bytes written (or that would be written) */
+    mobid_err err;    /* sticky */
+    unsigned depth;
+    struct {
+        size_t start;   /* offset of the container content */
+        uint64_t count; /* items written directly inside */
+        uint8_t kind;   /* array, map or byte-string wrapper */
+    } open[MOBID_CBOR_ENC_MAX_DEPTH];
+} mobid_cbor_enc;
+
+void mobid_cbor_enc_init(mobid_cbor_enc *e, mobid_buf *out);
+/* The sticky error, or MALFORMED if a container is still open. */
+MOBID_MUST_CHECK mobid_err mobid_cbor_enc_finish(mobid_cbor_enc *e);
+
+void mobid_cbor_put_uint(mobid_cbor_enc *e, uint64_t v);
+void mobid_cbor_put_int(mobid_cbor_enc *e, int64_t v);
+void mobid_cbor_put_bytes(mobid_cbor_enc *e, mobid_view v);
+void mobid_cbor_put_text(mobid_cbor_enc *e, mobid_view v); /* must be valid UTF-8 */
+void mobid_cbor_put_cstr(mobid_cbor_enc *e, const char *s);
+void mobid_cbor_put_tag(mobid_cbor_enc *e, uint64_t tag);  /* the next item is tagged */
+void mobid_cbor_put_bool(mobid_cbor_enc *e, bool v);
+void mobid_cbor_put_null(mobid_cbor_enc *e);
+void mobid_cbor_put_undefined(mobid_cbor_enc *e);
+void mobid_cbor_put_simple(mobid_cbor_enc *e, uint8_t v);
+/* Shortest of half/single/double that keeps the value exactly (NaN as f97e00). */
+void mobid_cbor_put_float(mobid_cbor_enc *e, double v);
+/* An already-encoded item, copied as is (counted as one item). */
+void mobid_cbor_put_raw(mobid_cbor_enc *e, mobid_view encoded);
+/* Containers with a known count: the caller then writes exactly n items (2n for maps,
+ * which are NOT sorted; prefer map_begin). */
+void mobid_cbor_put_array_head(mobid_cbor_enc *e, uint64_t n);
+void mobid_cbor_put_map_head(mobid_cbor_enc *e, uint64_t n);
+/* Containers whose count is filled in at the end; maps are sorted by encoded key
+ * and duplicate keys are an error (MALFORMED). */
+void mobid_cbor_array_begin(mobid_cbor_enc *e);
+void mobid_cbor_array_end(mobid_cbor_enc *e);
+void mobid_cbor_map_begin(mobid_cbor_enc *e);
+void mobid_cbor_map_end(mobid_cbor_enc *e);
+/* A byte string whose content is the CBOR written between begin and end
+ * (COSE protected headers, tag-24 items: put_tag(24) first). */
+void mobid_cbor_bstr_begin(mobid_cbor_enc *e);
+void mobid_cbor_bstr_end(mobid_cbor_enc *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

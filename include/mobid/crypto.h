@@ -1,0 +1,203 @@
+/*
+ * mobid crypto: the one adapter over OpenSSL. No OpenSSL type appears here.
+ *
+ * Keys and certificates are opaque handles created by *_new/_from_* functions
+ * and released by *_free (safe on NULL). Functions copy what they need from
+ * their view arguments; they never keep a view past the call.
+ * Signatures are raw r||s of exact curve length for ECDSA (what COSE and JOSE
+ * use), 64 bytes for Ed25519.
+ */
+#ifndef MOBID_CRYPTO_H
+#define MOBID_CRYPTO_H
+
+#include <mobid/base.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mobid_hash_alg {
+    MOBID_HASH_SHA256 = 1,
+    MOBID_HASH_SHA384 = 2,
+    MOBID_HASH_SHA512 = 3
+} mobid_hash_alg;
+
+#define MOBID_HASH_MAX 64
+
+/* Signature algorithms, keyed the same way by COSE and JOSE adapters. */
+typedef enum mobid_alg {
+    MOBID_ALG_NONE = 0,
+    MOBID_ALG_ES256 = 1,
+    MOBID_ALG_ES384 = 2,
+    MOBID_ALG_ES512 = 3,
+    MOBID_ALG_EDDSA = 4
+} mobid_alg;
+
+typedef enum mobid_curve {
+    MOBID_CURVE_NONE = 0,
+    MOBID_CURVE_P256 = 1,
+    MOBID_CURVE_P384 = 2,
+    MOBID_CURVE_P521 = 3,
+    MOBID_CURVE_ED25519 = 4,
+    MOBID_CURVE_X25519 = 5
+} mobid_curve;
+
+/* Coordinate (field element) size in bytes: 32, 48, 66, 32, 32. 0 if unknown. */
+size_t mobid_curve_size(mobid_curve c);
+/* Raw signature size for an algorithm: 64, 96, 132, 64. */
+size_t mobid_alg_sig_size(mobid_alg a);
+/* The curve an algorithm requires. */
+mobid_curve mobid_alg_curve(mobid_alg a);
+size_t mobid_hash_size(mobid_hash_alg h);
+
+/* ---- hashing, MAC, KDF, randomness ---- */
+mobid_err mobid_hash(mobid_hash_alg h, mobid_view in, uint8_t out[MOBID_HASH_MAX]);
+/* Hash the concatenation of n parts without building it. */
+mobid_err mobid_hash_parts(mobid_hash_alg h, const mobid_view *parts, size_t n,
+                           uint8_t out[MOBID_HASH_MAX]);
+mobid_err mobid_hmac(mobid_hash_alg h, mobid_view key, const mobid_view *parts, size_t n,
+                     uint8_t out[MOBID_HASH_MAX]);
+/* RFC 5869 HKDF (extract and expand). */
+mobid_err mobid_hkdf(mobid_hash_alg h, mobid_view salt, mobid_view ikm, mobid_view info,
+                     uint8_t *out, size_t out_len);
+/* Cryptographically secure random bytes. */
+MOBID_MUST_CHECK mobid_err mobid_random(uint8_t *out, size_t n);
+
+/* ---- keys ---- */
+typedef struct mobid_key mobid_key;
+
+MOBID_MUST_CHECK mobid_err mobid_key_generate(mobid_curve c, mobid_key **out);
+void mobid_key_free(mobid_key *k);
+/* New reference to the same key (cheap); free each with mobid_key_free. */
+mobid_key *mobid_key_ref(mobid_key *k);
+mobid_curve mobid_key_curve(const mobid_key *k);
+bool mobid_key_has_private(const mobid_key *k);
+/* True when both hold the same public key. */
+bool mobid_key_public_eq(const mobid_key *a, const mobid_key *b);
+
+/* EC public key from affine coordinates (each mobid_curve_size bytes, big-endian),
+ * optionally with the private scalar d (d.len 0 = public only). OKP keys take x
+ * only (y.len 0). Points off the curve are MOBID_ERR_POINT_NOT_ON_CURVE.
+ * This is on the verifier's hot path: it must not go through EVP_PKEY_fromdata. */
+MOBID_MUST_CHECK mobid_err mobid_key_from_coords(mobid_curve c, mobid_view x, mobid_view y,
+                                                 mobid_view d, mobid_key **out);
+/* Export coordinates; y is empty for OKP; d only when private and want_d. Each
+ * output buffer is appended to; pass NULL to skip one. */
+mobid_err mobid_key_to_coords(const mobid_key *k, mobid_buf *x, mobid_buf *y, mobid_buf *d);
+/* Uncompressed SEC1 point 04||x||y import/export. */
+MOBID_MUST_CHECK mobid_err mobid_key_from_sec1_point(mobid_curve c, mobid_view pt,
+                                                     mobid_key **out);
+/* PEM or DER: SPKI public key, PKCS#8 private key or SEC1 "EC PRIVATE KEY"
+ * (auto-detected). A certificate PEM yields its public key. */
+MOBID_MUST_CHECK mobid_err mobid_key_from_pem(mobid_view pem, mobid_key **out);
+/* PEM export: PKCS#8 private (when private and want_private) or SPKI public. */
+mobid_err mobid_key_to_pem(const mobid_key *k, bool want_private, mobid_buf *out);
+/* DER SubjectPublicKeyInfo. */
+mobid_err mobid_key_to_spki_der(const mobid_key *k, mobid_buf *out);
+
+/* ---- signatures ---- */
+/* Sign msg with alg (hashing included); appends the raw signature to sig. */
+MOBID_MUST_CHECK mobid_err mobid_sign(const mobid_key *k, mobid_alg alg, mobid_view msg,
+                                      mobid_buf *sig);
+/* Verify a raw signature: MOBID_OK or MOBID_ERR_SIGNATURE_INVALID (wrong length,
+ * out-of-range r/s, or a bad signature), MOBID_ERR_KEY_INVALID if alg does not
+ * fit the key's curve. */
+MOBID_MUST_CHECK mobid_err mobid_verify(const mobid_key *k, mobid_alg alg, mobid_view msg,
+                                        mobid_view sig);
+/* Same, with a message already hashed by the algorithm's hash (ECDSA only). */
+MOBID_MUST_CHECK mobid_err mobid_verify_digest(const mobid_key *k, mobid_alg alg,
+                                               mobid_view digest, mobid_view sig);
+/* Raw r||s (each n bytes) <-> DER ECDSA-Sig-Value. */
+mobid_err mobid_ecdsa_raw_to_der(mobid_view raw, mobid_buf *der);
+mobid_err mobid_ecdsa_der_to_raw(mobid_view der, size_t n, mobid_buf *raw);
+
+/* ---- key agreement and encryption ---- */
+/* ECDH shared secret (x coordinate), appended to out. Curves must match. */
+MOBID_MUST_CHECK mobid_err mobid_ecdh(const mobid_key *priv, const mobid_key *peer,
+                                      mobid_buf *out);
+/* AES-GCM with a 128- or 256-bit key (by key.len), 12-byte IV, 16-byte tag.
+ * Encrypt appends ciphertext to ct and writes the tag; decrypt appends plaintext
+ * and fails with MOBID_ERR_DECRYPT_FAILED on any tag mismatch (nothing appended). */
+mobid_err mobid_aes_gcm_encrypt(mobid_view key, mobid_view iv, mobid_view aad, mobid_view pt,
+                                mobid_buf *ct, uint8_t tag[16]);
+MOBID_MUST_CHECK mobid_err mobid_aes_gcm_decrypt(mobid_view key, mobid_view iv,
+                                                 mobid_view aad, mobid_view ct,
+                                                 mobid_view tag, mobid_buf *pt);
+
+/* ---- X.509 ---- */
+typedef struct mobid_cert mobid_cert;
+
+/* Parse one certificate, DER or PEM (first one in the PEM). */
+MOBID_MUST_CHECK mobid_err mobid_cert_parse(mobid_view der_or_pem, mobid_cert **out);
+/* Parse every certificate in a PEM bundle (or one DER); *n receives the count. The
+ * array and each cert are released with mobid_cert_list_free. */
+MOBID_MUST_CHECK mobid_err mobid_cert_parse_all(mobid_view pem, mobid_cert ***out, size_t *n);
+void mobid_cert_list_free(mobid_cert **certs, size_t n);
+void mobid_cert_free(mobid_cert *c);
+mobid_cert *mobid_cert_ref(mobid_cert *c);
+/* DER bytes (view valid while the cert lives). */
+mobid_view mobid_cert_der(const mobid_cert *c);
+/* Public key of the certificate (a new reference; free it). */
+mobid_err mobid_cert_public_key(const mobid_cert *c, mobid_key **out);
+/* Subject / issuer as RFC 2253 text, appended to out. */
+mobid_err mobid_cert_subject(const mobid_cert *c, mobid_buf *out);
+mobid_err mobid_cert_issuer(const mobid_cert *c, mobid_buf *out);
+void mobid_cert_validity(const mobid_cert *c, mobid_time *not_before, mobid_time *not_after);
+/* DNS and URI subjectAltName values, each as a heap string (free with free()). */
+mobid_err mobid_cert_san(const mobid_cert *c, char ***values, size_t *n);
+
+/* What a leaf certificate must be good for. */
+typedef enum mobid_cert_purpose {
+    MOBID_PURPOSE_ANY = 0,
+    MOBID_PURPOSE_MDOC_DS = 1,     /* 18013-5 document signer: EKU 1.0.18013.5.1.2 */
+    MOBID_PURPOSE_MDOC_READER = 2, /* 18013-5 reader auth: EKU 1.0.18013.5.1.6 */
+    MOBID_PURPOSE_SIGNING = 3      /* digitalSignature key usage, any EKU */
+} mobid_cert_purpose;
+
+/* A set of trust anchors. An anchor may be a CA (IACA) or, for pinned trust, the
+ * leaf itself. Anchors are parsed once and shared by many verifications. */
+typedef struct mobid_trust mobid_trust;
+mobid_err mobid_trust_new(mobid_trust **out);
+void mobid_trust_free(mobid_trust *t);
+mobid_err mobid_trust_add(mobid_trust *t, mobid_cert *anchor); /* takes a reference */
+/* Adds every certificate in a PEM bundle or a DER certificate. */
+mobid_err mobid_trust_add_pem(mobid_trust *t, mobid_view pem);
+size_t mobid_trust_count(const mobid_trust *t);
+
+/* Validate chain[0] (leaf) .. chain[n-1] (may omit the anchor) at time `at`:
+ * signatures, validity of every certificate, basicConstraints (CA:true for
+ * issuers, path length), keyUsage (keyCertSign for issuers; digitalSignature
+ * for the leaf) and the purpose. Returns MOBID_OK, UNTRUSTED_ISSUER,
+ * CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_USAGE or CERT_INVALID. Results may be
+ * cached by the trust set (keyed on the chain bytes and time window). */
+MOBID_MUST_CHECK mobid_err mobid_trust_verify_chain(mobid_trust *t, mobid_cert *const *chain,
+                                                    size_t n, mobid_time at,
+                                                    mobid_cert_purpose purpose);
+
+/* ---- certificate issuance (for `mobid pki`) ---- */
+typedef struct mobid_cert_spec {
+    const char *subject_cn;
+    const char *subject_o;       /* may be NULL */
+    const char *subject_c;       /* ISO 3166 two-letter code; may be NULL */
+    mobid_time not_before;
+    mobid_time not_after;
+    bool is_ca;
+    int path_len;                /* -1 = unlimited (CA only) */
+    mobid_cert_purpose purpose;  /* adds the EKU for DS/reader */
+    const char *const *san_uris; /* NULL-terminated list or NULL */
+    const char *const *san_dns;  /* NULL-terminated list or NULL */
+} mobid_cert_spec;
+
+/* Issue a certificate for subject_key signed by issuer_key under issuer_cert
+ * (NULL issuer_cert = self-signed). */
+MOBID_MUST_CHECK mobid_err mobid_cert_issue(const mobid_cert_spec *spec,
+                                            const mobid_key *subject_key,
+                                            const mobid_key *issuer_key,
+                                            const mobid_cert *issuer_cert, mobid_cert **out);
+/* PEM encoding appended to out. */
+mobid_err mobid_cert_to_pem(const mobid_cert *c, mobid_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,35 @@
+/* Shared helpers for mobid's C tests (cmocka). */
+#ifndef MOBID_TESTUTIL_H
+#define MOBID_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <mobid/base.h>
+
+/* Path of ../shared/vectors (from MOBID_VECTORS), or NULL when the folder is absent. */
+const char *tu_vectors_dir(void);
+/* In a cmocka test: skip, saying why, when ../shared/vectors is absent. */
+#define TU_REQUIRE_VECTORS()                                                        \
+    do {                                                                            \
+        if (!tu_vectors_dir()) {                                                    \
+            print_message("SKIP: ../shared/vectors is absent; vector test not run\n"); \
+            skip();                                                                 \
+        }                                                                           \
+    } while (0)
+
+/* Read a whole file into a buffer (NUL-terminated, len excludes the NUL). Fails the
+ * test if the file cannot be read. */
+void tu_read_file(const char *path, mobid_buf *out);
+/* Read a file relative to the vectors folder. */
+void tu_read_vector(const char *rel, mobid_buf *out);
+/* Read a hex file relative to the vectors folder and decode it. */
+void tu_read_vector_hex(const char *rel, mobid_buf *out);
+/* Decode a hex string literal; fails the test on bad hex. */
+void tu_hex(const char *hex, mobid_buf *out);
+/* Source tree path (MOBID_SOURCE_DIR) joined with rel, in a static buffer. */
+const char *tu_source_path(const char *rel);
+
+#endif
