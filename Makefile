@@ -40,11 +40,12 @@ build-fuzz/CMakeCache.txt:
 	  -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
 
 fuzz-build: deps build-fuzz/CMakeCache.txt
-	cmake --build build-fuzz -j$(JOBS) --target $$(cd fuzz && ls fuzz_*.c | sed 's/\.c$$//')
+	targets=$$(cd fuzz && ls fuzz_*.c 2>/dev/null | sed 's/\.c$$//'); \
+	  if [ -n "$$targets" ]; then cmake --build build-fuzz -j$(JOBS) --target $$targets; fi
 
 # Run every libFuzzer target for FUZZ_SECONDS on a copy of its seed corpus.
 fuzz: fuzz-build
-	@set -e; for src in fuzz/fuzz_*.c; do \
+	@set -e; for src in $$(ls fuzz/fuzz_*.c 2>/dev/null); do \
 	  t=$$(basename $$src .c); p=$${t#fuzz_}; \
 	  mkdir -p build-fuzz/corpus/$$p; \
 	  echo "== $$t for $(FUZZ_SECONDS) s"; \
