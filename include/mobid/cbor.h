@@ -41,8 +41,13 @@ typedef enum mobid_cbor_type {
 #define MOBID_CBOR_NULL 22
 #define MOBID_CBOR_UNDEFINED 23
 
+/* Hard ceiling on max_depth: the decoder's validation stack has this many
+ * frames (about 16 KiB of C stack); larger limits are clamped to it. */
+#define MOBID_CBOR_DEPTH_CAP 1024
+
 typedef struct mobid_cbor_limits {
-    unsigned max_depth; /* nesting of arrays, maps and tags; default 64 */
+    unsigned max_depth; /* nesting of arrays, maps and tags; default 64 (an item
+                           inside one array is at depth 1; 0 allows scalars only) */
     size_t max_items;   /* data items in the whole input; default 1 000 000 */
     size_t max_string;  /* bytes in one string (chunks summed); default 16 MiB */
 } mobid_cbor_limits;
@@ -86,8 +91,12 @@ typedef struct mobid_cbor_iter {
     bool indefinite;
 } mobid_cbor_iter;
 
+/* Any other item (or a definite string) gives an iterator that is at its end.
+ * `container` must come from mobid_cbor_decode or an iterator over a decoded
+ * item; the iterator points into the same input. */
 void mobid_cbor_iter_init(mobid_cbor_iter *it, const mobid_cbor_item *container);
-/* MOBID_OK with *out set, or MOBID_ERR_NOT_FOUND at the end. */
+/* MOBID_OK with *out set, or MOBID_ERR_NOT_FOUND at the end. Walking skips each
+ * child once (cost linear in the child's size); nothing is allocated. */
 mobid_err mobid_cbor_iter_next(mobid_cbor_iter *it, mobid_cbor_item *out);
 
 /* The item a TAG wraps. */
@@ -113,8 +122,15 @@ bool mobid_cbor_is_null(const mobid_cbor_item *it);
 mobid_err mobid_cbor_get_embedded(const mobid_cbor_item *tag24, const mobid_cbor_limits *lim,
                                   mobid_cbor_item *out, mobid_view *bytes);
 
-/* Diagnostic notation (RFC 8949 §8) of every item in `in`, one per line. */
+/* Diagnostic notation (RFC 8949 §8) of every item in `in`, one per line (each
+ * line ends with '\n'), appended to out. Floats are printed as in RFC 8949
+ * Appendix A (1.5, 1.0e+300, 5.960464477539063e-8, NaN, -Infinity), tags 2 and 3
+ * over a byte string as the decimal number they stand for, indefinite items
+ * with "_". Errors: those of mobid_cbor_decode (output then holds the lines of
+ * the items before the bad one), or out's sticky error. */
 mobid_err mobid_cbor_diag(mobid_view in, const mobid_cbor_limits *lim, mobid_buf *out);
+/* Diagnostic notation of one decoded item (no newline), appended to out. */
+mobid_err mobid_cbor_diag_item(const mobid_cbor_item *it, mobid_buf *out);
 
 /* ---------------------------------------------------------------- encoder */
 
@@ -133,11 +149,18 @@ typedef struct mobid_cbor_enc {
 } mobid_cbor_enc;
 
 void mobid_cbor_enc_init(mobid_cbor_enc *e, mobid_buf *out);
-/* The sticky error, or MALFORMED if a container is still open. */
+/* The sticky error, or MALFORMED if a container is still open. Errors recorded
+ * along the way: NOMEM/TOO_BIG from the buffer, TOO_DEEP past
+ * MOBID_CBOR_ENC_MAX_DEPTH open containers and tags, MALFORMED for an end that
+ * does not match its begin, an odd number of map items, duplicate map keys,
+ * invalid UTF-8 text or a bad raw item, INVALID_ARG for simple values 24..31.
+ * The size-only pass cannot see duplicate keys (it keeps no bytes). */
 MOBID_MUST_CHECK mobid_err mobid_cbor_enc_finish(mobid_cbor_enc *e);
 
 void mobid_cbor_put_uint(mobid_cbor_enc *e, uint64_t v);
 void mobid_cbor_put_int(mobid_cbor_enc *e, int64_t v);
+/* The negative integer -1 - arg (down to -2^64). */
+void mobid_cbor_put_negint(mobid_cbor_enc *e, uint64_t arg);
 void mobid_cbor_put_bytes(mobid_cbor_enc *e, mobid_view v);
 void mobid_cbor_put_text(mobid_cbor_enc *e, mobid_view v); /* must be valid UTF-8 */
 void mobid_cbor_put_cstr(mobid_cbor_enc *e, const char *s);
@@ -148,7 +171,8 @@ void mobid_cbor_put_undefined(mobid_cbor_enc *e);
 void mobid_cbor_put_simple(mobid_cbor_enc *e, uint8_t v);
 /* Shortest of half/single/double that keeps the value exactly (NaN as f97e00). */
 void mobid_cbor_put_float(mobid_cbor_enc *e, double v);
-/* An already-encoded item, copied as is (counted as one item). */
+/* An already-encoded item, copied as is (counted as one item). It must be exactly
+ * one well-formed item (else MALFORMED); it is not re-encoded. */
 void mobid_cbor_put_raw(mobid_cbor_enc *e, mobid_view encoded);
 /* Containers with a known count: the caller then writes exactly n items (2n for maps,
  * which are NOT sorted; prefer map_begin). */
@@ -164,6 +188,9 @@ void mobid_cbor_map_end(mobid_cbor_enc *e);
  * (COSE protected headers, tag-24 items: put_tag(24) first). */
 void mobid_cbor_bstr_begin(mobid_cbor_enc *e);
 void mobid_cbor_bstr_end(mobid_cbor_enc *e);
+/* Re-encode a decoded item deterministically: shortest heads and floats,
+ * indefinite items made definite, maps sorted (duplicates MALFORMED). */
+void mobid_cbor_put_item(mobid_cbor_enc *e, const mobid_cbor_item *it);
 
 #ifdef __cplusplus
 }
