@@ -1,0 +1,30 @@
+/* lib/mdoc internals shared by the issuer, holder and verifier. Not installed. */
+#ifndef MOBID_MDOC_INTERNAL_H
+#define MOBID_MDOC_INTERNAL_H
+
+#include <mobid/cose.h>
+#include <mobid/mdoc.h>
+
+/* Limits for every mdoc structure: generous for real documents (portraits,
+ * many elements), small enough that hostile input cannot make us work hard. */
+extern const mobid_cbor_limits mdoc_limits;
+
+/* Append DeviceAuthenticationBytes = #6.24(bstr .cbor ["DeviceAuthentication",
+ * SessionTranscript, DocType, DeviceNameSpacesBytes]). st is the transcript
+ * array, dns the encoded DeviceNameSpacesBytes (tag 24 included). */
+mobid_err mdoc_device_auth_bytes(mobid_view st, mobid_view doctype, mobid_view dns,
+                                 mobid_buf *out);
+
+/* Map lookup that treats a missing key as MALFORMED (required members). */
+mobid_err mdoc_map_need(const mobid_cbor_item *map, const char *key, mobid_cbor_item *out);
+/* A text member as a view (MALFORMED if absent or not definite text). */
+mobid_err mdoc_map_text(const mobid_cbor_item *map, const char *key, mobid_view *out);
+
+/* The IssuerSigned map inside an encoded IssuerSigned or Document. */
+mobid_err mdoc_issuer_signed_find(mobid_view in, mobid_cbor_item *issuer_signed);
+
+/* Unwrap a tag-24 item into its embedded item; accepts the item itself when
+ * allow_plain is set and it is not tagged. */
+mobid_err mdoc_embedded(const mobid_cbor_item *it, bool allow_plain, mobid_cbor_item *out);
+
+#endif
