@@ -46,7 +46,7 @@ static const struct {
     { "crit lists crit-less label", "8447a2012602811863a0410040", MOBID_ERR_MALFORMED },
     { "crit is an int", "8445a201260201a0410040", MOBID_ERR_MALFORMED },
     { "trailing byte", "8443a10126a041004000", MOBID_ERR_MALFORMED },
-    { "truncated signature", "8443a10126a041004101", ANY_ERROR },
+    { "truncated signature", "8443a10126a041004201", ANY_ERROR },
     { "declares 2^64-1 byte payload", "8443a10126a05bffffffffffffffff", ANY_ERROR },
 };
 
