@@ -1,0 +1,66 @@
+/* lib/sdjwt internals: the disclosure table and the claim-processing walk. */
+#ifndef MOBID_SDJWT_INTERNAL_H
+#define MOBID_SDJWT_INTERNAL_H
+
+#include <mobid/sdjwt.h>
+
+/* One received disclosure. */
+typedef struct sd_disc {
+    mobid_view text;                      /* as received (a view into the presentation) */
+    char digest[MOBID_SDJWT_DIGEST_MAX];  /* base64url digest, NUL-terminated */
+    json_t *arr;                          /* decoded JSON array (owned) */
+    const char *name;                     /* member name, NULL for an array element */
+    json_t *value;                        /* borrowed from arr */
+    long parent;                          /* disclosure whose value referenced it; -1 = JWT */
+    char *path;                           /* claim path (holder walk only; owned) */
+    bool used;
+} sd_disc;
+
+/* The disclosures of one presentation, with an index sorted by digest. */
+typedef struct sd_set {
+    sd_disc *d;
+    size_t n;
+    sd_disc **by_digest;
+    mobid_hash_alg hash;
+} sd_set;
+
+/* Decode and digest each disclosure; on error *detail names the culprit. */
+mobid_err sd_set_load(sd_set *s, const mobid_view *texts, size_t n, mobid_hash_alg h,
+                      char *detail, size_t detail_len);
+void sd_set_clear(sd_set *s);
+
+/* Read and remove the top-level "_sd_alg" (absent = SHA-256). */
+mobid_err sd_take_hash_alg(json_t *payload, mobid_hash_alg *out, char *detail, size_t dlen);
+
+/* RFC 9901 §7.1 steps 3-5 on payload (modified in place): replace digests by the
+ * disclosed claims, drop unmatched digests, reject every misuse. With record_paths, each
+ * used disclosure gets its claim path. Afterwards every disclosure must be used. */
+mobid_err sd_process(sd_set *s, json_t *payload, bool record_paths, char *detail,
+                     size_t detail_len);
+
+/* Append the escaped path segment (JSON Pointer rules: '~' -> "~0", '/' -> "~1"). */
+mobid_err sd_path_push(mobid_buf *path, const char *seg);
+mobid_err sd_path_push_index(mobid_buf *path, size_t idx);
+
+/* Base64url digest of text into out (NUL-terminated). */
+mobid_err sd_digest_str(mobid_hash_alg h, mobid_view text, char out[MOBID_SDJWT_DIGEST_MAX]);
+
+/* Claims the issuer never makes disclosable (top level). */
+bool sd_never_disclosable(const char *name);
+
+/* The signature algorithm a key's curve implies (ES256 for P-256, ...). */
+mobid_alg sd_alg_for_key(const mobid_key *k);
+
+/* issue_jwt.c: the payload around the processed claims, signed; appends the JWT. */
+mobid_err sd_issue_sign(const mobid_sdjwt_issue_params *p, json_t *claims, mobid_buf *out);
+
+/* kb.c: check the KB-JWT of a presentation (payload = processed claims, for cnf.jwk). */
+mobid_err sd_verify_kb(const mobid_sdjwt_parts *parts, const json_t *payload,
+                       mobid_hash_alg hash, const mobid_alg *algs, mobid_time now,
+                       int64_t skew, const mobid_sdjwt_verify_opts *o, char *detail,
+                       size_t dlen);
+/* kb.c: sign a KB-JWT over presented (the SD-JWT up to its last '~'); appends it. */
+mobid_err sd_make_kb(mobid_view presented, mobid_hash_alg hash,
+                     const mobid_sdjwt_present_params *p, mobid_alg alg, mobid_buf *out);
+
+#endif

@@ -1,0 +1,218 @@
+/* Verifying an SD-JWT VC presentation (RFC 9901 §7.1, §7.3; SD-JWT VC §3). */
+#include "sdjwt_internal.h"
+
+#include <mobid/jose.h>
+#include <stdio.h>
+#include <string.h>
+
+static const mobid_alg default_algs[] = { MOBID_ALG_ES256, MOBID_ALG_ES384, MOBID_ALG_ES512,
+                                          MOBID_ALG_EDDSA, MOBID_ALG_NONE };
+
+/* Most disclosures kept on the stack; more go to the heap. */
+#define STACK_DISCLOSURES 32
+
+typedef struct vctx {
+    const mobid_sdjwt_verify_opts *o;
+    const mobid_alg *algs;
+    mobid_time now;
+    int64_t skew;
+    mobid_sdjwt_result *res;
+} vctx;
+
+static mobid_err vfail(vctx *v, mobid_err err, const char *fmt, const char *arg)
+{
+    snprintf(v->res->detail, sizeof v->res->detail, fmt, arg ? arg : "");
+    return err;
+}
+
+static bool alg_allowed(const mobid_alg *algs, mobid_alg a)
+{
+    for (; a != MOBID_ALG_NONE && *algs != MOBID_ALG_NONE; algs++)
+        if (*algs == a)
+            return true;
+    return false;
+}
+
+/* typ: dc+sd-jwt, or the transitional vc+sd-jwt, unless the caller says otherwise. */
+static mobid_err check_typ(vctx *v, const json_t *header, const char *want)
+{
+    const char *typ = json_string_value(json_object_get(header, "typ"));
+    bool ok;
+    if (want && !*want)
+        ok = true;
+    else if (want)
+        ok = typ && !strcmp(typ, want);
+    else
+        ok = typ && (!strcmp(typ, "dc+sd-jwt") || !strcmp(typ, "vc+sd-jwt"));
+    return ok ? MOBID_OK : vfail(v, MOBID_ERR_TYPE_MISMATCH, "issuer JWT typ is %s",
+                                 typ ? typ : "missing");
+}
+
+/* The issuer's key: the one given, or the x5c leaf's once the chain is trusted. */
+static mobid_err issuer_key(vctx *v, const json_t *header, mobid_key **key)
+{
+    if (v->o->issuer_key) {
+        *key = mobid_key_ref((mobid_key *)v->o->issuer_key);
+        return MOBID_OK;
+    }
+    if (!v->o->trust)
+        return vfail(v, MOBID_ERR_INVALID_ARG, "no trust anchors and no issuer key%s", NULL);
+    mobid_cert **chain = NULL;
+    size_t n = 0;
+    mobid_err err = mobid_jose_header_x5c(header, &chain, &n);
+    if (err == MOBID_ERR_NOT_FOUND)
+        err = vfail(v, MOBID_ERR_UNTRUSTED_ISSUER, "issuer JWT has no x5c header%s", NULL);
+    else if (err != MOBID_OK)
+        err = vfail(v, err, "x5c header is unusable%s", NULL);
+    if (err == MOBID_OK) {
+        err = mobid_trust_verify_chain(v->o->trust, chain, n, v->now, MOBID_PURPOSE_SIGNING);
+        if (err != MOBID_OK)
+            vfail(v, err, "x5c chain: %s", mobid_strerror(err));
+    }
+    if (err == MOBID_OK)
+        err = mobid_cert_public_key(chain[0], key);
+    mobid_cert_list_free(chain, n);
+    return err;
+}
+
+static mobid_err verify_issuer_jwt(vctx *v, mobid_view jwt, mobid_jws *jws)
+{
+    mobid_err err = mobid_jws_parse(jwt, jws);
+    if (err != MOBID_OK)
+        return vfail(v, err, "issuer JWT cannot be parsed%s", NULL);
+    if (!alg_allowed(v->algs, jws->alg))
+        return vfail(v, MOBID_ERR_ALG_NOT_ALLOWED, "issuer JWT alg %s is not allowed",
+                     json_string_value(json_object_get(jws->header, "alg")));
+    err = check_typ(v, jws->header, v->o->typ);
+    mobid_key *key = NULL;
+    if (err == MOBID_OK)
+        err = issuer_key(v, jws->header, &key);
+    if (err == MOBID_OK) {
+        err = mobid_jws_verify(jws, key, v->algs);
+        if (err == MOBID_ERR_SIGNATURE_INVALID || err == MOBID_ERR_KEY_INVALID)
+            err = vfail(v, MOBID_ERR_ISSUER_SIGNATURE_INVALID,
+                        "issuer signature does not verify%s", NULL);
+        else if (err != MOBID_OK)
+            vfail(v, err, "issuer signature: %s", mobid_strerror(err));
+    }
+    mobid_key_free(key);
+    return err;
+}
+
+/* A NumericDate member, or absent (*present false). */
+static mobid_err numeric_date(vctx *v, const json_t *obj, const char *name, mobid_time *t,
+                              bool *present)
+{
+    json_t *j = json_object_get(obj, name);
+    *present = j != NULL;
+    if (!j)
+        return MOBID_OK;
+    if (!json_is_number(j))
+        return vfail(v, MOBID_ERR_MALFORMED, "%s is not a number", name);
+    *t = (mobid_time)json_number_value(j);
+    return MOBID_OK;
+}
+
+static mobid_err check_times(vctx *v, const json_t *payload)
+{
+    mobid_time iat = 0, nbf = 0, exp = 0;
+    bool has_iat, has_nbf, has_exp;
+    mobid_err err = numeric_date(v, payload, "iat", &iat, &has_iat);
+    if (err == MOBID_OK)
+        err = numeric_date(v, payload, "nbf", &nbf, &has_nbf);
+    if (err == MOBID_OK)
+        err = numeric_date(v, payload, "exp", &exp, &has_exp);
+    if (err != MOBID_OK)
+        return err;
+    if (has_iat && iat > v->now + v->skew)
+        return vfail(v, MOBID_ERR_NOT_YET_VALID, "issued in the future%s", NULL);
+    if (has_nbf && nbf > v->now + v->skew)
+        return vfail(v, MOBID_ERR_NOT_YET_VALID, "not valid before nbf%s", NULL);
+    if (has_exp && exp <= v->now - v->skew)
+        return vfail(v, MOBID_ERR_EXPIRED, "expired (exp passed)%s", NULL);
+    return MOBID_OK;
+}
+
+/* Decode the payload, process the disclosures and check the times. */
+static mobid_err process_claims(vctx *v, const mobid_jws *jws, const mobid_view *discs,
+                                size_t n, sd_set *set, mobid_hash_alg *hash)
+{
+    json_t *payload = NULL;
+    mobid_err err = mobid_json_parse(mobid_buf_view(&jws->payload), MOBID_SDJWT_MAX_INPUT,
+                                     &payload);
+    if (err != MOBID_OK || !json_is_object(payload)) {
+        json_decref(payload);
+        return vfail(v, err ? err : MOBID_ERR_MALFORMED, "payload is not a JSON object%s",
+                     NULL);
+    }
+    v->res->claims = payload;
+    err = sd_take_hash_alg(payload, hash, v->res->detail, sizeof v->res->detail);
+    if (err == MOBID_OK)
+        err = sd_set_load(set, discs, n, *hash, v->res->detail, sizeof v->res->detail);
+    if (err == MOBID_OK)
+        err = sd_process(set, payload, false, v->res->detail, sizeof v->res->detail);
+    if (err == MOBID_OK)
+        err = check_times(v, payload);
+    return err;
+}
+
+mobid_err mobid_sdjwt_verify(mobid_view pres, const mobid_sdjwt_verify_opts *o,
+                             mobid_sdjwt_result *res)
+{
+    if (!res)
+        return MOBID_ERR_INVALID_ARG;
+    memset(res, 0, sizeof *res);
+    if (!o)
+        return MOBID_ERR_INVALID_ARG;
+    vctx v = { .o = o, .algs = o->algs ? o->algs : default_algs, .res = res,
+               .now = o->now ? o->now : mobid_now(), .skew = o->skew < 0 ? 60 : o->skew };
+    mobid_view stack_discs[STACK_DISCLOSURES], *discs = stack_discs;
+    mobid_sdjwt_parts parts;
+    mobid_jws jws;
+    memset(&jws, 0, sizeof jws);
+    sd_set set;
+    memset(&set, 0, sizeof set);
+    mobid_hash_alg hash = MOBID_HASH_SHA256;
+    mobid_err err = mobid_sdjwt_split(pres, &parts, discs, STACK_DISCLOSURES);
+    if (err == MOBID_ERR_BUFFER_TOO_SMALL) {
+        discs = mobid_calloc(parts.n_disclosures, sizeof *discs);
+        err = discs ? mobid_sdjwt_split(pres, &parts, discs, parts.n_disclosures)
+                    : MOBID_ERR_NOMEM;
+    }
+    if (err != MOBID_OK) {
+        vfail(&v, err, "not an SD-JWT presentation%s", NULL);
+        goto done;
+    }
+    err = verify_issuer_jwt(&v, parts.jwt, &jws);
+    if (err == MOBID_OK)
+        err = process_claims(&v, &jws, discs, parts.n_disclosures, &set, &hash);
+    if (err == MOBID_OK && parts.kb.len == 0 && o->require_kb)
+        err = vfail(&v, MOBID_ERR_KB_MISSING, "key binding JWT required but absent%s", NULL);
+    if (err == MOBID_OK && parts.kb.len > 0) {
+        err = sd_verify_kb(&parts, res->claims, hash, v.algs, v.now, v.skew, o, res->detail,
+                           sizeof res->detail);
+        res->key_bound = err == MOBID_OK;
+    }
+done:
+    if (err == MOBID_OK) {
+        res->header = json_incref(jws.header);
+        res->detail[0] = 0;
+    } else {
+        json_decref(res->claims);
+        res->claims = NULL;
+    }
+    sd_set_clear(&set);
+    mobid_jws_clear(&jws);
+    if (discs != stack_discs)
+        mobid_free(discs);
+    return err;
+}
+
+void mobid_sdjwt_result_clear(mobid_sdjwt_result *res)
+{
+    if (!res)
+        return;
+    json_decref(res->claims);
+    json_decref(res->header);
+    memset(res, 0, sizeof *res);
+}
