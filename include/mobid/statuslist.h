@@ -84,7 +84,7 @@ MOBID_MUST_CHECK mobid_err mobid_statuslist_get(const mobid_statuslist *l, uint6
 mobid_err mobid_statuslist_set(mobid_statuslist *l, uint64_t idx, unsigned value);
 
 /* "VALID", "INVALID", "SUSPENDED", or "0x%X" for others, written to out. */
-void mobid_statuslist_value_name(unsigned value, char out[8]);
+void mobid_statuslist_value_name(unsigned value, char out[12]);
 
 /* ------------------------------------------------------------ compression */
 
@@ -267,8 +267,16 @@ MOBID_MUST_CHECK mobid_err mobid_statuslist_fetcher_new(mobid_trust *trust,
                                                         mobid_statuslist_fetcher **out);
 void mobid_statuslist_fetcher_free(mobid_statuslist_fetcher *f);
 
+/* Offline use: fetch the list published at `uri` from `location` instead (a local
+ * path or an http/https/file URL; both strings copied). The token's sub must still
+ * equal uri. Returns MOBID_OK, INVALID_ARG or NOMEM. */
+mobid_err mobid_statuslist_fetcher_map(mobid_statuslist_fetcher *f, const char *uri,
+                                       const char *location);
+
 /* The verified token published at uri, from the cache when fresh at `at` (0 = now),
- * else fetched and verified with expected_uri = uri. *out is lent by the cache:
+ * else fetched and verified with expected_uri = uri (except when uri is itself a
+ * local path or file: URL, whose name cannot be the token's sub; use
+ * mobid_statuslist_fetcher_map to keep the check offline). *out is lent by the cache:
  * valid until the next call on this fetcher. Returns the errors of
  * mobid_statuslist_token_verify, FETCH_FAILED (transport, HTTP status, timeout),
  * TOO_BIG (response over max_response) or NOMEM. */

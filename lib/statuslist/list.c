@@ -112,13 +112,13 @@ mobid_err mobid_statuslist_set(mobid_statuslist *l, uint64_t idx, unsigned value
     return MOBID_OK;
 }
 
-void mobid_statuslist_value_name(unsigned value, char out[8])
+void mobid_statuslist_value_name(unsigned value, char out[12])
 {
     static const char *const names[] = { "VALID", "INVALID", "SUSPENDED" };
     if (value < 3)
-        snprintf(out, 8, "%s", names[value]);
+        snprintf(out, 12, "%s", names[value]);
     else
-        snprintf(out, 8, "0x%X", value & 0xFFu);
+        snprintf(out, 12, "0x%X", value & 0xFFu);
 }
 
 /* ------------------------------------------------------------ compression */

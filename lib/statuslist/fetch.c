@@ -1,0 +1,371 @@
+/*
+ * The verifier-side status list fetcher and its cache.
+ *
+ * This file is the one I/O exception in lib/: a verifier has to get the list
+ * from the URI a credential names, and every verifier (phone, bank server,
+ * kiosk) embeds the same code, so it lives with the format rather than in
+ * src/http/. It uses libcurl for http, https and file URLs (nothing else, also
+ * after redirects) and plain stdio for local paths, always with a size bound.
+ * Tokens are verified before they enter the cache; the cache is bounded in
+ * entries and bytes (least recently used first out) and keeps a token until the
+ * earlier of fetch time + ttl and exp.
+ */
+#include "statuslist_int.h"
+
+#include <curl/curl.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 5000L
+#define DEFAULT_TIMEOUT_MS 15000L
+#define DEFAULT_MAX_RESPONSE ((size_t)16 * 1024 * 1024)
+#define DEFAULT_CACHE_ENTRIES 64
+#define DEFAULT_CACHE_BYTES ((size_t)256 * 1024 * 1024)
+#define DEFAULT_TTL 300
+
+typedef struct cache_entry {
+    char *uri;
+    mobid_statuslist_token *token;
+    mobid_time expires;  /* first second at which the entry is stale */
+    size_t bytes;        /* what the entry counts against cache_max_bytes */
+    uint64_t last_used;  /* LRU clock */
+} cache_entry;
+
+typedef struct location_map {
+    char *uri;
+    char *location;
+} location_map;
+
+struct mobid_statuslist_fetcher {
+    mobid_trust *trust; /* borrowed */
+    mobid_statuslist_fetch_opts opts;
+    mobid_statuslist_limits limits;
+    bool has_limits;
+    CURL *curl;
+    cache_entry *entries;
+    size_t n_entries;
+    location_map *maps;
+    size_t n_maps;
+    mobid_statuslist_token *lent; /* a token too big to cache, lent until the next call */
+    uint64_t clock;
+    mobid_statuslist_cache_stats stats;
+};
+
+static void apply_defaults(mobid_statuslist_fetch_opts *o)
+{
+    if (!o->connect_timeout_ms)
+        o->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+    if (!o->timeout_ms)
+        o->timeout_ms = DEFAULT_TIMEOUT_MS;
+    if (!o->max_response)
+        o->max_response = DEFAULT_MAX_RESPONSE;
+    if (!o->cache_max_entries)
+        o->cache_max_entries = DEFAULT_CACHE_ENTRIES;
+    if (!o->cache_max_bytes)
+        o->cache_max_bytes = DEFAULT_CACHE_BYTES;
+    if (!o->default_ttl)
+        o->default_ttl = DEFAULT_TTL;
+}
+
+mobid_err mobid_statuslist_fetcher_new(mobid_trust *trust, const mobid_statuslist_fetch_opts *opts,
+                                       mobid_statuslist_fetcher **out)
+{
+    if (!trust || !out)
+        return MOBID_ERR_INVALID_ARG;
+    *out = NULL;
+    mobid_statuslist_fetcher *f = mobid_calloc(1, sizeof *f);
+    if (!f)
+        return MOBID_ERR_NOMEM;
+    f->trust = trust;
+    if (opts)
+        f->opts = *opts;
+    apply_defaults(&f->opts);
+    if (opts && opts->limits) {
+        f->limits = *opts->limits;
+        f->has_limits = true;
+    }
+    f->opts.limits = NULL; /* the copy above is what counts */
+    f->entries = mobid_calloc(f->opts.cache_max_entries, sizeof *f->entries);
+    f->curl = curl_easy_init();
+    if (!f->entries || !f->curl) {
+        mobid_err err = f->entries ? MOBID_ERR_IO : MOBID_ERR_NOMEM;
+        mobid_statuslist_fetcher_free(f);
+        return err;
+    }
+    *out = f;
+    return MOBID_OK;
+}
+
+static void entry_clear(cache_entry *e)
+{
+    mobid_free(e->uri);
+    mobid_statuslist_token_free(e->token);
+    memset(e, 0, sizeof *e);
+}
+
+void mobid_statuslist_fetcher_free(mobid_statuslist_fetcher *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n_entries; i++)
+        entry_clear(&f->entries[i]);
+    for (size_t i = 0; i < f->n_maps; i++) {
+        mobid_free(f->maps[i].uri);
+        mobid_free(f->maps[i].location);
+    }
+    mobid_free(f->maps);
+    mobid_free(f->entries);
+    mobid_statuslist_token_free(f->lent);
+    if (f->curl)
+        curl_easy_cleanup(f->curl);
+    mobid_free(f);
+}
+
+mobid_err mobid_statuslist_fetcher_map(mobid_statuslist_fetcher *f, const char *uri,
+                                       const char *location)
+{
+    if (!f || !uri || !location)
+        return MOBID_ERR_INVALID_ARG;
+    location_map *m = mobid_realloc(f->maps, (f->n_maps + 1) * sizeof *m);
+    if (!m)
+        return MOBID_ERR_NOMEM;
+    f->maps = m;
+    m[f->n_maps].uri = mobid_view_strdup(mobid_view_str(uri));
+    m[f->n_maps].location = mobid_view_strdup(mobid_view_str(location));
+    if (!m[f->n_maps].uri || !m[f->n_maps].location) {
+        mobid_free(m[f->n_maps].uri);
+        mobid_free(m[f->n_maps].location);
+        return MOBID_ERR_NOMEM;
+    }
+    f->n_maps++;
+    return MOBID_OK;
+}
+
+void mobid_statuslist_fetcher_stats(const mobid_statuslist_fetcher *f,
+                                    mobid_statuslist_cache_stats *out)
+{
+    if (f && out)
+        *out = f->stats;
+}
+
+/* ---------------------------------------------------------------- transport */
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    mobid_buf *body = arg;
+    /* Returning less than given aborts the transfer; body->err tells why. */
+    return mobid_buf_append(body, data, size * n) == MOBID_OK ? size * n : 0;
+}
+
+static const char *accept_header(mobid_statuslist_format prefer)
+{
+    if (prefer == MOBID_STATUSLIST_CWT)
+        return "Accept: " MOBID_STATUSLIST_CWT_MEDIA ", " MOBID_STATUSLIST_JWT_MEDIA ";q=0.9";
+    return "Accept: " MOBID_STATUSLIST_JWT_MEDIA ", " MOBID_STATUSLIST_CWT_MEDIA ";q=0.9";
+}
+
+static mobid_err fetch_url(mobid_statuslist_fetcher *f, const char *url, mobid_buf *body)
+{
+    CURL *c = f->curl;
+    struct curl_slist *hdrs = curl_slist_append(NULL, accept_header(f->opts.prefer));
+    if (!hdrs)
+        return MOBID_ERR_NOMEM;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, f->opts.connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, f->opts.timeout_ms);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->opts.max_response);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hdrs);
+    if (body->err != MOBID_OK)
+        return body->err; /* TOO_BIG or NOMEM from the write callback */
+    if (rc == CURLE_FILESIZE_EXCEEDED)
+        return MOBID_ERR_TOO_BIG;
+    if (rc != CURLE_OK)
+        return MOBID_ERR_FETCH_FAILED;
+    /* file: URLs have no status; HTTP must answer 200. */
+    return status == 0 || status == 200 ? MOBID_OK : MOBID_ERR_FETCH_FAILED;
+}
+
+static mobid_err read_path(const char *path, mobid_buf *body)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return MOBID_ERR_FETCH_FAILED;
+    uint8_t chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        if (mobid_buf_append(body, chunk, n) != MOBID_OK)
+            break;
+    bool bad = ferror(fp);
+    fclose(fp);
+    if (body->err != MOBID_OK)
+        return body->err;
+    return bad ? MOBID_ERR_FETCH_FAILED : MOBID_OK;
+}
+
+static bool has_scheme(const char *s)
+{
+    const char *colon = strstr(s, "://");
+    if (!colon || colon == s)
+        return false;
+    for (const char *p = s; p < colon; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '+' || *p == '-' ||
+              *p == '.' || (p > s && *p >= '0' && *p <= '9')))
+            return false;
+    return true;
+}
+
+/* ------------------------------------------------------------------- cache */
+
+static cache_entry *cache_find(mobid_statuslist_fetcher *f, const char *uri)
+{
+    for (size_t i = 0; i < f->n_entries; i++)
+        if (!strcmp(f->entries[i].uri, uri))
+            return &f->entries[i];
+    return NULL;
+}
+
+static void cache_remove(mobid_statuslist_fetcher *f, cache_entry *e)
+{
+    f->stats.bytes -= e->bytes;
+    f->stats.entries--;
+    entry_clear(e);
+    *e = f->entries[--f->n_entries];
+    memset(&f->entries[f->n_entries], 0, sizeof *e);
+}
+
+/* Drop least recently used entries until one of `bytes` more fits. */
+static void cache_make_room(mobid_statuslist_fetcher *f, size_t bytes)
+{
+    while (f->n_entries &&
+           (f->n_entries >= f->opts.cache_max_entries ||
+            f->stats.bytes + bytes > f->opts.cache_max_bytes)) {
+        cache_entry *lru = &f->entries[0];
+        for (size_t i = 1; i < f->n_entries; i++)
+            if (f->entries[i].last_used < lru->last_used)
+                lru = &f->entries[i];
+        cache_remove(f, lru);
+        f->stats.evictions++;
+    }
+}
+
+/* Fresh until fetch time + ttl (default_ttl without one), and never past exp. */
+static mobid_time expiry(const mobid_statuslist_fetcher *f, const mobid_statuslist_token *t,
+                         mobid_time at)
+{
+    uint64_t ttl = t->has_ttl ? t->ttl : f->opts.default_ttl;
+    if (ttl > (uint64_t)INT64_MAX / 2)
+        ttl = (uint64_t)INT64_MAX / 2;
+    mobid_time until = at + (mobid_time)ttl;
+    if (t->has_exp && t->exp < until)
+        until = t->exp;
+    return until;
+}
+
+/* Cache t (taking it) or, when it can never fit, lend it until the next call. */
+static const mobid_statuslist_token *cache_put(mobid_statuslist_fetcher *f, const char *uri,
+                                               mobid_statuslist_token *t, mobid_time at)
+{
+    size_t bytes = mobid_statuslist_packed(t->list).len + strlen(uri) + strlen(t->sub) +
+                   sizeof *t + 64;
+    char *key = mobid_view_strdup(mobid_view_str(uri));
+    if (!key || bytes > f->opts.cache_max_bytes) {
+        mobid_free(key);
+        f->lent = t;
+        return t;
+    }
+    cache_make_room(f, bytes);
+    cache_entry *e = &f->entries[f->n_entries++];
+    e->uri = key;
+    e->token = t;
+    e->expires = expiry(f, t, at);
+    e->bytes = bytes;
+    e->last_used = ++f->clock;
+    f->stats.entries++;
+    f->stats.bytes += bytes;
+    return t;
+}
+
+/* ------------------------------------------------------------------- fetch */
+
+static const char *mapped_location(const mobid_statuslist_fetcher *f, const char *uri)
+{
+    for (size_t i = 0; i < f->n_maps; i++)
+        if (!strcmp(f->maps[i].uri, uri))
+            return f->maps[i].location;
+    return NULL;
+}
+
+/* Get and verify the token for uri. Read directly from a local file or a file:
+ * URL that the caller named as the uri itself, the subject cannot be the file's
+ * name, so it is not compared; through a mapping it is compared with uri. */
+static mobid_err fetch_verify(mobid_statuslist_fetcher *f, const char *uri, mobid_time at,
+                              mobid_statuslist_token **out)
+{
+    const char *loc = mapped_location(f, uri);
+    bool direct_local = !loc && (!has_scheme(uri) || !strncasecmp(uri, "file://", 7));
+    if (!loc)
+        loc = uri;
+    mobid_buf body;
+    mobid_buf_init(&body, f->opts.max_response);
+    mobid_err err = has_scheme(loc) ? fetch_url(f, loc, &body) : read_path(loc, &body);
+    if (err != MOBID_OK)
+        goto done;
+    mobid_statuslist_verify_params vp = { f->trust, at, direct_local ? NULL : uri,
+                                          f->has_limits ? &f->limits : NULL };
+    err = mobid_statuslist_token_verify(mobid_buf_view(&body), &vp, out);
+done:
+    mobid_buf_free(&body);
+    return err;
+}
+
+mobid_err mobid_statuslist_fetch(mobid_statuslist_fetcher *f, const char *uri, mobid_time at,
+                                 const mobid_statuslist_token **out)
+{
+    if (!f || !uri || !out)
+        return MOBID_ERR_INVALID_ARG;
+    *out = NULL;
+    mobid_statuslist_token_free(f->lent);
+    f->lent = NULL;
+    if (!at)
+        at = mobid_now();
+    cache_entry *e = cache_find(f, uri);
+    if (e && at < e->expires) {
+        f->stats.hits++;
+        e->last_used = ++f->clock;
+        *out = e->token;
+        return MOBID_OK;
+    }
+    if (e)
+        cache_remove(f, e); /* stale: fetch anew */
+    f->stats.misses++;
+    mobid_statuslist_token *t = NULL;
+    mobid_err err = fetch_verify(f, uri, at, &t);
+    if (err == MOBID_OK)
+        *out = cache_put(f, uri, t, at);
+    return err;
+}
+
+mobid_err mobid_statuslist_check(mobid_statuslist_fetcher *f, const mobid_status_ref *ref,
+                                 mobid_time at, unsigned *value)
+{
+    if (!ref || !ref->uri || !value)
+        return MOBID_ERR_INVALID_ARG;
+    const mobid_statuslist_token *t = NULL;
+    mobid_err err = mobid_statuslist_fetch(f, ref->uri, at, &t);
+    if (err != MOBID_OK)
+        return err;
+    return mobid_statuslist_get(t->list, ref->idx, value);
+}
