@@ -254,7 +254,7 @@ static mobid_err check_anchors(const verify_opts *o, verify_state *v)
     if (err == MOBID_OK) {
         err = mobid_trust_verify_chain(v->trust, v->chain, v->n_chain, v->at, v->purpose);
         if (err != MOBID_OK)
-            v->detail = "the signer certificate does not chain to the anchors";
+            v->detail = NULL; /* the code's own message says what failed */
     }
     return err;
 }
