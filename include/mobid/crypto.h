@@ -173,8 +173,22 @@ size_t mobid_trust_count(const mobid_trust *t);
 MOBID_MUST_CHECK mobid_err mobid_trust_verify_chain(mobid_trust *t, mobid_cert *const *chain,
                                                     size_t n, mobid_time at,
                                                     mobid_cert_purpose purpose);
+/* Counters of the validation cache: calls answered from it (hits) and calls that
+ * built a path (builds). Either pointer may be NULL. */
+void mobid_trust_cache_stats(mobid_trust *t, unsigned long *hits, unsigned long *builds);
 
 /* ---- certificate issuance (for `mobid pki`) ---- */
+
+/* Key usage of an issued certificate; DEFAULT follows is_ca (keyCertSign and
+ * cRLSign for a CA, digitalSignature otherwise). */
+typedef enum mobid_key_usage {
+    MOBID_KU_DEFAULT = 0,
+    MOBID_KU_SIGN = 1,          /* digitalSignature */
+    MOBID_KU_CERT_SIGN = 2,     /* keyCertSign, cRLSign */
+    MOBID_KU_SIGN_AND_CERT = 3, /* all three */
+    MOBID_KU_KEY_AGREEMENT = 4  /* keyAgreement only */
+} mobid_key_usage;
+
 typedef struct mobid_cert_spec {
     const char *subject_cn;
     const char *subject_o;       /* may be NULL */
@@ -186,10 +200,17 @@ typedef struct mobid_cert_spec {
     mobid_cert_purpose purpose;  /* adds the EKU for DS/reader */
     const char *const *san_uris; /* NULL-terminated list or NULL */
     const char *const *san_dns;  /* NULL-terminated list or NULL */
+    mobid_key_usage key_usage;   /* MOBID_KU_DEFAULT unless a profile needs otherwise */
 } mobid_cert_spec;
 
 /* Issue a certificate for subject_key signed by issuer_key under issuer_cert
- * (NULL issuer_cert = self-signed). */
+ * (NULL issuer_cert = self-signed, then issuer_key must be subject_key's private
+ * half). Adds a random positive 16-byte serial, subjectKeyIdentifier,
+ * authorityKeyIdentifier (when issued by a CA), basicConstraints (CA only),
+ * keyUsage, the 18013-5 EKU for DS/reader purposes and the SANs. Signs with
+ * SHA-256/384/512 by the issuer's curve, or Ed25519. *out is a new certificate
+ * owned by the caller. Returns MOBID_ERR_INVALID_ARG (bad spec or times),
+ * MOBID_ERR_KEY_INVALID (issuer key cannot sign), MOBID_ERR_NOMEM or CRYPTO. */
 MOBID_MUST_CHECK mobid_err mobid_cert_issue(const mobid_cert_spec *spec,
                                             const mobid_key *subject_key,
                                             const mobid_key *issuer_key,

@@ -4,46 +4,34 @@
 
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 
-/* EC keys go through coordinates so every P-curve key lives on the cached group. */
+/* EC keys go through coordinates so every P-curve key lives on the cached group.
+ * EVP_PKEY_get0_EC_KEY serves both provider and legacy keys (certificates we
+ * issue carry legacy ones); OSSL_PARAM getters serve only the former. */
 static mobid_err ec_from_evp(EVP_PKEY *pkey, mobid_key **out)
 {
-    char group[64];
-    size_t glen = 0;
-    if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                        &glen))
-        return MOBID_ERR_UNSUPPORTED;
-    mobid_curve c = mobid_crypto_curve_from_nid(OBJ_sn2nid(group));
-    if (c == MOBID_CURVE_NONE)
-        c = mobid_crypto_curve_from_nid(EC_curve_nist2nid(group));
-    if (c == MOBID_CURVE_NONE)
-        return MOBID_ERR_UNSUPPORTED;
-    size_t n = mobid_curve_size(c);
-    uint8_t x[66], y[66], d[66];
-    mobid_err err = MOBID_ERR_KEY_INVALID;
-    BIGNUM *bx = NULL, *by = NULL, *bd = NULL;
-    if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, &bx) ||
-        !EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &by) ||
-        BN_bn2binpad(bx, x, (int)n) < 0 || BN_bn2binpad(by, y, (int)n) < 0)
-        goto done;
-    size_t dlen = 0;
-    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &bd)) {
-        if (BN_bn2binpad(bd, d, (int)n) < 0)
-            goto done;
-        dlen = n;
+    const EC_KEY *ec = EVP_PKEY_get0_EC_KEY(pkey);
+    const EC_GROUP *g = ec ? EC_KEY_get0_group(ec) : NULL;
+    const EC_POINT *pub = ec ? EC_KEY_get0_public_key(ec) : NULL;
+    mobid_curve c = g ? mobid_crypto_curve_from_nid(EC_GROUP_get_curve_name(g)) : MOBID_CURVE_NONE;
+    if (c == MOBID_CURVE_NONE || !pub) {
+        ERR_clear_error();
+        return !ec || !pub ? MOBID_ERR_KEY_INVALID : MOBID_ERR_UNSUPPORTED;
     }
-    err = mobid_key_from_coords(c, mobid_view_make(x, n), mobid_view_make(y, n),
-                                mobid_view_make(d, dlen), out);
-done:
-    ERR_clear_error(); /* a public key has no PRIV_KEY: not an error worth keeping */
+    size_t n = mobid_curve_size(c);
+    uint8_t pt[1 + 2 * 66], d[66];
+    if (EC_POINT_point2oct(g, pub, POINT_CONVERSION_UNCOMPRESSED, pt, sizeof pt, NULL) != 1 + 2 * n)
+        return MOBID_ERR_KEY_INVALID;
+    const BIGNUM *bd = EC_KEY_get0_private_key(ec);
+    if (bd && BN_bn2binpad(bd, d, (int)n) < 0)
+        return MOBID_ERR_KEY_INVALID;
+    mobid_err err = mobid_key_from_coords(c, mobid_view_make(pt + 1, n),
+                                          mobid_view_make(pt + 1 + n, n),
+                                          mobid_view_make(d, bd ? n : 0), out);
     mobid_wipe(d, sizeof d);
-    BN_free(bx);
-    BN_free(by);
-    BN_clear_free(bd);
     return err;
 }
 
