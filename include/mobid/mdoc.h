@@ -174,6 +174,7 @@ typedef struct mobid_mdoc_doc {
 typedef struct mobid_mdoc_result {
     mobid_mdoc_doc *docs;
     size_t n_docs;
+    mobid_view version;         /* DeviceResponse.version ("1.0"; any "1.x" is accepted) */
     mobid_view document_errors; /* DeviceResponse.documentErrors as received, or empty */
     char detail[160];           /* on failure: what failed, for people */
 } mobid_mdoc_result;

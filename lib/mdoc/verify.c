@@ -444,6 +444,7 @@ static mobid_err check_response(vctx *c, const mobid_cbor_item *top, mobid_cbor_
     if (top->type != MOBID_CBOR_MAP || mdoc_map_text(top, "version", &version) != MOBID_OK ||
         version.len < 2 || memcmp(version.ptr, "1.", 2))
         return fail(c, MOBID_ERR_MALFORMED, "not a DeviceResponse version 1.x");
+    c->res->version = version;
     if (mdoc_map_need(top, "status", &it) != MOBID_OK ||
         mobid_cbor_get_uint64(&it, &status) != MOBID_OK)
         return fail(c, MOBID_ERR_MALFORMED, "DeviceResponse has no status");
