@@ -192,6 +192,14 @@ MOBID_MUST_CHECK mobid_err mobid_mdoc_verify(mobid_mdoc_verifier *v, mobid_view 
                                              mobid_mdoc_result *res);
 void mobid_mdoc_result_free(mobid_mdoc_result *res);
 
+/* Read a credential the holder keeps (IssuerSigned or a whole Document) without
+ * verifying the issuer: docType, validity, status and every item, each checked
+ * against its MSO digest. For wallets that show what they hold. Views point
+ * into `in`; free out with mobid_mdoc_doc_free(). MALFORMED, UNSUPPORTED,
+ * DIGEST_MISMATCH, DUPLICATE_DISCLOSURE, NOMEM. */
+MOBID_MUST_CHECK mobid_err mobid_mdoc_issuer_signed_read(mobid_view in, mobid_mdoc_doc *out);
+void mobid_mdoc_doc_free(mobid_mdoc_doc *d);
+
 /* ------------------------------------------------------ shared helpers */
 
 /* Parse a tdate (tag 0 text, fractions and offsets allowed) or an epoch time

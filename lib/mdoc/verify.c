@@ -17,6 +17,7 @@ typedef struct vctx {
     const mobid_mdoc_verify_opts *o;
     mobid_view st;     /* SessionTranscript array */
     mobid_time at;
+    bool no_time;      /* reading a credential: validity is reported, not checked */
     mobid_mdoc_result *res;
     size_t doc_index;
 } vctx;
@@ -89,6 +90,8 @@ static mobid_err parse_validity(vctx *c, const mobid_cbor_item *mso, mobid_mdoc_
         mdoc_map_need(&vi, "validUntil", &t) != MOBID_OK ||
         mobid_mdoc_get_tdate(&t, &d->valid_until) != MOBID_OK)
         return fail(c, MOBID_ERR_MALFORMED, "MSO validityInfo is not three tdates");
+    if (c->no_time)
+        return MOBID_OK;
     if (c->at < d->valid_from)
         return fail(c, MOBID_ERR_NOT_YET_VALID, "MSO valid from %lld, now %lld",
                     (long long)d->valid_from, (long long)c->at);
@@ -504,7 +507,57 @@ void mobid_mdoc_result_free(mobid_mdoc_result *res)
     if (!res)
         return;
     for (size_t i = 0; i < res->n_docs; i++)
-        mobid_free(res->docs[i].items);
+        mobid_mdoc_doc_free(&res->docs[i]);
     mobid_free(res->docs);
     memset(res, 0, sizeof *res);
+}
+
+mobid_err mobid_mdoc_issuer_signed_read(mobid_view in, mobid_mdoc_doc *out)
+{
+    mobid_cbor_item is, ia, ns_map;
+    mobid_cose_sign1 s;
+    mobid_mdoc_result scratch;
+    mso_view m;
+    vctx c;
+    size_t n = 0;
+    mobid_err err;
+    if (!out)
+        return MOBID_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    memset(&scratch, 0, sizeof scratch);
+    memset(&c, 0, sizeof c);
+    c.res = &scratch;
+    c.no_time = true;
+    if (in.len > MOBID_MDOC_MAX_INPUT || mdoc_issuer_signed_find(in, &is) != MOBID_OK ||
+        mdoc_map_need(&is, "issuerAuth", &ia) != MOBID_OK ||
+        mobid_cose_sign1_from_item(&ia, &s) != MOBID_OK)
+        return MOBID_ERR_MALFORMED;
+    /* The MSO names the docType; compare it with itself. */
+    mobid_cbor_item payload, mso;
+    if (s.detached || mobid_cbor_decode_exact(s.payload, &mdoc_limits, &payload) != MOBID_OK ||
+        mdoc_embedded(&payload, true, &mso) != MOBID_OK || mso.type != MOBID_CBOR_MAP ||
+        mdoc_map_text(&mso, "docType", &out->doctype) != MOBID_OK)
+        return MOBID_ERR_MALFORMED;
+    err = parse_mso(&c, &s, out->doctype, &m, out);
+    if (err != MOBID_OK)
+        return err;
+    if (mobid_cbor_map_get_text(&is, "nameSpaces", &ns_map) != MOBID_OK)
+        return MOBID_OK;
+    if (ns_map.type != MOBID_CBOR_MAP || count_items(&ns_map, &n) != MOBID_OK)
+        return MOBID_ERR_MALFORMED;
+    out->items = mobid_calloc(n + 1, sizeof *out->items);
+    if (!out->items)
+        return MOBID_ERR_NOMEM;
+    err = check_issuer_items(&c, &m, &ns_map, out);
+    if (err != MOBID_OK)
+        mobid_mdoc_doc_free(out);
+    return err;
+}
+
+void mobid_mdoc_doc_free(mobid_mdoc_doc *d)
+{
+    if (!d)
+        return;
+    mobid_free(d->items);
+    memset(d, 0, sizeof *d);
 }
