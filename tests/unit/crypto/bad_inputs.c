@@ -151,9 +151,9 @@ static void test_bad_key_encodings(void **state)
         "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
         "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIC7x\n-----END PRIVATE KEY-----\n",
         "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-        /* RSA keys are not supported (a 512-bit SPKI header is enough to tell). */
-        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n"
-        "-----END ENCRYPTED PRIVATE KEY-----\n",
+        /* An encrypted private key: never a password prompt, just unusable. */
+        ("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n"
+         "-----END ENCRYPTED PRIVATE KEY-----\n"),
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         mobid_key *k = NULL;
@@ -162,6 +162,14 @@ static void test_bad_key_encodings(void **state)
         assert_null(k);
     }
     mobid_key *k = NULL;
+    /* An RSA key (generated for this test) parses but is not supported. */
+    static const char rsa_spki[] =
+        "-----BEGIN PUBLIC KEY-----\n"
+        "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAOCZFoBn2ed5mkkRIW0MUIt4jnmh1Nxn\n"
+        "yDg7kxu7zyWFzk/Btoa9duIBzxJQsfgXNVsehCuHlQmUwbhWyrseRdkCAwEAAQ==\n"
+        "-----END PUBLIC KEY-----\n";
+    assert_int_equal(mobid_key_from_pem(mobid_view_str(rsa_spki), &k), MOBID_ERR_UNSUPPORTED);
+    assert_null(k);
     assert_int_equal(mobid_key_from_pem(mobid_view_make(NULL, 0), &k), MOBID_ERR_INVALID_ARG);
     uint8_t junk[40] = { 0x30, 0x26 };
     assert_int_not_equal(mobid_key_from_pem(mobid_view_make(junk, sizeof junk), &k), MOBID_OK);
