@@ -284,6 +284,28 @@ done:
     return err;
 }
 
+mobid_err cbor_skip_leaf(mobid_view in, size_t *len)
+{
+    cbor_head h;
+    mobid_err err = cbor_read_head(in, &h);
+    if (err != MOBID_OK)
+        return err;
+    if (h.major == 7 && h.ai == 31)
+        return MOBID_ERR_MALFORMED; /* a break is not an item */
+    if (h.major >= 4 && h.major <= 6)
+        return MOBID_ERR_NOT_FOUND;
+    if (h.major == 2 || h.major == 3) {
+        if (h.ai == 31)
+            return MOBID_ERR_NOT_FOUND;
+        if (h.arg > in.len - h.len)
+            return MOBID_ERR_TRUNCATED;
+        *len = h.len + (size_t)h.arg;
+        return MOBID_OK;
+    }
+    *len = h.len;
+    return MOBID_OK;
+}
+
 static void describe_float(const cbor_head *h, mobid_cbor_item *out)
 {
     out->type = MOBID_CBOR_FLOAT;
