@@ -77,7 +77,10 @@ extern "C" {
     X(DEVICE_KEY_INVALID, 53, "device key in the MSO is unusable")             \
     X(HOLDER_BINDING_MISSING, 54, "credential has no holder key")              \
     X(CLAIM_MISSING, 55, "a required claim is missing")                        \
-    X(LIMIT, 56, "an internal limit was reached")
+    X(LIMIT, 56, "an internal limit was reached")                              \
+    X(STORE, 57, "database error")                                             \
+    X(STORE_CONFLICT, 58, "row violates a uniqueness constraint")              \
+    X(STORE_RETRY, 59, "transaction conflicted with another; retry it")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,
