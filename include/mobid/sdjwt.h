@@ -130,8 +130,22 @@ MOBID_MUST_CHECK mobid_err mobid_sdjwt_present(mobid_view sdjwt,
 
 /* ---- verifying ---- */
 
+/* A cache of issuer JWT protected headers whose x5c chain was validated against a trust
+ * set, with the leaf's key, so a verifier that sees many credentials from few issuers
+ * decodes, parses and validates each issuer's header and chain once. An entry is reused
+ * only for the same trust set, a byte-identical encoded header, a time inside every chain
+ * certificate's validity and within ttl seconds of the validation. Thread-safe (one
+ * lock); shared by any number of verifications. */
+typedef struct mobid_sdjwt_key_cache mobid_sdjwt_key_cache;
+
+/* New cache of at most capacity chains (0 = 64) revalidated after ttl seconds (0 = 300).
+ * Returns MOBID_OK or NOMEM. Release with mobid_sdjwt_key_cache_free (safe on NULL). */
+mobid_err mobid_sdjwt_key_cache_new(size_t capacity, int64_t ttl, mobid_sdjwt_key_cache **out);
+void mobid_sdjwt_key_cache_free(mobid_sdjwt_key_cache *cache);
+
 typedef struct mobid_sdjwt_verify_opts {
     mobid_trust *trust;           /* header x5c must chain to these (leaf: signing use) */
+    mobid_sdjwt_key_cache *cache; /* optional, with trust: reuse validated chains */
     const mobid_key *issuer_key;  /* or: the issuer's key, x5c ignored (one is required) */
     const mobid_alg *algs;        /* allow-list, MOBID_ALG_NONE-terminated; NULL = ES256,
                                    * ES384, ES512, EdDSA */

@@ -49,7 +49,7 @@ static mobid_err check_typ(vctx *v, const json_t *header, const char *want)
 }
 
 /* The issuer's key: the one given, or the x5c leaf's once the chain is trusted. */
-static mobid_err issuer_key(vctx *v, const json_t *header, mobid_key **key)
+static mobid_err issuer_key(vctx *v, const mobid_jws *jws, mobid_key **key)
 {
     if (v->o->issuer_key) {
         *key = mobid_key_ref((mobid_key *)v->o->issuer_key);
@@ -59,7 +59,7 @@ static mobid_err issuer_key(vctx *v, const json_t *header, mobid_key **key)
         return vfail(v, MOBID_ERR_INVALID_ARG, "no trust anchors and no issuer key%s", NULL);
     mobid_cert **chain = NULL;
     size_t n = 0;
-    mobid_err err = mobid_jose_header_x5c(header, &chain, &n);
+    mobid_err err = mobid_jose_header_x5c(jws->header, &chain, &n);
     if (err == MOBID_ERR_NOT_FOUND)
         err = vfail(v, MOBID_ERR_UNTRUSTED_ISSUER, "issuer JWT has no x5c header%s", NULL);
     else if (err != MOBID_OK)
@@ -71,22 +71,57 @@ static mobid_err issuer_key(vctx *v, const json_t *header, mobid_key **key)
     }
     if (err == MOBID_OK)
         err = mobid_cert_public_key(chain[0], key);
+    if (err == MOBID_OK)
+        sd_cache_put(v->o->cache, v->o->trust, jws, chain, n, *key, v->now);
     mobid_cert_list_free(chain, n);
     return err;
 }
 
+/* With a cache and a header seen before: the parsed header and the issuer key from the
+ * cache, and the rest of the compact JWS decoded here (jws is then as mobid_jws_parse
+ * fills it). Returns false on a cache miss or when the parts do not decode. */
+static bool from_cache(vctx *v, mobid_view jwt, mobid_jws *jws, mobid_key **key)
+{
+    if (!v->o->cache || !v->o->trust || v->o->issuer_key)
+        return false;
+    const uint8_t *d1 = memchr(jwt.ptr, '.', jwt.len);
+    const uint8_t *d2 = d1 ? memchr(d1 + 1, '.', jwt.len - (size_t)(d1 + 1 - jwt.ptr)) : NULL;
+    if (!d2)
+        return false;
+    jws->header_b64 = mobid_view_make(jwt.ptr, (size_t)(d1 - jwt.ptr));
+    if (!sd_cache_get(v->o->cache, v->o->trust, jws->header_b64, v->now, &jws->header,
+                      &jws->alg, key))
+        return false;
+    jws->payload_b64 = mobid_view_make(d1 + 1, (size_t)(d2 - d1 - 1));
+    jws->signature_b64 = mobid_view_make(d2 + 1, jwt.len - (size_t)(d2 + 1 - jwt.ptr));
+    jws->signing_input = mobid_view_make(jwt.ptr, (size_t)(d2 - jwt.ptr));
+    mobid_buf_init(&jws->payload, MOBID_JOSE_MAX_COMPACT);
+    mobid_buf_init(&jws->sig, 0);
+    if (mobid_b64url_decode(jws->payload_b64, &jws->payload) == MOBID_OK &&
+        mobid_b64url_decode(jws->signature_b64, &jws->sig) == MOBID_OK)
+        return true;
+    /* Let the full parse report what is wrong. */
+    mobid_jws_clear(jws);
+    mobid_key_free(*key);
+    *key = NULL;
+    return false;
+}
+
 static mobid_err verify_issuer_jwt(vctx *v, mobid_view jwt, mobid_jws *jws)
 {
-    mobid_err err = mobid_jws_parse(jwt, jws);
+    mobid_key *key = NULL;
+    bool cached = from_cache(v, jwt, jws, &key);
+    mobid_err err = cached ? MOBID_OK : mobid_jws_parse(jwt, jws);
     if (err != MOBID_OK)
         return vfail(v, err, "issuer JWT cannot be parsed%s", NULL);
-    if (!alg_allowed(v->algs, jws->alg))
+    if (!alg_allowed(v->algs, jws->alg)) {
+        mobid_key_free(key);
         return vfail(v, MOBID_ERR_ALG_NOT_ALLOWED, "issuer JWT alg %s is not allowed",
                      json_string_value(json_object_get(jws->header, "alg")));
+    }
     err = check_typ(v, jws->header, v->o->typ);
-    mobid_key *key = NULL;
-    if (err == MOBID_OK)
-        err = issuer_key(v, jws->header, &key);
+    if (err == MOBID_OK && !cached)
+        err = issuer_key(v, jws, &key);
     if (err == MOBID_OK) {
         err = mobid_jws_verify(jws, key, v->algs);
         if (err == MOBID_ERR_SIGNATURE_INVALID || err == MOBID_ERR_KEY_INVALID)

@@ -350,8 +350,10 @@ static void test_x5c_trust(void **state)
     make_chain(root_key, keys.issuer, &root, &ds);
     make_chain(rogue_key, keys.issuer, &rogue, &rogue_ds);
     mobid_trust *trust = NULL;
+    mobid_sdjwt_key_cache *cache = NULL;
     assert_int_equal(mobid_trust_new(&trust), MOBID_OK);
     assert_int_equal(mobid_trust_add(trust, root), MOBID_OK);
+    assert_int_equal(mobid_sdjwt_key_cache_new(2, 60, &cache), MOBID_OK);
     json_t *c = tk_json("{\"given_name\":\"Erika\"}");
     const char *sd[] = { "given_name", NULL };
     mobid_cert *chains[2][1] = { { ds }, { rogue_ds } };
@@ -367,21 +369,41 @@ static void test_x5c_trust(void **state)
         mobid_buf cred;
         mobid_buf_init(&cred, 0);
         assert_int_equal(mobid_sdjwt_issue(&p, &cred), MOBID_OK);
-        mobid_sdjwt_verify_opts o = { .trust = trust, .now = TK_NOW, .skew = -1 };
-        mobid_sdjwt_result res;
-        mobid_err err = tk_verify(mobid_buf_view(&cred), &o, &res);
-        if (i == 0) {
-            assert_int_equal(err, MOBID_OK);
-            /* iss comes from the DS certificate's URI SAN */
-            assert_string_equal(json_string_value(json_object_get(res.claims, "iss")),
-                                "https://issuer.example");
-        } else {
-            assert_int_equal(err, MOBID_ERR_UNTRUSTED_ISSUER);
+        /* Twice with the cache (a miss, then a hit), once without. */
+        for (int round = 0; round < 3; round++) {
+            mobid_sdjwt_verify_opts o = { .trust = trust, .cache = round < 2 ? cache : NULL,
+                                          .now = TK_NOW, .skew = -1 };
+            mobid_sdjwt_result res;
+            mobid_err err = tk_verify(mobid_buf_view(&cred), &o, &res);
+            if (i == 0) {
+                assert_int_equal(err, MOBID_OK);
+                /* iss comes from the DS certificate's URI SAN */
+                assert_string_equal(json_string_value(json_object_get(res.claims, "iss")),
+                                    "https://issuer.example");
+            } else {
+                assert_int_equal(err, MOBID_ERR_UNTRUSTED_ISSUER);
+            }
+            mobid_sdjwt_result_clear(&res);
         }
-        mobid_sdjwt_result_clear(&res);
+        if (i == 0) {
+            /* A cached header does not excuse a bad signature or an expired chain. */
+            mobid_sdjwt_verify_opts o = { .trust = trust, .cache = cache, .now = TK_NOW,
+                                          .skew = -1 };
+            char *sig = strchr((char *)cred.ptr, '~');
+            while (sig[-1] != '.')
+                sig--;
+            sig += 3; /* a character inside the issuer signature */
+            *sig = *sig == 'A' ? 'B' : 'A';
+            assert_int_equal(tk_verify(mobid_buf_view(&cred), &o, NULL),
+                             MOBID_ERR_ISSUER_SIGNATURE_INVALID);
+            *sig = *sig == 'A' ? 'B' : 'A';
+            o.now = TK_NOW + 400 * 86400;
+            assert_int_equal(tk_verify(mobid_buf_view(&cred), &o, NULL), MOBID_ERR_CERT_EXPIRED);
+        }
         mobid_buf_free(&cred);
     }
     json_decref(c);
+    mobid_sdjwt_key_cache_free(cache);
     mobid_trust_free(trust);
     mobid_cert_free(root);
     mobid_cert_free(ds);
