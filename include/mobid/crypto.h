@@ -6,6 +6,14 @@
  * their view arguments; they never keep a view past the call.
  * Signatures are raw r||s of exact curve length for ECDSA (what COSE and JOSE
  * use), 64 bytes for Ed25519.
+ *
+ * Ownership and threads: a function that creates a handle stores it in *out
+ * (NULL on failure) and the caller frees it. Keys, certificates and trust sets
+ * are immutable once built (trust anchors are added before the set is shared)
+ * and may be used from many threads at once; the refcounts are atomic. Output
+ * buffers (mobid_buf) are appended to; on failure nothing useful is appended.
+ * Every fallible function also returns MOBID_ERR_INVALID_ARG for NULL handles
+ * or outputs and MOBID_ERR_NOMEM when an allocation fails.
  */
 #ifndef MOBID_CRYPTO_H
 #define MOBID_CRYPTO_H
@@ -51,73 +59,107 @@ mobid_curve mobid_alg_curve(mobid_alg a);
 size_t mobid_hash_size(mobid_hash_alg h);
 
 /* ---- hashing, MAC, KDF, randomness ---- */
+/* Digest of in; writes mobid_hash_size(h) bytes to out. MOBID_ERR_INVALID_ARG for an
+ * unknown h. No allocation. */
 mobid_err mobid_hash(mobid_hash_alg h, mobid_view in, uint8_t out[MOBID_HASH_MAX]);
-/* Hash the concatenation of n parts without building it. */
+/* Hash the concatenation of n parts without building it (parts may be NULL when
+ * n is 0). Same results as mobid_hash. */
 mobid_err mobid_hash_parts(mobid_hash_alg h, const mobid_view *parts, size_t n,
                            uint8_t out[MOBID_HASH_MAX]);
+/* HMAC (RFC 2104) over the concatenation of n parts; writes mobid_hash_size(h)
+ * bytes. Compare MACs with mobid_ct_eq. */
 mobid_err mobid_hmac(mobid_hash_alg h, mobid_view key, const mobid_view *parts, size_t n,
                      uint8_t out[MOBID_HASH_MAX]);
-/* RFC 5869 HKDF (extract and expand). */
+/* RFC 5869 HKDF (extract and expand) into out[0..out_len). An empty salt means
+ * HashLen zero bytes. MOBID_ERR_INVALID_ARG when out_len is 0 or above
+ * 255 * HashLen; MOBID_ERR_CRYPTO if OpenSSL fails. */
 mobid_err mobid_hkdf(mobid_hash_alg h, mobid_view salt, mobid_view ikm, mobid_view info,
                      uint8_t *out, size_t out_len);
-/* Cryptographically secure random bytes. */
+/* Cryptographically secure random bytes (OpenSSL's DRBG); MOBID_ERR_CRYPTO when
+ * the generator cannot be seeded. */
 MOBID_MUST_CHECK mobid_err mobid_random(uint8_t *out, size_t n);
 
 /* ---- keys ---- */
 typedef struct mobid_key mobid_key;
 
+/* New random key pair on curve c (any mobid_curve). MOBID_ERR_UNSUPPORTED for
+ * MOBID_CURVE_NONE or unknown values. */
 MOBID_MUST_CHECK mobid_err mobid_key_generate(mobid_curve c, mobid_key **out);
+/* Drop one reference; the key is wiped and freed with the last. NULL is fine. */
 void mobid_key_free(mobid_key *k);
 /* New reference to the same key (cheap); free each with mobid_key_free. */
 mobid_key *mobid_key_ref(mobid_key *k);
-mobid_curve mobid_key_curve(const mobid_key *k);
-bool mobid_key_has_private(const mobid_key *k);
+mobid_curve mobid_key_curve(const mobid_key *k);         /* MOBID_CURVE_NONE for NULL */
+bool mobid_key_has_private(const mobid_key *k);           /* false for NULL */
 /* True when both hold the same public key. */
 bool mobid_key_public_eq(const mobid_key *a, const mobid_key *b);
 
 /* EC public key from affine coordinates (each mobid_curve_size bytes, big-endian),
  * optionally with the private scalar d (d.len 0 = public only). OKP keys take x
- * only (y.len 0). Points off the curve are MOBID_ERR_POINT_NOT_ON_CURVE.
- * This is on the verifier's hot path: it must not go through EVP_PKEY_fromdata. */
+ * only (y.len 0). Points off the curve are MOBID_ERR_POINT_NOT_ON_CURVE; wrong
+ * lengths, a coordinate >= p, d outside [1, n-1] or a d that does not match the
+ * point are MOBID_ERR_KEY_INVALID; MOBID_ERR_UNSUPPORTED for an unknown curve.
+ * This is on the verifier's hot path: it goes through the low-level EC API on a
+ * cached group (about 1-2 µs), never through EVP_PKEY_fromdata. */
 MOBID_MUST_CHECK mobid_err mobid_key_from_coords(mobid_curve c, mobid_view x, mobid_view y,
                                                  mobid_view d, mobid_key **out);
-/* Export coordinates; y is empty for OKP; d only when private and want_d. Each
- * output buffer is appended to; pass NULL to skip one. */
+/* Export coordinates (each mobid_curve_size bytes); nothing is appended to y for
+ * OKP keys, nor to d for a public key. Each output buffer is appended to; pass
+ * NULL to skip one. The private scalar is a secret: free its buffer promptly. */
 mobid_err mobid_key_to_coords(const mobid_key *k, mobid_buf *x, mobid_buf *y, mobid_buf *d);
-/* Uncompressed SEC1 point 04||x||y import/export. */
+/* Uncompressed SEC1 point 04||x||y import (P-curves only; the compressed form is
+ * MOBID_ERR_KEY_INVALID). Errors as mobid_key_from_coords. Export: append 0x04
+ * and then x and y with mobid_key_to_coords. */
 MOBID_MUST_CHECK mobid_err mobid_key_from_sec1_point(mobid_curve c, mobid_view pt,
                                                      mobid_key **out);
 /* PEM or DER: SPKI public key, PKCS#8 private key or SEC1 "EC PRIVATE KEY"
- * (auto-detected). A certificate PEM yields its public key. */
+ * (auto-detected). A certificate (PEM or DER) yields its public key. Encrypted
+ * keys are never prompted for: MOBID_ERR_KEY_INVALID, as is any unreadable input;
+ * MOBID_ERR_UNSUPPORTED for key types other than P-256/384/521, Ed25519, X25519. */
 MOBID_MUST_CHECK mobid_err mobid_key_from_pem(mobid_view pem, mobid_key **out);
-/* PEM export: PKCS#8 private (when private and want_private) or SPKI public. */
+/* PEM export, appended to out: PKCS#8 "PRIVATE KEY" (when the key is private and
+ * want_private) or SPKI "PUBLIC KEY". */
 mobid_err mobid_key_to_pem(const mobid_key *k, bool want_private, mobid_buf *out);
-/* DER SubjectPublicKeyInfo. */
+/* DER SubjectPublicKeyInfo, appended to out. */
 mobid_err mobid_key_to_spki_der(const mobid_key *k, mobid_buf *out);
 
 /* ---- signatures ---- */
-/* Sign msg with alg (hashing included); appends the raw signature to sig. */
+/* Sign msg with alg (hashing included); appends the raw signature
+ * (mobid_alg_sig_size(alg) bytes) to sig. MOBID_ERR_KEY_INVALID for a public key
+ * or a key on another curve than alg's, MOBID_ERR_ALG_NOT_ALLOWED for
+ * MOBID_ALG_NONE. ECDSA signatures are randomized (not RFC 6979). */
 MOBID_MUST_CHECK mobid_err mobid_sign(const mobid_key *k, mobid_alg alg, mobid_view msg,
                                       mobid_buf *sig);
 /* Verify a raw signature: MOBID_OK or MOBID_ERR_SIGNATURE_INVALID (wrong length,
- * out-of-range r/s, or a bad signature), MOBID_ERR_KEY_INVALID if alg does not
- * fit the key's curve. */
+ * r or s zero or >= n, or a bad signature), MOBID_ERR_KEY_INVALID if alg does not
+ * fit the key's curve, MOBID_ERR_ALG_NOT_ALLOWED for MOBID_ALG_NONE. High-s
+ * ECDSA signatures are valid (COSE and JOSE do not require low-s). Costs one
+ * hash plus OpenSSL's verification; no allocation by mobid. */
 MOBID_MUST_CHECK mobid_err mobid_verify(const mobid_key *k, mobid_alg alg, mobid_view msg,
                                         mobid_view sig);
-/* Same, with a message already hashed by the algorithm's hash (ECDSA only). */
+/* Same, with a message already hashed by the algorithm's hash (ECDSA only:
+ * MOBID_ERR_ALG_NOT_ALLOWED for EdDSA; MOBID_ERR_INVALID_ARG for a digest of the
+ * wrong length). */
 MOBID_MUST_CHECK mobid_err mobid_verify_digest(const mobid_key *k, mobid_alg alg,
                                                mobid_view digest, mobid_view sig);
-/* Raw r||s (each n bytes) <-> DER ECDSA-Sig-Value. */
+/* Raw r||s (each n = raw.len / 2 bytes) <-> DER ECDSA-Sig-Value, appended to the
+ * output. der_to_raw takes strict DER only (minimal integers, no trailing bytes)
+ * and fails with MOBID_ERR_MALFORMED, also when r or s does not fit in n bytes. */
 mobid_err mobid_ecdsa_raw_to_der(mobid_view raw, mobid_buf *der);
 mobid_err mobid_ecdsa_der_to_raw(mobid_view der, size_t n, mobid_buf *raw);
 
 /* ---- key agreement and encryption ---- */
-/* ECDH shared secret (x coordinate), appended to out. Curves must match. */
+/* ECDH shared secret (x coordinate, mobid_curve_size bytes; X25519 gives its
+ * 32-byte output), appended to out. priv must hold a private key and the curves
+ * must match (MOBID_ERR_KEY_INVALID otherwise, also for Ed25519 keys and for an
+ * X25519 peer of small order). */
 MOBID_MUST_CHECK mobid_err mobid_ecdh(const mobid_key *priv, const mobid_key *peer,
                                       mobid_buf *out);
 /* AES-GCM with a 128- or 256-bit key (by key.len), 12-byte IV, 16-byte tag.
  * Encrypt appends ciphertext to ct and writes the tag; decrypt appends plaintext
- * and fails with MOBID_ERR_DECRYPT_FAILED on any tag mismatch (nothing appended). */
+ * and fails with MOBID_ERR_DECRYPT_FAILED on any tag mismatch or a tag that is
+ * not 16 bytes (nothing appended, the scratch space wiped). Other key or IV
+ * sizes are MOBID_ERR_INVALID_ARG. Never reuse an IV under one key. */
 mobid_err mobid_aes_gcm_encrypt(mobid_view key, mobid_view iv, mobid_view aad, mobid_view pt,
                                 mobid_buf *ct, uint8_t tag[16]);
 MOBID_MUST_CHECK mobid_err mobid_aes_gcm_decrypt(mobid_view key, mobid_view iv,
@@ -127,23 +169,30 @@ MOBID_MUST_CHECK mobid_err mobid_aes_gcm_decrypt(mobid_view key, mobid_view iv,
 /* ---- X.509 ---- */
 typedef struct mobid_cert mobid_cert;
 
-/* Parse one certificate, DER or PEM (first one in the PEM). */
+/* Parse one certificate, DER (the whole input, kept byte for byte) or PEM (the
+ * first certificate in it). MOBID_ERR_CERT_INVALID for anything unparsable,
+ * MOBID_ERR_TOO_BIG above 4 MiB. */
 MOBID_MUST_CHECK mobid_err mobid_cert_parse(mobid_view der_or_pem, mobid_cert **out);
 /* Parse every certificate in a PEM bundle (or one DER); *n receives the count. The
  * array and each cert are released with mobid_cert_list_free. */
 MOBID_MUST_CHECK mobid_err mobid_cert_parse_all(mobid_view pem, mobid_cert ***out, size_t *n);
 void mobid_cert_list_free(mobid_cert **certs, size_t n);
+/* Drop one reference (NULL is fine). */
 void mobid_cert_free(mobid_cert *c);
+/* New reference to the same certificate; free each with mobid_cert_free. */
 mobid_cert *mobid_cert_ref(mobid_cert *c);
 /* DER bytes (view valid while the cert lives). */
 mobid_view mobid_cert_der(const mobid_cert *c);
-/* Public key of the certificate (a new reference; free it). */
+/* Public key of the certificate (a new reference; free it). Built on first use
+ * and kept with the certificate, so later calls are cheap. */
 mobid_err mobid_cert_public_key(const mobid_cert *c, mobid_key **out);
 /* Subject / issuer as RFC 2253 text, appended to out. */
 mobid_err mobid_cert_subject(const mobid_cert *c, mobid_buf *out);
 mobid_err mobid_cert_issuer(const mobid_cert *c, mobid_buf *out);
+/* notBefore and notAfter in seconds since the epoch (either pointer may be NULL). */
 void mobid_cert_validity(const mobid_cert *c, mobid_time *not_before, mobid_time *not_after);
-/* DNS and URI subjectAltName values, each as a heap string (free with free()). */
+/* DNS and URI subjectAltName values in certificate order, each as a heap string;
+ * free each string and the array with free(). *n is 0 when there are none. */
 mobid_err mobid_cert_san(const mobid_cert *c, char ***values, size_t *n);
 
 /* What a leaf certificate must be good for. */
@@ -158,18 +207,28 @@ typedef enum mobid_cert_purpose {
  * leaf itself. Anchors are parsed once and shared by many verifications. */
 typedef struct mobid_trust mobid_trust;
 mobid_err mobid_trust_new(mobid_trust **out);
+/* Frees the set and its references to the anchors. NULL is fine. */
 void mobid_trust_free(mobid_trust *t);
-mobid_err mobid_trust_add(mobid_trust *t, mobid_cert *anchor); /* takes a reference */
+/* Add an anchor. The set takes its own reference: the caller still frees its
+ * one. Adding anchors clears the validation cache; add them all before the set
+ * is shared between threads. */
+mobid_err mobid_trust_add(mobid_trust *t, mobid_cert *anchor);
 /* Adds every certificate in a PEM bundle or a DER certificate. */
 mobid_err mobid_trust_add_pem(mobid_trust *t, mobid_view pem);
 size_t mobid_trust_count(const mobid_trust *t);
 
 /* Validate chain[0] (leaf) .. chain[n-1] (may omit the anchor) at time `at`:
- * signatures, validity of every certificate, basicConstraints (CA:true for
- * issuers, path length), keyUsage (keyCertSign for issuers; digitalSignature
- * for the leaf) and the purpose. Returns MOBID_OK, UNTRUSTED_ISSUER,
- * CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_USAGE or CERT_INVALID. Results may be
- * cached by the trust set (keyed on the chain bytes and time window). */
+ * signatures, validity of every certificate (inclusive bounds), basicConstraints
+ * (CA:true for issuers, path length), keyUsage (keyCertSign for issuers;
+ * digitalSignature for the leaf when it has a keyUsage, except for
+ * MOBID_PURPOSE_ANY) and the purpose: the 18013-5 EKU must be present for
+ * MOBID_PURPOSE_MDOC_DS and _READER (Annex B makes it mandatory). Any anchor ends
+ * a path: a CA, an intermediate, or the leaf itself (pinned trust).
+ * Returns MOBID_OK, UNTRUSTED_ISSUER (no path, a bad signature, chains longer
+ * than 16), CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_USAGE or CERT_INVALID.
+ * Successes are cached by the trust set (keyed on SHA-256 of the purpose and the
+ * chain's DER, valid for the window where every certificate of the built path is
+ * valid; 256 entries; thread-safe), so re-validating a DS chain costs a hash. */
 MOBID_MUST_CHECK mobid_err mobid_trust_verify_chain(mobid_trust *t, mobid_cert *const *chain,
                                                     size_t n, mobid_time at,
                                                     mobid_cert_purpose purpose);

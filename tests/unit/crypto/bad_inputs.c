@@ -143,6 +143,29 @@ static void test_off_curve_points(void **state)
     mobid_key_free(k);
 }
 
+static void test_x25519_small_order(void **state)
+{
+    (void)state;
+    mobid_key *priv = NULL, *peer = NULL;
+    mobid_buf out;
+    mobid_buf_init(&out, 0);
+    uint8_t zero[32] = { 0 }; /* u = 0 has order 1: the shared secret would be zero */
+    assert_int_equal(mobid_key_generate(MOBID_CURVE_X25519, &priv), MOBID_OK);
+    assert_int_equal(mobid_key_from_coords(MOBID_CURVE_X25519, mobid_view_make(zero, 32), none,
+                                           none, &peer), MOBID_OK);
+    assert_int_equal(mobid_ecdh(priv, peer, &out), MOBID_ERR_KEY_INVALID);
+    assert_int_equal(out.len, 0);
+    /* Ed25519 keys do not agree, and cannot be X25519 peers. */
+    mobid_key *ed = NULL;
+    assert_int_equal(mobid_key_generate(MOBID_CURVE_ED25519, &ed), MOBID_OK);
+    assert_int_equal(mobid_ecdh(ed, ed, &out), MOBID_ERR_KEY_INVALID);
+    assert_int_equal(mobid_ecdh(priv, ed, &out), MOBID_ERR_KEY_INVALID);
+    mobid_key_free(ed);
+    mobid_key_free(priv);
+    mobid_key_free(peer);
+    mobid_buf_free(&out);
+}
+
 static void test_bad_key_encodings(void **state)
 {
     (void)state;
@@ -180,7 +203,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_ecdsa_signatures), cmocka_unit_test(test_bad_eddsa_signatures),
-        cmocka_unit_test(test_off_curve_points),     cmocka_unit_test(test_bad_key_encodings),
+        cmocka_unit_test(test_off_curve_points),     cmocka_unit_test(test_x25519_small_order),
+        cmocka_unit_test(test_bad_key_encodings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

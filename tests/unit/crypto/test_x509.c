@@ -296,6 +296,12 @@ static void test_accessors_and_pem(void **state)
     for (size_t i = 0; i < n; i++)
         free(san[i]);
     free(san);
+    /* Serial: a positive 16-byte INTEGER right after the version (DER offset 15). */
+    mobid_view der = mobid_cert_der(p.ds);
+    assert_true(der.len > 300 && der.ptr[1] == 0x82 && der.ptr[5] == 0x82);
+    assert_memory_equal(der.ptr + 8, "\xa0\x03\x02\x01\x02\x02\x10", 7);
+    assert_int_equal(der.ptr[15] & 0x80, 0);
+    assert_int_not_equal(der.ptr[15], 0);
     mobid_key *k = NULL;
     assert_int_equal(mobid_cert_public_key(p.ds, &k), MOBID_OK);
     assert_true(mobid_key_public_eq(k, p.ds_key));
