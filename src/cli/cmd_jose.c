@@ -136,8 +136,9 @@ static int jws_verify(const jose_opts *o)
     mobid_jws jws = { 0 };
     mobid_alg algs[5];
     int rc = CLI_EXIT_FAIL;
-    if (cli_load_key(o->key, &key) != MOBID_OK)
-        return cli_fail(o->json, MOBID_ERR_KEY_INVALID, "the --key file is not a usable key");
+    mobid_err kerr = cli_load_key(o->key, &key);
+    if (kerr != MOBID_OK)
+        return cli_fail(o->json, kerr, "the --key file is not a usable key");
     algs[0] = alg_for_key(key);
     algs[1] = MOBID_ALG_NONE;
     if (o->alg ? !parse_alg_list(o->alg, algs) : algs[0] == MOBID_ALG_NONE) {
@@ -209,8 +210,9 @@ static int jws_sign(const jose_opts *o)
     json_t *hdr = NULL;
     mobid_buf payload, out;
     mobid_buf_init(&out, 0);
-    if (cli_load_key(o->key, &key) != MOBID_OK)
-        return cli_fail(false, MOBID_ERR_KEY_INVALID, "the --key file is not a usable key");
+    mobid_err kerr = cli_load_key(o->key, &key);
+    if (kerr != MOBID_OK)
+        return cli_fail(false, kerr, "the --key file is not a usable key");
     mobid_alg alg = o->alg ? mobid_jose_alg_from_name(o->alg) : alg_for_key(key);
     if (alg == MOBID_ALG_NONE || sign_header(o, &hdr) != MOBID_OK) {
         mobid_key_free(key);
@@ -255,8 +257,9 @@ static int jwe_encrypt(const jose_opts *o)
     p.kid = o->kid;
     p.apu = mobid_view_str(o->apu);
     p.apv = mobid_view_str(o->apv);
-    if (cli_load_key(o->key, &key) != MOBID_OK)
-        return cli_fail(false, MOBID_ERR_KEY_INVALID, "the --key file is not a usable key");
+    mobid_err kerr = cli_load_key(o->key, &key);
+    if (kerr != MOBID_OK)
+        return cli_fail(false, kerr, "the --key file is not a usable key");
     mobid_buf_init(&out, 0);
     mobid_err err = cli_read_file(o->file, &pt);
     if (err == MOBID_OK) {
@@ -275,8 +278,9 @@ static int jwe_decrypt(const jose_opts *o)
     json_t *hdr = NULL;
     mobid_buf in, pt;
     int rc = CLI_EXIT_FAIL;
-    if (cli_load_key(o->key, &key) != MOBID_OK)
-        return cli_fail(o->json, MOBID_ERR_KEY_INVALID, "the --key file is not a usable key");
+    mobid_err kerr = cli_load_key(o->key, &key);
+    if (kerr != MOBID_OK)
+        return cli_fail(o->json, kerr, "the --key file is not a usable key");
     mobid_buf_init(&pt, 0);
     mobid_err err = cli_read_file(o->file, &in);
     if (err == MOBID_OK) {

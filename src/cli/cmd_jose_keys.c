@@ -144,8 +144,9 @@ static int jwk_from_pem(const jwk_opts *o)
 {
     mobid_key *key = NULL;
     json_t *jwk = NULL;
-    if (cli_load_key(o->file, &key) != MOBID_OK)
-        return cli_fail(o->json, MOBID_ERR_KEY_INVALID, "not a usable key");
+    mobid_err kerr = cli_load_key(o->file, &key);
+    if (kerr != MOBID_OK)
+        return cli_fail(o->json, kerr, "not a usable key");
     mobid_err err = mobid_jwk_from_key(key, o->private_, &jwk);
     bool secret = o->private_ && mobid_key_has_private(key);
     int rc = err == MOBID_OK ? emit_jwk(o, jwk, secret) : cli_fail(o->json, err, NULL);
@@ -159,8 +160,9 @@ static int jwk_to_pem(const jwk_opts *o)
     mobid_key *key = NULL;
     mobid_buf pem;
     mobid_buf_init(&pem, 0);
-    if (cli_load_key(o->file, &key) != MOBID_OK)
-        return cli_fail(o->json, MOBID_ERR_KEY_INVALID, "not a usable key");
+    mobid_err kerr = cli_load_key(o->file, &key);
+    if (kerr != MOBID_OK)
+        return cli_fail(o->json, kerr, "not a usable key");
     bool secret = o->private_ && mobid_key_has_private(key);
     mobid_err err = mobid_key_to_pem(key, secret, &pem);
     int rc = err == MOBID_OK ? emit(o, mobid_buf_view(&pem), secret) : cli_fail(o->json, err, NULL);
