@@ -71,11 +71,20 @@ typedef struct mobid_cbor_item {
                           head (up to and including the break, if any) */
 } mobid_cbor_item;
 
-/* Validate one complete item at the start of `in` and describe it. *consumed
- * (may be NULL) gets its encoded length; trailing bytes are allowed here (use
- * mobid_cbor_decode_exact to forbid them). Errors: TRUNCATED, MALFORMED
- * (reserved additional info, bad break, non-text chunk in a text string, invalid
- * UTF-8, simple values 0..31 in two-byte form), TOO_DEEP, TOO_BIG. */
+/* Validate one complete item at the start of `in` and describe it in *out
+ * (views into `in`, which the caller keeps alive; nothing is allocated or
+ * copied). lim NULL = mobid_cbor_default_limits. *consumed (may be NULL) gets
+ * its encoded length; trailing bytes are allowed here (use
+ * mobid_cbor_decode_exact to forbid them). Non-preferred but well-formed heads
+ * (e.g. 1801 for 1) are accepted and kept as received in the spans.
+ * Errors: TRUNCATED (input ends early, including any declared length or count
+ * larger than the bytes left, checked before reading on), MALFORMED (reserved
+ * additional info 28..30, indefinite length on majors 0, 1 and 6, a break
+ * outside an indefinite item or after a map key, a chunk that is not a definite
+ * string of the same major type, invalid UTF-8 in text, simple values 0..31 in
+ * the two-byte form), TOO_DEEP (max_depth), TOO_BIG (max_items, max_string),
+ * INVALID_ARG (out NULL, or in.ptr NULL with a length). On error *out and
+ * *consumed are left unchanged. */
 MOBID_MUST_CHECK mobid_err mobid_cbor_decode(mobid_view in, const mobid_cbor_limits *lim,
                                              mobid_cbor_item *out, size_t *consumed);
 /* As mobid_cbor_decode, but the item must fill `in` exactly (else MALFORMED). */
@@ -102,8 +111,9 @@ mobid_err mobid_cbor_iter_next(mobid_cbor_iter *it, mobid_cbor_item *out);
 /* The item a TAG wraps. */
 mobid_err mobid_cbor_tag_content(const mobid_cbor_item *tag, mobid_cbor_item *out);
 
-/* Look up a map value by text key or by integer key (first match). NOT_FOUND if
- * absent, MALFORMED if `map` is not a map. */
+/* Look up a map value by text key (definite-length keys only) or by integer
+ * key (first match; a linear walk). NOT_FOUND if absent, MALFORMED if `map` is
+ * not a map. */
 mobid_err mobid_cbor_map_get_text(const mobid_cbor_item *map, const char *key,
                                   mobid_cbor_item *out);
 mobid_err mobid_cbor_map_get_int(const mobid_cbor_item *map, int64_t key,
@@ -143,11 +153,15 @@ typedef struct mobid_cbor_enc {
     unsigned depth;
     struct {
         size_t start;   /* offset of the container content */
-        uint64_t count; /* items written directly inside */
-        uint8_t kind;   /* array, map or byte-string wrapper */
+        uint64_t count; /* items written directly inside; for a fixed-count
+                           head or a tag: items still expected */
+        uint8_t kind;   /* array, map, byte-string wrapper, fixed head/tag */
     } open[MOBID_CBOR_ENC_MAX_DEPTH];
 } mobid_cbor_enc;
 
+/* Start encoding: output is appended to out (which the caller owns and frees;
+ * its existing content is kept), or only counted in e->size when out is NULL.
+ * An error already in out->err is adopted as the sticky error. */
 void mobid_cbor_enc_init(mobid_cbor_enc *e, mobid_buf *out);
 /* The sticky error, or MALFORMED if a container is still open. Errors recorded
  * along the way: NOMEM/TOO_BIG from the buffer, TOO_DEEP past
@@ -175,7 +189,9 @@ void mobid_cbor_put_float(mobid_cbor_enc *e, double v);
  * one well-formed item (else MALFORMED); it is not re-encoded. */
 void mobid_cbor_put_raw(mobid_cbor_enc *e, mobid_view encoded);
 /* Containers with a known count: the caller then writes exactly n items (2n for maps,
- * which are NOT sorted; prefer map_begin). */
+ * which are NOT sorted; prefer map_begin). Until they are written the head is
+ * open (it counts towards MOBID_CBOR_ENC_MAX_DEPTH, as does a tag until its
+ * item is written); the container then counts as one item of its parent. */
 void mobid_cbor_put_array_head(mobid_cbor_enc *e, uint64_t n);
 void mobid_cbor_put_map_head(mobid_cbor_enc *e, uint64_t n);
 /* Containers whose count is filled in at the end; maps are sorted by encoded key

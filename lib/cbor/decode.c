@@ -271,7 +271,8 @@ mobid_err cbor_scan(mobid_view in, const mobid_cbor_limits *lim, bool check_utf8
     size_t pos = 0, items = 0;
     mobid_err err = MOBID_OK;
     do {
-        if (++items > lim->max_items) {
+        /* Breaks end items; they are not items themselves. */
+        if (pos < in.len && in.ptr[pos] != 0xff && ++items > lim->max_items) {
             err = MOBID_ERR_TOO_BIG;
             goto done;
         }

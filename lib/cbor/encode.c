@@ -196,7 +196,7 @@ void mobid_cbor_put_raw(mobid_cbor_enc *e, mobid_view encoded)
 {
     size_t len = 0;
     uint64_t indef_arg;
-    if (cbor_scan(encoded, &mobid_cbor_default_limits, true, &len, &indef_arg) != MOBID_OK ||
+    if (cbor_scan(encoded, &cbor_trusted_limits, true, &len, &indef_arg) != MOBID_OK ||
         len != encoded.len)
         enc_fail(e, MOBID_ERR_MALFORMED); /* keep the output well formed */
     enc_write(e, encoded.ptr, encoded.len);

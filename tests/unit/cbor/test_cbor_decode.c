@@ -227,6 +227,11 @@ static void test_limits(void **state)
     lim.max_items = 2;
     assert_int_equal(decode_hex("820102", &lim, &b, &it), MOBID_ERR_TOO_BIG);
     mobid_buf_free(&b);
+    lim.max_items = 3; /* a break is not an item */
+    assert_int_equal(decode_hex("9f0102ff", &lim, &b, &it), MOBID_OK);
+    mobid_buf_free(&b);
+    assert_int_equal(decode_hex("9f010203ff", &lim, &b, &it), MOBID_ERR_TOO_BIG);
+    mobid_buf_free(&b);
 
     /* String length, chunks summed. */
     lim = mobid_cbor_default_limits;
