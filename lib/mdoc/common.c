@@ -134,3 +134,35 @@ mobid_err mobid_mdoc_emac_key(const mobid_key *priv, const mobid_key *peer,
     mobid_buf_free(&z);
     return err;
 }
+
+mobid_err mdoc_map_fields(const mobid_cbor_item *map, mdoc_field *f, size_t n)
+{
+    mobid_cbor_iter it;
+    mobid_cbor_item k, v;
+    size_t lens[MDOC_MAX_FIELDS], nfound = 0;
+    if (map->type != MOBID_CBOR_MAP || n > MDOC_MAX_FIELDS)
+        return MOBID_ERR_MALFORMED;
+    for (size_t i = 0; i < n; i++) {
+        f[i].found = false;
+        lens[i] = strlen(f[i].key);
+    }
+    mobid_cbor_iter_init(&it, map);
+    while (mobid_cbor_iter_next(&it, &k) == MOBID_OK) {
+        if (mobid_cbor_iter_next(&it, &v) != MOBID_OK)
+            return MOBID_ERR_MALFORMED;
+        if (k.type != MOBID_CBOR_TEXT || k.indefinite)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (k.str.len != lens[i] || memcmp(k.str.ptr, f[i].key, lens[i]))
+                continue;
+            if (f[i].found)
+                return MOBID_ERR_MALFORMED; /* a duplicate key is ambiguous */
+            f[i].val = v;
+            f[i].found = true;
+            if (++nfound == n)
+                return MOBID_OK; /* the rest of the map need not be walked again */
+            break;
+        }
+    }
+    return MOBID_OK;
+}

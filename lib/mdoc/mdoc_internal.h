@@ -20,6 +20,17 @@ mobid_err mdoc_map_need(const mobid_cbor_item *map, const char *key, mobid_cbor_
 /* A text member as a view (MALFORMED if absent or not definite text). */
 mobid_err mdoc_map_text(const mobid_cbor_item *map, const char *key, mobid_view *out);
 
+/* One pass over a map collecting the values of text keys; the walk stops once
+ * every key is found. A wanted key seen twice before that is MALFORMED. Either
+ * way the verifier reports only values it took from the bytes it checked. */
+#define MDOC_MAX_FIELDS 8
+typedef struct mdoc_field {
+    const char *key;
+    mobid_cbor_item val;
+    bool found;
+} mdoc_field;
+mobid_err mdoc_map_fields(const mobid_cbor_item *map, mdoc_field *f, size_t n);
+
 /* The IssuerSigned map inside an encoded IssuerSigned or Document. */
 mobid_err mdoc_issuer_signed_find(mobid_view in, mobid_cbor_item *issuer_signed);
 

@@ -78,17 +78,13 @@ static mobid_err parse_digest_alg(mobid_view name, mobid_hash_alg *h)
     return MOBID_OK;
 }
 
-static mobid_err parse_validity(vctx *c, const mobid_cbor_item *mso, mobid_mdoc_doc *d)
+static mobid_err parse_validity(vctx *c, const mobid_cbor_item *vi, mobid_mdoc_doc *d)
 {
-    mobid_cbor_item vi, t;
-    if (mdoc_map_need(mso, "validityInfo", &vi) != MOBID_OK || vi.type != MOBID_CBOR_MAP)
-        return fail(c, MOBID_ERR_MALFORMED, "MSO has no validityInfo");
-    if (mdoc_map_need(&vi, "signed", &t) != MOBID_OK ||
-        mobid_mdoc_get_tdate(&t, &d->signed_at) != MOBID_OK ||
-        mdoc_map_need(&vi, "validFrom", &t) != MOBID_OK ||
-        mobid_mdoc_get_tdate(&t, &d->valid_from) != MOBID_OK ||
-        mdoc_map_need(&vi, "validUntil", &t) != MOBID_OK ||
-        mobid_mdoc_get_tdate(&t, &d->valid_until) != MOBID_OK)
+    mdoc_field f[3] = { { .key = "signed" }, { .key = "validFrom" }, { .key = "validUntil" } };
+    if (mdoc_map_fields(vi, f, 3) != MOBID_OK || !f[0].found || !f[1].found || !f[2].found ||
+        mobid_mdoc_get_tdate(&f[0].val, &d->signed_at) != MOBID_OK ||
+        mobid_mdoc_get_tdate(&f[1].val, &d->valid_from) != MOBID_OK ||
+        mobid_mdoc_get_tdate(&f[2].val, &d->valid_until) != MOBID_OK)
         return fail(c, MOBID_ERR_MALFORMED, "MSO validityInfo is not three tdates");
     if (c->no_time)
         return MOBID_OK;
@@ -102,14 +98,12 @@ static mobid_err parse_validity(vctx *c, const mobid_cbor_item *mso, mobid_mdoc_
 }
 
 /* status: {"status_list": {"idx": uint, "uri": tstr}} (18013-5 2nd edition). */
-static mobid_err parse_status(vctx *c, const mobid_cbor_item *mso, mobid_mdoc_doc *d)
+static mobid_err parse_status(vctx *c, const mobid_cbor_item *st, mobid_mdoc_doc *d)
 {
-    mobid_cbor_item st, sl, it;
-    if (mobid_cbor_map_get_text(mso, "status", &st) != MOBID_OK)
-        return MOBID_OK;
-    if (st.type != MOBID_CBOR_MAP)
+    mobid_cbor_item sl, it;
+    if (st->type != MOBID_CBOR_MAP)
         return fail(c, MOBID_ERR_MALFORMED, "MSO status is not a map");
-    if (mobid_cbor_map_get_text(&st, "status_list", &sl) != MOBID_OK)
+    if (mobid_cbor_map_get_text(st, "status_list", &sl) != MOBID_OK)
         return MOBID_OK; /* another status mechanism: nothing we resolve */
     if (sl.type != MOBID_CBOR_MAP || mdoc_map_need(&sl, "idx", &it) != MOBID_OK ||
         mobid_cbor_get_uint64(&it, &d->status_idx) != MOBID_OK ||
@@ -119,43 +113,60 @@ static mobid_err parse_status(vctx *c, const mobid_cbor_item *mso, mobid_mdoc_do
     return MOBID_OK;
 }
 
+enum { MSO_VERSION, MSO_DIGEST_ALG, MSO_DIGESTS, MSO_DKI, MSO_DOCTYPE, MSO_VALIDITY, MSO_STATUS };
+
+/* The MSO's members in one pass over its map. */
+static mobid_err mso_members(vctx *c, const mobid_cose_sign1 *s, mdoc_field *f)
+{
+    mobid_cbor_item payload, mso;
+    static const char *const keys[] = { "version", "digestAlgorithm", "valueDigests",
+                                        "deviceKeyInfo", "docType", "validityInfo", "status" };
+    for (size_t i = 0; i < 7; i++)
+        f[i].key = keys[i];
+    if (s->detached || mobid_cbor_decode_exact(s->payload, &mdoc_limits, &payload) != MOBID_OK ||
+        mdoc_embedded(&payload, true, &mso) != MOBID_OK || mso.type != MOBID_CBOR_MAP ||
+        mdoc_map_fields(&mso, f, 7) != MOBID_OK)
+        return fail(c, MOBID_ERR_MALFORMED, "issuerAuth payload is not an MSO");
+    for (size_t i = 0; i < MSO_STATUS; i++)
+        if (!f[i].found)
+            return fail(c, MOBID_ERR_MALFORMED, "MSO has no %s", keys[i]);
+    return MOBID_OK;
+}
+
 static mobid_err parse_mso(vctx *c, const mobid_cose_sign1 *s, mobid_view doctype,
                            mso_view *m, mobid_mdoc_doc *d)
 {
-    mobid_cbor_item payload, mso, it;
+    mdoc_field f[7];
     mobid_view text;
-    mobid_err err;
-    if (s->detached || mobid_cbor_decode_exact(s->payload, &mdoc_limits, &payload) != MOBID_OK ||
-        mdoc_embedded(&payload, true, &mso) != MOBID_OK || mso.type != MOBID_CBOR_MAP)
-        return fail(c, MOBID_ERR_MALFORMED, "issuerAuth payload is not an MSO");
-    if (mdoc_map_text(&mso, "version", &text) != MOBID_OK || text.len < 2 ||
+    mobid_err err = mso_members(c, s, f);
+    if (err != MOBID_OK)
+        return err;
+    if (mobid_cbor_get_text(&f[MSO_VERSION].val, &text) != MOBID_OK || text.len < 2 ||
         memcmp(text.ptr, "1.", 2))
         return fail(c, MOBID_ERR_MALFORMED, "MSO version is not 1.x");
-    if (mdoc_map_text(&mso, "digestAlgorithm", &text) != MOBID_OK)
-        return fail(c, MOBID_ERR_MALFORMED, "MSO has no digestAlgorithm");
-    if (parse_digest_alg(text, &m->h) != MOBID_OK)
-        return fail(c, MOBID_ERR_UNSUPPORTED, "MSO digestAlgorithm %.*s", (int)text.len,
-                    (const char *)text.ptr);
-    if (mdoc_map_need(&mso, "valueDigests", &m->value_digests) != MOBID_OK ||
-        m->value_digests.type != MOBID_CBOR_MAP)
-        return fail(c, MOBID_ERR_MALFORMED, "MSO has no valueDigests");
-    if (mdoc_map_need(&mso, "deviceKeyInfo", &it) != MOBID_OK || it.type != MOBID_CBOR_MAP ||
-        mdoc_map_need(&it, "deviceKey", &m->device_key) != MOBID_OK)
+    if (mobid_cbor_get_text(&f[MSO_DIGEST_ALG].val, &text) != MOBID_OK ||
+        parse_digest_alg(text, &m->h) != MOBID_OK)
+        return fail(c, MOBID_ERR_UNSUPPORTED, "MSO digestAlgorithm is not SHA-256/384/512");
+    m->value_digests = f[MSO_DIGESTS].val;
+    if (m->value_digests.type != MOBID_CBOR_MAP)
+        return fail(c, MOBID_ERR_MALFORMED, "MSO valueDigests is not a map");
+    if (f[MSO_DKI].val.type != MOBID_CBOR_MAP ||
+        mdoc_map_need(&f[MSO_DKI].val, "deviceKey", &m->device_key) != MOBID_OK)
         return fail(c, MOBID_ERR_MALFORMED, "MSO has no deviceKeyInfo.deviceKey");
-    if (mdoc_map_text(&mso, "docType", &m->doctype) != MOBID_OK)
-        return fail(c, MOBID_ERR_MALFORMED, "MSO has no docType");
+    if (mobid_cbor_get_text(&f[MSO_DOCTYPE].val, &m->doctype) != MOBID_OK)
+        return fail(c, MOBID_ERR_MALFORMED, "MSO docType is not text");
     if (!mobid_view_eq(m->doctype, doctype))
         return fail(c, MOBID_ERR_DOCTYPE_MISMATCH, "document says %.*s, MSO %.*s",
                     (int)doctype.len, (const char *)doctype.ptr, (int)m->doctype.len,
                     (const char *)m->doctype.ptr);
-    err = parse_validity(c, &mso, d);
-    if (err == MOBID_OK)
-        err = parse_status(c, &mso, d);
+    err = parse_validity(c, &f[MSO_VALIDITY].val, d);
+    if (err == MOBID_OK && f[MSO_STATUS].found)
+        err = parse_status(c, &f[MSO_STATUS].val, d);
     return err;
 }
 
-/* One IssuerSignedItemBytes: the digest over the received bytes first, then
- * the content, then that the item says what the digest was listed under. */
+/* One IssuerSignedItemBytes: its members, then the MSO digest listed under its
+ * digestID against the digest of the bytes exactly as received. */
 static mobid_err check_item(vctx *c, const mso_view *m, mobid_view ns,
                             const mobid_cbor_item *ns_digests, const mobid_cbor_item *tagged,
                             mobid_mdoc_item *out)
@@ -166,14 +177,16 @@ static mobid_err check_item(vctx *c, const mso_view *m, mobid_view ns,
     if (mdoc_embedded(tagged, false, &item) != MOBID_OK || item.type != MOBID_CBOR_MAP)
         return fail(c, MOBID_ERR_MALFORMED, "item in %.*s is not IssuerSignedItemBytes",
                     (int)ns.len, (const char *)ns.ptr);
-    if (mdoc_map_need(&item, "digestID", &it) != MOBID_OK ||
-        mobid_cbor_get_uint64(&it, &out->digest_id) != MOBID_OK ||
-        mdoc_map_text(&item, "elementIdentifier", &out->id) != MOBID_OK ||
-        mdoc_map_need(&item, "elementValue", &it) != MOBID_OK ||
-        mdoc_map_need(&item, "random", &expected) != MOBID_OK ||
-        expected.type != MOBID_CBOR_BYTES)
+    mdoc_field f[4] = { { .key = "digestID" },
+                        { .key = "elementIdentifier" },
+                        { .key = "elementValue" },
+                        { .key = "random" } };
+    if (mdoc_map_fields(&item, f, 4) != MOBID_OK || !f[0].found || !f[1].found || !f[2].found ||
+        !f[3].found || mobid_cbor_get_uint64(&f[0].val, &out->digest_id) != MOBID_OK ||
+        mobid_cbor_get_text(&f[1].val, &out->id) != MOBID_OK || f[3].val.type != MOBID_CBOR_BYTES)
         return fail(c, MOBID_ERR_MALFORMED, "IssuerSignedItem in %.*s lacks a member",
                     (int)ns.len, (const char *)ns.ptr);
+    it = f[2].val;
     out->ns = ns;
     out->value = it.span;
     if (mobid_cbor_map_get_int(ns_digests, (int64_t)out->digest_id, &expected) != MOBID_OK ||
@@ -264,10 +277,16 @@ static mobid_err count_items(const mobid_cbor_item *ns_map, size_t *n)
 static mobid_err check_device_proof(vctx *c, const mobid_cbor_item *auth, const mobid_key *dk,
                                     mobid_view dab)
 {
+    mdoc_field f[2] = { { .key = "deviceSignature" }, { .key = "deviceMac" } };
     mobid_cbor_item sig, mac;
-    bool has_sig = mobid_cbor_map_get_text(auth, "deviceSignature", &sig) == MOBID_OK;
-    bool has_mac = mobid_cbor_map_get_text(auth, "deviceMac", &mac) == MOBID_OK;
+    bool has_sig, has_mac;
     mobid_err err;
+    if (mdoc_map_fields(auth, f, 2) != MOBID_OK)
+        return fail(c, MOBID_ERR_MALFORMED, "deviceAuth is not a map");
+    has_sig = f[0].found;
+    has_mac = f[1].found;
+    sig = f[0].val;
+    mac = f[1].val;
     if (has_sig == has_mac)
         return fail(c, MOBID_ERR_MALFORMED, "deviceAuth needs exactly one of deviceSignature "
                                             "and deviceMac");
@@ -305,18 +324,13 @@ static mobid_err check_device_proof(vctx *c, const mobid_cbor_item *auth, const 
     return MOBID_OK;
 }
 
-static mobid_err check_device_auth(vctx *c, const mso_view *m, const mobid_cbor_item *ds,
+static mobid_err check_device_auth(vctx *c, const mso_view *m, const mobid_cbor_item *auth,
                                    const mobid_cbor_item *dns, mobid_view doctype)
 {
-    mobid_cbor_item auth;
     mobid_key *dk = NULL;
     mobid_buf dab;
     mobid_err err;
     mobid_buf_init(&dab, 0);
-    if (mdoc_map_need(ds, "deviceAuth", &auth) != MOBID_OK || auth.type != MOBID_CBOR_MAP) {
-        err = fail(c, MOBID_ERR_MALFORMED, "deviceSigned has no deviceAuth");
-        goto done;
-    }
     if (m->device_key.type != MOBID_CBOR_MAP ||
         mobid_cose_key_decode(&m->device_key, &dk) != MOBID_OK) {
         err = fail(c, MOBID_ERR_DEVICE_KEY_INVALID, "MSO deviceKey is not a usable COSE_Key");
@@ -324,7 +338,7 @@ static mobid_err check_device_auth(vctx *c, const mso_view *m, const mobid_cbor_
     }
     err = mdoc_device_auth_bytes(c->st, doctype, dns->span, &dab);
     if (err == MOBID_OK)
-        err = check_device_proof(c, &auth, dk, mobid_buf_view(&dab));
+        err = check_device_proof(c, auth, dk, mobid_buf_view(&dab));
 done:
     mobid_key_free(dk);
     mobid_buf_free(&dab);
@@ -357,15 +371,11 @@ static mobid_err add_device_items(vctx *c, const mobid_cbor_item *dns_map, mobid
 }
 
 /* issuerAuth: parse, chain, signature; then the MSO it signs. */
-static mobid_err check_issuer(vctx *c, const mobid_cbor_item *is, mobid_view doctype,
+static mobid_err check_issuer(vctx *c, const mobid_cbor_item *ia, mobid_view doctype,
                               mso_view *m, mobid_mdoc_doc *d)
 {
-    mobid_cbor_item ia;
     mobid_cose_sign1 s;
-    mobid_err err;
-    if (mdoc_map_need(is, "issuerAuth", &ia) != MOBID_OK)
-        return fail(c, MOBID_ERR_MALFORMED, "issuerSigned has no issuerAuth");
-    err = mobid_cose_sign1_from_item(&ia, &s);
+    mobid_err err = mobid_cose_sign1_from_item(ia, &s);
     if (err != MOBID_OK)
         return fail(c, err == MOBID_ERR_CRITICAL_HEADER ? err : MOBID_ERR_MALFORMED,
                     "issuerAuth is not a COSE_Sign1 (%s)", mobid_err_name(err));
@@ -373,16 +383,6 @@ static mobid_err check_issuer(vctx *c, const mobid_cbor_item *is, mobid_view doc
     if (err == MOBID_OK)
         err = parse_mso(c, &s, doctype, m, d);
     return err;
-}
-
-/* DeviceNameSpacesBytes and the map it wraps. */
-static mobid_err device_namespaces(vctx *c, const mobid_cbor_item *ds, mobid_cbor_item *dns,
-                                   mobid_cbor_item *map)
-{
-    if (mdoc_map_need(ds, "nameSpaces", dns) != MOBID_OK ||
-        mdoc_embedded(dns, false, map) != MOBID_OK || map->type != MOBID_CBOR_MAP)
-        return fail(c, MOBID_ERR_MALFORMED, "deviceSigned.nameSpaces is not DeviceNameSpacesBytes");
-    return MOBID_OK;
 }
 
 static mobid_err check_issuer_items(vctx *c, const mso_view *m, const mobid_cbor_item *ns_map,
@@ -399,65 +399,95 @@ static mobid_err check_issuer_items(vctx *c, const mso_view *m, const mobid_cbor
     return MOBID_OK;
 }
 
+/* The parts of a Document, each looked up once. */
+typedef struct doc_parts {
+    mobid_cbor_item issuer_auth, ns_map, dns, dns_map, device_auth;
+    bool has_ns;
+} doc_parts;
+
+static mobid_err document_parts(vctx *c, const mobid_cbor_item *doc, mobid_mdoc_doc *d,
+                                doc_parts *p)
+{
+    mdoc_field f[4] = { { .key = "docType" },
+                        { .key = "issuerSigned" },
+                        { .key = "deviceSigned" },
+                        { .key = "errors" } };
+    mdoc_field is[2] = { { .key = "issuerAuth" }, { .key = "nameSpaces" } };
+    mdoc_field ds[2] = { { .key = "nameSpaces" }, { .key = "deviceAuth" } };
+    if (mdoc_map_fields(doc, f, 4) != MOBID_OK || !f[0].found || !f[1].found || !f[2].found ||
+        mobid_cbor_get_text(&f[0].val, &d->doctype) != MOBID_OK ||
+        mdoc_map_fields(&f[1].val, is, 2) != MOBID_OK || !is[0].found ||
+        mdoc_map_fields(&f[2].val, ds, 2) != MOBID_OK || !ds[0].found || !ds[1].found)
+        return fail(c, MOBID_ERR_MALFORMED, "not a Document");
+    if (f[3].found)
+        d->errors = f[3].val.span;
+    p->issuer_auth = is[0].val;
+    p->has_ns = is[1].found;
+    p->ns_map = is[1].val;
+    if (p->has_ns && p->ns_map.type != MOBID_CBOR_MAP)
+        return fail(c, MOBID_ERR_MALFORMED, "issuerSigned.nameSpaces is not a map");
+    p->dns = ds[0].val;
+    p->device_auth = ds[1].val;
+    if (mdoc_embedded(&p->dns, false, &p->dns_map) != MOBID_OK ||
+        p->dns_map.type != MOBID_CBOR_MAP)
+        return fail(c, MOBID_ERR_MALFORMED, "deviceSigned.nameSpaces is not DeviceNameSpacesBytes");
+    if (p->device_auth.type != MOBID_CBOR_MAP)
+        return fail(c, MOBID_ERR_MALFORMED, "deviceAuth is not a map");
+    return MOBID_OK;
+}
+
 static mobid_err verify_document(vctx *c, const mobid_cbor_item *doc, mobid_mdoc_doc *d)
 {
-    mobid_cbor_item is, ds, ns_map, dns, dns_map, errors;
+    doc_parts p;
     mso_view m;
     size_t n = 0;
-    bool has_ns;
-    mobid_err err;
-    if (doc->type != MOBID_CBOR_MAP || mdoc_map_text(doc, "docType", &d->doctype) != MOBID_OK ||
-        mdoc_map_need(doc, "issuerSigned", &is) != MOBID_OK || is.type != MOBID_CBOR_MAP ||
-        mdoc_map_need(doc, "deviceSigned", &ds) != MOBID_OK || ds.type != MOBID_CBOR_MAP)
-        return fail(c, MOBID_ERR_MALFORMED, "not a Document");
+    mobid_err err = document_parts(c, doc, d, &p);
+    if (err != MOBID_OK)
+        return err;
     if (c->o->expect_doctype && !mobid_view_eq_str(d->doctype, c->o->expect_doctype))
         return fail(c, MOBID_ERR_DOCTYPE_MISMATCH, "expected docType %s", c->o->expect_doctype);
-    if (mobid_cbor_map_get_text(doc, "errors", &errors) == MOBID_OK)
-        d->errors = errors.span;
-    err = check_issuer(c, &is, d->doctype, &m, d);
+    err = check_issuer(c, &p.issuer_auth, d->doctype, &m, d);
     if (err != MOBID_OK)
         return err;
-    has_ns = mobid_cbor_map_get_text(&is, "nameSpaces", &ns_map) == MOBID_OK;
-    if (has_ns && ns_map.type != MOBID_CBOR_MAP)
-        return fail(c, MOBID_ERR_MALFORMED, "issuerSigned.nameSpaces is not a map");
-    err = device_namespaces(c, &ds, &dns, &dns_map);
-    if (err == MOBID_OK && ((has_ns && count_items(&ns_map, &n) != MOBID_OK) ||
-                            count_items(&dns_map, &n) != MOBID_OK))
-        err = fail(c, MOBID_ERR_MALFORMED, "nameSpaces hold too many or malformed items");
-    if (err != MOBID_OK)
-        return err;
+    if ((p.has_ns && count_items(&p.ns_map, &n) != MOBID_OK) ||
+        count_items(&p.dns_map, &n) != MOBID_OK)
+        return fail(c, MOBID_ERR_MALFORMED, "nameSpaces hold too many or malformed items");
     d->items = mobid_calloc(n + 1, sizeof *d->items);
     if (!d->items)
         return fail(c, MOBID_ERR_NOMEM, "out of memory");
-    if (has_ns)
-        err = check_issuer_items(c, &m, &ns_map, d);
+    if (p.has_ns)
+        err = check_issuer_items(c, &m, &p.ns_map, d);
     if (err == MOBID_OK)
-        err = check_device_auth(c, &m, &ds, &dns, d->doctype);
+        err = check_device_auth(c, &m, &p.device_auth, &p.dns, d->doctype);
     if (err == MOBID_OK)
-        err = add_device_items(c, &dns_map, d);
+        err = add_device_items(c, &p.dns_map, d);
     return err;
 }
 
 /* DeviceResponse = {version, ? documents, ? documentErrors, status}. */
 static mobid_err check_response(vctx *c, const mobid_cbor_item *top, mobid_cbor_item *docs)
 {
-    mobid_cbor_item it;
+    mdoc_field f[4] = { { .key = "version" },
+                        { .key = "status" },
+                        { .key = "documents" },
+                        { .key = "documentErrors" } };
     mobid_view version;
     uint64_t status;
-    if (top->type != MOBID_CBOR_MAP || mdoc_map_text(top, "version", &version) != MOBID_OK ||
-        version.len < 2 || memcmp(version.ptr, "1.", 2))
+    if (mdoc_map_fields(top, f, 4) != MOBID_OK || !f[0].found ||
+        mobid_cbor_get_text(&f[0].val, &version) != MOBID_OK || version.len < 2 ||
+        memcmp(version.ptr, "1.", 2))
         return fail(c, MOBID_ERR_MALFORMED, "not a DeviceResponse version 1.x");
     c->res->version = version;
-    if (mdoc_map_need(top, "status", &it) != MOBID_OK ||
-        mobid_cbor_get_uint64(&it, &status) != MOBID_OK)
+    if (!f[1].found || mobid_cbor_get_uint64(&f[1].val, &status) != MOBID_OK)
         return fail(c, MOBID_ERR_MALFORMED, "DeviceResponse has no status");
-    if (mobid_cbor_map_get_text(top, "documentErrors", &it) == MOBID_OK)
-        c->res->document_errors = it.span;
+    if (f[3].found)
+        c->res->document_errors = f[3].val.span;
     if (status != 0)
         return fail(c, MOBID_ERR_DOCUMENT_ERROR, "DeviceResponse status %llu",
                     (unsigned long long)status);
-    if (mobid_cbor_map_get_text(top, "documents", docs) != MOBID_OK)
+    if (!f[2].found)
         return fail(c, MOBID_ERR_DOCUMENT_ERROR, "DeviceResponse holds no documents");
+    *docs = f[2].val;
     if (docs->type != MOBID_CBOR_ARRAY || docs->arg == 0 || docs->arg > 64)
         return fail(c, MOBID_ERR_MALFORMED, "documents is not a non-empty array");
     return MOBID_OK;
