@@ -196,30 +196,29 @@ done:
     return err;
 }
 
+/* The point is decoded straight into the key (EC_KEY_oct2key), which saves the
+ * separate EC_POINT and its copy; the group is the cached one. */
 static mobid_err ec_from_coords(mobid_curve c, mobid_view x, mobid_view y, mobid_view d,
                                 mobid_key **out)
 {
     const EC_GROUP *g = mobid_crypto_group(c);
     BN_CTX *bn = mobid_crypto_bn_ctx();
+    size_t n = mobid_curve_size(c);
     if (!g || !bn)
         return MOBID_ERR_CRYPTO;
-    if (!coord_ok(c, x) || !coord_ok(c, y) || (d.len && d.len != mobid_curve_size(c)))
+    if (!coord_ok(c, x) || !coord_ok(c, y) || (d.len && d.len != n))
         return MOBID_ERR_KEY_INVALID;
+    uint8_t pt[1 + 2 * 66];
+    pt[0] = 0x04;
+    memcpy(pt + 1, x.ptr, n);
+    memcpy(pt + 1 + n, y.ptr, n);
     mobid_err err = MOBID_ERR_NOMEM;
     EC_KEY *ec = EC_KEY_new();
-    EC_POINT *pt = EC_POINT_new(g);
-    BN_CTX_start(bn);
-    BIGNUM *bx = BN_CTX_get(bn), *by = BN_CTX_get(bn);
-    if (!ec || !pt || !by || !EC_KEY_set_group(ec, g))
+    if (!ec || !EC_KEY_set_group(ec, g))
         goto done;
-    if (!BN_bin2bn(x.ptr, (int)x.len, bx) || !BN_bin2bn(y.ptr, (int)y.len, by))
-        goto done;
-    /* OpenSSL 3 refuses (and we report) a point that is not on the curve here. */
+    /* OpenSSL refuses (and we report) a point that is not on the curve here. */
     err = MOBID_ERR_POINT_NOT_ON_CURVE;
-    if (!EC_POINT_set_affine_coordinates(g, pt, bx, by, bn))
-        goto done;
-    err = MOBID_ERR_NOMEM;
-    if (!EC_KEY_set_public_key(ec, pt))
+    if (!EC_KEY_oct2key(ec, pt, 1 + 2 * n, bn))
         goto done;
     if (d.len && (err = set_private(ec, d)) != MOBID_OK)
         goto done;
@@ -228,8 +227,6 @@ static mobid_err ec_from_coords(mobid_curve c, mobid_view x, mobid_view y, mobid
 done:
     if (err != MOBID_OK)
         ERR_clear_error();
-    BN_CTX_end(bn);
-    EC_POINT_free(pt);
     EC_KEY_free(ec);
     return err;
 }
