@@ -54,9 +54,13 @@ static void test_rfc7638_thumbprint(void **state)
     assert_memory_not_equal(tp, tp2, 32);
     json_decref(j);
     /* Missing required members, wrong types, unknown kty. */
-    const char *bad[] = { "{\"kty\":\"RSA\",\"n\":\"AQAB\"}", "{\"kty\":\"EC\",\"crv\":\"P-256\","
-                          "\"x\":\"AA\"}", "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":1}",
-                          "{\"n\":\"AA\",\"e\":\"AQAB\"}", "[]" };
+    const char *bad[] = {
+        "{\"kty\":\"RSA\",\"n\":\"AQAB\"}",
+        "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\"}",
+        "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":1}",
+        "{\"n\":\"AA\",\"e\":\"AQAB\"}",
+        "[]",
+    };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         j = load(bad[i]);
         assert_int_equal(mobid_jwk_thumbprint(j, tp), MOBID_ERR_MALFORMED);
