@@ -44,7 +44,7 @@ static void fuzz_refs(uint8_t mode, mobid_view in)
 {
     mobid_status_ref r = { 0, NULL };
     mobid_cbor_item it;
-    mobid_err err = MOBID_OK;
+    mobid_err err = MOBID_ERR_MALFORMED;
     if (mode == 4)
         err = mobid_status_ref_from_json(in, &r);
     else if (mobid_cbor_decode_exact(in, NULL, &it) == MOBID_OK)
