@@ -139,7 +139,7 @@ mobid_err mdoc_map_fields(const mobid_cbor_item *map, mdoc_field *f, size_t n)
 {
     mobid_cbor_iter it;
     mobid_cbor_item k, v;
-    size_t lens[MDOC_MAX_FIELDS], nfound = 0;
+    size_t lens[MDOC_MAX_FIELDS];
     if (map->type != MOBID_CBOR_MAP || n > MDOC_MAX_FIELDS)
         return MOBID_ERR_MALFORMED;
     for (size_t i = 0; i < n; i++) {
@@ -159,8 +159,6 @@ mobid_err mdoc_map_fields(const mobid_cbor_item *map, mdoc_field *f, size_t n)
                 return MOBID_ERR_MALFORMED; /* a duplicate key is ambiguous */
             f[i].val = v;
             f[i].found = true;
-            if (++nfound == n)
-                return MOBID_OK; /* the rest of the map need not be walked again */
             break;
         }
     }

@@ -20,9 +20,8 @@ mobid_err mdoc_map_need(const mobid_cbor_item *map, const char *key, mobid_cbor_
 /* A text member as a view (MALFORMED if absent or not definite text). */
 mobid_err mdoc_map_text(const mobid_cbor_item *map, const char *key, mobid_view *out);
 
-/* One pass over a map collecting the values of text keys; the walk stops once
- * every key is found. A wanted key seen twice before that is MALFORMED. Either
- * way the verifier reports only values it took from the bytes it checked. */
+/* One pass over a map collecting the values of text keys. A wanted key given
+ * twice is MALFORMED: two readers could see different values. */
 #define MDOC_MAX_FIELDS 8
 typedef struct mdoc_field {
     const char *key;
