@@ -1,0 +1,288 @@
+/* src/store: the PostgreSQL backend (libpq, text results, binary blob parameters). */
+#include "store/store_internal.h"
+
+#include <libpq-fe.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Type OIDs from pg_type.h (stable across server versions). */
+#define PG_OID_BYTEA 17
+#define PG_OID_INT8 20
+#define PG_OID_BOOL 16
+
+/* Advisory lock key that serializes migrations: "mobid" in ASCII. */
+#define PG_MIGRATE_LOCK "SELECT pg_advisory_lock(465541917028)"
+#define PG_MIGRATE_UNLOCK "SELECT pg_advisory_unlock(465541917028)"
+
+typedef struct pg_store {
+    mobid_store base;
+    PGconn *conn;
+} pg_store;
+
+typedef struct pg_stmt {
+    mobid_store_stmt base;
+    char *sql;
+    int nparams;
+    char *values[STORE_MAX_PARAMS];
+    int lengths[STORE_MAX_PARAMS];
+    int formats[STORE_MAX_PARAMS];
+    Oid types[STORE_MAX_PARAMS];
+    PGresult *res;
+    int row;
+    unsigned char *unescaped; /* bytea of the last col_blob call */
+} pg_stmt;
+
+static PGconn *conn_of(mobid_store *s)
+{
+    return ((pg_store *)s)->conn;
+}
+
+/* Map a failed result to a mobid error; NULL res means the connection failed. */
+static mobid_err pg_err(mobid_store *s, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_of(s));
+    store_set_error(s, "postgres: %s%s%s", state ? state : "", state ? " " : "",
+                    msg && *msg ? msg : "connection failed");
+    if (PQstatus(conn_of(s)) != CONNECTION_OK)
+        s->broken = true;
+    if (!state)
+        return MOBID_ERR_STORE;
+    if (!strcmp(state, "23505"))
+        return MOBID_ERR_STORE_CONFLICT;
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
+        return MOBID_ERR_STORE_RETRY;
+    return MOBID_ERR_STORE;
+}
+
+static void pg_close(mobid_store *s)
+{
+    PQfinish(conn_of(s));
+    free(s);
+}
+
+static mobid_err pg_exec(mobid_store *s, const char *sql)
+{
+    PGresult *res = PQexec(conn_of(s), sql);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    mobid_err err = MOBID_OK;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        err = pg_err(s, res);
+    PQclear(res);
+    return err;
+}
+
+static void clear_result(pg_stmt *st)
+{
+    PQclear(st->res);
+    st->res = NULL;
+    st->row = -1;
+    if (st->unescaped)
+        PQfreemem(st->unescaped);
+    st->unescaped = NULL;
+}
+
+static mobid_err pg_prepare(mobid_store *s, const char *sql, mobid_store_stmt **out)
+{
+    int nparams = store_max_param(sql);
+    if (nparams > STORE_MAX_PARAMS) {
+        store_set_error(s, "too many parameters");
+        return MOBID_ERR_INVALID_ARG;
+    }
+    pg_stmt *st = calloc(1, sizeof *st);
+    if (!st || !(st->sql = strdup(sql))) {
+        free(st);
+        return MOBID_ERR_NOMEM;
+    }
+    st->base.s = s;
+    st->nparams = nparams;
+    st->row = -1;
+    *out = &st->base;
+    return MOBID_OK;
+}
+
+static mobid_err pg_bind(mobid_store_stmt *base, int idx, char type, mobid_view v, int64_t i)
+{
+    pg_stmt *st = (pg_stmt *)base;
+    if (idx > st->nparams || st->res)
+        return MOBID_ERR_INVALID_ARG;
+    char num[24];
+    int k = idx - 1;
+    if (type == 'i') {
+        snprintf(num, sizeof num, "%" PRId64, i);
+        v = mobid_view_str(num);
+    }
+    char *copy = NULL;
+    if (type != 'n') {
+        copy = malloc(v.len + 1);
+        if (!copy)
+            return MOBID_ERR_NOMEM;
+        if (v.len)
+            memcpy(copy, v.ptr, v.len);
+        copy[v.len] = 0;
+    }
+    free(st->values[k]);
+    st->values[k] = copy;
+    st->lengths[k] = (int)v.len;
+    st->formats[k] = type == 'b';
+    st->types[k] = type == 'b' ? PG_OID_BYTEA : type == 'i' ? PG_OID_INT8 : 0;
+    return MOBID_OK;
+}
+
+/* Rows changed: only INSERT/UPDATE/DELETE/MERGE count (not SELECT's row count). */
+static int64_t changed_rows(const PGresult *res)
+{
+    const char *cmd = PQcmdStatus((PGresult *)res);
+    if (strncmp(cmd, "INSERT", 6) && strncmp(cmd, "UPDATE", 6) && strncmp(cmd, "DELETE", 6) &&
+        strncmp(cmd, "MERGE", 5))
+        return 0;
+    return strtoll(PQcmdTuples((PGresult *)res), NULL, 10);
+}
+
+static mobid_err pg_step(mobid_store_stmt *base, bool *row)
+{
+    pg_stmt *st = (pg_stmt *)base;
+    if (!st->res) {
+        st->res = PQexecParams(conn_of(base->s), st->sql, st->nparams, st->types,
+                               (const char *const *)st->values, st->lengths, st->formats, 0);
+        ExecStatusType status = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+            mobid_err err = pg_err(base->s, st->res);
+            base->done = true;
+            return err;
+        }
+        base->changes = changed_rows(st->res);
+    }
+    if (st->unescaped)
+        PQfreemem(st->unescaped);
+    st->unescaped = NULL;
+    st->row++;
+    if (st->row < PQntuples(st->res)) {
+        *row = true;
+        return MOBID_OK;
+    }
+    base->done = true;
+    return MOBID_OK;
+}
+
+static mobid_err pg_reset(mobid_store_stmt *base)
+{
+    clear_result((pg_stmt *)base);
+    return MOBID_OK;
+}
+
+static void pg_finalize(mobid_store_stmt *base)
+{
+    pg_stmt *st = (pg_stmt *)base;
+    clear_result(st);
+    for (int i = 0; i < STORE_MAX_PARAMS; i++)
+        free(st->values[i]);
+    free(st->sql);
+    free(st);
+}
+
+static bool pg_has_row(const pg_stmt *st, int col)
+{
+    return st->res && st->row >= 0 && st->row < PQntuples(st->res) && col < PQnfields(st->res);
+}
+
+static bool pg_col_null(const mobid_store_stmt *base, int col)
+{
+    const pg_stmt *st = (const pg_stmt *)base;
+    return !pg_has_row(st, col) || PQgetisnull(st->res, st->row, col);
+}
+
+static int64_t pg_col_int64(const mobid_store_stmt *base, int col)
+{
+    const pg_stmt *st = (const pg_stmt *)base;
+    const char *v = PQgetvalue(st->res, st->row, col);
+    if (PQftype(st->res, col) == PG_OID_BOOL)
+        return v[0] == 't';
+    return strtoll(v, NULL, 10);
+}
+
+static mobid_view pg_col_text(mobid_store_stmt *base, int col)
+{
+    pg_stmt *st = (pg_stmt *)base;
+    return mobid_view_make(PQgetvalue(st->res, st->row, col),
+                           (size_t)PQgetlength(st->res, st->row, col));
+}
+
+static mobid_view pg_col_blob(mobid_store_stmt *base, int col)
+{
+    pg_stmt *st = (pg_stmt *)base;
+    if (PQftype(st->res, col) != PG_OID_BYTEA)
+        return pg_col_text(base, col);
+    if (st->unescaped)
+        PQfreemem(st->unescaped);
+    size_t n = 0;
+    st->unescaped =
+        PQunescapeBytea((const unsigned char *)PQgetvalue(st->res, st->row, col), &n);
+    return mobid_view_make(st->unescaped, st->unescaped ? n : 0);
+}
+
+static int pg_col_count(const mobid_store_stmt *base)
+{
+    const pg_stmt *st = (const pg_stmt *)base;
+    return st->res ? PQnfields(st->res) : 0;
+}
+
+static mobid_err pg_migrate_lock(mobid_store *s, bool lock)
+{
+    return pg_exec(s, lock ? PG_MIGRATE_LOCK : PG_MIGRATE_UNLOCK);
+}
+
+static const store_ops pg_ops = {
+    .close = pg_close,
+    .exec = pg_exec,
+    .prepare = pg_prepare,
+    .bind = pg_bind,
+    .step = pg_step,
+    .reset = pg_reset,
+    .finalize = pg_finalize,
+    .col_null = pg_col_null,
+    .col_int64 = pg_col_int64,
+    .col_text = pg_col_text,
+    .col_blob = pg_col_blob,
+    .col_count = pg_col_count,
+    .begin_sql = "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    .migrate_lock = pg_migrate_lock,
+    .name = "postgres",
+};
+
+static void quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* "relation already exists, skipping" and the like */
+}
+
+mobid_err store_pg_open(const char *url, mobid_store **out)
+{
+    pg_store *s = calloc(1, sizeof *s);
+    mobid_err err = MOBID_ERR_NOMEM;
+    if (!s)
+        goto done;
+    s->base.ops = &pg_ops;
+    s->base.kind = MOBID_STORE_POSTGRES;
+    s->conn = PQconnectdb(url);
+    if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
+        fprintf(stderr, "mobid: cannot connect to PostgreSQL: %s",
+                s->conn ? PQerrorMessage(s->conn) : "out of memory\n");
+        err = MOBID_ERR_STORE;
+        goto done;
+    }
+    PQsetNoticeProcessor(s->conn, quiet_notices, NULL);
+    err = pg_exec(&s->base, "SET client_min_messages = warning");
+    if (err != MOBID_OK)
+        goto done;
+    *out = &s->base;
+    s = NULL;
+done:
+    if (s) {
+        PQfinish(s->conn);
+        free(s);
+    }
+    return err;
+}

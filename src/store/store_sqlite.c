@@ -1,0 +1,260 @@
+/* src/store: the SQLite backend (WAL, synchronous=FULL, foreign keys, busy timeout). */
+#include "store/store_internal.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How long a writer waits for another's lock before MOBID_ERR_STORE_RETRY. */
+#define SQLITE_BUSY_MS 5000
+
+typedef struct sqlite_store {
+    mobid_store base;
+    sqlite3 *db;
+} sqlite_store;
+
+typedef struct sqlite_stmt {
+    mobid_store_stmt base;
+    sqlite3_stmt *st;
+} sqlite_stmt;
+
+static sqlite3 *db_of(mobid_store *s)
+{
+    return ((sqlite_store *)s)->db;
+}
+
+static sqlite3_stmt *st_of(const mobid_store_stmt *st)
+{
+    return ((const sqlite_stmt *)st)->st;
+}
+
+/* Map an SQLite result code to a mobid error and keep the message. */
+static mobid_err sq_err(mobid_store *s, int rc)
+{
+    store_set_error(s, "sqlite: %s", sqlite3_errmsg(db_of(s)));
+    switch (rc & 0xff) { /* extended codes are on: compare the primary code */
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return MOBID_ERR_STORE_RETRY;
+    case SQLITE_NOMEM:
+        return MOBID_ERR_NOMEM;
+    case SQLITE_CONSTRAINT: {
+        int ext = rc != SQLITE_CONSTRAINT ? rc : sqlite3_extended_errcode(db_of(s));
+        if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return MOBID_ERR_STORE_CONFLICT;
+        return MOBID_ERR_STORE;
+    }
+    default:
+        return MOBID_ERR_STORE;
+    }
+}
+
+static void sq_close(mobid_store *s)
+{
+    sqlite3_close(db_of(s));
+    free(s);
+}
+
+static mobid_err sq_exec(mobid_store *s, const char *sql)
+{
+    char *translated = mobid_store_sql_to_sqlite(sql);
+    if (!translated)
+        return MOBID_ERR_NOMEM;
+    int rc = sqlite3_exec(db_of(s), translated, NULL, NULL, NULL);
+    free(translated);
+    return rc == SQLITE_OK ? MOBID_OK : sq_err(s, rc);
+}
+
+static mobid_err sq_prepare(mobid_store *s, const char *sql, mobid_store_stmt **out)
+{
+    sqlite_stmt *st = NULL;
+    char *translated = mobid_store_sql_to_sqlite(sql);
+    mobid_err err = MOBID_ERR_NOMEM;
+    if (!translated)
+        goto done;
+    st = calloc(1, sizeof *st);
+    if (!st)
+        goto done;
+    st->base.s = s;
+    int rc = sqlite3_prepare_v2(db_of(s), translated, -1, &st->st, NULL);
+    if (rc != SQLITE_OK || !st->st) {
+        err = rc == SQLITE_OK ? MOBID_ERR_INVALID_ARG : sq_err(s, rc);
+        if (rc == SQLITE_OK)
+            store_set_error(s, "sqlite: empty statement");
+        goto done;
+    }
+    *out = &st->base;
+    st = NULL;
+    err = MOBID_OK;
+done:
+    if (st) {
+        sqlite3_finalize(st->st);
+        free(st);
+    }
+    free(translated);
+    return err;
+}
+
+static mobid_err sq_bind(mobid_store_stmt *base, int idx, char type, mobid_view v, int64_t i)
+{
+    sqlite3_stmt *st = st_of(base);
+    if (idx > sqlite3_bind_parameter_count(st))
+        return MOBID_ERR_INVALID_ARG;
+    static const char empty[1] = "";
+    const void *p = v.ptr ? (const void *)v.ptr : (const void *)empty;
+    int rc;
+    switch (type) {
+    case 't':
+        rc = sqlite3_bind_text64(st, idx, p, v.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+        break;
+    case 'b':
+        rc = sqlite3_bind_blob64(st, idx, p, v.len, SQLITE_TRANSIENT);
+        break;
+    case 'i':
+        rc = sqlite3_bind_int64(st, idx, i);
+        break;
+    default:
+        rc = sqlite3_bind_null(st, idx);
+        break;
+    }
+    if (rc == SQLITE_MISUSE)
+        return MOBID_ERR_INVALID_ARG; /* bound while running: reset first */
+    return rc == SQLITE_OK ? MOBID_OK : sq_err(base->s, rc);
+}
+
+static mobid_err sq_step(mobid_store_stmt *base, bool *row)
+{
+    int rc = sqlite3_step(st_of(base));
+    if (rc == SQLITE_ROW) {
+        *row = true;
+        return MOBID_OK;
+    }
+    if (rc == SQLITE_DONE) {
+        base->done = true;
+        base->changes = sqlite3_changes64(db_of(base->s));
+        return MOBID_OK;
+    }
+    mobid_err err = sq_err(base->s, rc);
+    sqlite3_reset(st_of(base));
+    base->done = true;
+    return err;
+}
+
+static mobid_err sq_reset(mobid_store_stmt *base)
+{
+    /* sqlite3_reset repeats the last step's error; that error was already reported. */
+    sqlite3_reset(st_of(base));
+    return MOBID_OK;
+}
+
+static void sq_finalize(mobid_store_stmt *base)
+{
+    sqlite3_finalize(st_of(base));
+    free(base);
+}
+
+static bool sq_col_null(const mobid_store_stmt *st, int col)
+{
+    return sqlite3_column_type(st_of(st), col) == SQLITE_NULL;
+}
+
+static int64_t sq_col_int64(const mobid_store_stmt *st, int col)
+{
+    return sqlite3_column_int64(st_of(st), col);
+}
+
+static mobid_view sq_col_text(mobid_store_stmt *st, int col)
+{
+    const unsigned char *p = sqlite3_column_text(st_of(st), col);
+    return mobid_view_make(p, p ? (size_t)sqlite3_column_bytes(st_of(st), col) : 0);
+}
+
+static mobid_view sq_col_blob(mobid_store_stmt *st, int col)
+{
+    const void *p = sqlite3_column_blob(st_of(st), col);
+    return mobid_view_make(p, p ? (size_t)sqlite3_column_bytes(st_of(st), col) : 0);
+}
+
+static int sq_col_count(const mobid_store_stmt *st)
+{
+    return sqlite3_column_count(st_of(st));
+}
+
+static mobid_err sq_migrate_lock(mobid_store *s, bool lock)
+{
+    return MOBID_OK;
+}
+
+static const store_ops sqlite_ops = {
+    .close = sq_close,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .bind = sq_bind,
+    .step = sq_step,
+    .reset = sq_reset,
+    .finalize = sq_finalize,
+    .col_null = sq_col_null,
+    .col_int64 = sq_col_int64,
+    .col_text = sq_col_text,
+    .col_blob = sq_col_blob,
+    .col_count = sq_col_count,
+    .begin_sql = "BEGIN IMMEDIATE",
+    .migrate_lock = sq_migrate_lock,
+    .name = "sqlite",
+};
+
+/* journal_mode answers with a row, so it is read rather than exec'd blindly. */
+static mobid_err configure(sqlite_store *s, bool memory)
+{
+    mobid_err err = MOBID_OK;
+    sqlite3_busy_timeout(s->db, SQLITE_BUSY_MS);
+    if (!memory) {
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+            err = sq_err(&s->base, rc);
+        } else if (sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+            store_set_error(&s->base, "sqlite: cannot switch to WAL mode");
+            err = MOBID_ERR_STORE;
+        }
+        sqlite3_finalize(st);
+    }
+    if (err == MOBID_OK)
+        err = sq_exec(&s->base, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
+    return err;
+}
+
+mobid_err store_sqlite_open(const char *path, mobid_store **out)
+{
+    sqlite_store *s = calloc(1, sizeof *s);
+    mobid_err err = MOBID_ERR_NOMEM;
+    if (!s)
+        goto done;
+    s->base.ops = &sqlite_ops;
+    s->base.kind = MOBID_STORE_SQLITE;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "mobid: cannot open sqlite:%s: %s\n", path,
+                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        err = MOBID_ERR_STORE;
+        goto done;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    err = configure(s, !strcmp(path, ":memory:"));
+    if (err != MOBID_OK) {
+        fprintf(stderr, "mobid: sqlite:%s: %s\n", path, s->base.errmsg);
+        goto done;
+    }
+    *out = &s->base;
+    s = NULL;
+done:
+    if (s) {
+        sqlite3_close(s->db);
+        free(s);
+    }
+    return err;
+}
