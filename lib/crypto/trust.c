@@ -103,6 +103,13 @@ size_t mobid_trust_count(const mobid_trust *t) { return t ? t->n : 0; }
 
 void mobid_trust_cache_stats(mobid_trust *t, unsigned long *hits, unsigned long *builds)
 {
+    if (!t) {
+        if (hits)
+            *hits = 0;
+        if (builds)
+            *builds = 0;
+        return;
+    }
     pthread_mutex_lock(&t->lock);
     if (hits)
         *hits = t->hits;

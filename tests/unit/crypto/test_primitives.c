@@ -83,6 +83,23 @@ static void test_hkdf_rfc5869(void **state)
                      MOBID_OK);
     assert_hex(okm, 42, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
                         "34007208d5b887185865");
+    /* Test case 3: empty salt and info. */
+    assert_int_equal(mobid_hkdf(MOBID_HASH_SHA256, mobid_view_make(NULL, 0), mobid_buf_view(&ikm),
+                                mobid_view_make(NULL, 0), okm, sizeof okm),
+                     MOBID_OK);
+    assert_hex(okm, 42, "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+                        "9d201395faa4b61a96c8");
+    /* An empty IKM is legal HKDF input (HMAC over an empty key): the output
+     * equals HMAC(HMAC(salt, ""), info || 0x01) for a one-block length. */
+    uint8_t prk[MOBID_HASH_MAX], t1[MOBID_HASH_MAX];
+    mobid_view empty = mobid_view_make(NULL, 0);
+    mobid_view expand[2] = { mobid_buf_view(&info), mobid_view_make("\x01", 1) };
+    assert_int_equal(mobid_hmac(MOBID_HASH_SHA256, mobid_buf_view(&salt), &empty, 1, prk), MOBID_OK);
+    assert_int_equal(mobid_hmac(MOBID_HASH_SHA256, mobid_view_make(prk, 32), expand, 2, t1),
+                     MOBID_OK);
+    assert_int_equal(mobid_hkdf(MOBID_HASH_SHA256, mobid_buf_view(&salt), empty,
+                                mobid_buf_view(&info), okm, 32), MOBID_OK);
+    assert_memory_equal(okm, t1, 32);
     /* Longer than 255 hash lengths is refused. */
     uint8_t big[1];
     assert_int_equal(mobid_hkdf(MOBID_HASH_SHA256, mobid_buf_view(&salt), mobid_buf_view(&ikm),

@@ -306,6 +306,12 @@ static void test_accessors_and_pem(void **state)
     assert_int_equal(mobid_cert_public_key(p.ds, &k), MOBID_OK);
     assert_true(mobid_key_public_eq(k, p.ds_key));
     mobid_key_free(k);
+    /* A DER certificate is also a key source for mobid_key_from_pem. */
+    k = NULL;
+    assert_int_equal(mobid_key_from_pem(mobid_cert_der(p.ds), &k), MOBID_OK);
+    assert_true(mobid_key_public_eq(k, p.ds_key));
+    assert_false(mobid_key_has_private(k));
+    mobid_key_free(k);
     /* PEM bundle round trip keeps the exact DER. */
     text.len = 0;
     assert_int_equal(mobid_cert_to_pem(p.ds, &text), MOBID_OK);
