@@ -43,8 +43,8 @@ mobid_err mobid_cbor_iter_next(mobid_cbor_iter *it, mobid_cbor_item *out)
         goto done;
     if (it->indefinite && it->rest.ptr[0] == 0xff)
         goto done; /* the break */
-    err = cbor_skip_leaf(it->rest, &len);
-    if (err == MOBID_ERR_NOT_FOUND) /* a container or tag: walk it */
+    err = cbor_skip_definite(it->rest, &len);
+    if (err == MOBID_ERR_NOT_FOUND) /* holds indefinite items: the full walk */
         err = cbor_scan(it->rest, &cbor_trusted_limits, false, &len, &indef_arg);
     if (err != MOBID_OK)
         goto done;

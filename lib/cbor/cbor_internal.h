@@ -28,10 +28,11 @@ mobid_err cbor_read_head(mobid_view in, cbor_head *h);
 mobid_err cbor_scan(mobid_view in, const mobid_cbor_limits *lim, bool check_utf8, size_t *len,
                     uint64_t *indef_arg);
 
-/* Fast path for walking validated items: *len of a leaf (integer, definite
- * string, simple, float) at the start of `in`; NOT_FOUND for containers, tags
- * and indefinite strings, which need cbor_scan. No UTF-8 check. */
-mobid_err cbor_skip_leaf(mobid_view in, size_t *len);
+/* Fast path for walking validated items: *len of the item at the start of
+ * `in` when it holds no indefinite-length item, with one counter instead of a
+ * stack and no UTF-8 or limit checks (the item was validated before); bounds
+ * are still checked. NOT_FOUND when an indefinite item is met: use cbor_scan. */
+mobid_err cbor_skip_definite(mobid_view in, size_t *len);
 
 /* Describe the already-scanned item `span` (exactly its bytes). */
 void cbor_describe(mobid_view span, uint64_t indef_arg, mobid_cbor_item *out);

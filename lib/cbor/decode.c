@@ -285,25 +285,35 @@ done:
     return err;
 }
 
-mobid_err cbor_skip_leaf(mobid_view in, size_t *len)
+mobid_err cbor_skip_definite(mobid_view in, size_t *len)
 {
-    cbor_head h;
-    mobid_err err = cbor_read_head(in, &h);
-    if (err != MOBID_OK)
-        return err;
-    if (h.major == 7 && h.ai == 31)
-        return MOBID_ERR_MALFORMED; /* a break is not an item */
-    if (h.major >= 4 && h.major <= 6)
-        return MOBID_ERR_NOT_FOUND;
-    if (h.major == 2 || h.major == 3) {
+    uint64_t pending = 1; /* items still to skip */
+    size_t pos = 0;
+    while (pending > 0) {
+        cbor_head h;
+        mobid_err err = cbor_read_head(mobid_view_make(in.ptr + pos, in.len - pos), &h);
+        if (err != MOBID_OK)
+            return err;
         if (h.ai == 31)
-            return MOBID_ERR_NOT_FOUND;
-        if (h.arg > in.len - h.len)
-            return MOBID_ERR_TRUNCATED;
-        *len = h.len + (size_t)h.arg;
-        return MOBID_OK;
+            return MOBID_ERR_NOT_FOUND; /* indefinite or break: the full scanner */
+        pos += h.len;
+        pending--;
+        size_t left = in.len - pos;
+        /* Bounds are still checked: counts and lengths never exceed the bytes
+         * left, so pending cannot overflow. */
+        if (h.major == 2 || h.major == 3) {
+            if (h.arg > left)
+                return MOBID_ERR_TRUNCATED;
+            pos += (size_t)h.arg;
+        } else if (h.major == 4 || h.major == 5) {
+            if (h.arg > left)
+                return MOBID_ERR_TRUNCATED;
+            pending += h.major == 4 ? h.arg : 2 * h.arg;
+        } else if (h.major == 6) {
+            pending++;
+        }
     }
-    *len = h.len;
+    *len = pos;
     return MOBID_OK;
 }
 

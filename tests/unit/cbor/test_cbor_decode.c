@@ -93,6 +93,17 @@ static void test_indefinite(void **state)
     assert_int_equal(n, 3);
     mobid_buf_free(&b);
 
+    /* A definite array holding an indefinite one deeper down: [[[_ 1]], 2]. */
+    assert_int_equal(decode_hex("82 81 9f01ff 02", NULL, &b, &it), MOBID_OK);
+    mobid_cbor_iter_init(&iter, &it);
+    assert_int_equal(mobid_cbor_iter_next(&iter, &child), MOBID_OK);
+    assert_int_equal(child.span.len, 4);
+    assert_false(child.indefinite);
+    assert_int_equal(mobid_cbor_iter_next(&iter, &child), MOBID_OK);
+    assert_int_equal(child.arg, 2);
+    assert_ptr_equal(child.span.ptr, b.ptr + 5);
+    mobid_buf_free(&b);
+
     /* (_ "ab", "", "c"): total length, chunks walked, no flat view. */
     assert_int_equal(decode_hex("7f 626162 60 6163 ff", NULL, &b, &it), MOBID_OK);
     assert_int_equal(it.type, MOBID_CBOR_TEXT);
