@@ -131,9 +131,12 @@ mobid_err mobid_cert_parse_all(mobid_view pem, mobid_cert ***out, size_t *n)
     X509 *x;
     while (err == MOBID_OK && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
         err = list_push(&list, &count, &cap, x);
-    ERR_clear_error(); /* the end of the bundle reads as "no start line" */
-    if (err == MOBID_OK && count == 0)
+    /* The end of the bundle reads as "no start line"; anything else is a
+     * damaged certificate, which must not silently shorten a list of anchors. */
+    unsigned long e = ERR_peek_last_error();
+    if (err == MOBID_OK && (count == 0 || (e && ERR_GET_REASON(e) != PEM_R_NO_START_LINE)))
         err = MOBID_ERR_CERT_INVALID;
+    ERR_clear_error();
 done:
     BIO_free(bio);
     if (err != MOBID_OK) {

@@ -151,6 +151,7 @@ static void test_ecdh(void **state)
     (void)state;
     ecdh_on(MOBID_CURVE_P256);
     ecdh_on(MOBID_CURVE_P384);
+    ecdh_on(MOBID_CURVE_P521);
     ecdh_on(MOBID_CURVE_X25519);
     /* Curves must match. */
     mobid_key *p256 = NULL, *p384 = NULL;

@@ -328,6 +328,21 @@ static void test_accessors_and_pem(void **state)
     assert_int_equal(mobid_trust_new(&t), MOBID_OK);
     assert_int_equal(mobid_trust_add_pem(t, mobid_buf_view(&text)), MOBID_OK);
     assert_int_equal(mobid_trust_count(t), 2);
+    /* A damaged second certificate fails the whole bundle. */
+    mobid_buf bad;
+    mobid_buf_init(&bad, 0);
+    mobid_buf_append_view(&bad, mobid_buf_view(&text));
+    assert_int_equal(mobid_buf_terminate(&bad), MOBID_OK);
+    char *second = strstr(strstr((char *)bad.ptr, "-----END") + 8, "-----BEGIN CERTIFICATE-----");
+    assert_non_null(second);
+    memcpy(second + 28 + 40, "!!!!", 4); /* not base64 */
+    mobid_cert **broken = NULL;
+    size_t nbad = 7;
+    assert_int_equal(mobid_cert_parse_all(mobid_buf_view(&bad), &broken, &nbad),
+                     MOBID_ERR_CERT_INVALID);
+    assert_null(broken);
+    assert_int_equal(nbad, 0);
+    mobid_buf_free(&bad);
     mobid_trust_free(t);
     mobid_cert_free(one);
     mobid_cert_list_free(certs, n);
