@@ -169,6 +169,8 @@ typedef struct mobid_mdoc_doc {
     mobid_view status_uri;
     bool device_mac;      /* authenticated with deviceMac (else deviceSignature) */
     mobid_view errors;    /* Document.errors map as received, or empty */
+    uint8_t *owned_;      /* internal: a normalised copy of issuerAuth when one was
+                             needed; freed by mobid_mdoc_doc_free */
 } mobid_mdoc_doc;
 
 typedef struct mobid_mdoc_result {

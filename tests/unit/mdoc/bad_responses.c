@@ -73,6 +73,7 @@ typedef struct variant {
     bool items_twice;      /* list the items array's first item again */
     bool dup_issuer_auth;  /* issuerSigned carries issuerAuth twice */
     mobid_view device_auth;/* replacement deviceAuth map (encoded), or empty */
+    mobid_view issuer_auth;/* replacement issuerAuth (encoded), or empty */
 } variant;
 
 static void put_items(mobid_cbor_enc *e, const parts *p, const variant *v)
@@ -102,7 +103,7 @@ static void put_document(mobid_cbor_enc *e, const parts *p, const variant *v)
     mobid_cbor_put_cstr(e, v->ns ? v->ns : MOBID_MDOC_NS_MDL);
     put_items(e, p, v);
     mobid_cbor_put_cstr(e, "issuerAuth");
-    mobid_cbor_put_raw(e, p->issuer_auth.span);
+    mobid_cbor_put_raw(e, v->issuer_auth.len ? v->issuer_auth : p->issuer_auth.span);
     if (v->dup_issuer_auth) {
         mobid_cbor_put_cstr(e, "issuerAuth");
         mobid_cbor_put_raw(e, p->issuer_auth.span);
@@ -218,6 +219,51 @@ static void test_device_auth(void **state)
     mobid_buf_free(&da);
 }
 
+/* issuerAuth with one more unprotected member {4: kid_value}. */
+static void issuer_auth_with_kid(const parts *p, const uint8_t *kid, size_t kid_len, mobid_buf *out)
+{
+    mobid_cbor_item el[4], k, v;
+    mobid_cbor_iter it, mi;
+    mobid_cbor_enc e;
+    size_t n = 0;
+    mobid_cbor_iter_init(&it, &p->issuer_auth);
+    while (n < 4 && mobid_cbor_iter_next(&it, &el[n]) == MOBID_OK)
+        n++;
+    assert_int_equal(n, 4);
+    mobid_buf_init(out, 0);
+    mobid_cbor_enc_init(&e, out);
+    mobid_cbor_put_array_head(&e, 4);
+    mobid_cbor_put_raw(&e, el[0].span);
+    mobid_cbor_put_map_head(&e, el[1].arg + 1);
+    mobid_cbor_put_uint(&e, 4);
+    mobid_cbor_put_raw(&e, mobid_view_make(kid, kid_len));
+    mobid_cbor_iter_init(&mi, &el[1]);
+    while (mobid_cbor_iter_next(&mi, &k) == MOBID_OK && mobid_cbor_iter_next(&mi, &v) == MOBID_OK) {
+        mobid_cbor_put_raw(&e, k.span);
+        mobid_cbor_put_raw(&e, v.span);
+    }
+    mobid_cbor_put_raw(&e, el[2].span);
+    mobid_cbor_put_raw(&e, el[3].span);
+    assert_int_equal(mobid_cbor_enc_finish(&e), MOBID_OK);
+}
+
+/* A kid of undefined (as @auth0/mdl 3.0.1 writes) is tolerated: the unprotected
+ * bucket is not signed and it names nothing. A kid of another wrong type is not. */
+static void test_tolerated_empty_kid(void **state)
+{
+    bad_env *env = *state;
+    mobid_buf ia;
+    static const uint8_t undefined_kid[] = { 0xf7 }, int_kid[] = { 0x05 };
+    issuer_auth_with_kid(&env->p, undefined_kid, 1, &ia);
+    variant v = { .status = 0, .issuer_auth = mobid_buf_view(&ia) };
+    assert_int_equal(check(env, &v), MOBID_OK);
+    mobid_buf_free(&ia);
+    issuer_auth_with_kid(&env->p, int_kid, 1, &ia);
+    v.issuer_auth = mobid_buf_view(&ia);
+    assert_int_equal(check(env, &v), MOBID_ERR_MALFORMED);
+    mobid_buf_free(&ia);
+}
+
 static void test_inputs(void **state)
 {
     bad_env *env = *state;
@@ -290,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_response_level),
         cmocka_unit_test(test_document_level),
         cmocka_unit_test(test_device_auth),
+        cmocka_unit_test(test_tolerated_empty_kid),
         cmocka_unit_test(test_inputs),
         cmocka_unit_test(test_issuer_signed_read),
     };
