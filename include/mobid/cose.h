@@ -80,7 +80,8 @@ typedef struct mobid_cose_sign1 {
     int64_t alg_id;               /* protected alg as sent (0 when absent) */
     mobid_alg alg;                /* decoded alg; MOBID_ALG_NONE when unknown or
                                      absent (verify then fails) */
-    mobid_view kid;               /* kid (label 4) from either bucket; empty if none */
+    mobid_view kid;               /* kid (label 4) from either bucket; empty if none
+                                     (a nil or undefined kid counts as none) */
     mobid_view x5chain[MOBID_COSE_MAX_X5CHAIN]; /* DER certificates, leaf first */
     size_t x5chain_count;         /* 0 when there is no x5chain */
     bool x5chain_protected;       /* x5chain came from the protected bucket */

@@ -178,6 +178,12 @@ static mobid_err read_x5chain(const mobid_cbor_item *v, cose_headers *h)
     return MOBID_OK;
 }
 
+static bool is_nil(const mobid_cbor_item *v)
+{
+    return v->type == MOBID_CBOR_SIMPLE &&
+           (v->arg == MOBID_CBOR_NULL || v->arg == MOBID_CBOR_UNDEFINED);
+}
+
 /* alg (protected only), kid and x5chain (either bucket). */
 static mobid_err read_known(cose_headers *h)
 {
@@ -194,9 +200,11 @@ static mobid_err read_known(cose_headers *h)
             return MOBID_ERR_MALFORMED;
         }
     }
+    /* kid must be a bstr; a nil or undefined kid (which @auth0/mdl writes as
+     * {4: undefined}) names no key and is read as absent. */
     if (bucket_get(&h->prot, MOBID_COSE_HDR_KID, &v) == MOBID_OK ||
         bucket_get(&h->unprot, MOBID_COSE_HDR_KID, &v) == MOBID_OK)
-        if (mobid_cbor_get_bytes(&v, &h->kid) != MOBID_OK)
+        if (!is_nil(&v) && mobid_cbor_get_bytes(&v, &h->kid) != MOBID_OK)
             return MOBID_ERR_MALFORMED;
     if (bucket_get(&h->prot, MOBID_COSE_HDR_X5CHAIN, &v) == MOBID_OK) {
         h->x5chain_protected = true;

@@ -82,6 +82,11 @@ static void test_odd_but_valid(void **state)
     assert_int_equal(mobid_cose_sign1_parse(mobid_buf_view(&b), &s), MOBID_OK);
     assert_int_equal(s.alg, MOBID_ALG_NONE);
     mobid_buf_free(&b);
+    /* {4: undefined} as @auth0/mdl writes it: no kid. */
+    tu_hex("8443a10126a104f7410040", &b);
+    assert_int_equal(mobid_cose_sign1_parse(mobid_buf_view(&b), &s), MOBID_OK);
+    assert_int_equal(s.kid.len, 0);
+    mobid_buf_free(&b);
     /* x5chain as one bstr in the protected bucket. */
     tu_hex("8449a20126182143010203a0410040", &b);
     assert_int_equal(mobid_cose_sign1_parse(mobid_buf_view(&b), &s), MOBID_OK);
