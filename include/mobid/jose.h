@@ -54,7 +54,7 @@ extern const mobid_alg mobid_jose_algs_all[];
 MOBID_MUST_CHECK mobid_err mobid_json_parse(mobid_view text, size_t max, json_t **out);
 /* Append the compact serialization of j (no whitespace) to out. sort_keys = true sorts
  * object members by name (deterministic across builders); false keeps insertion order.
- * Returns MOBID_OK, NOMEM, TOO_BIG (buffer max) or INVALID_ARG. */
+ * Returns MOBID_OK, NOMEM, TOO_BIG (buffer max) or INVALID_ARG (NULL argument). */
 mobid_err mobid_json_dump(const json_t *j, bool sort_keys, mobid_buf *out);
 
 /* ---- JWS compact (RFC 7515) ---- */
