@@ -8,6 +8,7 @@
  */
 #include "cbor_internal.h"
 
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,11 +66,12 @@ static int split_exp(const char *tmp, char *digits)
     return atoi(p + 1);
 }
 
-/* Does 0.digits * 10^point read back as v? */
+/* Does 0.digits * 10^point read back as v? (strtod follows the locale's
+ * decimal point; an application may have set one.) */
 static bool reads_back(const char *digits, int point, double v)
 {
-    char tmp[48];
-    snprintf(tmp, sizeof tmp, "0.%se%d", digits, point);
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "0%.4s%se%d", localeconv()->decimal_point, digits, point);
     return strtod(tmp, NULL) == v;
 }
 
