@@ -157,12 +157,24 @@ static int parse_issue(int argc, char **argv, issue_args *a)
         case 'C': a->chain = optarg; break;
         case 'H': a->holder_key = optarg; break;
         case 'u': a->status_uri = optarg; break;
-        case 'x': a->status_idx = atoll(optarg); break;
+        case 'x': {
+            char *end = NULL;
+            a->status_idx = strtoll(optarg, &end, 10);
+            if (!*optarg || *end || a->status_idx < 0)
+                return cli_usage_error(issue_usage, "--status-idx needs a number >= 0");
+            break;
+        }
         case 'f': a->valid_from = optarg; break;
         case 't': a->valid_until = optarg; break;
         case 'a': a->at = optarg; break;
         case 'i': a->iss = optarg; break;
-        case 'd': a->decoys = atol(optarg); break;
+        case 'd': {
+            char *end = NULL;
+            a->decoys = strtol(optarg, &end, 10);
+            if (!*optarg || *end)
+                a->decoys = -1; /* refused below */
+            break;
+        }
         case 'A': a->sd_alg = optarg; break;
         case 'o': a->out = optarg; break;
         case 'j': a->json = true; break;
