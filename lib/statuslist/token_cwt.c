@@ -32,7 +32,7 @@ static mobid_err cwt_payload(const mobid_statuslist *l, const mobid_statuslist_s
 }
 
 mobid_err statuslist_sign_cwt(const mobid_statuslist *l, const mobid_statuslist_sign_params *p,
-                          mobid_alg alg, mobid_time iat, mobid_buf *out)
+                              mobid_alg alg, mobid_time iat, mobid_buf *out)
 {
     mobid_buf payload, prot;
     mobid_buf_init(&payload, 0);

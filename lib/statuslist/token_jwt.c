@@ -6,17 +6,31 @@
 #include <string.h>
 #include <strings.h>
 
+/* The "status_list" member {"bits":B,"lst":"..."}; *out is a new reference. */
+static mobid_err list_member(const mobid_statuslist *l, mobid_statuslist_zlib mode, json_t **out)
+{
+    mobid_buf z, b64;
+    mobid_buf_init(&z, 0);
+    mobid_buf_init(&b64, 0);
+    mobid_err err = mobid_statuslist_compress(l, mode, &z);
+    if (err == MOBID_OK)
+        err = mobid_b64url_encode(mobid_buf_view(&z), &b64);
+    if (err == MOBID_OK) {
+        *out = json_pack("{s:I,s:s%}", "bits", (json_int_t)mobid_statuslist_bits(l), "lst",
+                         b64.ptr ? (const char *)b64.ptr : "", b64.len);
+        err = *out ? MOBID_OK : MOBID_ERR_NOMEM;
+    }
+    mobid_buf_free(&z);
+    mobid_buf_free(&b64);
+    return err;
+}
+
 /* The JWT payload: sub, iat, exp, ttl, status_list (members sorted). */
 static mobid_err jwt_payload(const mobid_statuslist *l, const mobid_statuslist_sign_params *p,
                              mobid_time iat, mobid_buf *out)
 {
     json_t *claims = NULL, *sl = NULL;
-    mobid_buf lj;
-    mobid_buf_init(&lj, 0);
-    mobid_err err = mobid_statuslist_to_json(l, p->zlib, &lj);
-    if (err != MOBID_OK)
-        goto done;
-    err = statuslist_json_load(mobid_buf_view(&lj), lj.len, &sl);
+    mobid_err err = list_member(l, p->zlib, &sl);
     if (err != MOBID_OK)
         goto done;
     claims = json_pack("{s:s,s:I,s:O}", "sub", p->uri, "iat", (json_int_t)iat, "status_list", sl);
@@ -29,12 +43,11 @@ static mobid_err jwt_payload(const mobid_statuslist *l, const mobid_statuslist_s
 done:
     json_decref(claims);
     json_decref(sl);
-    mobid_buf_free(&lj);
     return err;
 }
 
 mobid_err statuslist_sign_jwt(const mobid_statuslist *l, const mobid_statuslist_sign_params *p,
-                          mobid_alg alg, mobid_time iat, mobid_buf *out)
+                              mobid_alg alg, mobid_time iat, mobid_buf *out)
 {
     json_t *hdr = NULL, *x5c = NULL;
     mobid_buf payload;
