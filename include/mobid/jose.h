@@ -50,7 +50,9 @@ extern const mobid_alg mobid_jose_algs_all[];
 
 /* Parse JSON text (any top-level value) of at most max bytes (0 = MOBID_JOSE_MAX_COMPACT).
  * Duplicate object member names, invalid UTF-8, \u0000 and trailing bytes are rejected.
- * Returns MOBID_OK, TOO_BIG or MALFORMED; *out receives a new reference. */
+ * Returns MOBID_OK, TOO_BIG, MALFORMED or NOMEM; *out receives a new reference (NULL on
+ * error). jansson reports some of its own allocation failures (inside strings) as syntax
+ * errors: under a failing allocator those arrive as MALFORMED. */
 MOBID_MUST_CHECK mobid_err mobid_json_parse(mobid_view text, size_t max, json_t **out);
 /* Append the compact serialization of j (no whitespace) to out. sort_keys = true sorts
  * object members by name (deterministic across builders); false keeps insertion order.
@@ -78,7 +80,8 @@ typedef struct mobid_jws {
  * (MOBID_ERR_CRITICAL_HEADER): mobid understands no extension. An unsupported alg
  * still parses (alg = MOBID_ALG_NONE) so the caller can report it; it never verifies.
  * On error *out is cleared. Returns MOBID_OK, TOO_BIG, MALFORMED, BAD_BASE64,
- * CRITICAL_HEADER or NOMEM. Call mobid_jws_clear after a successful parse. */
+ * CRITICAL_HEADER, NOMEM or INVALID_ARG. Call mobid_jws_clear after a successful parse
+ * (calling it after a failed one is harmless). */
 MOBID_MUST_CHECK mobid_err mobid_jws_parse(mobid_view compact, mobid_jws *out);
 /* Release what mobid_jws_parse allocated; safe on a zeroed or already cleared struct. */
 void mobid_jws_clear(mobid_jws *jws);
@@ -94,7 +97,8 @@ MOBID_MUST_CHECK mobid_err mobid_jws_verify(const mobid_jws *jws, const mobid_ke
  * is {"alg":...} followed by the members of extra_header in their order (typ, kid, x5c,
  * ...; NULL for none); extra_header must be an object and must not contain "alg".
  * Returns MOBID_OK, INVALID_ARG, KEY_INVALID (alg does not fit the key or the key has no
- * private part), NOMEM, TOO_BIG or CRYPTO. On error out may hold a partial append. */
+ * private part), NOMEM, TOO_BIG or CRYPTO. On error out may hold a partial append.
+ * payload must not point into out (the append may move out's storage). */
 MOBID_MUST_CHECK mobid_err mobid_jws_sign(const mobid_key *key, mobid_alg alg,
                                           const json_t *extra_header, mobid_view payload,
                                           mobid_buf *out);
@@ -115,7 +119,8 @@ mobid_err mobid_jose_x5c_from_certs(mobid_cert *const *certs, size_t n, json_t *
  * length) and optional d; kty "OKP" with crv Ed25519/X25519, x and optional d.
  * Returns MOBID_OK, MALFORMED (missing or non-string members, wrong lengths),
  * BAD_BASE64, UNSUPPORTED (other kty/crv, e.g. RSA), POINT_NOT_ON_CURVE, KEY_INVALID
- * (d does not match x,y) or NOMEM. */
+ * (d does not match x,y, d out of range, or a coordinate not below the field prime) or
+ * NOMEM. Members other than kty, crv, x, y, d (kid, use, alg, ...) are ignored. */
 MOBID_MUST_CHECK mobid_err mobid_jwk_to_key(const json_t *jwk, mobid_key **out);
 /* Same from JSON text (at most 64 KiB). */
 MOBID_MUST_CHECK mobid_err mobid_jwk_parse(mobid_view json, mobid_key **out);
@@ -159,8 +164,8 @@ typedef struct mobid_jwe_params {
 /* Encrypt plaintext to recipient (public EC P-256/384/521 or X25519 key): a fresh
  * ephemeral key goes in "epk", the CEK is the Concat KDF output (AlgorithmID = enc
  * name), AAD is the encoded protected header, the encrypted-key part is empty.
- * Appends the compact JWE to out. Returns MOBID_OK, INVALID_ARG, KEY_INVALID,
- * UNSUPPORTED, NOMEM, TOO_BIG or CRYPTO. */
+ * Appends the compact JWE to out (plaintext must not point into out). Returns MOBID_OK,
+ * INVALID_ARG, KEY_INVALID, NOMEM, TOO_BIG or CRYPTO. */
 MOBID_MUST_CHECK mobid_err mobid_jwe_encrypt(const mobid_key *recipient,
                                              const mobid_jwe_params *params,
                                              mobid_view plaintext, mobid_buf *out);
