@@ -129,8 +129,8 @@ MOBID_MUST_CHECK mobid_err mobid_statuslist_decompress(unsigned bits, mobid_view
 mobid_err mobid_statuslist_to_json(const mobid_statuslist *l, mobid_statuslist_zlib mode,
                                    mobid_buf *out);
 /* Parse the JSON form (an object with integer "bits" and string "lst"; other
- * members are ignored). Returns MOBID_OK, MALFORMED, BAD_BASE64, INVALID_ARG
- * (bits not 1/2/4/8), TOO_BIG or NOMEM. */
+ * members are ignored). Returns MOBID_OK, MALFORMED (also for bits other than
+ * 1/2/4/8 and for any zlib error), BAD_BASE64, TOO_BIG or NOMEM. */
 MOBID_MUST_CHECK mobid_err mobid_statuslist_from_json(mobid_view json,
                                                       const mobid_statuslist_limits *lim,
                                                       mobid_statuslist **out);

@@ -32,7 +32,7 @@ done:
 static mobid_err check_bits(int64_t bits, unsigned *out)
 {
     if (bits != 1 && bits != 2 && bits != 4 && bits != 8)
-        return MOBID_ERR_INVALID_ARG;
+        return MOBID_ERR_MALFORMED;
     *out = (unsigned)bits;
     return MOBID_OK;
 }
