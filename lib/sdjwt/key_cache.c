@@ -14,6 +14,7 @@ typedef struct cache_entry {
     const mobid_trust *trust;
     mobid_buf header_b64;      /* the encoded protected header, as received */
     json_t *header;
+    json_t *san;               /* the leaf's DNS and URI SAN values (array of strings) */
     mobid_alg alg;
     mobid_key *key;
     mobid_time not_before;     /* latest notBefore in the chain */
@@ -52,6 +53,7 @@ static void entry_clear(cache_entry *e)
 {
     mobid_buf_free(&e->header_b64);
     json_decref(e->header);
+    json_decref(e->san);
     mobid_key_free(e->key);
     memset(e, 0, sizeof *e);
 }
@@ -68,7 +70,8 @@ void mobid_sdjwt_key_cache_free(mobid_sdjwt_key_cache *c)
 }
 
 bool sd_cache_get(mobid_sdjwt_key_cache *c, const mobid_trust *trust, mobid_view header_b64,
-                  mobid_time now, json_t **header, mobid_alg *alg, mobid_key **key)
+                  mobid_time now, json_t **header, mobid_alg *alg, mobid_key **key,
+                  json_t **san)
 {
     bool hit = false;
     if (!c)
@@ -82,6 +85,7 @@ bool sd_cache_get(mobid_sdjwt_key_cache *c, const mobid_trust *trust, mobid_view
             *header = json_incref(e->header);
             *alg = e->alg;
             *key = mobid_key_ref(e->key);
+            *san = json_incref(e->san);
             hit = true;
         }
     }
@@ -90,7 +94,8 @@ bool sd_cache_get(mobid_sdjwt_key_cache *c, const mobid_trust *trust, mobid_view
 }
 
 void sd_cache_put(mobid_sdjwt_key_cache *c, const mobid_trust *trust, const mobid_jws *jws,
-                  mobid_cert *const *chain, size_t n, mobid_key *key, mobid_time now)
+                  mobid_cert *const *chain, size_t n, mobid_key *key, json_t *san,
+                  mobid_time now)
 {
     if (!c || n == 0)
         return;
@@ -108,6 +113,7 @@ void sd_cache_put(mobid_sdjwt_key_cache *c, const mobid_trust *trust, const mobi
         return;
     }
     fresh.header = json_incref(jws->header);
+    fresh.san = json_incref(san);
     fresh.key = mobid_key_ref(key);
     pthread_mutex_lock(&c->lock);
     size_t slot = c->n < c->cap ? c->n++ : c->next++ % c->cap;

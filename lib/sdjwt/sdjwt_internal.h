@@ -50,13 +50,16 @@ mobid_err sd_digest_str(mobid_hash_alg h, mobid_view text, char out[MOBID_SDJWT_
 bool sd_never_disclosable(const char *name);
 
 /* key_cache.c: for an encoded protected header seen before and validated against trust
- * at a time near now, the parsed header, its alg and the issuer key (new references).
- * Returns false on a miss. */
+ * at a time near now, the parsed header, its alg, the issuer key and the leaf's SAN
+ * values (new references). Returns false on a miss. */
 bool sd_cache_get(mobid_sdjwt_key_cache *c, const mobid_trust *trust, mobid_view header_b64,
-                  mobid_time now, json_t **header, mobid_alg *alg, mobid_key **key);
-/* Remember a header whose x5c chain (parsed certificates) validated, with its leaf key. */
+                  mobid_time now, json_t **header, mobid_alg *alg, mobid_key **key,
+                  json_t **san);
+/* Remember a header whose x5c chain (parsed certificates) validated, with its leaf key
+ * and SAN values. */
 void sd_cache_put(mobid_sdjwt_key_cache *c, const mobid_trust *trust, const mobid_jws *jws,
-                  mobid_cert *const *chain, size_t n, mobid_key *key, mobid_time now);
+                  mobid_cert *const *chain, size_t n, mobid_key *key, json_t *san,
+                  mobid_time now);
 
 /* The signature algorithm a key's curve implies (ES256 for P-256, ...). */
 mobid_alg sd_alg_for_key(const mobid_key *k);

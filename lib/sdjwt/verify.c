@@ -3,6 +3,7 @@
 
 #include <mobid/jose.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const mobid_alg default_algs[] = { MOBID_ALG_ES256, MOBID_ALG_ES384, MOBID_ALG_ES512,
@@ -17,6 +18,7 @@ typedef struct vctx {
     mobid_time now;
     int64_t skew;
     mobid_sdjwt_result *res;
+    json_t *san;          /* x5c leaf's DNS and URI SAN values, when the key came from x5c */
 } vctx;
 
 static mobid_err vfail(vctx *v, mobid_err err, const char *fmt, const char *arg)
@@ -48,6 +50,52 @@ static mobid_err check_typ(vctx *v, const json_t *header, const char *want)
                                  typ ? typ : "missing");
 }
 
+/* The DNS and URI subjectAltName values of a certificate as a JSON array. */
+static json_t *san_array(const mobid_cert *leaf)
+{
+    char **san = NULL;
+    size_t n = 0;
+    json_t *arr = json_array();
+    if (arr && mobid_cert_san(leaf, &san, &n) == MOBID_OK) {
+        for (size_t i = 0; i < n; i++) {
+            json_array_append_new(arr, json_string(san[i]));
+            free(san[i]);
+        }
+        free(san);
+    }
+    return arr;
+}
+
+/* SD-JWT VC §3.5: with x5c, iss must be a URI SAN of the leaf; "dns:NAME", and (as
+ * HAIP allows) an https URL, match by their host name against a DNS SAN. No iss, or a
+ * key given by the caller, needs no match. */
+static mobid_err check_iss(vctx *v, const json_t *claims)
+{
+    const char *iss = json_string_value(json_object_get(claims, "iss"));
+    if (!v->san || !json_object_get(claims, "iss"))
+        return MOBID_OK;
+    if (!iss)
+        return vfail(v, MOBID_ERR_MALFORMED, "iss is not a string%s", NULL);
+    const char *host = NULL;
+    size_t host_len = 0;
+    if (!strncmp(iss, "dns:", 4))
+        host = iss + 4;
+    else if (!strncmp(iss, "https://", 8))
+        host = iss + 8;
+    if (host)
+        host_len = strcspn(host, "/:?#");
+    size_t i;
+    json_t *s;
+    json_array_foreach(v->san, i, s) {
+        const char *name = json_string_value(s);
+        if (!strcmp(name, iss) ||
+            (host && !strstr(name, "://") && strlen(name) == host_len &&
+             !strncmp(name, host, host_len)))
+            return MOBID_OK;
+    }
+    return vfail(v, MOBID_ERR_UNTRUSTED_ISSUER, "iss %s does not match the DS certificate", iss);
+}
+
 /* The issuer's key: the one given, or the x5c leaf's once the chain is trusted. */
 static mobid_err issuer_key(vctx *v, const mobid_jws *jws, mobid_key **key)
 {
@@ -71,8 +119,10 @@ static mobid_err issuer_key(vctx *v, const mobid_jws *jws, mobid_key **key)
     }
     if (err == MOBID_OK)
         err = mobid_cert_public_key(chain[0], key);
+    if (err == MOBID_OK && !(v->san = san_array(chain[0])))
+        err = MOBID_ERR_NOMEM;
     if (err == MOBID_OK)
-        sd_cache_put(v->o->cache, v->o->trust, jws, chain, n, *key, v->now);
+        sd_cache_put(v->o->cache, v->o->trust, jws, chain, n, *key, v->san, v->now);
     mobid_cert_list_free(chain, n);
     return err;
 }
@@ -90,7 +140,7 @@ static bool from_cache(vctx *v, mobid_view jwt, mobid_jws *jws, mobid_key **key)
         return false;
     jws->header_b64 = mobid_view_make(jwt.ptr, (size_t)(d1 - jwt.ptr));
     if (!sd_cache_get(v->o->cache, v->o->trust, jws->header_b64, v->now, &jws->header,
-                      &jws->alg, key))
+                      &jws->alg, key, &v->san))
         return false;
     jws->payload_b64 = mobid_view_make(d1 + 1, (size_t)(d2 - d1 - 1));
     jws->signature_b64 = mobid_view_make(d2 + 1, jwt.len - (size_t)(d2 + 1 - jwt.ptr));
@@ -104,6 +154,8 @@ static bool from_cache(vctx *v, mobid_view jwt, mobid_jws *jws, mobid_key **key)
     mobid_jws_clear(jws);
     mobid_key_free(*key);
     *key = NULL;
+    json_decref(v->san);
+    v->san = NULL;
     return false;
 }
 
@@ -187,6 +239,8 @@ static mobid_err process_claims(vctx *v, const mobid_jws *jws, const mobid_view 
     if (err == MOBID_OK)
         err = sd_process(set, payload, false, v->res->detail, sizeof v->res->detail);
     if (err == MOBID_OK)
+        err = check_iss(v, payload);
+    if (err == MOBID_OK)
         err = check_times(v, payload);
     return err;
 }
@@ -236,6 +290,7 @@ done:
         json_decref(res->claims);
         res->claims = NULL;
     }
+    json_decref(v.san);
     sd_set_clear(&set);
     mobid_jws_clear(&jws);
     if (discs != stack_discs)

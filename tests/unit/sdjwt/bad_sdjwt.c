@@ -402,6 +402,19 @@ static void test_x5c_trust(void **state)
         }
         mobid_buf_free(&cred);
     }
+    /* A trusted DS certificate cannot vouch for another issuer's iss. */
+    mobid_sdjwt_issue_params p = { .claims = c, .iss = "https://other-issuer.example",
+                                   .iat = TK_NOW, .issuer_key = keys.issuer, .x5c = chains[0],
+                                   .x5c_len = 1 };
+    mobid_buf cred;
+    mobid_buf_init(&cred, 0);
+    assert_int_equal(mobid_sdjwt_issue(&p, &cred), MOBID_OK);
+    for (int round = 0; round < 2; round++) {
+        mobid_sdjwt_verify_opts o = { .trust = trust, .cache = round ? cache : NULL,
+                                      .now = TK_NOW, .skew = -1 };
+        assert_int_equal(tk_verify(mobid_buf_view(&cred), &o, NULL), MOBID_ERR_UNTRUSTED_ISSUER);
+    }
+    mobid_buf_free(&cred);
     json_decref(c);
     mobid_sdjwt_key_cache_free(cache);
     mobid_trust_free(trust);
