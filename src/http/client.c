@@ -1,0 +1,266 @@
+/* src/http: the libcurl client. */
+#include "http/client.h"
+#include "http/form.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEFAULT_TIMEOUT_MS 10000L
+#define DEFAULT_CONNECT_MS 5000L
+#define DEFAULT_MAX_RESPONSE ((size_t)16 * 1024 * 1024)
+
+struct mobid_http_client {
+    CURL *curl;
+    mobid_http_client_opts opts;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+static void init_curl(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+mobid_err mobid_http_client_new(const mobid_http_client_opts *opts, mobid_http_client **out)
+{
+    pthread_once(&curl_once, init_curl);
+    if (curl_init_rc != CURLE_OK)
+        return MOBID_ERR_FETCH_FAILED;
+    mobid_http_client *c = mobid_calloc(1, sizeof *c);
+    if (!c)
+        return MOBID_ERR_NOMEM;
+    if (opts)
+        c->opts = *opts;
+    if (c->opts.timeout_ms <= 0)
+        c->opts.timeout_ms = DEFAULT_TIMEOUT_MS;
+    if (c->opts.connect_timeout_ms <= 0)
+        c->opts.connect_timeout_ms = DEFAULT_CONNECT_MS;
+    if (!c->opts.max_response)
+        c->opts.max_response = DEFAULT_MAX_RESPONSE;
+    c->curl = curl_easy_init();
+    if (!c->curl) {
+        mobid_free(c);
+        return MOBID_ERR_NOMEM;
+    }
+    *out = c;
+    return MOBID_OK;
+}
+
+void mobid_http_client_free(mobid_http_client *c)
+{
+    if (!c)
+        return;
+    curl_easy_cleanup(c->curl);
+    mobid_free(c);
+}
+
+void mobid_http_result_free(mobid_http_result *r)
+{
+    if (!r)
+        return;
+    mobid_free(r->content_type);
+    mobid_free(r->location);
+    mobid_buf_free(&r->body);
+    r->content_type = r->location = NULL;
+    r->status = 0;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    mobid_buf *b = ud;
+    return mobid_buf_append(b, p, size * n) == MOBID_OK ? size * n : 0;
+}
+
+static bool http_url(const char *url)
+{
+    return !strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8);
+}
+
+static char *dup_info(CURL *curl, CURLINFO what)
+{
+    char *v = NULL;
+    if (curl_easy_getinfo(curl, what, &v) != CURLE_OK || !v)
+        return NULL;
+    return mobid_view_strdup(mobid_view_str(v));
+}
+
+static void set_options(mobid_http_client *c, const char *method, const char *url,
+                        struct curl_slist *hdrs, mobid_view body, bool has_body,
+                        mobid_http_result *out)
+{
+    CURL *k = c->curl;
+    curl_easy_reset(k);
+    curl_easy_setopt(k, CURLOPT_URL, url);
+    curl_easy_setopt(k, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(k, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(k, CURLOPT_FOLLOWLOCATION, c->opts.follow_redirects ? 1L : 0L);
+    curl_easy_setopt(k, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+    curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
+    curl_easy_setopt(k, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->opts.max_response);
+    curl_easy_setopt(k, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(k, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(k, CURLOPT_WRITEDATA, &out->body);
+    if (has_body) {
+        curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
+        curl_easy_setopt(k, CURLOPT_POSTFIELDS, body.ptr ? (const char *)body.ptr : "");
+    }
+    if (strcmp(method, has_body ? "POST" : "GET") != 0)
+        curl_easy_setopt(k, CURLOPT_CUSTOMREQUEST, method);
+    if (!strcmp(method, "HEAD"))
+        curl_easy_setopt(k, CURLOPT_NOBODY, 1L);
+}
+
+static mobid_err build_headers(const char *const *headers, const char *content_type,
+                               struct curl_slist **out)
+{
+    struct curl_slist *list = NULL, *next;
+    char ct[256];
+    /* An empty Expect: avoids curl's 1-second 100-continue wait on larger bodies. */
+    if (!(next = curl_slist_append(list, "Expect:")))
+        return MOBID_ERR_NOMEM;
+    list = next;
+    if (content_type) {
+        if (strlen(content_type) > 200 || strpbrk(content_type, "\r\n")) {
+            curl_slist_free_all(list);
+            return MOBID_ERR_INVALID_ARG;
+        }
+        snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+        if (!(next = curl_slist_append(list, ct)))
+            goto nomem;
+        list = next;
+    }
+    for (size_t i = 0; headers && headers[i]; i++) {
+        if (strpbrk(headers[i], "\r\n")) {
+            curl_slist_free_all(list);
+            return MOBID_ERR_INVALID_ARG;
+        }
+        if (!(next = curl_slist_append(list, headers[i])))
+            goto nomem;
+        list = next;
+    }
+    *out = list;
+    return MOBID_OK;
+nomem:
+    curl_slist_free_all(list);
+    return MOBID_ERR_NOMEM;
+}
+
+mobid_err mobid_http_client_request(mobid_http_client *c, const char *method, const char *url,
+                                    const char *const *headers, const char *content_type,
+                                    mobid_view body, mobid_http_result *out)
+{
+    struct curl_slist *hdrs = NULL;
+    memset(out, 0, sizeof *out);
+    mobid_buf_init(&out->body, c ? c->opts.max_response : 0);
+    if (!c || !method || !url)
+        return MOBID_ERR_INVALID_ARG;
+    if (!http_url(url))
+        return MOBID_ERR_UNSUPPORTED;
+    mobid_err err = build_headers(headers, content_type, &hdrs);
+    if (err != MOBID_OK)
+        return err;
+    set_options(c, method, url, hdrs, body, content_type != NULL, out);
+    CURLcode rc = curl_easy_perform(c->curl);
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hdrs);
+    if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && out->body.err == MOBID_ERR_TOO_BIG))
+        return MOBID_ERR_TOO_BIG;
+    if (rc == CURLE_WRITE_ERROR && out->body.err != MOBID_OK)
+        return out->body.err;
+    if (rc == CURLE_UNSUPPORTED_PROTOCOL)
+        return MOBID_ERR_UNSUPPORTED;
+    if (rc != CURLE_OK)
+        return MOBID_ERR_FETCH_FAILED;
+    out->content_type = dup_info(c->curl, CURLINFO_CONTENT_TYPE);
+    out->location = dup_info(c->curl, CURLINFO_REDIRECT_URL);
+    return mobid_buf_terminate(&out->body);
+}
+
+mobid_err mobid_http_client_get(mobid_http_client *c, const char *url, const char *const *headers,
+                                mobid_http_result *out)
+{
+    return mobid_http_client_request(c, "GET", url, headers, NULL, mobid_view_make(NULL, 0), out);
+}
+
+mobid_err mobid_http_client_post_form(mobid_http_client *c, const char *url,
+                                      const char *const *headers, const char *const *fields,
+                                      mobid_http_result *out)
+{
+    mobid_buf form;
+    mobid_buf_init(&form, 0);
+    for (size_t i = 0; fields && fields[i]; i += 2)
+        mobid_http_form_append(&form, fields[i], fields[i + 1]);
+    mobid_err err = form.err;
+    if (err == MOBID_OK)
+        err = mobid_http_client_request(c, "POST", url, headers, "application/x-www-form-urlencoded",
+                                        mobid_buf_view(&form), out);
+    else
+        memset(out, 0, sizeof *out);
+    mobid_buf_free(&form);
+    return err;
+}
+
+mobid_err mobid_http_client_post_json(mobid_http_client *c, const char *url,
+                                      const char *const *headers, const json_t *j,
+                                      mobid_http_result *out)
+{
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!s) {
+        memset(out, 0, sizeof *out);
+        return MOBID_ERR_INVALID_ARG;
+    }
+    mobid_err err = mobid_http_client_request(c, "POST", url, headers, "application/json",
+                                              mobid_view_str(s), out);
+    free(s);
+    return err;
+}
+
+mobid_err mobid_http_get(const char *url, const char *const *headers, mobid_http_result *out)
+{
+    mobid_http_client *c = NULL;
+    memset(out, 0, sizeof *out);
+    mobid_err err = mobid_http_client_new(NULL, &c);
+    if (err == MOBID_OK)
+        err = mobid_http_client_get(c, url, headers, out);
+    mobid_http_client_free(c);
+    return err;
+}
+
+mobid_err mobid_http_post_form(const char *url, const char *const *headers,
+                               const char *const *fields, mobid_http_result *out)
+{
+    mobid_http_client *c = NULL;
+    memset(out, 0, sizeof *out);
+    mobid_err err = mobid_http_client_new(NULL, &c);
+    if (err == MOBID_OK)
+        err = mobid_http_client_post_form(c, url, headers, fields, out);
+    mobid_http_client_free(c);
+    return err;
+}
+
+mobid_err mobid_http_post_json(const char *url, const char *const *headers, const json_t *j,
+                               mobid_http_result *out)
+{
+    mobid_http_client *c = NULL;
+    memset(out, 0, sizeof *out);
+    mobid_err err = mobid_http_client_new(NULL, &c);
+    if (err == MOBID_OK)
+        err = mobid_http_client_post_json(c, url, headers, j, out);
+    mobid_http_client_free(c);
+    return err;
+}
+
+mobid_err mobid_http_result_json(const mobid_http_result *r, json_t **out)
+{
+    json_error_t jerr;
+    *out = json_loadb(r->body.ptr ? (const char *)r->body.ptr : "", r->body.len,
+                      JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    return *out ? MOBID_OK : MOBID_ERR_MALFORMED;
+}

@@ -1,0 +1,364 @@
+/* src/http: the libmicrohttpd server — life cycle, body limit, dispatch, built-ins. */
+#include "http/http_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_CONNECTIONS 256
+#define DEFAULT_TIMEOUT_S 30
+#define STOP_GRACE_MS 10000
+
+/* ---- configuration ---- */
+
+/* "HOST:PORT" or "[V6]:PORT"; "localhost" means 127.0.0.1. */
+static mobid_err parse_listen(mobid_http_server *s, const char *listen)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen)
+        return MOBID_ERR_INVALID_ARG;
+    const char *host = listen;
+    size_t hlen = (size_t)(colon - listen);
+    if (host[0] == '[') {
+        if (hlen < 3 || host[hlen - 1] != ']')
+            return MOBID_ERR_INVALID_ARG;
+        host++;
+        hlen -= 2;
+        s->ipv6 = true;
+    }
+    if (hlen >= sizeof s->host)
+        return MOBID_ERR_INVALID_ARG;
+    memcpy(s->host, host, hlen);
+    s->host[hlen] = 0;
+    if (!strcmp(s->host, "localhost"))
+        strcpy(s->host, "127.0.0.1");
+    char *end = NULL;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || port < 0 || port > 65535)
+        return MOBID_ERR_INVALID_ARG;
+    s->port = (uint16_t)port;
+    uint8_t probe[16];
+    if (inet_pton(s->ipv6 ? AF_INET6 : AF_INET, s->host, probe) != 1)
+        return MOBID_ERR_INVALID_ARG;
+    return MOBID_OK;
+}
+
+/* ---- built-in routes ---- */
+
+static mobid_err on_healthz(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    mobid_http_server *s = ctx;
+    bool ok = !s->health || s->health(s->health_ctx) == MOBID_OK;
+    json_t *j = json_pack("{s:s,s:s}", "status", ok ? "ok" : "unavailable", "service", s->name);
+    if (!j)
+        return MOBID_ERR_NOMEM;
+    mobid_err err = mobid_http_resp_json(resp, ok ? 200 : 503, j);
+    json_decref(j);
+    if (err == MOBID_OK)
+        err = mobid_http_resp_header(resp, "Cache-Control", "no-store");
+    return err;
+}
+
+static mobid_err on_metrics(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    mobid_http_server *s = ctx;
+    mobid_buf text;
+    mobid_buf_init(&text, 0);
+    mobid_err err = mobid_metrics_render(s->metrics, &text);
+    if (err == MOBID_OK)
+        err = mobid_http_resp_body(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
+                                   mobid_buf_view(&text));
+    mobid_buf_free(&text);
+    return err;
+}
+
+mobid_err mobid_http_server_new(const mobid_http_config *cfg, mobid_http_server **out)
+{
+    mobid_http_config none = { 0 };
+    if (!cfg)
+        cfg = &none;
+    mobid_http_server *s = mobid_calloc(1, sizeof *s);
+    if (!s)
+        return MOBID_ERR_NOMEM;
+    s->max_body = cfg->max_body ? cfg->max_body : MOBID_HTTP_DEFAULT_MAX_BODY;
+    s->max_connections = cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
+    s->timeout_s = cfg->timeout_s ? cfg->timeout_s : DEFAULT_TIMEOUT_S;
+    s->access_log = cfg->access_log;
+    s->name = mobid_view_strdup(mobid_view_str(cfg->name ? cfg->name : "mobid"));
+    mobid_err err = s->name ? MOBID_OK : MOBID_ERR_NOMEM;
+    if (err == MOBID_OK)
+        err = parse_listen(s, cfg->listen ? cfg->listen : "127.0.0.1:0");
+    if (err == MOBID_OK)
+        err = mobid_metrics_new(&s->metrics);
+    if (err == MOBID_OK)
+        err = mobid_http_route(s, "GET", "/healthz", on_healthz, s);
+    if (err == MOBID_OK)
+        err = mobid_http_route(s, "GET", "/metrics", on_metrics, s);
+    if (err != MOBID_OK) {
+        mobid_http_server_free(s);
+        return err;
+    }
+    *out = s;
+    return MOBID_OK;
+}
+
+mobid_err mobid_http_route(mobid_http_server *s, const char *method, const char *pattern,
+                           mobid_http_handler handler, void *ctx)
+{
+    if (!s || s->daemon)
+        return MOBID_ERR_INVALID_ARG;
+    return http_router_add(&s->router, method, pattern, (http_fn)handler, ctx);
+}
+
+void mobid_http_server_set_health(mobid_http_server *s, mobid_err (*check)(void *ctx), void *ctx)
+{
+    s->health = check;
+    s->health_ctx = ctx;
+}
+
+/* ---- one request ---- */
+
+static enum MHD_Result send_response(mobid_http_req *r)
+{
+    mobid_http_resp *rs = &r->resp;
+    if (!rs->status)
+        rs->status = rs->has_body ? 200 : 204;
+    struct MHD_Response *m = MHD_create_response_from_buffer(
+        rs->body.len, rs->body.ptr ? rs->body.ptr : (uint8_t *)"", MHD_RESPMEM_MUST_COPY);
+    if (!m)
+        return MHD_NO;
+    bool ok = MHD_add_response_header(m, "X-Content-Type-Options", "nosniff") == MHD_YES;
+    if (rs->content_type)
+        ok = ok && MHD_add_response_header(m, "Content-Type", rs->content_type) == MHD_YES;
+    for (const resp_header *h = rs->headers; h && ok; h = h->next)
+        ok = MHD_add_response_header(m, h->name, h->value) == MHD_YES;
+    enum MHD_Result ret = ok ? MHD_queue_response(r->conn, rs->status, m) : MHD_NO;
+    MHD_destroy_response(m);
+    return ret;
+}
+
+/* Replace whatever the handler left with a fresh error response. */
+static void error_response(mobid_http_req *r, unsigned status, const char *code, const char *detail)
+{
+    r->resp.headers = NULL;
+    r->resp.status = 0;
+    r->resp.has_body = false;
+    r->resp.content_type = NULL;
+    if (mobid_http_resp_error(&r->resp, status, code, detail) != MOBID_OK)
+        mobid_http_resp_status(&r->resp, status);
+}
+
+static void dispatch(mobid_http_req *r)
+{
+    mobid_http_server *s = r->srv;
+    bool known = false;
+    mobid_buf allow;
+    mobid_buf_init(&allow, 1024);
+    r->route = http_router_match(&s->router, r->method, r->path, &r->params, &known, &allow);
+    if (!r->route && known) {
+        error_response(r, 405, "method_not_allowed", "method not allowed on this path");
+        if (allow.len)
+            (void)mobid_http_resp_header(&r->resp, "Allow", (const char *)allow.ptr);
+    } else if (!r->route) {
+        error_response(r, 404, "not_found", "no such path");
+    } else {
+        mobid_http_handler h = (mobid_http_handler)r->route->handler;
+        mobid_err err = h(r, &r->resp, r->route->ctx);
+        if (err != MOBID_OK && !r->resp.status)
+            error_response(r, 500, "server_error", mobid_err_name(err));
+    }
+    mobid_buf_free(&allow);
+}
+
+/* First call for a request: set it up and refuse an announced oversize body. */
+static enum MHD_Result begin(mobid_http_server *s, struct MHD_Connection *c, const char *url,
+                             const char *method, void **con_cls)
+{
+    mobid_http_req *r = http_req_new(s, c, method, url);
+    if (!r)
+        return MHD_NO;
+    *con_cls = r;
+    atomic_fetch_add(&s->inflight, 1);
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (cl) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno || end == cl || *end || cl[0] == '-' || n > s->max_body) {
+            r->too_big = true;
+            error_response(r, 413, "payload_too_large", "request body exceeds the limit");
+            return send_response(r);
+        }
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    mobid_http_server *s = cls;
+    mobid_http_req *r = *con_cls;
+    if (!r)
+        return begin(s, c, url, method, con_cls);
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (r->too_big || mobid_buf_append(&r->body, upload_data, n) != MOBID_OK) {
+            /* A chunked body crossed the limit: drop what came, answer 413 at the end,
+             * and give up on the connection if the sender keeps going. */
+            r->too_big = true;
+            mobid_buf_free(&r->body);
+            r->discarded += n;
+            if (r->discarded > 4 * s->max_body)
+                return MHD_NO;
+        }
+        return MHD_YES;
+    }
+    if (r->too_big) {
+        error_response(r, 413, "payload_too_large", "request body exceeds the limit");
+        return send_response(r);
+    }
+    dispatch(r);
+    return send_response(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    mobid_http_server *s = cls;
+    mobid_http_req *r = *con_cls;
+    if (!r)
+        return;
+    *con_cls = NULL;
+    double secs = http_now() - r->start;
+    mobid_metrics_observe_request(s->metrics, r->route ? r->route->pattern : NULL, r->method,
+                                  r->resp.status, secs);
+    if (s->access_log)
+        fprintf(stderr, "%s %s \"%s %s\" %u %.2fms\n", s->name, r->remote, r->method, r->path,
+                r->resp.status, secs * 1000);
+    http_req_free(r);
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* ---- life cycle ---- */
+
+mobid_err mobid_http_server_start(mobid_http_server *s)
+{
+    if (!s || s->daemon)
+        return MOBID_ERR_INVALID_ARG;
+    struct sockaddr_in sin = { 0 };
+    struct sockaddr_in6 sin6 = { 0 };
+    const struct sockaddr *addr = (const struct sockaddr *)&sin;
+    if (s->ipv6) {
+        sin6.sin6_family = AF_INET6;
+        sin6.sin6_port = htons(s->port);
+        inet_pton(AF_INET6, s->host, &sin6.sin6_addr);
+        addr = (const struct sockaddr *)&sin6;
+    } else {
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons(s->port);
+        inet_pton(AF_INET, s->host, &sin.sin_addr);
+    }
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_POLL | MHD_USE_ITC | (s->ipv6 ? MHD_USE_IPv6 : 0) |
+                     (s->access_log ? MHD_USE_ERROR_LOG : 0);
+    s->daemon = MHD_start_daemon(flags, s->port, NULL, NULL, on_request, s,
+                                 MHD_OPTION_SOCK_ADDR, addr,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                 MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, s->timeout_s,
+                                 MHD_OPTION_END);
+    if (!s->daemon) {
+        fprintf(stderr, "mobid: %s server: cannot listen on %s:%u: %s\n", s->name, s->host,
+                (unsigned)s->port, strerror(errno));
+        return MOBID_ERR_IO;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (info && info->port)
+        s->port = info->port;
+    snprintf(s->url, sizeof s->url, s->ipv6 ? "http://[%s]:%u" : "http://%s:%u", s->host,
+             (unsigned)s->port);
+    atomic_store(&s->stopping, false);
+    return MOBID_OK;
+}
+
+uint16_t mobid_http_server_port(const mobid_http_server *s)
+{
+    return s->port;
+}
+
+const char *mobid_http_server_url(const mobid_http_server *s)
+{
+    return s->url;
+}
+
+bool mobid_http_server_stopping(const mobid_http_server *s)
+{
+    return atomic_load(&s->stopping);
+}
+
+void mobid_http_server_stop(mobid_http_server *s)
+{
+    if (!s || !s->daemon)
+        return;
+    atomic_store(&s->stopping, true);
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    /* Let requests already being handled finish before connections are closed. */
+    for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < STOP_GRACE_MS; waited += 10) {
+        struct timespec ten_ms = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ten_ms, NULL);
+    }
+    MHD_stop_daemon(s->daemon);
+    s->daemon = NULL;
+}
+
+void mobid_http_server_free(mobid_http_server *s)
+{
+    if (!s)
+        return;
+    mobid_http_server_stop(s);
+    http_router_free(&s->router);
+    mobid_metrics_free(s->metrics);
+    mobid_free(s->name);
+    mobid_free(s);
+}
+
+mobid_metrics *mobid_http_server_metrics(mobid_http_server *s)
+{
+    return s->metrics;
+}
+
+/* ---- signals ---- */
+
+mobid_err mobid_http_signals_block(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGPIPE);
+    return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? MOBID_OK : MOBID_ERR_IO;
+}
+
+int mobid_http_signals_wait(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0)
+        ;
+    return sig;
+}

@@ -1,0 +1,177 @@
+/*
+ * mobid HTTP server: libmicrohttpd with one thread per connection, a router, a
+ * per-request arena, JSON/form helpers, /healthz and /metrics built in.
+ *
+ * Life cycle (a supervisor such as `mobid up` runs several servers in one process):
+ *     mobid_http_signals_block();              // before any thread starts
+ *     mobid_http_server_new(&cfg, &srv);
+ *     mobid_http_route(srv, "POST", "/token", on_token, svc);
+ *     mobid_http_server_start(srv);            // listening when this returns
+ *     mobid_http_signals_wait();               // SIGINT or SIGTERM
+ *     mobid_http_server_stop(srv);             // stops accepting, finishes requests
+ *     mobid_http_server_free(srv);
+ *
+ * Listening is loopback by default ("127.0.0.1:0" picks a free port); TLS terminates at
+ * a reverse proxy. Request bodies larger than max_body get 413 before the handler runs
+ * (up front when Content-Length says so; a chunked body is cut off as it crosses the
+ * limit). Unknown paths get 404, known paths with another method 405 with Allow; a
+ * handler error without a response becomes 500 {"error":"server_error"}.
+ *
+ * Thread safety: routes are added before start. Handlers run concurrently on many
+ * threads (one per connection, up to max_connections), so their ctx must be
+ * thread-safe; a store connection is taken per request (mobid_store_pool). A request
+ * and its response belong to the one thread running the handler.
+ *
+ * Ownership: every string a request accessor returns and every arena allocation lives
+ * until the response is sent; the server frees them. Strings passed to response
+ * functions are copied.
+ */
+#ifndef MOBID_HTTP_SERVER_H
+#define MOBID_HTTP_SERVER_H
+
+#include <stdint.h>
+#include <jansson.h>
+#include <mobid/base.h>
+#include "http/form.h"
+#include "http/metrics.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mobid_http_server mobid_http_server;
+typedef struct mobid_http_req mobid_http_req;
+typedef struct mobid_http_resp mobid_http_resp;
+
+/* A route handler: read req, fill resp. Return MOBID_OK, or an error to have the
+ * server answer 500 when the handler set no status itself. */
+typedef mobid_err (*mobid_http_handler)(mobid_http_req *req, mobid_http_resp *resp, void *ctx);
+
+#define MOBID_HTTP_DEFAULT_MAX_BODY ((size_t)1024 * 1024)
+
+typedef struct mobid_http_config {
+    const char *name;          /* service name for /healthz and the access log ("issuer") */
+    const char *listen;        /* "HOST:PORT", "[v6]:PORT"; NULL = "127.0.0.1:0" */
+    size_t max_body;           /* request body limit in bytes; 0 = 1 MiB */
+    unsigned max_connections;  /* 0 = 256 */
+    unsigned timeout_s;        /* idle connection timeout; 0 = 30 */
+    bool access_log;           /* one line per request on stderr */
+} mobid_http_config;
+
+/* Create a server (not yet listening) with /healthz and /metrics routed. cfg strings
+ * are copied. Returns MOBID_ERR_INVALID_ARG for a bad listen address, NOMEM. */
+MOBID_MUST_CHECK mobid_err mobid_http_server_new(const mobid_http_config *cfg,
+                                                 mobid_http_server **out);
+
+/* Route method + pattern ("/api/v1/verifications/{id}") to handler; see router.h for
+ * matching rules. Only before start. MOBID_ERR_INVALID_ARG for a bad or duplicate
+ * pattern. */
+mobid_err mobid_http_route(mobid_http_server *s, const char *method, const char *pattern,
+                           mobid_http_handler handler, void *ctx);
+
+/* Optional readiness check for /healthz (e.g. a database ping): MOBID_OK = healthy
+ * (200 {"status":"ok"}), else 503 {"status":"unavailable"}. Only before start. */
+void mobid_http_server_set_health(mobid_http_server *s, mobid_err (*check)(void *ctx), void *ctx);
+
+/* Bind and start serving. MOBID_ERR_IO when the address cannot be bound. */
+MOBID_MUST_CHECK mobid_err mobid_http_server_start(mobid_http_server *s);
+
+/* The bound port (useful with port 0) and base URL "http://127.0.0.1:PORT" (owned by
+ * the server). Valid after start. */
+uint16_t mobid_http_server_port(const mobid_http_server *s);
+const char *mobid_http_server_url(const mobid_http_server *s);
+
+/* True once stop was called: long-polling handlers should return promptly. */
+bool mobid_http_server_stopping(const mobid_http_server *s);
+
+/* Stop accepting, let running handlers finish, close connections. Idempotent. */
+void mobid_http_server_stop(mobid_http_server *s);
+
+/* Stop if needed and free everything. Safe on NULL. */
+void mobid_http_server_free(mobid_http_server *s);
+
+/* The server's metrics registry (owned by the server; thread-safe). */
+mobid_metrics *mobid_http_server_metrics(mobid_http_server *s);
+
+/* ---- signals for a supervisor ---- */
+
+/* Block SIGINT, SIGTERM and SIGPIPE in the calling thread; threads created later
+ * (the servers') inherit the mask, so the signals wait for mobid_http_signals_wait. */
+mobid_err mobid_http_signals_block(void);
+/* Wait for SIGINT or SIGTERM and return its number. */
+int mobid_http_signals_wait(void);
+
+/* ---- the request ---- */
+
+const char *mobid_http_req_method(const mobid_http_req *r);
+/* Path without the query, percent-decoded by libmicrohttpd. */
+const char *mobid_http_req_path(const mobid_http_req *r);
+/* The matched route pattern, or NULL. */
+const char *mobid_http_req_route(const mobid_http_req *r);
+/* A {name} segment of the matched route (NULL when the route has none such). */
+const char *mobid_http_req_param(mobid_http_req *r, const char *name);
+/* First value of a query argument, percent-decoded; NULL when absent. */
+const char *mobid_http_req_query(const mobid_http_req *r, const char *name);
+/* A request header (case-insensitive name); NULL when absent. */
+const char *mobid_http_req_header(const mobid_http_req *r, const char *name);
+/* A cookie from the Cookie header; NULL when absent. */
+const char *mobid_http_req_cookie(const mobid_http_req *r, const char *name);
+/* The peer address as text ("127.0.0.1"; behind a proxy, the proxy's). */
+const char *mobid_http_req_remote(const mobid_http_req *r);
+/* The body (at most max_body bytes; empty when none). */
+mobid_view mobid_http_req_body(const mobid_http_req *r);
+/* True when Content-Type is mime (parameters such as charset ignored, case-insensitive). */
+bool mobid_http_req_content_type_is(const mobid_http_req *r, const char *mime);
+mobid_http_server *mobid_http_req_server(const mobid_http_req *r);
+
+/* Per-request arena: memory freed when the response is done. NULL on failure. */
+void *mobid_http_req_alloc(mobid_http_req *r, size_t n);
+char *mobid_http_req_strdup(mobid_http_req *r, mobid_view v);
+
+/* The body as application/x-www-form-urlencoded (Content-Type must say so, else
+ * MOBID_ERR_UNSUPPORTED); parsed once, owned by the request. Errors as
+ * mobid_http_form_parse. */
+MOBID_MUST_CHECK mobid_err mobid_http_req_form(mobid_http_req *r, const mobid_http_form **out);
+
+/* The body as a JSON object (Content-Type application/json, else UNSUPPORTED;
+ * duplicate keys, other top-level types or bad JSON: MALFORMED). The caller owns
+ * *out (json_decref). */
+MOBID_MUST_CHECK mobid_err mobid_http_req_json(mobid_http_req *r, json_t **out);
+
+/* ---- the response ---- */
+
+/* Status (100..599); default 200 when a body is set, 204 when none is. */
+void mobid_http_resp_status(mobid_http_resp *r, unsigned status);
+unsigned mobid_http_resp_get_status(const mobid_http_resp *r);
+/* Add a header; CR or LF in name or value is MOBID_ERR_INVALID_ARG. */
+mobid_err mobid_http_resp_header(mobid_http_resp *r, const char *name, const char *value);
+
+#define MOBID_COOKIE_HTTPONLY 1u
+#define MOBID_COOKIE_SECURE 2u
+#define MOBID_COOKIE_SAMESITE_LAX 4u
+#define MOBID_COOKIE_SAMESITE_STRICT 8u
+/* Set-Cookie: name=value; Path=path; Max-Age=max_age (< 0: session cookie; 0 deletes)
+ * plus flags. name must be a token and value cookie-octets (MOBID_ERR_INVALID_ARG). */
+mobid_err mobid_http_resp_cookie(mobid_http_resp *r, const char *name, const char *value,
+                                 const char *path, long max_age, unsigned flags);
+
+/* Set status, Content-Type and body (copied). */
+mobid_err mobid_http_resp_body(mobid_http_resp *r, unsigned status, const char *content_type,
+                               mobid_view body);
+mobid_err mobid_http_resp_text(mobid_http_resp *r, unsigned status, const char *text);
+/* JSON body (compact, application/json). j is not consumed. */
+mobid_err mobid_http_resp_json(mobid_http_resp *r, unsigned status, const json_t *j);
+/* {"error":code,"detail":detail} — mobid's own API errors. */
+mobid_err mobid_http_resp_error(mobid_http_resp *r, unsigned status, const char *code,
+                                const char *detail);
+/* {"error":error,"error_description":description} with Cache-Control: no-store —
+ * OAuth 2.0 / OpenID4VCI error responses (RFC 6749 §5.2). description may be NULL. */
+mobid_err mobid_http_resp_oauth_error(mobid_http_resp *r, unsigned status, const char *error,
+                                      const char *description);
+/* 302/303 with Location. */
+mobid_err mobid_http_resp_redirect(mobid_http_resp *r, unsigned status, const char *location);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
