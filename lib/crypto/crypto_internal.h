@@ -31,12 +31,14 @@ struct mobid_key {
     EVP_PKEY *okp;  /* Ed25519, X25519 */
 };
 
-/* A parsed certificate with its exact DER bytes and a lazily built public key. */
+/* A parsed certificate with its exact DER bytes, their SHA-256 and a lazily
+ * built public key. */
 struct mobid_cert {
     atomic_long refs;
     X509 *x509;
     uint8_t *der;
     size_t der_len;
+    uint8_t digest[32]; /* SHA-256 of der: keys the parse and validation caches */
     _Atomic(mobid_key *) key; /* set once on first use */
 };
 

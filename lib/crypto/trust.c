@@ -120,23 +120,18 @@ void mobid_trust_cache_stats(mobid_trust *t, unsigned long *hits, unsigned long 
 
 /* ---- the cache ---- */
 
+/* SHA-256 over the purpose and each certificate's own SHA-256 (fixed-size
+ * parts, so the concatenation is unambiguous). */
 static void cache_key(mobid_cert *const *chain, size_t n, mobid_cert_purpose purpose,
                       uint8_t key[32])
 {
-    mobid_view parts[1 + 2 * TRUST_MAX_CHAIN];
-    uint8_t lens[TRUST_MAX_CHAIN][8];
+    mobid_view parts[1 + TRUST_MAX_CHAIN];
     uint8_t p = (uint8_t)purpose;
-    size_t k = 0;
-    parts[k++] = mobid_view_make(&p, 1);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t len = chain[i]->der_len; /* lengths keep the concatenation unambiguous */
-        for (int b = 0; b < 8; b++)
-            lens[i][b] = (uint8_t)(len >> (56 - 8 * b));
-        parts[k++] = mobid_view_make(lens[i], 8);
-        parts[k++] = mobid_view_make(chain[i]->der, chain[i]->der_len);
-    }
+    parts[0] = mobid_view_make(&p, 1);
+    for (size_t i = 0; i < n; i++)
+        parts[1 + i] = mobid_view_make(chain[i]->digest, 32);
     uint8_t out[MOBID_HASH_MAX];
-    (void)mobid_hash_parts(MOBID_HASH_SHA256, parts, k, out);
+    (void)mobid_hash_parts(MOBID_HASH_SHA256, parts, 1 + n, out);
     memcpy(key, out, 32);
 }
 

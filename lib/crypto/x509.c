@@ -1,6 +1,7 @@
 /* Certificates: parsing (DER, PEM, bundles), accessors, PEM export. */
 #include "crypto_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,9 @@ mobid_err mobid_crypto_cert_wrap(X509 *x, mobid_view der, mobid_cert **out)
     }
     memcpy(copy, der.len ? der.ptr : enc, (size_t)len);
     OPENSSL_free(enc);
+    uint8_t digest[MOBID_HASH_MAX];
+    (void)mobid_hash(MOBID_HASH_SHA256, mobid_view_make(copy, (size_t)len), digest);
+    memcpy(c->digest, digest, 32);
     atomic_init(&c->refs, 1);
     atomic_init(&c->key, NULL);
     c->x509 = x;
@@ -46,9 +50,49 @@ bool mobid_crypto_contains(mobid_view v, const char *s)
 
 static bool is_pem(mobid_view v) { return mobid_crypto_contains(v, "-----BEGIN "); }
 
+/* ---- parse cache: OpenSSL 3's d2i_X509 costs ~200 µs (its key decoder
+ * machinery), while a verifier sees the same few DS and reader certificates in
+ * every x5chain. Certificates are immutable, so a parsed one is shared by
+ * reference; the cache holds one reference per slot. ---- */
+
+#define PARSE_CACHE_SLOTS 64
+#define PARSE_CACHE_MAX_DER 16384 /* larger certificates are parsed every time */
+
+static mobid_cert *parse_cache[PARSE_CACHE_SLOTS];
+static pthread_mutex_t parse_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static mobid_cert *parse_cache_get(mobid_view der, const uint8_t digest[32])
+{
+    mobid_cert *hit = NULL;
+    pthread_mutex_lock(&parse_cache_lock);
+    mobid_cert *c = parse_cache[digest[0] % PARSE_CACHE_SLOTS];
+    if (c && c->der_len == der.len && memcmp(c->digest, digest, 32) == 0 &&
+        memcmp(c->der, der.ptr, der.len) == 0)
+        hit = mobid_cert_ref(c);
+    pthread_mutex_unlock(&parse_cache_lock);
+    return hit;
+}
+
+static void parse_cache_put(mobid_cert *c)
+{
+    pthread_mutex_lock(&parse_cache_lock);
+    mobid_cert **slot = &parse_cache[c->digest[0] % PARSE_CACHE_SLOTS];
+    mobid_cert *old = *slot;
+    *slot = mobid_cert_ref(c);
+    pthread_mutex_unlock(&parse_cache_lock);
+    mobid_cert_free(old);
+}
+
 /* DER: the whole input must be one certificate, kept byte for byte. */
 static mobid_err parse_der(mobid_view der, mobid_cert **out)
 {
+    uint8_t digest[MOBID_HASH_MAX];
+    bool cacheable = der.len <= PARSE_CACHE_MAX_DER;
+    if (cacheable) {
+        (void)mobid_hash(MOBID_HASH_SHA256, der, digest);
+        if ((*out = parse_cache_get(der, digest)) != NULL)
+            return MOBID_OK;
+    }
     const unsigned char *p = der.ptr;
     X509 *x = d2i_X509(NULL, &p, (long)der.len);
     if (!x || p != der.ptr + der.len) {
@@ -56,7 +100,10 @@ static mobid_err parse_der(mobid_view der, mobid_cert **out)
         ERR_clear_error();
         return MOBID_ERR_CERT_INVALID;
     }
-    return mobid_crypto_cert_wrap(x, der, out);
+    mobid_err err = mobid_crypto_cert_wrap(x, der, out);
+    if (err == MOBID_OK && cacheable)
+        parse_cache_put(*out);
+    return err;
 }
 
 mobid_err mobid_cert_parse(mobid_view in, mobid_cert **out)

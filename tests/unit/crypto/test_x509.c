@@ -350,6 +350,38 @@ static void test_accessors_and_pem(void **state)
     pki_free(&p);
 }
 
+static void test_parse_cache(void **state)
+{
+    (void)state;
+    pki p;
+    mobid_cert_spec ds = ds_spec();
+    pki_make(&p, &ds);
+    mobid_buf der;
+    mobid_buf_init(&der, 0);
+    assert_int_equal(mobid_buf_append_view(&der, mobid_cert_der(p.ds)), MOBID_OK);
+    mobid_cert *a = NULL, *b = NULL, *c = NULL;
+    assert_int_equal(mobid_cert_parse(mobid_buf_view(&der), &a), MOBID_OK);
+    mobid_key *ka = NULL;
+    assert_int_equal(mobid_cert_public_key(a, &ka), MOBID_OK);
+    mobid_cert_free(a); /* the cache keeps its own reference */
+    assert_int_equal(mobid_cert_parse(mobid_buf_view(&der), &b), MOBID_OK);
+    assert_true(mobid_view_eq(mobid_cert_der(b), mobid_buf_view(&der)));
+    mobid_key *kb = NULL;
+    assert_int_equal(mobid_cert_public_key(b, &kb), MOBID_OK);
+    assert_ptr_equal(ka, kb); /* same certificate object, same lazily built key */
+    /* Other bytes are another certificate, even when they parse. */
+    der.ptr[der.len - 3] ^= 0x01;
+    assert_int_equal(mobid_cert_parse(mobid_buf_view(&der), &c), MOBID_OK);
+    assert_ptr_not_equal(b, c);
+    assert_true(mobid_view_eq(mobid_cert_der(c), mobid_buf_view(&der)));
+    mobid_key_free(ka);
+    mobid_key_free(kb);
+    mobid_cert_free(b);
+    mobid_cert_free(c);
+    mobid_buf_free(&der);
+    pki_free(&p);
+}
+
 static void test_bad_certs(void **state)
 {
     (void)state;
@@ -400,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_pinned_leaf),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_accessors_and_pem),
+        cmocka_unit_test(test_parse_cache),
         cmocka_unit_test(test_bad_certs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
