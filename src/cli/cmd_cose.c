@@ -259,6 +259,19 @@ static mobid_err check_anchors(const verify_opts *o, verify_state *v)
     return err;
 }
 
+/* The last step, once the key is known (err: how getting it went). */
+static mobid_err verify_signature(verify_state *v, mobid_err err)
+{
+    if (err != MOBID_OK)
+        return err;
+    err = mobid_cose_sign1_verify(&v->s, v->key, mobid_buf_view(&v->aad),
+                                  mobid_buf_view(&v->detached), v->allowed);
+    if (err != MOBID_OK)
+        v->detail = err == MOBID_ERR_ALG_NOT_ALLOWED ? "algorithm not in the allow-list"
+                                                     : "the signature does not verify";
+    return err;
+}
+
 /* Parse, find the key (and check its chain), verify. */
 static mobid_err run_verify(const verify_opts *o, verify_state *v)
 {
@@ -282,23 +295,17 @@ static mobid_err run_verify(const verify_opts *o, verify_state *v)
         return err;
     }
     if (o->key)
-        err = cli_load_key(o->key, &v->key);
-    else if ((err = build_chain(o, v)) == MOBID_OK && o->n_anchors)
-        err = check_anchors(o, v);
-    if (err == MOBID_OK && !o->key && !v->n_chain) {
+        return verify_signature(v, cli_load_key(o->key, &v->key));
+    err = build_chain(o, v);
+    if (err == MOBID_OK && !v->n_chain) {
         v->detail = "no --cert given and the message has no x5chain";
         err = MOBID_ERR_NOT_FOUND;
     }
-    if (err == MOBID_OK && !o->key)
+    if (err == MOBID_OK && o->n_anchors)
+        err = check_anchors(o, v);
+    if (err == MOBID_OK)
         err = mobid_cert_public_key(v->chain[0], &v->key);
-    if (err != MOBID_OK)
-        return err;
-    err = mobid_cose_sign1_verify(&v->s, v->key, mobid_buf_view(&v->aad),
-                                  mobid_buf_view(&v->detached), v->allowed);
-    if (err != MOBID_OK)
-        v->detail = err == MOBID_ERR_ALG_NOT_ALLOWED ? "algorithm not in the allow-list"
-                                                     : "the signature does not verify";
-    return err;
+    return verify_signature(v, err);
 }
 
 static void hex_field(json_t *o, const char *name, mobid_view v)

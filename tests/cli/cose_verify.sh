@@ -76,6 +76,15 @@ expect 1 "$MOBID" cose verify --cert leaf.pem --alg ES384,EdDSA --json msg.cose
 has '"error": *"ALG_NOT_ALLOWED"'
 expect 1 "$MOBID" cose verify --cert ca.pem --json msg.cose
 has '"error": *"SIGNATURE_INVALID"'
+# The certificate as DER and as hex DER; a message without x5chain.
+openssl x509 -in leaf.pem -outform DER -out leaf.der
+xxd -p leaf.der >leaf.hex
+expect 0 "$MOBID" cose verify --cert leaf.der --anchor ca.pem msg.cose
+expect 0 "$MOBID" cose sign --key leaf.key --out plain.cose payload
+expect 0 "$MOBID" cose verify --cert leaf.hex --json plain.cose
+has '"x5chain": *0'
+expect 1 "$MOBID" cose verify --anchor ca.pem --json plain.cose
+has '"error": *"NOT_FOUND"'
 expect 0 "$MOBID" cose verify --cert leaf.pem --payload-out got msg.cose
 cmp -s got payload || { echo "FAIL: --payload-out differs" >&2; fails=$((fails + 1)); }
 
