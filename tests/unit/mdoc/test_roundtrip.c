@@ -316,6 +316,64 @@ static void test_digest_ids_and_salts(void **state)
     assert_true(shuffled);
 }
 
+/* SHA-384 digests, a status list reference and a P-384 document signer all
+ * survive the round trip; the verifier reports the status reference. */
+static void test_options(void **state)
+{
+    fixture *f = *state;
+    mobid_key *ds384 = NULL;
+    mobid_cert *cert384 = NULL;
+    mobid_cert_spec spec = { 0 };
+    mobid_buf is, resp;
+    mobid_mdoc_result res;
+    spec.subject_cn = "Test DS P-384";
+    spec.subject_c = "KR";
+    spec.not_before = FX_NOW - FX_DAY;
+    spec.not_after = FX_NOW + 100 * FX_DAY;
+    spec.purpose = MOBID_PURPOSE_MDOC_DS;
+    assert_int_equal(mobid_key_generate(MOBID_CURVE_P384, &ds384), MOBID_OK);
+    assert_int_equal(mobid_cert_issue(&spec, ds384, f->iaca_key, f->iaca, &cert384), MOBID_OK);
+    mobid_cert *chain[1] = { cert384 };
+    const mobid_mdoc_element els[] = {
+        { MOBID_MDOC_NS_KR_ORID, "family_name", mobid_view_make(fx_text_doe, sizeof fx_text_doe) },
+    };
+    mobid_mdoc_issue_opts o;
+    memset(&o, 0, sizeof o);
+    o.doctype = MOBID_MDOC_DOCTYPE_KR_ORID;
+    o.elements = els;
+    o.n_elements = 1;
+    o.issuer_key = ds384;
+    o.chain = chain;
+    o.n_chain = 1;
+    o.device_key = f->device_key;
+    o.digest_alg = MOBID_HASH_SHA384;
+    o.signed_at = FX_NOW - 60;
+    o.status_uri = "https://status.example/lists/7";
+    o.status_idx = 4242;
+    mobid_buf_init(&is, 0);
+    assert_int_equal(mobid_mdoc_issue(&o, &is), MOBID_OK);
+    const mobid_mdoc_ref refs[] = { { MOBID_MDOC_NS_KR_ORID, "family_name" } };
+    assert_int_equal(fx_present(f, mobid_buf_view(&is), refs, 1, false, &resp), MOBID_OK);
+    mobid_err err = fx_verify(f, mobid_buf_view(&resp), FX_NOW, false, &res);
+    if (err != MOBID_OK)
+        fail_msg("%s: %s", mobid_err_name(err), res.detail);
+    assert_true(res.docs[0].has_status);
+    assert_int_equal(res.docs[0].status_idx, 4242);
+    assert_true(mobid_view_eq_str(res.docs[0].status_uri, "https://status.example/lists/7"));
+    assert_int_equal(res.docs[0].valid_until, FX_NOW - 60 + 365 * FX_DAY);
+    mobid_mdoc_result_free(&res);
+    /* Asking for ages without a birth date is refused. */
+    static const unsigned ages[] = { 18 };
+    o.age_over = ages;
+    o.n_age_over = 1;
+    is.len = 0;
+    assert_int_equal(mobid_mdoc_issue(&o, &is), MOBID_ERR_NOT_FOUND);
+    mobid_buf_free(&is);
+    mobid_buf_free(&resp);
+    mobid_cert_free(cert384);
+    mobid_key_free(ds384);
+}
+
 /* Claims JSON markers and their way back. */
 static void test_json_bridge(void **state)
 {
@@ -364,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_mac_wrong_reader),
         cmocka_unit_test(test_present_unknown_element),
         cmocka_unit_test(test_digest_ids_and_salts),
+        cmocka_unit_test(test_options),
         cmocka_unit_test(test_json_bridge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
