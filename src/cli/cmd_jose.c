@@ -15,15 +15,19 @@
 #include <mobid/jose.h>
 
 static const char jws_usage[] =
-    "usage: mobid jws verify --key KEY [--alg LIST] [--json] FILE\n"
+    "usage: mobid jws verify (--key KEY | --cert CERT | --anchor CA) [options] FILE\n"
     "       mobid jws sign --key KEY [options] PAYLOAD\n"
     "Compact JWS (RFC 7515) with ES256, ES384, ES512 or EdDSA; files '-' = stdin.\n"
-    "  --key KEY      verification (public) or signing (private) key, PEM or JWK\n"
+    "  --key KEY      verify: public key; sign: private key (PEM or JWK)\n"
+    "  --cert CERT    verify: signer certificate (PEM, DER or hex DER)\n"
+    "  --anchor CA    verify: trust anchor (PEM bundle, DER or hex DER), repeatable; the\n"
+    "                 signer certificate (--cert, else the x5c header) must chain to one\n"
+    "  --at RFC3339   verify: time for certificate validity (default: now)\n"
     "  --alg LIST     verify: allowed algorithms, e.g. ES256,EdDSA (default: the one\n"
     "                 that fits the key); sign: the algorithm (default: from the key)\n"
     "  --typ T        sign: \"typ\" header, e.g. dc+sd-jwt\n"
     "  --kid K        sign: \"kid\" header\n"
-    "  --header JSON  sign: more header members as a JSON object\n"
+    "  --header JSON  sign: more header members as a JSON object (e.g. x5c)\n"
     "  --out FILE     sign: write the JWS to FILE (default: stdout)\n"
     "  --json         verify: print {\"valid\":true,\"alg\",\"header\",\"payload\"}\n"
     "Exit: 0 valid, 1 invalid ({\"valid\":false,\"error\":CODE} with --json), 2 usage.\n";
@@ -42,8 +46,12 @@ static const char jwe_usage[] =
     "  --json         decrypt: print {\"valid\":true,\"header\",\"plaintext\"}\n"
     "Exit: 0 success, 1 failure ({\"valid\":false,\"error\":CODE} with --json), 2 usage.\n";
 
+#define MAX_ANCHORS 8
+
 typedef struct jose_opts {
-    const char *key, *alg, *typ, *kid, *header, *out, *enc, *apu, *apv, *file;
+    const char *key, *alg, *typ, *kid, *header, *out, *enc, *apu, *apv, *file, *cert, *at;
+    const char *anchors[MAX_ANCHORS];
+    size_t n_anchors;
     bool json, help;
 } jose_opts;
 
@@ -55,7 +63,9 @@ static int parse_args(int argc, char **argv, const char *usage, jose_opts *o)
         { "header", required_argument, NULL, 'H' }, { "out", required_argument, NULL, 'o' },
         { "enc", required_argument, NULL, 'e' },    { "apu", required_argument, NULL, 'u' },
         { "apv", required_argument, NULL, 'v' },    { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 }
+        { "cert", required_argument, NULL, 'c' },   { "anchor", required_argument, NULL, 'A' },
+        { "at", required_argument, NULL, 'T' },     { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
     };
     int c;
     memset(o, 0, sizeof *o);
@@ -72,6 +82,13 @@ static int parse_args(int argc, char **argv, const char *usage, jose_opts *o)
         case 'u': o->apu = optarg; break;
         case 'v': o->apv = optarg; break;
         case 'j': o->json = true; break;
+        case 'c': o->cert = optarg; break;
+        case 'T': o->at = optarg; break;
+        case 'A':
+            if (o->n_anchors == MAX_ANCHORS)
+                return cli_usage_error(usage, "at most %d --anchor", MAX_ANCHORS);
+            o->anchors[o->n_anchors++] = optarg;
+            break;
         case 'h': o->help = true; fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(usage, "bad option");
         }
@@ -79,8 +96,6 @@ static int parse_args(int argc, char **argv, const char *usage, jose_opts *o)
     if (optind + 1 != argc)
         return cli_usage_error(usage, "exactly one input FILE is needed");
     o->file = argv[optind];
-    if (!o->key)
-        return cli_usage_error(usage, "--key is required");
     return -1;
 }
 
@@ -129,44 +144,104 @@ static json_t *payload_json(mobid_view payload)
     return j;
 }
 
+/* --cert as a one-element chain. */
+static mobid_err load_cert_chain(const char *path, mobid_cert ***chain, size_t *n)
+{
+    mobid_buf der;
+    mobid_err err = cli_read_binary_or_hex(path, &der);
+    if (err != MOBID_OK)
+        return err;
+    *chain = mobid_calloc(1, sizeof **chain);
+    err = *chain ? mobid_cert_parse(mobid_buf_view(&der), &(*chain)[0]) : MOBID_ERR_NOMEM;
+    *n = err == MOBID_OK ? 1 : 0;
+    if (err != MOBID_OK) {
+        mobid_free(*chain);
+        *chain = NULL;
+    }
+    mobid_buf_free(&der);
+    return err;
+}
+
+/* The chain must lead to one of the --anchor certificates at --at (default now). */
+static mobid_err check_chain(const jose_opts *o, mobid_cert **chain, size_t n)
+{
+    mobid_trust *trust = NULL;
+    mobid_time at = mobid_now();
+    mobid_err err = o->at ? cli_parse_time(o->at, &at) : MOBID_OK;
+    if (err == MOBID_OK)
+        err = mobid_trust_new(&trust);
+    for (size_t i = 0; err == MOBID_OK && i < o->n_anchors; i++) {
+        mobid_buf pem;
+        err = cli_read_binary_or_hex(o->anchors[i], &pem);
+        if (err == MOBID_OK) {
+            err = mobid_trust_add_pem(trust, mobid_buf_view(&pem));
+            mobid_buf_free(&pem);
+        }
+    }
+    if (err == MOBID_OK)
+        err = mobid_trust_verify_chain(trust, chain, n, at, MOBID_PURPOSE_ANY);
+    mobid_trust_free(trust);
+    return err;
+}
+
+/* The verification key: --key, or the public key of --cert or of the x5c leaf, after
+ * the chain check when anchors are given. */
+static mobid_err verification_key(const jose_opts *o, const mobid_jws *jws, mobid_key **key)
+{
+    mobid_cert **chain = NULL;
+    size_t n = 0;
+    if (o->key)
+        return cli_load_key(o->key, key);
+    mobid_err err = o->cert ? load_cert_chain(o->cert, &chain, &n)
+                            : mobid_jose_header_x5c(jws->header, &chain, &n);
+    if (err == MOBID_OK && o->n_anchors)
+        err = check_chain(o, chain, n);
+    if (err == MOBID_OK)
+        err = mobid_cert_public_key(chain[0], key);
+    mobid_cert_list_free(chain, n);
+    return err;
+}
+
+static void print_valid(const jose_opts *o, const mobid_jws *jws)
+{
+    if (!o->json) {
+        fprintf(stderr, "mobid: JWS valid (%s)\n", mobid_jose_alg_name(jws->alg));
+        return;
+    }
+    json_t *r = json_pack("{s:b,s:s,s:O}", "valid", 1, "alg", mobid_jose_alg_name(jws->alg),
+                          "header", jws->header);
+    json_object_set_new(r, "payload", payload_json(mobid_buf_view(&jws->payload)));
+    cli_print_json(r);
+    json_decref(r);
+}
+
 static int jws_verify(const jose_opts *o)
 {
     mobid_key *key = NULL;
     mobid_buf in;
     mobid_jws jws = { 0 };
-    mobid_alg algs[5];
-    int rc = CLI_EXIT_FAIL;
-    mobid_err kerr = cli_load_key(o->key, &key);
-    if (kerr != MOBID_OK)
-        return cli_fail(o->json, kerr, "the --key file is not a usable key");
-    algs[0] = alg_for_key(key);
-    algs[1] = MOBID_ALG_NONE;
-    if (o->alg ? !parse_alg_list(o->alg, algs) : algs[0] == MOBID_ALG_NONE) {
-        mobid_key_free(key);
+    mobid_alg algs[5] = { MOBID_ALG_NONE };
+    if (o->key && (o->cert || o->n_anchors))
+        return cli_usage_error(jws_usage, "--key excludes --cert and --anchor");
+    if (!o->key && !o->cert && !o->n_anchors)
+        return cli_usage_error(jws_usage, "--key, --cert or --anchor (for the x5c leaf) is needed");
+    if (o->alg && !parse_alg_list(o->alg, algs))
         return cli_usage_error(jws_usage, "--alg: ES256, ES384, ES512 or EdDSA");
-    }
     mobid_err err = cli_read_file(o->file, &in);
     if (err != MOBID_OK)
-        goto done;
+        return cli_fail(o->json, err, "cannot read the JWS");
     err = mobid_jws_parse(trim(mobid_buf_view(&in)), &jws);
     if (err == MOBID_OK)
+        err = verification_key(o, &jws, &key);
+    if (err == MOBID_OK && !o->alg)
+        algs[0] = alg_for_key(key); /* the one algorithm that fits the key */
+    if (err == MOBID_OK)
         err = mobid_jws_verify(&jws, key, algs);
-    mobid_buf_free(&in);
-done:
-    if (err != MOBID_OK) {
-        rc = cli_fail(o->json, err, NULL);
-    } else if (o->json) {
-        json_t *r = json_pack("{s:b,s:s,s:O}", "valid", 1, "alg", mobid_jose_alg_name(jws.alg),
-                              "header", jws.header);
-        json_object_set_new(r, "payload", payload_json(mobid_buf_view(&jws.payload)));
-        cli_print_json(r);
-        json_decref(r);
-        rc = CLI_EXIT_OK;
-    } else {
-        fprintf(stderr, "mobid: JWS valid (%s)\n", mobid_jose_alg_name(jws.alg));
-        rc = CLI_EXIT_OK;
-    }
+    int rc = err == MOBID_OK ? CLI_EXIT_OK : cli_fail(o->json, err, NULL);
+    if (err == MOBID_OK)
+        print_valid(o, &jws);
     mobid_jws_clear(&jws);
+    mobid_buf_free(&in);
     mobid_key_free(key);
     return rc;
 }
@@ -210,6 +285,8 @@ static int jws_sign(const jose_opts *o)
     json_t *hdr = NULL;
     mobid_buf payload, out;
     mobid_buf_init(&out, 0);
+    if (!o->key)
+        return cli_usage_error(jws_usage, "--key is required");
     mobid_err kerr = cli_load_key(o->key, &key);
     if (kerr != MOBID_OK)
         return cli_fail(false, kerr, "the --key file is not a usable key");
@@ -257,6 +334,8 @@ static int jwe_encrypt(const jose_opts *o)
     p.kid = o->kid;
     p.apu = mobid_view_str(o->apu);
     p.apv = mobid_view_str(o->apv);
+    if (!o->key)
+        return cli_usage_error(jwe_usage, "--key is required");
     mobid_err kerr = cli_load_key(o->key, &key);
     if (kerr != MOBID_OK)
         return cli_fail(false, kerr, "the --key file is not a usable key");
@@ -278,6 +357,8 @@ static int jwe_decrypt(const jose_opts *o)
     json_t *hdr = NULL;
     mobid_buf in, pt;
     int rc = CLI_EXIT_FAIL;
+    if (!o->key)
+        return cli_usage_error(jwe_usage, "--key is required");
     mobid_err kerr = cli_load_key(o->key, &key);
     if (kerr != MOBID_OK)
         return cli_fail(o->json, kerr, "the --key file is not a usable key");

@@ -127,6 +127,49 @@ printf '{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRV
 expect_error MALFORMED jwk to-pem --json "$tmp/noy.jwk"
 expect_error IO jwk thumbprint --json "$tmp/nonexistent"
 
+# ---- x5c: chain to an anchor, expiry, wrong anchor (certificates made with openssl) ----
+if command -v openssl >/dev/null; then
+    (
+        cd "$tmp" || exit 1
+        openssl ecparam -name prime256v1 -genkey -noout -out ca.key
+        openssl req -x509 -new -key ca.key -subj "/CN=Test CA" -days 30 -out ca.pem \
+            -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign"
+        openssl req -x509 -new -key ca.key -subj "/CN=Other CA" -days 30 -out other.pem \
+            -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign"
+        openssl ecparam -name prime256v1 -genkey -noout -out leaf.key
+        openssl req -new -key leaf.key -subj "/CN=Issuer" -out leaf.csr
+        printf 'basicConstraints=CA:false\nkeyUsage=critical,digitalSignature\n' > leaf.ext
+        openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 10 \
+            -extfile leaf.ext -out leaf.pem
+    ) >/dev/null 2>&1 || fail "openssl could not make the test certificates"
+    x5c=$(openssl x509 -in "$tmp/leaf.pem" -outform der | base64 -w0)
+    run 0 jws sign --key "$tmp/leaf.key" --typ JWT --header "{\"x5c\":[\"$x5c\"]}" \
+        --out "$tmp/x5c.jws" "$tmp/p.json"
+    run 0 jws verify --anchor "$tmp/ca.pem" --json "$tmp/x5c.jws"
+    grep -q '"valid": true' "$tmp/out" || fail "x5c chain to anchor: $(cat "$tmp/out")"
+    run 0 jws verify --cert "$tmp/leaf.pem" "$tmp/x5c.jws"
+    expect_error CERT_EXPIRED jws verify --anchor "$tmp/ca.pem" --at 2099-01-01T00:00:00Z --json "$tmp/x5c.jws"
+    expect_error CERT_NOT_YET_VALID jws verify --anchor "$tmp/ca.pem" --at 2001-01-01T00:00:00Z --json "$tmp/x5c.jws"
+    expect_error UNTRUSTED_ISSUER jws verify --anchor "$tmp/other.pem" --json "$tmp/x5c.jws"
+    expect_error SIGNATURE_INVALID jws verify --cert "$tmp/ca.pem" --json "$tmp/x5c.jws"
+    # No x5c in the token: nothing to chain.
+    expect_error NOT_FOUND jws verify --anchor "$tmp/ca.pem" --json "$tmp/a3.jws"
+else
+    echo "SKIP: openssl command absent; x5c chain checks not run" >&2
+fi
+
+# ---- ISO 18013-5 Annex D server-retrieval JWS (EUDI test data), when ../shared is there ----
+vec=${MOBID_VECTORS:-}/mdoc
+if [ -n "${MOBID_VECTORS:-}" ] && [ -f "$vec/eudi_ios_annexD_server_retrieval_jws.txt" ]; then
+    run 0 jws verify --anchor "$vec/eudi_ios_annexD_d52_iaca.hex" --at 2020-10-01T13:30:02Z \
+        --json "$vec/eudi_ios_annexD_server_retrieval_jws.txt"
+    grep -q '"doctype": "org.iso.18013.5.1.mDL"' "$tmp/out" || fail "Annex D JWS payload: $(head -c 300 "$tmp/out")"
+    expect_error CERT_EXPIRED jws verify --anchor "$vec/eudi_ios_annexD_d52_iaca.hex" \
+        --at 2021-10-01T00:00:01Z --json "$vec/eudi_ios_annexD_server_retrieval_jws.txt"
+else
+    echo "SKIP: ../shared/vectors is absent; Annex D JWS check not run" >&2
+fi
+
 # ---- --help and usage errors ----
 for cmd in jwk jws jwe; do
     run 0 "$cmd" --help
@@ -136,7 +179,10 @@ for cmd in jwk jws jwe; do
 done
 run 0 jws verify --help
 run 2 jws verify "$tmp/a3.jws"
+run 2 jws verify --key "$tmp/a3.jwk" --anchor "$tmp/a3.pem" "$tmp/a3.jws"
 run 2 jws verify --key "$tmp/a3.jwk"
+run 2 jws sign "$tmp/ex.txt"
+run 2 jwe decrypt "$tmp/ex.txt"
 run 2 jws verify --key "$tmp/a3.jwk" --alg HS256 "$tmp/a3.jws"
 run 2 jws sign --key "$tmp/ed.jwk" --header '[1]' "$tmp/ex.txt"
 run 2 jwe encrypt --key "$tmp/rp-pub.jwk" --enc A128CBC-HS256 "$tmp/resp.json"
