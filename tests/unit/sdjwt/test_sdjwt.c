@@ -303,6 +303,29 @@ static void test_alloc_failure(void **state)
                     err == MOBID_ERR_KB_SIGNATURE_INVALID);
     }
     assert_int_equal(err, MOBID_OK);
+    /* The same for issuing and presenting. */
+    json_t *claims = tk_json(person);
+    mobid_sdjwt_issue_params ip = { .claims = claims, .sd_paths = sd, .iat = TK_NOW,
+                                    .holder_key = k.holder, .issuer_key = k.issuer,
+                                    .decoys = 1 };
+    mobid_sdjwt_present_params pp = { .reveal = reveal, .holder_key = k.holder, .aud = "a",
+                                      .nonce = "n", .iat = TK_NOW };
+    for (int which = 0; which < 2; which++) {
+        err = MOBID_ERR_NOMEM;
+        for (n = 0; n < 10000 && err != MOBID_OK; n++) {
+            mobid_buf out;
+            mobid_buf_init(&out, 0);
+            mobid_alloc_fail_after(n);
+            err = which ? mobid_sdjwt_present(mobid_buf_view(&cred), &pp, &out)
+                        : mobid_sdjwt_issue(&ip, &out);
+            mobid_alloc_fail_after(-1);
+            mobid_buf_free(&out);
+            assert_true(err == MOBID_OK || err == MOBID_ERR_NOMEM || err == MOBID_ERR_CRYPTO ||
+                        err == MOBID_ERR_KEY_INVALID || err == MOBID_ERR_MALFORMED);
+        }
+        assert_int_equal(err, MOBID_OK);
+    }
+    json_decref(claims);
     mobid_buf_free(&pres);
     mobid_buf_free(&cred);
     tk_free(&k);
