@@ -1,4 +1,4 @@
-/* lib/jose JWS: RFC 7515 A.3 (ES256) and RFC 8037 A.4 (Ed25519) examples, sign/verify
+/* lib/jose JWS: RFC 7515 A.3 (ES256), A.4 (ES512) and RFC 8037 A.4 (Ed25519) examples, sign/verify
  * round trips, header layout. Known-bad inputs are in bad_jws.c. */
 #include "testutil.h"
 
@@ -17,6 +17,17 @@ static const char A3_JWK[] = "{\"kty\":\"EC\",\"crv\":\"P-256\","
 static const char A3_PAYLOAD[] = "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n"
                                  " \"http://example.com/is_root\":true}";
 
+/* RFC 7515 Appendix A.4: ES512 on P-521 (66-byte coordinates, 132-byte signature). */
+static const char A4_JWS[] =
+    "eyJhbGciOiJFUzUxMiJ9.UGF5bG9hZA"
+    ".AdwMgeerwtHoh-l192l60hp9wAHZFVJbLfD_UxMi70cwnZOYaRI1bKPWROc-mZZqwqT2SI-KGDKB34XO0aw_7XdtAG8"
+    "GaSwFKdCAPZgoXD2YBJZCPEX3xKpRwcdOO8KpEHwJjyqOgzDO7iKvU8vcnwNrmxYbSW9ERBXukOXolLzeO_Jn";
+static const char A4_JWK[] =
+    "{\"kty\":\"EC\",\"crv\":\"P-521\","
+    "\"x\":\"AekpBQ8ST8a8VcfVOTNl353vSrDCLLJXmPk06wTjxrrjcBpXp5EOnYG_NjFZ6OvLFV1jSfS9tsz4qUxcWceqwQGk\","
+    "\"y\":\"ADSmRA43Z1DSNx_RvcLI87cdL07l6jQyyBXMoxVg_l2Th-x3S1WDhjDly79ajL4Kkd0AZMaZmh9ubmf63e3kyMj2\","
+    "\"d\":\"AY5pb7A0UFiB3RELSD64fTLOSV_jazdF7fLYyuTw8lOfRhWg6Y6rUrPAxerEzgdRhajnu0ferB0d53vM9mE15j2C\"}";
+
 /* RFC 8037 Appendix A.1/A.4: Ed25519 key and the deterministic signature. */
 static const char EDJWK[] = "{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
                             "\"d\":\"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\","
@@ -28,6 +39,7 @@ static const char ED_JWS[] =
 static const mobid_alg ONLY_ES256[] = { MOBID_ALG_ES256, MOBID_ALG_NONE };
 static const mobid_alg ONLY_ES384[] = { MOBID_ALG_ES384, MOBID_ALG_NONE };
 static const mobid_alg ONLY_EDDSA[] = { MOBID_ALG_EDDSA, MOBID_ALG_NONE };
+static const mobid_alg ONLY_ES512[] = { MOBID_ALG_ES512, MOBID_ALG_NONE };
 
 static mobid_key *jwk_key(const char *json)
 {
@@ -95,6 +107,24 @@ static void test_rfc7515_a3_any_change_fails(void **state)
     memcpy(strchr(swapped, '.') + 1, "eyJq", 4);
     assert_int_equal(parse_and_verify(swapped, k, ONLY_ES256), MOBID_ERR_SIGNATURE_INVALID);
     free(swapped);
+    mobid_key_free(k);
+}
+
+static void test_rfc7515_a4(void **state)
+{
+    (void)state;
+    mobid_key *k = jwk_key(A4_JWK);
+    mobid_jws jws;
+    assert_int_equal(mobid_jws_parse(mobid_view_str(A4_JWS), &jws), MOBID_OK);
+    assert_int_equal(jws.alg, MOBID_ALG_ES512);
+    assert_true(mobid_view_eq_str(mobid_buf_view(&jws.payload), "Payload"));
+    assert_int_equal(jws.sig.len, 132);
+    assert_int_equal(mobid_jws_verify(&jws, k, ONLY_ES512), MOBID_OK);
+    assert_int_equal(mobid_jws_verify(&jws, k, ONLY_ES256), MOBID_ERR_ALG_NOT_ALLOWED);
+    /* The last byte of s changed: no longer valid. */
+    jws.sig.ptr[131] ^= 1;
+    assert_int_equal(mobid_jws_verify(&jws, k, ONLY_ES512), MOBID_ERR_SIGNATURE_INVALID);
+    mobid_jws_clear(&jws);
     mobid_key_free(k);
 }
 
@@ -226,6 +256,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc7515_a3),
         cmocka_unit_test(test_rfc7515_a3_any_change_fails),
+        cmocka_unit_test(test_rfc7515_a4),
         cmocka_unit_test(test_rfc8037_a4),
         cmocka_unit_test(test_sign_verify_roundtrips),
         cmocka_unit_test(test_sign_refusals),
