@@ -4,10 +4,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/hmac.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -158,37 +155,31 @@ done:
     return err;
 }
 
-static const char *hash_name(mobid_hash_alg h)
-{
-    return h == MOBID_HASH_SHA256 ? "SHA256" : h == MOBID_HASH_SHA384 ? "SHA384" : "SHA512";
-}
-
+/* RFC 5869 on top of mobid_hmac: the EVP_KDF route fetches its digest by name on
+ * every call, which costs more than the two HMACs. An empty salt is an HMAC key
+ * of HashLen zeros, exactly as the RFC asks. */
 mobid_err mobid_hkdf(mobid_hash_alg h, mobid_view salt, mobid_view ikm, mobid_view info,
                      uint8_t *out, size_t out_len)
 {
-    if (mobid_hash_size(h) == 0 || !out || out_len == 0 || out_len > 255 * mobid_hash_size(h))
+    size_t hl = mobid_hash_size(h);
+    if (hl == 0 || !out || out_len == 0 || out_len > 255 * hl)
         return MOBID_ERR_INVALID_ARG;
-    mobid_err err = MOBID_ERR_CRYPTO;
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    if (!ctx)
-        goto done;
-    /* OSSL_PARAM wants non-const pointers; OpenSSL only reads them. */
-    static uint8_t empty[1];
-    OSSL_PARAM params[5], *p = params;
-    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)hash_name(h), 0);
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                             ikm.len ? (void *)ikm.ptr : empty, ikm.len);
-    if (salt.len)
-        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt.ptr, salt.len);
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-                                             info.len ? (void *)info.ptr : empty, info.len);
-    *p = OSSL_PARAM_construct_end();
-    if (EVP_KDF_derive(ctx, out, out_len, params) == 1)
-        err = MOBID_OK;
-done:
-    EVP_KDF_CTX_free(ctx);
-    EVP_KDF_free(kdf);
+    uint8_t prk[MOBID_HASH_MAX], t[MOBID_HASH_MAX];
+    mobid_err err = mobid_hmac(h, salt, &ikm, 1, prk);
+    for (size_t done = 0, i = 1; err == MOBID_OK && done < out_len; i++) {
+        uint8_t counter = (uint8_t)i;
+        mobid_view parts[3] = { mobid_view_make(t, i > 1 ? hl : 0), info,
+                                mobid_view_make(&counter, 1) };
+        err = mobid_hmac(h, mobid_view_make(prk, hl), parts, 3, t);
+        size_t n = out_len - done < hl ? out_len - done : hl;
+        if (err == MOBID_OK)
+            memcpy(out + done, t, n);
+        done += n;
+    }
+    mobid_wipe(prk, sizeof prk);
+    mobid_wipe(t, sizeof t);
+    if (err != MOBID_OK)
+        mobid_wipe(out, out_len);
     return err;
 }
 

@@ -1,5 +1,5 @@
 /* lib/crypto primitives against published vectors: FIPS 180 SHA-2 ("abc"),
- * RFC 4231 HMAC, RFC 5869 HKDF, the GCM specification's AES-GCM test cases,
+ * RFC 4231 HMAC, RFC 5869 HKDF (test cases 1-3), the GCM specification's AES-GCM test cases,
  * RFC 8032 Ed25519 test 1, and the CSPRNG's basic contract. */
 #include "testutil.h"
 
@@ -83,6 +83,19 @@ static void test_hkdf_rfc5869(void **state)
                      MOBID_OK);
     assert_hex(okm, 42, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
                         "34007208d5b887185865");
+    /* Test case 2: 80-byte inputs, three output blocks. */
+    uint8_t ikm2[80], salt2[80], info2[80], okm2[82];
+    for (int i = 0; i < 80; i++) {
+        ikm2[i] = (uint8_t)i;
+        salt2[i] = (uint8_t)(0x60 + i);
+        info2[i] = (uint8_t)(0xb0 + i);
+    }
+    assert_int_equal(mobid_hkdf(MOBID_HASH_SHA256, mobid_view_make(salt2, 80),
+                                mobid_view_make(ikm2, 80), mobid_view_make(info2, 80), okm2,
+                                sizeof okm2), MOBID_OK);
+    assert_hex(okm2, 82, "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
+                         "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
+                         "cc30c58179ec3e87c14c01d5c1f3434f1d87");
     /* Test case 3: empty salt and info. */
     assert_int_equal(mobid_hkdf(MOBID_HASH_SHA256, mobid_view_make(NULL, 0), mobid_buf_view(&ikm),
                                 mobid_view_make(NULL, 0), okm, sizeof okm),
