@@ -33,6 +33,17 @@ static int pair_cmp(const void *pa, const void *pb)
     return key_cmp(a->key, a->key_len, b->key, b->key_len);
 }
 
+/* Length of the encoded item at the start of `in` (written by the encoder or
+ * checked by put_raw, so only its extent is needed). */
+static mobid_err item_len(mobid_view in, size_t *len)
+{
+    uint64_t unused;
+    mobid_err err = cbor_skip_definite(in, len);
+    if (err == MOBID_ERR_NOT_FOUND)
+        err = cbor_scan(in, &cbor_trusted_limits, false, len, &unused);
+    return err;
+}
+
 /* Split content into pairs; when `out` is NULL only report whether the keys
  * are strictly increasing already (*sorted). */
 static mobid_err split_pairs(const uint8_t *content, size_t len, uint64_t pairs, map_pair *out,
@@ -44,11 +55,9 @@ static mobid_err split_pairs(const uint8_t *content, size_t len, uint64_t pairs,
     *sorted = true;
     for (uint64_t i = 0; i < pairs; i++) {
         size_t klen = 0, vlen = 0;
-        uint64_t unused;
-        mobid_err err = cbor_scan(rest, &cbor_trusted_limits, false, &klen, &unused);
+        mobid_err err = item_len(rest, &klen);
         if (err == MOBID_OK)
-            err = cbor_scan(mobid_view_make(rest.ptr + klen, rest.len - klen), &cbor_trusted_limits,
-                            false, &vlen, &unused);
+            err = item_len(mobid_view_make(rest.ptr + klen, rest.len - klen), &vlen);
         if (err != MOBID_OK)
             return MOBID_ERR_MALFORMED;
         if (prev && key_cmp(prev, prev_len, rest.ptr, klen) >= 0)
