@@ -25,6 +25,18 @@
     "5840eae868ecc176883766c5dc5ba5b8dca25dab3c2e56a551ce5705b793914348e11a02e5f0344b" \
     "f2d4ee5c7fd75a68a9f5e0b3cc1f1fc1409c189566586ff9d610"
 
+/* sign-fail-01 (tag 998), -03 (alg -999), -04 (alg "unknown"), -06 (a protected
+ * content type added) and -07 (one removed). */
+#define WG_REST "a10442313154" WG_PAYLOAD "5840" WG_PASS03_SIG
+#define WG_FAIL01 "d903e68443a10126" WG_REST
+#define WG_FAIL03 "d28445a1013903e6" WG_REST
+#define WG_FAIL04 "d2844aa10167756e6b6e6f776e" WG_REST
+#define WG_FAIL06 "d28445a201260300" WG_REST
+#define WG_FAIL07                                                                      \
+    "d28443a10126a10442313154" WG_PAYLOAD                                            \
+    "5840eae868ecc176883766c5dc5ba5b8dca25dab3c2e56a551ce5705b793914348e172727f48461f" \
+    "abbba2e343492ddecac3983686250bc68e9f1a7a07d41225b59f"
+
 static mobid_key *wg_key(void)
 {
     mobid_buf x, y;
@@ -63,6 +75,11 @@ static void test_cose_wg_examples(void **state)
     assert_int_equal(wg_check(WG_PASS02, ""), MOBID_ERR_SIGNATURE_INVALID);
     assert_int_equal(wg_check(WG_PASS03, ""), MOBID_OK);
     assert_int_equal(wg_check(WG_FAIL02, ""), MOBID_ERR_SIGNATURE_INVALID);
+    assert_int_equal(wg_check(WG_FAIL01, ""), MOBID_ERR_MALFORMED);
+    assert_int_equal(wg_check(WG_FAIL03, ""), MOBID_ERR_ALG_NOT_ALLOWED);
+    assert_int_equal(wg_check(WG_FAIL04, ""), MOBID_ERR_ALG_NOT_ALLOWED);
+    assert_int_equal(wg_check(WG_FAIL06, ""), MOBID_ERR_SIGNATURE_INVALID);
+    assert_int_equal(wg_check(WG_FAIL07, ""), MOBID_ERR_SIGNATURE_INVALID);
     /* pass-01 carries alg in the unprotected bucket only: this library insists
      * that alg be protected. */
     assert_int_equal(wg_check(WG_PASS01, ""), MOBID_ERR_MALFORMED);
