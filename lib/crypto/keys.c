@@ -57,7 +57,9 @@ const EC_GROUP *mobid_crypto_group(mobid_curve c)
 }
 
 /* ---- per-thread scratch: a BN_CTX and an ECDSA_SIG reused by every call on
- * the thread, so a verification allocates nothing of its own. ---- */
+ * the thread, so a verification allocates nothing of its own. It is OpenSSL-side
+ * state that lives as long as the thread, so it bypasses mobid's allocation hook
+ * (a failing-allocator run must not count or fail it). ---- */
 
 typedef struct scratch {
     BN_CTX *bn;

@@ -26,8 +26,10 @@ static mobid_err ecdsa_sign_digest(const mobid_key *k, const uint8_t *dg, size_t
 {
     size_t n = mobid_curve_size(k->curve);
     ECDSA_SIG *s = ECDSA_do_sign(dg, (int)dlen, k->ec);
-    if (!s)
+    if (!s) {
+        ERR_clear_error();
         return MOBID_ERR_CRYPTO;
+    }
     mobid_err err = mobid_buf_reserve(sig, 2 * n);
     if (err == MOBID_OK) {
         uint8_t *p = sig->ptr + sig->len;
