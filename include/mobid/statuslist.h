@@ -284,8 +284,11 @@ MOBID_MUST_CHECK mobid_err mobid_statuslist_fetch(mobid_statuslist_fetcher *f, c
                                                   mobid_time at,
                                                   const mobid_statuslist_token **out);
 
-/* Fetch (or take from the cache) the list at ref->uri and look up ref->idx.
- * Returns the errors of mobid_statuslist_fetch and STATUS_INDEX_OUT_OF_RANGE. */
+/* Fetch (or take from the cache) the list at ref->uri and look up ref->idx. The
+ * reference comes from a credential, so ref->uri must be http or https unless it
+ * was mapped with mobid_statuslist_fetcher_map (FETCH_FAILED otherwise: a
+ * credential cannot make a verifier read its local files). Returns the errors of
+ * mobid_statuslist_fetch and STATUS_INDEX_OUT_OF_RANGE. */
 MOBID_MUST_CHECK mobid_err mobid_statuslist_check(mobid_statuslist_fetcher *f,
                                                   const mobid_status_ref *ref, mobid_time at,
                                                   unsigned *value);

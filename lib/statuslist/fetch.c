@@ -361,8 +361,15 @@ mobid_err mobid_statuslist_fetch(mobid_statuslist_fetcher *f, const char *uri, m
 mobid_err mobid_statuslist_check(mobid_statuslist_fetcher *f, const mobid_status_ref *ref,
                                  mobid_time at, unsigned *value)
 {
+    if (!f)
+        return MOBID_ERR_INVALID_ARG;
     if (!ref || !ref->uri || !value)
         return MOBID_ERR_INVALID_ARG;
+    /* The reference comes from a credential, i.e. from anyone: it may name an
+     * http(s) list, never a local file (unless the operator mapped it). */
+    if (!mapped_location(f, ref->uri) && strncasecmp(ref->uri, "https://", 8) &&
+        strncasecmp(ref->uri, "http://", 7))
+        return MOBID_ERR_FETCH_FAILED;
     const mobid_statuslist_token *t = NULL;
     mobid_err err = mobid_statuslist_fetch(f, ref->uri, at, &t);
     if (err != MOBID_OK)

@@ -350,6 +350,11 @@ static void test_local_files(void **state)
     assert_int_equal(v, MOBID_STATUS_SUSPENDED);
     assert_int_equal(mobid_statuslist_fetch(f, "https://issuer.example/other", T0, &t),
                      MOBID_ERR_SUBJECT_MISMATCH);
+    /* A credential's reference may not point at a local file. */
+    mobid_status_ref local = { 5, url };
+    assert_int_equal(mobid_statuslist_check(f, &local, T0, &v), MOBID_ERR_FETCH_FAILED);
+    local.uri = path;
+    assert_int_equal(mobid_statuslist_check(f, &local, T0, &v), MOBID_ERR_FETCH_FAILED);
     assert_int_equal(mobid_statuslist_fetch(f, "/nonexistent/mobid/list", T0, &t),
                      MOBID_ERR_FETCH_FAILED);
     mobid_statuslist_fetcher_free(f);
