@@ -156,7 +156,7 @@ typedef struct mobid_sdjwt_verify_opts {
     const char *aud;              /* expected KB aud; NULL = not checked */
     int64_t kb_max_age;           /* KB iat at most this old (s); <= 0 = 300 */
     const char *typ;              /* expected typ; NULL = "dc+sd-jwt" or legacy "vc+sd-jwt";
-                                   * "" = not checked (plain SD-JWT) */
+                                   * "" = not checked and no vct required (plain SD-JWT) */
 } mobid_sdjwt_verify_opts;
 
 typedef struct mobid_sdjwt_result {
@@ -175,12 +175,14 @@ typedef struct mobid_sdjwt_result {
  * TYPE_MISMATCH, CRITICAL_HEADER, UNTRUSTED_ISSUER, CERT_EXPIRED, CERT_NOT_YET_VALID,
  * CERT_USAGE, CERT_INVALID, ISSUER_SIGNATURE_INVALID, UNSUPPORTED (_sd_alg),
  * DISCLOSURE_UNREFERENCED, DUPLICATE_DISCLOSURE, DUPLICATE_DIGEST, DUPLICATE_CLAIM,
- * RESERVED_CLAIM_NAME, NOT_YET_VALID, EXPIRED, KB_MISSING, HOLDER_BINDING_MISSING,
+ * RESERVED_CLAIM_NAME, CLAIM_MISSING (no vct), NOT_YET_VALID, EXPIRED, KB_MISSING,
+ * HOLDER_BINDING_MISSING,
  * KB_SIGNATURE_INVALID, NONCE_MISMATCH, AUDIENCE_MISMATCH, KB_IAT_INVALID,
  * SD_HASH_MISMATCH, INVALID_ARG, NOMEM. */
 MOBID_MUST_CHECK mobid_err mobid_sdjwt_verify(mobid_view presentation,
                                               const mobid_sdjwt_verify_opts *opts,
                                               mobid_sdjwt_result *res);
+/* Release what a result holds and zero it; safe on a zeroed or cleared result. */
 void mobid_sdjwt_result_clear(mobid_sdjwt_result *res);
 
 #ifdef __cplusplus

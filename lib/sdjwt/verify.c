@@ -240,6 +240,10 @@ static mobid_err process_claims(vctx *v, const mobid_jws *jws, const mobid_view 
         err = sd_process(set, payload, false, v->res->detail, sizeof v->res->detail);
     if (err == MOBID_OK)
         err = check_iss(v, payload);
+    /* SD-JWT VC §3.2.2.1: an SD-JWT VC names its type, in the clear. */
+    if (err == MOBID_OK && !(v->o->typ && !*v->o->typ) &&
+        !json_is_string(json_object_get(payload, "vct")))
+        err = vfail(v, MOBID_ERR_CLAIM_MISSING, "an SD-JWT VC needs a string vct%s", NULL);
     if (err == MOBID_OK)
         err = check_times(v, payload);
     return err;

@@ -157,9 +157,11 @@ static bool run_case(const char *name, json_t *doc, const sdset *sd, const keys 
                                       .nonce = "1234567890", .iat = 1683000100 };
     if (err == MOBID_OK)
         err = mobid_sdjwt_present(mobid_buf_view(&cred), &pp, &pres);
+    /* Cases without vct are plain SD-JWTs, not SD-JWT VCs. */
     mobid_sdjwt_verify_opts vo = { .issuer_key = k->issuer, .now = 1683000200, .skew = -1,
                                    .require_kb = kb, .nonce = "1234567890",
-                                   .aud = "https://example.com/verifier" };
+                                   .aud = "https://example.com/verifier",
+                                   .typ = json_object_get(user, "vct") ? NULL : "" };
     mobid_sdjwt_result res;
     memset(&res, 0, sizeof res);
     if (err == MOBID_OK)

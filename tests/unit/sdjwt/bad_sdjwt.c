@@ -40,14 +40,25 @@ static const char *digest_of(const mobid_buf *disc, char out[MOBID_SDJWT_DIGEST_
 }
 
 /* An issuer-signed JWT over payload (JSON text) with typ dc+sd-jwt, then the given
- * disclosures (NULL-terminated), then '~'. No KB-JWT. */
+ * disclosures (NULL-terminated), then '~'. No KB-JWT. An object payload without "vct"
+ * gets one, as an SD-JWT VC needs. */
 static void forge(const char *header_extra, const char *payload, const char *const *discs,
                   mobid_buf *out)
 {
     json_t *h = tk_json(header_extra ? header_extra : "{\"typ\":\"dc+sd-jwt\"}");
+    mobid_buf pl;
+    mobid_buf_init(&pl, 0);
+    if (payload[0] == '{' && !strstr(payload, "\"vct\"")) {
+        mobid_buf_append_str(&pl, "{\"vct\":\"urn:example:t\"");
+        mobid_buf_append_str(&pl, payload[1] == '}' ? "" : ",");
+        mobid_buf_append_str(&pl, payload + 1);
+    } else {
+        mobid_buf_append_str(&pl, payload);
+    }
     mobid_buf_init(out, 0);
-    assert_int_equal(mobid_jws_sign(keys.issuer, MOBID_ALG_ES256, h, mobid_view_str(payload), out),
+    assert_int_equal(mobid_jws_sign(keys.issuer, MOBID_ALG_ES256, h, mobid_buf_view(&pl), out),
                      MOBID_OK);
+    mobid_buf_free(&pl);
     mobid_buf_append_byte(out, '~');
     for (size_t i = 0; discs && discs[i]; i++) {
         mobid_buf_append_str(out, discs[i]);
@@ -162,6 +173,9 @@ static void test_bad_encodings(void **state)
     mobid_buf_free(&pres);
     forge("{\"typ\":\"JWT\"}", "{}", NULL, &pres);
     assert_int_equal(verify_plain(&pres), MOBID_ERR_TYPE_MISMATCH);
+    mobid_buf_free(&pres);
+    forge(NULL, "{\"vct\":7}", NULL, &pres);
+    assert_int_equal(verify_plain(&pres), MOBID_ERR_CLAIM_MISSING);
     mobid_buf_free(&pres);
 }
 

@@ -167,6 +167,7 @@ static void test_decoys_sha384(void **state)
     p.sd_paths = sd;
     p.issuer_key = k.issuer;
     p.holder_key = k.holder;
+    p.vct = "urn:example:pid";
     p.iat = TK_NOW;
     p.hash = MOBID_HASH_SHA384;
     p.decoys = 3;
