@@ -102,7 +102,8 @@ expect 1 "$MOBID" cose verify --cert leaf.pem --json junk
 has '"valid": *false'
 
 # Detached payload, external aad, untagged, hex output; Ed25519 with a bare key.
-expect 0 "$MOBID" cose sign --key ed.key --detached --untagged --aad 0a0b --hex --out det.hex payload
+expect 0 "$MOBID" cose sign --key ed.key --detached --untagged --aad 0a0b --hex \
+    --out det.hex payload
 expect 0 "$MOBID" cose verify --key ed.pub --payload payload --aad 0a0b --json det.hex
 has '"alg": *"EdDSA"'
 has '"detached": *true'
@@ -127,11 +128,13 @@ expect 0 "$MOBID" cose verify --anchor "$M/eudi_ios_annexD_d52_iaca.hex" \
     --at 2020-10-01T13:30:02Z --purpose ds --json "$M/eudi_ios_annexD_d52_issuerAuthCBOR.hex"
 has '"valid": *true'
 has '"signer": *"C=US,CN=utopia ds"'
-expect 0 "$MOBID" cose verify --cert "$M/annexd_ds_cert.hex" --anchor "$M/eudi_ios_annexD_d52_iaca.hex" \
+expect 0 "$MOBID" cose verify --cert "$M/annexd_ds_cert.hex" \
+    --anchor "$M/eudi_ios_annexD_d52_iaca.hex" \
     --at 2020-10-01T13:30:02Z --json "$M/eudi_ios_annexD_d52_issuerAuthCBOR.hex"
 has '"payload_size": *930'
 # notAfter of the DS certificate is 2021-10-01T13:30:02Z.
-na=$(openssl x509 -inform DER -noout -enddate -in <(xxd -r -p "$M/annexd_ds_cert.hex") | cut -d= -f2)
+xxd -r -p "$M/annexd_ds_cert.hex" >ds.der
+na=$(openssl x509 -inform DER -noout -enddate -in ds.der | cut -d= -f2)
 after=$(date -u -d "$na + 1 second" +%Y-%m-%dT%H:%M:%SZ)
 expect 1 "$MOBID" cose verify --anchor "$M/eudi_ios_annexD_d52_iaca.hex" --at "$after" --json \
     "$M/eudi_ios_annexD_d52_issuerAuthCBOR.hex"
