@@ -78,7 +78,7 @@ expect 1 "$MOBID" cose verify --cert ca.pem --json msg.cose
 has '"error": *"SIGNATURE_INVALID"'
 # The certificate as DER and as hex DER; a message without x5chain.
 openssl x509 -in leaf.pem -outform DER -out leaf.der
-xxd -p leaf.der >leaf.hex
+od -An -tx1 -v leaf.der | tr -d ' \n' >leaf.hex
 expect 0 "$MOBID" cose verify --cert leaf.der --anchor ca.pem msg.cose
 expect 0 "$MOBID" cose sign --key leaf.key --out plain.cose payload
 expect 0 "$MOBID" cose verify --cert leaf.hex --json plain.cose
@@ -133,7 +133,7 @@ expect 0 "$MOBID" cose verify --cert "$M/annexd_ds_cert.hex" \
     --at 2020-10-01T13:30:02Z --json "$M/eudi_ios_annexD_d52_issuerAuthCBOR.hex"
 has '"payload_size": *930'
 # notAfter of the DS certificate is 2021-10-01T13:30:02Z.
-xxd -r -p "$M/annexd_ds_cert.hex" >ds.der
+printf "$(tr -d ' \n' <"$M/annexd_ds_cert.hex" | sed 's/../\\x&/g')" >ds.der
 na=$(openssl x509 -inform DER -noout -enddate -in ds.der | cut -d= -f2)
 after=$(date -u -d "$na + 1 second" +%Y-%m-%dT%H:%M:%SZ)
 expect 1 "$MOBID" cose verify --anchor "$M/eudi_ios_annexD_d52_iaca.hex" --at "$after" --json \
