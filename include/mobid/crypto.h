@@ -226,7 +226,8 @@ size_t mobid_trust_count(const mobid_trust *t);
  * digitalSignature for the leaf when it has a keyUsage, except for
  * MOBID_PURPOSE_ANY) and the purpose: the 18013-5 EKU must be present for
  * MOBID_PURPOSE_MDOC_DS and _READER (Annex B makes it mandatory). Any anchor ends
- * a path: a CA, an intermediate, or the leaf itself (pinned trust).
+ * a path: a CA, an intermediate, or the leaf itself (pinned trust). A version 1
+ * self-signed anchor (no extensions possible) is accepted as a CA.
  * Returns MOBID_OK, UNTRUSTED_ISSUER (no path, a bad signature, chains longer
  * than 16), CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_USAGE or CERT_INVALID.
  * Successes are cached by the trust set (keyed on SHA-256 of the purpose and the

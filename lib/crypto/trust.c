@@ -233,14 +233,24 @@ static bool has_eku(X509 *x, const char *oid)
     return found;
 }
 
-/* What OpenSSL leaves to us: CA:true on every issuer (OpenSSL accepts a
- * keyCertSign key usage without basicConstraints), the leaf's
- * digitalSignature and the 18013-5 EKU, which ISO makes mandatory. */
+/* Issuers must say CA:true (OpenSSL also accepts a keyCertSign key usage
+ * without basicConstraints). The one tolerance: a version 1 self-signed anchor,
+ * which cannot carry extensions and which the trust set names explicitly. */
+static bool issuer_ok(X509 *x, bool is_anchor)
+{
+    if (X509_get_extension_flags(x) & EXFLAG_CA)
+        return true;
+    return is_anchor && X509_get_version(x) == X509_VERSION_1 && X509_check_ca(x) == 3;
+}
+
+/* What OpenSSL leaves to us: CA flags, the leaf's digitalSignature and the
+ * 18013-5 EKU, which ISO makes mandatory. */
 static mobid_err check_path(STACK_OF(X509) *path, mobid_cert_purpose purpose)
 {
     X509 *leaf = sk_X509_value(path, 0);
-    for (int i = 1; i < sk_X509_num(path); i++)
-        if (!(X509_get_extension_flags(sk_X509_value(path, i)) & EXFLAG_CA))
+    int n = sk_X509_num(path);
+    for (int i = 1; i < n; i++)
+        if (!issuer_ok(sk_X509_value(path, i), i == n - 1))
             return MOBID_ERR_CERT_USAGE;
     if (purpose != MOBID_PURPOSE_ANY && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&
         !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))

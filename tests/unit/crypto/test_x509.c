@@ -382,6 +382,47 @@ static void test_parse_cache(void **state)
     pki_free(&p);
 }
 
+/* Made with the openssl tool for this test: a version 1 self-signed root (no
+ * extensions at all) and a DS leaf under it, valid 2026-11-27 to 2126-11-03. */
+static const char v1_root[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBJjCBzgIBATAKBggqhkjOPQQDAjAfMRAwDgYDVQQDDAd2MSByb290MQswCQYD\n"
+    "VQQGEwJLUjAgFw0yNjExMjcwNDQ3MjFaGA8yMTI2MTEwMzA0NDcyMVowHzEQMA4G\n"
+    "A1UEAwwHdjEgcm9vdDELMAkGA1UEBhMCS1IwWTATBgcqhkjOPQIBBggqhkjOPQMB\n"
+    "BwNCAAQT35ZWymTesITTN/Tz+BwKcw6tXhINQ2XRIQtxJXms9M1MStuYZe615bro\n"
+    "l2DyQKAEjl+tXfKB2B4ClVBCFDCAMAoGCCqGSM49BAMCA0cAMEQCIGOFv1J36sr6\n"
+    "mCRZzaXFTBft9tZWumYGihj6fcNhusLOAiB1T2VNQRRsUaBebBmOrfncDHtMkn7M\n"
+    "avtjykT3I4gcGA==\n"
+    "-----END CERTIFICATE-----\n";
+static const char v1_leaf[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBqTCCAVCgAwIBAgIBAjAKBggqhkjOPQQDAjAfMRAwDgYDVQQDDAd2MSByb290\n"
+    "MQswCQYDVQQGEwJLUjAgFw0yNjExMjcwNDQ3MjJaGA8yMTI2MTEwMzA0NDcyMlow\n"
+    "HzEQMA4GA1UEAwwHdjEgbGVhZjELMAkGA1UEBhMCS1IwWTATBgcqhkjOPQIBBggq\n"
+    "hkjOPQMBBwNCAAR+Qb/HopQuhuUWJdLPMO/IwrD9zaMGloeVHfSDTpAXVxnQroxO\n"
+    "7AtXLiGaOcOqGzOohsFj9UTq2Hl1fzfu4yMbo3sweTAOBgNVHQ8BAf8EBAMCB4Aw\n"
+    "FQYDVR0lAQH/BAswCQYHKIGMXQUBAjAdBgNVHQ4EFgQURqNoMNjFlHyZBBMuUA66\n"
+    "KtBSgLYwMQYDVR0jBCowKKEjpCEwHzEQMA4GA1UEAwwHdjEgcm9vdDELMAkGA1UE\n"
+    "BhMCS1KCAQEwCgYIKoZIzj0EAwIDRwAwRAIgRwr/XI4ZRcUzng3WzV/EBg0LtKWc\n"
+    "Ms7ab1d6ockKAl0CIGdnGroCZKV9xYMQmJ9SRo+04+UkxSUqIiEmQGSe6QNW\n"
+    "-----END CERTIFICATE-----\n";
+
+static void test_v1_root_anchor(void **state)
+{
+    (void)state;
+    mobid_trust *t = NULL;
+    mobid_cert *leaf = NULL;
+    mobid_time at = 1798761600; /* 2027-01-01 */
+    assert_int_equal(mobid_trust_new(&t), MOBID_OK);
+    assert_int_equal(mobid_trust_add_pem(t, mobid_view_str(v1_root)), MOBID_OK);
+    assert_int_equal(mobid_cert_parse(mobid_view_str(v1_leaf), &leaf), MOBID_OK);
+    assert_int_equal(mobid_trust_verify_chain(t, &leaf, 1, at, MOBID_PURPOSE_MDOC_DS), MOBID_OK);
+    assert_int_equal(mobid_trust_verify_chain(t, &leaf, 1, at, MOBID_PURPOSE_MDOC_READER),
+                     MOBID_ERR_CERT_USAGE);
+    mobid_cert_free(leaf);
+    mobid_trust_free(t);
+}
+
 static void test_bad_certs(void **state)
 {
     (void)state;
@@ -433,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_accessors_and_pem),
         cmocka_unit_test(test_parse_cache),
+        cmocka_unit_test(test_v1_root_anchor),
         cmocka_unit_test(test_bad_certs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
