@@ -102,6 +102,23 @@ for fmt in jwt cwt; do
         || bad "decode $fmt token: $(jq -c '[.bits,.size]' out.json)"
 done
 
+# The signer key as a JWK (built from openssl's dump of the PEM key) signs as well.
+openssl ec -in good-signer.key -text -noout 2>/dev/null | python3 -c '
+import sys, re, base64, json
+t = sys.stdin.read()
+def block(name):
+    m = re.search(name + r":\s*\n((?:\s+[0-9a-f:]+\n)+)", t)
+    return bytes.fromhex(re.sub(r"[\s:]", "", m.group(1)))
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+d = block("priv").rjust(32, b"\0")[-32:]
+pub = block("pub")
+print(json.dumps({"kty": "EC", "crv": "P-256", "x": b64(pub[1:33]), "y": b64(pub[33:65]), "d": b64(d)}))
+' >good-signer.jwk
+expect 0 "sign with a JWK key" -- "$BIN" status sign --format jwt --key good-signer.jwk --chain good-signer.pem \
+    --uri "$URI" list.json -o jwk.jwt
+expect 0 "check JWK-signed token" -- "$BIN" status check --token jwk.jwt --trust good-ca.pem --idx 7 --json
+check_field status SUSPENDED "check JWK-signed token: status"
+
 # Signed by the other ministry's signer: the chain does not reach our root.
 expect 0 "sign by other signer" -- "$BIN" status sign --format jwt --key other-signer.key --chain other-signer.pem \
     --uri "$URI" list.json -o other.jwt
