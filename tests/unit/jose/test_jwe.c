@@ -93,6 +93,76 @@ static void test_rfc7518_appendix_c(void **state)
     mobid_key_free(bob);
 }
 
+/* RFC 8037 Appendix A.6 (the RFC 7748 §6.1 X25519 keys): the ephemeral key and Bob's
+ * key agree on the published Z, and a JWE built on them decrypts with Bob's key. */
+static void test_rfc8037_a6_x25519(void **state)
+{
+    (void)state;
+    mobid_buf d, x, bob_x, z, jwe, pt;
+    tu_hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", &d);
+    tu_hex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", &x);
+    tu_hex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f", &bob_x);
+    mobid_key *eph = NULL, *bob_pub = NULL;
+    assert_int_equal(mobid_key_from_coords(MOBID_CURVE_X25519, mobid_buf_view(&x),
+                                           mobid_view_make(NULL, 0), mobid_buf_view(&d), &eph),
+                     MOBID_OK);
+    char jwk[160];
+    mobid_buf b64;
+    mobid_buf_init(&b64, 0);
+    assert_int_equal(mobid_b64url_encode(mobid_buf_view(&bob_x), &b64), MOBID_OK);
+    snprintf(jwk, sizeof jwk, "{\"kty\":\"OKP\",\"crv\":\"X25519\",\"kid\":\"Bob\",\"x\":\"%.*s\"}",
+             (int)b64.len, (const char *)b64.ptr);
+    assert_string_equal(jwk, "{\"kty\":\"OKP\",\"crv\":\"X25519\",\"kid\":\"Bob\","
+                             "\"x\":\"3p7bfXt9wbTTW2HC7OQ1Nz-DQ8hbeGdNrfx-FG-IK08\"}");
+    bob_pub = jwk_key(jwk);
+    mobid_buf_init(&z, 0);
+    assert_int_equal(mobid_ecdh(eph, bob_pub, &z), MOBID_OK);
+    mobid_buf want;
+    tu_hex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742", &want);
+    assert_true(mobid_view_eq(mobid_buf_view(&z), mobid_buf_view(&want)));
+    /* The epk in the header is the RFC's ephemeral public key. */
+    mobid_jwe_params p = { 0 };
+    p.enc = MOBID_JWE_A128GCM;
+    p.ephemeral = eph;
+    mobid_buf_init(&jwe, 0);
+    mobid_buf_init(&pt, 0);
+    assert_int_equal(mobid_jwe_encrypt(bob_pub, &p, mobid_view_str("x25519"), &jwe), MOBID_OK);
+    mobid_buf hdr;
+    mobid_buf_init(&hdr, 0);
+    const uint8_t *dot = memchr(jwe.ptr, '.', jwe.len);
+    assert_non_null(dot);
+    assert_int_equal(mobid_b64url_decode(mobid_view_make(jwe.ptr, (size_t)(dot - jwe.ptr)), &hdr),
+                     MOBID_OK);
+    assert_int_equal(mobid_buf_terminate(&hdr), MOBID_OK);
+    assert_non_null(strstr((const char *)hdr.ptr,
+                           "\"epk\":{\"kty\":\"OKP\",\"crv\":\"X25519\","
+                           "\"x\":\"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo\"}"));
+    /* Bob (RFC 7748 §6.1 private key) decrypts; the sender's own key does not. */
+    mobid_buf bob_d;
+    mobid_key *bob = NULL;
+    tu_hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb", &bob_d);
+    assert_int_equal(mobid_key_from_coords(MOBID_CURVE_X25519, mobid_buf_view(&bob_x),
+                                           mobid_view_make(NULL, 0), mobid_buf_view(&bob_d), &bob),
+                     MOBID_OK);
+    assert_int_equal(mobid_jwe_decrypt(mobid_buf_view(&jwe), bob, NULL, &pt), MOBID_OK);
+    assert_true(mobid_view_eq_str(mobid_buf_view(&pt), "x25519"));
+    pt.len = 0;
+    assert_int_equal(mobid_jwe_decrypt(mobid_buf_view(&jwe), eph, NULL, &pt), MOBID_ERR_DECRYPT_FAILED);
+    mobid_key_free(bob);
+    mobid_buf_free(&bob_d);
+    mobid_buf_free(&hdr);
+    mobid_buf_free(&jwe);
+    mobid_buf_free(&pt);
+    mobid_buf_free(&want);
+    mobid_buf_free(&z);
+    mobid_buf_free(&b64);
+    mobid_buf_free(&d);
+    mobid_buf_free(&x);
+    mobid_buf_free(&bob_x);
+    mobid_key_free(eph);
+    mobid_key_free(bob_pub);
+}
+
 static void roundtrip(mobid_curve curve, mobid_jwe_enc enc)
 {
     mobid_key *rk = NULL, *wrong = NULL;
@@ -373,7 +443,8 @@ static void test_too_big(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc7518_appendix_c), cmocka_unit_test(test_roundtrips),
+        cmocka_unit_test(test_rfc7518_appendix_c), cmocka_unit_test(test_rfc8037_a6_x25519),
+        cmocka_unit_test(test_roundtrips),
         cmocka_unit_test(test_tampering),          cmocka_unit_test(test_bad_headers),
         cmocka_unit_test(test_encrypt_refusals),   cmocka_unit_test(test_too_big),
     };
