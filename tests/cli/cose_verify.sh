@@ -132,10 +132,17 @@ expect 0 "$MOBID" cose verify --cert "$M/annexd_ds_cert.hex" \
     --anchor "$M/eudi_ios_annexD_d52_iaca.hex" \
     --at 2020-10-01T13:30:02Z --json "$M/eudi_ios_annexD_d52_issuerAuthCBOR.hex"
 has '"payload_size": *930'
-# notAfter of the DS certificate is 2021-10-01T13:30:02Z.
+# The DS certificate's notAfter (2021-10-01T00:00:00Z), read with openssl.
 printf "$(tr -d ' \n' <"$M/annexd_ds_cert.hex" | sed 's/../\\x&/g')" >ds.der
 na=$(openssl x509 -inform DER -noout -enddate -in ds.der | cut -d= -f2)
+before=$(date -u -d "$na - 1 second" +%Y-%m-%dT%H:%M:%SZ)
 after=$(date -u -d "$na + 1 second" +%Y-%m-%dT%H:%M:%SZ)
+if [ "$after" != 2021-10-01T00:00:01Z ]; then
+    echo "FAIL: DS notAfter read as '$na'" >&2
+    fails=$((fails + 1))
+fi
+expect 0 "$MOBID" cose verify --anchor "$M/eudi_ios_annexD_d52_iaca.hex" --at "$before" \
+    "$M/eudi_ios_annexD_d52_issuerAuthCBOR.hex"
 expect 1 "$MOBID" cose verify --anchor "$M/eudi_ios_annexD_d52_iaca.hex" --at "$after" --json \
     "$M/eudi_ios_annexD_d52_issuerAuthCBOR.hex"
 has '"error": *"CERT_EXPIRED"'
