@@ -167,11 +167,61 @@ static mobid_err parse_mso(vctx *c, const mobid_cose_sign1 *s, mobid_view doctyp
 
 /* One IssuerSignedItemBytes: its members, then the MSO digest listed under its
  * digestID against the digest of the bytes exactly as received. */
+/* valueDigests[ns] read once into an array, so each item finds its digest
+ * without walking the map again. */
+#define DIGEST_INDEX_MAX 128
+typedef struct digest_index {
+    const mobid_cbor_item *map;
+    size_t n;
+    bool overflow; /* more entries than fit: look items up in the map itself */
+    struct {
+        uint64_t id;
+        mobid_view digest; /* ptr NULL when the value is not a byte string */
+    } e[DIGEST_INDEX_MAX];
+} digest_index;
+
+static void index_digests(const mobid_cbor_item *map, digest_index *ix)
+{
+    mobid_cbor_iter it;
+    mobid_cbor_item k, v;
+    ix->map = map;
+    ix->n = 0;
+    ix->overflow = false;
+    mobid_cbor_iter_init(&it, map);
+    while (mobid_cbor_iter_next(&it, &k) == MOBID_OK && mobid_cbor_iter_next(&it, &v) == MOBID_OK) {
+        if (k.type != MOBID_CBOR_UINT)
+            continue; /* no digestID can name it */
+        if (ix->n == DIGEST_INDEX_MAX) {
+            ix->overflow = true;
+            return;
+        }
+        ix->e[ix->n].id = k.arg;
+        if (mobid_cbor_get_bytes(&v, &ix->e[ix->n].digest) != MOBID_OK)
+            ix->e[ix->n].digest = mobid_view_make(NULL, 0);
+        ix->n++;
+    }
+}
+
+/* The digest listed under id (the first, as a map lookup would find). */
+static bool lookup_digest(const digest_index *ix, uint64_t id, mobid_view *out)
+{
+    mobid_cbor_item v;
+    if (ix->overflow)
+        return id <= INT64_MAX && mobid_cbor_map_get_int(ix->map, (int64_t)id, &v) == MOBID_OK &&
+               mobid_cbor_get_bytes(&v, out) == MOBID_OK;
+    for (size_t i = 0; i < ix->n; i++)
+        if (ix->e[i].id == id) {
+            *out = ix->e[i].digest;
+            return out->ptr != NULL;
+        }
+    return false;
+}
+
 static mobid_err check_item(vctx *c, const mso_view *m, mobid_view ns,
-                            const mobid_cbor_item *ns_digests, const mobid_cbor_item *tagged,
+                            const digest_index *ix, const mobid_cbor_item *tagged,
                             mobid_mdoc_item *out)
 {
-    mobid_cbor_item item, it, expected;
+    mobid_cbor_item item, it;
     uint8_t digest[MOBID_HASH_MAX];
     mobid_view want;
     if (mdoc_embedded(tagged, false, &item) != MOBID_OK || item.type != MOBID_CBOR_MAP)
@@ -189,8 +239,7 @@ static mobid_err check_item(vctx *c, const mso_view *m, mobid_view ns,
     it = f[2].val;
     out->ns = ns;
     out->value = it.span;
-    if (mobid_cbor_map_get_int(ns_digests, (int64_t)out->digest_id, &expected) != MOBID_OK ||
-        out->digest_id > INT64_MAX || mobid_cbor_get_bytes(&expected, &want) != MOBID_OK)
+    if (!lookup_digest(ix, out->digest_id, &want))
         return fail(c, MOBID_ERR_DIGEST_MISMATCH, "%.*s/%.*s: digestID %llu not in the MSO",
                     (int)ns.len, (const char *)ns.ptr, (int)out->id.len,
                     (const char *)out->id.ptr, (unsigned long long)out->digest_id);
@@ -233,16 +282,18 @@ static mobid_err check_namespace(vctx *c, const mso_view *m, const mobid_cbor_it
 {
     mobid_cbor_item ns_digests, tagged;
     mobid_cbor_iter iter;
+    digest_index ix;
     mobid_view ns;
     if (mobid_cbor_get_text(key, &ns) != MOBID_OK || arr->type != MOBID_CBOR_ARRAY)
         return fail(c, MOBID_ERR_MALFORMED, "issuerSigned.nameSpaces is not {tstr: [items]}");
     if (!find_ns_digests(&m->value_digests, ns, &ns_digests))
         return fail(c, MOBID_ERR_DIGEST_MISMATCH, "namespace %.*s not in the MSO", (int)ns.len,
                     (const char *)ns.ptr);
+    index_digests(&ns_digests, &ix);
     mobid_cbor_iter_init(&iter, arr);
     while (mobid_cbor_iter_next(&iter, &tagged) == MOBID_OK) {
         mobid_mdoc_item *x = &d->items[d->n_items];
-        mobid_err err = check_item(c, m, ns, &ns_digests, &tagged, x);
+        mobid_err err = check_item(c, m, ns, &ix, &tagged, x);
         if (err != MOBID_OK)
             return err;
         if (duplicate_item(d, x))
