@@ -396,6 +396,20 @@ static void test_bad_headers(void **state)
     mobid_key_free(bob);
 }
 
+/* A small-order X25519 ephemeral key (all-zero u) would make Z all zeros: refused. */
+static void test_x25519_small_order_epk(void **state)
+{
+    (void)state;
+    mobid_key *rk = NULL;
+    assert_int_equal(mobid_key_generate(MOBID_CURVE_X25519, &rk), MOBID_OK);
+    char *s = forge("{\"alg\":\"ECDH-ES\",\"enc\":\"A128GCM\",\"epk\":{\"kty\":\"OKP\","
+                    "\"crv\":\"X25519\",\"x\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}}",
+                    GOOD_REST);
+    assert_int_equal(try_decrypt(s, rk), MOBID_ERR_KEY_INVALID);
+    free(s);
+    mobid_key_free(rk);
+}
+
 static void test_encrypt_refusals(void **state)
 {
     (void)state;
@@ -443,10 +457,14 @@ static void test_too_big(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc7518_appendix_c), cmocka_unit_test(test_rfc8037_a6_x25519),
+        cmocka_unit_test(test_rfc7518_appendix_c),
+        cmocka_unit_test(test_rfc8037_a6_x25519),
         cmocka_unit_test(test_roundtrips),
-        cmocka_unit_test(test_tampering),          cmocka_unit_test(test_bad_headers),
-        cmocka_unit_test(test_encrypt_refusals),   cmocka_unit_test(test_too_big),
+        cmocka_unit_test(test_tampering),
+        cmocka_unit_test(test_bad_headers),
+        cmocka_unit_test(test_x25519_small_order_epk),
+        cmocka_unit_test(test_encrypt_refusals),
+        cmocka_unit_test(test_too_big),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
