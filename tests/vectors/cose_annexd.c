@@ -80,8 +80,12 @@ static void test_issuer_auth(void **state)
                      MOBID_OK);
     assert_non_null(leaf);
     assert_true(mobid_view_eq(mobid_cert_der(leaf), mobid_buf_view(&ds)));
-    /* One second after the DS certificate's notAfter. */
+    /* Valid one second before the DS certificate's notAfter, expired one after. */
     mobid_cert_validity(leaf, &nb, &na);
+    assert_int_equal(mobid_cose_sign1_verify_x5chain(&s, iaca, na - 1, MOBID_PURPOSE_MDOC_DS,
+                                                     mobid_view_make(NULL, 0),
+                                                     mobid_view_make(NULL, 0), es256, NULL),
+                     MOBID_OK);
     assert_int_equal(mobid_cose_sign1_verify_x5chain(&s, iaca, na + 1, MOBID_PURPOSE_MDOC_DS,
                                                      mobid_view_make(NULL, 0),
                                                      mobid_view_make(NULL, 0), es256, NULL),
