@@ -48,19 +48,30 @@ mobid_err mdoc_issuer_signed_find(mobid_view in, mobid_cbor_item *issuer_signed)
     return MOBID_OK;
 }
 
+static void put_device_auth(mobid_cbor_enc *e, mobid_view st, mobid_view doctype,
+                            mobid_view dns)
+{
+    mobid_cbor_put_tag(e, 24);
+    mobid_cbor_bstr_begin(e);
+    mobid_cbor_put_array_head(e, 4);
+    mobid_cbor_put_cstr(e, "DeviceAuthentication");
+    mobid_cbor_put_raw(e, st);
+    mobid_cbor_put_text(e, doctype);
+    mobid_cbor_put_raw(e, dns);
+    mobid_cbor_bstr_end(e);
+}
+
 mobid_err mdoc_device_auth_bytes(mobid_view st, mobid_view doctype, mobid_view dns,
                                  mobid_buf *out)
 {
     mobid_cbor_enc e;
+    /* A size-only pass first, so the buffer is allocated once (verifier hot path). */
+    mobid_cbor_enc_init(&e, NULL);
+    put_device_auth(&e, st, doctype, dns);
+    if (e.err == MOBID_OK)
+        mobid_buf_reserve(out, e.size);
     mobid_cbor_enc_init(&e, out);
-    mobid_cbor_put_tag(&e, 24);
-    mobid_cbor_bstr_begin(&e);
-    mobid_cbor_put_array_head(&e, 4);
-    mobid_cbor_put_cstr(&e, "DeviceAuthentication");
-    mobid_cbor_put_raw(&e, st);
-    mobid_cbor_put_text(&e, doctype);
-    mobid_cbor_put_raw(&e, dns);
-    mobid_cbor_bstr_end(&e);
+    put_device_auth(&e, st, doctype, dns);
     return mobid_cbor_enc_finish(&e);
 }
 
