@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The store test suite (tests/unit/store/test_store.c) against a throwaway PostgreSQL
+# The store test suites (tests/unit/store/test_store.c, test_crash.c) against a throwaway PostgreSQL
 # started by scripts/pg-test. Skips (77) only when the PostgreSQL server binaries are
 # missing.
 set -euo pipefail
 
 src=${MOBID_SOURCE_DIR:?}
 build=${MOBID_BUILD_DIR:?}
-suite=$build/tests/unit_store_test_store
-[ -x "$suite" ] || { echo "store_pg: $suite not built" >&2; exit 1; }
+suites="$build/tests/unit_store_test_store $build/tests/unit_store_test_crash"
+for suite in $suites; do
+  [ -x "$suite" ] || { echo "store_pg: $suite not built" >&2; exit 1; }
+done
 
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null \
    && [ -z "${PG_BIN:-}" ]; then
@@ -27,6 +29,8 @@ eval "$("$src/scripts/pg-test" start "$dir")"
 echo "PostgreSQL at $MOBID_PG_URL"
 
 # Both backends run; the PostgreSQL group must actually have run.
-out=$("$suite" 2>&1) || { echo "$out"; exit 1; }
-echo "$out"
-grep -q "== store on PostgreSQL" <<<"$out" || { echo "store_pg: PostgreSQL group did not run" >&2; exit 1; }
+for suite in $suites; do
+  out=$("$suite" 2>&1) || { echo "$out"; exit 1; }
+  echo "$out"
+  grep -q "on PostgreSQL" <<<"$out" || { echo "store_pg: PostgreSQL group of $suite did not run" >&2; exit 1; }
+done
