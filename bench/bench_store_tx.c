@@ -4,7 +4,8 @@
  * pays. Three loads: a plain INSERT per transaction, a unique random-index claim per
  * transaction (the status-list allocation pattern), and single-use consumption
  * (UPDATE ... WHERE used IS NULL). Default database: a fresh SQLite file in /tmp
- * (WAL, synchronous=FULL); --db postgres://... (or MOBID_PG_URL) for PostgreSQL.
+ * (WAL, synchronous=FULL); --db postgres://... for PostgreSQL (e.g. the URL that
+ * scripts/pg-test prints).
  */
 #include "bench.h"
 #include "cli/cli.h"
@@ -77,7 +78,7 @@ static double run(mobid_store *s, mobid_store_tx_fn fn, int n, mobid_err *err)
 
 static int run_bench_store(int argc, char **argv)
 {
-    const char *db = getenv("MOBID_PG_URL");
+    const char *db = NULL;
     bool json = false;
     int n = 2000;
     for (int i = 1; i < argc; i++) {
