@@ -37,4 +37,11 @@ mobid_err mdoc_issuer_signed_find(mobid_view in, mobid_cbor_item *issuer_signed)
  * allow_plain is set and it is not tagged. */
 mobid_err mdoc_embedded(const mobid_cbor_item *it, bool allow_plain, mobid_cbor_item *out);
 
+/* Parse a COSE_Sign1 that lib/cose refuses only because its unprotected header
+ * carries a kid of null or undefined (as @auth0/mdl 3.0.1 writes it): the
+ * bucket is unsigned and such a kid names nothing, so a copy without it is
+ * parsed. *owned receives the copy (views in s point into it); free it with
+ * mobid_free once s is no longer used. MALFORMED when there is nothing to drop. */
+mobid_err mdoc_sign1_tolerant(const mobid_cbor_item *ia, uint8_t **owned, mobid_cose_sign1 *s);
+
 #endif

@@ -323,63 +323,6 @@ static mobid_err count_items(const mobid_cbor_item *ns_map, size_t *n)
 }
 
 
-/* Is this unprotected member a kid that says nothing (null or undefined)? */
-static bool empty_kid(const mobid_cbor_item *k, const mobid_cbor_item *v)
-{
-    return k->type == MOBID_CBOR_UINT && k->arg == MOBID_COSE_HDR_KID &&
-           v->type == MOBID_CBOR_SIMPLE &&
-           (v->arg == MOBID_CBOR_NULL || v->arg == MOBID_CBOR_UNDEFINED);
-}
-
-/* @auth0/mdl 3.0.1 writes {4: undefined} into the unprotected header of its
- * COSE_Sign1s. That bucket is not signed and an empty kid means nothing, so
- * parse a copy without it. *owned receives the copy (views in s point into
- * it); the caller frees it with mobid_free once s is no longer used. */
-static mobid_err sign1_tolerant(const mobid_cbor_item *ia, uint8_t **owned, mobid_cose_sign1 *s)
-{
-    mobid_cbor_item arr = *ia, el[4], k, v;
-    mobid_cbor_iter it, mi;
-    mobid_cbor_enc e;
-    mobid_buf copy;
-    size_t n = 0, kept = 0;
-    if (arr.type == MOBID_CBOR_TAG && mobid_cbor_tag_content(ia, &arr) != MOBID_OK)
-        return MOBID_ERR_MALFORMED;
-    if (arr.type != MOBID_CBOR_ARRAY || arr.arg != 4)
-        return MOBID_ERR_MALFORMED;
-    mobid_cbor_iter_init(&it, &arr);
-    while (n < 4 && mobid_cbor_iter_next(&it, &el[n]) == MOBID_OK)
-        n++;
-    if (n != 4 || el[1].type != MOBID_CBOR_MAP)
-        return MOBID_ERR_MALFORMED;
-    mobid_cbor_iter_init(&mi, &el[1]);
-    while (mobid_cbor_iter_next(&mi, &k) == MOBID_OK && mobid_cbor_iter_next(&mi, &v) == MOBID_OK)
-        kept += !empty_kid(&k, &v);
-    if (kept == el[1].arg)
-        return MOBID_ERR_MALFORMED; /* nothing to drop: the input is just malformed */
-    mobid_buf_init(&copy, MOBID_MDOC_MAX_INPUT);
-    mobid_cbor_enc_init(&e, &copy);
-    mobid_cbor_put_array_head(&e, 4);
-    mobid_cbor_put_raw(&e, el[0].span);
-    mobid_cbor_put_map_head(&e, kept);
-    mobid_cbor_iter_init(&mi, &el[1]);
-    while (mobid_cbor_iter_next(&mi, &k) == MOBID_OK && mobid_cbor_iter_next(&mi, &v) == MOBID_OK)
-        if (!empty_kid(&k, &v)) {
-            mobid_cbor_put_raw(&e, k.span);
-            mobid_cbor_put_raw(&e, v.span);
-        }
-    mobid_cbor_put_raw(&e, el[2].span);
-    mobid_cbor_put_raw(&e, el[3].span);
-    mobid_err err = mobid_cbor_enc_finish(&e);
-    if (err == MOBID_OK)
-        err = mobid_cose_sign1_parse(mobid_buf_view(&copy), s);
-    if (err != MOBID_OK) {
-        mobid_buf_free(&copy);
-        return err;
-    }
-    *owned = copy.ptr; /* the buffer's storage now belongs to the caller */
-    return MOBID_OK;
-}
-
 /* The device's proof over DeviceAuthenticationBytes: a signature with the MSO's
  * device key, or a MAC keyed from ECDH between that key and the reader's. */
 static mobid_err check_device_proof(vctx *c, const mobid_cbor_item *auth, const mobid_key *dk,
@@ -403,7 +346,7 @@ static mobid_err check_device_proof(vctx *c, const mobid_cbor_item *auth, const 
         uint8_t *copy = NULL;
         err = mobid_cose_sign1_from_item(&sig, &s);
         if (err == MOBID_ERR_MALFORMED)
-            err = sign1_tolerant(&sig, &copy, &s);
+            err = mdoc_sign1_tolerant(&sig, &copy, &s);
         if (err != MOBID_OK)
             return fail(c, MOBID_ERR_MALFORMED, "deviceSignature is not a COSE_Sign1");
         err = s.detached ? mobid_cose_sign1_verify(&s, dk, mobid_view_make(NULL, 0), dab,
@@ -488,7 +431,7 @@ static mobid_err check_issuer(vctx *c, const mobid_cbor_item *ia, mobid_view doc
 {
     mobid_cose_sign1 s;
     mobid_err err = mobid_cose_sign1_from_item(ia, &s);
-    if (err == MOBID_ERR_MALFORMED && sign1_tolerant(ia, &d->owned_, &s) == MOBID_OK)
+    if (err == MOBID_ERR_MALFORMED && mdoc_sign1_tolerant(ia, &d->owned_, &s) == MOBID_OK)
         err = MOBID_OK; /* the copy lives with the document: results point into it */
     if (err != MOBID_OK)
         return fail(c, err == MOBID_ERR_CRITICAL_HEADER ? err : MOBID_ERR_MALFORMED,
@@ -673,26 +616,29 @@ mobid_err mobid_mdoc_issuer_signed_read(mobid_view in, mobid_mdoc_doc *out)
     c.res = &scratch;
     c.no_time = true;
     if (in.len > MOBID_MDOC_MAX_INPUT || mdoc_issuer_signed_find(in, &is) != MOBID_OK ||
-        mdoc_map_need(&is, "issuerAuth", &ia) != MOBID_OK ||
-        mobid_cose_sign1_from_item(&ia, &s) != MOBID_OK)
+        mdoc_map_need(&is, "issuerAuth", &ia) != MOBID_OK)
+        return MOBID_ERR_MALFORMED;
+    err = mobid_cose_sign1_from_item(&ia, &s);
+    if (err == MOBID_ERR_MALFORMED)
+        err = mdoc_sign1_tolerant(&ia, &out->owned_, &s);
+    if (err != MOBID_OK)
         return MOBID_ERR_MALFORMED;
     /* The MSO names the docType; compare it with itself. */
     mobid_cbor_item payload, mso;
     if (s.detached || mobid_cbor_decode_exact(s.payload, &mdoc_limits, &payload) != MOBID_OK ||
         mdoc_embedded(&payload, true, &mso) != MOBID_OK || mso.type != MOBID_CBOR_MAP ||
         mdoc_map_text(&mso, "docType", &out->doctype) != MOBID_OK)
-        return MOBID_ERR_MALFORMED;
-    err = parse_mso(&c, &s, out->doctype, &m, out);
-    if (err != MOBID_OK)
-        return err;
-    if (mobid_cbor_map_get_text(&is, "nameSpaces", &ns_map) != MOBID_OK)
-        return MOBID_OK;
-    if (ns_map.type != MOBID_CBOR_MAP || count_items(&ns_map, &n) != MOBID_OK)
-        return MOBID_ERR_MALFORMED;
-    out->items = mobid_calloc(n + 1, sizeof *out->items);
-    if (!out->items)
-        return MOBID_ERR_NOMEM;
-    err = check_issuer_items(&c, &m, &ns_map, out);
+        err = MOBID_ERR_MALFORMED;
+    if (err == MOBID_OK)
+        err = parse_mso(&c, &s, out->doctype, &m, out);
+    if (err == MOBID_OK && mobid_cbor_map_get_text(&is, "nameSpaces", &ns_map) == MOBID_OK) {
+        if (ns_map.type != MOBID_CBOR_MAP || count_items(&ns_map, &n) != MOBID_OK)
+            err = MOBID_ERR_MALFORMED;
+        else if (!(out->items = mobid_calloc(n + 1, sizeof *out->items)))
+            err = MOBID_ERR_NOMEM;
+        else
+            err = check_issuer_items(&c, &m, &ns_map, out);
+    }
     if (err != MOBID_OK)
         mobid_mdoc_doc_free(out);
     return err;
