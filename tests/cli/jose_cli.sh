@@ -170,6 +170,17 @@ else
     echo "SKIP: ../shared/vectors is absent; Annex D JWS check not run" >&2
 fi
 
+# ---- JWK key files in other commands (cli_load_key -> cli_load_key_jwk) ----
+if "$MOBID_BIN" cose --help >/dev/null 2>&1; then
+    run 0 jwk generate --crv P-256 --out "$tmp/cose.jwk"
+    run 0 jwk from-pem --out "$tmp/cose-pub.jwk" "$tmp/cose.jwk"
+    run 0 cose sign --key "$tmp/cose.jwk" --out "$tmp/msg.cose" "$tmp/ex.txt"
+    run 0 cose verify --key "$tmp/cose-pub.jwk" --json "$tmp/msg.cose"
+    grep -q '"valid": true' "$tmp/out" || fail "cose verify with a JWK key file: $(cat "$tmp/out")"
+else
+    echo "SKIP: mobid built without cose; JWK files in other commands not checked" >&2
+fi
+
 # ---- --help and usage errors ----
 for cmd in jwk jws jwe; do
     run 0 "$cmd" --help
