@@ -80,7 +80,12 @@ extern "C" {
     X(LIMIT, 56, "an internal limit was reached")                              \
     X(STORE, 57, "database error")                                             \
     X(STORE_CONFLICT, 58, "row violates a uniqueness constraint")              \
-    X(STORE_RETRY, 59, "transaction conflicted with another; retry it")
+    X(STORE_RETRY, 59, "transaction conflicted with another; retry it")          \
+    X(SESSION_EXPIRED, 60, "verification session expired")                    \
+    X(SESSION_USED, 61, "verification session already answered")              \
+    X(SESSION_MISMATCH, 62, "response belongs to another session")            \
+    X(DCQL_UNSATISFIED, 63, "presentation does not satisfy the DCQL query")   \
+    X(CLAIM_NOT_ALLOWED, 64, "claim not allowed by the relying party's registration")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,
