@@ -85,7 +85,18 @@ extern "C" {
     X(SESSION_USED, 61, "verification session already answered")              \
     X(SESSION_MISMATCH, 62, "response belongs to another session")            \
     X(DCQL_UNSATISFIED, 63, "presentation does not satisfy the DCQL query")   \
-    X(CLAIM_NOT_ALLOWED, 64, "claim not allowed by the relying party's registration")
+    X(CLAIM_NOT_ALLOWED, 64, "claim not allowed by the relying party's registration") \
+    X(OFFICE_NOT_OPEN, 65, "the office does not accept applications yet")    \
+    X(ACCESS_DENIED, 66, "not allowed for this officer or office")            \
+    X(FOUR_EYES, 67, "final approval must come from a second person")         \
+    X(INELIGIBLE_NATIONALITY, 68, "applicant is not a national")              \
+    X(INELIGIBLE_RESIDENCE, 69, "applicant is not a permanent resident abroad") \
+    X(INELIGIBLE_AGE, 70, "applicant is younger than the minimum age")        \
+    X(PASSPORT_INVALID, 71, "passport is not a valid e-passport")             \
+    X(PASSPORT_EXPIRED, 72, "passport expires on or before today")            \
+    X(WRONG_STATE, 73, "action not allowed in the item's current state")      \
+    X(APPLICATION_EXISTS, 74, "person already has an active application")     \
+    X(UNAUTHENTICATED, 75, "missing, unknown or expired credentials")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,
