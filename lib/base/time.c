@@ -76,7 +76,7 @@ static bool expect(mobid_view s, size_t *i, char c)
 
 static bool parse_date_at(mobid_view s, size_t *i, int64_t *days)
 {
-    unsigned y, m, d;
+    unsigned y = 0, m = 0, d = 0;
     if (!digits(s, i, 4, &y) || !expect(s, i, '-') || !digits(s, i, 2, &m) || !expect(s, i, '-') ||
         !digits(s, i, 2, &d))
         return false;
@@ -98,7 +98,7 @@ mobid_err mobid_time_parse_rfc3339(mobid_view s, mobid_time *out, bool *has_frac
 {
     size_t i = 0;
     int64_t days;
-    unsigned hh, mm, ss;
+    unsigned hh = 0, mm = 0, ss = 0;
     if (has_fraction)
         *has_fraction = false;
     if (!parse_date_at(s, &i, &days))
@@ -127,7 +127,7 @@ mobid_err mobid_time_parse_rfc3339(mobid_view s, mobid_time *out, bool *has_frac
         i++;
     } else if (i < s.len && (s.ptr[i] == '+' || s.ptr[i] == '-')) {
         int sign = s.ptr[i] == '-' ? -1 : 1;
-        unsigned oh, om;
+        unsigned oh = 0, om = 0;
         i++;
         if (!digits(s, &i, 2, &oh) || !expect(s, &i, ':') || !digits(s, &i, 2, &om) || oh > 23 ||
             om > 59)
