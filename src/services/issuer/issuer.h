@@ -1,0 +1,289 @@
+/*
+ * The issuer service: shared context and the interfaces between its parts.
+ *
+ * Two parts live in src/services/issuer/:
+ *   core + OpenID4VCI (service.c, config.c, pki.c, cardtypes.c, offer.c, oid4vci.c,
+ *     credential.c, lifecycle.c, statuslists.c, qr.c, seal.c, schema.c):
+ *     configuration, PKI material, card types, credential offers, /token, /nonce,
+ *     /credential, status lists and the card lifecycle;
+ *   offices + applications (offices.c, officers.c, applications.c, audit.c, admin.c, ...):
+ *     offices, officers, applications with eligibility and four-eyes approval, applicant
+ *     PII, the hash-chained audit log and the /api/v1 admin API.
+ * The applications part hands an approved application to the core with
+ * issuer_offer_create(); the core calls issuer_audit_append() for every lifecycle
+ * change. Both parts share one database schema (schema.c, append-only migrations).
+ *
+ * Threading: one issuer_ctx serves every HTTP thread. It is read-only after
+ * issuer_ctx_new() returns (config, PKI, card types), except the signer list that
+ * issuer_pki_reload() swaps under ctx->lock. Database work borrows a connection from
+ * ctx->pool per request.
+ *
+ * Identifiers: applications, offers, cards and credentials are TEXT ids (random,
+ * base64url, 22 characters); times are int64 seconds since the epoch.
+ */
+#ifndef MOBID_ISSUER_H
+#define MOBID_ISSUER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <mobid/base.h>
+#include <mobid/crypto.h>
+#include "http/server.h"
+#include "store/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct issuer_ctx issuer_ctx;
+
+/* ---- card types (configuration) ---- */
+
+#define ISSUER_FMT_MDOC 1u   /* mso_mdoc */
+#define ISSUER_FMT_SDJWT 2u  /* dc+sd-jwt */
+
+typedef enum issuer_claim_kind {
+    ISSUER_CLAIM_STRING = 0,
+    ISSUER_CLAIM_DATE,    /* "YYYY-MM-DD": full-date in mdoc, string in SD-JWT */
+    ISSUER_CLAIM_BOOL,
+    ISSUER_CLAIM_INT,
+    ISSUER_CLAIM_BYTES,   /* base64url in the application data; bstr in mdoc */
+    ISSUER_CLAIM_COMPUTED /* age_over_NN: derived from birth_date at issuance */
+} issuer_claim_kind;
+
+typedef struct issuer_claim {
+    char *name;           /* element identifier / SD-JWT claim name */
+    issuer_claim_kind kind;
+    bool required;        /* the application must supply it (not for COMPUTED) */
+    int age;              /* COMPUTED: the NN of age_over_NN */
+    char *display;        /* human label for metadata (may be NULL) */
+} issuer_claim;
+
+typedef struct issuer_cardtype {
+    char *id;             /* "resident_card", "mdl", ... (also the configuration id prefix) */
+    char *name;           /* display name */
+    char *doctype;        /* mdoc docType */
+    char *ns;             /* mdoc namespace of the claims */
+    char *vct;            /* SD-JWT VC type */
+    unsigned formats;     /* ISSUER_FMT_* bits */
+    int64_t validity_s;   /* credential lifetime */
+    issuer_claim *claims;
+    size_t nclaims;
+} issuer_cardtype;
+
+/* Credential configuration ids in the metadata are "<cardtype id>_mdoc" and
+ * "<cardtype id>_sdjwt". Returns the card type and sets *format, or NULL. */
+const issuer_cardtype *issuer_cardtype_by_config_id(const issuer_ctx *ctx,
+                                                    const char *config_id, unsigned *format);
+/* The card type with this id, or NULL. */
+const issuer_cardtype *issuer_cardtype_find(const issuer_ctx *ctx, const char *id);
+
+/* ---- configuration (config.c; etc/issuer.example.json documents every key) ---- */
+
+typedef struct issuer_config {
+    char *issuer_url;        /* credential issuer identifier = public base URL, no '/' at end */
+    char *pki_dir;           /* written by `mobid pki init` */
+    char *data_key_file;     /* 32-byte data key (hex or raw) for PII / claims at rest */
+    int64_t offer_lifetime_s;   /* pre-authorized code lifetime (default 900) */
+    unsigned tx_code_attempts;  /* wrong tx_codes that kill an offer (default 5) */
+    unsigned tx_code_length;    /* digits (default 6) */
+    int64_t token_lifetime_s;   /* access token lifetime (default 300) */
+    int64_t nonce_lifetime_s;   /* c_nonce lifetime (default 300) */
+    unsigned batch_size;        /* max proofs per credential request (default 10) */
+    unsigned status_list_size;  /* entries per status list (default 131072) */
+    int64_t status_list_ttl_s;  /* ttl claim of served lists (default 300) */
+    int64_t status_list_validity_s; /* exp - iat of served lists (default 86400) */
+    size_t max_body;            /* request body limit (default 64 KiB) */
+    issuer_cardtype *cardtypes;
+    size_t ncardtypes;
+    json_t *raw;             /* the whole parsed file (owned); other parts read their keys */
+} issuer_config;
+
+/* Parse a configuration file into *cfg (zeroed first). Returns MOBID_ERR_IO when the
+ * file cannot be read, MOBID_ERR_MALFORMED with a message on stderr for a bad value. */
+MOBID_MUST_CHECK mobid_err issuer_config_load(const char *path, issuer_config *cfg);
+/* Parse from a JSON object (borrowed; a reference is kept in cfg->raw). */
+MOBID_MUST_CHECK mobid_err issuer_config_from_json(json_t *j, issuer_config *cfg);
+void issuer_config_free(issuer_config *cfg);
+
+/* ---- PKI material (pki.c) ---- */
+
+typedef struct issuer_signer {
+    char *id;             /* file stem: "ds-0001" */
+    mobid_key *key;       /* private key */
+    mobid_cert *cert;     /* its certificate */
+    mobid_time not_after;
+    bool retired;         /* present for verification only, never signs new cards */
+} issuer_signer;
+
+typedef struct issuer_pki {
+    mobid_cert *iaca;              /* the ministry root */
+    issuer_signer *ds;             /* document signers, oldest first */
+    size_t nds;
+    issuer_signer status;          /* status-list signer */
+    mobid_cert *rp_ca;             /* relying-party CA certificate (no key loaded) */
+} issuer_pki;
+
+/* Load DIR as written by `mobid pki init` / `mobid pki add-ds`. */
+MOBID_MUST_CHECK mobid_err issuer_pki_load(const char *dir, issuer_pki **out);
+void issuer_pki_free(issuer_pki *p);
+/* The newest document signer that is not retired and is valid at `now`; NULL if none. */
+const issuer_signer *issuer_pki_current_ds(const issuer_pki *p, mobid_time now);
+
+/* Create a PKI directory: iaca.{pem,key}, ds-0001.{pem,key}, status.{pem,key},
+ * rp-ca.{pem,key}; keys written 0600. `name` goes into subject CNs, `issuer_url` into
+ * the DS and status signer URI SANs. Refuses to overwrite (MOBID_ERR_IO). */
+MOBID_MUST_CHECK mobid_err issuer_pki_init(const char *dir, const char *name,
+                                           const char *issuer_url, const char *country);
+/* Add a new document signer ds-NNNN (the next number) under the existing IACA. */
+MOBID_MUST_CHECK mobid_err issuer_pki_add_ds(const char *dir, const char *issuer_url,
+                                             char **new_id);
+/* Mark a document signer retired (writes DIR/<id>.retired). */
+MOBID_MUST_CHECK mobid_err issuer_pki_retire_ds(const char *dir, const char *id);
+
+/* ---- the service context ---- */
+
+struct issuer_ctx {
+    issuer_config cfg;
+    issuer_pki *pki;
+    mobid_store_pool *pool;
+    uint8_t data_key[32];     /* from cfg.data_key_file; seal.c and the PII code use it */
+    uint8_t lookup_key[32];   /* HKDF(data_key, "mobid issuer lookup"): HMAC key for
+                                 searchable values such as the registration number */
+    pthread_mutex_t lock;     /* guards pki swaps and status list regeneration */
+    mobid_http_server *srv;   /* set by issuer_serve (NULL in unit tests) */
+};
+
+/* Build a context: load cfg (owned by the ctx afterwards), the PKI, the data key,
+ * open a pool to db_url and run the migrations. *out freed with issuer_ctx_free. */
+MOBID_MUST_CHECK mobid_err issuer_ctx_new(issuer_config *cfg, const char *db_url,
+                                          issuer_ctx **out);
+void issuer_ctx_free(issuer_ctx *ctx);
+
+/* Run the migrations of schema.c (component "issuer"). */
+MOBID_MUST_CHECK mobid_err issuer_schema_migrate(mobid_store *s);
+
+/* Borrow / return a store connection for one request. */
+MOBID_MUST_CHECK mobid_err issuer_db(issuer_ctx *ctx, mobid_store **out);
+void issuer_db_release(issuer_ctx *ctx, mobid_store *s);
+
+/* ---- sealing values at rest (seal.c): AES-256-GCM under ctx->data_key ---- */
+
+/* out = iv(12) || ciphertext || tag(16); aad binds the value to its row (e.g. the id).
+ * Returns MOBID_ERR_CRYPTO / NOMEM. */
+mobid_err issuer_seal(const issuer_ctx *ctx, mobid_view aad, mobid_view plain, mobid_buf *out);
+/* Inverse; MOBID_ERR_DECRYPT_FAILED when tampered or sealed under another key. */
+MOBID_MUST_CHECK mobid_err issuer_unseal(const issuer_ctx *ctx, mobid_view aad,
+                                         mobid_view sealed, mobid_buf *out);
+/* HMAC-SHA-256(lookup_key, value) as lowercase hex (65 bytes with NUL). */
+mobid_err issuer_lookup_hash(const issuer_ctx *ctx, mobid_view value, char out[65]);
+
+/* A fresh random id (22 base64url chars + NUL). */
+mobid_err issuer_new_id(char out[23]);
+
+/* ---- offers (offer.c): the hand-over point from an approved application ---- */
+
+typedef struct issuer_offer_req {
+    const char *application_id; /* the approved application (NULL in core-only tests) */
+    const char *cardtype;       /* issuer_cardtype id */
+    const char *person_ref;     /* stable, non-PII person key: issuer_lookup_hash of the
+                                   registration number; one active card per person+type */
+    const json_t *claims;       /* claim values of the card type (object, borrowed);
+                                   sealed into the offer row */
+    const char *actor;          /* officer id for the audit log (NULL = "system") */
+} issuer_offer_req;
+
+typedef struct issuer_offer {
+    char offer_id[23];
+    char pre_auth_code[44];    /* 32 random bytes base64url; shown once, stored hashed */
+    char tx_code[12];          /* the digits; shown once, stored hashed */
+    char *offer_json;          /* the credential_offer object (owned; free()) */
+    char *offer_uri;           /* openid-credential-offer://?credential_offer=... (owned) */
+    char *offer_ref_uri;       /* openid-credential-offer://?credential_offer_uri=... (owned) */
+    int64_t expires_at;
+} issuer_offer;
+
+/* Create an offer inside the caller's transaction s (the applications part moves the
+ * application to "offer issued" in the same transaction). The secrets in *out are
+ * returned only here. Returns MOBID_ERR_NOT_FOUND for an unknown card type,
+ * MOBID_ERR_INVALID_ARG for claims that do not fit the card type (message in *detail,
+ * static string, may be NULL), store errors. Free *out with issuer_offer_clear. */
+MOBID_MUST_CHECK mobid_err issuer_offer_create(issuer_ctx *ctx, mobid_store *s,
+                                               const issuer_offer_req *req, issuer_offer *out,
+                                               const char **detail);
+void issuer_offer_clear(issuer_offer *o);
+
+/* Offer state for the admin API: "pending", "used", "expired", "killed". */
+MOBID_MUST_CHECK mobid_err issuer_offer_state(issuer_ctx *ctx, mobid_store *s,
+                                              const char *offer_id, char state[16]);
+
+/* ---- cards and their lifecycle (lifecycle.c) ----
+ * A card is one delivery of a card type to one phone (holder key); its credentials
+ * (a batch, both formats) share the card's state. Status list values:
+ * 0 VALID, 1 INVALID (replaced or revoked), 2 SUSPENDED. */
+
+typedef enum issuer_card_state {
+    ISSUER_CARD_ACTIVE = 0,
+    ISSUER_CARD_REPLACED,   /* a newer card for the same person and type was delivered */
+    ISSUER_CARD_SUSPENDED,
+    ISSUER_CARD_REVOKED,
+    ISSUER_CARD_EXPIRED
+} issuer_card_state;
+
+const char *issuer_card_state_name(issuer_card_state s);
+
+/* card_ref: a card id, or an application id (then the application's active card).
+ * Each runs one transaction on its own connection: updates the card, sets the status
+ * bits of all its credentials, marks the lists dirty, appends an audit entry
+ * (actor, reason). Returns MOBID_ERR_NOT_FOUND, MOBID_ERR_INVALID_ARG for a transition
+ * that is not allowed (resume of a revoked card, ...), store errors. The status lists
+ * are re-signed before returning. */
+MOBID_MUST_CHECK mobid_err issuer_card_suspend(issuer_ctx *ctx, const char *card_ref,
+                                               const char *actor, const char *reason);
+MOBID_MUST_CHECK mobid_err issuer_card_resume(issuer_ctx *ctx, const char *card_ref,
+                                              const char *actor, const char *reason);
+MOBID_MUST_CHECK mobid_err issuer_card_revoke(issuer_ctx *ctx, const char *card_ref,
+                                              const char *actor, const char *reason);
+/* Mark cards past their expiry EXPIRED (status bits stay; the credential exp decides). */
+MOBID_MUST_CHECK mobid_err issuer_cards_expire(issuer_ctx *ctx, int64_t now, int64_t *count);
+/* A card as JSON {id, application_id, cardtype, state, issued_at, expires_at,
+ * credentials:[{id, format, status_list, status_idx}]}; *out owned by the caller. */
+MOBID_MUST_CHECK mobid_err issuer_card_json(issuer_ctx *ctx, mobid_store *s,
+                                            const char *card_ref, json_t **out);
+
+/* ---- status lists (statuslists.c) ---- */
+
+/* Re-sign every list marked dirty (JWT and CWT), storing the tokens. */
+MOBID_MUST_CHECK mobid_err issuer_statuslists_refresh(issuer_ctx *ctx, mobid_store *s);
+
+/* ---- audit (implemented by the applications part in audit.c) ---- */
+
+/* Append one entry to the hash-chained log inside the caller's transaction s.
+ * actor: officer id or "system"/"holder"; action: "card.suspend", "offer.create", ...;
+ * subject: the id acted on; detail_json: a JSON object text or NULL. */
+MOBID_MUST_CHECK mobid_err issuer_audit_append(issuer_ctx *ctx, mobid_store *s, const char *actor,
+                                               const char *action, const char *subject,
+                                               const char *detail_json);
+/* Walk the whole chain; MOBID_ERR_DIGEST_MISMATCH when an entry was edited or
+ * deleted (*bad_seq, may be NULL, gets its sequence number). */
+MOBID_MUST_CHECK mobid_err issuer_audit_verify(mobid_store *s, int64_t *checked,
+                                               int64_t *bad_seq);
+
+/* ---- HTTP ---- */
+
+/* OpenID4VCI + status lists (oid4vci.c, statuslists.c): /.well-known/..., /token, /nonce,
+ * /credential, /offers/{id}, /status/{list}. */
+mobid_err issuer_routes_oid4vci(mobid_http_server *srv, issuer_ctx *ctx);
+/* /api/v1/... admin API of the applications part (admin.c). */
+mobid_err issuer_routes_admin(mobid_http_server *srv, issuer_ctx *ctx);
+
+/* Start the service on listen ("HOST:PORT"); blocks until SIGINT/SIGTERM. Prints
+ * {"listen":URL} on stdout once listening (tests read the port from it). */
+MOBID_MUST_CHECK mobid_err issuer_serve(issuer_ctx *ctx, const char *listen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

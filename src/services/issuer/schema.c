@@ -1,0 +1,194 @@
+/*
+ * The issuer database: one ordered, append-only list of migrations (component
+ * "issuer") shared by both parts of the service.
+ *
+ * Rules: never edit or renumber a migration that was committed; add a new one with
+ * the next version number at the end of issuer_migrations[]. Portable SQL only (see
+ * store.h): TEXT, BIGINT, times as epoch seconds; binary values are stored as
+ * base64url TEXT so one statement serves SQLite and PostgreSQL.
+ */
+#include "services/issuer/issuer.h"
+
+/* v1 — core + OpenID4VCI: offers, tokens, nonces, cards, credentials, status lists. */
+static const char V1_CORE[] =
+    /* document / status-list signers that signed anything (the PKI files hold keys) */
+    "CREATE TABLE issuer_signers ("
+    " id TEXT PRIMARY KEY,"             /* file stem, "ds-0001" */
+    " kind TEXT NOT NULL,"              /* "ds" or "status" */
+    " cert_sha256 TEXT NOT NULL UNIQUE,"
+    " first_used_at BIGINT NOT NULL);"
+    /* credential offers: the pre-authorized code and tx_code only as hashes */
+    "CREATE TABLE issuer_offers ("
+    " id TEXT PRIMARY KEY,"
+    " application_id TEXT,"
+    " cardtype TEXT NOT NULL,"
+    " person_ref TEXT NOT NULL,"        /* HMAC of the person's registration number */
+    " claims_sealed TEXT NOT NULL,"     /* AES-256-GCM under the data key, base64url */
+    " code_hash TEXT NOT NULL UNIQUE,"  /* SHA-256 of the pre-authorized code, hex */
+    " tx_code_hash TEXT NOT NULL,"
+    " tx_failures BIGINT NOT NULL DEFAULT 0,"
+    " created_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL,"
+    " used_at BIGINT,"                  /* code exchanged for a token (single use) */
+    " killed_at BIGINT,"                /* too many wrong tx_codes */
+    " actor TEXT);"
+    "CREATE INDEX issuer_offers_app ON issuer_offers (application_id);"
+    /* access tokens from /token, stored hashed */
+    "CREATE TABLE issuer_access_tokens ("
+    " token_hash TEXT PRIMARY KEY,"
+    " offer_id TEXT NOT NULL REFERENCES issuer_offers (id),"
+    " created_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL);"
+    /* c_nonces from /nonce: single use, short-lived */
+    "CREATE TABLE issuer_nonces ("
+    " nonce TEXT PRIMARY KEY,"
+    " created_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL,"
+    " used_at BIGINT);"
+    "CREATE INDEX issuer_nonces_exp ON issuer_nonces (expires_at);"
+    /* a card = one delivery of a card type to one phone; state: 0 active,
+     * 1 replaced, 2 suspended, 3 revoked, 4 expired */
+    "CREATE TABLE issuer_cards ("
+    " id TEXT PRIMARY KEY,"
+    " offer_id TEXT NOT NULL UNIQUE REFERENCES issuer_offers (id),"
+    " application_id TEXT,"
+    " cardtype TEXT NOT NULL,"
+    " person_ref TEXT NOT NULL,"
+    " state BIGINT NOT NULL,"
+    " issued_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " reason TEXT);"
+    /* one active card per person and card type */
+    "CREATE UNIQUE INDEX issuer_cards_one_active ON issuer_cards (person_ref, cardtype)"
+    " WHERE state = 0;"
+    "CREATE INDEX issuer_cards_app ON issuer_cards (application_id);"
+    /* status lists and their entries; an index is taken once and never given again */
+    "CREATE TABLE issuer_status_lists ("
+    " id TEXT PRIMARY KEY,"
+    " bits BIGINT NOT NULL,"
+    " size BIGINT NOT NULL,"
+    " allocated BIGINT NOT NULL DEFAULT 0,"
+    " dirty BIGINT NOT NULL DEFAULT 1,"
+    " version BIGINT NOT NULL DEFAULT 0,"
+    " jwt TEXT,"
+    " cwt TEXT,"                        /* base64url of the CWT bytes */
+    " signed_at BIGINT,"
+    " created_at BIGINT NOT NULL);"
+    "CREATE TABLE issuer_status_entries ("
+    " list_id TEXT NOT NULL REFERENCES issuer_status_lists (id),"
+    " idx BIGINT NOT NULL,"
+    " status BIGINT NOT NULL DEFAULT 0,"
+    " created_at BIGINT NOT NULL,"
+    " PRIMARY KEY (list_id, idx));"
+    /* every credential handed out, with its holder key and status index */
+    "CREATE TABLE issuer_credentials ("
+    " id TEXT PRIMARY KEY,"
+    " card_id TEXT NOT NULL REFERENCES issuer_cards (id),"
+    " format TEXT NOT NULL,"            /* "mso_mdoc" or "dc+sd-jwt" */
+    " holder_jkt TEXT NOT NULL,"        /* RFC 7638 thumbprint of the holder key */
+    " signer_id TEXT NOT NULL,"
+    " list_id TEXT NOT NULL,"
+    " status_idx BIGINT NOT NULL,"
+    " issued_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL,"
+    " digest TEXT NOT NULL,"            /* SHA-256 of the credential as delivered, hex */
+    " UNIQUE (list_id, status_idx),"
+    " FOREIGN KEY (list_id, status_idx) REFERENCES issuer_status_entries (list_id, idx));"
+    "CREATE INDEX issuer_credentials_card ON issuer_credentials (card_id);";
+
+/* v2 — offices, officers, sign-in, consular applications, the audit chain. */
+static const char V2_OFFICES[] =
+    /* diplomatic offices; accepts_from_at is local midnight of accepts_from in tz */
+    "CREATE TABLE issuer_offices ("
+    " id TEXT PRIMARY KEY,"             /* short slug, "los-angeles" */
+    " name TEXT NOT NULL,"
+    " country TEXT NOT NULL,"           /* ISO 3166-1 alpha-2 */
+    " city TEXT NOT NULL,"
+    " tz TEXT NOT NULL,"                /* IANA time zone, "America/Los_Angeles" */
+    " accepts_from TEXT NOT NULL,"      /* "YYYY-MM-DD", office-local */
+    " accepts_from_at BIGINT NOT NULL,"
+    " wave BIGINT NOT NULL DEFAULT 0,"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL);"
+    /* officers; a ministry admin has no office (office_id NULL) */
+    "CREATE TABLE issuer_officers ("
+    " id TEXT PRIMARY KEY,"
+    " username TEXT NOT NULL UNIQUE,"
+    " display_name TEXT NOT NULL,"
+    " office_id TEXT REFERENCES issuer_offices (id),"
+    " role TEXT NOT NULL,"              /* officer, supervisor, ministry_admin */
+    " pw_hash TEXT NOT NULL,"           /* scrypt$N$r$p$salt$hash (base64url) */
+    " disabled BIGINT NOT NULL DEFAULT 0,"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL);"
+    "CREATE INDEX issuer_officers_office ON issuer_officers (office_id);"
+    /* API tokens for the CLI: only SHA-256 of the token is kept */
+    "CREATE TABLE issuer_api_tokens ("
+    " token_hash TEXT PRIMARY KEY,"
+    " officer_id TEXT NOT NULL REFERENCES issuer_officers (id),"
+    " label TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL,"
+    " revoked_at BIGINT);"
+    /* console sign-in sessions (cookie) with their CSRF token, both stored hashed */
+    "CREATE TABLE issuer_sessions ("
+    " session_hash TEXT PRIMARY KEY,"
+    " officer_id TEXT NOT NULL REFERENCES issuer_officers (id),"
+    " csrf_hash TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL,"
+    " revoked_at BIGINT);"
+    /* applications; PII sealed (AAD = id), person_ref = HMAC of the registration number */
+    "CREATE TABLE issuer_applications ("
+    " id TEXT PRIMARY KEY,"
+    " office_id TEXT NOT NULL REFERENCES issuer_offices (id),"
+    " cardtype TEXT NOT NULL,"
+    " person_ref TEXT NOT NULL,"
+    " state TEXT NOT NULL,"             /* received, verified, approved, offer_issued,
+                                           card_issued, rejected, offer_expired */
+    " pii_sealed TEXT NOT NULL,"
+    " received_by TEXT NOT NULL,"
+    " verified_by TEXT,"
+    " verified_at BIGINT,"
+    " approved_by TEXT,"
+    " approved_at BIGINT,"
+    " offer_id TEXT,"
+    " reason TEXT,"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL);"
+    "CREATE INDEX issuer_applications_office ON issuer_applications (office_id, created_at);"
+    "CREATE INDEX issuer_applications_person ON issuer_applications (person_ref);"
+    /* one active application per person and card type */
+    "CREATE UNIQUE INDEX issuer_applications_one_active"
+    " ON issuer_applications (person_ref, cardtype)"
+    " WHERE state IN ('received', 'verified', 'approved', 'offer_issued');"
+    /* the hash-chained audit log and its head (catches a deleted last entry) */
+    "CREATE TABLE issuer_audit ("
+    " seq BIGINT PRIMARY KEY,"
+    " at BIGINT NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " subject TEXT NOT NULL,"
+    " detail TEXT NOT NULL,"
+    " prev_hash TEXT NOT NULL,"
+    " hash TEXT NOT NULL);"
+    "CREATE TABLE issuer_audit_head ("
+    " id BIGINT PRIMARY KEY,"
+    " seq BIGINT NOT NULL,"
+    " hash TEXT NOT NULL);"
+    "INSERT INTO issuer_audit_head (id, seq, hash) VALUES (1, 0,"
+    " '0000000000000000000000000000000000000000000000000000000000000000');";
+
+static const mobid_store_migration issuer_migrations[] = {
+    { 1, V1_CORE, NULL },
+    /* ---- offices, officers, sessions, applications, audit (applications part):
+     * append here from version 2 on. ---- */
+    { 2, V2_OFFICES, NULL },
+};
+
+mobid_err issuer_schema_migrate(mobid_store *s)
+{
+    return mobid_store_migrate(s, "issuer", issuer_migrations,
+                               sizeof issuer_migrations / sizeof issuer_migrations[0], NULL);
+}
