@@ -96,7 +96,11 @@ extern "C" {
     X(PASSPORT_EXPIRED, 72, "passport expires on or before today")            \
     X(WRONG_STATE, 73, "action not allowed in the item's current state")      \
     X(APPLICATION_EXISTS, 74, "person already has an active application")     \
-    X(UNAUTHENTICATED, 75, "missing, unknown or expired credentials")
+    X(UNAUTHENTICATED, 75, "missing, unknown or expired credentials") \
+    X(WALLET_LOCKED, 76, "wallet locked after too many wrong PINs")           \
+    X(PIN_WRONG, 77, "wrong PIN")                                             \
+    X(CONSENT_DENIED, 78, "the holder declined")                              \
+    X(NO_CREDENTIAL, 79, "no unused credential answers the request")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,
