@@ -1,5 +1,5 @@
 /* src/http: application/x-www-form-urlencoded parsing and encoding. */
-#include "http/form.h"
+#include "form.h" /* relative, so the fuzz target can compile this file alone */
 
 #include <string.h>
 
