@@ -1,0 +1,93 @@
+/*
+ * Signed JWTs with an x5c chain: request objects and registrations share these.
+ */
+#include <string.h>
+#include <mobid/jose.h>
+#include "oid4vp_internal.h"
+
+static const mobid_alg jwt_algs[] = { MOBID_ALG_ES256, MOBID_ALG_ES384, MOBID_ALG_ES512,
+                                      MOBID_ALG_NONE };
+
+static mobid_alg alg_for(const mobid_key *key)
+{
+    switch (mobid_key_curve(key)) {
+    case MOBID_CURVE_P256: return MOBID_ALG_ES256;
+    case MOBID_CURVE_P384: return MOBID_ALG_ES384;
+    case MOBID_CURVE_P521: return MOBID_ALG_ES512;
+    default: return MOBID_ALG_NONE;
+    }
+}
+
+mobid_err oid4vp_jwt_sign(const mobid_key *key, mobid_cert *const *x5c, size_t x5c_len,
+                          const char *typ, const json_t *payload, mobid_buf *out)
+{
+    mobid_err err;
+    json_t *hdr = NULL, *chain = NULL;
+    mobid_buf body = { 0 };
+
+    if (!key || !x5c || !x5c_len || !payload || alg_for(key) == MOBID_ALG_NONE)
+        return MOBID_ERR_INVALID_ARG;
+    mobid_buf_init(&body, 0);
+    if ((err = mobid_jose_x5c_from_certs(x5c, x5c_len, &chain)))
+        goto done;
+    hdr = json_pack("{s:s, s:O}", "typ", typ, "x5c", chain);
+    if (!hdr) {
+        err = MOBID_ERR_NOMEM;
+        goto done;
+    }
+    if ((err = mobid_json_dump(payload, false, &body)))
+        goto done;
+    err = mobid_jws_sign(key, alg_for(key), hdr, mobid_buf_view(&body), out);
+done:
+    json_decref(hdr);
+    json_decref(chain);
+    mobid_buf_free(&body);
+    return err;
+}
+
+mobid_err oid4vp_jwt_verify(mobid_view jwt, const char *typ, mobid_trust *trust, mobid_time at,
+                            json_t **payload, mobid_cert **leaf)
+{
+    mobid_err err;
+    mobid_jws jws = { 0 };
+    mobid_cert **certs = NULL;
+    size_t n = 0;
+    mobid_key *key = NULL;
+    json_t *body = NULL;
+    const char *got;
+
+    *payload = NULL;
+    if (leaf)
+        *leaf = NULL;
+    if ((err = mobid_jws_parse(jwt, &jws)))
+        goto done;
+    got = json_string_value(json_object_get(jws.header, "typ"));
+    if (!got || strcmp(got, typ)) {
+        err = MOBID_ERR_TYPE_MISMATCH;
+        goto done;
+    }
+    if ((err = mobid_jose_header_x5c(jws.header, &certs, &n))) {
+        if (err == MOBID_ERR_NOT_FOUND)
+            err = MOBID_ERR_UNTRUSTED_ISSUER;
+        goto done;
+    }
+    if ((err = mobid_trust_verify_chain(trust, certs, n, at, MOBID_PURPOSE_SIGNING)) ||
+        (err = mobid_cert_public_key(certs[0], &key)) ||
+        (err = mobid_jws_verify(&jws, key, jwt_algs)))
+        goto done;
+    if ((err = mobid_json_parse(mobid_buf_view(&jws.payload), 0, &body)))
+        goto done;
+    if (!json_is_object(body)) {
+        err = MOBID_ERR_MALFORMED;
+        goto done;
+    }
+    *payload = json_incref(body);
+    if (leaf)
+        *leaf = mobid_cert_ref(certs[0]);
+done:
+    json_decref(body);
+    mobid_key_free(key);
+    mobid_cert_list_free(certs, n);
+    mobid_jws_clear(&jws);
+    return err;
+}

@@ -1,0 +1,17 @@
+/* Helpers shared by the files of lib/oid4vp (not a public interface). */
+#ifndef MOBID_OID4VP_INTERNAL_H
+#define MOBID_OID4VP_INTERNAL_H
+
+#include <mobid/oid4vp.h>
+
+/* Sign payload (a JSON object) as a JWT with typ and an x5c header; the algorithm
+ * follows the key's curve. Appends the compact JWS to out. */
+mobid_err oid4vp_jwt_sign(const mobid_key *key, mobid_cert *const *x5c, size_t x5c_len,
+                          const char *typ, const json_t *payload, mobid_buf *out);
+
+/* Verify a JWT with typ whose x5c chain leads to trust at `at` (leaf: signing use);
+ * *payload receives the payload object, *leaf (may be NULL) a reference to the leaf. */
+mobid_err oid4vp_jwt_verify(mobid_view jwt, const char *typ, mobid_trust *trust, mobid_time at,
+                            json_t **payload, mobid_cert **leaf);
+
+#endif
