@@ -155,6 +155,17 @@ const char *mobid_http_req_header(const mobid_http_req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+const char *mobid_http_req_bearer(const mobid_http_req *r)
+{
+    const char *h = mobid_http_req_header(r, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    const char *t = h + 7;
+    while (*t == ' ')
+        t++;
+    return *t && !strpbrk(t, " \t") ? t : NULL;
+}
+
 const char *mobid_http_req_cookie(const mobid_http_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);

@@ -114,6 +114,9 @@ const char *mobid_http_req_param(mobid_http_req *r, const char *name);
 const char *mobid_http_req_query(const mobid_http_req *r, const char *name);
 /* A request header (case-insensitive name); NULL when absent. */
 const char *mobid_http_req_header(const mobid_http_req *r, const char *name);
+/* The token of "Authorization: Bearer TOKEN" (scheme case-insensitive); NULL when the
+ * header is absent, another scheme, or the token is empty or holds spaces. */
+const char *mobid_http_req_bearer(const mobid_http_req *r);
 /* A cookie from the Cookie header; NULL when absent. */
 const char *mobid_http_req_cookie(const mobid_http_req *r, const char *name);
 /* The peer address as text ("127.0.0.1"; behind a proxy, the proxy's). */

@@ -2,7 +2,8 @@
  * mobid store: one SQL interface over SQLite (embedded default) and PostgreSQL.
  *
  * Open by URL:
- *   sqlite:PATH                    a file (created if absent); sqlite::memory: for tests
+ *   sqlite:PATH                    a file (created mode 0600 if absent, in a folder that
+ *                                  must exist); sqlite::memory: for tests
  *   postgres://... postgresql://...  any libpq connection URI, e.g.
  *                                  postgresql:///mobid?host=/run/pg&port=5432
  *

@@ -1,10 +1,12 @@
 /* src/store: the SQLite backend (WAL, synchronous=FULL, foreign keys, busy timeout). */
 #include "store/store_internal.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* How long a writer waits for another's lock before MOBID_ERR_STORE_RETRY. */
 #define SQLITE_BUSY_MS 5000
@@ -227,6 +229,17 @@ static mobid_err configure(sqlite_store *s, bool memory)
     return err;
 }
 
+/* Create the file owner-only before SQLite does (it would follow the umask); the
+ * -wal and -shm files then inherit its mode. */
+static void create_private(const char *path)
+{
+    if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5))
+        return;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+}
+
 mobid_err store_sqlite_open(const char *path, mobid_store **out)
 {
     sqlite_store *s = calloc(1, sizeof *s);
@@ -235,6 +248,7 @@ mobid_err store_sqlite_open(const char *path, mobid_store **out)
         goto done;
     s->base.ops = &sqlite_ops;
     s->base.kind = MOBID_STORE_SQLITE;
+    create_private(path);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
     if (rc != SQLITE_OK) {

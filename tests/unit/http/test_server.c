@@ -25,8 +25,9 @@ static mobid_err on_echo(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
     const char *q = mobid_http_req_query(req, "q");
     const char *h = mobid_http_req_header(req, "x-test");
     const char *c = mobid_http_req_cookie(req, "sid");
-    json_t *j = json_pack("{s:s,s:s?,s:s?,s:s?,s:s,s:s,s:s}", "id", mobid_http_req_param(req, "id"),
-                          "q", q, "h", h, "cookie", c, "remote", mobid_http_req_remote(req),
+    json_t *j = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:s}", "id", mobid_http_req_param(req, "id"),
+                          "q", q, "h", h, "cookie", c, "bearer", mobid_http_req_bearer(req),
+                          "remote", mobid_http_req_remote(req),
                           "route", mobid_http_req_route(req), "method", mobid_http_req_method(req));
     mobid_err err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
     json_decref(j);
@@ -174,7 +175,7 @@ static void test_routes_and_request(void **state)
 {
     mobid_http_server *s = start_server(0);
     mobid_http_result r;
-    const char *hdrs[] = { "X-Test: hello", "Cookie: sid=abc; other=1", NULL };
+    const char *hdrs[] = { "X-Test: hello", "Cookie: sid=abc; other=1", "Authorization: bearer tok.en", NULL };
     assert_int_equal(mobid_http_get(url_of(s, "/echo/a%20b?q=x%26y&q=second"), hdrs, &r), MOBID_OK);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.content_type, "application/json");
@@ -183,8 +184,16 @@ static void test_routes_and_request(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "q")), "x&y");
     assert_string_equal(json_string_value(json_object_get(j, "h")), "hello");
     assert_string_equal(json_string_value(json_object_get(j, "cookie")), "abc");
+    assert_string_equal(json_string_value(json_object_get(j, "bearer")), "tok.en");
     assert_string_equal(json_string_value(json_object_get(j, "remote")), "127.0.0.1");
     assert_string_equal(json_string_value(json_object_get(j, "route")), "/echo/{id}");
+    json_decref(j);
+    mobid_http_result_free(&r);
+
+    const char *basic[] = { "Authorization: Basic dXNlcjpwdw==", NULL };
+    assert_int_equal(mobid_http_get(url_of(s, "/echo/2"), basic, &r), MOBID_OK);
+    j = json_of(&r);
+    assert_null(json_string_value(json_object_get(j, "bearer")));
     json_decref(j);
     mobid_http_result_free(&r);
 

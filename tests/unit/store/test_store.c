@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char g_url[512];
@@ -434,6 +435,9 @@ static void test_sqlite_settings(void **state)
         mobid_store_close(s);
         skip();
     }
+    struct stat sb;
+    assert_int_equal(stat(g_url + strlen("sqlite:"), &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600); /* applicant data: owner only */
     mobid_store_stmt *st = NULL;
     bool row = false;
     assert_int_equal(mobid_store_prepare(s, "PRAGMA journal_mode", &st), MOBID_OK);
