@@ -61,7 +61,8 @@ done:
     return err;
 }
 
-mobid_err sd_digest_str(mobid_hash_alg h, mobid_view text, char out[MOBID_SDJWT_DIGEST_MAX])
+mobid_err mobid_sdjwt_digest_str(mobid_hash_alg h, mobid_view text,
+                                 char out[MOBID_SDJWT_DIGEST_MAX])
 {
     uint8_t md[MOBID_HASH_MAX];
     mobid_err err = mobid_hash(h, text, md);
@@ -96,7 +97,7 @@ mobid_err mobid_sdjwt_digest(mobid_hash_alg h, mobid_view disclosure, mobid_buf 
     if (!out || mobid_hash_size(h) == 0)
         return MOBID_ERR_INVALID_ARG;
     char d[MOBID_SDJWT_DIGEST_MAX];
-    mobid_err err = sd_digest_str(h, disclosure, d);
+    mobid_err err = mobid_sdjwt_digest_str(h, disclosure, d);
     if (err != MOBID_OK)
         return err;
     return mobid_buf_append_str(out, d);
@@ -189,8 +190,8 @@ static int cmp_digest(const void *a, const void *b)
     return strcmp((*(sd_disc *const *)a)->digest, (*(sd_disc *const *)b)->digest);
 }
 
-mobid_err sd_set_load(sd_set *s, const mobid_view *texts, size_t n, mobid_hash_alg h,
-                      char *detail, size_t dlen)
+mobid_err mobid_sdjwt_set_load(sd_set *s, const mobid_view *texts, size_t n, mobid_hash_alg h,
+                               char *detail, size_t dlen)
 {
     memset(s, 0, sizeof *s);
     s->hash = h;
@@ -210,7 +211,7 @@ mobid_err sd_set_load(sd_set *s, const mobid_view *texts, size_t n, mobid_hash_a
         s->by_digest[i] = &s->d[i];
         err = disc_decode(&s->d[i], &scratch);
         if (err == MOBID_OK)
-            err = sd_digest_str(h, texts[i], s->d[i].digest);
+            err = mobid_sdjwt_digest_str(h, texts[i], s->d[i].digest);
         if (err != MOBID_OK)
             snprintf(detail, dlen, "disclosure %zu is not a valid disclosure (%s)", i + 1,
                      mobid_err_name(err));
@@ -229,7 +230,7 @@ mobid_err sd_set_load(sd_set *s, const mobid_view *texts, size_t n, mobid_hash_a
     return MOBID_OK;
 }
 
-void sd_set_clear(sd_set *s)
+void mobid_sdjwt_set_clear(sd_set *s)
 {
     for (size_t i = 0; i < s->n; i++) {
         json_decref(s->d[i].arr);
@@ -240,7 +241,7 @@ void sd_set_clear(sd_set *s)
     memset(s, 0, sizeof *s);
 }
 
-mobid_err sd_take_hash_alg(json_t *payload, mobid_hash_alg *out, char *detail, size_t dlen)
+mobid_err mobid_sdjwt_take_hash_alg(json_t *payload, mobid_hash_alg *out, char *detail, size_t dlen)
 {
     *out = MOBID_HASH_SHA256;
     json_t *alg = json_object_get(payload, "_sd_alg");

@@ -34,7 +34,7 @@ static mobid_err selected(issuer *is, const char *name, unsigned depth, bool *ou
         const char *pat = is->paths[i];
         if (seg_count(pat) != segs || !mobid_sdjwt_path_covers(pat, path))
             continue;
-        if (depth == 0 && sd_never_disclosable(name)) {
+        if (depth == 0 && mobid_sdjwt_never_disclosable(name)) {
             if (strcmp(pat, "*") != 0)
                 return MOBID_ERR_INVALID_ARG;
             continue;
@@ -72,8 +72,8 @@ static mobid_err disclose(issuer *is, const char *name, const json_t *value,
     size_t start = is->tail.len;
     err = mobid_sdjwt_disclosure_make(salt, name, value, &is->tail);
     if (err == MOBID_OK)
-        err = sd_digest_str(is->hash, mobid_view_make(is->tail.ptr + start, is->tail.len - start),
-                            digest);
+        err = mobid_sdjwt_digest_str(
+            is->hash, mobid_view_make(is->tail.ptr + start, is->tail.len - start), digest);
     if (err == MOBID_OK)
         err = mobid_buf_append_byte(&is->tail, '~');
     return err;
@@ -83,8 +83,9 @@ static mobid_err decoy(issuer *is, char digest[MOBID_SDJWT_DIGEST_MAX])
 {
     uint8_t rnd[32];
     mobid_err err = mobid_random(rnd, sizeof rnd);
-    return err == MOBID_OK ? sd_digest_str(is->hash, mobid_view_make(rnd, sizeof rnd), digest)
-                           : err;
+    return err == MOBID_OK
+               ? mobid_sdjwt_digest_str(is->hash, mobid_view_make(rnd, sizeof rnd), digest)
+               : err;
 }
 
 static int cmp_digest(const void *a, const void *b)
@@ -112,7 +113,8 @@ static mobid_err set_sd_array(issuer *is, json_t *obj, mobid_buf *digests)
     qsort(digests->ptr, n, MOBID_SDJWT_DIGEST_MAX, cmp_digest);
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++)
-        if (json_array_append_new(arr, json_string((char *)digests->ptr + i * MOBID_SDJWT_DIGEST_MAX)))
+        if (json_array_append_new(arr,
+                                  json_string((char *)digests->ptr + i * MOBID_SDJWT_DIGEST_MAX)))
             break;
     if (!arr || json_array_size(arr) != n || json_object_set_new(obj, "_sd", arr) != 0)
         return MOBID_ERR_NOMEM;
@@ -136,7 +138,7 @@ static mobid_err build_object(issuer *is, const json_t *in, unsigned depth, json
         if (!strcmp(key, "_sd") || !strcmp(key, "...") || (depth == 0 && !strcmp(key, "_sd_alg")))
             err = MOBID_ERR_RESERVED_CLAIM_NAME;
         if (err == MOBID_OK)
-            err = sd_path_push(&is->path, key);
+            err = mobid_sdjwt_path_push(&is->path, key);
         if (err == MOBID_OK)
             err = mobid_buf_terminate(&is->path);
         if (err == MOBID_OK)
@@ -174,7 +176,7 @@ static mobid_err build_array(issuer *is, const json_t *in, unsigned depth, json_
     json_array_foreach((json_t *)in, i, val) {
         json_t *child = NULL;
         bool sel = false;
-        err = sd_path_push_index(&is->path, i);
+        err = mobid_sdjwt_path_push_index(&is->path, i);
         if (err == MOBID_OK)
             err = mobid_buf_terminate(&is->path);
         if (err == MOBID_OK)
@@ -239,7 +241,7 @@ mobid_err mobid_sdjwt_issue(const mobid_sdjwt_issue_params *p, mobid_buf *out)
         if (len < sizeof first) {
             memcpy(first, is.paths[i], len);
             first[len] = 0;
-            if (sd_never_disclosable(first)) {
+            if (mobid_sdjwt_never_disclosable(first)) {
                 err = MOBID_ERR_INVALID_ARG;
                 goto done;
             }
@@ -250,7 +252,7 @@ mobid_err mobid_sdjwt_issue(const mobid_sdjwt_issue_params *p, mobid_buf *out)
         if (!is.hit[i] && !strchr(is.paths[i], '*'))
             err = MOBID_ERR_NOT_FOUND;
     if (err == MOBID_OK)
-        err = sd_issue_sign(p, claims, out);
+        err = mobid_sdjwt_issue_sign(p, claims, out);
     if (err == MOBID_OK) {
         mobid_buf_append_byte(out, '~');
         err = mobid_buf_append_view(out, mobid_buf_view(&is.tail));

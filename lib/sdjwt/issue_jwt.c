@@ -105,7 +105,7 @@ static mobid_err build_header(const mobid_sdjwt_issue_params *p, json_t **out)
     return err;
 }
 
-mobid_alg sd_alg_for_key(const mobid_key *k)
+mobid_alg mobid_sdjwt_alg_for_key(const mobid_key *k)
 {
     switch (mobid_key_curve(k)) {
     case MOBID_CURVE_P256: return MOBID_ALG_ES256;
@@ -116,12 +116,12 @@ mobid_alg sd_alg_for_key(const mobid_key *k)
     }
 }
 
-mobid_err sd_issue_sign(const mobid_sdjwt_issue_params *p, json_t *claims, mobid_buf *out)
+mobid_err mobid_sdjwt_issue_sign(const mobid_sdjwt_issue_params *p, json_t *claims, mobid_buf *out)
 {
     json_t *payload = NULL, *header = NULL;
     mobid_buf text;
     mobid_buf_init(&text, 0);
-    mobid_alg alg = p->alg ? p->alg : sd_alg_for_key(p->issuer_key);
+    mobid_alg alg = p->alg ? p->alg : mobid_sdjwt_alg_for_key(p->issuer_key);
     mobid_err err = build_payload(p, claims, &payload);
     if (err == MOBID_OK)
         err = build_header(p, &header);

@@ -45,7 +45,7 @@ static mobid_err check_kb_claims(const json_t *kp, const mobid_sdjwt_parts *part
         return kfail(detail, dlen, MOBID_ERR_KB_IAT_INVALID,
                      "KB-JWT iat is outside the accepted window");
     char want[MOBID_SDJWT_DIGEST_MAX];
-    mobid_err err = sd_digest_str(hash, parts->sd_hash_input, want);
+    mobid_err err = mobid_sdjwt_digest_str(hash, parts->sd_hash_input, want);
     if (err != MOBID_OK)
         return err;
     if (!mobid_ct_eq(mobid_view_str(want), mobid_view_str(sd_hash)))
@@ -54,10 +54,10 @@ static mobid_err check_kb_claims(const json_t *kp, const mobid_sdjwt_parts *part
     return MOBID_OK;
 }
 
-mobid_err sd_verify_kb(const mobid_sdjwt_parts *parts, const json_t *payload,
-                       mobid_hash_alg hash, const mobid_alg *algs, mobid_time now,
-                       int64_t skew, const mobid_sdjwt_verify_opts *o, char *detail,
-                       size_t dlen)
+mobid_err mobid_sdjwt_verify_kb(const mobid_sdjwt_parts *parts, const json_t *payload,
+                                mobid_hash_alg hash, const mobid_alg *algs, mobid_time now,
+                                int64_t skew, const mobid_sdjwt_verify_opts *o, char *detail,
+                                size_t dlen)
 {
     mobid_jws kb;
     memset(&kb, 0, sizeof kb);
@@ -94,11 +94,11 @@ mobid_err sd_verify_kb(const mobid_sdjwt_parts *parts, const json_t *payload,
     return err;
 }
 
-mobid_err sd_make_kb(mobid_view presented, mobid_hash_alg hash,
-                     const mobid_sdjwt_present_params *p, mobid_alg alg, mobid_buf *out)
+mobid_err mobid_sdjwt_make_kb(mobid_view presented, mobid_hash_alg hash,
+                              const mobid_sdjwt_present_params *p, mobid_alg alg, mobid_buf *out)
 {
     char sd_hash[MOBID_SDJWT_DIGEST_MAX];
-    mobid_err err = sd_digest_str(hash, presented, sd_hash);
+    mobid_err err = mobid_sdjwt_digest_str(hash, presented, sd_hash);
     if (err != MOBID_OK)
         return err;
     json_t *header = json_pack("{ss}", "typ", "kb+jwt");

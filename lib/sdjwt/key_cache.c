@@ -69,9 +69,9 @@ void mobid_sdjwt_key_cache_free(mobid_sdjwt_key_cache *c)
     mobid_free(c);
 }
 
-bool sd_cache_get(mobid_sdjwt_key_cache *c, const mobid_trust *trust, mobid_view header_b64,
-                  mobid_time now, json_t **header, mobid_alg *alg, mobid_key **key,
-                  json_t **san)
+bool mobid_sdjwt_cache_get(mobid_sdjwt_key_cache *c, const mobid_trust *trust,
+                           mobid_view header_b64, mobid_time now, json_t **header, mobid_alg *alg,
+                           mobid_key **key, json_t **san)
 {
     bool hit = false;
     if (!c)
@@ -93,9 +93,9 @@ bool sd_cache_get(mobid_sdjwt_key_cache *c, const mobid_trust *trust, mobid_view
     return hit;
 }
 
-void sd_cache_put(mobid_sdjwt_key_cache *c, const mobid_trust *trust, const mobid_jws *jws,
-                  mobid_cert *const *chain, size_t n, mobid_key *key, json_t *san,
-                  mobid_time now)
+void mobid_sdjwt_cache_put(mobid_sdjwt_key_cache *c, const mobid_trust *trust, const mobid_jws *jws,
+                           mobid_cert *const *chain, size_t n, mobid_key *key, json_t *san,
+                           mobid_time now)
 {
     if (!c || n == 0)
         return;

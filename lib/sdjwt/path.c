@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-mobid_err sd_path_push(mobid_buf *path, const char *seg)
+mobid_err mobid_sdjwt_path_push(mobid_buf *path, const char *seg)
 {
     if (path->len)
         mobid_buf_append_byte(path, '/');
@@ -19,11 +19,11 @@ mobid_err sd_path_push(mobid_buf *path, const char *seg)
     return path->err;
 }
 
-mobid_err sd_path_push_index(mobid_buf *path, size_t idx)
+mobid_err mobid_sdjwt_path_push_index(mobid_buf *path, size_t idx)
 {
     char num[24];
     snprintf(num, sizeof num, "%zu", idx);
-    return sd_path_push(path, num);
+    return mobid_sdjwt_path_push(path, num);
 }
 
 /* Length of the segment starting at s (up to '/' or the end). */
@@ -54,7 +54,7 @@ bool mobid_sdjwt_path_covers(const char *pattern, const char *path)
     }
 }
 
-bool sd_never_disclosable(const char *name)
+bool mobid_sdjwt_never_disclosable(const char *name)
 {
     static const char *const names[] = { "iss", "nbf", "exp", "cnf", "vct", "status", "iat",
                                          "_sd_alg" };

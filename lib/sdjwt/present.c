@@ -102,7 +102,7 @@ static mobid_err load_credential(mobid_view sdjwt, mobid_sdjwt_parts *parts, mob
         err = MOBID_ERR_MALFORMED;
     char detail[8];
     if (err == MOBID_OK)
-        err = sd_take_hash_alg(*claims, hash, detail, sizeof detail);
+        err = mobid_sdjwt_take_hash_alg(*claims, hash, detail, sizeof detail);
     return err;
 }
 
@@ -123,9 +123,9 @@ mobid_err mobid_sdjwt_present(mobid_view sdjwt, const mobid_sdjwt_present_params
     char detail[192];
     mobid_err err = load_credential(sdjwt, &parts, &discs, &jws, &claims, &hash);
     if (err == MOBID_OK)
-        err = sd_set_load(&set, discs, parts.n_disclosures, hash, detail, sizeof detail);
+        err = mobid_sdjwt_set_load(&set, discs, parts.n_disclosures, hash, detail, sizeof detail);
     if (err == MOBID_OK)
-        err = sd_process(&set, claims, true, detail, sizeof detail);
+        err = mobid_sdjwt_process(&set, claims, true, detail, sizeof detail);
     if (err == MOBID_OK && p->holder_key)
         err = check_cnf(claims, p->holder_key);
     if (err == MOBID_OK && !(keep = mobid_calloc(set.n + 1, sizeof *keep)))
@@ -145,18 +145,18 @@ mobid_err mobid_sdjwt_present(mobid_view sdjwt, const mobid_sdjwt_present_params
     }
     err = out->err;
     if (err == MOBID_OK && p->holder_key) {
-        mobid_alg alg = p->alg ? p->alg : sd_alg_for_key(p->holder_key);
+        mobid_alg alg = p->alg ? p->alg : mobid_sdjwt_alg_for_key(p->holder_key);
         /* sd_hash covers what was appended so far; copy it since out may move. */
         mobid_buf presented;
         mobid_buf_init(&presented, 0);
         err = mobid_buf_append(&presented, out->ptr + start, out->len - start);
         if (err == MOBID_OK)
-            err = sd_make_kb(mobid_buf_view(&presented), hash, p, alg, out);
+            err = mobid_sdjwt_make_kb(mobid_buf_view(&presented), hash, p, alg, out);
         mobid_buf_free(&presented);
     }
 done:
     mobid_free(keep);
-    sd_set_clear(&set);
+    mobid_sdjwt_set_clear(&set);
     json_decref(claims);
     mobid_jws_clear(&jws);
     mobid_free(discs);

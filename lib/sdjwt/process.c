@@ -96,7 +96,7 @@ static mobid_err walk_sd_digests(walk *w, json_t *obj, json_t *sd, unsigned dept
                 return MOBID_ERR_NOMEM;
             continue;
         }
-        if (d->name && w->record_paths && sd_path_push(&w->path, d->name) != MOBID_OK)
+        if (d->name && w->record_paths && mobid_sdjwt_path_push(&w->path, d->name) != MOBID_OK)
             return MOBID_ERR_NOMEM;
         mobid_err err = claim_disclosure(w, d, true);
         if (err != MOBID_OK)
@@ -130,7 +130,7 @@ static mobid_err walk_object(walk *w, json_t *obj, unsigned depth)
     const char *key;
     json_t *val;
     json_object_foreach(obj, key, val) {
-        if (w->record_paths && sd_path_push(&w->path, key) != MOBID_OK)
+        if (w->record_paths && mobid_sdjwt_path_push(&w->path, key) != MOBID_OK)
             err = MOBID_ERR_NOMEM;
         if (err == MOBID_OK)
             err = walk_value(w, val, depth + 1);
@@ -179,7 +179,7 @@ static mobid_err walk_array(walk *w, json_t *arr, unsigned depth)
     /* pos counts positions in the issuer-signed array; i the position after removals. */
     for (size_t pos = 0; i < json_array_size(arr) && err == MOBID_OK; pos++) {
         json_t *e = json_array_get(arr, i);
-        if (w->record_paths && sd_path_push_index(&w->path, pos) != MOBID_OK)
+        if (w->record_paths && mobid_sdjwt_path_push_index(&w->path, pos) != MOBID_OK)
             err = MOBID_ERR_NOMEM;
         json_t *dj = element_digest(e);
         if (err != MOBID_OK)
@@ -231,7 +231,8 @@ static mobid_err check_repeats(walk *w)
     return err;
 }
 
-mobid_err sd_process(sd_set *s, json_t *payload, bool record_paths, char *detail, size_t dlen)
+mobid_err mobid_sdjwt_process(sd_set *s, json_t *payload, bool record_paths, char *detail,
+                              size_t dlen)
 {
     walk w = { .set = s, .record_paths = record_paths, .parent = -1, .detail = detail,
                .dlen = dlen };

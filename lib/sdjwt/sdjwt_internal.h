@@ -7,13 +7,13 @@
 
 /* One received disclosure. */
 typedef struct sd_disc {
-    mobid_view text;                      /* as received (a view into the presentation) */
-    char digest[MOBID_SDJWT_DIGEST_MAX];  /* base64url digest, NUL-terminated */
-    json_t *arr;                          /* decoded JSON array (owned) */
-    const char *name;                     /* member name, NULL for an array element */
-    json_t *value;                        /* borrowed from arr */
-    long parent;                          /* disclosure whose value referenced it; -1 = JWT */
-    char *path;                           /* claim path (holder walk only; owned) */
+    mobid_view text;                     /* as received (a view into the presentation) */
+    char digest[MOBID_SDJWT_DIGEST_MAX]; /* base64url digest, NUL-terminated */
+    json_t *arr;                         /* decoded JSON array (owned) */
+    const char *name;                    /* member name, NULL for an array element */
+    json_t *value;                       /* borrowed from arr */
+    long parent;                         /* disclosure whose value referenced it; -1 = JWT */
+    char *path;                          /* claim path (holder walk only; owned) */
     bool used;
 } sd_disc;
 
@@ -26,54 +26,56 @@ typedef struct sd_set {
 } sd_set;
 
 /* Decode and digest each disclosure; on error *detail names the culprit. */
-mobid_err sd_set_load(sd_set *s, const mobid_view *texts, size_t n, mobid_hash_alg h,
-                      char *detail, size_t detail_len);
-void sd_set_clear(sd_set *s);
+mobid_err mobid_sdjwt_set_load(sd_set *s, const mobid_view *texts, size_t n, mobid_hash_alg h,
+                               char *detail, size_t detail_len);
+void mobid_sdjwt_set_clear(sd_set *s);
 
 /* Read and remove the top-level "_sd_alg" (absent = SHA-256). */
-mobid_err sd_take_hash_alg(json_t *payload, mobid_hash_alg *out, char *detail, size_t dlen);
+mobid_err mobid_sdjwt_take_hash_alg(json_t *payload, mobid_hash_alg *out, char *detail,
+                                    size_t dlen);
 
 /* RFC 9901 §7.1 steps 3-5 on payload (modified in place): replace digests by the
  * disclosed claims, drop unmatched digests, reject every misuse. With record_paths, each
  * used disclosure gets its claim path. Afterwards every disclosure must be used. */
-mobid_err sd_process(sd_set *s, json_t *payload, bool record_paths, char *detail,
-                     size_t detail_len);
+mobid_err mobid_sdjwt_process(sd_set *s, json_t *payload, bool record_paths, char *detail,
+                              size_t detail_len);
 
 /* Append the escaped path segment (JSON Pointer rules: '~' -> "~0", '/' -> "~1"). */
-mobid_err sd_path_push(mobid_buf *path, const char *seg);
-mobid_err sd_path_push_index(mobid_buf *path, size_t idx);
+mobid_err mobid_sdjwt_path_push(mobid_buf *path, const char *seg);
+mobid_err mobid_sdjwt_path_push_index(mobid_buf *path, size_t idx);
 
 /* Base64url digest of text into out (NUL-terminated). */
-mobid_err sd_digest_str(mobid_hash_alg h, mobid_view text, char out[MOBID_SDJWT_DIGEST_MAX]);
+mobid_err mobid_sdjwt_digest_str(mobid_hash_alg h, mobid_view text,
+                                 char out[MOBID_SDJWT_DIGEST_MAX]);
 
 /* Claims the issuer never makes disclosable (top level). */
-bool sd_never_disclosable(const char *name);
+bool mobid_sdjwt_never_disclosable(const char *name);
 
 /* key_cache.c: for an encoded protected header seen before and validated against trust
  * at a time near now, the parsed header, its alg, the issuer key and the leaf's SAN
  * values (new references). Returns false on a miss. */
-bool sd_cache_get(mobid_sdjwt_key_cache *c, const mobid_trust *trust, mobid_view header_b64,
-                  mobid_time now, json_t **header, mobid_alg *alg, mobid_key **key,
-                  json_t **san);
+bool mobid_sdjwt_cache_get(mobid_sdjwt_key_cache *c, const mobid_trust *trust,
+                           mobid_view header_b64, mobid_time now, json_t **header, mobid_alg *alg,
+                           mobid_key **key, json_t **san);
 /* Remember a header whose x5c chain (parsed certificates) validated, with its leaf key
  * and SAN values. */
-void sd_cache_put(mobid_sdjwt_key_cache *c, const mobid_trust *trust, const mobid_jws *jws,
-                  mobid_cert *const *chain, size_t n, mobid_key *key, json_t *san,
-                  mobid_time now);
+void mobid_sdjwt_cache_put(mobid_sdjwt_key_cache *c, const mobid_trust *trust, const mobid_jws *jws,
+                           mobid_cert *const *chain, size_t n, mobid_key *key, json_t *san,
+                           mobid_time now);
 
 /* The signature algorithm a key's curve implies (ES256 for P-256, ...). */
-mobid_alg sd_alg_for_key(const mobid_key *k);
+mobid_alg mobid_sdjwt_alg_for_key(const mobid_key *k);
 
 /* issue_jwt.c: the payload around the processed claims, signed; appends the JWT. */
-mobid_err sd_issue_sign(const mobid_sdjwt_issue_params *p, json_t *claims, mobid_buf *out);
+mobid_err mobid_sdjwt_issue_sign(const mobid_sdjwt_issue_params *p, json_t *claims, mobid_buf *out);
 
 /* kb.c: check the KB-JWT of a presentation (payload = processed claims, for cnf.jwk). */
-mobid_err sd_verify_kb(const mobid_sdjwt_parts *parts, const json_t *payload,
-                       mobid_hash_alg hash, const mobid_alg *algs, mobid_time now,
-                       int64_t skew, const mobid_sdjwt_verify_opts *o, char *detail,
-                       size_t dlen);
+mobid_err mobid_sdjwt_verify_kb(const mobid_sdjwt_parts *parts, const json_t *payload,
+                                mobid_hash_alg hash, const mobid_alg *algs, mobid_time now,
+                                int64_t skew, const mobid_sdjwt_verify_opts *o, char *detail,
+                                size_t dlen);
 /* kb.c: sign a KB-JWT over presented (the SD-JWT up to its last '~'); appends it. */
-mobid_err sd_make_kb(mobid_view presented, mobid_hash_alg hash,
-                     const mobid_sdjwt_present_params *p, mobid_alg alg, mobid_buf *out);
+mobid_err mobid_sdjwt_make_kb(mobid_view presented, mobid_hash_alg hash,
+                              const mobid_sdjwt_present_params *p, mobid_alg alg, mobid_buf *out);
 
 #endif

@@ -122,7 +122,7 @@ static mobid_err issuer_key(vctx *v, const mobid_jws *jws, mobid_key **key)
     if (err == MOBID_OK && !(v->san = san_array(chain[0])))
         err = MOBID_ERR_NOMEM;
     if (err == MOBID_OK)
-        sd_cache_put(v->o->cache, v->o->trust, jws, chain, n, *key, v->san, v->now);
+        mobid_sdjwt_cache_put(v->o->cache, v->o->trust, jws, chain, n, *key, v->san, v->now);
     mobid_cert_list_free(chain, n);
     return err;
 }
@@ -139,8 +139,8 @@ static bool from_cache(vctx *v, mobid_view jwt, mobid_jws *jws, mobid_key **key)
     if (!d2)
         return false;
     jws->header_b64 = mobid_view_make(jwt.ptr, (size_t)(d1 - jwt.ptr));
-    if (!sd_cache_get(v->o->cache, v->o->trust, jws->header_b64, v->now, &jws->header,
-                      &jws->alg, key, &v->san))
+    if (!mobid_sdjwt_cache_get(v->o->cache, v->o->trust, jws->header_b64, v->now, &jws->header,
+                               &jws->alg, key, &v->san))
         return false;
     jws->payload_b64 = mobid_view_make(d1 + 1, (size_t)(d2 - d1 - 1));
     jws->signature_b64 = mobid_view_make(d2 + 1, jwt.len - (size_t)(d2 + 1 - jwt.ptr));
@@ -233,11 +233,11 @@ static mobid_err process_claims(vctx *v, const mobid_jws *jws, const mobid_view 
                      NULL);
     }
     v->res->claims = payload;
-    err = sd_take_hash_alg(payload, hash, v->res->detail, sizeof v->res->detail);
+    err = mobid_sdjwt_take_hash_alg(payload, hash, v->res->detail, sizeof v->res->detail);
     if (err == MOBID_OK)
-        err = sd_set_load(set, discs, n, *hash, v->res->detail, sizeof v->res->detail);
+        err = mobid_sdjwt_set_load(set, discs, n, *hash, v->res->detail, sizeof v->res->detail);
     if (err == MOBID_OK)
-        err = sd_process(set, payload, false, v->res->detail, sizeof v->res->detail);
+        err = mobid_sdjwt_process(set, payload, false, v->res->detail, sizeof v->res->detail);
     if (err == MOBID_OK)
         err = check_iss(v, payload);
     /* SD-JWT VC §3.2.2.1: an SD-JWT VC names its type, in the clear. */
@@ -282,8 +282,8 @@ mobid_err mobid_sdjwt_verify(mobid_view pres, const mobid_sdjwt_verify_opts *o,
     if (err == MOBID_OK && parts.kb.len == 0 && o->require_kb)
         err = vfail(&v, MOBID_ERR_KB_MISSING, "key binding JWT required but absent%s", NULL);
     if (err == MOBID_OK && parts.kb.len > 0) {
-        err = sd_verify_kb(&parts, res->claims, hash, v.algs, v.now, v.skew, o, res->detail,
-                           sizeof res->detail);
+        err = mobid_sdjwt_verify_kb(&parts, res->claims, hash, v.algs, v.now, v.skew, o,
+                                    res->detail, sizeof res->detail);
         res->key_bound = err == MOBID_OK;
     }
 done:
@@ -295,7 +295,7 @@ done:
         res->claims = NULL;
     }
     json_decref(v.san);
-    sd_set_clear(&set);
+    mobid_sdjwt_set_clear(&set);
     mobid_jws_clear(&jws);
     if (discs != stack_discs)
         mobid_free(discs);

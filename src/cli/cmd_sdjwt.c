@@ -113,7 +113,8 @@ static int emit(const char *out, bool json, const char *key, const mobid_buf *te
     mobid_buf_init(&line, 0);
     mobid_buf_append_view(&line, mobid_buf_view(text));
     mobid_buf_append_byte(&line, '\n');
-    mobid_err err = line.err ? line.err : cli_write_file(out ? out : "-", mobid_buf_view(&line), 0644);
+    mobid_err err =
+        line.err ? line.err : cli_write_file(out ? out : "-", mobid_buf_view(&line), 0644);
     mobid_buf_free(&line);
     return err == MOBID_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

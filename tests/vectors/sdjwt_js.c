@@ -1,8 +1,9 @@
 /*
  * The sd-jwt-js test cases (the *.json files in ../shared/vectors/sdjwt/): claims, a
  * disclosureFrame (which claims are disclosable), presentationFrames (what the holder
- * reveals) and the presentedClaims a verifier must see. mobid issues with the frame, presents with key
- * binding, verifies, and compares; requiredClaimKeys must all be present.
+ * reveals) and the presentedClaims a verifier must see. mobid issues with the frame,
+ * presents with key binding, verifies, and compares; requiredClaimKeys must all be
+ * present.
  */
 #include "testutil.h"
 
