@@ -1,0 +1,264 @@
+/*
+ * Officers: accounts bound to one office (a ministry admin to none), their roles and
+ * scrypt password hashes.
+ */
+#include "services/issuer/office.h"
+
+#include <mobid/kdf.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* scrypt cost: 2^15 * 8 * 128 = 32 MiB and ~50-100 ms per hash on one core */
+#define PW_N 32768u
+#define PW_R 8u
+#define PW_P 1u
+#define PW_SALT 16
+#define PW_LEN 32
+#define PW_MIN_CHARS 12
+
+static const char *const role_names[] = { "", "officer", "supervisor", "ministry_admin" };
+
+const char *issuer_role_name(issuer_role r)
+{
+    return r >= ISSUER_ROLE_OFFICER && r <= ISSUER_ROLE_ADMIN ? role_names[r] : "none";
+}
+
+issuer_role issuer_role_parse(const char *s)
+{
+    for (int r = ISSUER_ROLE_OFFICER; s && r <= ISSUER_ROLE_ADMIN; r++)
+        if (!strcmp(s, role_names[r]))
+            return (issuer_role)r;
+    return ISSUER_ROLE_NONE;
+}
+
+/* base64url of bytes into a fixed C string buffer. */
+static mobid_err b64_into(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+    mobid_buf b = { 0 };
+    mobid_err err;
+
+    mobid_buf_init(&b, 256);
+    err = mobid_b64url_encode(mobid_view_make(p, n), &b);
+    if (err == MOBID_OK && b.len >= cap)
+        err = MOBID_ERR_BUFFER_TOO_SMALL;
+    if (err == MOBID_OK) {
+        memcpy(out, b.ptr, b.len);
+        out[b.len] = 0;
+    }
+    mobid_buf_free(&b);
+    return err;
+}
+
+mobid_err issuer_password_hash(const char *password, char out[128])
+{
+    uint8_t salt[PW_SALT], dk[PW_LEN];
+    char salt_b64[32], dk_b64[64];
+    mobid_err err;
+
+    err = mobid_random(salt, sizeof salt);
+    if (err == MOBID_OK)
+        err = mobid_scrypt(mobid_view_str(password), mobid_view_make(salt, sizeof salt), PW_N,
+                           PW_R, PW_P, dk, sizeof dk);
+    if (err == MOBID_OK) err = b64_into(salt, sizeof salt, salt_b64, sizeof salt_b64);
+    if (err == MOBID_OK) err = b64_into(dk, sizeof dk, dk_b64, sizeof dk_b64);
+    if (err == MOBID_OK)
+        snprintf(out, 128, "scrypt$%u$%u$%u$%s$%s", PW_N, PW_R, PW_P, salt_b64, dk_b64);
+    mobid_wipe(dk, sizeof dk);
+    return err;
+}
+
+mobid_err issuer_password_verify(const char *password, const char *stored)
+{
+    unsigned long long n, r, p;
+    char salt_b64[64], dk_b64[128];
+    mobid_buf salt = { 0 }, want = { 0 };
+    uint8_t got[64];
+    mobid_err err = MOBID_ERR_MALFORMED;
+
+    if (!stored || sscanf(stored, "scrypt$%llu$%llu$%llu$%63[^$]$%127s", &n, &r, &p, salt_b64,
+                          dk_b64) != 5)
+        goto done;
+    mobid_buf_init(&salt, 64);
+    mobid_buf_init(&want, 64);
+    if (mobid_b64url_decode(mobid_view_str(salt_b64), &salt) != MOBID_OK ||
+        mobid_b64url_decode(mobid_view_str(dk_b64), &want) != MOBID_OK || want.len < 16 ||
+        want.len > sizeof got)
+        goto done;
+    err = mobid_scrypt(mobid_view_str(password ? password : ""), mobid_buf_view(&salt), n, r, p,
+                       got, want.len);
+    if (err == MOBID_OK && !mobid_ct_eq(mobid_view_make(got, want.len), mobid_buf_view(&want)))
+        err = MOBID_ERR_UNAUTHENTICATED;
+done:
+    mobid_wipe(got, sizeof got);
+    mobid_buf_free(&salt);
+    mobid_buf_free(&want);
+    return err;
+}
+
+/* May who create an officer with this role at this office? */
+static mobid_err may_create(const issuer_officer *who, issuer_role role, const char *office_id)
+{
+    if (!who || who->role == ISSUER_ROLE_ADMIN)
+        return MOBID_OK;
+    if (who->role == ISSUER_ROLE_SUPERVISOR && role == ISSUER_ROLE_OFFICER && office_id &&
+        !strcmp(office_id, who->office_id))
+        return MOBID_OK;
+    return MOBID_ERR_ACCESS_DENIED;
+}
+
+typedef struct create_tx {
+    issuer_ctx *ctx;
+    const issuer_officer *who;
+    const char *id, *username, *display, *office_id, *role, *pw_hash;
+} create_tx;
+
+static mobid_err create_body(mobid_store *s, void *arg)
+{
+    create_tx *t = arg;
+    mobid_store_stmt *st = NULL;
+    int64_t now = mobid_now();
+    char detail[256];
+    bool row;
+    mobid_err err;
+
+    err = mobid_store_prepare(s, "INSERT INTO issuer_officers (id, username, display_name,"
+                                 " office_id, role, pw_hash, created_at, updated_at)"
+                                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $7)", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, t->id);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, t->username);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 3, t->display);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 4, t->office_id);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 5, t->role);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 6, t->pw_hash);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 7, now);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    /* usernames are [a-z0-9._-], so they need no JSON escaping */
+    snprintf(detail, sizeof detail, "{\"office\":\"%s\",\"role\":\"%s\",\"username\":\"%s\"}",
+             t->office_id ? t->office_id : "", t->role, t->username);
+    if (err == MOBID_OK)
+        err = issuer_audit_append(t->ctx, s, t->who ? t->who->id : "system", "officer.create",
+                                  t->id, detail);
+    return err;
+}
+
+static bool username_ok(const char *u)
+{
+    size_t n = u ? strlen(u) : 0;
+    return n >= 2 && n <= 64 && strspn(u, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
+                                const char *username, const char *display,
+                                const char *office_id, const char *role, const char *password,
+                                char id[23], const char **detail)
+{
+    issuer_role r = issuer_role_parse(role);
+    char pw_hash[128];
+    mobid_err err;
+
+    *detail = NULL;
+    if (!username_ok(username) || r == ISSUER_ROLE_NONE ||
+        (r == ISSUER_ROLE_ADMIN) != (office_id == NULL || !*office_id)) {
+        *detail = "username is 2-64 of a-z 0-9 . _ -; role is officer, supervisor or"
+                  " ministry_admin; an office for every role but ministry_admin";
+        return MOBID_ERR_INVALID_ARG;
+    }
+    if (!password || strlen(password) < PW_MIN_CHARS) {
+        *detail = "password needs at least 12 characters";
+        return MOBID_ERR_INVALID_ARG;
+    }
+    err = may_create(who, r, office_id);
+    if (err == MOBID_OK && r != ISSUER_ROLE_ADMIN) {
+        err = issuer_office_check_open(s, office_id, INT64_MAX, NULL); /* exists? */
+        if (err == MOBID_ERR_NOT_FOUND)
+            *detail = "no such office";
+    }
+    if (err == MOBID_OK) err = issuer_new_id(id);
+    if (err == MOBID_OK) err = issuer_password_hash(password, pw_hash);
+    if (err == MOBID_OK) {
+        create_tx t = { ctx, who, id, username, display && *display ? display : username,
+                        r == ISSUER_ROLE_ADMIN ? NULL : office_id, role, pw_hash };
+        err = mobid_store_tx(s, 0, create_body, &t);
+    }
+    if (err == MOBID_ERR_STORE_CONFLICT)
+        *detail = "username is taken";
+    return err;
+}
+
+/* Fill *out from a row (id, username, office_id, role, disabled). */
+mobid_err issuer_officer_from_row(mobid_store_stmt *st, issuer_officer *out)
+{
+    mobid_view v[4];
+
+    for (int i = 0; i < 4; i++)
+        v[i] = mobid_store_col_text(st, i);
+    memset(out, 0, sizeof *out);
+    if (v[0].len >= sizeof out->id || v[1].len >= sizeof out->username ||
+        v[2].len >= sizeof out->office_id)
+        return MOBID_ERR_MALFORMED;
+    memcpy(out->id, v[0].ptr, v[0].len);
+    memcpy(out->username, v[1].ptr, v[1].len);
+    if (v[2].len)
+        memcpy(out->office_id, v[2].ptr, v[2].len);
+    char role[32];
+    snprintf(role, sizeof role, "%.*s", (int)v[3].len, (const char *)v[3].ptr);
+    out->role = issuer_role_parse(role);
+    if (out->role == ISSUER_ROLE_NONE)
+        return MOBID_ERR_MALFORMED;
+    return mobid_store_col_int64(st, 4) ? MOBID_ERR_UNAUTHENTICATED : MOBID_OK;
+}
+
+mobid_err issuer_officer_load(mobid_store *s, const char *id, issuer_officer *out)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    mobid_err err;
+
+    err = mobid_store_prepare(s, "SELECT id, username, office_id, role, disabled"
+                                 " FROM issuer_officers WHERE id = $1", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, id);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    if (err == MOBID_OK)
+        err = row ? issuer_officer_from_row(st, out) : MOBID_ERR_NOT_FOUND;
+    mobid_store_finalize(st);
+    return err;
+}
+
+mobid_err issuer_officers_json(mobid_store *s, const issuer_officer *who, json_t **out)
+{
+    mobid_store_stmt *st = NULL;
+    json_t *arr = json_array();
+    bool row = false;
+    mobid_err err;
+
+    *out = NULL;
+    if (!arr)
+        return MOBID_ERR_NOMEM;
+    err = mobid_store_prepare(s, "SELECT id, username, display_name, office_id, role, disabled"
+                                 " FROM issuer_officers WHERE $1 = '' OR office_id = $1"
+                                 " ORDER BY username", &st);
+    if (err == MOBID_OK)
+        err = mobid_store_bind_str(st, 1, who->role == ISSUER_ROLE_ADMIN ? "" : who->office_id);
+    while (err == MOBID_OK && (err = mobid_store_step(st, &row)) == MOBID_OK && row) {
+        char *f[5];
+        for (int i = 0; i < 5; i++)
+            f[i] = mobid_store_col_strdup(st, i);
+        json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "id", f[0], "username", f[1],
+                              "display_name", f[2], "office_id", f[3], "role", f[4], "disabled",
+                              (int)mobid_store_col_int64(st, 5));
+        for (int i = 0; i < 5; i++)
+            free(f[i]);
+        if (!o || json_array_append_new(arr, o) != 0)
+            err = MOBID_ERR_NOMEM;
+    }
+    if (err == MOBID_OK) {
+        *out = arr;
+        arr = NULL;
+    }
+    mobid_store_finalize(st);
+    json_decref(arr);
+    return err;
+}
