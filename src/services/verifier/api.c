@@ -1,0 +1,310 @@
+/*
+ * The relying parties' API: POST /api/v1/verifications creates a session (a named
+ * profile or a DCQL query, checked against the party's registration) and answers
+ * with the request_uri, the deep link and its QR codes; GET
+ * /api/v1/verifications/{id} reports the state, long-polling with ?wait=N, and hands
+ * the verified claims over once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <mobid/jose.h>
+#include "http/form.h"
+#include "services/verifier/verifier.h"
+
+static mobid_err api_error(mobid_http_resp *resp, unsigned status, mobid_err code,
+                           const char *detail)
+{
+    return mobid_http_resp_error(resp, status, mobid_err_name(code), detail);
+}
+
+/* The DCQL query of a creation request: {"profile":NAME} or {"dcql_query":{...}}. */
+static const json_t *requested_query(const verifier_ctx *ctx, const json_t *body)
+{
+    const char *profile = json_string_value(json_object_get(body, "profile"));
+    if (profile) {
+        const verifier_profile *p = verifier_profile_find(ctx, profile);
+        return p ? p->dcql : NULL;
+    }
+    return json_object_get(body, "dcql_query");
+}
+
+/* Session id, nonce, state, encryption key and the signed request object. */
+static mobid_err build_session(const verifier_ctx *ctx, const verifier_rp *rp, const json_t *query,
+                               bool encrypted, verifier_session *vs, mobid_key **enc)
+{
+    mobid_buf id = { 0 }, nonce = { 0 }, state = { 0 }, jwt = { 0 }, ruri = { 0 }, jwk_text = { 0 };
+    json_t *jwk = NULL;
+    mobid_oid4vp_request_params p = { 0 };
+    mobid_err err;
+
+    mobid_buf_init(&id, 0);
+    mobid_buf_init(&nonce, 0);
+    mobid_buf_init(&state, 0);
+    mobid_buf_init(&jwt, 0);
+    mobid_buf_init(&ruri, 0);
+    mobid_buf_init(&jwk_text, 0);
+    mobid_buf_init(&vs->enc_key, 0);
+    if ((err = mobid_oid4vp_random_token(&id)) || (err = mobid_buf_terminate(&id)) ||
+        (err = mobid_oid4vp_random_token(&nonce)) || (err = mobid_buf_terminate(&nonce)) ||
+        (err = mobid_oid4vp_random_token(&state)) || (err = mobid_buf_terminate(&state)))
+        goto done;
+    mobid_buf_append_str(&ruri, ctx->public_url);
+    mobid_buf_append_str(&ruri, "/oid4vp/response/");
+    mobid_buf_append_view(&ruri, mobid_buf_view(&id));
+    if ((err = mobid_buf_terminate(&ruri)))
+        goto done;
+    if (encrypted &&
+        ((err = mobid_key_generate(MOBID_CURVE_P256, enc)) ||
+         (err = mobid_jwk_from_key(*enc, true, &jwk)) ||
+         (err = mobid_json_dump(jwk, false, &jwk_text)) ||
+         (err = verifier_seal(ctx, (const char *)id.ptr, mobid_buf_view(&jwk_text), &vs->enc_key))))
+        goto done;
+    p.key = rp->key;
+    p.x5c = rp->chain;
+    p.x5c_len = rp->chain_len;
+    p.response_uri = (const char *)ruri.ptr;
+    p.nonce = (const char *)nonce.ptr;
+    p.state = (const char *)state.ptr;
+    p.dcql_query = query;
+    p.encrypted = encrypted;
+    p.enc_key = *enc;
+    p.registration = rp->registration_jwt;
+    p.iat = mobid_now();
+    p.exp = p.iat + ctx->ttl;
+    if ((err = mobid_oid4vp_request_sign(&p, &jwt)) || (err = mobid_buf_terminate(&jwt)))
+        goto done;
+    vs->id = mobid_buf_detach_str(&id);
+    vs->nonce = mobid_buf_detach_str(&nonce);
+    vs->state = mobid_buf_detach_str(&state);
+    vs->request_jwt = mobid_buf_detach_str(&jwt);
+    vs->rp_id = strdup(rp->id);
+    vs->dcql = json_dumps(query, JSON_COMPACT);
+    vs->response_mode = strdup(encrypted ? "direct_post.jwt" : "direct_post");
+    vs->created_at = p.iat;
+    vs->expires_at = p.exp;
+    if (!vs->id || !vs->nonce || !vs->state || !vs->request_jwt || !vs->rp_id || !vs->dcql ||
+        !vs->response_mode)
+        err = MOBID_ERR_NOMEM;
+done:
+    json_decref(jwk);
+    mobid_buf_free(&jwk_text);
+    mobid_buf_free(&id);
+    mobid_buf_free(&nonce);
+    mobid_buf_free(&state);
+    mobid_buf_free(&jwt);
+    mobid_buf_free(&ruri);
+    return err;
+}
+
+/* {id, request_uri, deep_link, qr_png, qr_svg, expires_at} */
+static mobid_err created_json(const verifier_ctx *ctx, const verifier_rp *rp,
+                              const verifier_session *vs, json_t **out)
+{
+    mobid_buf ruri = { 0 }, link = { 0 }, png = { 0 }, svg = { 0 }, png64 = { 0 };
+    char exp[21];
+    mobid_err err;
+
+    mobid_buf_init(&ruri, 0);
+    mobid_buf_init(&link, 0);
+    mobid_buf_init(&png, 0);
+    mobid_buf_init(&svg, 0);
+    mobid_buf_init(&png64, 0);
+    mobid_buf_append_str(&ruri, ctx->public_url);
+    mobid_buf_append_str(&ruri, "/oid4vp/request/");
+    mobid_buf_append_str(&ruri, vs->id);
+    mobid_buf_terminate(&ruri);
+    mobid_buf_append_str(&link, "openid4vp://?");
+    mobid_http_form_append(&link, "client_id", rp->client_id);
+    mobid_http_form_append(&link, "request_uri", (const char *)ruri.ptr);
+    if ((err = mobid_buf_terminate(&link)) ||
+        (err = verifier_qr((const char *)link.ptr, &png, &svg)) ||
+        (err = mobid_buf_append_str(&png64, "data:image/png;base64,")) ||
+        (err = mobid_b64_encode(mobid_buf_view(&png), &png64)) || (err = mobid_buf_terminate(&png64)) ||
+        (err = mobid_buf_terminate(&svg)) || (err = mobid_time_format_rfc3339(vs->expires_at, exp)))
+        goto done;
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", vs->id, "status", "pending",
+                     "request_uri", (char *)ruri.ptr, "deep_link", (char *)link.ptr, "qr_png",
+                     (char *)png64.ptr, "qr_svg", (char *)svg.ptr, "expires_at", exp);
+    if (!*out)
+        err = MOBID_ERR_NOMEM;
+done:
+    mobid_buf_free(&ruri);
+    mobid_buf_free(&link);
+    mobid_buf_free(&png);
+    mobid_buf_free(&svg);
+    mobid_buf_free(&png64);
+    return err;
+}
+
+/* Validate the query and the party's right to ask it; answers the error itself. */
+static mobid_err admit_query(const verifier_rp *rp, const json_t *query, mobid_http_resp *resp)
+{
+    mobid_dcql *q = NULL;
+    char detail[192] = "";
+    mobid_err err = mobid_dcql_parse(query, &q, detail, sizeof detail);
+    if (err) {
+        api_error(resp, 400, err, detail);
+        return err;
+    }
+    err = mobid_oid4vp_registration_allows(&rp->reg, q, detail, sizeof detail);
+    if (err)
+        api_error(resp, 403, err, detail);
+    mobid_dcql_free(q);
+    return err;
+}
+
+static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
+{
+    verifier_ctx *ctx = vctx;
+    const verifier_rp *rp = verifier_rp_by_api_key(ctx, mobid_http_req_header(req, "Authorization"));
+    json_t *body = NULL, *out = NULL;
+    verifier_session vs = { 0 };
+    mobid_key *enc = NULL;
+    mobid_store *s = NULL;
+    mobid_err err;
+
+    if (!rp)
+        return mobid_http_resp_error(resp, 401, "UNAUTHORIZED", "a valid API key is required");
+    if ((err = mobid_http_req_json(req, &body)))
+        return api_error(resp, 400, err, "the body must be a JSON object");
+    const json_t *query = requested_query(ctx, body);
+    const char *mode = json_string_value(json_object_get(body, "response_mode"));
+    if (!query) {
+        err = api_error(resp, 400, MOBID_ERR_NOT_FOUND, "name a known profile or give a dcql_query");
+        goto done;
+    }
+    if (mode && strcmp(mode, "direct_post") && strcmp(mode, "direct_post.jwt")) {
+        err = api_error(resp, 400, MOBID_ERR_UNSUPPORTED, "response_mode is direct_post or direct_post.jwt");
+        goto done;
+    }
+    if (admit_query(rp, query, resp)) {
+        err = MOBID_OK;
+        goto done;
+    }
+    bool encrypted = mode ? !strcmp(mode, "direct_post.jwt") : rp->encrypted;
+    if ((err = build_session(ctx, rp, query, encrypted, &vs, &enc)) ||
+        (err = mobid_store_pool_acquire(ctx->pool, &s)) || (err = verifier_session_insert(s, &vs)) ||
+        (err = created_json(ctx, rp, &vs, &out)))
+        goto done;
+    err = mobid_http_resp_json(resp, 201, out);
+done:
+    if (s)
+        mobid_store_pool_release(ctx->pool, s);
+    verifier_session_clear(&vs);
+    mobid_key_free(enc);
+    json_decref(body);
+    json_decref(out);
+    return err;
+}
+
+static const char *shown_status(const verifier_session *vs, mobid_time now)
+{
+    if (!strcmp(vs->status, "processing"))
+        return "pending";
+    if (!strcmp(vs->status, "pending") && now >= vs->expires_at)
+        return "expired";
+    return vs->status;
+}
+
+/* Poll the store until the session leaves "pending" or wait seconds pass. */
+static mobid_err wait_for(verifier_ctx *ctx, mobid_store *s, const char *id, long wait,
+                          verifier_session *vs)
+{
+    struct timespec pause = { 0, 100 * 1000 * 1000 };
+    double left = (double)wait;
+    mobid_err err;
+    while ((err = verifier_session_load(s, id, vs)) == MOBID_OK && left > 0 &&
+           !strcmp(shown_status(vs, mobid_now()), "pending") &&
+           !mobid_http_server_stopping(ctx->server)) {
+        verifier_session_clear(vs);
+        nanosleep(&pause, NULL);
+        left -= 0.1;
+    }
+    return err;
+}
+
+static mobid_err status_json(verifier_ctx *ctx, mobid_store *s, verifier_session *vs, json_t **out)
+{
+    char exp[21];
+    mobid_buf sealed = { 0 }, plain = { 0 };
+    json_t *claims = NULL;
+    mobid_err err;
+    const char *st = shown_status(vs, mobid_now());
+
+    mobid_time_format_rfc3339(vs->expires_at, exp);
+    *out = json_pack("{s:s, s:s, s:s}", "id", vs->id, "status", st, "expires_at", exp);
+    if (!*out)
+        return MOBID_ERR_NOMEM;
+    if (!strcmp(st, "failed"))
+        json_object_set_new(*out, "error", json_string(vs->error ? vs->error : "UNKNOWN"));
+    if (!strcmp(st, "failed") && vs->detail)
+        json_object_set_new(*out, "detail", json_string(vs->detail));
+    if (strcmp(st, "verified"))
+        return MOBID_OK;
+    mobid_buf_init(&sealed, 0);
+    mobid_buf_init(&plain, 0);
+    if ((err = verifier_session_take_result(s, vs->id, &sealed)))
+        goto done;
+    if (!sealed.len) {
+        json_object_set_new(*out, "claims_delivered", json_true());
+        goto done;
+    }
+    if ((err = verifier_unseal(ctx, vs->id, mobid_buf_view(&sealed), &plain)) ||
+        (err = mobid_json_parse(mobid_buf_view(&plain), 0, &claims)))
+        goto done;
+    json_object_set(*out, "claims", claims);
+done:
+    json_decref(claims);
+    mobid_buf_free(&sealed);
+    mobid_buf_free(&plain);
+    return err;
+}
+
+static mobid_err on_status(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
+{
+    verifier_ctx *ctx = vctx;
+    const verifier_rp *rp = verifier_rp_by_api_key(ctx, mobid_http_req_header(req, "Authorization"));
+    const char *id = mobid_http_req_param(req, "id");
+    const char *w = mobid_http_req_query(req, "wait");
+    char *end = NULL;
+    long wait = w ? strtol(w, &end, 10) : 0;
+    verifier_session vs = { 0 };
+    mobid_store *s = NULL;
+    json_t *out = NULL;
+    mobid_err err;
+
+    if (!rp)
+        return mobid_http_resp_error(resp, 401, "UNAUTHORIZED", "a valid API key is required");
+    if (w && (!*w || *end || wait < 0))
+        return api_error(resp, 400, MOBID_ERR_INVALID_ARG, "wait is a number of seconds");
+    if (wait > VERIFIER_MAX_WAIT)
+        wait = VERIFIER_MAX_WAIT;
+    if ((err = mobid_store_pool_acquire(ctx->pool, &s)))
+        return err;
+    err = wait_for(ctx, s, id, wait, &vs);
+    if (err == MOBID_ERR_NOT_FOUND || (!err && strcmp(vs.rp_id, rp->id))) {
+        err = api_error(resp, 404, MOBID_ERR_NOT_FOUND, "no such verification");
+        goto done;
+    }
+    if (err || (err = status_json(ctx, s, &vs, &out)))
+        goto done;
+    err = mobid_http_resp_json(resp, 200, out);
+    mobid_http_resp_header(resp, "Cache-Control", "no-store");
+done:
+    verifier_session_clear(&vs);
+    mobid_store_pool_release(ctx->pool, s);
+    json_decref(out);
+    return err;
+}
+
+mobid_err verifier_routes(verifier_ctx *ctx, mobid_http_server *srv)
+{
+    mobid_err err;
+    ctx->server = srv;
+    if ((err = mobid_http_route(srv, "POST", "/api/v1/verifications", on_create, ctx)) ||
+        (err = mobid_http_route(srv, "GET", "/api/v1/verifications/{id}", on_status, ctx)))
+        return err;
+    return verifier_wallet_routes(ctx, srv);
+}

@@ -1,0 +1,230 @@
+/*
+ * Verification sessions in the store. A session moves pending -> processing (one
+ * response claimed it) -> verified | failed; "expired" is pending past expires_at.
+ * The ephemeral decryption key and the verified claims are sealed (AES-256-GCM,
+ * the session id as AAD) so the database never holds them in clear.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "services/verifier/verifier.h"
+
+static const mobid_store_migration migrations[] = {
+    { 1,
+      "CREATE TABLE verifier_sessions ("
+      " id TEXT PRIMARY KEY, rp_id TEXT NOT NULL, status TEXT NOT NULL,"
+      " error TEXT, detail TEXT, nonce TEXT NOT NULL, state TEXT NOT NULL,"
+      " dcql TEXT NOT NULL, request_jwt TEXT NOT NULL, response_mode TEXT NOT NULL,"
+      " enc_key BLOB, result BLOB, delivered INTEGER NOT NULL DEFAULT 0,"
+      " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, answered_at BIGINT);"
+      "CREATE INDEX verifier_sessions_expiry ON verifier_sessions(expires_at);",
+      "CREATE TABLE verifier_sessions ("
+      " id TEXT PRIMARY KEY, rp_id TEXT NOT NULL, status TEXT NOT NULL,"
+      " error TEXT, detail TEXT, nonce TEXT NOT NULL, state TEXT NOT NULL,"
+      " dcql TEXT NOT NULL, request_jwt TEXT NOT NULL, response_mode TEXT NOT NULL,"
+      " enc_key BYTEA, result BYTEA, delivered INTEGER NOT NULL DEFAULT 0,"
+      " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, answered_at BIGINT);"
+      "CREATE INDEX verifier_sessions_expiry ON verifier_sessions(expires_at);" },
+};
+
+mobid_err verifier_store_migrate(mobid_store *s)
+{
+    return mobid_store_migrate(s, "verifier", migrations,
+                               sizeof migrations / sizeof migrations[0], NULL);
+}
+
+static mobid_err run(mobid_store *s, const char *sql, mobid_store_stmt **out)
+{
+    return mobid_store_prepare(s, sql, out);
+}
+
+mobid_err verifier_session_insert(mobid_store *s, const verifier_session *vs)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    mobid_err err = run(s,
+                        "INSERT INTO verifier_sessions(id, rp_id, status, nonce, state, dcql,"
+                        " request_jwt, response_mode, enc_key, created_at, expires_at)"
+                        " VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10)",
+                        &st);
+    if (err)
+        return err;
+    mobid_store_bind_str(st, 1, vs->id);
+    mobid_store_bind_str(st, 2, vs->rp_id);
+    mobid_store_bind_str(st, 3, vs->nonce);
+    mobid_store_bind_str(st, 4, vs->state);
+    mobid_store_bind_str(st, 5, vs->dcql);
+    mobid_store_bind_str(st, 6, vs->request_jwt);
+    mobid_store_bind_str(st, 7, vs->response_mode);
+    if (vs->enc_key.len)
+        mobid_store_bind_blob(st, 8, mobid_buf_view(&vs->enc_key));
+    else
+        mobid_store_bind_null(st, 8);
+    mobid_store_bind_int64(st, 9, vs->created_at);
+    mobid_store_bind_int64(st, 10, vs->expires_at);
+    err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    return err;
+}
+
+static mobid_err copy_row(mobid_store_stmt *st, verifier_session *o)
+{
+    char **cols[] = { &o->id,    &o->rp_id, &o->status,      &o->error,        &o->detail,
+                      &o->nonce, &o->state, &o->dcql,        &o->request_jwt, &o->response_mode };
+    for (int i = 0; i < 10; i++)
+        if (!mobid_store_col_null(st, i) && !(*cols[i] = mobid_store_col_strdup(st, i)))
+            return MOBID_ERR_NOMEM;
+    mobid_buf_init(&o->enc_key, 0);
+    mobid_buf_init(&o->result, 0);
+    mobid_buf_append_view(&o->enc_key, mobid_store_col_blob(st, 10));
+    mobid_buf_append_view(&o->result, mobid_store_col_blob(st, 11));
+    o->delivered = mobid_store_col_int64(st, 12) != 0;
+    o->created_at = mobid_store_col_int64(st, 13);
+    o->expires_at = mobid_store_col_int64(st, 14);
+    return o->enc_key.err ? o->enc_key.err : o->result.err;
+}
+
+mobid_err verifier_session_load(mobid_store *s, const char *id, verifier_session *out)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    mobid_err err;
+
+    memset(out, 0, sizeof *out);
+    err = run(s,
+              "SELECT id, rp_id, status, error, detail, nonce, state, dcql, request_jwt,"
+              " response_mode, enc_key, result, delivered, created_at, expires_at"
+              " FROM verifier_sessions WHERE id = $1",
+              &st);
+    if (err)
+        return err;
+    mobid_store_bind_str(st, 1, id);
+    if (!(err = mobid_store_step(st, &row)))
+        err = row ? copy_row(st, out) : MOBID_ERR_NOT_FOUND;
+    mobid_store_finalize(st);
+    if (err)
+        verifier_session_clear(out);
+    return err;
+}
+
+void verifier_session_clear(verifier_session *vs)
+{
+    char *strs[] = { vs->id,    vs->rp_id, vs->status, vs->error,       vs->detail,
+                     vs->nonce, vs->state, vs->dcql,   vs->request_jwt, vs->response_mode };
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        free(strs[i]);
+    mobid_buf_free(&vs->enc_key);
+    mobid_buf_free(&vs->result);
+    memset(vs, 0, sizeof *vs);
+}
+
+/* Single use: the UPDATE changes one row for exactly one response. */
+mobid_err verifier_session_claim(mobid_store *s, const char *id, mobid_time now)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    verifier_session vs;
+    mobid_err err = run(s,
+                        "UPDATE verifier_sessions SET status = 'processing', answered_at = $2"
+                        " WHERE id = $1 AND status = 'pending' AND expires_at > $2",
+                        &st);
+    if (err)
+        return err;
+    mobid_store_bind_str(st, 1, id);
+    mobid_store_bind_int64(st, 2, now);
+    err = mobid_store_step(st, &row);
+    int64_t changed = mobid_store_changes(st);
+    mobid_store_finalize(st);
+    if (err || changed == 1)
+        return err;
+    if ((err = verifier_session_load(s, id, &vs)))
+        return err;
+    err = strcmp(vs.status, "pending") ? MOBID_ERR_SESSION_USED : MOBID_ERR_SESSION_EXPIRED;
+    verifier_session_clear(&vs);
+    return err;
+}
+
+mobid_err verifier_session_finish(mobid_store *s, const char *id, mobid_err code,
+                                  const char *detail, mobid_view sealed_result)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    mobid_err err = run(s,
+                        "UPDATE verifier_sessions SET status = $2, error = $3, detail = $4,"
+                        " result = $5, enc_key = NULL WHERE id = $1 AND status = 'processing'",
+                        &st);
+    if (err)
+        return err;
+    mobid_store_bind_str(st, 1, id);
+    mobid_store_bind_str(st, 2, code ? "failed" : "verified");
+    mobid_store_bind_str(st, 3, code ? mobid_err_name(code) : NULL);
+    mobid_store_bind_str(st, 4, code ? detail : NULL);
+    if (sealed_result.len)
+        mobid_store_bind_blob(st, 5, sealed_result);
+    else
+        mobid_store_bind_null(st, 5);
+    err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    return err;
+}
+
+typedef struct take_ctx {
+    const char *id;
+    mobid_buf *out;
+} take_ctx;
+
+static mobid_err take_tx(mobid_store *s, void *vctx)
+{
+    take_ctx *t = vctx;
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    mobid_err err;
+
+    t->out->len = 0;
+    if ((err = run(s, "SELECT result FROM verifier_sessions WHERE id = $1 AND delivered = 0"
+                      " AND status = 'verified'", &st)))
+        return err;
+    mobid_store_bind_str(st, 1, t->id);
+    if (!(err = mobid_store_step(st, &row)) && row)
+        err = mobid_buf_append_view(t->out, mobid_store_col_blob(st, 0));
+    mobid_store_finalize(st);
+    if (err || !row)
+        return err;
+    if ((err = run(s, "UPDATE verifier_sessions SET result = NULL, delivered = 1 WHERE id = $1",
+                   &st)))
+        return err;
+    mobid_store_bind_str(st, 1, t->id);
+    err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    return err;
+}
+
+mobid_err verifier_session_take_result(mobid_store *s, const char *id, mobid_buf *out)
+{
+    take_ctx t = { id, out };
+    return mobid_store_tx(s, 0, take_tx, &t);
+}
+
+mobid_err verifier_seal(const verifier_ctx *ctx, const char *id, mobid_view plain, mobid_buf *out)
+{
+    uint8_t iv[12], tag[16];
+    mobid_err err = mobid_random(iv, sizeof iv);
+    if (err)
+        return err;
+    mobid_buf_append(out, iv, sizeof iv);
+    err = mobid_aes_gcm_encrypt(mobid_view_make(ctx->seal_key, 32), mobid_view_make(iv, 12),
+                                mobid_view_str(id), plain, out, tag);
+    if (!err)
+        err = mobid_buf_append(out, tag, sizeof tag);
+    return err;
+}
+
+mobid_err verifier_unseal(const verifier_ctx *ctx, const char *id, mobid_view sealed,
+                          mobid_buf *out)
+{
+    if (sealed.len < 28)
+        return MOBID_ERR_DECRYPT_FAILED;
+    return mobid_aes_gcm_decrypt(mobid_view_make(ctx->seal_key, 32),
+                                 mobid_view_make(sealed.ptr, 12), mobid_view_str(id),
+                                 mobid_view_make(sealed.ptr + 12, sealed.len - 28),
+                                 mobid_view_make(sealed.ptr + sealed.len - 16, 16), out);
+}

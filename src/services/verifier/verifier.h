@@ -1,0 +1,145 @@
+/*
+ * The verifier service: relying parties create verification sessions over /api/v1,
+ * wallets fetch the signed OpenID4VP request object and post their response, the
+ * relying party reads the verified claims once.
+ *
+ * Files: config.c (configuration, PKI material, relying parties, profiles),
+ * session.c (the store: schema, sessions, sealing of secrets and results),
+ * api.c (/api/v1/verifications), wallet.c (request_uri and response_uri),
+ * check.c (verifying presentations: mdoc, SD-JWT VC, status, DCQL), qr.c (QR codes).
+ *
+ * Threading: one verifier_ctx serves every HTTP thread; it is read-only after
+ * verifier_ctx_new() except the status-list fetcher (guarded by status_lock).
+ * Sessions live in the store only, so several instances share them.
+ */
+#ifndef MOBID_VERIFIER_H
+#define MOBID_VERIFIER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <mobid/base.h>
+#include <mobid/crypto.h>
+#include <mobid/mdoc.h>
+#include <mobid/oid4vp.h>
+#include <mobid/sdjwt.h>
+#include <mobid/statuslist.h>
+#include "http/server.h"
+#include "store/store.h"
+
+#define VERIFIER_DEFAULT_TTL 180
+#define VERIFIER_MAX_WAIT 60
+
+typedef struct verifier_rp {
+    char *id;
+    uint8_t api_key_hash[32];      /* SHA-256 of the API key */
+    mobid_key *key;                /* access certificate key */
+    mobid_cert **chain;            /* access certificate chain, leaf first */
+    size_t chain_len;
+    char *client_id;               /* x509_hash:... */
+    char *registration_jwt;        /* ministry-signed registration */
+    mobid_oid4vp_registration reg; /* its verified content */
+    bool encrypted;                /* default response mode direct_post.jwt */
+} verifier_rp;
+
+typedef struct verifier_profile {
+    char *name;
+    json_t *dcql;
+} verifier_profile;
+
+typedef struct verifier_ctx {
+    char *public_url;              /* base of request_uri and response_uri */
+    int64_t ttl;                   /* session lifetime in seconds */
+    uint8_t seal_key[32];          /* AES-256-GCM key for secrets and results at rest */
+    mobid_trust *trust;            /* issuer roots (ministry IACA) */
+    mobid_trust *reg_trust;        /* registration signer roots */
+    mobid_mdoc_verifier *mdoc;
+    mobid_sdjwt_key_cache *sdjwt_cache;
+    mobid_statuslist_fetcher *status;
+    pthread_mutex_t status_lock;
+    verifier_rp *rps;
+    size_t n_rps;
+    verifier_profile *profiles;
+    size_t n_profiles;
+    mobid_store_pool *pool;
+    mobid_http_server *server;     /* set by verifier_routes */
+} verifier_ctx;
+
+/* ---- config.c ---- */
+
+/* Load the configuration file (JSON, see docs/verifier.md) and open the store at
+ * db_url (migrating it). public_url overrides the configured one when not NULL.
+ * Returns MOBID_OK or an error with a message on stderr. Free with verifier_ctx_free. */
+mobid_err verifier_ctx_new(const char *config_path, const char *db_url, verifier_ctx **out);
+void verifier_ctx_free(verifier_ctx *ctx);
+/* The relying party whose API key is in the Authorization header, or NULL. */
+const verifier_rp *verifier_rp_by_api_key(const verifier_ctx *ctx, const char *authorization);
+const verifier_rp *verifier_rp_by_id(const verifier_ctx *ctx, const char *id);
+const verifier_profile *verifier_profile_find(const verifier_ctx *ctx, const char *name);
+
+/* ---- service (api.c, wallet.c) ---- */
+
+/* Route the service's endpoints on srv and remember it in ctx. */
+mobid_err verifier_routes(verifier_ctx *ctx, mobid_http_server *srv);
+/* The wallet-facing routes (wallet.c): request_uri and response_uri. */
+mobid_err verifier_wallet_routes(verifier_ctx *ctx, mobid_http_server *srv);
+/* Set public_url from the server's URL when the configuration has none. */
+mobid_err verifier_set_public_url(verifier_ctx *ctx, const char *url);
+
+/* ---- session.c ---- */
+
+typedef struct verifier_session {
+    char *id, *rp_id, *status, *error, *detail, *nonce, *state, *dcql, *request_jwt;
+    char *response_mode;
+    mobid_buf enc_key;   /* sealed private JWK (empty for direct_post) */
+    mobid_buf result;    /* sealed claims (empty until verified or after delivery) */
+    int64_t created_at, expires_at;
+    bool delivered;
+} verifier_session;
+
+mobid_err verifier_store_migrate(mobid_store *s);
+mobid_err verifier_session_insert(mobid_store *s, const verifier_session *vs);
+/* Load a session; NOT_FOUND when absent. Clear with verifier_session_clear. */
+mobid_err verifier_session_load(mobid_store *s, const char *id, verifier_session *out);
+void verifier_session_clear(verifier_session *vs);
+/* pending -> processing, atomically; SESSION_USED when another response took it,
+ * SESSION_EXPIRED when its time is up. */
+mobid_err verifier_session_claim(mobid_store *s, const char *id, mobid_time now);
+/* processing -> verified (with sealed claims) or failed (with code and detail). */
+mobid_err verifier_session_finish(mobid_store *s, const char *id, mobid_err code,
+                                  const char *detail, mobid_view sealed_result);
+/* Take the sealed claims once: copies them to out and erases them from the store.
+ * Empty out when they were delivered already. */
+mobid_err verifier_session_take_result(mobid_store *s, const char *id, mobid_buf *out);
+
+/* AES-256-GCM sealing bound to an id (used as AAD): iv || ciphertext || tag. */
+mobid_err verifier_seal(const verifier_ctx *ctx, const char *id, mobid_view plain, mobid_buf *out);
+MOBID_MUST_CHECK mobid_err verifier_unseal(const verifier_ctx *ctx, const char *id,
+                                           mobid_view sealed, mobid_buf *out);
+
+/* ---- check.c ---- */
+
+typedef struct verifier_check {
+    const verifier_ctx *ctx;
+    const char *client_id;
+    const char *nonce;
+    const char *response_uri;
+    mobid_view jwk_thumbprint;     /* raw 32 bytes for direct_post.jwt, else empty */
+    const mobid_dcql *query;
+    mobid_time now;
+} verifier_check;
+
+/* Verify every presentation of vp_token against the session and build *claims:
+ * {"<credential query id>": {requested claims}} (an array of those for multiple).
+ * detail (at least 160 bytes) says what failed. */
+MOBID_MUST_CHECK mobid_err verifier_check_vp_token(const verifier_check *c, const json_t *vp_token,
+                                                   json_t **claims, char *detail,
+                                                   size_t detail_len);
+
+/* ---- qr.c ---- */
+
+/* QR code of text as a PNG (appended to png) and an SVG document (appended to svg). */
+mobid_err verifier_qr(const char *text, mobid_buf *png, mobid_buf *svg);
+
+#endif

@@ -1,0 +1,229 @@
+/*
+ * The wallet's side of OpenID4VP: GET request_uri serves the signed request object;
+ * POST response_uri takes the authorization response (direct_post form with
+ * vp_token and state, or response=<JWE> for direct_post.jwt), claims the session
+ * (single use), verifies and records the outcome.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mobid/jose.h>
+#include "services/verifier/verifier.h"
+
+/* OAuth error JSON with mobid's code beside it, so each failure is told apart. */
+static mobid_err wallet_error(mobid_http_resp *resp, unsigned status, mobid_err code,
+                              const char *detail)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s}", "error", "invalid_request", "error_description",
+                          detail && *detail ? detail : mobid_strerror(code), "mobid_error",
+                          mobid_err_name(code));
+    if (!j)
+        return MOBID_ERR_NOMEM;
+    mobid_err err = mobid_http_resp_json(resp, status, j);
+    mobid_http_resp_header(resp, "Cache-Control", "no-store");
+    json_decref(j);
+    return err;
+}
+
+static mobid_err on_request(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
+{
+    verifier_ctx *ctx = vctx;
+    verifier_session vs = { 0 };
+    mobid_store *s = NULL;
+    mobid_err err = mobid_store_pool_acquire(ctx->pool, &s);
+    if (err)
+        return err;
+    err = verifier_session_load(s, mobid_http_req_param(req, "id"), &vs);
+    mobid_store_pool_release(ctx->pool, s);
+    if (err == MOBID_ERR_NOT_FOUND)
+        return wallet_error(resp, 404, err, "no such request");
+    if (err)
+        return err;
+    if (strcmp(vs.status, "pending"))
+        err = wallet_error(resp, 400, MOBID_ERR_SESSION_USED, NULL);
+    else if (mobid_now() >= vs.expires_at)
+        err = wallet_error(resp, 400, MOBID_ERR_SESSION_EXPIRED, NULL);
+    else {
+        err = mobid_http_resp_body(resp, 200, "application/oauth-authz-req+jwt",
+                                   mobid_view_str(vs.request_jwt));
+        mobid_http_resp_header(resp, "Cache-Control", "no-store");
+    }
+    verifier_session_clear(&vs);
+    return err;
+}
+
+/* The session's ephemeral key, unsealed. */
+static mobid_err session_key(const verifier_ctx *ctx, const verifier_session *vs, mobid_key **out)
+{
+    mobid_buf jwk = { 0 };
+    mobid_buf_init(&jwk, 0);
+    mobid_err err = verifier_unseal(ctx, vs->id, mobid_buf_view(&vs->enc_key), &jwk);
+    if (!err)
+        err = mobid_jwk_parse(mobid_buf_view(&jwk), out);
+    mobid_buf_free(&jwk);
+    return err;
+}
+
+/* Response parameters: the decrypted JWE or the form itself. */
+static mobid_err response_params(const verifier_ctx *ctx, const verifier_session *vs,
+                                 const mobid_http_form *form, const mobid_key *key, json_t **out,
+                                 char *detail, size_t detail_len)
+{
+    const char *jwe = NULL, *v = NULL;
+    if (key) {
+        if (mobid_http_form_get(form, "response", &jwe)) {
+            snprintf(detail, detail_len, "direct_post.jwt needs an encrypted response");
+            return MOBID_ERR_MALFORMED;
+        }
+        mobid_err err = mobid_oid4vp_response_decrypt(mobid_view_str(jwe), key, out);
+        if (err)
+            snprintf(detail, detail_len, "the response does not decrypt: %s", mobid_strerror(err));
+        return err;
+    }
+    if (!(*out = json_object()))
+        return MOBID_ERR_NOMEM;
+    const char *names[] = { "vp_token", "state", "error", "error_description" };
+    for (size_t i = 0; i < 4; i++)
+        if (!mobid_http_form_get(form, names[i], &v))
+            json_object_set_new(*out, names[i], json_string(v));
+    (void)ctx;
+    (void)vs;
+    return MOBID_OK;
+}
+
+typedef struct response_job {
+    verifier_ctx *ctx;
+    verifier_session *vs;
+    const mobid_http_form *form;
+    json_t *claims;          /* on success */
+    char detail[256];
+} response_job;
+
+static mobid_err verify_response(response_job *job)
+{
+    verifier_session *vs = job->vs;
+    mobid_key *key = NULL;
+    json_t *params = NULL, *query = NULL;
+    mobid_dcql *q = NULL;
+    uint8_t thumb[32];
+    verifier_check c = { 0 };
+    mobid_err err;
+
+    if (vs->enc_key.len && (err = session_key(job->ctx, vs, &key)))
+        goto done;
+    if ((err = response_params(job->ctx, vs, job->form, key, &params, job->detail,
+                               sizeof job->detail)))
+        goto done;
+    const char *state = json_string_value(json_object_get(params, "state"));
+    if (!state || strcmp(state, vs->state)) {
+        snprintf(job->detail, sizeof job->detail, "state belongs to another session");
+        err = MOBID_ERR_SESSION_MISMATCH;
+        goto done;
+    }
+    const char *werr = json_string_value(json_object_get(params, "error"));
+    if (werr) {
+        snprintf(job->detail, sizeof job->detail, "the wallet answered %s", werr);
+        err = MOBID_ERR_DCQL_UNSATISFIED;
+        goto done;
+    }
+    if ((err = mobid_json_parse(mobid_view_str(vs->dcql), 0, &query)) ||
+        (err = mobid_dcql_parse(query, &q, job->detail, sizeof job->detail)))
+        goto done;
+    if (key) {
+        json_t *jwk = NULL;
+        if ((err = mobid_jwk_from_key(key, false, &jwk)))
+            goto done;
+        err = mobid_jwk_thumbprint(jwk, thumb);
+        json_decref(jwk);
+        if (err)
+            goto done;
+        c.jwk_thumbprint = mobid_view_make(thumb, 32);
+    }
+    const verifier_rp *rp = verifier_rp_by_id(job->ctx, vs->rp_id);
+    char ruri[512];
+    snprintf(ruri, sizeof ruri, "%s/oid4vp/response/%s", job->ctx->public_url, vs->id);
+    c.ctx = job->ctx;
+    c.client_id = rp ? rp->client_id : "";
+    c.nonce = vs->nonce;
+    c.response_uri = ruri;
+    c.query = q;
+    c.now = mobid_now();
+    const json_t *tok = json_object_get(params, "vp_token");
+    if (!tok) {
+        snprintf(job->detail, sizeof job->detail, "no vp_token");
+        err = MOBID_ERR_MALFORMED;
+        goto done;
+    }
+    err = verifier_check_vp_token(&c, tok, &job->claims, job->detail, sizeof job->detail);
+done:
+    mobid_dcql_free(q);
+    json_decref(query);
+    json_decref(params);
+    mobid_key_free(key);
+    return err;
+}
+
+static mobid_err record(response_job *job, mobid_store *s, mobid_err outcome)
+{
+    mobid_buf text = { 0 }, sealed = { 0 };
+    mobid_err err = MOBID_OK;
+    mobid_buf_init(&text, 0);
+    mobid_buf_init(&sealed, 0);
+    if (!outcome && ((err = mobid_json_dump(job->claims, false, &text)) ||
+                     (err = verifier_seal(job->ctx, job->vs->id, mobid_buf_view(&text), &sealed))))
+        goto done;
+    err = verifier_session_finish(s, job->vs->id, outcome, job->detail, mobid_buf_view(&sealed));
+done:
+    mobid_buf_free(&text);
+    mobid_buf_free(&sealed);
+    return err;
+}
+
+static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
+{
+    response_job job = { .ctx = vctx };
+    verifier_session vs = { 0 };
+    mobid_store *s = NULL;
+    mobid_err err, outcome;
+
+    job.vs = &vs;
+    if ((err = mobid_http_req_form(req, &job.form)))
+        return wallet_error(resp, 400, err, "the body must be a form");
+    if ((err = mobid_store_pool_acquire(job.ctx->pool, &s)))
+        return err;
+    err = verifier_session_load(s, mobid_http_req_param(req, "id"), &vs);
+    if (err == MOBID_ERR_NOT_FOUND) {
+        err = wallet_error(resp, 404, err, "no such session");
+        goto done;
+    }
+    if (err)
+        goto done;
+    if ((err = verifier_session_claim(s, vs.id, mobid_now()))) {
+        err = (err == MOBID_ERR_SESSION_USED || err == MOBID_ERR_SESSION_EXPIRED)
+                  ? wallet_error(resp, 400, err, NULL) : err;
+        goto done;
+    }
+    outcome = verify_response(&job);
+    if ((err = record(&job, s, outcome)))
+        goto done;
+    if (outcome) {
+        err = wallet_error(resp, 400, outcome, job.detail);
+    } else {
+        json_t *ok = json_object();
+        err = ok ? mobid_http_resp_json(resp, 200, ok) : MOBID_ERR_NOMEM;
+        json_decref(ok);
+    }
+done:
+    json_decref(job.claims);
+    verifier_session_clear(&vs);
+    mobid_store_pool_release(job.ctx->pool, s);
+    return err;
+}
+
+mobid_err verifier_wallet_routes(verifier_ctx *ctx, mobid_http_server *srv)
+{
+    mobid_err err = mobid_http_route(srv, "GET", "/oid4vp/request/{id}", on_request, ctx);
+    if (!err)
+        err = mobid_http_route(srv, "POST", "/oid4vp/response/{id}", on_response, ctx);
+    return err;
+}
