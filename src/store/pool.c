@@ -26,12 +26,12 @@ mobid_err mobid_store_pool_new(const char *url, unsigned max, mobid_store_pool *
         goto done;
     *out = NULL;
     err = MOBID_ERR_NOMEM;
-    p = calloc(1, sizeof *p);
+    p = mobid_calloc(1, sizeof *p);
     if (!p)
         goto done;
     p->max = max ? max : POOL_DEFAULT_MAX;
-    p->url = strdup(url);
-    p->idle = calloc(p->max, sizeof *p->idle);
+    p->url = mobid_view_strdup(mobid_view_str(url));
+    p->idle = mobid_calloc(p->max, sizeof *p->idle);
     if (!p->url || !p->idle)
         goto done;
     err = mobid_store_open(url, &first);
@@ -45,9 +45,9 @@ mobid_err mobid_store_pool_new(const char *url, unsigned max, mobid_store_pool *
     p = NULL;
 done:
     if (p) {
-        free(p->url);
-        free(p->idle);
-        free(p);
+        mobid_free(p->url);
+        mobid_free(p->idle);
+        mobid_free(p);
     }
     return err;
 }
@@ -60,9 +60,9 @@ void mobid_store_pool_free(mobid_store_pool *p)
         mobid_store_close(p->idle[i]);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->freed);
-    free(p->idle);
-    free(p->url);
-    free(p);
+    mobid_free(p->idle);
+    mobid_free(p->url);
+    mobid_free(p);
 }
 
 mobid_err mobid_store_pool_acquire(mobid_store_pool *p, mobid_store **out)

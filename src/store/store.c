@@ -161,7 +161,7 @@ char *mobid_store_col_strdup(mobid_store_stmt *st, int col)
     if (mobid_store_col_null(st, col))
         return NULL;
     mobid_view v = mobid_store_col_text(st, col);
-    char *c = malloc(v.len + 1);
+    char *c = mobid_malloc(v.len + 1);
     if (c) {
         if (v.len)
             memcpy(c, v.ptr, v.len);
@@ -349,7 +349,7 @@ int store_max_param(const char *sql)
 char *mobid_store_sql_to_sqlite(const char *sql)
 {
     size_t n = strlen(sql);
-    char *out = malloc(n + 1);
+    char *out = mobid_malloc(n + 1);
     if (!out)
         return NULL;
     size_t o = 0;

@@ -60,7 +60,7 @@ static mobid_err pg_err(mobid_store *s, const PGresult *res)
 static void pg_close(mobid_store *s)
 {
     PQfinish(conn_of(s));
-    free(s);
+    mobid_free(s);
 }
 
 static mobid_err pg_exec(mobid_store *s, const char *sql)
@@ -91,9 +91,9 @@ static mobid_err pg_prepare(mobid_store *s, const char *sql, mobid_store_stmt **
         store_set_error(s, "too many parameters");
         return MOBID_ERR_INVALID_ARG;
     }
-    pg_stmt *st = calloc(1, sizeof *st);
-    if (!st || !(st->sql = strdup(sql))) {
-        free(st);
+    pg_stmt *st = mobid_calloc(1, sizeof *st);
+    if (!st || !(st->sql = mobid_view_strdup(mobid_view_str(sql)))) {
+        mobid_free(st);
         return MOBID_ERR_NOMEM;
     }
     st->base.s = s;
@@ -116,14 +116,14 @@ static mobid_err pg_bind(mobid_store_stmt *base, int idx, char type, mobid_view 
     }
     char *copy = NULL;
     if (type != 'n') {
-        copy = malloc(v.len + 1);
+        copy = mobid_malloc(v.len + 1);
         if (!copy)
             return MOBID_ERR_NOMEM;
         if (v.len)
             memcpy(copy, v.ptr, v.len);
         copy[v.len] = 0;
     }
-    free(st->values[k]);
+    mobid_free(st->values[k]);
     st->values[k] = copy;
     st->lengths[k] = (int)v.len;
     st->formats[k] = type == 'b';
@@ -178,9 +178,9 @@ static void pg_finalize(mobid_store_stmt *base)
     pg_stmt *st = (pg_stmt *)base;
     clear_result(st);
     for (int i = 0; i < STORE_MAX_PARAMS; i++)
-        free(st->values[i]);
-    free(st->sql);
-    free(st);
+        mobid_free(st->values[i]);
+    mobid_free(st->sql);
+    mobid_free(st);
 }
 
 static bool pg_has_row(const pg_stmt *st, int col)
@@ -260,7 +260,7 @@ static void quiet_notices(void *arg, const char *message)
 
 mobid_err store_pg_open(const char *url, mobid_store **out)
 {
-    pg_store *s = calloc(1, sizeof *s);
+    pg_store *s = mobid_calloc(1, sizeof *s);
     mobid_err err = MOBID_ERR_NOMEM;
     if (!s)
         goto done;
@@ -282,7 +282,7 @@ mobid_err store_pg_open(const char *url, mobid_store **out)
 done:
     if (s) {
         PQfinish(s->conn);
-        free(s);
+        mobid_free(s);
     }
     return err;
 }

@@ -55,7 +55,7 @@ static mobid_err sq_err(mobid_store *s, int rc)
 static void sq_close(mobid_store *s)
 {
     sqlite3_close(db_of(s));
-    free(s);
+    mobid_free(s);
 }
 
 static mobid_err sq_exec(mobid_store *s, const char *sql)
@@ -64,7 +64,7 @@ static mobid_err sq_exec(mobid_store *s, const char *sql)
     if (!translated)
         return MOBID_ERR_NOMEM;
     int rc = sqlite3_exec(db_of(s), translated, NULL, NULL, NULL);
-    free(translated);
+    mobid_free(translated);
     return rc == SQLITE_OK ? MOBID_OK : sq_err(s, rc);
 }
 
@@ -75,7 +75,7 @@ static mobid_err sq_prepare(mobid_store *s, const char *sql, mobid_store_stmt **
     mobid_err err = MOBID_ERR_NOMEM;
     if (!translated)
         goto done;
-    st = calloc(1, sizeof *st);
+    st = mobid_calloc(1, sizeof *st);
     if (!st)
         goto done;
     st->base.s = s;
@@ -92,9 +92,9 @@ static mobid_err sq_prepare(mobid_store *s, const char *sql, mobid_store_stmt **
 done:
     if (st) {
         sqlite3_finalize(st->st);
-        free(st);
+        mobid_free(st);
     }
-    free(translated);
+    mobid_free(translated);
     return err;
 }
 
@@ -153,7 +153,7 @@ static mobid_err sq_reset(mobid_store_stmt *base)
 static void sq_finalize(mobid_store_stmt *base)
 {
     sqlite3_finalize(st_of(base));
-    free(base);
+    mobid_free(base);
 }
 
 static bool sq_col_null(const mobid_store_stmt *st, int col)
@@ -242,7 +242,7 @@ static void create_private(const char *path)
 
 mobid_err store_sqlite_open(const char *path, mobid_store **out)
 {
-    sqlite_store *s = calloc(1, sizeof *s);
+    sqlite_store *s = mobid_calloc(1, sizeof *s);
     mobid_err err = MOBID_ERR_NOMEM;
     if (!s)
         goto done;
@@ -268,7 +268,7 @@ mobid_err store_sqlite_open(const char *path, mobid_store **out)
 done:
     if (s) {
         sqlite3_close(s->db);
-        free(s);
+        mobid_free(s);
     }
     return err;
 }

@@ -450,13 +450,46 @@ static void test_sqlite_settings(void **state)
     mobid_store_close(s);
 }
 
+/* Every allocation mobid makes may fail: each run ends in OK or NOMEM, never a crash
+ * or a leak (ASan builds check leaks). SQLite's and libpq's own memory is not hooked. */
+static void test_alloc_failures(void **state)
+{
+    bool completed = false;
+    for (long n = 0; n < 200 && !completed; n++) {
+        mobid_store *s = NULL;
+        mobid_store_stmt *st = NULL;
+        bool row = false;
+        mobid_alloc_fail_after(n);
+        mobid_err err = mobid_store_open(g_url, &s);
+        if (err == MOBID_OK)
+            err = mobid_store_prepare(s, "SELECT $1, $2", &st);
+        if (err == MOBID_OK)
+            err = mobid_store_bind_str(st, 1, "text");
+        if (err == MOBID_OK)
+            err = mobid_store_bind_blob(st, 2, mobid_view_make("\x01\x02", 2));
+        if (err == MOBID_OK)
+            err = mobid_store_step(st, &row);
+        char *copy = err == MOBID_OK ? mobid_store_col_strdup(st, 0) : NULL;
+        if (err == MOBID_OK && copy)
+            err = mobid_store_exec(s, "SELECT 1");
+        mobid_alloc_fail_after(-1);
+        if (err != MOBID_OK && err != MOBID_ERR_NOMEM)
+            fail_msg("allocation failure %ld gave %s", n, mobid_err_name(err));
+        completed = err == MOBID_OK && copy && row;
+        free(copy);
+        mobid_store_finalize(st);
+        mobid_store_close(s);
+    }
+    assert_true(completed);
+}
+
 #define STORE_TESTS                                                                       \
     cmocka_unit_test(test_open_and_translate), cmocka_unit_test(test_crud),               \
         cmocka_unit_test(test_errors), cmocka_unit_test(test_transactions),               \
         cmocka_unit_test(test_tx_helper), cmocka_unit_test(test_migrations),              \
         cmocka_unit_test(test_concurrent_claims), cmocka_unit_test(test_concurrent_migrations), \
         cmocka_unit_test(test_claim_exhausted), cmocka_unit_test(test_pool),              \
-        cmocka_unit_test(test_sqlite_settings)
+        cmocka_unit_test(test_sqlite_settings), cmocka_unit_test(test_alloc_failures)
 
 int main(void)
 {
