@@ -1,0 +1,142 @@
+/*
+ * mobid wallet: the holder's side — receive (OpenID4VCI), hold and present (OpenID4VP)
+ * identity credentials, protected by a 6-digit PIN.
+ *
+ * The library does no I/O of its own. Transport (HTTP), storage (the wallet blob), the
+ * clock and the user interface (PIN, tx_code, consent) come in as callbacks in a
+ * mobid_wallet_io, so the same core runs in a phone app, the `mobid wallet` command
+ * and tests that play issuer and verifier in-process.
+ *
+ * At rest the wallet is one JSON blob: the scrypt parameters and salt, the wrong-PIN
+ * counter, the trust anchors (public certificates) and a "vault" sealed with
+ * AES-256-GCM under scrypt(PIN). Device keys, credentials, their claims and the
+ * presentation history live only inside the vault. The wrong-PIN counter is raised
+ * and saved before the PIN is tried, so killing the process between attempts cannot
+ * reset it; the fifth wrong PIN in a row locks the wallet for good.
+ *
+ * Ownership: const char * and view arguments are borrowed for the call. Results
+ * returned as json_t are new references the caller releases with json_decref().
+ */
+#ifndef MOBID_WALLET_H
+#define MOBID_WALLET_H
+
+#include <jansson.h>
+#include <mobid/base.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MOBID_WALLET_PIN_LEN 6
+#define MOBID_WALLET_MAX_TRIES 5
+/* Largest wallet blob and largest HTTP body the wallet accepts. */
+#define MOBID_WALLET_MAX_BLOB ((size_t)16 * 1024 * 1024)
+#define MOBID_WALLET_MAX_HTTP ((size_t)4 * 1024 * 1024)
+/* Credentials asked for per configuration when the issuer does not say (batch). */
+#define MOBID_WALLET_DEFAULT_BATCH 3
+
+/* One HTTP exchange the wallet asks its host to make. */
+typedef struct mobid_wallet_http_req {
+    const char *method;        /* "GET" or "POST" */
+    const char *url;
+    const char *content_type;  /* of body; NULL for GET */
+    const char *accept;        /* may be NULL */
+    const char *bearer;        /* Authorization: Bearer value, or NULL */
+    mobid_view body;
+} mobid_wallet_http_req;
+
+/* What the holder is asked to agree to before a presentation. */
+typedef struct mobid_wallet_consent {
+    const char *rp_name;       /* registered display name of the relying party */
+    const char *rp_id;         /* registration subject */
+    const char *client_id;     /* x509_hash client identifier */
+    const char *legal_basis;   /* from the registration, may be NULL */
+    const char *const *claims; /* NULL-terminated, "<type>: <claim path>" per claim */
+} mobid_wallet_consent;
+
+/* Host callbacks. ctx is passed back unchanged. Callbacks return MOBID_OK or an
+ * error that the wallet passes on (a host that cannot read a file returns IO). */
+typedef struct mobid_wallet_io {
+    void *ctx;
+    /* Read the wallet blob into out; MOBID_ERR_NOT_FOUND when there is none. */
+    mobid_err (*load)(void *ctx, mobid_buf *out);
+    /* Replace the wallet blob atomically (all of it or nothing, durable on return). */
+    mobid_err (*save)(void *ctx, mobid_view blob);
+    /* Make an HTTP request; *status gets the HTTP status, body the response body
+     * (at most MOBID_WALLET_MAX_HTTP bytes). Transport failures: FETCH_FAILED. */
+    mobid_err (*http)(void *ctx, const mobid_wallet_http_req *req, long *status,
+                      mobid_buf *body);
+    /* The current time; NULL = mobid_now(). */
+    mobid_time (*now)(void *ctx);
+    /* Ask for the PIN: write 6 digits and a NUL to pin. CONSENT_DENIED to cancel. */
+    mobid_err (*pin)(void *ctx, const char *why, char pin[MOBID_WALLET_PIN_LEN + 1]);
+    /* Ask for the transaction code of an offer (digits, length len, description may
+     * be NULL); write it NUL-terminated into out (cap bytes). */
+    mobid_err (*tx_code)(void *ctx, unsigned len, const char *description, char *out,
+                         size_t cap);
+    /* Show who asks for what; MOBID_OK to agree, CONSENT_DENIED to refuse. */
+    mobid_err (*consent)(void *ctx, const mobid_wallet_consent *c);
+} mobid_wallet_io;
+
+/* Options of a new wallet. The trust anchors are PEM bundles (copied into the wallet).
+ * scrypt_n / r / p of 0 take the defaults (2^15, 8, 1: 32 MiB); tests use smaller. */
+typedef struct mobid_wallet_init_opts {
+    const char *issuer_roots_pem;  /* ministry root(s) (IACA) over document signers */
+    const char *rp_roots_pem;      /* relying-party CA(s) over access certificates */
+    const char *reg_roots_pem;     /* signer(s) of relying-party registrations */
+    uint64_t scrypt_n, scrypt_r, scrypt_p;
+} mobid_wallet_init_opts;
+
+/* Create an empty wallet sealed under a PIN asked through io->pin (twice is the UI's
+ * business). Refuses to overwrite an existing wallet (MOBID_ERR_INVALID_ARG).
+ * Returns MOBID_OK, INVALID_ARG (PIN not 6 digits, missing anchors or callbacks),
+ * CERT_INVALID (unreadable anchors), NOMEM, CRYPTO or the host's errors. */
+MOBID_MUST_CHECK mobid_err mobid_wallet_init(const mobid_wallet_io *io,
+                                             const mobid_wallet_init_opts *o);
+
+/* Lock state without the PIN: *failed wrong PINs in a row, *locked for good.
+ * Returns MOBID_OK, NOT_FOUND (no wallet), MALFORMED or host errors. */
+MOBID_MUST_CHECK mobid_err mobid_wallet_lock_status(const mobid_wallet_io *io,
+                                                    unsigned *failed, bool *locked);
+
+/* Receive the credentials of an offer (openid-credential-offer:// by value or by
+ * credential_offer_uri): issuer metadata, tx_code, token, nonce, one proof per fresh
+ * P-256 device key, batch of credentials per configuration, each checked (issuer
+ * signature and chain to the ministry root, holder key binding) before the PIN seals
+ * them into the vault. *summary (may be NULL) receives {"received":[{id, format, type,
+ * count}]}. Returns MOBID_OK; MALFORMED (offer, metadata, responses); FETCH_FAILED
+ * (transport or an HTTP error; detail says which); the verification errors of the
+ * credentials; PIN_WRONG, WALLET_LOCKED; NOMEM. detail (at least 128 bytes, may be
+ * NULL) says what failed. */
+MOBID_MUST_CHECK mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const char *uri,
+                                                json_t **summary, char *detail,
+                                                size_t detail_len);
+
+/* Present to a relying party (openid4vp:// with request_uri): fetch and verify the
+ * signed request object (x5c to the RP CA, client_id = x509_hash of the leaf, the
+ * ministry-signed registration in verifier_info allowing every requested claim),
+ * ask for consent (registered name and the exact claims) and the PIN, then answer
+ * with a credential of the batch never shown before: SD-JWT VC + KB-JWT or an mdoc
+ * DeviceResponse with the OpenID4VP handover, by direct_post or direct_post.jwt.
+ * Nothing is sent when any check fails. *summary (may be NULL) receives {"rp":...,
+ * "claims":[...], "credentials":[...], "redirect_uri":...}. Returns MOBID_OK; the
+ * request verification errors (SIGNATURE_INVALID, UNTRUSTED_ISSUER, SUBJECT_MISMATCH,
+ * NOT_FOUND for an unregistered RP, CLAIM_NOT_ALLOWED, EXPIRED, ...); CONSENT_DENIED;
+ * PIN_WRONG; WALLET_LOCKED; NO_CREDENTIAL; FETCH_FAILED; NOMEM. */
+MOBID_MUST_CHECK mobid_err mobid_wallet_present(const mobid_wallet_io *io, const char *uri,
+                                                json_t **summary, char *detail,
+                                                size_t detail_len);
+
+/* After the PIN: the stored credentials without keys or raw credentials:
+ * [{"id","format","type","issuer","received","total","unused"}], or one with "claims"
+ * when id is given (NOT_FOUND when absent). */
+MOBID_MUST_CHECK mobid_err mobid_wallet_list(const mobid_wallet_io *io, const char *id,
+                                             json_t **out);
+
+/* After the PIN: the presentation log [{"at","rp","client_id","claims","credential"}]. */
+MOBID_MUST_CHECK mobid_err mobid_wallet_history(const mobid_wallet_io *io, json_t **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

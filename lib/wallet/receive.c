@@ -1,0 +1,402 @@
+/*
+ * Receiving credentials (OpenID4VCI 1.0, pre-authorized code flow): offer, issuer
+ * metadata, tx_code, token, nonce, one proof per fresh device key, a batch per
+ * configuration; every credential is checked before the PIN seals it in the vault.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <mobid/jose.h>
+#include <mobid/oid4vci.h>
+#include <mobid/oid4vp.h>
+#include "wallet_check.h"
+
+#define WL_TX_CODE_MAX 32
+
+typedef struct rx {
+    const mobid_wallet_io *io;
+    json_t *offer;
+    json_t *meta;
+    mobid_oid4vci_offer_view ov;
+    char *token_ep;
+    char *access_token;
+    json_t *received;    /* vault entries built so far */
+    mobid_trust *trust;
+    char *detail;
+    size_t dlen;
+} rx;
+
+static char *url_join(const char *base, const char *path)
+{
+    mobid_buf b;
+    size_t n = strlen(base);
+
+    mobid_buf_init(&b, 0);
+    mobid_buf_append(&b, base, n && base[n - 1] == '/' ? n - 1 : n);
+    mobid_buf_append_str(&b, path);
+    return mobid_buf_detach_str(&b);
+}
+
+static mobid_err get_json(rx *r, const char *url, json_t **out)
+{
+    mobid_wallet_http_req q = { "GET", url, NULL, "application/json", NULL, { NULL, 0 } };
+
+    return wl_http_json(r->io, &q, out, r->detail, r->dlen);
+}
+
+static mobid_err fetch_offer(rx *r, const char *uri)
+{
+    char *offer_url = NULL;
+    mobid_err err;
+
+    err = mobid_oid4vci_offer_uri_parse(mobid_view_str(uri), &r->offer, &offer_url);
+    if (err) {
+        wl_detail(r->detail, r->dlen, "not a credential offer URI");
+        goto done;
+    }
+    if (offer_url)
+        err = get_json(r, offer_url, &r->offer);
+    if (!err)
+        err = mobid_oid4vci_offer_read(r->offer, &r->ov);
+    if (err == MOBID_ERR_MALFORMED)
+        wl_detail(r->detail, r->dlen, "credential offer malformed");
+done:
+    free(offer_url);
+    return err;
+}
+
+/* Issuer metadata, then the token endpoint: from the metadata, else from the first
+ * authorization server's metadata, else <issuer>/token. */
+static mobid_err fetch_metadata(rx *r)
+{
+    const char *iss = r->ov.credential_issuer;
+    char *url = url_join(iss, "/.well-known/openid-credential-issuer");
+    const char *as, *te;
+    json_t *asmeta = NULL;
+    mobid_err err;
+
+    if (!url)
+        return MOBID_ERR_NOMEM;
+    err = get_json(r, url, &r->meta);
+    free(url);
+    if (err)
+        return err;
+    if (!json_string_value(json_object_get(r->meta, "credential_endpoint")) ||
+        !json_is_object(json_object_get(r->meta, "credential_configurations_supported"))) {
+        wl_detail(r->detail, r->dlen, "issuer metadata lacks credential_endpoint");
+        return MOBID_ERR_MALFORMED;
+    }
+    te = json_string_value(json_object_get(r->meta, "token_endpoint"));
+    as = json_string_value(json_array_get(json_object_get(r->meta, "authorization_servers"), 0));
+    if (!te && as) {
+        url = url_join(as, "/.well-known/oauth-authorization-server");
+        if (url && get_json(r, url, &asmeta) == MOBID_OK)
+            te = json_string_value(json_object_get(asmeta, "token_endpoint"));
+        free(url);
+    }
+    r->token_ep = te ? mobid_view_strdup(mobid_view_str(te)) : url_join(iss, "/token");
+    json_decref(asmeta);
+    return r->token_ep ? MOBID_OK : MOBID_ERR_NOMEM;
+}
+
+static mobid_err form_add(mobid_buf *f, const char *name, const char *value)
+{
+    if (f->len)
+        mobid_buf_append_byte(f, '&');
+    mobid_buf_append_str(f, name);
+    mobid_buf_append_byte(f, '=');
+    return mobid_oid4vci_pct_encode(mobid_view_str(value), f);
+}
+
+static mobid_err get_token(rx *r)
+{
+    char tx[WL_TX_CODE_MAX + 1] = { 0 };
+    mobid_wallet_http_req q = { "POST", r->token_ep, "application/x-www-form-urlencoded",
+                                "application/json", NULL, { NULL, 0 } };
+    json_t *resp = NULL;
+    const char *tok;
+    mobid_buf form;
+    mobid_err err = MOBID_OK;
+
+    mobid_buf_init(&form, 0);
+    if (r->ov.has_tx_code) {
+        if (!r->io->tx_code)
+            return MOBID_ERR_INVALID_ARG;
+        err = r->io->tx_code(r->io->ctx, r->ov.tx_code_length, NULL, tx, sizeof tx);
+        tx[WL_TX_CODE_MAX] = '\0';
+    }
+    form_add(&form, "grant_type", MOBID_OID4VCI_GRANT_PRE_AUTH);
+    form_add(&form, "pre-authorized_code", r->ov.pre_auth_code);
+    if (!err && r->ov.has_tx_code)
+        form_add(&form, "tx_code", tx);
+    if (!err)
+        err = form.err;
+    q.body = mobid_buf_view(&form);
+    if (!err)
+        err = wl_http_json(r->io, &q, &resp, r->detail, r->dlen);
+    tok = json_string_value(json_object_get(resp, "access_token"));
+    if (!err && !tok) {
+        wl_detail(r->detail, r->dlen, "token response without access_token");
+        err = MOBID_ERR_MALFORMED;
+    }
+    if (!err && !(r->access_token = mobid_view_strdup(mobid_view_str(tok))))
+        err = MOBID_ERR_NOMEM;
+    mobid_wipe(tx, sizeof tx);
+    mobid_buf_free(&form);
+    json_decref(resp);
+    return err;
+}
+
+static mobid_err get_nonce(rx *r, char **nonce)
+{
+    const char *ep = json_string_value(json_object_get(r->meta, "nonce_endpoint"));
+    mobid_wallet_http_req q = { "POST", ep, "application/json", "application/json", NULL,
+                                { (const uint8_t *)"{}", 2 } };
+    json_t *resp = NULL;
+    const char *n;
+    mobid_err err;
+
+    *nonce = NULL;
+    if (!ep) {
+        wl_detail(r->detail, r->dlen, "issuer metadata lacks nonce_endpoint");
+        return MOBID_ERR_MALFORMED;
+    }
+    err = wl_http_json(r->io, &q, &resp, r->detail, r->dlen);
+    n = json_string_value(json_object_get(resp, "c_nonce"));
+    if (!err && !n)
+        err = MOBID_ERR_MALFORMED;
+    if (!err && !(*nonce = mobid_view_strdup(mobid_view_str(n))))
+        err = MOBID_ERR_NOMEM;
+    json_decref(resp);
+    return err;
+}
+
+static size_t batch_size(const rx *r)
+{
+    json_int_t n = json_integer_value(json_object_get(
+        json_object_get(r->meta, "batch_credential_issuance"), "batch_size"));
+
+    if (n < 1)
+        return MOBID_WALLET_DEFAULT_BATCH;
+    return n > MOBID_OID4VCI_MAX_PROOFS ? MOBID_OID4VCI_MAX_PROOFS : (size_t)n;
+}
+
+/* Fresh keys and one proof each: the credential request body. */
+static mobid_err build_request(rx *r, const char *cfg, const char *nonce, mobid_key **keys,
+                               size_t n, mobid_buf *body)
+{
+    json_t *req = NULL, *jwts = json_array();
+    mobid_buf proof;
+    mobid_err err = jwts ? MOBID_OK : MOBID_ERR_NOMEM;
+
+    mobid_buf_init(&proof, 0);
+    for (size_t i = 0; !err && i < n; i++) {
+        proof.len = 0;
+        err = mobid_key_generate(MOBID_CURVE_P256, &keys[i]);
+        if (!err)
+            err = mobid_oid4vci_proof_build(keys[i], r->ov.credential_issuer, nonce,
+                                            wl_now(r->io), NULL, &proof);
+        if (!err)
+            err = mobid_buf_terminate(&proof);
+        if (!err && json_array_append_new(jwts, json_string((const char *)proof.ptr)))
+            err = MOBID_ERR_NOMEM;
+    }
+    if (!err) {
+        req = json_pack("{s:s,s:{s:O}}", "credential_configuration_id", cfg, "proofs", "jwt",
+                        jwts);
+        err = req ? mobid_json_dump(req, false, body) : MOBID_ERR_NOMEM;
+    }
+    json_decref(req);
+    json_decref(jwts);
+    mobid_buf_free(&proof);
+    return err;
+}
+
+/* Check credential i against keys[i] and add it with its key to entry.items. */
+static mobid_err take_one(rx *r, const char *fmt, const char *cred, const mobid_key *key,
+                          json_t *entry)
+{
+    json_t *claims = NULL, *jwk = NULL;
+    char *type = NULL;
+    mobid_err err;
+
+    if (strcmp(fmt, "mso_mdoc") == 0)
+        err = wl_check_mdoc(cred, key, r->trust, wl_now(r->io), &claims, &type, r->detail,
+                            r->dlen);
+    else
+        err = wl_check_sdjwt(cred, key, r->trust, wl_now(r->io), &claims, &type, r->detail,
+                             r->dlen);
+    if (!err)
+        err = mobid_jwk_from_key(key, true, &jwk);
+    if (err)
+        goto done;
+    if (!json_object_get(entry, "claims")) {
+        json_object_set(entry, "claims", claims);
+        json_object_set_new(entry, "type", json_string(type));
+    }
+    if (json_array_append_new(json_object_get(entry, "items"),
+                              json_pack("{s:s,s:O,s:b}", "c", cred, "k", jwk, "used", 0)))
+        err = MOBID_ERR_NOMEM;
+done:
+    json_decref(claims);
+    json_decref(jwk);
+    free(type);
+    return err;
+}
+
+static mobid_err new_entry(rx *r, const char *cfg, const char *fmt, json_t **out)
+{
+    char id[23], at[21];
+    mobid_err err = wl_random_id(id);
+
+    if (!err)
+        err = mobid_time_format_rfc3339(wl_now(r->io), at);
+    if (err)
+        return err;
+    *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[]}", "id", id, "format", fmt, "config", cfg,
+                     "issuer", r->ov.credential_issuer, "received", at, "items");
+    return *out ? MOBID_OK : MOBID_ERR_NOMEM;
+}
+
+static mobid_err take_batch(rx *r, const char *cfg, const char *fmt, const json_t *resp,
+                            mobid_key **keys, size_t n)
+{
+    const json_t *creds = json_object_get(resp, "credentials");
+    json_t *entry = NULL;
+    mobid_err err;
+
+    if (!json_is_array(creds) || json_array_size(creds) == 0 || json_array_size(creds) > n) {
+        wl_detail(r->detail, r->dlen, "credential response: %zu credentials for %zu proofs",
+                  json_array_size(creds), n);
+        return MOBID_ERR_MALFORMED;
+    }
+    err = new_entry(r, cfg, fmt, &entry);
+    for (size_t i = 0; !err && i < json_array_size(creds); i++) {
+        const char *c = json_string_value(json_object_get(json_array_get(creds, i),
+                                                          "credential"));
+        err = c ? take_one(r, fmt, c, keys[i], entry) : MOBID_ERR_MALFORMED;
+    }
+    if (!err && json_array_append(r->received, entry))
+        err = MOBID_ERR_NOMEM;
+    json_decref(entry);
+    return err;
+}
+
+static mobid_err receive_config(rx *r, const char *cfg)
+{
+    const json_t *conf = json_object_get(
+        json_object_get(r->meta, "credential_configurations_supported"), cfg);
+    const char *fmt = json_string_value(json_object_get(conf, "format"));
+    const char *ep = json_string_value(json_object_get(r->meta, "credential_endpoint"));
+    mobid_wallet_http_req q = { "POST", ep, "application/json", "application/json",
+                                r->access_token, { NULL, 0 } };
+    mobid_key *keys[MOBID_OID4VCI_MAX_PROOFS] = { 0 };
+    size_t n = batch_size(r);
+    char *nonce = NULL;
+    json_t *resp = NULL;
+    mobid_buf body;
+    mobid_err err;
+
+    mobid_buf_init(&body, 0);
+    if (!fmt || (strcmp(fmt, "mso_mdoc") != 0 && strcmp(fmt, "dc+sd-jwt") != 0)) {
+        wl_detail(r->detail, r->dlen, "configuration %s: unsupported format", cfg);
+        err = MOBID_ERR_UNSUPPORTED;
+        goto done;
+    }
+    err = get_nonce(r, &nonce);
+    if (!err)
+        err = build_request(r, cfg, nonce, keys, n, &body);
+    q.body = mobid_buf_view(&body);
+    if (!err)
+        err = wl_http_json(r->io, &q, &resp, r->detail, r->dlen);
+    if (!err)
+        err = take_batch(r, cfg, fmt, resp, keys, n);
+done:
+    for (size_t i = 0; i < n; i++)
+        mobid_key_free(keys[i]);
+    free(nonce);
+    json_decref(resp);
+    mobid_buf_free(&body);
+    return err;
+}
+
+static json_t *summarize(const json_t *received)
+{
+    json_t *list = json_array();
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(received, i, e)
+    {
+        json_array_append_new(list, json_pack("{s:O,s:O,s:O,s:I}", "id",
+                                              json_object_get(e, "id"), "format",
+                                              json_object_get(e, "format"), "type",
+                                              json_object_get(e, "type"), "count",
+                                              (json_int_t)json_array_size(
+                                                  json_object_get(e, "items"))));
+    }
+    return json_pack("{s:o}", "received", list);
+}
+
+static mobid_err store(rx *r, wl_wallet *w)
+{
+    json_t *creds;
+    mobid_err err = wl_unlock(r->io, "PIN to store the new credentials", w);
+
+    if (err)
+        return err;
+    creds = json_object_get(w->vault, "credentials");
+    if (json_array_extend(creds, r->received))
+        return MOBID_ERR_NOMEM;
+    return wl_save(r->io, w);
+}
+
+mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const char *uri, json_t **summary,
+                               char *detail, size_t detail_len)
+{
+    rx r = { 0 };
+    wl_wallet w = { 0 };
+    size_t i;
+    json_t *id;
+    mobid_err err;
+
+    if (summary)
+        *summary = NULL;
+    if (!uri)
+        return MOBID_ERR_INVALID_ARG;
+    r.io = io;
+    r.detail = detail;
+    r.dlen = detail_len;
+    r.received = json_array();
+    err = r.received ? wl_open(io, &w) : MOBID_ERR_NOMEM;
+    if (!err && json_is_true(json_object_get(w.outer, "locked")))
+        err = MOBID_ERR_WALLET_LOCKED;
+    if (!err)
+        err = wl_trust(&w, "issuer", &r.trust);
+    if (!err)
+        err = fetch_offer(&r, uri);
+    if (!err)
+        err = fetch_metadata(&r);
+    if (!err)
+        err = get_token(&r);
+    json_array_foreach(r.ov.config_ids, i, id)
+    {
+        if (!err)
+            err = json_is_string(id) ? receive_config(&r, json_string_value(id))
+                                     : MOBID_ERR_MALFORMED;
+    }
+    if (!err)
+        err = store(&r, &w);
+    if (!err && summary && !(*summary = summarize(r.received)))
+        err = MOBID_ERR_NOMEM;
+    wl_close(&w);
+    mobid_trust_free(r.trust);
+    json_decref(r.offer);
+    json_decref(r.meta);
+    json_decref(r.received);
+    free(r.token_ep);
+    if (r.access_token)
+        mobid_wipe(r.access_token, strlen(r.access_token));
+    free(r.access_token);
+    return err;
+}

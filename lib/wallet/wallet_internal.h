@@ -1,0 +1,46 @@
+/* lib/wallet internals shared by its files. */
+#ifndef MOBID_WALLET_INTERNAL_H
+#define MOBID_WALLET_INTERNAL_H
+
+#include <jansson.h>
+#include <mobid/base.h>
+#include <mobid/crypto.h>
+#include <mobid/wallet.h>
+
+/* An opened wallet: the public blob and, once unlocked, the decrypted vault
+ * {"credentials":[...],"history":[...]} and the key that seals it. */
+typedef struct wl_wallet {
+    json_t *outer;
+    json_t *vault;
+    uint8_t key[32];
+    bool unlocked;
+} wl_wallet;
+
+/* Load the blob (NOT_FOUND when there is none, MALFORMED when unreadable). */
+mobid_err wl_open(const mobid_wallet_io *io, wl_wallet *w);
+/* Ask for the PIN (saying why), count the attempt durably, then try it. */
+mobid_err wl_unlock(const mobid_wallet_io *io, const char *why, wl_wallet *w);
+/* Seal the vault under a fresh IV and save the whole blob. */
+mobid_err wl_save(const mobid_wallet_io *io, wl_wallet *w);
+/* Wipe the key and release everything. */
+void wl_close(wl_wallet *w);
+/* Trust set from the anchors stored under trust.<which>. */
+mobid_err wl_trust(const wl_wallet *w, const char *which, mobid_trust **out);
+
+mobid_time wl_now(const mobid_wallet_io *io);
+/* One HTTP exchange; non-2xx statuses become FETCH_FAILED with a detail. */
+mobid_err wl_http(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
+                  mobid_buf *body, char *detail, size_t detail_len);
+/* GET or POST a body and parse the JSON answer. */
+mobid_err wl_http_json(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
+                       json_t **out, char *detail, size_t detail_len);
+void wl_detail(char *detail, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Fresh random id: 16 random bytes base64url. */
+mobid_err wl_random_id(char out[23]);
+
+/* The percent-decoded value of query parameter name of uri (heap string, free());
+ * NOT_FOUND when absent, MALFORMED for a broken escape or a NUL. */
+mobid_err wl_query_param(const char *uri, const char *name, char **out);
+
+#endif
