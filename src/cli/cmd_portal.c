@@ -1,0 +1,124 @@
+/*
+ * mobid portal serve --listen HOST:PORT --verifier URL --api-key KEY
+ *                    [--bank-api-key KEY] [--dcql FILE] [--bank-dcql FILE] [--web DIR]
+ *
+ * A relying party's web site (a Government 24-style page at "/", a bank's page at
+ * "/bank") that verifies visitors with the mobile ID through the verifier's API.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "http/server.h"
+#include "services/portal/portal.h"
+
+static const char usage[] =
+    "usage: mobid portal serve --verifier URL --api-key KEY [--listen HOST:PORT]\n"
+    "                          [--bank-api-key KEY] [--dcql FILE] [--bank-dcql FILE]\n"
+    "                          [--web DIR] [--wait SECONDS]\n"
+    "\n"
+    "serve: runs the portal: a Government 24-style page at / (\"Verify with Mobile ID\",\n"
+    "a QR code with a countdown, a same-device link, the verified name and a sample\n"
+    "resident registration certificate) and a bank page at /bank registered for fewer\n"
+    "claims. It uses the verifier's /api/v1/verifications API over HTTP with the given\n"
+    "API keys (--api-key for the portal, --bank-api-key for the bank). --dcql FILE\n"
+    "replaces the built-in DCQL query of a site. --web is the folder of the pages\n"
+    "(default: the source tree's web/portal, or $MOBID_WEB_DIR/portal). Prints\n"
+    "{\"url\":...} on stdout once listening; stops on SIGINT or SIGTERM.\n";
+
+static int run(const portal_config *pc, const char *listen)
+{
+    portal_ctx *ctx = NULL;
+    mobid_http_server *srv = NULL;
+    mobid_http_config hc = { .name = "portal", .listen = listen, .max_body = 16 * 1024 };
+    mobid_err err;
+    int rc = CLI_EXIT_FAIL;
+
+    if ((err = mobid_http_signals_block()) || (err = portal_ctx_new(pc, &ctx)) ||
+        (err = mobid_http_server_new(&hc, &srv)) || (err = portal_routes(ctx, srv)) ||
+        (err = mobid_http_server_start(srv))) {
+        fprintf(stderr, "portal: %s\n", mobid_strerror(err));
+        goto done;
+    }
+    printf("{\"url\":\"%s\"}\n", mobid_http_server_url(srv));
+    fflush(stdout);
+    fprintf(stderr, "portal: listening on %s (verifier %s)\n", mobid_http_server_url(srv),
+            pc->verifier_url);
+    mobid_http_signals_wait();
+    rc = CLI_EXIT_OK;
+done:
+    mobid_http_server_free(srv);
+    portal_ctx_free(ctx);
+    return rc;
+}
+
+static int load_dcql(const char *path, char **out)
+{
+    mobid_buf b = { 0 };
+    if (cli_read_file(path, &b))
+        return CLI_EXIT_USAGE;
+    *out = mobid_buf_detach_str(&b);
+    mobid_buf_free(&b);
+    return *out ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "listen", required_argument, 0, 'l' }, { "verifier", required_argument, 0, 'v' },
+        { "api-key", required_argument, 0, 'k' }, { "bank-api-key", required_argument, 0, 'b' },
+        { "dcql", required_argument, 0, 'd' }, { "bank-dcql", required_argument, 0, 'D' },
+        { "web", required_argument, 0, 'w' }, { "wait", required_argument, 0, 'W' },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
+    };
+    portal_config pc = { 0 };
+    const char *listen = "127.0.0.1:0";
+    char *dcql[2] = { NULL, NULL };
+    int c, rc = CLI_EXIT_USAGE;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': listen = optarg; break;
+        case 'v': pc.verifier_url = optarg; break;
+        case 'k': pc.sites[PORTAL_GOV].api_key = optarg; break;
+        case 'b': pc.sites[PORTAL_BANK].api_key = optarg; break;
+        case 'd': if (load_dcql(optarg, &dcql[0])) goto done; break;
+        case 'D': if (load_dcql(optarg, &dcql[1])) goto done; break;
+        case 'w': pc.web_dir = optarg; break;
+        case 'W': pc.wait_s = atol(optarg); break;
+        case 'h': fputs(usage, stdout); rc = CLI_EXIT_OK; goto done;
+        default: fputs(usage, stderr); goto done;
+        }
+    }
+    if (optind != argc || !pc.verifier_url || !pc.sites[PORTAL_GOV].api_key) {
+        rc = cli_usage_error(usage, "--verifier and --api-key are required");
+        goto done;
+    }
+    if (strncmp(pc.verifier_url, "http://", 7) && strncmp(pc.verifier_url, "https://", 8)) {
+        rc = cli_usage_error(usage, "--verifier must be an http(s) URL");
+        goto done;
+    }
+    pc.sites[PORTAL_GOV].dcql_json = dcql[0];
+    pc.sites[PORTAL_BANK].dcql_json = dcql[1];
+    rc = run(&pc, listen);
+done:
+    free(dcql[0]);
+    free(dcql[1]);
+    return rc;
+}
+
+static int cmd_portal(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "serve"))
+        return cmd_serve(argc - 1, argv + 1);
+    return cli_usage_error(usage, "unknown portal command '%s'", argv[1]);
+}
+
+MOBID_CLI_COMMAND(portal, "portal", "run a relying party's web portal that verifies with the mobile ID",
+                  cmd_portal)

@@ -1,0 +1,111 @@
+/*
+ * Verified claims for display, and the sample resident registration certificate
+ * ("주민등록표 등본" style) the Government 24 page issues after a verification. The
+ * certificate's verification number is an HMAC of the verification id under the
+ * portal's ticket key, so the portal can recompute it and nobody else can mint one.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <mobid/crypto.h>
+#include "services/portal/portal.h"
+
+static mobid_err flatten_into(const json_t *j, json_t *out, int depth)
+{
+    const char *key;
+    json_t *val;
+    if (depth > 4)
+        return MOBID_OK;
+    json_object_foreach ((json_t *)j, key, val) {
+        if (json_is_object(val)) {
+            mobid_err err = flatten_into(val, out, depth + 1);
+            if (err)
+                return err;
+        } else if (json_is_string(val) || json_is_number(val) || json_is_boolean(val)) {
+            if (json_object_set(out, key, val))
+                return MOBID_ERR_NOMEM;
+        }
+    }
+    return MOBID_OK;
+}
+
+mobid_err portal_flatten_claims(const json_t *claims, json_t **out)
+{
+    mobid_err err = MOBID_OK;
+    *out = json_object();
+    if (!*out)
+        return MOBID_ERR_NOMEM;
+    if (json_is_array(claims)) {
+        for (size_t i = 0; !err && i < json_array_size(claims); i++)
+            err = json_is_object(json_array_get(claims, i))
+                      ? flatten_into(json_array_get(claims, i), *out, 0) : MOBID_OK;
+    } else if (json_is_object(claims)) {
+        err = flatten_into(claims, *out, 0);
+    }
+    if (err) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
+/* "MOBID-XXXX-XXXX-XXXX" with digits of the MAC. */
+static mobid_err verification_number(const portal_ctx *ctx, const char *id, char number[32])
+{
+    uint8_t mac[MOBID_HASH_MAX];
+    mobid_err err = portal_number_mac(ctx, id, mac);
+    if (err)
+        return err;
+    unsigned d[3];
+    for (int i = 0; i < 3; i++)
+        d[i] = (((unsigned)mac[2 * i] << 8) | mac[2 * i + 1]) % 10000;
+    snprintf(number, 32, "MOBID-%04u-%04u-%04u", d[0], d[1], d[2]);
+    return MOBID_OK;
+}
+
+static void row(mobid_buf *b, const char *label, const json_t *flat, const char *claim)
+{
+    const json_t *v = json_object_get(flat, claim);
+    char num[32];
+    const char *text = json_string_value(v);
+    if (!text && json_is_integer(v)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        text = num;
+    }
+    if (!text)
+        return;
+    mobid_buf_append_str(b, "<tr><th>");
+    mobid_buf_append_str(b, label);
+    mobid_buf_append_str(b, "</th><td>");
+    portal_html_escape(b, text);
+    mobid_buf_append_str(b, "</td></tr>\n");
+}
+
+mobid_err portal_certificate(const portal_ctx *ctx, const char *verification_id,
+                             const json_t *flat, char number[32], mobid_buf *html)
+{
+    char issued[21];
+    mobid_err err;
+
+    if ((err = verification_number(ctx, verification_id, number)) ||
+        (err = mobid_time_format_rfc3339(mobid_now(), issued)))
+        return err;
+    mobid_buf_append_str(html,
+                         "<!DOCTYPE html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
+                         "<title>주민등록표 등본 (Resident registration certificate)</title>"
+                         "</head><body><h1>주민등록표 등본 <small>Resident registration "
+                         "certificate (sample)</small></h1>\n<table>\n");
+    row(html, "성명 Name (Hangul)", flat, "family_name_hangul");
+    row(html, "이름 Given name (Hangul)", flat, "given_name_hangul");
+    row(html, "성 Family name", flat, "family_name");
+    row(html, "이름 Given name", flat, "given_name");
+    row(html, "생년월일 Birth date", flat, "birth_date");
+    row(html, "주민등록번호 Registration number", flat, "resident_registration_number");
+    row(html, "거주국 Country of residence", flat, "resident_country");
+    mobid_buf_append_str(html, "</table>\n<p>발급일시 Issued: ");
+    mobid_buf_append_str(html, issued);
+    mobid_buf_append_str(html, "</p>\n<p>확인번호 Verification number: <strong>");
+    mobid_buf_append_str(html, number);
+    mobid_buf_append_str(html, "</strong></p>\n<p>모바일 신분증으로 본인 확인됨. Identity "
+                               "verified with the mobile ID.</p>\n</body></html>\n");
+    return html->err;
+}

@@ -1,0 +1,230 @@
+/*
+ * The verification flow as the browser sees it:
+ *   POST /api/start/{site}  -> the portal creates a session at the verifier with its
+ *                              site's API key and DCQL query; answers the QR, the
+ *                              same-device link, the expiry and a ticket;
+ *   GET /api/result?site=S&ticket=T -> the portal long-polls the verifier and answers
+ *                              pending / verified (name, claims, certificate) /
+ *                              expired / failed with a reason the page explains.
+ * The start request must be application/json: a cross-site page cannot send that
+ * without a CORS preflight, which the portal never grants.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "http/client.h"
+#include "services/portal/portal.h"
+
+static bool site_from(const char *name, portal_site *site)
+{
+    if (name && !strcmp(name, "gov"))
+        *site = PORTAL_GOV;
+    else if (name && !strcmp(name, "bank"))
+        *site = PORTAL_BANK;
+    else
+        return false;
+    return true;
+}
+
+/* "Authorization: Bearer KEY" in a heap string (NULL on no memory). */
+static char *auth_header(const portal_ctx *ctx, portal_site site)
+{
+    const char *key = portal_api_key(ctx, site);
+    size_t n = strlen(key) + 32;
+    char *h = malloc(n);
+    if (h)
+        snprintf(h, n, "Authorization: Bearer %s", key);
+    return h;
+}
+
+static mobid_err reply(mobid_http_resp *resp, unsigned status, json_t *j)
+{
+    mobid_err err = j ? mobid_http_resp_json(resp, status, j) : MOBID_ERR_NOMEM;
+    mobid_http_resp_header(resp, "Cache-Control", "no-store");
+    json_decref(j);
+    return err;
+}
+
+static mobid_err refuse(mobid_http_resp *resp, unsigned status, const char *code, const char *detail)
+{
+    return reply(resp, status, json_pack("{s:s, s:s}", "error", code, "detail", detail ? detail : ""));
+}
+
+/* The verifier answered the creation: pass on what the page needs. */
+static mobid_err started(portal_ctx *ctx, portal_site site, const json_t *v, mobid_http_resp *resp)
+{
+    const char *id = json_string_value(json_object_get(v, "id"));
+    const char *png = json_string_value(json_object_get(v, "qr_png"));
+    const char *link = json_string_value(json_object_get(v, "deep_link"));
+    const char *exp = json_string_value(json_object_get(v, "expires_at"));
+    mobid_time expires = 0;
+    char *ticket = NULL;
+    mobid_err err;
+
+    if (!id || !png || !link || !exp || strncmp(png, "data:image/png;base64,", 22) ||
+        mobid_time_parse_rfc3339(mobid_view_str(exp), &expires, NULL))
+        return refuse(resp, 502, "BAD_GATEWAY", "the verifier's answer is incomplete");
+    if ((err = portal_ticket_make(ctx, site, id, &ticket)))
+        return err;
+    mobid_time ttl = expires - mobid_now();
+    err = reply(resp, 200,
+                json_pack("{s:s, s:s, s:s, s:s, s:I}", "ticket", ticket, "qr_png", png,
+                          "same_device_link", link, "expires_at", exp, "seconds_left",
+                          (json_int_t)(ttl > 0 ? ttl : 0)));
+    free(ticket);
+    return err;
+}
+
+mobid_err portal_on_start(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
+{
+    portal_ctx *ctx = vctx;
+    portal_site site;
+    char url[1100];
+    char *auth = NULL;
+    json_t *body = NULL, *v = NULL;
+    mobid_http_result r = { 0 };
+    mobid_err err = MOBID_OK;
+
+    portal_security_headers(resp);
+    if (!site_from(mobid_http_req_param(req, "site"), &site) || !portal_api_key(ctx, site))
+        return refuse(resp, 404, "NOT_FOUND", "no such site");
+    if (!mobid_http_req_content_type_is(req, "application/json"))
+        return refuse(resp, 415, "UNSUPPORTED", "start with a JSON request from the page");
+    snprintf(url, sizeof url, "%s/api/v1/verifications", portal_verifier_url(ctx));
+    body = json_pack("{s:O}", "dcql_query", portal_dcql(ctx, site));
+    if (!body || !(auth = auth_header(ctx, site))) {
+        err = MOBID_ERR_NOMEM;
+        goto done;
+    }
+    const char *headers[] = { auth, NULL };
+    if (mobid_http_post_json(url, headers, body, &r) || mobid_http_result_json(&r, &v)) {
+        err = refuse(resp, 502, "BAD_GATEWAY", "the verifier cannot be reached");
+        goto done;
+    }
+    if (r.status == 201)
+        err = started(ctx, site, v, resp);
+    else /* e.g. 403 CLAIM_NOT_ALLOWED: this site may not ask for that */
+        err = refuse(resp, r.status == 403 ? 403 : 502,
+                     json_string_value(json_object_get(v, "error")) ? json_string_value(json_object_get(v, "error")) : "BAD_GATEWAY",
+                     json_string_value(json_object_get(v, "detail")));
+done:
+    mobid_http_result_free(&r);
+    json_decref(body);
+    json_decref(v);
+    free(auth);
+    return err;
+}
+
+/* Why a session failed, in the page's terms. */
+static const char *reason_of(const char *error, const char *detail)
+{
+    if (!error)
+        return "failed";
+    if (!strcmp(error, "SUSPENDED"))
+        return "suspended";
+    if (!strcmp(error, "REVOKED"))
+        return "revoked";
+    if (!strcmp(error, "SESSION_EXPIRED"))
+        return "expired";
+    if (!strcmp(error, "CONSENT_DENIED") || (detail && strstr(detail, "access_denied")))
+        return "consent";
+    return "failed";
+}
+
+/* "홍길동 (Gildong Hong)" from whatever name claims there are. */
+static char *display_name(const json_t *flat)
+{
+    const char *fh = json_string_value(json_object_get(flat, "family_name_hangul"));
+    const char *gh = json_string_value(json_object_get(flat, "given_name_hangul"));
+    const char *f = json_string_value(json_object_get(flat, "family_name"));
+    const char *g = json_string_value(json_object_get(flat, "given_name"));
+    char buf[512];
+    if (fh && gh && f && g)
+        snprintf(buf, sizeof buf, "%s%s (%s %s)", fh, gh, g, f);
+    else
+        snprintf(buf, sizeof buf, "%s %s", g ? g : "", f ? f : "");
+    return strdup(buf);
+}
+
+static mobid_err verified(portal_ctx *ctx, portal_site site, const char *id, const json_t *v,
+                          mobid_http_resp *resp)
+{
+    json_t *flat = NULL, *out = NULL;
+    char *name = NULL, number[32];
+    mobid_buf html = { 0 };
+    mobid_err err;
+
+    mobid_buf_init(&html, 0);
+    if (!json_object_get(v, "claims"))
+        return reply(resp, 200, json_pack("{s:s, s:s}", "status", "verified", "reason", "delivered"));
+    if ((err = portal_flatten_claims(json_object_get(v, "claims"), &flat)) || !(name = display_name(flat)))
+        goto done;
+    out = json_pack("{s:s, s:s, s:O}", "status", "verified", "name", name, "claims", flat);
+    if (out && site == PORTAL_GOV) {
+        if ((err = portal_certificate(ctx, id, flat, number, &html)) || (err = mobid_buf_terminate(&html)))
+            goto done;
+        json_object_set_new(out, "certificate",
+                            json_pack("{s:s, s:s}", "number", number, "html", (char *)html.ptr));
+    }
+    err = reply(resp, 200, out);
+    out = NULL;
+done:
+    json_decref(flat);
+    json_decref(out);
+    free(name);
+    mobid_buf_free(&html);
+    return err;
+}
+
+static mobid_err answer(portal_ctx *ctx, portal_site site, const char *id, const json_t *v,
+                        mobid_http_resp *resp)
+{
+    const char *st = json_string_value(json_object_get(v, "status"));
+    const char *error = json_string_value(json_object_get(v, "error"));
+    const char *detail = json_string_value(json_object_get(v, "detail"));
+    if (!st)
+        return refuse(resp, 502, "BAD_GATEWAY", "the verifier's answer has no status");
+    if (!strcmp(st, "verified"))
+        return verified(ctx, site, id, v, resp);
+    if (!strcmp(st, "pending"))
+        return reply(resp, 200, json_pack("{s:s}", "status", "pending"));
+    if (!strcmp(st, "expired"))
+        return reply(resp, 200, json_pack("{s:s, s:s}", "status", "expired", "reason", "expired"));
+    return reply(resp, 200, json_pack("{s:s, s:s, s:s}", "status", "failed", "reason",
+                                      reason_of(error, detail), "error", error ? error : "UNKNOWN"));
+}
+
+mobid_err portal_on_result(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
+{
+    portal_ctx *ctx = vctx;
+    portal_site site;
+    char *id = NULL, *auth = NULL, url[1200];
+    json_t *v = NULL;
+    mobid_http_client *c = NULL;
+    mobid_http_result r = { 0 };
+    mobid_err err = MOBID_OK;
+
+    portal_security_headers(resp);
+    if (!site_from(mobid_http_req_query(req, "site"), &site) || !portal_api_key(ctx, site) ||
+        portal_ticket_open(ctx, site, mobid_http_req_query(req, "ticket"), &id))
+        return refuse(resp, 404, "NOT_FOUND", "no such verification");
+    snprintf(url, sizeof url, "%s/api/v1/verifications/%s?wait=%ld", portal_verifier_url(ctx), id,
+             portal_wait_s(ctx));
+    mobid_http_client_opts o = { .timeout_ms = (portal_wait_s(ctx) + 10) * 1000 };
+    if ((err = mobid_http_client_new(&o, &c)) || !(auth = auth_header(ctx, site))) {
+        err = err ? err : MOBID_ERR_NOMEM;
+        goto done;
+    }
+    const char *headers[] = { auth, NULL };
+    if (mobid_http_client_get(c, url, headers, &r) || r.status != 200 || mobid_http_result_json(&r, &v))
+        err = refuse(resp, 502, "BAD_GATEWAY", "the verifier cannot be reached");
+    else
+        err = answer(ctx, site, id, v, resp);
+done:
+    mobid_http_result_free(&r);
+    mobid_http_client_free(c);
+    json_decref(v);
+    free(auth);
+    free(id);
+    return err;
+}

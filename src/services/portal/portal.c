@@ -1,0 +1,299 @@
+/*
+ * The portal's context, pages and static files. Pages are plain files under
+ * web/portal/ read per request (no build step; an operator may restyle them); every
+ * response carries a strict Content-Security-Policy, so the pages hold no inline
+ * script or style and no event handler attributes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mobid/crypto.h>
+#include "services/portal/portal.h"
+
+/* Name, birth date and the resident registration data for the certificate. */
+static const char gov_dcql[] =
+    "{\"credentials\":[{\"id\":\"resident_card\",\"format\":\"mso_mdoc\","
+    "\"meta\":{\"doctype_value\":\"kr.go.mois.resident.1\"},\"claims\":["
+    "{\"path\":[\"kr.go.mois.resident.1\",\"family_name\"]},"
+    "{\"path\":[\"kr.go.mois.resident.1\",\"given_name\"]},"
+    "{\"path\":[\"kr.go.mois.resident.1\",\"family_name_hangul\"]},"
+    "{\"path\":[\"kr.go.mois.resident.1\",\"given_name_hangul\"]},"
+    "{\"path\":[\"kr.go.mois.resident.1\",\"birth_date\"]},"
+    "{\"path\":[\"kr.go.mois.resident.1\",\"resident_registration_number\"]},"
+    "{\"path\":[\"kr.go.mois.resident.1\",\"resident_country\"]}]}]}";
+
+/* A bank is registered for fewer claims: name, birth date, age_over_19. */
+static const char bank_dcql[] =
+    "{\"credentials\":[{\"id\":\"resident_card\",\"format\":\"mso_mdoc\","
+    "\"meta\":{\"doctype_value\":\"kr.go.mois.resident.1\"},\"claims\":["
+    "{\"path\":[\"kr.go.mois.resident.1\",\"family_name\"]},"
+    "{\"path\":[\"kr.go.mois.resident.1\",\"given_name\"]},"
+    "{\"path\":[\"kr.go.mois.resident.1\",\"birth_date\"]},"
+    "{\"path\":[\"kr.go.mois.resident.1\",\"age_over_19\"]}]}]}";
+
+struct portal_ctx {
+    char *verifier_url;
+    char *web_dir;
+    char *api_key[PORTAL_NSITES];
+    json_t *dcql[PORTAL_NSITES];
+    long wait_s;
+    uint8_t ticket_key[32];
+};
+
+const char *portal_default_web_dir(void)
+{
+    static char dir[1024];
+    const char *env = getenv("MOBID_WEB_DIR");
+    if (env && *env) {
+        snprintf(dir, sizeof dir, "%s/portal", env);
+        return dir;
+    }
+    /* __FILE__ is <source>/src/services/portal/portal.c in a CMake build. */
+    const char *file = __FILE__, *tail = strstr(file, "src/services/portal/portal.c");
+    if (!tail || tail == file)
+        return "web/portal";
+    snprintf(dir, sizeof dir, "%.*sweb/portal", (int)(tail - file), file);
+    return dir;
+}
+
+static mobid_err site_init(portal_ctx *ctx, portal_site site, const portal_site_config *sc)
+{
+    const char *text = sc->dcql_json ? sc->dcql_json : site == PORTAL_GOV ? gov_dcql : bank_dcql;
+    if (!sc->api_key)
+        return MOBID_OK;
+    ctx->api_key[site] = strdup(sc->api_key);
+    ctx->dcql[site] = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    if (!ctx->api_key[site])
+        return MOBID_ERR_NOMEM;
+    return json_is_object(ctx->dcql[site]) ? MOBID_OK : MOBID_ERR_INVALID_ARG;
+}
+
+mobid_err portal_ctx_new(const portal_config *cfg, portal_ctx **out)
+{
+    portal_ctx *ctx = NULL;
+    mobid_err err = MOBID_ERR_NOMEM;
+
+    *out = NULL;
+    if (!cfg->verifier_url || (!cfg->sites[PORTAL_GOV].api_key && !cfg->sites[PORTAL_BANK].api_key))
+        return MOBID_ERR_INVALID_ARG;
+    if (!(ctx = calloc(1, sizeof *ctx)))
+        goto done;
+    ctx->verifier_url = strdup(cfg->verifier_url);
+    ctx->web_dir = strdup(cfg->web_dir ? cfg->web_dir : portal_default_web_dir());
+    ctx->wait_s = cfg->wait_s > 0 ? cfg->wait_s : 20;
+    if (!ctx->verifier_url || !ctx->web_dir)
+        goto done;
+    size_t n = strlen(ctx->verifier_url);
+    while (n > 0 && ctx->verifier_url[n - 1] == '/')
+        ctx->verifier_url[--n] = 0;
+    if ((err = site_init(ctx, PORTAL_GOV, &cfg->sites[PORTAL_GOV])) ||
+        (err = site_init(ctx, PORTAL_BANK, &cfg->sites[PORTAL_BANK])) ||
+        (err = mobid_random(ctx->ticket_key, sizeof ctx->ticket_key)))
+        goto done;
+    *out = ctx;
+    ctx = NULL;
+done:
+    portal_ctx_free(ctx);
+    return err;
+}
+
+void portal_ctx_free(portal_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    for (int i = 0; i < PORTAL_NSITES; i++) {
+        free(ctx->api_key[i]);
+        json_decref(ctx->dcql[i]);
+    }
+    free(ctx->verifier_url);
+    free(ctx->web_dir);
+    mobid_wipe(ctx->ticket_key, sizeof ctx->ticket_key);
+    free(ctx);
+}
+
+const char *portal_site_name(portal_site site)
+{
+    return site == PORTAL_BANK ? "bank" : "gov";
+}
+const char *portal_verifier_url(const portal_ctx *ctx) { return ctx->verifier_url; }
+const char *portal_api_key(const portal_ctx *ctx, portal_site s) { return ctx->api_key[s]; }
+const json_t *portal_dcql(const portal_ctx *ctx, portal_site s) { return ctx->dcql[s]; }
+long portal_wait_s(const portal_ctx *ctx) { return ctx->wait_s; }
+
+/* ---- tickets ---- */
+
+static mobid_err ticket_mac(const portal_ctx *ctx, portal_site site, mobid_view id, mobid_buf *out)
+{
+    uint8_t mac[MOBID_HASH_MAX];
+    const char *name = portal_site_name(site);
+    mobid_view parts[3] = { mobid_view_str(name), mobid_view_str(":"), id };
+    mobid_err err = mobid_hmac(MOBID_HASH_SHA256, mobid_view_make(ctx->ticket_key, 32), parts, 3, mac);
+    if (err == MOBID_OK)
+        err = mobid_b64url_encode(mobid_view_make(mac, 32), out);
+    return err;
+}
+
+mobid_err portal_number_mac(const portal_ctx *ctx, const char *id, uint8_t *mac)
+{
+    mobid_view parts[2] = { mobid_view_str("certificate:"), mobid_view_str(id) };
+    return mobid_hmac(MOBID_HASH_SHA256, mobid_view_make(ctx->ticket_key, 32), parts, 2, mac);
+}
+
+mobid_err portal_ticket_make(const portal_ctx *ctx, portal_site site, const char *id, char **out)
+{
+    mobid_buf b = { 0 };
+    mobid_buf_init(&b, 4096);
+    mobid_buf_append_str(&b, id);
+    mobid_buf_append_byte(&b, '.');
+    mobid_err err = ticket_mac(ctx, site, mobid_view_str(id), &b);
+    if (err == MOBID_OK) err = mobid_buf_terminate(&b);
+    *out = err == MOBID_OK ? mobid_buf_detach_str(&b) : NULL;
+    mobid_buf_free(&b);
+    return err;
+}
+
+mobid_err portal_ticket_open(const portal_ctx *ctx, portal_site site, const char *ticket, char **id)
+{
+    mobid_buf mac = { 0 };
+    const char *dot = ticket ? strrchr(ticket, '.') : NULL;
+    mobid_err err = MOBID_ERR_UNAUTHENTICATED;
+
+    *id = NULL;
+    mobid_buf_init(&mac, 64);
+    if (!dot || dot == ticket || dot - ticket > 128)
+        goto done;
+    for (const char *p = ticket; p < dot; p++)
+        if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
+              *p == '-' || *p == '_'))
+            goto done;
+    if ((err = ticket_mac(ctx, site, mobid_view_make(ticket, (size_t)(dot - ticket)), &mac)))
+        goto done;
+    err = MOBID_ERR_UNAUTHENTICATED;
+    if (!mobid_ct_eq(mobid_buf_view(&mac), mobid_view_str(dot + 1)))
+        goto done;
+    *id = mobid_view_strdup(mobid_view_make(ticket, (size_t)(dot - ticket)));
+    err = *id ? MOBID_OK : MOBID_ERR_NOMEM;
+done:
+    mobid_buf_free(&mac);
+    return err;
+}
+
+/* ---- HTML and headers ---- */
+
+mobid_err portal_html_escape(mobid_buf *out, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': mobid_buf_append_str(out, "&amp;"); break;
+        case '<': mobid_buf_append_str(out, "&lt;"); break;
+        case '>': mobid_buf_append_str(out, "&gt;"); break;
+        case '"': mobid_buf_append_str(out, "&quot;"); break;
+        case '\'': mobid_buf_append_str(out, "&#39;"); break;
+        default: mobid_buf_append_byte(out, (uint8_t)*s);
+        }
+    }
+    return out->err;
+}
+
+void portal_security_headers(mobid_http_resp *resp)
+{
+    mobid_http_resp_header(resp, "Content-Security-Policy",
+                           "default-src 'none'; script-src 'self'; style-src 'self'; "
+                           "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+                           "base-uri 'none'; frame-ancestors 'none'");
+    mobid_http_resp_header(resp, "X-Content-Type-Options", "nosniff");
+    mobid_http_resp_header(resp, "Referrer-Policy", "no-referrer");
+    mobid_http_resp_header(resp, "X-Frame-Options", "DENY");
+}
+
+/* ---- static files ---- */
+
+static const char *content_type(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    static const char *const map[][2] = {
+        { ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
+        { ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
+        { ".png", "image/png" },
+    };
+    for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(dot, map[i][0]))
+            return map[i][1];
+    return NULL;
+}
+
+/* A file name is letters, digits, '-', '_' and one '.' with a known extension: no
+ * path can leave the folder. */
+static bool safe_name(const char *name)
+{
+    int dots = 0;
+    if (!name || !*name || strlen(name) > 64)
+        return false;
+    for (const char *p = name; *p; p++) {
+        if (*p == '.')
+            dots++;
+        else if (!(('a' <= *p && *p <= 'z') || ('0' <= *p && *p <= '9') || *p == '-' || *p == '_'))
+            return false;
+    }
+    return dots == 1 && name[0] != '.' && content_type(name);
+}
+
+static mobid_err send_file(portal_ctx *ctx, const char *name, mobid_http_resp *resp)
+{
+    char path[1200];
+    mobid_buf body = { 0 };
+    FILE *f = NULL;
+    mobid_err err = MOBID_OK;
+    uint8_t chunk[4096];
+    size_t n;
+
+    portal_security_headers(resp);
+    if (!safe_name(name))
+        return mobid_http_resp_text(resp, 404, "not found\n");
+    snprintf(path, sizeof path, "%s/%s", ctx->web_dir, name);
+    if (!(f = fopen(path, "rb")))
+        return mobid_http_resp_text(resp, 404, "not found\n");
+    mobid_buf_init(&body, 1024 * 1024);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if ((err = mobid_buf_append(&body, chunk, n)))
+            goto done;
+    if (ferror(f)) {
+        err = MOBID_ERR_IO;
+        goto done;
+    }
+    mobid_http_resp_header(resp, "Cache-Control", "no-cache");
+    err = mobid_http_resp_body(resp, 200, content_type(name), mobid_buf_view(&body));
+done:
+    fclose(f);
+    mobid_buf_free(&body);
+    return err;
+}
+
+static mobid_err on_gov(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    (void)req;
+    return send_file(ctx, "index.html", resp);
+}
+
+static mobid_err on_bank(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    (void)req;
+    return send_file(ctx, "bank.html", resp);
+}
+
+static mobid_err on_static(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    return send_file(ctx, mobid_http_req_param(req, "file"), resp);
+}
+
+mobid_err portal_routes(portal_ctx *ctx, mobid_http_server *srv)
+{
+    mobid_err err;
+    if ((err = mobid_http_route(srv, "GET", "/", on_gov, ctx)) ||
+        (err = mobid_http_route(srv, "GET", "/bank", on_bank, ctx)) ||
+        (err = mobid_http_route(srv, "GET", "/static/{file}", on_static, ctx)) ||
+        (err = mobid_http_route(srv, "POST", "/api/start/{site}", portal_on_start, ctx)) ||
+        (err = mobid_http_route(srv, "GET", "/api/result", portal_on_result, ctx)))
+        return err;
+    return MOBID_OK;
+}

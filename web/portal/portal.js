@@ -1,0 +1,112 @@
+// The portal page: start a verification, show the QR with a countdown, learn the
+// result by long-polling the portal (no reload), then show the name and claims.
+// Every value is written with textContent: nothing from the network becomes markup.
+"use strict";
+(function () {
+  var site = document.body.getAttribute("data-site");
+  var messages = {
+    expired: ["QR 코드의 유효 시간이 지났습니다. 다시 시도하세요.", "The QR code expired. Please start again."],
+    consent: ["모바일 신분증 앱에서 정보 제공에 동의하지 않았습니다.", "You declined to share your data in the mobile ID app."],
+    suspended: ["이 모바일 신분증은 일시 정지되었습니다. 발급 기관에 문의하세요.", "This mobile ID is suspended. Please contact the issuing office."],
+    revoked: ["이 모바일 신분증은 폐기되었습니다.", "This mobile ID has been revoked."],
+    refused: ["이 서비스는 요청한 정보를 받을 수 없도록 등록되어 있습니다.", "This service is not registered for the requested information."],
+    failed: ["본인 확인에 실패했습니다.", "The verification failed."],
+    network: ["서버에 연결할 수 없습니다.", "The server cannot be reached."]
+  };
+  var labels = {
+    family_name: "성 Family name", given_name: "이름 Given name",
+    family_name_hangul: "성 (한글) Family name (Hangul)", given_name_hangul: "이름 (한글) Given name (Hangul)",
+    birth_date: "생년월일 Birth date", age_over_19: "만 19세 이상 Age 19 or over",
+    resident_registration_number: "주민등록번호 Registration number", resident_country: "거주국 Country of residence"
+  };
+  var timer = null, deadline = 0, done = false;
+  function $(id) { return document.getElementById(id); }
+
+  function showError(reason, code) {
+    var m = messages[reason] || messages.failed;
+    var box = $("status-box");
+    box.textContent = "";
+    box.className = "error";
+    box.setAttribute("data-reason", reason);
+    var p1 = document.createElement("p"); p1.textContent = m[0];
+    var p2 = document.createElement("p"); p2.className = "en"; p2.textContent = m[1] + (code ? " (" + code + ")" : "");
+    box.appendChild(p1); box.appendChild(p2);
+    $("qr-box").hidden = true;
+    $("start-box").hidden = false;
+    stopTimer();
+  }
+
+  function stopTimer() { if (timer) { clearInterval(timer); timer = null; } }
+
+  function tick() {
+    var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    $("countdown").textContent = String(left);
+    if (left <= 0 && !done) { done = true; showError("expired"); }
+  }
+
+  function showResult(r) {
+    done = true;
+    stopTimer();
+    $("qr-box").hidden = true;
+    $("status-box").textContent = "";
+    $("status-box").className = "";
+    $("name").textContent = r.name || "";
+    var dl = $("claims");
+    dl.textContent = "";
+    Object.keys(r.claims || {}).forEach(function (k) {
+      var dt = document.createElement("dt"); dt.textContent = labels[k] || k;
+      var dd = document.createElement("dd"); dd.textContent = String(r.claims[k]);
+      dt.setAttribute("data-claim", k);
+      dl.appendChild(dt); dl.appendChild(dd);
+    });
+    if (r.certificate && $("certificate")) {
+      $("cert-number").textContent = r.certificate.number;
+      var blob = new Blob([r.certificate.html], { type: "text/html" });
+      $("cert-link").href = URL.createObjectURL(blob);
+      $("certificate").hidden = false;
+    }
+    $("result-box").hidden = false;
+  }
+
+  function poll(ticket) {
+    if (done) return;
+    fetch("/api/result?site=" + encodeURIComponent(site) + "&ticket=" + encodeURIComponent(ticket),
+          { credentials: "same-origin", cache: "no-store" })
+      .then(function (res) { return res.json(); })
+      .then(function (r) {
+        if (done) return;
+        if (r.status === "pending") return poll(ticket);
+        if (r.status === "verified") return showResult(r);
+        done = true;
+        showError(r.reason || "failed", r.error);
+      })
+      .catch(function () { if (!done) setTimeout(function () { poll(ticket); }, 2000); });
+  }
+
+  function start() {
+    done = false;
+    $("result-box").hidden = true;
+    $("status-box").textContent = "";
+    $("status-box").className = "";
+    fetch("/api/start/" + encodeURIComponent(site), {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+      credentials: "same-origin"
+    })
+      .then(function (res) { return res.json().then(function (j) { return [res.status, j]; }); })
+      .then(function (sj) {
+        var j = sj[1];
+        if (sj[0] !== 200) return showError(sj[0] === 403 ? "refused" : "failed", j.error);
+        $("qr").src = j.qr_png;
+        $("same-device").href = j.same_device_link;
+        deadline = Date.now() + 1000 * j.seconds_left;
+        $("start-box").hidden = true;
+        $("qr-box").hidden = false;
+        tick();
+        timer = setInterval(tick, 1000);
+        poll(j.ticket);
+      })
+      .catch(function () { showError("network"); });
+  }
+
+  $("verify").addEventListener("click", start);
+})();
