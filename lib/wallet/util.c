@@ -35,8 +35,14 @@ mobid_err wl_http(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
     if (body->len > MOBID_WALLET_MAX_HTTP)
         return MOBID_ERR_TOO_BIG;
     if (status < 200 || status > 299) {
-        wl_detail(detail, detail_len, "%s %s: HTTP %ld %.80s", req->method, req->url, status,
-                  body->ptr ? (const char *)body->ptr : "");
+        /* The body is not NUL-terminated and comes from the network: print a bounded,
+         * printable prefix. */
+        size_t n = body->len < 80 ? body->len : 80;
+        for (size_t i = 0; i < n; i++)
+            if (body->ptr[i] < 0x20 || body->ptr[i] > 0x7e)
+                n = i;
+        wl_detail(detail, detail_len, "%s %s: HTTP %ld %.*s", req->method, req->url, status,
+                  (int)n, n ? (const char *)body->ptr : "");
         return MOBID_ERR_FETCH_FAILED;
     }
     return MOBID_OK;

@@ -342,9 +342,13 @@ static long fk_issuer(fk_world *w, const mobid_wallet_http_req *req, mobid_buf *
     } else if (strcmp(path, "/token") == 0) {
         char expect[128];
         snprintf(expect, sizeof expect, "pre-authorized_code=code-1&tx_code=%s", w->tx_code);
-        if (!strstr((const char *)req->body.ptr, expect))
-            return snprintf(text, sizeof text, "{\"error\":\"invalid_grant\"}"),
-                   mobid_buf_append_str(body, text), 400;
+        char *form = mobid_view_strdup(req->body);
+        bool good = form && strstr(form, expect);
+        free(form);
+        if (!good) {
+            mobid_buf_append_str(body, "{\"error\":\"invalid_grant\"}");
+            return 400;
+        }
         snprintf(text, sizeof text, "{\"access_token\":\"access-1\",\"token_type\":\"Bearer\"}");
     } else if (strcmp(path, "/nonce") == 0) {
         snprintf(w->nonce, sizeof w->nonce, "c-nonce-%d", w->http_calls);
@@ -362,7 +366,7 @@ static long fk_issuer(fk_world *w, const mobid_wallet_http_req *req, mobid_buf *
 
 static long fk_rp_response(fk_rp *rp, const mobid_wallet_http_req *req, mobid_buf *body)
 {
-    const char *form = (const char *)req->body.ptr;
+    char *form = mobid_view_strdup(req->body);
     mobid_buf val;
     json_t *params = NULL;
 
@@ -386,6 +390,7 @@ static long fk_rp_response(fk_rp *rp, const mobid_wallet_http_req *req, mobid_bu
     }
     json_decref(params);
     mobid_buf_free(&val);
+    free(form);
     mobid_buf_append_str(body, "{\"redirect_uri\":\"https://rp.test/done\"}");
     return 200;
 }
