@@ -115,9 +115,12 @@ static mobid_err created_json(const verifier_ctx *ctx, const verifier_rp *rp,
     mobid_buf_append_str(&ruri, "/oid4vp/request/");
     mobid_buf_append_str(&ruri, vs->id);
     mobid_buf_terminate(&ruri);
+    /* The query is built first: form_append puts '&' before all but the first pair. */
+    mobid_http_form_append(&png64, "client_id", rp->client_id);
+    mobid_http_form_append(&png64, "request_uri", (const char *)ruri.ptr);
     mobid_buf_append_str(&link, "openid4vp://?");
-    mobid_http_form_append(&link, "client_id", rp->client_id);
-    mobid_http_form_append(&link, "request_uri", (const char *)ruri.ptr);
+    mobid_buf_append_view(&link, mobid_buf_view(&png64));
+    png64.len = 0;
     if ((err = mobid_buf_terminate(&link)) ||
         (err = verifier_qr((const char *)link.ptr, &png, &svg)) ||
         (err = mobid_buf_append_str(&png64, "data:image/png;base64,")) ||
