@@ -1,0 +1,422 @@
+/*
+ * `mobid up`: the whole system in one supervised process group.
+ *
+ *   mobid up [--dir DIR] [--db postgres://...] [--port-base N] [--json]
+ *
+ * The issuer (with the office console), the verifier and the portal run as children
+ * of this process (`mobid issuer serve`, `mobid verifier serve`, `mobid portal
+ * serve`), each on 127.0.0.1: issuer N, verifier N+1, portal N+2 (N = 8441). A child
+ * that exits on its own is started again; SIGINT or SIGTERM stops all of them
+ * (SIGTERM, then SIGKILL after 5 seconds) and `up` exits 0. The first start in an
+ * empty DIR bootstraps everything (see cmd_up_boot.c); later starts reuse it.
+ */
+#include "cli.h"
+#include "cmd_up.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/client.h"
+
+static const char USAGE[] =
+    "usage: mobid up [--dir DIR] [--db postgres://...] [--port-base N] [--json]\n"
+    "\n"
+    "Runs the issuer with the office console (127.0.0.1:N), the verifier (N+1) and the\n"
+    "portal (N+2) as one supervised process group; N is 8441 unless --port-base says\n"
+    "otherwise. Data lives in DIR (default ./var): SQLite databases, the PKI, the\n"
+    "configuration and log/<service>.log; --db puts both services' tables in one\n"
+    "PostgreSQL database instead. The first start in an empty DIR bootstraps the PKI,\n"
+    "a ministry admin, the offices of etc/offices.example.json (7 open now, 14 in a\n"
+    "month, the rest by year end), an officer and a supervisor per open office with\n"
+    "generated passwords, and the relying parties (Government 24, the Overseas Korean\n"
+    "portal, a bank), and prints them with the URLs and the wallet commands to type.\n"
+    "A restart keeps all data. A service that exits is restarted; Ctrl-C stops all.\n"
+    "--json prints one JSON object per event on stdout instead of the prose.\n";
+
+#define UP_STOP_GRACE_MS 5000
+#define UP_HEALTH_TIMEOUT_MS 15000
+#define UP_MAX_QUICK_RESTARTS 5
+
+static volatile sig_atomic_t g_stop;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+void up_path(const up_opts *o, const char *name, char out[UP_PATH_MAX])
+{
+    snprintf(out, UP_PATH_MAX, "%s/%s", o->dir, name);
+}
+
+void up_db_url(const up_opts *o, const char *service, char out[UP_PATH_MAX])
+{
+    if (o->db)
+        snprintf(out, UP_PATH_MAX, "%s", o->db);
+    else
+        snprintf(out, UP_PATH_MAX, "sqlite:%s/%s.db", o->dir, service);
+}
+
+mobid_err up_write_secret(const char *path, const char *text)
+{
+    return cli_write_file(path, mobid_view_str(text), 0600);
+}
+
+mobid_err up_random_hex(char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t r[32];
+    mobid_err err = mobid_random(r, sizeof r);
+    for (size_t i = 0; !err && i < sizeof r; i++) {
+        out[2 * i] = hex[r[i] >> 4];
+        out[2 * i + 1] = hex[r[i] & 15];
+    }
+    out[64] = 0;
+    mobid_wipe(r, sizeof r);
+    return err;
+}
+
+mobid_err up_password(char out[21])
+{
+    /* No 0/O, 1/l/I: the password is read off a terminal and typed again. */
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    uint8_t r[20];
+    mobid_err err = mobid_random(r, sizeof r);
+    for (size_t i = 0; !err && i < sizeof r; i++)
+        out[i] = alphabet[r[i] % (sizeof alphabet - 1)];
+    out[20] = 0;
+    mobid_wipe(r, sizeof r);
+    return err;
+}
+
+/* Child side of a fork: stdout to out_fd (or the log), stderr to the log, exec self. */
+static void exec_child(const up_opts *o, const char *const *args, int out_fd, const char *log)
+{
+    const char *argv[32];
+    size_t n = 0;
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    argv[n++] = o->self;
+    while (args[n - 1] && n < 31) {
+        argv[n] = args[n - 1];
+        n++;
+    }
+    argv[n] = NULL;
+    if (fd >= 0) {
+        dup2(out_fd >= 0 ? out_fd : fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+    }
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    execv(o->self, (char *const *)argv);
+    _exit(127);
+}
+
+int up_run_self(const up_opts *o, const char *const *args, mobid_buf *out, const char *log_path)
+{
+    int fds[2] = { -1, -1 }, st = 0;
+    pid_t pid;
+    char chunk[4096];
+    ssize_t r;
+
+    if (out && pipe(fds) != 0)
+        return -1;
+    if ((pid = fork()) < 0)
+        return -1;
+    if (pid == 0) {
+        if (out)
+            close(fds[0]);
+        exec_child(o, args, out ? fds[1] : -1, log_path);
+    }
+    if (out) {
+        close(fds[1]);
+        while ((r = read(fds[0], chunk, sizeof chunk)) > 0 || (r < 0 && errno == EINTR))
+            if (r > 0 && mobid_buf_append(out, chunk, (size_t)r))
+                break;
+        close(fds[0]);
+        if (mobid_buf_terminate(out))
+            return -1;
+    }
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+bool up_wait_healthy(const char *url, long timeout_ms)
+{
+    char u[128];
+    long end = now_ms() + timeout_ms;
+    mobid_http_client *c = NULL;
+    mobid_http_client_opts co = { .timeout_ms = 1000, .connect_timeout_ms = 500 };
+    bool ok = false;
+
+    snprintf(u, sizeof u, "%s/healthz", url);
+    if (mobid_http_client_new(&co, &c))
+        return false;
+    while (!ok && !g_stop && now_ms() < end) {
+        mobid_http_result r;
+        ok = mobid_http_client_get(c, u, NULL, &r) == MOBID_OK && r.status == 200;
+        mobid_http_result_free(&r);
+        if (!ok)
+            sleep_ms(100);
+    }
+    mobid_http_client_free(c);
+    return ok;
+}
+
+/* ---- the supervised children ---- */
+
+static const char *rp_key(const json_t *state, const char *id)
+{
+    size_t i;
+    json_t *rp;
+    json_array_foreach (json_object_get(state, "relying_parties"), i, rp)
+        if (!strcmp(json_string_value(json_object_get(rp, "id")) ?: "", id))
+            return json_string_value(json_object_get(rp, "api_key"));
+    return "";
+}
+
+static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
+                         const json_t *state)
+{
+    char db[UP_PATH_MAX], cfg[UP_PATH_MAX], listen[32], log[UP_PATH_MAX + 16];
+    const char *args[16] = { s->name, "serve", "--listen", listen };
+    size_t n = 4;
+    pid_t pid;
+
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
+    snprintf(log, sizeof log, "%s/log/%s.log", o->dir, s->name);
+    up_db_url(o, s->name, db);
+    if (!strcmp(s->name, "portal")) {
+        args[n++] = "--verifier";
+        args[n++] = all[1].url;
+        args[n++] = "--api-key";
+        args[n++] = rp_key(state, "gov24");
+        args[n++] = "--bank-api-key";
+        args[n++] = rp_key(state, "bank");
+    } else {
+        snprintf(cfg, sizeof cfg, "%s/%s.json", o->dir, s->name);
+        args[n++] = "--db";
+        args[n++] = db;
+        args[n++] = "--config";
+        args[n++] = cfg;
+        if (!strcmp(s->name, "verifier")) {
+            args[n++] = "--public-url";
+            args[n++] = s->url;
+        }
+    }
+    args[n] = NULL;
+    if ((pid = fork()) == 0)
+        exec_child(o, args, -1, log);
+    s->pid = pid > 0 ? pid : 0;
+    s->started_ms = now_ms();
+    return pid;
+}
+
+static void emit(const up_opts *o, const char *event, const up_service *s, const char *msg)
+{
+    if (o->json) {
+        json_t *j = json_pack("{s:s, s:s?, s:s?, s:s}", "event", event, "service",
+                              s ? s->name : NULL, "url", s ? s->url : NULL, "message", msg);
+        char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        if (t)
+            printf("%s\n", t);
+        fflush(stdout);
+        free(t);
+        json_decref(j);
+    } else {
+        fprintf(stderr, "mobid up: %s%s%s\n", s ? s->name : "", s ? ": " : "", msg);
+    }
+}
+
+static void stop_all(const up_opts *o, up_service *svc)
+{
+    long end = now_ms() + UP_STOP_GRACE_MS;
+    int st;
+    for (int i = 0; i < UP_NSERVICES; i++)
+        if (svc[i].pid > 0)
+            kill(svc[i].pid, SIGTERM);
+    for (int i = 0; i < UP_NSERVICES; i++) {
+        while (svc[i].pid > 0 && waitpid(svc[i].pid, &st, WNOHANG) == 0 && now_ms() < end)
+            sleep_ms(50);
+        if (svc[i].pid > 0 && waitpid(svc[i].pid, &st, WNOHANG) == 0) {
+            kill(svc[i].pid, SIGKILL);
+            waitpid(svc[i].pid, &st, 0);
+            emit(o, "killed", &svc[i], "did not stop within 5 s; killed");
+        }
+        svc[i].pid = 0;
+    }
+    emit(o, "stopped", NULL, "all services stopped");
+}
+
+/* One child ended without being asked: restart it, unless it keeps dying at once. */
+static bool handle_exit(const up_opts *o, up_service *s, const up_service *all,
+                        const json_t *state, int status)
+{
+    char msg[160];
+    bool quick = now_ms() - s->started_ms < 3000;
+    s->pid = 0;
+    s->restarts = quick ? s->restarts + 1 : 1;
+    snprintf(msg, sizeof msg, "exited (%s %d); restarting (see %s/log/%s.log)",
+             WIFSIGNALED(status) ? "signal" : "status",
+             WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), o->dir, s->name);
+    if (s->restarts > UP_MAX_QUICK_RESTARTS) {
+        snprintf(msg, sizeof msg, "keeps exiting at once; giving up (see %s/log/%s.log)", o->dir,
+                 s->name);
+        emit(o, "failed", s, msg);
+        return false;
+    }
+    emit(o, "restart", s, msg);
+    sleep_ms(quick ? 1000 : 200);
+    return start_child(o, s, all, state) > 0;
+}
+
+static int supervise(const up_opts *o, up_service *svc, const json_t *state)
+{
+    int st;
+    while (!g_stop) {
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid <= 0) {
+            sleep_ms(200);
+            continue;
+        }
+        for (int i = 0; i < UP_NSERVICES; i++)
+            if (svc[i].pid == pid && !g_stop && !handle_exit(o, &svc[i], svc, state, st)) {
+                stop_all(o, svc);
+                return CLI_EXIT_FAIL;
+            }
+    }
+    stop_all(o, svc);
+    return CLI_EXIT_OK;
+}
+
+/* Start every service and wait for its /healthz. */
+static bool start_all(const up_opts *o, up_service *svc, const json_t *state)
+{
+    char msg[160];
+    for (int i = 0; i < UP_NSERVICES; i++)
+        if (start_child(o, &svc[i], svc, state) <= 0)
+            return false;
+    for (int i = 0; i < UP_NSERVICES; i++) {
+        long t0 = now_ms();
+        if (!up_wait_healthy(svc[i].url, UP_HEALTH_TIMEOUT_MS)) {
+            snprintf(msg, sizeof msg, "no answer on %s/healthz (see %s/log/%s.log)", svc[i].url,
+                     o->dir, svc[i].name);
+            emit(o, "failed", &svc[i], msg);
+            return false;
+        }
+        snprintf(msg, sizeof msg, "healthy on %s after %ld ms", svc[i].url, now_ms() - t0);
+        emit(o, "healthy", &svc[i], msg);
+    }
+    return true;
+}
+
+static int run_up(up_opts *o)
+{
+    static const char *names[UP_NSERVICES] = { "issuer", "verifier", "portal" };
+    up_service svc[UP_NSERVICES] = { { 0 } };
+    struct sigaction sa = { 0 };
+    json_t *state = NULL;
+    char logdir[UP_PATH_MAX];
+    bool first = false;
+    int rc = CLI_EXIT_FAIL;
+    mobid_err err;
+
+    for (int i = 0; i < UP_NSERVICES; i++) {
+        svc[i].name = names[i];
+        svc[i].port = o->port_base + i;
+        snprintf(svc[i].url, sizeof svc[i].url, "http://127.0.0.1:%d", svc[i].port);
+    }
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    up_path(o, "log", logdir);
+    if ((mkdir(o->dir, 0700) && errno != EEXIST) || (mkdir(logdir, 0700) && errno != EEXIST)) {
+        fprintf(stderr, "mobid up: cannot create %s: %s\n", logdir, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    if ((err = up_prepare(o, svc, &state, &first))) {
+        fprintf(stderr, "mobid up: setting up %s failed: %s\n", o->dir, mobid_err_name(err));
+        goto done;
+    }
+    if (!start_all(o, svc, state) ||
+        (first && (err = up_bootstrap_people(o, svc, state)))) {
+        if (err)
+            fprintf(stderr, "mobid up: bootstrap failed: %s\n", mobid_err_name(err));
+        stop_all(o, svc);
+        goto done;
+    }
+    up_print_welcome(o, svc, state, first);
+    rc = supervise(o, svc, state);
+done:
+    json_decref(state);
+    return rc;
+}
+
+static int cmd_up(int argc, char **argv)
+{
+    static const struct option opts[] = { { "dir", required_argument, 0, 'd' },
+                                          { "db", required_argument, 0, 'b' },
+                                          { "port-base", required_argument, 0, 'p' },
+                                          { "json", no_argument, 0, 'j' },
+                                          { "help", no_argument, 0, 'h' },
+                                          { 0, 0, 0, 0 } };
+    static char self[UP_PATH_MAX];
+    up_opts o = { .dir = "var", .port_base = UP_DEFAULT_PORT_BASE };
+    char *end = NULL;
+    ssize_t n;
+    int c;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o.dir = optarg; break;
+        case 'b': o.db = optarg; break;
+        case 'p':
+            o.port_base = (int)strtol(optarg, &end, 10);
+            if (!end || *end || o.port_base < 1 || o.port_base > 65533)
+                return cli_usage_error(USAGE, "--port-base must be a port number (1-65533)");
+            break;
+        case 'j': o.json = true; break;
+        case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error(USAGE, "unknown option");
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(USAGE, "unexpected argument %s", argv[optind]);
+    if (o.db && strncmp(o.db, "postgres://", 11) && strncmp(o.db, "postgresql://", 13))
+        return cli_usage_error(USAGE, "--db takes a postgres:// URL (SQLite is the default)");
+    if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0) {
+        fprintf(stderr, "mobid up: cannot find the mobid binary\n");
+        return CLI_EXIT_FAIL;
+    }
+    self[n] = 0;
+    o.self = self;
+    return run_up(&o);
+}
+
+MOBID_CLI_COMMAND(up, "up", "run the issuer, verifier and portal together (bootstraps on first start)",
+                  cmd_up)

@@ -1,0 +1,86 @@
+/*
+ * `mobid up`: shared declarations of cmd_up.c (command line and supervisor),
+ * cmd_up_boot.c (first-start bootstrap) and cmd_up_rp.c (relying-party material).
+ *
+ * Layout of the data directory (default ./var, created 0700):
+ *   up.json          what the first start set up (ports, database, sign-in names,
+ *                    generated passwords, relying-party API keys); 0600. Its presence
+ *                    means "bootstrapped": a restart reads it and sets up nothing again.
+ *   pki/             written by `mobid pki init` (ministry root, signers, RP CA)
+ *   rp/              access certificates, keys and ministry-signed registrations
+ *   issuer.json, verifier.json, offices.json   the services' configuration
+ *   data.key, verifier-seal.key                32-byte keys in hex, 0600
+ *   issuer.db, verifier.db                     SQLite stores (unless --db)
+ *   log/<service>.log                          what each service wrote
+ */
+#ifndef MOBID_CLI_CMD_UP_H
+#define MOBID_CLI_CMD_UP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include <mobid/base.h>
+
+#define UP_NSERVICES 3
+#define UP_DEFAULT_PORT_BASE 8441
+#define UP_PATH_MAX 512
+
+typedef struct up_opts {
+    const char *dir;        /* data directory */
+    const char *db;         /* NULL = SQLite files in dir; else a postgres:// URL */
+    int port_base;          /* issuer = base, verifier = base + 1, portal = base + 2 */
+    bool json;              /* one JSON object per line on stdout instead of prose */
+    const char *self;       /* path of this mobid binary (children run it) */
+} up_opts;
+
+typedef struct up_service {
+    const char *name;       /* "issuer", "verifier", "portal" */
+    int port;
+    char url[64];           /* http://127.0.0.1:PORT */
+    pid_t pid;              /* 0 when not running */
+    int restarts;
+    long started_ms;        /* monotonic start time of the running child */
+} up_service;
+
+/* "DIR/name" into out (UP_PATH_MAX bytes). */
+void up_path(const up_opts *o, const char *name, char out[UP_PATH_MAX]);
+/* The database URL a service uses: --db, or sqlite:DIR/<service>.db. */
+void up_db_url(const up_opts *o, const char *service, char out[UP_PATH_MAX]);
+/* Write a file 0600 (atomically). */
+MOBID_MUST_CHECK mobid_err up_write_secret(const char *path, const char *text);
+/* 32 random bytes as 64 hex digits + NUL. */
+MOBID_MUST_CHECK mobid_err up_random_hex(char out[65]);
+/* A generated password: 20 characters from an unambiguous alphabet + NUL. */
+MOBID_MUST_CHECK mobid_err up_password(char out[21]);
+
+/* Run `self args...` to completion with stdout captured into *out (may be NULL: then
+ * it goes to the log) and stderr appended to log_path. Returns the exit status, or -1
+ * when it could not run. */
+int up_run_self(const up_opts *o, const char *const *args, mobid_buf *out,
+                const char *log_path);
+/* Poll url + "/healthz" until it answers 200 or timeout_ms passes. */
+bool up_wait_healthy(const char *url, long timeout_ms);
+
+/* ---- cmd_up_boot.c ---- */
+
+/* Files every start needs (configurations), written before the children start.
+ * On the first start (no up.json) also the PKI, keys and relying parties; *state
+ * gets up.json's content (owned). */
+MOBID_MUST_CHECK mobid_err up_prepare(const up_opts *o, const up_service *svc, json_t **state,
+                                      bool *first);
+/* After the services answer: on the first start create the ministry admin, the
+ * offices and their officers through the issuer (records them in up.json). */
+MOBID_MUST_CHECK mobid_err up_bootstrap_people(const up_opts *o, const up_service *svc,
+                                               json_t *state);
+/* Print what is running and what to do next (prose on stderr, or one JSON object
+ * on stdout with --json). */
+void up_print_welcome(const up_opts *o, const up_service *svc, const json_t *state, bool first);
+
+/* ---- cmd_up_rp.c ---- */
+
+/* Issue access certificates (RP CA in DIR/pki) and ministry-signed registrations
+ * for Government 24, the Overseas Korean portal and a bank into DIR/rp/, and write
+ * DIR/verifier.json. rps gets [{id, name, api_key}] (owned). */
+MOBID_MUST_CHECK mobid_err up_rp_setup(const up_opts *o, const up_service *svc, json_t **rps);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * `mobid up`: what is running and what to do next, printed once the services
+ * answer. Prose on stderr (the terminal), or one JSON object on stdout with --json.
+ * Generated passwords are printed on the first start only; afterwards they are in
+ * DIR/up.json (0600).
+ */
+#include "cli.h"
+#include "cmd_up.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_people(const json_t *state)
+{
+    const json_t *admin = json_object_get(state, "admin"), *p;
+    size_t i;
+    fprintf(stderr, "\nSign in to the office console (first start only: note these down)\n");
+    fprintf(stderr, "  %-28s %-12s %s\n", "username", "role", "password");
+    fprintf(stderr, "  %-28s %-12s %s\n", json_string_value(json_object_get(admin, "username")),
+            "ministry", json_string_value(json_object_get(admin, "password")));
+    json_array_foreach (json_object_get(state, "officers"), i, p)
+        fprintf(stderr, "  %-28s %-12s %s\n", json_string_value(json_object_get(p, "username")),
+                json_string_value(json_object_get(p, "role")),
+                json_string_value(json_object_get(p, "password")));
+}
+
+static void print_prose(const up_opts *o, const up_service *svc, const json_t *state, bool first)
+{
+    fprintf(stderr, "\nmobid is running (data in %s, logs in %s/log/)\n\n", o->dir, o->dir);
+    fprintf(stderr, "  office console and issuer  %s/console/\n", svc[0].url);
+    fprintf(stderr, "  verifier API               %s/api/v1/verifications\n", svc[1].url);
+    fprintf(stderr, "  Government 24 portal       %s/\n", svc[2].url);
+    fprintf(stderr, "  bank portal                %s/bank\n", svc[2].url);
+    fprintf(stderr, "  health and metrics         /healthz and /metrics on each\n");
+    if (first)
+        print_people(state);
+    else
+        fprintf(stderr, "\nSign-in names and the passwords made at the first start: %s/up.json\n",
+                o->dir);
+    fprintf(stderr,
+            "\nThen, as the applicant:\n"
+            "  1. In the console, sign in as los-angeles.officer, take an application, check\n"
+            "     the passport; sign in as los-angeles.supervisor and approve; issue the offer.\n"
+            "  2. With the wallet (another terminal):\n"
+            "       mobid wallet --wallet me.wallet init\n"
+            "       mobid wallet --wallet me.wallet receive 'openid-credential-offer://...'\n"
+            "     (the offer link from the console; it asks for the 6-digit code shown there)\n"
+            "  3. Open %s/, press \"Verify with Mobile ID\" and give the wallet the link:\n"
+            "       mobid wallet --wallet me.wallet present 'openid4vp://...'\n"
+            "\nOr watch the whole journey at once: mobid demo.   Ctrl-C stops everything.\n\n",
+            svc[2].url);
+}
+
+static void print_json(const up_opts *o, const up_service *svc, const json_t *state, bool first)
+{
+    json_t *j = json_pack("{s:s, s:s, s:b, s:{s:s, s:s, s:s}, s:s}", "event", "ready", "dir",
+                          o->dir, "first_start", first, "urls", "issuer", svc[0].url, "verifier",
+                          svc[1].url, "portal", svc[2].url, "state_file", "up.json");
+    if (j && first) {
+        json_object_set(j, "admin", json_object_get(state, "admin"));
+        json_object_set(j, "officers", json_object_get(state, "officers"));
+    }
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    if (text)
+        printf("%s\n", text);
+    fflush(stdout);
+    free(text);
+    json_decref(j);
+}
+
+void up_print_welcome(const up_opts *o, const up_service *svc, const json_t *state, bool first)
+{
+    if (o->json)
+        print_json(o, svc, state, first);
+    else
+        print_prose(o, svc, state, first);
+}
