@@ -48,7 +48,8 @@ mobid_err mobid_metrics_add(mobid_metrics *m, const char *name, const char *cons
 mobid_err mobid_metrics_set(mobid_metrics *m, const char *name, const char *const *labels,
                             double v);
 
-/* Record one HTTP request (the server calls this; route NULL = "unmatched"). */
+/* Record one HTTP request (the server calls this when the response is ready, so the
+ * time covers reading the body and the handler; route NULL = "unmatched"). */
 void mobid_metrics_observe_request(mobid_metrics *m, const char *route, const char *method,
                                    unsigned status, double seconds);
 

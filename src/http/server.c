@@ -131,6 +131,10 @@ static enum MHD_Result send_response(mobid_http_req *r)
     mobid_http_resp *rs = &r->resp;
     if (!rs->status)
         rs->status = rs->has_body ? 200 : 204;
+    /* Counted now, not when sending ends: a client that reads /metrics right after
+     * its previous response then always sees that request. */
+    mobid_metrics_observe_request(r->srv->metrics, r->route ? r->route->pattern : NULL,
+                                  r->method, rs->status, http_now() - r->start);
     struct MHD_Response *m = MHD_create_response_from_buffer(
         rs->body.len, rs->body.ptr ? rs->body.ptr : (uint8_t *)"", MHD_RESPMEM_MUST_COPY);
     if (!m)
@@ -240,8 +244,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     *con_cls = NULL;
     double secs = http_now() - r->start;
-    mobid_metrics_observe_request(s->metrics, r->route ? r->route->pattern : NULL, r->method,
-                                  r->resp.status, secs);
     if (s->access_log)
         fprintf(stderr, "%s %s \"%s %s\" %u %.2fms\n", s->name, r->remote, r->method, r->path,
                 r->resp.status, secs * 1000);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 static atomic_int handler_runs;
+static atomic_int slow_started;
 static bool healthy = true;
 
 static mobid_err on_echo(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
@@ -86,6 +87,7 @@ static mobid_err on_big(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 
 static mobid_err on_slow(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
+    atomic_fetch_add(&slow_started, 1);
     struct timespec d = { 0, 600 * 1000 * 1000 };
     nanosleep(&d, NULL);
     return mobid_http_resp_text(resp, 200, "slow");
@@ -453,9 +455,12 @@ static void test_graceful_stop(void **state)
     slow_call sc = { .s = s };
     snprintf(sc.url, sizeof sc.url, "%s", url_of(s, "/slow"));
     pthread_t t;
+    atomic_store(&slow_started, 0);
     assert_int_equal(pthread_create(&t, NULL, call_slow, &sc), 0);
-    struct timespec d = { 0, 200 * 1000 * 1000 };
-    nanosleep(&d, NULL);
+    struct timespec d = { 0, 5 * 1000 * 1000 };
+    for (int i = 0; i < 2000 && !atomic_load(&slow_started); i++)
+        nanosleep(&d, NULL);
+    assert_int_equal(atomic_load(&slow_started), 1);
     mobid_http_server_stop(s); /* while /slow is running */
     assert_true(mobid_http_server_stopping(s));
     pthread_join(t, NULL);
