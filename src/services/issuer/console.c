@@ -1,0 +1,264 @@
+/*
+ * The office console's frame: sign-in and sign-out, the session check with its idle
+ * timeout, slowed and locked sign-ins, the page frame, escaping, static files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "services/issuer/console.h"
+
+/* A setting of the configuration's "console" object, or def. */
+int64_t console_setting(const issuer_ctx *ctx, const char *key, int64_t def)
+{
+    const json_t *v = json_object_get(json_object_get(ctx->cfg.raw, "console"), key);
+    return json_is_integer(v) && json_integer_value(v) >= 0 ? (int64_t)json_integer_value(v) : def;
+}
+
+/* ---- output helpers ---- */
+
+void console_put(mobid_buf *b, const char *s)
+{
+    mobid_buf_append_str(b, s ? s : "");
+}
+
+void console_esc(mobid_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': mobid_buf_append_str(b, "&amp;"); break;
+        case '<': mobid_buf_append_str(b, "&lt;"); break;
+        case '>': mobid_buf_append_str(b, "&gt;"); break;
+        case '"': mobid_buf_append_str(b, "&quot;"); break;
+        case '\'': mobid_buf_append_str(b, "&#39;"); break;
+        default: mobid_buf_append_byte(b, (uint8_t)*s);
+        }
+    }
+}
+
+void console_int(mobid_buf *b, long long v)
+{
+    char n[32];
+    snprintf(n, sizeof n, "%lld", v);
+    mobid_buf_append_str(b, n);
+}
+
+void console_time(mobid_buf *b, int64_t t)
+{
+    char s[32];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(s, sizeof s, "%Y-%m-%d %H:%M UTC", &tm);
+    mobid_buf_append_str(b, s);
+}
+
+void console_security_headers(mobid_http_resp *resp)
+{
+    mobid_http_resp_header(resp, "Content-Security-Policy",
+                           "default-src 'none'; script-src 'self'; style-src 'self'; "
+                           "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+                           "base-uri 'none'; frame-ancestors 'none'");
+    mobid_http_resp_header(resp, "X-Content-Type-Options", "nosniff");
+    mobid_http_resp_header(resp, "Referrer-Policy", "no-referrer");
+    mobid_http_resp_header(resp, "X-Frame-Options", "DENY");
+    mobid_http_resp_header(resp, "Cache-Control", "no-store");
+}
+
+void console_head(mobid_buf *b, const char *title_ko, const char *title_en)
+{
+    console_put(b, "<!DOCTYPE html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
+                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                   "<title>");
+    console_esc(b, title_ko);
+    console_put(b, " / ");
+    console_esc(b, title_en);
+    console_put(b, " — mobid</title><link rel=\"stylesheet\" href=\"/console/static/console.css\">"
+                   "<script src=\"/console/static/console.js\" defer></script></head>\n<body>\n");
+}
+
+void console_form_open(console_req *c, const char *action)
+{
+    console_put(&c->page, "<form method=\"post\" action=\"");
+    console_esc(&c->page, action);
+    console_put(&c->page, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
+    console_esc(&c->page, c->csrf);
+    console_put(&c->page, "\">");
+}
+
+void console_page_open(console_req *c, const char *title_ko, const char *title_en)
+{
+    mobid_buf *b = &c->page;
+    console_head(b, title_ko, title_en);
+    console_put(b, "<header class=\"bar\"><strong>영사 콘솔</strong> <span class=\"en\">Office "
+                   "console</span><span class=\"who\" id=\"who\">");
+    console_esc(b, c->who.username);
+    console_put(b, " · ");
+    console_esc(b, issuer_role_name(c->who.role));
+    if (c->who.office_id[0]) {
+        console_put(b, " · ");
+        console_esc(b, c->who.office_id);
+    }
+    console_put(b, "</span>");
+    console_form_open(c, "/console/signout");
+    console_put(b, "<button type=\"submit\" id=\"signout\">로그아웃 Sign out</button></form>"
+                   "</header>\n<nav><a href=\"/console/applications\">신청 목록 Applications</a>"
+                   "<a href=\"/console/applications/new\">새 신청 New application</a>"
+                   "<a href=\"/console/audit\">감사 기록 Audit trail</a>"
+                   "<a href=\"/console/offices\">공관 Offices</a></nav>\n<main>\n<h1>");
+    console_esc(b, title_ko);
+    console_put(b, " <small>");
+    console_esc(b, title_en);
+    console_put(b, "</small></h1>\n");
+}
+
+mobid_err console_page_send(console_req *c, unsigned status)
+{
+    console_put(&c->page, "</main>\n</body></html>\n");
+    if (c->page.err)
+        return c->page.err;
+    return mobid_http_resp_body(c->resp, status, "text/html; charset=utf-8",
+                                mobid_buf_view(&c->page));
+}
+
+void console_notice(console_req *c, const char *cls, const char *ko, const char *en,
+                    const char *detail)
+{
+    console_put(&c->page, "<div class=\"notice ");
+    console_put(&c->page, cls);
+    console_put(&c->page, "\" role=\"alert\"><p>");
+    console_esc(&c->page, ko);
+    console_put(&c->page, "</p><p class=\"en\">");
+    console_esc(&c->page, en);
+    if (detail) {
+        console_put(&c->page, " — ");
+        console_esc(&c->page, detail);
+    }
+    console_put(&c->page, "</p></div>\n");
+}
+
+const char *console_field(const console_req *c, const char *name)
+{
+    const char *v = NULL;
+    if (!c->form || mobid_http_form_get(c->form, name, &v))
+        return NULL;
+    return v;
+}
+
+mobid_err console_redirect(console_req *c, const char *location)
+{
+    return mobid_http_resp_redirect(c->resp, 303, location);
+}
+
+/* ---- cookies ---- */
+
+unsigned console_cookie_flags(mobid_http_req *req)
+{
+    const char *proto = mobid_http_req_header(req, "X-Forwarded-Proto");
+    unsigned f = MOBID_COOKIE_HTTPONLY | MOBID_COOKIE_SAMESITE_STRICT;
+    return proto && !strcmp(proto, "https") ? f | MOBID_COOKIE_SECURE : f;
+}
+
+void console_clear_cookies(mobid_http_req *req, mobid_http_resp *resp)
+{
+    mobid_http_resp_cookie(resp, CONSOLE_SESSION_COOKIE, "", "/", 0, console_cookie_flags(req));
+    mobid_http_resp_cookie(resp, CONSOLE_CSRF_COOKIE, "", "/console", 0, console_cookie_flags(req));
+}
+
+/* SHA-256 of a secret as hex: the key of its rows in the console's tables. */
+mobid_err console_secret_key(const char *secret, char out[65])
+{
+    uint8_t md[MOBID_HASH_MAX];
+    mobid_err err = mobid_hash(MOBID_HASH_SHA256, mobid_view_str(secret ? secret : ""), md);
+    for (int i = 0; !err && i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    return err;
+}
+
+mobid_err console_exec(mobid_store *s, const char *sql, const char *a, int64_t b, int64_t c)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    mobid_err err = mobid_store_prepare(s, sql, &st);
+    if (!err) err = mobid_store_bind_str(st, 1, a);
+    if (!err && strstr(sql, "$2")) err = mobid_store_bind_int64(st, 2, b);
+    if (!err && strstr(sql, "$3")) err = mobid_store_bind_int64(st, 3, c);
+    if (!err) err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    return err;
+}
+
+/* Two int64 columns of the first row of sql($1 = key); *found false when none. */
+mobid_err console_query2(mobid_store *s, const char *sql, const char *key, int64_t *a, int64_t *b,
+                        bool *found)
+{
+    mobid_store_stmt *st = NULL;
+    mobid_err err = mobid_store_prepare(s, sql, &st);
+    *found = false;
+    if (!err) err = mobid_store_bind_str(st, 1, key);
+    if (!err) err = mobid_store_step(st, found);
+    if (!err && *found) {
+        *a = mobid_store_col_int64(st, 0);
+        *b = mobid_store_col_int64(st, 1);
+    }
+    mobid_store_finalize(st);
+    return err;
+}
+
+/* ---- static files (web/console) ---- */
+
+static const char *web_dir(const issuer_ctx *ctx)
+{
+    static char dir[1024];
+    const char *cfg = json_string_value(json_object_get(json_object_get(ctx->cfg.raw, "console"), "web_dir"));
+    const char *env = getenv("MOBID_WEB_DIR");
+    if (cfg)
+        return cfg;
+    if (env && *env) {
+        snprintf(dir, sizeof dir, "%s/console", env);
+        return dir;
+    }
+    /* __FILE__ is <source>/src/services/issuer/console.c in a CMake build. */
+    const char *file = __FILE__, *tail = strstr(file, "src/services/issuer/console.c");
+    if (!tail || tail == file)
+        return "web/console";
+    snprintf(dir, sizeof dir, "%.*sweb/console", (int)(tail - file), file);
+    return dir;
+}
+
+static mobid_err on_static(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    const char *name = mobid_http_req_param(req, "file");
+    const char *type = !strcmp(name, "console.css") ? "text/css; charset=utf-8"
+                       : !strcmp(name, "console.js") ? "text/javascript; charset=utf-8" : NULL;
+    char path[1200];
+    uint8_t chunk[4096];
+    size_t n;
+    mobid_buf body = { 0 };
+    mobid_err err = MOBID_OK;
+    FILE *f = NULL;
+
+    console_security_headers(resp);
+    snprintf(path, sizeof path, "%s/%s", web_dir(ctx), name);
+    if (!type || !(f = fopen(path, "rb")))
+        return mobid_http_resp_text(resp, 404, "not found\n");
+    mobid_buf_init(&body, 1024 * 1024);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        mobid_buf_append(&body, chunk, n);
+    err = ferror(f) ? MOBID_ERR_IO : body.err;
+    fclose(f);
+    if (!err)
+        err = mobid_http_resp_body(resp, 200, type, mobid_buf_view(&body));
+    mobid_buf_free(&body);
+    return err;
+}
+
+mobid_err issuer_routes_console(mobid_http_server *srv, issuer_ctx *ctx)
+{
+    mobid_err err;
+    if ((err = console_auth_routes(srv, ctx)) || (err = console_apps_routes(srv, ctx)) ||
+        (err = console_admin_routes(srv, ctx)) ||
+        (err = mobid_http_route(srv, "GET", "/console/static/{file}", on_static, ctx)))
+        return err;
+    return MOBID_OK;
+}

@@ -1,0 +1,127 @@
+/*
+ * The office console: server-rendered HTML pages for consular officers and the
+ * ministry admin, under /console/ on the issuer service, built on the public
+ * functions of office.h (the same ones the /api/v1 admin API uses).
+ *
+ * Security: the session cookie (mobid_session, shared with the admin API) and the
+ * CSRF cookie are HttpOnly and SameSite=Strict, Secure when the request came through
+ * TLS (X-Forwarded-Proto: https). Every form carries the CSRF token in a hidden field
+ * and every POST checks it against the session (issuer_session_check). Sessions end
+ * after an idle timeout; failed sign-ins for a user name are slowed and then locked
+ * for a while (tables of the "issuer_console" migration component). Every value
+ * written into a page is HTML-escaped; responses carry a strict
+ * Content-Security-Policy (no inline script or style, no event handler attributes).
+ *
+ * Files: console.c (sign-in, sessions, the page frame, static files, routes),
+ * console_apps.c (applications: list, new, detail, steps, offer, card actions),
+ * console_admin.c (audit trail, offices), console_qr.c (the offer's QR as PNG).
+ *
+ * Settings come from the "console" object of the issuer configuration:
+ * idle_timeout_s (900), session_lifetime_s (28800), signin_slow_after (3),
+ * signin_lock_after (5), signin_lock_s (900), web_dir (the source tree's web/console).
+ */
+#ifndef MOBID_ISSUER_CONSOLE_H
+#define MOBID_ISSUER_CONSOLE_H
+
+#include "services/issuer/office.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Register the console's routes (/console/...) on srv. Runs the console's migrations
+ * on one pooled connection first. Returns store errors, MOBID_ERR_INVALID_ARG for a
+ * duplicate route. ctx is borrowed for the server's lifetime. */
+MOBID_MUST_CHECK mobid_err issuer_routes_console(mobid_http_server *srv, issuer_ctx *ctx);
+
+/* ---- shared by the console's files ---- */
+
+/* One console request: its connection, officer, CSRF token and page buffer. */
+typedef struct console_req {
+    issuer_ctx *ctx;
+    mobid_store *s;
+    issuer_officer who;
+    const char *csrf;          /* the CSRF token to put in forms (from its cookie) */
+    const mobid_http_form *form; /* POST body (NULL for GET) */
+    mobid_http_req *req;
+    mobid_http_resp *resp;
+    mobid_buf page;
+} console_req;
+
+typedef mobid_err (*console_fn)(console_req *c);
+
+/* Run fn for a signed-in officer (else redirect to the sign-in page); for POST the
+ * form's csrf field must match the session (else 403). */
+mobid_err console_run(mobid_http_req *req, mobid_http_resp *resp, void *ctx, console_fn fn);
+
+/* Append s HTML-escaped (&, <, >, ", '). */
+void console_esc(mobid_buf *b, const char *s);
+/* Append literal text. */
+void console_put(mobid_buf *b, const char *s);
+/* Append a number. */
+void console_int(mobid_buf *b, long long v);
+/* Open a page: doctype, head with CSS/JS, header bar with the officer and sign-out,
+ * navigation; title_ko / title_en are both shown. */
+void console_page_open(console_req *c, const char *title_ko, const char *title_en);
+/* Close the page and send it with status. */
+mobid_err console_page_send(console_req *c, unsigned status);
+/* A <form method=post action=...> opening tag with the hidden CSRF field. */
+void console_form_open(console_req *c, const char *action);
+/* A message box (class "error" or "ok") with bilingual text and an optional escaped
+ * detail. */
+void console_notice(console_req *c, const char *cls, const char *ko, const char *en,
+                    const char *detail);
+/* A form field value (NULL when absent or repeated). */
+const char *console_field(const console_req *c, const char *name);
+/* "YYYY-MM-DD HH:MM UTC" for epoch seconds. */
+void console_time(mobid_buf *b, int64_t t);
+/* Send a 303 redirect to location. */
+mobid_err console_redirect(console_req *c, const char *location);
+
+#define CONSOLE_SESSION_COOKIE "mobid_session" /* shared with the admin API */
+#define CONSOLE_CSRF_COOKIE "mobid_csrf"
+#define CONSOLE_SIGNIN_COOKIE "mobid_signin"
+
+/* A setting of the configuration's "console" object (a non-negative integer), or def. */
+int64_t console_setting(const issuer_ctx *ctx, const char *key, int64_t def);
+/* HttpOnly + SameSite=Strict, + Secure when X-Forwarded-Proto is https. */
+unsigned console_cookie_flags(mobid_http_req *req);
+/* Delete the session and CSRF cookies. */
+void console_clear_cookies(mobid_http_req *req, mobid_http_resp *resp);
+/* SHA-256 of a secret as hex (the key of its rows in the console's tables). */
+mobid_err console_secret_key(const char *secret, char out[65]);
+/* Run sql with $1 = a (text) and, when the SQL names them, $2 = b, $3 = c. */
+mobid_err console_exec(mobid_store *s, const char *sql, const char *a, int64_t b, int64_t c);
+/* The two int64 columns of the first row of sql($1 = key); *found false when none. */
+mobid_err console_query2(mobid_store *s, const char *sql, const char *key, int64_t *a,
+                         int64_t *b, bool *found);
+/* Page frame without a signed-in officer (sign-in page). */
+void console_head(mobid_buf *b, const char *title_ko, const char *title_en);
+/* Sign-in routes and the console's migrations (console_auth.c). */
+mobid_err console_auth_routes(mobid_http_server *srv, issuer_ctx *ctx);
+
+/* Security headers of every console response. */
+void console_security_headers(mobid_http_resp *resp);
+
+/* True for an error that is a refusal to show the officer (not a server fault). */
+bool console_is_refusal(mobid_err err);
+/* HTTP status of a refusal. */
+unsigned console_status_of(mobid_err err);
+/* A bilingual refusal box naming the error code, with detail (or the code's text). */
+void console_refusal(console_req *c, mobid_err err, const char *detail);
+/* "접수 received" etc. for an application state. */
+const char *console_state_label(const char *state);
+
+/* Routes of console_apps.c, console_detail.c and console_admin.c. */
+mobid_err console_detail_routes(mobid_http_server *srv, issuer_ctx *ctx);
+mobid_err console_apps_routes(mobid_http_server *srv, issuer_ctx *ctx);
+mobid_err console_admin_routes(mobid_http_server *srv, issuer_ctx *ctx);
+
+/* The QR code of text as a PNG image (1-bit, 8 px modules, 4-module quiet zone),
+ * appended to png. MOBID_ERR_INVALID_ARG when text does not fit a QR code. */
+MOBID_MUST_CHECK mobid_err console_qr_png(const char *text, mobid_buf *png);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
