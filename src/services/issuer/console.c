@@ -57,7 +57,7 @@ void console_security_headers(mobid_http_resp *resp)
 {
     mobid_http_resp_header(resp, "Content-Security-Policy",
                            "default-src 'none'; script-src 'self'; style-src 'self'; "
-                           "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+                           "img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; "
                            "base-uri 'none'; frame-ancestors 'none'");
     mobid_http_resp_header(resp, "X-Content-Type-Options", "nosniff");
     mobid_http_resp_header(resp, "Referrer-Policy", "no-referrer");
