@@ -50,7 +50,8 @@ typedef enum issuer_claim_kind {
     ISSUER_CLAIM_BOOL,
     ISSUER_CLAIM_INT,
     ISSUER_CLAIM_BYTES,   /* base64url in the application data; bstr in mdoc */
-    ISSUER_CLAIM_COMPUTED /* age_over_NN: derived from birth_date at issuance */
+    ISSUER_CLAIM_COMPUTED, /* age_over_NN: derived from birth_date at issuance */
+    ISSUER_CLAIM_JSON     /* any JSON value (arrays, objects), e.g. driving_privileges */
 } issuer_claim_kind;
 
 typedef struct issuer_claim {
@@ -77,6 +78,11 @@ typedef struct issuer_cardtype {
  * "<cardtype id>_sdjwt". Returns the card type and sets *format, or NULL. */
 const issuer_cardtype *issuer_cardtype_by_config_id(const issuer_ctx *ctx,
                                                     const char *config_id, unsigned *format);
+/* Parse a "card_types" array (NULL = the built-in types). *out freed with
+ * issuer_cardtypes_free. MOBID_ERR_MALFORMED with a message on stderr. */
+MOBID_MUST_CHECK mobid_err issuer_cardtypes_parse(const json_t *list, issuer_cardtype **out,
+                                                  size_t *n);
+void issuer_cardtypes_free(issuer_cardtype *cts, size_t n);
 /* The card type with this id, or NULL. */
 const issuer_cardtype *issuer_cardtype_find(const issuer_ctx *ctx, const char *id);
 

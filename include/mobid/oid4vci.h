@@ -1,0 +1,134 @@
+/*
+ * mobid oid4vci: OpenID for Verifiable Credential Issuance 1.0 — the protocol pieces
+ * with no I/O, shared by the issuer service and wallets.
+ *
+ *   credential offers: the JSON object (pre-authorized code grant with tx_code), the
+ *     openid-credential-offer:// URI by value or by reference, and parsing both;
+ *   key proofs: building and checking `jwt` proofs (typ openid4vci-proof+jwt, ES256,
+ *     holder key in jwk or x5c, aud = credential issuer, nonce = c_nonce, iat window);
+ *   credential requests: reading credential_configuration_id and the proofs.
+ *
+ * Ownership: inputs are borrowed for the call. Outputs are appended to caller
+ * buffers or returned as new references / heap strings as documented per function.
+ */
+#ifndef MOBID_OID4VCI_H
+#define MOBID_OID4VCI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <mobid/base.h>
+#include <mobid/crypto.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MOBID_OID4VCI_PROOF_TYP "openid4vci-proof+jwt"
+#define MOBID_OID4VCI_GRANT_PRE_AUTH "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+#define MOBID_OID4VCI_OFFER_SCHEME "openid-credential-offer://"
+#define MOBID_OID4VCI_MAX_PROOFS 100
+
+/* ---- credential offer ---- */
+
+typedef struct mobid_oid4vci_offer {
+    const char *credential_issuer;
+    const char *const *config_ids;   /* credential_configuration_ids */
+    size_t n_config_ids;
+    const char *pre_auth_code;       /* pre-authorized_code */
+    unsigned tx_code_length;         /* 0 = no tx_code; else numeric of this length */
+    const char *tx_code_description; /* may be NULL */
+} mobid_oid4vci_offer;
+
+/* The credential_offer object. *out is a new reference. INVALID_ARG for missing
+ * issuer, code or ids; NOMEM. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_offer_json(const mobid_oid4vci_offer *o, json_t **out);
+
+/* openid-credential-offer://?credential_offer=<percent-encoded compact JSON> appended
+ * to out. */
+mobid_err mobid_oid4vci_offer_uri(const json_t *offer, mobid_buf *out);
+/* openid-credential-offer://?credential_offer_uri=<percent-encoded url> appended. */
+mobid_err mobid_oid4vci_offer_ref_uri(const char *offer_url, mobid_buf *out);
+
+/* Parse an offer URI. Exactly one of *offer (by value; new reference) and
+ * *offer_url (by reference; heap string, free()) is set. MALFORMED for another
+ * scheme, both or neither parameter, bad percent-encoding or JSON. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_offer_uri_parse(mobid_view uri, json_t **offer,
+                                                         char **offer_url);
+
+/* Read an offer object: views into it (valid while it lives). MALFORMED when
+ * credential_issuer, credential_configuration_ids or the pre-authorized grant is
+ * missing or mistyped. tx_code_length is 0 without tx_code, else its length (or 6
+ * when the offer omits it). The ids are reported as a json array (borrowed). */
+typedef struct mobid_oid4vci_offer_view {
+    const char *credential_issuer;
+    const json_t *config_ids;
+    const char *pre_auth_code;
+    unsigned tx_code_length;
+    bool has_tx_code;
+} mobid_oid4vci_offer_view;
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_offer_read(const json_t *offer,
+                                                    mobid_oid4vci_offer_view *out);
+
+/* ---- percent-encoding (application/x-www-form-urlencoded values, RFC 3986) ---- */
+
+/* Unreserved characters stay, everything else becomes %XX. */
+mobid_err mobid_oid4vci_pct_encode(mobid_view in, mobid_buf *out);
+/* %XX and '+' (space) decoded; MALFORMED for a broken escape. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_pct_decode(mobid_view in, mobid_buf *out);
+
+/* ---- jwt key proofs ---- */
+
+/* Build a proof JWT signed with holder (ES256 on P-256) carrying its public key as
+ * "jwk": header {alg, typ, jwk}, payload {aud, iat, nonce[, iss]}. client_id may be
+ * NULL (pre-authorized flow without client). Appends the compact JWT to out. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_proof_build(const mobid_key *holder, const char *aud,
+                                                     const char *nonce, mobid_time iat,
+                                                     const char *client_id, mobid_buf *out);
+
+typedef struct mobid_oid4vci_proof_check_params {
+    const char *aud;          /* the credential issuer identifier (required) */
+    mobid_time now;           /* 0 = mobid_now() */
+    int64_t max_age_s;        /* iat not older than this (0 = 300) */
+    int64_t max_skew_s;       /* nor further in the future (0 = 60) */
+} mobid_oid4vci_proof_check_params;
+
+typedef struct mobid_oid4vci_proof {
+    mobid_key *holder;        /* the proven key (owned; mobid_oid4vci_proof_clear) */
+    char *nonce;              /* the nonce claim (owned); the caller checks and
+                                 consumes it against its c_nonce store */
+    char jkt[44];             /* RFC 7638 thumbprint of the holder key, base64url */
+    mobid_time iat;
+} mobid_oid4vci_proof;
+
+/* Check one jwt proof: parse, typ, alg ES256 only, key from "jwk" (no "d") or the
+ * leaf of "x5c" (exactly one of them; "kid" is not supported), signature, aud,
+ * iat window, nonce present. Returns MOBID_OK; MALFORMED / BAD_BASE64 for a broken
+ * JWT; TYPE_MISMATCH; ALG_NOT_ALLOWED; KEY_INVALID (no usable key, private key
+ * sent); SIGNATURE_INVALID; AUDIENCE_MISMATCH; KB_IAT_INVALID (iat outside the
+ * window); NONCE_MISMATCH (no nonce claim). *out is cleared on error. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_proof_check(mobid_view jwt,
+                                                     const mobid_oid4vci_proof_check_params *p,
+                                                     mobid_oid4vci_proof *out);
+void mobid_oid4vci_proof_clear(mobid_oid4vci_proof *p);
+
+/* ---- credential request ---- */
+
+typedef struct mobid_oid4vci_credreq {
+    const char *config_id;    /* credential_configuration_id (borrowed from the JSON) */
+    const char *jwts[MOBID_OID4VCI_MAX_PROOFS]; /* the jwt proofs (borrowed) */
+    size_t n_jwts;
+} mobid_oid4vci_credreq;
+
+/* Read a credential request object: credential_configuration_id (string) and
+ * either "proofs": {"jwt": [..]} or the single "proof": {"proof_type":"jwt",
+ * "jwt": ...}. Returns MALFORMED (missing or mistyped members, both forms),
+ * UNSUPPORTED (credential_identifier, other proof types), TOO_BIG (more than
+ * MOBID_OID4VCI_MAX_PROOFS), NOT_FOUND (no proofs). */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_credreq_read(const json_t *req,
+                                                      mobid_oid4vci_credreq *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

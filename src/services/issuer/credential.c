@@ -1,0 +1,138 @@
+/*
+ * issuer: building one credential (mso_mdoc or dc+sd-jwt) of a card type for one
+ * holder key, from the claim values of the offer. Every claim is selectively
+ * disclosable; age_over_NN claims are computed from birth_date at issuance.
+ */
+#include "services/issuer/issuer.h"
+#include "services/issuer/issuer_int.h"
+
+#include <mobid/cbor.h>
+#include <mobid/mdoc.h>
+#include <mobid/sdjwt.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CRED_MAX_CLAIMS 64
+
+/* Age in whole years on the day of `at` for a "YYYY-MM-DD" birth date; -1 if unreadable. */
+static int64_t age_at(const char *birth, mobid_time at)
+{
+    int y, m, d;
+    if (!birth || sscanf(birth, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 ||
+        d > 31)
+        return -1;
+    int64_t ty;
+    unsigned tm, td;
+    mobid_civil_from_days(at / 86400, &ty, &tm, &td);
+    int64_t age = ty - y;
+    if (tm < (unsigned)m || (tm == (unsigned)m && td < (unsigned)d))
+        age--;
+    return age;
+}
+
+/* A claim value as the mdoc JSON bridge wants it (dates and bytes tagged). */
+static json_t *mdoc_value(const issuer_claim *c, json_t *v)
+{
+    if (c->kind == ISSUER_CLAIM_DATE && json_is_string(v))
+        return json_pack("{s:O}", "$date", v);
+    if (c->kind == ISSUER_CLAIM_BYTES && json_is_string(v))
+        return json_pack("{s:O}", "$bytes", v);
+    return json_incref(v);
+}
+
+static mobid_err mdoc_build(const issuer_cred_in *in, mobid_buf *out)
+{
+    mobid_mdoc_element el[CRED_MAX_CLAIMS];
+    mobid_buf vals[CRED_MAX_CLAIMS];
+    unsigned ages[CRED_MAX_CLAIMS];
+    size_t n = 0, nages = 0;
+    mobid_err err = MOBID_OK;
+    memset(vals, 0, sizeof vals);
+    for (size_t i = 0; i < in->ct->nclaims && err == MOBID_OK; i++) {
+        const issuer_claim *c = &in->ct->claims[i];
+        json_t *v = json_object_get(in->claims, c->name);
+        if (c->kind == ISSUER_CLAIM_COMPUTED) {
+            if (json_object_get(in->claims, "birth_date"))
+                ages[nages++] = (unsigned)c->age;
+            continue;
+        }
+        if (!v)
+            continue;
+        json_t *mv = mdoc_value(c, v);
+        mobid_cbor_enc enc;
+        mobid_cbor_enc_init(&enc, &vals[n]);
+        err = mv ? mobid_mdoc_value_from_json(mv, &enc) : MOBID_ERR_NOMEM;
+        if (err == MOBID_OK)
+            err = mobid_cbor_enc_finish(&enc);
+        json_decref(mv);
+        el[n] = (mobid_mdoc_element){ in->ct->ns, c->name, mobid_buf_view(&vals[n]) };
+        n++;
+    }
+    mobid_cert *chain[1] = { in->signer->cert };
+    mobid_mdoc_issue_opts o = { .doctype = in->ct->doctype, .elements = el, .n_elements = n,
+                                .issuer_key = in->signer->key, .chain = chain, .n_chain = 1,
+                                .device_key = in->holder, .signed_at = in->now,
+                                .valid_from = in->now, .valid_until = in->exp,
+                                .status_uri = in->status_uri, .status_idx = in->status_idx,
+                                .age_over = ages, .n_age_over = nages, .age_ns = in->ct->ns,
+                                .birth_ns = in->ct->ns, .birth_id = "birth_date" };
+    mobid_buf raw = { 0 };
+    if (err == MOBID_OK)
+        err = mobid_mdoc_issue(&o, &raw);
+    if (err == MOBID_OK) /* OpenID4VCI: base64url of the IssuerSigned structure */
+        err = mobid_b64url_encode(mobid_buf_view(&raw), out);
+    for (size_t i = 0; i < n; i++)
+        mobid_buf_free(&vals[i]);
+    mobid_buf_free(&raw);
+    return err;
+}
+
+static mobid_err sdjwt_build(const issuer_cred_in *in, mobid_buf *out)
+{
+    const char *paths[CRED_MAX_CLAIMS + 1];
+    char pathbuf[CRED_MAX_CLAIMS][80];
+    size_t np = 0;
+    json_t *claims = json_object();
+    mobid_err err = claims ? MOBID_OK : MOBID_ERR_NOMEM;
+    const char *birth = json_string_value(json_object_get(in->claims, "birth_date"));
+    for (size_t i = 0; i < in->ct->nclaims && err == MOBID_OK; i++) {
+        const issuer_claim *c = &in->ct->claims[i];
+        json_t *v = json_object_get(in->claims, c->name);
+        if (c->kind == ISSUER_CLAIM_COMPUTED) {
+            int64_t age = age_at(birth, in->now);
+            v = age >= 0 ? json_boolean(age >= c->age) : NULL;
+            if (v && json_object_set_new(claims, c->name, v))
+                err = MOBID_ERR_NOMEM;
+        } else if (v && json_object_set(claims, c->name, v)) {
+            err = MOBID_ERR_NOMEM;
+        }
+        if (v && np < CRED_MAX_CLAIMS) {
+            snprintf(pathbuf[np], sizeof pathbuf[np], "%s", c->name);
+            paths[np] = pathbuf[np];
+            np++;
+        }
+    }
+    paths[np] = NULL;
+    mobid_cert *chain[1] = { in->signer->cert };
+    mobid_sdjwt_issue_params p = { .claims = claims, .sd_paths = paths, .vct = in->ct->vct,
+                                   .iss = in->issuer_url, .iat = in->now, .nbf = in->now,
+                                   .exp = in->exp, .holder_key = in->holder,
+                                   .status_uri = in->status_uri,
+                                   .status_idx = (int64_t)in->status_idx,
+                                   .issuer_key = in->signer->key, .x5c = chain, .x5c_len = 1 };
+    if (err == MOBID_OK)
+        err = mobid_sdjwt_issue(&p, out);
+    json_decref(claims);
+    return err;
+}
+
+mobid_err issuer_credential_build(const issuer_cred_in *in, mobid_buf *out)
+{
+    if (!in || !in->ct || !in->signer || !in->holder || !in->claims)
+        return MOBID_ERR_INVALID_ARG;
+    if (in->ct->nclaims > CRED_MAX_CLAIMS)
+        return MOBID_ERR_LIMIT;
+    return in->format == ISSUER_FMT_MDOC ? mdoc_build(in, out) : sdjwt_build(in, out);
+}

@@ -1,0 +1,343 @@
+/*
+ * issuer: POST /credential (OpenID4VCI 1.0 §8). The access token names the offer;
+ * each jwt proof (up to batch_size) must be fresh — its c_nonce is consumed here,
+ * once — and name a distinct holder key. Everything is decided and written in one
+ * transaction: the card (replacing the person's previous card of this type, whose
+ * credentials become INVALID), a fresh status index and a record per credential.
+ * The credentials leave only after the commit, so none exists without its record.
+ */
+#include "services/issuer/issuer.h"
+#include "services/issuer/issuer_int.h"
+
+#include <mobid/oid4vci.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct cred_tx {
+    issuer_ctx *ctx;
+    char token_hash[65];
+    const issuer_cardtype *ct;
+    unsigned fmt;
+    mobid_oid4vci_proof *proofs;
+    size_t n;
+    /* outputs (reset at the start of each run) */
+    const char *oauth_error, *detail;
+    json_t *creds;
+    bool replaced;
+} cred_tx;
+
+typedef struct offer_row {
+    char id[64], cardtype[64], person[80];
+    char *app, *sealed;
+} offer_row;
+
+static mobid_err load_offer(cred_tx *t, mobid_store *s, offer_row *o)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    mobid_err err = mobid_store_prepare(
+        s,
+        "SELECT o.id, o.cardtype, o.person_ref, o.application_id, o.claims_sealed FROM"
+        " issuer_access_tokens t JOIN issuer_offers o ON o.id = t.offer_id"
+        " WHERE t.token_hash = $1 AND t.expires_at > $2",
+        &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, t->token_hash);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, mobid_now());
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    if (err == MOBID_OK && row) {
+        mobid_view v[3] = { mobid_store_col_text(st, 0), mobid_store_col_text(st, 1),
+                            mobid_store_col_text(st, 2) };
+        snprintf(o->id, sizeof o->id, "%.*s", (int)v[0].len, (const char *)v[0].ptr);
+        snprintf(o->cardtype, sizeof o->cardtype, "%.*s", (int)v[1].len, (const char *)v[1].ptr);
+        snprintf(o->person, sizeof o->person, "%.*s", (int)v[2].len, (const char *)v[2].ptr);
+        o->app = mobid_store_col_strdup(st, 3);
+        o->sealed = mobid_store_col_strdup(st, 4);
+        if (!o->sealed)
+            err = MOBID_ERR_NOMEM;
+    } else if (err == MOBID_OK) {
+        t->oauth_error = "invalid_token";
+        t->detail = "access token unknown or expired";
+    }
+    mobid_store_finalize(st);
+    return err;
+}
+
+static mobid_err consume_nonces(cred_tx *t, mobid_store *s)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    mobid_err err = mobid_store_prepare(
+        s,
+        "UPDATE issuer_nonces SET used_at = $1 WHERE nonce = $2 AND used_at IS NULL"
+        " AND expires_at > $1",
+        &st);
+    for (size_t i = 0; i < t->n && err == MOBID_OK && !t->oauth_error; i++) {
+        bool seen = false; /* proofs of one batch may share one c_nonce */
+        for (size_t k = 0; k < i; k++)
+            seen |= !strcmp(t->proofs[k].nonce, t->proofs[i].nonce);
+        if (seen)
+            continue;
+        if ((err = mobid_store_reset(st)) == MOBID_OK &&
+            (err = mobid_store_bind_int64(st, 1, mobid_now())) == MOBID_OK &&
+            (err = mobid_store_bind_str(st, 2, t->proofs[i].nonce)) == MOBID_OK &&
+            (err = mobid_store_step(st, &row)) == MOBID_OK && mobid_store_changes(st) != 1) {
+            t->oauth_error = "invalid_nonce";
+            t->detail = "c_nonce unknown, already used or expired";
+        }
+    }
+    mobid_store_finalize(st);
+    return err;
+}
+
+/* The card of this offer; created on the first credential request, replacing the
+ * person's active or suspended card of the same type. */
+static mobid_err card_for_offer(cred_tx *t, mobid_store *s, const offer_row *o, char card[23],
+                                int64_t *exp)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    int64_t now = mobid_now();
+    mobid_err err = mobid_store_prepare(
+        s, "SELECT id, state, expires_at FROM issuer_cards WHERE offer_id = $1", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, o->id);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    if (err == MOBID_OK && row) {
+        snprintf(card, 23, "%.*s", (int)mobid_store_col_text(st, 0).len,
+                 (const char *)mobid_store_col_text(st, 0).ptr);
+        *exp = mobid_store_col_int64(st, 2);
+        if (mobid_store_col_int64(st, 1) != ISSUER_CARD_ACTIVE) {
+            t->oauth_error = "invalid_token";
+            t->detail = "the card of this offer is no longer active";
+        }
+    }
+    mobid_store_finalize(st);
+    if (err != MOBID_OK || row)
+        return err;
+    /* replace the previous card(s) of this person and type */
+    err = mobid_store_prepare(s,
+                              "SELECT id FROM issuer_cards WHERE person_ref = $1 AND cardtype = $2"
+                              " AND state IN (0, 2)",
+                              &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, o->person);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, o->cardtype);
+    char old[8][64];
+    size_t nold = 0;
+    while (err == MOBID_OK && nold < 8 && (err = mobid_store_step(st, &row)) == MOBID_OK && row)
+        snprintf(old[nold++], 64, "%.*s", (int)mobid_store_col_text(st, 0).len,
+                 (const char *)mobid_store_col_text(st, 0).ptr);
+    mobid_store_finalize(st);
+    for (size_t i = 0; i < nold && err == MOBID_OK; i++) {
+        err = issuer_card_set_state(s, old[i], ISSUER_CARD_REPLACED, "delivered to a new phone");
+        if (err == MOBID_OK) err = issuer_status_set_card(s, old[i], 1);
+        if (err == MOBID_OK)
+            err = issuer_audit_append(t->ctx, s, "system", "card.replace", old[i], NULL);
+        t->replaced = true;
+    }
+    *exp = now + t->ct->validity_s;
+    if (err == MOBID_OK) err = issuer_new_id(card);
+    if (err == MOBID_OK)
+        err = mobid_store_prepare(s,
+                                  "INSERT INTO issuer_cards (id, offer_id, application_id, cardtype,"
+                                  " person_ref, state, issued_at, expires_at, updated_at)"
+                                  " VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $6)",
+                                  &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, card);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, o->id);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 3, o->app);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 4, o->cardtype);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 5, o->person);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 6, now);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 7, *exp);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    if (err == MOBID_OK)
+        err = issuer_audit_append(t->ctx, s, "holder", "card.issue", card, NULL);
+    return err;
+}
+
+static mobid_err record_credential(mobid_store *s, const char *card, const char *fmt,
+                                   const char *jkt, const char *signer, const char *list,
+                                   int64_t idx, int64_t now, int64_t exp, mobid_view cred)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    char id[23], digest[65];
+    mobid_err err = issuer_new_id(id);
+    if (err == MOBID_OK) err = issuer_hash_hex(cred, digest);
+    if (err == MOBID_OK)
+        err = mobid_store_prepare(
+            s,
+            "INSERT INTO issuer_credentials (id, card_id, format, holder_jkt, signer_id, list_id,"
+            " status_idx, issued_at, expires_at, digest) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+            &st);
+    const char *txt[6] = { id, card, fmt, jkt, signer, list };
+    for (int i = 0; i < 6 && err == MOBID_OK; i++)
+        err = mobid_store_bind_str(st, i + 1, txt[i]);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 7, idx);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 8, now);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 9, exp);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 10, digest);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    return err;
+}
+
+static mobid_err issue_one(cred_tx *t, mobid_store *s, const char *card, const json_t *claims,
+                           const issuer_signer *signer, const mobid_oid4vci_proof *p, int64_t exp)
+{
+    char *list = NULL, uri[1024];
+    int64_t idx = 0, now = mobid_now();
+    mobid_buf cred = { 0 };
+    mobid_err err = issuer_status_alloc(t->ctx, s, &list, &idx);
+    if (err == MOBID_OK) err = issuer_status_uri(t->ctx, list, uri, sizeof uri);
+    issuer_cred_in in = { t->ct, t->fmt, claims, signer, p->holder, t->ctx->cfg.issuer_url,
+                          uri, (uint64_t)idx, now, exp };
+    if (err == MOBID_OK) err = issuer_credential_build(&in, &cred);
+    if (err == MOBID_OK)
+        err = record_credential(s, card, t->fmt == ISSUER_FMT_MDOC ? "mso_mdoc" : "dc+sd-jwt",
+                                p->jkt, signer->id, list, idx, now, exp, mobid_buf_view(&cred));
+    if (err == MOBID_OK) {
+        json_t *c = json_pack("{s:s%}", "credential", (const char *)cred.ptr, cred.len);
+        if (!c || json_array_append_new(t->creds, c))
+            err = MOBID_ERR_NOMEM;
+    }
+    free(list);
+    mobid_buf_free(&cred);
+    return err;
+}
+
+static mobid_err open_claims(cred_tx *t, const offer_row *o, json_t **claims)
+{
+    mobid_buf raw = { 0 }, plain = { 0 };
+    mobid_err err = mobid_b64url_decode(mobid_view_str(o->sealed), &raw);
+    if (err == MOBID_OK)
+        err = issuer_unseal(t->ctx, mobid_view_str(o->id), mobid_buf_view(&raw), &plain);
+    if (err == MOBID_OK) {
+        *claims = json_loadb((const char *)plain.ptr, plain.len, 0, NULL);
+        err = *claims ? MOBID_OK : MOBID_ERR_MALFORMED;
+    }
+    mobid_buf_free(&raw);
+    mobid_buf_free(&plain);
+    return err;
+}
+
+static mobid_err cred_body(mobid_store *s, void *arg)
+{
+    cred_tx *t = arg;
+    offer_row o = { 0 };
+    json_t *claims = NULL;
+    char card[23];
+    int64_t exp = 0;
+    t->oauth_error = t->detail = NULL;
+    t->replaced = false;
+    json_decref(t->creds);
+    t->creds = json_array();
+    const issuer_signer *signer = issuer_pki_current_ds(t->ctx->pki, mobid_now());
+    mobid_err err = t->creds && signer ? MOBID_OK : MOBID_ERR_NOMEM;
+    if (!signer)
+        err = MOBID_ERR_NOT_FOUND; /* no usable document signer: a 500 */
+    if (err == MOBID_OK) err = load_offer(t, s, &o);
+    if (err == MOBID_OK && !t->oauth_error && strcmp(o.cardtype, t->ct->id)) {
+        t->oauth_error = "unknown_credential_configuration";
+        t->detail = "this offer is for another card type";
+    }
+    if (err == MOBID_OK && !t->oauth_error) err = consume_nonces(t, s);
+    if (err == MOBID_OK && !t->oauth_error) err = open_claims(t, &o, &claims);
+    if (err == MOBID_OK && !t->oauth_error) err = card_for_offer(t, s, &o, card, &exp);
+    for (size_t i = 0; i < t->n && err == MOBID_OK && !t->oauth_error; i++)
+        err = issue_one(t, s, card, claims, signer, &t->proofs[i], exp);
+    json_decref(claims);
+    free(o.app);
+    free(o.sealed);
+    /* an OAuth error is a decision, not a failure: commit what it consumed (nonces) */
+    return err;
+}
+
+/* Parse the request and check every proof (no database yet). */
+static mobid_err check_request(cred_tx *t, mobid_http_req *req, json_t **body)
+{
+    mobid_oid4vci_credreq cr;
+    mobid_err err = mobid_http_req_json(req, body);
+    t->detail = "body must be a JSON credential request";
+    t->oauth_error = "invalid_credential_request";
+    if (err != MOBID_OK || (err = mobid_oid4vci_credreq_read(*body, &cr)) != MOBID_OK) {
+        if (err == MOBID_ERR_NOT_FOUND) {
+            t->oauth_error = "invalid_proof";
+            t->detail = "no proof";
+        }
+        return MOBID_OK;
+    }
+    if (!(t->ct = issuer_cardtype_by_config_id(t->ctx, cr.config_id, &t->fmt))) {
+        t->oauth_error = "unknown_credential_configuration";
+        t->detail = "unknown credential_configuration_id";
+        return MOBID_OK;
+    }
+    if (cr.n_jwts > t->ctx->cfg.batch_size) {
+        t->detail = "more proofs than the batch size";
+        return MOBID_OK;
+    }
+    if (!(t->proofs = calloc(cr.n_jwts, sizeof *t->proofs)))
+        return MOBID_ERR_NOMEM;
+    mobid_oid4vci_proof_check_params pp = { .aud = t->ctx->cfg.issuer_url,
+                                            .max_age_s = t->ctx->cfg.nonce_lifetime_s };
+    t->oauth_error = "invalid_proof";
+    for (t->n = 0; t->n < cr.n_jwts; t->n++) {
+        err = mobid_oid4vci_proof_check(mobid_view_str(cr.jwts[t->n]), &pp, &t->proofs[t->n]);
+        if (err != MOBID_OK) {
+            t->detail = mobid_err_name(err);
+            return err == MOBID_ERR_NOMEM ? err : MOBID_OK;
+        }
+        for (size_t k = 0; k < t->n; k++)
+            if (!strcmp(t->proofs[k].jkt, t->proofs[t->n].jkt)) {
+                t->detail = "two proofs for one key";
+                t->n++;
+                return MOBID_OK;
+            }
+    }
+    t->oauth_error = t->detail = NULL;
+    return MOBID_OK;
+}
+
+static mobid_err on_credential(mobid_http_req *req, mobid_http_resp *resp, void *arg)
+{
+    cred_tx t = { .ctx = arg };
+    json_t *body = NULL;
+    mobid_store *s = NULL;
+    const char *bearer = mobid_http_req_bearer(req);
+    mobid_err err = MOBID_OK;
+    if (!bearer || strlen(bearer) > 128) {
+        mobid_http_resp_header(resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        return mobid_http_resp_oauth_error(resp, 401, "invalid_token", "bearer token required");
+    }
+    if ((err = issuer_hash_hex(mobid_view_str(bearer), t.token_hash)) != MOBID_OK ||
+        (err = check_request(&t, req, &body)) != MOBID_OK || t.oauth_error)
+        goto done;
+    if ((err = issuer_db(t.ctx, &s)) == MOBID_OK)
+        err = mobid_store_tx(s, 0, cred_body, &t);
+    if (err == MOBID_OK && t.replaced && issuer_statuslists_refresh(t.ctx, s) != MOBID_OK)
+        fprintf(stderr, "issuer: status lists not re-signed yet (retried when served)\n");
+    issuer_db_release(t.ctx, s);
+done:
+    if (err == MOBID_OK && t.oauth_error)
+        err = mobid_http_resp_oauth_error(resp, strcmp(t.oauth_error, "invalid_token") ? 400 : 401,
+                                          t.oauth_error, t.detail);
+    else if (err == MOBID_OK) {
+        json_t *j = json_pack("{s:O}", "credentials", t.creds);
+        mobid_http_resp_header(resp, "Cache-Control", "no-store");
+        err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
+        json_decref(j);
+    }
+    for (size_t i = 0; i < t.n; i++)
+        mobid_oid4vci_proof_clear(&t.proofs[i]);
+    free(t.proofs);
+    json_decref(t.creds);
+    json_decref(body);
+    return err;
+}
+
+mobid_err issuer_routes_credential(mobid_http_server *srv, issuer_ctx *ctx)
+{
+    return mobid_http_route(srv, "POST", "/credential", on_credential, ctx);
+}

@@ -1,0 +1,352 @@
+/*
+ * issuer: OpenID4VCI 1.0 endpoints — metadata, /token (pre-authorized code +
+ * tx_code), /nonce, /offers/{id} (offer by reference). /credential is in
+ * credential_ep.c. Errors are OAuth error objects (RFC 6749 §5.2, OpenID4VCI §8.3.1).
+ */
+#include "services/issuer/issuer.h"
+#include "services/issuer/issuer_int.h"
+
+#include <mobid/oid4vci.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *url_of(const issuer_ctx *ctx, const char *path)
+{
+    size_t n = strlen(ctx->cfg.issuer_url) + strlen(path) + 1;
+    char *u = malloc(n);
+    if (u)
+        snprintf(u, n, "%s%s", ctx->cfg.issuer_url, path);
+    return u;
+}
+
+static json_t *config_json(const issuer_cardtype *ct, unsigned fmt)
+{
+    json_t *claims = json_array();
+    for (size_t i = 0; claims && i < ct->nclaims; i++) {
+        json_t *path = fmt == ISSUER_FMT_MDOC ? json_pack("[ss]", ct->ns, ct->claims[i].name)
+                                              : json_pack("[s]", ct->claims[i].name);
+        json_array_append_new(claims, json_pack("{s:o}", "path", path));
+    }
+    json_t *proof = json_pack("{s:{s:[s]}}", "jwt", "proof_signing_alg_values_supported", "ES256");
+    json_t *meta = json_pack("{s:[{s:s,s:s}],s:o}", "display", "name", ct->name ? ct->name : ct->id,
+                             "locale", "en", "claims", claims);
+    if (fmt == ISSUER_FMT_MDOC)
+        return json_pack("{s:s,s:s,s:[s],s:[i],s:o,s:o}", "format", "mso_mdoc", "doctype",
+                         ct->doctype, "cryptographic_binding_methods_supported", "cose_key",
+                         "credential_signing_alg_values_supported", -7, "proof_types_supported",
+                         proof, "credential_metadata", meta);
+    return json_pack("{s:s,s:s,s:[s],s:[s],s:o,s:o}", "format", "dc+sd-jwt", "vct", ct->vct,
+                     "cryptographic_binding_methods_supported", "jwk",
+                     "credential_signing_alg_values_supported", "ES256", "proof_types_supported",
+                     proof, "credential_metadata", meta);
+}
+
+static mobid_err on_issuer_metadata(mobid_http_req *req, mobid_http_resp *resp, void *arg)
+{
+    issuer_ctx *ctx = arg;
+    char *cred = url_of(ctx, "/credential"), *nonce = url_of(ctx, "/nonce");
+    json_t *configs = json_object();
+    json_t *j = NULL;
+    mobid_err err = MOBID_ERR_NOMEM;
+    for (size_t i = 0; configs && i < ctx->cfg.ncardtypes; i++) {
+        const issuer_cardtype *ct = &ctx->cfg.cardtypes[i];
+        char id[160];
+        if (ct->formats & ISSUER_FMT_MDOC) {
+            snprintf(id, sizeof id, "%s_mdoc", ct->id);
+            json_object_set_new(configs, id, config_json(ct, ISSUER_FMT_MDOC));
+        }
+        if (ct->formats & ISSUER_FMT_SDJWT) {
+            snprintf(id, sizeof id, "%s_sdjwt", ct->id);
+            json_object_set_new(configs, id, config_json(ct, ISSUER_FMT_SDJWT));
+        }
+    }
+    if (cred && nonce && configs)
+        j = json_pack("{s:s,s:s,s:s,s:{s:I},s:[{s:s,s:s}],s:O}", "credential_issuer",
+                      ctx->cfg.issuer_url, "credential_endpoint", cred, "nonce_endpoint", nonce,
+                      "batch_credential_issuance", "batch_size",
+                      (json_int_t)ctx->cfg.batch_size, "display", "name",
+                      "Ministry of the Interior (mobid)", "locale", "en",
+                      "credential_configurations_supported", configs);
+    if (j)
+        err = mobid_http_resp_json(resp, 200, j);
+    json_decref(j);
+    json_decref(configs);
+    free(cred);
+    free(nonce);
+    return err;
+}
+
+static mobid_err on_as_metadata(mobid_http_req *req, mobid_http_resp *resp, void *arg)
+{
+    issuer_ctx *ctx = arg;
+    char *tok = url_of(ctx, "/token");
+    json_t *j = tok ? json_pack("{s:s,s:s,s:[s],s:b,s:[s]}", "issuer", ctx->cfg.issuer_url,
+                                "token_endpoint", tok, "grant_types_supported",
+                                MOBID_OID4VCI_GRANT_PRE_AUTH,
+                                "pre-authorized_grant_anonymous_access_supported", 1,
+                                "response_types_supported", "token")
+                    : NULL;
+    mobid_err err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
+    json_decref(j);
+    free(tok);
+    return err;
+}
+
+/* ---- /token ---- */
+
+typedef enum token_result { TOK_OK, TOK_BAD_CODE, TOK_BAD_TX, TOK_KILLED } token_result;
+
+typedef struct token_tx {
+    issuer_ctx *ctx;
+    const char *code, *tx_code;
+    char code_hash[65];
+    char token[44];
+    token_result result;
+} token_tx;
+
+static mobid_err tx_failed(token_tx *t, mobid_store *s, const char *offer_id, int64_t failures)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    bool kill = failures + 1 >= (int64_t)t->ctx->cfg.tx_code_attempts;
+    mobid_err err = mobid_store_prepare(
+        s,
+        "UPDATE issuer_offers SET tx_failures = tx_failures + 1,"
+        " killed_at = CASE WHEN $1 = 1 THEN $2 ELSE killed_at END WHERE id = $3",
+        &st);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 1, kill);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, mobid_now());
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 3, offer_id);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    t->result = kill ? TOK_KILLED : TOK_BAD_TX;
+    if (err == MOBID_OK && kill)
+        err = issuer_audit_append(t->ctx, s, "holder", "offer.killed", offer_id,
+                                  "{\"reason\":\"too many wrong tx_codes\"}");
+    return err;
+}
+
+static mobid_err token_issue(token_tx *t, mobid_store *s, const char *offer_id)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    uint8_t rnd[32];
+    char hash[65];
+    mobid_buf b = { 0 };
+    int64_t now = mobid_now();
+    mobid_err err = mobid_store_prepare(
+        s,
+        "UPDATE issuer_offers SET used_at = $1 WHERE id = $2 AND used_at IS NULL"
+        " AND killed_at IS NULL AND expires_at > $1",
+        &st);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 1, now);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, offer_id);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    if (err == MOBID_OK && mobid_store_changes(st) != 1)
+        t->result = TOK_BAD_CODE;
+    mobid_store_finalize(st);
+    if (err != MOBID_OK || t->result != TOK_OK)
+        return err;
+    if ((err = mobid_random(rnd, sizeof rnd)) == MOBID_OK &&
+        (err = mobid_b64url_encode(mobid_view_make(rnd, sizeof rnd), &b)) == MOBID_OK) {
+        memcpy(t->token, b.ptr, 43);
+        t->token[43] = 0;
+        err = issuer_hash_hex(mobid_view_str(t->token), hash);
+    }
+    if (err == MOBID_OK)
+        err = mobid_store_prepare(s,
+                                  "INSERT INTO issuer_access_tokens (token_hash, offer_id,"
+                                  " created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                                  &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, hash);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, offer_id);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 3, now);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 4, now + t->ctx->cfg.token_lifetime_s);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    mobid_wipe(rnd, sizeof rnd);
+    mobid_buf_free(&b);
+    return err;
+}
+
+static mobid_err token_body(mobid_store *s, void *arg)
+{
+    token_tx *t = arg;
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    char id[64] = "", want[65], got[65];
+    int64_t failures = 0;
+    t->result = TOK_BAD_CODE;
+    mobid_err err = mobid_store_prepare(
+        s,
+        "SELECT id, tx_code_hash, tx_failures FROM issuer_offers WHERE code_hash = $1"
+        " AND used_at IS NULL AND killed_at IS NULL AND expires_at > $2",
+        &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, t->code_hash);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, mobid_now());
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    if (err == MOBID_OK && row) {
+        mobid_view v = mobid_store_col_text(st, 0), h = mobid_store_col_text(st, 1);
+        snprintf(id, sizeof id, "%.*s", (int)v.len, (const char *)v.ptr);
+        snprintf(want, sizeof want, "%.*s", (int)h.len, (const char *)h.ptr);
+        failures = mobid_store_col_int64(st, 2);
+    }
+    mobid_store_finalize(st);
+    if (err != MOBID_OK || !row)
+        return err;
+    t->result = TOK_OK;
+    if (!t->tx_code || strlen(t->tx_code) > 16 ||
+        (err = issuer_tx_code_hash(t->ctx, id, t->tx_code, got)) != MOBID_OK ||
+        !mobid_ct_eq(mobid_view_make(want, 64), mobid_view_make(got, 64)))
+        return err != MOBID_OK ? err : tx_failed(t, s, id, failures);
+    return token_issue(t, s, id);
+}
+
+static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
+{
+    issuer_ctx *ctx = arg;
+    const mobid_http_form *form = NULL;
+    mobid_store *s = NULL;
+    token_tx t = { .ctx = ctx };
+    mobid_err err = mobid_http_req_form(req, &form);
+    if (err != MOBID_OK)
+        return mobid_http_resp_oauth_error(resp, 400, "invalid_request",
+                                           "expected an application/x-www-form-urlencoded body");
+    const char *grant = NULL;
+    if (mobid_http_form_get(form, "grant_type", &grant) == MOBID_ERR_MALFORMED ||
+        mobid_http_form_get(form, "pre-authorized_code", &t.code) == MOBID_ERR_MALFORMED ||
+        mobid_http_form_get(form, "tx_code", &t.tx_code) == MOBID_ERR_MALFORMED)
+        return mobid_http_resp_oauth_error(resp, 400, "invalid_request", "repeated parameter");
+    if (!grant || strcmp(grant, MOBID_OID4VCI_GRANT_PRE_AUTH))
+        return mobid_http_resp_oauth_error(resp, 400, "unsupported_grant_type",
+                                           "only the pre-authorized code grant is supported");
+    if (!t.code || strlen(t.code) > 128)
+        return mobid_http_resp_oauth_error(resp, 400, "invalid_request",
+                                           "pre-authorized_code missing");
+    if ((err = issuer_hash_hex(mobid_view_str(t.code), t.code_hash)) != MOBID_OK ||
+        (err = issuer_db(ctx, &s)) != MOBID_OK)
+        return err;
+    err = mobid_store_tx(s, 0, token_body, &t);
+    issuer_db_release(ctx, s);
+    if (err != MOBID_OK)
+        return err;
+    if (t.result == TOK_BAD_CODE)
+        return mobid_http_resp_oauth_error(resp, 400, "invalid_grant",
+                                           "pre-authorized code unknown, used or expired");
+    if (t.result != TOK_OK)
+        return mobid_http_resp_oauth_error(resp, 400, "invalid_grant",
+                                           t.result == TOK_KILLED
+                                               ? "wrong tx_code; the offer is now void"
+                                               : "wrong tx_code");
+    json_t *j = json_pack("{s:s,s:s,s:I}", "access_token", t.token, "token_type", "Bearer",
+                          "expires_in", (json_int_t)ctx->cfg.token_lifetime_s);
+    mobid_wipe(t.token, sizeof t.token);
+    mobid_http_resp_header(resp, "Cache-Control", "no-store");
+    err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
+    json_decref(j);
+    return err;
+}
+
+/* ---- /nonce ---- */
+
+mobid_err issuer_nonce_new(issuer_ctx *ctx, mobid_store *s, char out[44])
+{
+    uint8_t rnd[32];
+    mobid_buf b = { 0 };
+    mobid_store_stmt *st = NULL;
+    bool row;
+    int64_t now = mobid_now();
+    mobid_err err = mobid_random(rnd, sizeof rnd);
+    if (err == MOBID_OK) err = mobid_b64url_encode(mobid_view_make(rnd, sizeof rnd), &b);
+    if (err == MOBID_OK) {
+        memcpy(out, b.ptr, 43);
+        out[43] = 0;
+        err = mobid_store_prepare(
+            s, "INSERT INTO issuer_nonces (nonce, created_at, expires_at) VALUES ($1, $2, $3)",
+            &st);
+    }
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, out);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, now);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 3, now + ctx->cfg.nonce_lifetime_s);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    mobid_buf_free(&b);
+    return err;
+}
+
+static mobid_err on_nonce(mobid_http_req *req, mobid_http_resp *resp, void *arg)
+{
+    issuer_ctx *ctx = arg;
+    mobid_store *s = NULL;
+    char nonce[44];
+    mobid_err err = issuer_db(ctx, &s);
+    if (err == MOBID_OK)
+        err = issuer_nonce_new(ctx, s, nonce);
+    issuer_db_release(ctx, s);
+    if (err != MOBID_OK)
+        return err;
+    json_t *j = json_pack("{s:s}", "c_nonce", nonce);
+    mobid_http_resp_header(resp, "Cache-Control", "no-store");
+    err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
+    json_decref(j);
+    return err;
+}
+
+/* ---- /offers/{id}: the offer by reference, while it can still be redeemed ---- */
+
+static mobid_err on_offer(mobid_http_req *req, mobid_http_resp *resp, void *arg)
+{
+    issuer_ctx *ctx = arg;
+    mobid_store *s = NULL;
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    issuer_offer o = { 0 };
+    const char *id = mobid_http_req_param(req, "id");
+    const issuer_cardtype *ct = NULL;
+    mobid_err err = issuer_db(ctx, &s);
+    if (err == MOBID_OK)
+        err = mobid_store_prepare(s,
+                                  "SELECT cardtype FROM issuer_offers WHERE id = $1 AND used_at"
+                                  " IS NULL AND killed_at IS NULL AND expires_at > $2",
+                                  &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, id);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, mobid_now());
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    if (err == MOBID_OK && row) {
+        char *c = mobid_store_col_strdup(st, 0);
+        ct = issuer_cardtype_find(ctx, c);
+        free(c);
+    }
+    mobid_store_finalize(st);
+    issuer_db_release(ctx, s);
+    if (err != MOBID_OK)
+        return err;
+    if (!ct || strlen(id) >= sizeof o.offer_id)
+        return mobid_http_resp_error(resp, 404, "NOT_FOUND", "no such offer, or no longer valid");
+    snprintf(o.offer_id, sizeof o.offer_id, "%s", id);
+    err = issuer_offer_code(ctx, id, o.pre_auth_code);
+    if (err == MOBID_OK) err = issuer_offer_uris(ctx, ct, &o);
+    if (err == MOBID_OK) {
+        mobid_http_resp_header(resp, "Cache-Control", "no-store");
+        err = mobid_http_resp_body(resp, 200, "application/json", mobid_view_str(o.offer_json));
+    }
+    issuer_offer_clear(&o);
+    return err;
+}
+
+mobid_err issuer_routes_oid4vci(mobid_http_server *srv, issuer_ctx *ctx)
+{
+    mobid_err err = mobid_http_route(srv, "GET", "/.well-known/openid-credential-issuer",
+                                     on_issuer_metadata, ctx);
+    if (err == MOBID_OK)
+        err = mobid_http_route(srv, "GET", "/.well-known/oauth-authorization-server",
+                               on_as_metadata, ctx);
+    if (err == MOBID_OK) err = mobid_http_route(srv, "POST", "/token", on_token, ctx);
+    if (err == MOBID_OK) err = mobid_http_route(srv, "POST", "/nonce", on_nonce, ctx);
+    if (err == MOBID_OK) err = mobid_http_route(srv, "GET", "/offers/{id}", on_offer, ctx);
+    if (err == MOBID_OK) err = issuer_routes_credential(srv, ctx);
+    if (err == MOBID_OK) err = issuer_routes_status(srv, ctx);
+    return err;
+}

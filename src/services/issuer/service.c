@@ -1,0 +1,151 @@
+/* issuer: the service context, database connections and the HTTP server. */
+#include "services/issuer/issuer.h"
+#include "services/issuer/issuer_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The admin API of the applications part; absent in builds without it. */
+extern mobid_err issuer_routes_admin(mobid_http_server *srv, issuer_ctx *ctx)
+    __attribute__((weak));
+
+#define DATA_KEY_FILE_MAX 256
+
+/* The data key file holds 32 raw bytes or their hex (whitespace allowed). */
+static mobid_err load_data_key(const char *path, uint8_t key[32])
+{
+    uint8_t raw[DATA_KEY_FILE_MAX];
+    mobid_buf hex = { 0 };
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) {
+        fprintf(stderr, "issuer: data key file %s cannot be read\n", path ? path : "(none)");
+        return MOBID_ERR_IO;
+    }
+    size_t n = fread(raw, 1, sizeof raw, f);
+    fclose(f);
+    mobid_err err = MOBID_ERR_KEY_INVALID;
+    if (n == 32) {
+        memcpy(key, raw, 32);
+        err = MOBID_OK;
+    } else if (mobid_looks_hex(mobid_view_make(raw, n)) &&
+               mobid_hex_decode(mobid_view_make(raw, n), &hex) == MOBID_OK && hex.len == 32) {
+        memcpy(key, hex.ptr, 32);
+        err = MOBID_OK;
+    }
+    if (err != MOBID_OK)
+        fprintf(stderr, "issuer: data key must be 32 bytes (raw or hex)\n");
+    mobid_wipe(raw, sizeof raw);
+    mobid_buf_free(&hex);
+    return err;
+}
+
+mobid_err issuer_ctx_new(issuer_config *cfg, const char *db_url, issuer_ctx **out)
+{
+    mobid_store *s = NULL;
+    *out = NULL;
+    issuer_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return MOBID_ERR_NOMEM;
+    ctx->cfg = *cfg; /* owned from here on */
+    memset(cfg, 0, sizeof *cfg);
+    pthread_mutex_init(&ctx->lock, NULL);
+    mobid_err err = MOBID_ERR_INVALID_ARG;
+    if (!ctx->cfg.pki_dir) {
+        fprintf(stderr, "issuer: config needs pki_dir\n");
+        goto done;
+    }
+    if ((err = load_data_key(ctx->cfg.data_key_file, ctx->data_key)) != MOBID_OK ||
+        (err = mobid_hkdf(MOBID_HASH_SHA256, mobid_view_make(NULL, 0),
+                          mobid_view_make(ctx->data_key, 32),
+                          mobid_view_str("mobid issuer lookup"), ctx->lookup_key, 32)) !=
+            MOBID_OK ||
+        (err = issuer_pki_load(ctx->cfg.pki_dir, &ctx->pki)) != MOBID_OK ||
+        (err = mobid_store_pool_new(db_url, 16, &ctx->pool)) != MOBID_OK ||
+        (err = issuer_db(ctx, &s)) != MOBID_OK)
+        goto done;
+    if ((err = issuer_schema_migrate(s)) != MOBID_OK)
+        fprintf(stderr, "issuer: migration failed: %s\n", mobid_store_errmsg(s));
+    issuer_db_release(ctx, s);
+done:
+    if (err == MOBID_OK)
+        *out = ctx;
+    else
+        issuer_ctx_free(ctx);
+    return err;
+}
+
+void issuer_ctx_free(issuer_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    issuer_pki_free(ctx->pki);
+    mobid_store_pool_free(ctx->pool);
+    issuer_config_free(&ctx->cfg);
+    pthread_mutex_destroy(&ctx->lock);
+    mobid_wipe(ctx->data_key, sizeof ctx->data_key);
+    mobid_wipe(ctx->lookup_key, sizeof ctx->lookup_key);
+    free(ctx);
+}
+
+mobid_err issuer_db(issuer_ctx *ctx, mobid_store **out)
+{
+    return mobid_store_pool_acquire(ctx->pool, out);
+}
+
+void issuer_db_release(issuer_ctx *ctx, mobid_store *s)
+{
+    if (s)
+        mobid_store_pool_release(ctx->pool, s);
+}
+
+static mobid_err health(void *arg)
+{
+    issuer_ctx *ctx = arg;
+    mobid_store *s = NULL;
+    int64_t v = 0;
+    bool found;
+    mobid_err err = issuer_db(ctx, &s);
+    if (err == MOBID_OK)
+        err = mobid_store_query_int64(s, "SELECT 1", &v, &found);
+    issuer_db_release(ctx, s);
+    return err;
+}
+
+mobid_err issuer_server_new(issuer_ctx *ctx, const char *listen, mobid_http_server **out)
+{
+    mobid_http_config hc = { .name = "issuer", .listen = listen, .max_body = ctx->cfg.max_body };
+    mobid_http_server *srv = NULL;
+    mobid_err err = mobid_http_server_new(&hc, &srv);
+    if (err == MOBID_OK) err = issuer_routes_oid4vci(srv, ctx);
+    if (err == MOBID_OK && issuer_routes_admin) err = issuer_routes_admin(srv, ctx);
+    if (err == MOBID_OK) {
+        mobid_http_server_set_health(srv, health, ctx);
+        err = mobid_http_server_start(srv);
+    }
+    if (err == MOBID_OK && !ctx->cfg.issuer_url &&
+        !(ctx->cfg.issuer_url = strdup(mobid_http_server_url(srv))))
+        err = MOBID_ERR_NOMEM;
+    if (err != MOBID_OK)
+        mobid_http_server_free(srv);
+    else
+        *out = srv;
+    return err;
+}
+
+mobid_err issuer_serve(issuer_ctx *ctx, const char *listen)
+{
+    mobid_http_server *srv = NULL;
+    mobid_err err = issuer_server_new(ctx, listen, &srv);
+    if (err != MOBID_OK)
+        return err;
+    ctx->srv = srv;
+    printf("{\"listen\":\"%s\",\"issuer\":\"%s\"}\n", mobid_http_server_url(srv),
+           ctx->cfg.issuer_url);
+    fflush(stdout);
+    mobid_http_signals_wait();
+    mobid_http_server_stop(srv);
+    mobid_http_server_free(srv);
+    ctx->srv = NULL;
+    return MOBID_OK;
+}
