@@ -36,6 +36,7 @@ typedef struct vf_pki {
 
 typedef struct vfix {
     char dir[64];
+    char db[256];             /* the store's URL */
     vf_pki iaca, ds, status_signer, reg_signer, other_root, other_ds, rp_ca, rp;
     mobid_key *holder;
     mobid_trust *rp_trust, *reg_trust;
@@ -201,7 +202,12 @@ static void vf_setup(vfix *f)
     vf_registration(f);
     vf_config(f);
     snprintf(cfg, sizeof cfg, "%s/verifier.json", f->dir);
-    snprintf(db, sizeof db, "sqlite:%s/verifier.db", f->dir);
+    /* MOBID_PG_URL (tests/cli/verifier_pg.sh) puts the sessions in PostgreSQL. */
+    if (getenv("MOBID_PG_URL"))
+        snprintf(db, sizeof db, "%s", getenv("MOBID_PG_URL"));
+    else
+        snprintf(db, sizeof db, "sqlite:%s/verifier.db", f->dir);
+    snprintf(f->db, sizeof f->db, "%s", db);
     assert_int_equal(verifier_ctx_new(cfg, db, &f->ctx), MOBID_OK);
     assert_int_equal(mobid_http_server_new(&hc, &f->srv), MOBID_OK);
     assert_int_equal(verifier_routes(f->ctx, f->srv), MOBID_OK);

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Two verifier instances on one PostgreSQL (tests/unit/verifier/test_two_instances.c):
+# a session created on one is answered on the other and read on the first; the whole
+# service suite (test_verifier.c) also runs on PostgreSQL. The server is a throwaway
+# one from scripts/pg-test. Skips (77) only when the PostgreSQL server binaries are
+# missing.
+set -euo pipefail
+
+src=${MOBID_SOURCE_DIR:?}
+build=${MOBID_BUILD_DIR:?}
+suites="$build/tests/unit_verifier_test_two_instances $build/tests/unit_verifier_test_verifier"
+for suite in $suites; do
+  [ -x "$suite" ] || { echo "verifier_pg: $suite not built" >&2; exit 1; }
+done
+
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null \
+   && [ -z "${PG_BIN:-}" ]; then
+  echo "SKIP: PostgreSQL server binaries (initdb, pg_ctl) are not installed" >&2
+  exit 77
+fi
+
+dir=$(mktemp -d /tmp/mobid-pg-XXXXXX)
+cleanup() {
+  "$src/scripts/pg-test" stop "$dir" >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+eval "$("$src/scripts/pg-test" start "$dir")"
+[ -n "${MOBID_PG_URL:-}" ] || { echo "verifier_pg: pg-test printed no URL" >&2; exit 1; }
+echo "PostgreSQL at $MOBID_PG_URL"
+out=$("$build/tests/unit_verifier_test_two_instances" 2>&1) || { echo "$out"; exit 1; }
+echo "$out"
+grep -q "store: PostgreSQL" <<<"$out" || { echo "verifier_pg: the suite did not use PostgreSQL" >&2; exit 1; }
+"$build/tests/unit_verifier_test_verifier"
