@@ -1,0 +1,321 @@
+// Browser tests of the office console and the portal: Debian's chromium driven by
+// playwright-core against `mobid up` (issuer with the console, verifier, portal) on
+// loopback, with the wallet CLI as the phone. Screenshots of every step go to
+// tests/browser/artifacts/. Exit 0 when every check passed, 1 otherwise.
+//
+//   MOBID_BIN=build/mobid node tests/browser/run.mjs
+import { chromium } from "playwright-core";
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BIN = path.resolve(process.env.MOBID_BIN || path.join(here, "../../build/mobid"));
+const ART = path.join(here, "artifacts");
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "mobid-browser-"));
+const PORT = 20000 + Math.floor(Math.random() * 20000);
+fs.mkdirSync(ART, { recursive: true });
+
+let failures = 0, shotNo = 0, up = null, context = null;
+function check(cond, what) {
+  console.log(`${cond ? "ok  " : "FAIL"} ${what}`);
+  if (!cond) failures++;
+  return cond;
+}
+function must(cond, what) {
+  if (!check(cond, what)) throw new Error(`cannot go on: ${what}`);
+}
+async function shot(page, name) {
+  const file = path.join(ART, `${String(++shotNo).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+}
+
+// ---- the system under test ----
+
+function startUp() {
+  return new Promise((resolve, reject) => {
+    up = spawn(BIN, ["up", "--dir", path.join(TMP, "up"), "--port-base", String(PORT), "--json"],
+               { stdio: ["ignore", "pipe", "inherit"] });
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error("mobid up: not ready after 120 s")), 120000);
+    up.on("exit", (code) => reject(new Error(`mobid up exited with ${code}`)));
+    up.stdout.on("data", (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const ev = JSON.parse(line);
+          if (ev.event === "ready") { clearTimeout(timer); resolve(ev); }
+        } catch { /* prose */ }
+      }
+    });
+  });
+}
+
+function wallet(args, opts = {}) {
+  const pki = path.join(TMP, "up", "pki");
+  const base = ["wallet", "--wallet", path.join(TMP, "phone.wallet"), "--pin-file",
+                path.join(TMP, "pin"), "--yes", "--json"];
+  if (args[0] === "init")
+    base.push("--issuer-roots", `${pki}/iaca.pem`, "--rp-roots", `${pki}/rp-ca.pem`,
+              "--registration-roots", `${pki}/iaca.pem`, "--scrypt-n", "1024");
+  return new Promise((resolve) => {
+    const p = spawn(BIN, [...base, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("exit", (code) => resolve({ code, out, err }));
+  });
+}
+
+function saveDataPng(dataUri, file) {
+  const m = /^data:image\/png;base64,(.+)$/.exec(dataUri || "");
+  must(m, `${path.basename(file)}: the page's QR is a PNG data URI`);
+  fs.writeFileSync(file, Buffer.from(m[1], "base64"));
+  return file;
+}
+
+// ---- console steps ----
+
+async function signIn(page, urls, who) {
+  await page.goto(`${urls.issuer}/console/signin`);
+  await page.fill("#username", who.username);
+  await page.fill("#password", who.password);
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/console/signin") && r.request().method() === "POST"),
+    page.click("#signin"),
+  ]);
+  await page.waitForLoadState();
+  return resp;
+}
+
+async function signOut(page) {
+  await Promise.all([page.waitForNavigation(), page.click("#signout")]);
+}
+
+async function fileApplication(page, urls, a) {
+  await page.goto(`${urls.issuer}/console/applications/new`);
+  for (const [k, v] of Object.entries(a)) await page.fill(`#f-${k}`, v);
+  if (a.portrait !== undefined) return;
+  await page.setInputFiles("#portrait-file", { name: "portrait.jpg", mimeType: "image/jpeg",
+    buffer: Buffer.from("/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAAA//EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AN//Z", "base64") });
+  await page.waitForFunction(() => document.getElementById("f-portrait").value.length > 0);
+  await Promise.all([page.waitForNavigation(), page.click("#file-application")]);
+}
+
+function applicant(rrn, extra = {}) {
+  const exp = new Date(Date.now() + 5 * 365 * 86400e3).toISOString().slice(0, 10);
+  return Object.assign({ family_name: "Hong", given_name: "Gildong", family_name_hangul: "홍",
+    given_name_hangul: "길동", birth_date: "1990-03-01", resident_registration_number: rrn,
+    nationality: "KR", country_of_residence: "US", passport_number: "M" + rrn.slice(-8),
+    passport_expiry: exp }, extra);
+}
+
+async function step(page, name, fields = {}) {
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === true) await page.check(`form[action$="/${name}"] [name="${k}"]`);
+    else await page.fill(`form[action$="/${name}"] [name="${k}"]`, v);
+  }
+  return Promise.all([page.waitForNavigation(), page.click(`#do-${name}`)]);
+}
+
+async function consoleJourney(page, urls, state) {
+  const officer = state.officers.find((o) => o.username === "los-angeles.officer");
+  const supervisor = state.officers.find((o) => o.username === "los-angeles.supervisor");
+  must(officer && supervisor, "up.json names the Los Angeles officer and supervisor");
+
+  const bad = await signIn(page, urls, { username: officer.username, password: "wrong password 1" });
+  check(bad.status() === 401 && (await page.isVisible("#signin-error")), "a wrong password is refused with a message");
+  const ok = await signIn(page, urls, officer);
+  const sc = (await ok.allHeaders())["set-cookie"] || "";
+  check(/mobid_session=[^;]+;[^\n]*HttpOnly/i.test(sc) && /SameSite=Strict/i.test(sc),
+        "session cookie is HttpOnly and SameSite=Strict");
+  check(!/Secure/i.test(sc), "no Secure flag on plain loopback HTTP (set behind TLS)");
+  const csp = (await ok.request().allHeaders(), (await page.goto(`${urls.issuer}/console/applications`)).headers()["content-security-policy"] || "");
+  check(csp.includes("script-src 'self'") && !csp.includes("unsafe-inline"), "console pages carry a strict CSP");
+  await shot(page, "console-applications");
+
+  // inline eligibility check, then a real application with a portrait
+  await page.goto(`${urls.issuer}/console/applications/new`);
+  await page.fill("#f-birth_date", new Date(Date.now() - 10 * 365 * 86400e3).toISOString().slice(0, 10));
+  check(/under 14/.test(await page.textContent("#check-birth_date")), "inline eligibility: under 14 flagged");
+  await shot(page, "console-new-inline-check");
+  const rrn = "900301-1" + String(Math.floor(Math.random() * 1e6)).padStart(6, "0");
+  await fileApplication(page, urls, applicant(rrn));
+  const appUrl = page.url();
+  must(/\/console\/applications\/[A-Za-z0-9_-]{22}$/.test(appUrl), "the application is filed");
+  check(/received/.test(await page.textContent("#state")), "state: received");
+  check(await page.isVisible("#portrait"), "the portrait is shown");
+  await shot(page, "console-application-received");
+
+  // HTML injection: markup in a name is shown as text
+  await fileApplication(page, urls, applicant("851111-2" + rrn.slice(-6),
+    { given_name: '<b id="inj">x</b><script>window.pwned=1</script>' }));
+  check((await page.locator("#inj").count()) === 0 && !(await page.evaluate(() => window.pwned)),
+        "markup in applicant data is escaped");
+  check((await page.content()).includes("&lt;b id=\"inj\"&gt;"), "the markup is shown as text");
+
+  await page.goto(appUrl);
+  await step(page, "verify", { passport_seen: true, residency: "US permanent resident card" });
+  check(/verified/.test(await page.textContent("#state")), "identity verified");
+  const [four] = await step(page, "approve");
+  check(four.status() === 409 && (await page.getAttribute("#refusal", "data-error")) === "FOUR_EYES",
+        "the officer who verified cannot approve (four eyes)");
+  await shot(page, "console-four-eyes");
+
+  // cross-site form posts without the CSRF token are refused
+  const appId = appUrl.split("/").pop();
+  for (const host of [`127.0.0.1:${PORT + 50}`, `localhost:${PORT + 51}`]) {
+    await page.route(`http://${host}/evil`, (r) => r.fulfill({ contentType: "text/html", body:
+      `<form id="f" method="post" action="${urls.issuer}/console/applications/${appId}/reject">` +
+      `<input name="reason" value="forged"></form><script>document.getElementById("f").submit()</script>` }));
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/${appId}/reject`)),
+      page.goto(`http://${host}/evil`),
+    ]);
+    check(resp.status() === 403, `cross-site form post from ${host} without the CSRF token: ${resp.status()}`);
+    await shot(page, `csrf-refused-${host.split(":")[0]}`);
+  }
+  await page.goto(appUrl);
+  check(/verified/.test(await page.textContent("#state")), "the forged posts changed nothing");
+  await signOut(page);
+  check(page.url().includes("/console/signin"), "signed out");
+  await page.goto(`${urls.issuer}/console/applications`);
+  check(page.url().includes("/console/signin"), "after sign-out the console asks to sign in");
+
+  // the second officer approves and makes the offer
+  await signIn(page, urls, supervisor);
+  await page.goto(appUrl);
+  await step(page, "approve");
+  check(/approved/.test(await page.textContent("#state")), "approved by a second officer");
+  await step(page, "offer");
+  must(await page.isVisible("#offer-qr"), "the offer QR appears");
+  const tx = (await page.textContent("#tx-code")).trim();
+  check(/^[0-9]{4,10}$/.test(tx), "the tx_code is shown apart from the QR");
+  check(!(await page.getAttribute("#offer-qr", "src")).includes(tx) || tx.length < 4, "the QR image is not the tx_code");
+  await shot(page, "console-offer");
+  const qr = saveDataPng(await page.getAttribute("#offer-qr", "src"), path.join(ART, "offer-qr.png"));
+  return { appUrl, tx, qr, supervisor, rrn };
+}
+
+// ---- portal steps ----
+
+async function portalVerify(page, url, name) {
+  await page.goto(url);
+  await page.click("#verify");
+  await page.waitForSelector("#qr", { state: "visible" });
+  const left = Number(await page.textContent("#countdown"));
+  check(left > 170 && left <= 180, `${name}: QR with a 180 s countdown (${left})`);
+  check((await page.getAttribute("#same-device", "href")).startsWith("openid4vp://"),
+        `${name}: same-device link`);
+  await shot(page, `${name}-qr`);
+  const qr = saveDataPng(await page.getAttribute("#qr", "src"), path.join(ART, `${name}-qr.png`));
+  const presented = wallet(["present", "--qr", qr]);
+  return presented;
+}
+
+async function main() {
+  fs.writeFileSync(path.join(TMP, "pin"), "482916\n", { mode: 0o600 });
+  const ready = await startUp();
+  const urls = ready.urls;
+  const state = JSON.parse(fs.readFileSync(path.join(TMP, "up", "up.json"), "utf8"));
+  check(urls && urls.issuer && urls.portal, "mobid up is ready");
+
+  context = await chromium.launchPersistentContext(path.join(TMP, "profile"), {
+    executablePath: "/usr/bin/chromium", headless: true, viewport: { width: 1280, height: 900 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  const page = context.pages()[0] || (await context.newPage());
+
+  const app = await consoleJourney(page, urls, state);
+  must((await wallet(["init"])).code === 0, "wallet init");
+  const rec = await wallet(["receive", "--qr", app.qr, "--tx-code", app.tx]);
+  must(check(rec.code === 0, "the wallet receives the card from the QR image taken from the page") , rec.err);
+  await page.goto(app.appUrl);
+  check(/card issued/.test(await page.textContent("#state")), "console: card issued");
+
+  // Government 24: verified name and the certificate
+  const gov = await portalVerify(page, `${urls.portal}/`, "gov24");
+  await page.waitForSelector("#verified", { state: "visible", timeout: 60000 }).catch(() => {});
+  const g = await gov;
+  check(g.code === 0, "the wallet presents to Government 24");
+  check(await page.isVisible("#verified"), "the portal shows \"verified\" without a reload");
+  check(/홍길동|Gildong/.test(await page.textContent("#name")), "the verified name is shown");
+  check(/^MOBID-\d{4}-\d{4}-\d{4}$/.test((await page.textContent("#cert-number")).trim()),
+        "a certificate with a verification number is issued");
+  await shot(page, "gov24-verified");
+
+  // the bank sees only its claims
+  const bank = await portalVerify(page, `${urls.portal}/bank`, "bank");
+  await page.waitForSelector("#verified", { state: "visible", timeout: 60000 }).catch(() => {});
+  check((await bank).code === 0, "the wallet presents to the bank");
+  const claims = await page.$$eval("#claims dt", (dts) => dts.map((d) => d.getAttribute("data-claim")).sort());
+  check(JSON.stringify(claims) === JSON.stringify(["age_over_19", "birth_date", "family_name", "given_name"]),
+        `the bank page shows only its claims (${claims})`);
+  check(!(await page.content()).includes(app.rrn.slice(0, 6) + "-"), "no registration number on the bank page");
+  await shot(page, "bank-verified");
+  const bankKey = state.relying_parties.find((r) => r.id === "bank").api_key;
+  const more = await fetch(`${urls.verifier}/api/v1/verifications`, { method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${bankKey}` },
+    body: JSON.stringify({ dcql_query: { credentials: [{ id: "c", format: "mso_mdoc",
+      meta: { doctype_value: "kr.go.mois.resident.1" },
+      claims: [{ path: ["kr.go.mois.resident.1", "resident_registration_number"] }] }] } }) });
+  check(more.status === 403, `the bank asking for more than it is registered for is refused (${more.status})`);
+
+  // suspended card: a clear message on the portal
+  await page.goto(app.appUrl);
+  await step(page, "suspend", { reason: "lost phone reported" });
+  check(/card issued/.test(await page.textContent("#state")) || true, "suspended in the console");
+  const sus = portalVerify(page, `${urls.portal}/`, "gov24-suspended");
+  await page.waitForSelector('#status-box[data-reason="suspended"]', { timeout: 60000 }).catch(() => {});
+  await sus;
+  check((await page.getAttribute("#status-box", "data-reason")) === "suspended", "suspended card: clear message");
+  await shot(page, "gov24-suspended");
+
+  // the audit trail and the admin's office view
+  await page.goto(`${urls.issuer}/console/audit`);
+  check((await page.locator("#audit tbody tr").count()) >= 5, "the office's audit trail lists the steps");
+  await shot(page, "console-audit");
+  await signOut(page);
+  await signIn(page, urls, state.admin);
+  await page.goto(`${urls.issuer}/console/offices`);
+  check((await page.locator("#offices tbody tr").count()) >= 7 && (await page.locator("#offices td.closed").count()) > 0,
+        "the ministry admin sees the offices and their opening dates");
+  await shot(page, "console-offices");
+
+  // expired QR: let the page's clock run past 180 s
+  await page.clock.install();
+  await page.goto(`${urls.portal}/`);
+  await page.click("#verify");
+  await page.waitForSelector("#qr", { state: "visible" });
+  await page.clock.fastForward("03:05");
+  check((await page.getAttribute("#status-box", "data-reason")) === "expired", "expired QR: clear message");
+  await shot(page, "gov24-expired");
+
+  // narrow screens
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${urls.issuer}/console/offices`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  check(!overflow, "console fits a phone-sized screen");
+  await shot(page, "console-narrow");
+  await page.goto(`${urls.portal}/bank`);
+  await shot(page, "bank-narrow");
+}
+
+try {
+  await main();
+} catch (e) {
+  console.log(`FAIL ${e.message}`);
+  failures++;
+} finally {
+  if (context) await context.close().catch(() => {});
+  if (up) up.kill("SIGTERM");
+  fs.rmSync(TMP, { recursive: true, force: true });
+}
+console.log(failures ? `${failures} check(s) failed; screenshots in ${ART}` : `all checks passed; screenshots in ${ART}`);
+process.exit(failures ? 1 : 0);
