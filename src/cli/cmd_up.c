@@ -313,6 +313,22 @@ static int supervise(const up_opts *o, up_service *svc, const json_t *state)
     return CLI_EXIT_OK;
 }
 
+/* Wait for a child's /healthz in short rounds, giving up early when it exits. */
+static bool wait_child_healthy(up_service *s)
+{
+    long end = now_ms() + UP_HEALTH_TIMEOUT_MS;
+    int st;
+    while (!g_stop && now_ms() < end) {
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+            s->pid = 0;
+            return false;
+        }
+        if (up_wait_healthy(s->url, 250))
+            return true;
+    }
+    return false;
+}
+
 /* Start every service and wait for its /healthz. */
 static bool start_all(const up_opts *o, up_service *svc, const json_t *state)
 {
@@ -322,9 +338,10 @@ static bool start_all(const up_opts *o, up_service *svc, const json_t *state)
             return false;
     for (int i = 0; i < UP_NSERVICES; i++) {
         long t0 = now_ms();
-        if (!up_wait_healthy(svc[i].url, UP_HEALTH_TIMEOUT_MS)) {
-            snprintf(msg, sizeof msg, "no answer on %s/healthz (see %s/log/%s.log)", svc[i].url,
-                     o->dir, svc[i].name);
+        if (!wait_child_healthy(&svc[i])) {
+            snprintf(msg, sizeof msg, "%s (see %s/log/%s.log)",
+                     svc[i].pid ? "no answer on /healthz" : "exited while starting", o->dir,
+                     svc[i].name);
             emit(o, "failed", &svc[i], msg);
             return false;
         }

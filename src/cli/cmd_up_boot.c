@@ -107,8 +107,10 @@ static mobid_err write_issuer_config(const up_opts *o, const char *abs, const up
     snprintf(pki, sizeof pki, "%s/pki", abs);
     snprintf(key, sizeof key, "%s/data.key", abs);
     up_path(o, "issuer.json", path);
-    json_t *j = json_pack("{s:s, s:s, s:s}", "issuer_url", svc[0].url, "pki_dir", pki,
-                          "data_key_file", key);
+    /* Status lists with a one-second ttl: on this one machine a lost phone is refused
+     * at once (a ministry would serve them with minutes of ttl through a CDN). */
+    json_t *j = json_pack("{s:s, s:s, s:s, s:{s:i}}", "issuer_url", svc[0].url, "pki_dir", pki,
+                          "data_key_file", key, "status_list", "ttl_s", 1);
     mobid_err err = j ? write_json(path, j) : MOBID_ERR_NOMEM;
     json_decref(j);
     return err;
