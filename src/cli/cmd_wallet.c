@@ -1,0 +1,252 @@
+/*
+ * mobid wallet [--wallet FILE] init | receive URI | list | show ID | present URI |
+ * history | lock-status — the holder's wallet on the command line. Interactive by
+ * default (PIN, tx_code and consent asked on the terminal); scriptable with
+ * --pin-file, --tx-code, --yes and --json.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_wallet.h"
+
+static const char wallet_usage[] =
+    "usage: mobid wallet [options] <command> [argument]\n"
+    "commands:\n"
+    "  init            create a wallet (needs --issuer-roots, --rp-roots, --registration-roots)\n"
+    "  receive URI     receive the credentials of an openid-credential-offer:// URI\n"
+    "  list            the credentials held (type, issuer, unused copies)\n"
+    "  show ID         one credential with its claims\n"
+    "  present URI     answer an openid4vp:// request (after consent and PIN)\n"
+    "  history         every presentation made: when, to whom, which claims\n"
+    "  lock-status     wrong PINs so far and whether the wallet is locked (no PIN)\n"
+    "options:\n"
+    "  --wallet FILE          wallet file (default $MOBID_WALLET or ./wallet.mobid)\n"
+    "  --pin-file F           read the PIN from the first line of F instead of the terminal\n"
+    "  --tx-code C            the offer's transaction code instead of a prompt\n"
+    "  --yes                  consent without asking (the claims are still printed)\n"
+    "  --qr FILE.png          receive/present: take the URI from a QR code image\n"
+    "  --json                 JSON on stdout\n"
+    "  --at RFC3339           pin the clock (tests)\n"
+    "  --issuer-roots PEM     init: ministry root certificate(s)\n"
+    "  --rp-roots PEM         init: relying-party CA certificate(s)\n"
+    "  --registration-roots PEM  init: signer(s) of relying-party registrations\n"
+    "  --scrypt-n N           init: scrypt cost (power of two; default 32768)\n"
+    "exit: 0 success, 1 failure ({\"valid\":false,\"error\":CODE,...} with --json), 2 usage\n";
+
+typedef struct wallet_args {
+    cli_wallet_host host;
+    const char *qr;
+    const char *issuer_roots, *rp_roots, *reg_roots;
+    uint64_t scrypt_n;
+    const char *cmd;
+    const char *arg;
+} wallet_args;
+
+static int parse_args(int argc, char **argv, wallet_args *a)
+{
+    static const struct option opts[] = {
+        { "wallet", required_argument, NULL, 'w' },   { "pin-file", required_argument, NULL, 'p' },
+        { "tx-code", required_argument, NULL, 't' },  { "yes", no_argument, NULL, 'y' },
+        { "json", no_argument, NULL, 'j' },           { "qr", required_argument, NULL, 'q' },
+        { "at", required_argument, NULL, 'a' },       { "issuer-roots", required_argument, NULL, 'I' },
+        { "rp-roots", required_argument, NULL, 'R' }, { "registration-roots", required_argument, NULL, 'G' },
+        { "scrypt-n", required_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int c;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'w': a->host.path = optarg; break;
+        case 'p': a->host.pin_file = optarg; break;
+        case 't': a->host.tx_code = optarg; break;
+        case 'y': a->host.yes = true; break;
+        case 'j': a->host.json = true; break;
+        case 'q': a->qr = optarg; break;
+        case 'a':
+            if (cli_parse_time(optarg, &a->host.at))
+                return cli_usage_error(wallet_usage, "bad --at time");
+            a->host.have_at = true;
+            break;
+        case 'I': a->issuer_roots = optarg; break;
+        case 'R': a->rp_roots = optarg; break;
+        case 'G': a->reg_roots = optarg; break;
+        case 'N': a->scrypt_n = strtoull(optarg, NULL, 10); break;
+        case 'h': fputs(wallet_usage, stdout); return -1;
+        default: return cli_usage_error(wallet_usage, "unknown option");
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(wallet_usage, "missing command");
+    a->cmd = argv[optind++];
+    a->arg = optind < argc ? argv[optind++] : NULL;
+    if (optind < argc)
+        return cli_usage_error(wallet_usage, "unexpected argument '%s'", argv[optind]);
+    if (!a->host.path)
+        a->host.path = getenv("MOBID_WALLET") ? getenv("MOBID_WALLET") : "wallet.mobid";
+    return 0;
+}
+
+static void print_result(const wallet_args *a, json_t *j, const char *human)
+{
+    if (a->host.json)
+        cli_print_json(j);
+    else if (human)
+        fprintf(stderr, "%s\n", human);
+    else
+        cli_print_json(j);
+}
+
+static int cmd_init(wallet_args *a)
+{
+    mobid_wallet_io io = cli_wallet_io(&a->host);
+    mobid_wallet_init_opts o = { 0 };
+    mobid_buf pem[3];
+    const char *paths[3] = { a->issuer_roots, a->rp_roots, a->reg_roots };
+    json_t *j;
+    mobid_err err = MOBID_OK;
+    int rc;
+
+    if (!a->issuer_roots || !a->rp_roots || !a->reg_roots)
+        return cli_usage_error(wallet_usage, "init needs --issuer-roots, --rp-roots and "
+                                             "--registration-roots");
+    for (int i = 0; i < 3; i++)
+        mobid_buf_init(&pem[i], 0);
+    for (int i = 0; i < 3 && !err; i++)
+        err = cli_read_file(paths[i], &pem[i]);
+    o.issuer_roots_pem = (const char *)pem[0].ptr;
+    o.rp_roots_pem = (const char *)pem[1].ptr;
+    o.reg_roots_pem = (const char *)pem[2].ptr;
+    o.scrypt_n = a->scrypt_n;
+    a->host.confirm_pin = true;
+    if (!err)
+        err = mobid_wallet_init(&io, &o);
+    if (err) {
+        rc = cli_fail(a->host.json, err,
+                      err == MOBID_ERR_INVALID_ARG
+                          ? "a wallet exists there already, or the PIN is not 6 digits"
+                          : NULL);
+    } else {
+        j = json_pack("{s:s,s:b}", "wallet", a->host.path, "created", 1);
+        print_result(a, j, "wallet created");
+        json_decref(j);
+        rc = CLI_EXIT_OK;
+    }
+    for (int i = 0; i < 3; i++)
+        mobid_buf_free(&pem[i]);
+    return rc;
+}
+
+static int cmd_lock_status(wallet_args *a)
+{
+    mobid_wallet_io io = cli_wallet_io(&a->host);
+    unsigned failed = 0;
+    bool locked = false;
+    mobid_err err = mobid_wallet_lock_status(&io, &failed, &locked);
+    json_t *j;
+
+    if (err)
+        return cli_fail(a->host.json, err, NULL);
+    j = json_pack("{s:b,s:i,s:i}", "locked", locked, "failed", (int)failed, "tries_left",
+                  locked ? 0 : MOBID_WALLET_MAX_TRIES - (int)failed);
+    cli_print_json(j);
+    json_decref(j);
+    return CLI_EXIT_OK;
+}
+
+/* The URI argument, or the text of the QR code in --qr. */
+static int take_uri(wallet_args *a, char **uri)
+{
+    mobid_err err;
+
+    *uri = NULL;
+    if (a->qr && a->arg)
+        return cli_usage_error(wallet_usage, "give the URI or --qr, not both");
+    if (!a->qr) {
+        if (!a->arg)
+            return cli_usage_error(wallet_usage, "%s needs a URI or --qr FILE.png", a->cmd);
+        *uri = strdup(a->arg);
+        return *uri ? 0 : cli_fail(a->host.json, MOBID_ERR_NOMEM, NULL);
+    }
+    err = cli_wallet_qr_decode(a->qr, uri);
+    return err ? cli_fail(a->host.json, err, "no readable QR code in the image") : 0;
+}
+
+static int cmd_flow(wallet_args *a, bool receive)
+{
+    mobid_wallet_io io = cli_wallet_io(&a->host);
+    char detail[256] = "";
+    json_t *summary = NULL;
+    char *uri = NULL;
+    mobid_err err;
+    int rc = take_uri(a, &uri);
+
+    if (rc)
+        return rc;
+    err = receive ? mobid_wallet_receive(&io, uri, &summary, detail, sizeof detail)
+                  : mobid_wallet_present(&io, uri, &summary, detail, sizeof detail);
+    if (err) {
+        rc = cli_fail(a->host.json, err, detail[0] ? detail : NULL);
+    } else {
+        cli_print_json(summary);
+        rc = CLI_EXIT_OK;
+    }
+    json_decref(summary);
+    free(uri);
+    return rc;
+}
+
+static int cmd_read(wallet_args *a, int which)
+{
+    mobid_wallet_io io = cli_wallet_io(&a->host);
+    json_t *out = NULL;
+    mobid_err err;
+
+    if (which == 1 && !a->arg)
+        return cli_usage_error(wallet_usage, "show needs a credential id");
+    if (which == 2)
+        err = mobid_wallet_history(&io, &out);
+    else
+        err = mobid_wallet_list(&io, which == 1 ? a->arg : NULL, &out);
+    if (err)
+        return cli_fail(a->host.json, err, NULL);
+    cli_print_json(out);
+    json_decref(out);
+    return CLI_EXIT_OK;
+}
+
+static int wallet_main(int argc, char **argv)
+{
+    wallet_args a;
+    int rc;
+
+    memset(&a, 0, sizeof a);
+    rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!strcmp(a.cmd, "init"))
+        rc = cmd_init(&a);
+    else if (!strcmp(a.cmd, "receive"))
+        rc = cmd_flow(&a, true);
+    else if (!strcmp(a.cmd, "present"))
+        rc = cmd_flow(&a, false);
+    else if (!strcmp(a.cmd, "list"))
+        rc = cmd_read(&a, 0);
+    else if (!strcmp(a.cmd, "show"))
+        rc = cmd_read(&a, 1);
+    else if (!strcmp(a.cmd, "history"))
+        rc = cmd_read(&a, 2);
+    else if (!strcmp(a.cmd, "lock-status"))
+        rc = cmd_lock_status(&a);
+    else
+        rc = cli_usage_error(wallet_usage, "unknown command '%s'", a.cmd);
+    cli_wallet_host_free(&a.host);
+    return rc;
+}
+
+MOBID_CLI_COMMAND(wallet, "wallet", "holder wallet: receive, hold and present credentials",
+                  wallet_main)

@@ -1,0 +1,27 @@
+/* `mobid wallet`: the host side of the wallet library (file, HTTP, terminal, QR). */
+#ifndef MOBID_CMD_WALLET_H
+#define MOBID_CMD_WALLET_H
+
+#include <mobid/wallet.h>
+
+typedef struct cli_wallet_host {
+    const char *path;      /* the wallet file */
+    const char *pin_file;  /* --pin-file, or NULL for a prompt */
+    const char *tx_code;   /* --tx-code, or NULL for a prompt */
+    bool yes;              /* --yes: consent without asking */
+    bool json;
+    bool confirm_pin;      /* init: ask twice */
+    bool have_at;
+    mobid_time at;         /* --at */
+    void *http;            /* mobid_http_client, created on first use */
+} cli_wallet_host;
+
+/* Callbacks over host (the host outlives the io). */
+mobid_wallet_io cli_wallet_io(cli_wallet_host *host);
+void cli_wallet_host_free(cli_wallet_host *host);
+
+/* Decode the first QR code of a PNG file into a heap string (free()). Returns
+ * MOBID_OK, IO, MALFORMED (not a PNG this reader handles), NOT_FOUND (no QR code). */
+mobid_err cli_wallet_qr_decode(const char *png_path, char **text);
+
+#endif

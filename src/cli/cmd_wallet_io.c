@@ -1,0 +1,253 @@
+/*
+ * Host callbacks of `mobid wallet`: the wallet file (atomic, durable, mode 0600), HTTP
+ * through libcurl, the clock, and terminal prompts (PIN and tx_code without echo).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_wallet.h"
+#include "http/client.h"
+
+static mobid_err file_load(void *ctx, mobid_buf *out)
+{
+    cli_wallet_host *h = ctx;
+    char chunk[65536];
+    ssize_t n;
+    int fd = open(h->path, O_RDONLY | O_CLOEXEC);
+    mobid_err err = MOBID_OK;
+
+    if (fd < 0)
+        return errno == ENOENT ? MOBID_ERR_NOT_FOUND : MOBID_ERR_IO;
+    while (!err && (n = read(fd, chunk, sizeof chunk)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        err = n < 0 ? MOBID_ERR_IO : mobid_buf_append(out, chunk, (size_t)n);
+    }
+    close(fd);
+    return err;
+}
+
+static mobid_err write_all(int fd, mobid_view data)
+{
+    size_t off = 0;
+
+    while (off < data.len) {
+        ssize_t w = write(fd, data.ptr + off, data.len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return MOBID_ERR_IO;
+        off += (size_t)w;
+    }
+    return MOBID_OK;
+}
+
+/* fsync the folder so the rename itself survives a power cut. */
+static mobid_err sync_dir(const char *path)
+{
+    char *copy = strdup(path);
+    int fd;
+    mobid_err err = MOBID_ERR_IO;
+
+    if (!copy)
+        return MOBID_ERR_NOMEM;
+    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0 && fsync(fd) == 0)
+        err = MOBID_OK;
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+    return err;
+}
+
+/* Temp file in the same folder (mode 0600 from creation), fsync, rename, fsync dir. */
+static mobid_err file_save(void *ctx, mobid_view blob)
+{
+    cli_wallet_host *h = ctx;
+    size_t n = strlen(h->path) + 32;
+    char *tmp = malloc(n);
+    int fd = -1;
+    mobid_err err = MOBID_ERR_IO;
+
+    if (!tmp)
+        return MOBID_ERR_NOMEM;
+    snprintf(tmp, n, "%s.tmp.%ld", h->path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        goto done;
+    if (fchmod(fd, 0600) != 0 || write_all(fd, blob) != MOBID_OK || fsync(fd) != 0)
+        goto done;
+    if (close(fd) != 0) {
+        fd = -1;
+        goto done;
+    }
+    fd = -1;
+    if (rename(tmp, h->path) == 0)
+        err = sync_dir(h->path);
+done:
+    if (fd >= 0)
+        close(fd);
+    if (err)
+        unlink(tmp);
+    free(tmp);
+    return err;
+}
+
+static mobid_err do_http(void *ctx, const mobid_wallet_http_req *req, long *status,
+                         mobid_buf *body)
+{
+    cli_wallet_host *h = ctx;
+    mobid_http_client_opts o = { 15000, 5000, MOBID_WALLET_MAX_HTTP, false };
+    mobid_http_result res = { 0 };
+    char accept[160] = "", auth[4200] = "";
+    const char *headers[3] = { NULL, NULL, NULL };
+    size_t nh = 0;
+    mobid_err err = MOBID_OK;
+
+    if (!h->http)
+        err = mobid_http_client_new(&o, (mobid_http_client **)&h->http);
+    if (req->accept && snprintf(accept, sizeof accept, "Accept: %s", req->accept) > 0)
+        headers[nh++] = accept;
+    if (req->bearer && snprintf(auth, sizeof auth, "Authorization: Bearer %s", req->bearer) > 0)
+        headers[nh++] = auth;
+    if (!err)
+        err = mobid_http_client_request(h->http, req->method, req->url, headers,
+                                        req->content_type, req->body, &res);
+    *status = res.status;
+    if (!err)
+        err = mobid_buf_append_view(body, mobid_buf_view(&res.body));
+    mobid_wipe(auth, sizeof auth);
+    mobid_http_result_free(&res);
+    return err;
+}
+
+static mobid_time host_now(void *ctx)
+{
+    cli_wallet_host *h = ctx;
+    return h->have_at ? h->at : mobid_now();
+}
+
+/* Read one line from the terminal without echo (prompt on stderr). */
+static mobid_err read_secret(const char *prompt, char *out, size_t cap)
+{
+    struct termios old, quiet;
+    FILE *tty = fopen("/dev/tty", "r+");
+    bool noecho = false;
+    mobid_err err = MOBID_OK;
+
+    if (!tty)
+        return MOBID_ERR_IO;
+    fprintf(stderr, "%s", prompt);
+    if (tcgetattr(fileno(tty), &old) == 0) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        noecho = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+    }
+    if (!fgets(out, (int)cap, tty))
+        err = MOBID_ERR_IO;
+    if (noecho)
+        tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fprintf(stderr, "\n");
+    fclose(tty);
+    out[strcspn(out, "\r\n")] = '\0';
+    return err;
+}
+
+static mobid_err pin_from_file(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    mobid_err err = MOBID_OK;
+
+    if (!f)
+        return MOBID_ERR_IO;
+    if (!fgets(out, (int)cap, f))
+        err = MOBID_ERR_IO;
+    fclose(f);
+    out[strcspn(out, "\r\n")] = '\0';
+    return err;
+}
+
+static mobid_err ask_pin(void *ctx, const char *why, char pin[MOBID_WALLET_PIN_LEN + 1])
+{
+    cli_wallet_host *h = ctx;
+    char line[64] = "", again[64] = "";
+    char prompt[128];
+    mobid_err err;
+
+    if (h->pin_file) {
+        err = pin_from_file(h->pin_file, line, sizeof line);
+    } else {
+        snprintf(prompt, sizeof prompt, "%s: ", why);
+        err = read_secret(prompt, line, sizeof line);
+        if (!err && h->confirm_pin) {
+            err = read_secret("repeat the PIN: ", again, sizeof again);
+            if (!err && strcmp(line, again) != 0)
+                err = MOBID_ERR_INVALID_ARG;
+        }
+    }
+    memcpy(pin, line, MOBID_WALLET_PIN_LEN);
+    pin[MOBID_WALLET_PIN_LEN] = '\0';
+    if (!err && strlen(line) != MOBID_WALLET_PIN_LEN)
+        pin[0] = 'x'; /* never a valid PIN: counted as wrong, not silently cut */
+    mobid_wipe(line, sizeof line);
+    mobid_wipe(again, sizeof again);
+    return err;
+}
+
+static mobid_err ask_tx_code(void *ctx, unsigned len, const char *desc, char *out, size_t cap)
+{
+    cli_wallet_host *h = ctx;
+    char prompt[160];
+
+    if (h->tx_code) {
+        snprintf(out, cap, "%s", h->tx_code);
+        return MOBID_OK;
+    }
+    snprintf(prompt, sizeof prompt, "transaction code (%u digits%s%s): ", len,
+             desc ? ", " : "", desc ? desc : "");
+    return read_secret(prompt, out, cap);
+}
+
+static mobid_err ask_consent(void *ctx, const mobid_wallet_consent *c)
+{
+    cli_wallet_host *h = ctx;
+    char answer[16] = "";
+    FILE *tty;
+
+    fprintf(stderr, "%s (%s) asks for:\n", c->rp_name, c->client_id);
+    if (c->legal_basis)
+        fprintf(stderr, "  legal basis: %s\n", c->legal_basis);
+    for (size_t i = 0; c->claims[i]; i++)
+        fprintf(stderr, "  - %s\n", c->claims[i]);
+    if (h->yes)
+        return MOBID_OK;
+    tty = fopen("/dev/tty", "r+");
+    if (!tty)
+        return MOBID_ERR_CONSENT_DENIED;
+    fprintf(stderr, "share these claims? [y/N] ");
+    if (!fgets(answer, sizeof answer, tty))
+        answer[0] = '\0';
+    fclose(tty);
+    return answer[0] == 'y' || answer[0] == 'Y' ? MOBID_OK : MOBID_ERR_CONSENT_DENIED;
+}
+
+mobid_wallet_io cli_wallet_io(cli_wallet_host *host)
+{
+    mobid_wallet_io io = { host,     file_load,   file_save,  do_http,
+                           host_now, ask_pin,     ask_tx_code, ask_consent };
+    return io;
+}
+
+void cli_wallet_host_free(cli_wallet_host *host)
+{
+    mobid_http_client_free(host->http);
+    host->http = NULL;
+}
