@@ -1,0 +1,243 @@
+/*
+ * `mobid issuer`: the issuer service and its operator tools.
+ *
+ *   mobid issuer serve --db URL --listen HOST:PORT --config FILE
+ *   mobid issuer offer --db URL --config FILE --cardtype ID --claims FILE --person REF
+ *   mobid issuer card suspend|resume|revoke|show --db URL --config FILE REF [--reason TEXT]
+ *   mobid issuer audit verify --db URL
+ *   mobid issuer fetch --offer URI --tx-code CODE --out DIR [--batch N]   (a test wallet)
+ */
+#include "cli.h"
+#include "cmd_issuer.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/server.h"
+#include "services/issuer/issuer.h"
+
+static const char USAGE[] =
+    "usage: mobid issuer serve --db sqlite:PATH|postgres://... --listen HOST:PORT --config FILE\n"
+    "       mobid issuer offer --db URL --config FILE --cardtype ID --claims FILE\n"
+    "                          --person REF [--json]\n"
+    "       mobid issuer card suspend|resume|revoke|show --db URL --config FILE REF\n"
+    "                          [--reason TEXT] [--actor ID]\n"
+    "       mobid issuer expire --db URL --config FILE\n"
+    "       mobid issuer audit verify --db URL [--json]\n"
+    "       mobid issuer fetch --offer URI --tx-code CODE --out DIR [--batch N]\n"
+    "                          [--config-id ID]...\n"
+    "\n"
+    "serve: OpenID4VCI issuer (/.well-known/openid-credential-issuer, /token, /nonce,\n"
+    "/credential, /offers/{id}, /status/{list}) plus the admin API, until SIGINT/SIGTERM;\n"
+    "prints {\"listen\":URL,\"issuer\":URL} once listening.\n"
+    "offer: creates a credential offer straight from a claims JSON file (operator tool;\n"
+    "the consular flow creates offers through the admin API); prints the offer URIs and\n"
+    "the tx_code. card: lifecycle of a card (REF = card id or application id).\n"
+    "audit verify: checks the hash chain of the audit log (exit 1 when broken).\n"
+    "fetch: redeems an offer like a wallet (token, nonce, batch credential requests with\n"
+    "fresh P-256 holder keys) and writes credentials and keys into DIR.\n"
+    "See docs/issuer.md.\n";
+
+typedef struct issuer_args {
+    const char *db, *listen, *config, *cardtype, *claims, *person, *reason, *actor;
+    bool json;
+} issuer_args;
+
+static int parse_args(int argc, char **argv, issuer_args *a)
+{
+    static const struct option opts[] = {
+        { "db", required_argument, 0, 'd' },       { "listen", required_argument, 0, 'l' },
+        { "config", required_argument, 0, 'c' },   { "cardtype", required_argument, 0, 't' },
+        { "claims", required_argument, 0, 'm' },   { "person", required_argument, 0, 'p' },
+        { "reason", required_argument, 0, 'r' },   { "actor", required_argument, 0, 'a' },
+        { "json", no_argument, 0, 'j' },           { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': a->db = optarg; break;
+        case 'l': a->listen = optarg; break;
+        case 'c': a->config = optarg; break;
+        case 't': a->cardtype = optarg; break;
+        case 'm': a->claims = optarg; break;
+        case 'p': a->person = optarg; break;
+        case 'r': a->reason = optarg; break;
+        case 'a': a->actor = optarg; break;
+        case 'j': a->json = true; break;
+        case 'h': fputs(USAGE, stdout); return -1;
+        default: fputs(USAGE, stderr); return CLI_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+static mobid_err open_ctx(const issuer_args *a, issuer_ctx **ctx)
+{
+    issuer_config cfg;
+    mobid_err err = issuer_config_load(a->config, &cfg);
+    if (err == MOBID_OK)
+        err = issuer_ctx_new(&cfg, a->db, ctx);
+    issuer_config_free(&cfg);
+    return err;
+}
+
+static int issuer_serve_cmd(const issuer_args *a)
+{
+    issuer_ctx *ctx = NULL;
+    mobid_err err = mobid_http_signals_block();
+    if (err == MOBID_OK) err = open_ctx(a, &ctx);
+    if (err == MOBID_OK) err = issuer_serve(ctx, a->listen);
+    if (err != MOBID_OK)
+        fprintf(stderr, "issuer: %s\n", mobid_strerror(err));
+    issuer_ctx_free(ctx);
+    return err == MOBID_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+typedef struct offer_run {
+    issuer_ctx *ctx;
+    issuer_offer_req req;
+    issuer_offer *out;
+    const char *detail;
+} offer_run;
+
+static mobid_err offer_body(mobid_store *s, void *arg)
+{
+    offer_run *r = arg;
+    issuer_offer_clear(r->out);
+    return issuer_offer_create(r->ctx, s, &r->req, r->out, &r->detail);
+}
+
+static int issuer_offer_cmd(const issuer_args *a)
+{
+    issuer_ctx *ctx = NULL;
+    mobid_store *s = NULL;
+    mobid_buf text = { 0 };
+    json_t *claims = NULL;
+    issuer_offer o = { 0 };
+    char person[65];
+    int rc = CLI_EXIT_FAIL;
+    mobid_err err = cli_read_file(a->claims, &text);
+    if (err == MOBID_OK && !(claims = json_loadb((const char *)text.ptr, text.len, 0, NULL)))
+        err = MOBID_ERR_MALFORMED;
+    if (err == MOBID_OK) err = open_ctx(a, &ctx);
+    if (err == MOBID_OK) err = issuer_lookup_hash(ctx, mobid_view_str(a->person), person);
+    if (err == MOBID_OK) err = issuer_db(ctx, &s);
+    offer_run r = { ctx, { NULL, a->cardtype, person, claims, a->actor }, &o, NULL };
+    if (err == MOBID_OK) err = mobid_store_tx(s, 0, offer_body, &r);
+    if (err != MOBID_OK) {
+        rc = cli_fail(a->json, err, r.detail ? r.detail : "offer not created");
+        goto done;
+    }
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "offer_id", o.offer_id, "tx_code",
+                          o.tx_code, "offer_uri", o.offer_uri, "offer_ref_uri", o.offer_ref_uri,
+                          "expires_at", (json_int_t)o.expires_at, "credential_offer",
+                          json_loads(o.offer_json, 0, NULL));
+    cli_print_json(j);
+    json_decref(j);
+    rc = CLI_EXIT_OK;
+done:
+    issuer_offer_clear(&o);
+    if (ctx)
+        issuer_db_release(ctx, s);
+    issuer_ctx_free(ctx);
+    json_decref(claims);
+    mobid_buf_free(&text);
+    return rc;
+}
+
+static int issuer_card_cmd(const issuer_args *a, const char *action, const char *ref)
+{
+    issuer_ctx *ctx = NULL;
+    mobid_store *s = NULL;
+    json_t *j = NULL;
+    const char *actor = a->actor ? a->actor : "operator";
+    mobid_err err = open_ctx(a, &ctx);
+    if (err == MOBID_OK && !strcmp(action, "suspend"))
+        err = issuer_card_suspend(ctx, ref, actor, a->reason);
+    else if (err == MOBID_OK && !strcmp(action, "resume"))
+        err = issuer_card_resume(ctx, ref, actor, a->reason);
+    else if (err == MOBID_OK && !strcmp(action, "revoke"))
+        err = issuer_card_revoke(ctx, ref, actor, a->reason);
+    else if (err == MOBID_OK && strcmp(action, "show"))
+        err = MOBID_ERR_INVALID_ARG;
+    if (err == MOBID_OK) err = issuer_db(ctx, &s);
+    if (err == MOBID_OK) err = issuer_card_json(ctx, s, ref, &j);
+    if (ctx)
+        issuer_db_release(ctx, s);
+    issuer_ctx_free(ctx);
+    if (err != MOBID_OK)
+        return cli_fail(true, err, "card action failed");
+    cli_print_json(j);
+    json_decref(j);
+    return CLI_EXIT_OK;
+}
+
+static int issuer_expire_cmd(const issuer_args *a)
+{
+    issuer_ctx *ctx = NULL;
+    int64_t n = 0;
+    mobid_err err = open_ctx(a, &ctx);
+    if (err == MOBID_OK) err = issuer_cards_expire(ctx, 0, &n);
+    issuer_ctx_free(ctx);
+    if (err != MOBID_OK)
+        return cli_fail(a->json, err, "expiry run failed");
+    printf("{\"expired\":%lld}\n", (long long)n);
+    return CLI_EXIT_OK;
+}
+
+static int issuer_audit_cmd(const issuer_args *a)
+{
+    mobid_store *s = NULL;
+    int64_t checked = 0, bad = 0;
+    mobid_err err = mobid_store_open(a->db, &s);
+    if (err == MOBID_OK)
+        err = issuer_audit_verify(s, &checked, &bad);
+    mobid_store_close(s);
+    if (err != MOBID_OK) {
+        char d[96];
+        snprintf(d, sizeof d, "audit chain broken at entry %lld", (long long)bad);
+        return cli_fail(true, err, d);
+    }
+    printf("{\"valid\":true,\"entries\":%lld}\n", (long long)checked);
+    return CLI_EXIT_OK;
+}
+
+static int cmd_issuer(int argc, char **argv)
+{
+    issuer_args a = { .listen = "127.0.0.1:0" };
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "fetch"))
+        return cmd_issuer_fetch(argc - 1, argv + 1);
+    int shift = (!strcmp(sub, "card") || !strcmp(sub, "audit")) ? 2 : 1;
+    if (argc <= shift) {
+        fputs(USAGE, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    int rc = parse_args(argc - shift, argv + shift, &a);
+    if (rc)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    int rest = argc - shift - optind;
+    if (!strcmp(sub, "serve") && a.db && a.config && !rest)
+        return issuer_serve_cmd(&a);
+    if (!strcmp(sub, "offer") && a.db && a.config && a.cardtype && a.claims && a.person && !rest)
+        return issuer_offer_cmd(&a);
+    if (!strcmp(sub, "card") && a.db && a.config && rest == 1)
+        return issuer_card_cmd(&a, argv[2], argv[shift + optind]);
+    if (!strcmp(sub, "expire") && a.db && a.config && !rest)
+        return issuer_expire_cmd(&a);
+    if (!strcmp(sub, "audit") && !strcmp(argv[2], "verify") && a.db && !rest)
+        return issuer_audit_cmd(&a);
+    fputs(USAGE, stderr);
+    return CLI_EXIT_USAGE;
+}
+
+MOBID_CLI_COMMAND(issuer, "issuer", "run the issuer service; offers, cards, audit, test wallet",
+                  cmd_issuer)
