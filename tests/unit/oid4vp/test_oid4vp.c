@@ -1,0 +1,272 @@
+/*
+ * lib/oid4vp: DCQL selection and satisfaction, registration sign/verify/allows,
+ * request objects built and verified as a wallet does, response encryption.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include <mobid/jose.h>
+#include <mobid/oid4vp.h>
+
+static mobid_key *ca_key, *rp_key, *reg_key;
+static mobid_cert *ca_cert, *rp_cert, *reg_cert;
+static mobid_trust *trust;
+
+static void make(const char *cn, bool ca, mobid_key **k, mobid_cert **c)
+{
+    mobid_cert_spec s = { 0 };
+    s.subject_cn = cn;
+    s.not_before = mobid_now() - 60;
+    s.not_after = mobid_now() + 86400;
+    s.is_ca = ca;
+    s.path_len = ca ? 1 : 0;
+    s.purpose = ca ? MOBID_PURPOSE_ANY : MOBID_PURPOSE_SIGNING;
+    assert_int_equal(mobid_key_generate(MOBID_CURVE_P256, k), MOBID_OK);
+    assert_int_equal(mobid_cert_issue(&s, *k, ca ? *k : ca_key, ca ? NULL : ca_cert, c), MOBID_OK);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    make("CA", true, &ca_key, &ca_cert);
+    make("RP", false, &rp_key, &rp_cert);
+    make("Registry", false, &reg_key, &reg_cert);
+    assert_int_equal(mobid_trust_new(&trust), MOBID_OK);
+    assert_int_equal(mobid_trust_add(trust, ca_cert), MOBID_OK);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mobid_key_free(ca_key);
+    mobid_key_free(rp_key);
+    mobid_key_free(reg_key);
+    mobid_cert_free(ca_cert);
+    mobid_cert_free(rp_cert);
+    mobid_cert_free(reg_cert);
+    mobid_trust_free(trust);
+    return 0;
+}
+
+static mobid_dcql *parse(const char *text)
+{
+    mobid_dcql *q = NULL;
+    char detail[160];
+    json_t *j = json_loads(text, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(mobid_dcql_parse(j, &q, detail, sizeof detail), MOBID_OK);
+    json_decref(j);
+    return q;
+}
+
+static const char *QUERY =
+    "{\"credentials\":[{\"id\":\"pid\",\"format\":\"dc+sd-jwt\",\"meta\":{\"vct_values\":[\"urn:x\"]},"
+    "\"claims\":[{\"id\":\"a\",\"path\":[\"address\",\"country\"]},{\"id\":\"n\",\"path\":[\"nationalities\",null]},"
+    "{\"id\":\"g\",\"path\":[\"given_name\"],\"values\":[\"Minji\"]}],\"claim_sets\":[[\"a\",\"g\"],[\"n\"]]},"
+    "{\"id\":\"mdl\",\"format\":\"mso_mdoc\",\"meta\":{\"doctype_value\":\"org.iso.18013.5.1.mDL\"},"
+    "\"claims\":[{\"path\":[\"org.iso.18013.5.1\",\"family_name\"]}]}],"
+    "\"credential_sets\":[{\"options\":[[\"pid\"],[\"mdl\"]]}]}";
+
+static void test_dcql_select(void **state)
+{
+    (void)state;
+    mobid_dcql *q = parse(QUERY);
+    json_t *claims = json_pack("{s:{s:s, s:s}, s:[s,s], s:s, s:s}", "address", "country", "KR",
+                               "street", "Sejong-daero", "nationalities", "KR", "US", "given_name",
+                               "Minji", "secret", "x");
+    json_t *out = NULL;
+    char detail[160];
+    const mobid_dcql_cred *pid = mobid_dcql_find(q, "pid");
+    assert_non_null(pid);
+    assert_true(mobid_dcql_cred_accepts(pid, MOBID_DCQL_SDJWT, "urn:x"));
+    assert_false(mobid_dcql_cred_accepts(pid, MOBID_DCQL_SDJWT, "urn:y"));
+    assert_false(mobid_dcql_cred_accepts(pid, MOBID_DCQL_MDOC, "urn:x"));
+    /* The first claim set (address/country + given_name) is satisfied. */
+    assert_int_equal(mobid_dcql_select(pid, claims, &out, detail, sizeof detail), MOBID_OK);
+    char *s = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(s, "{\"address\":{\"country\":\"KR\"},\"given_name\":\"Minji\"}");
+    free(s);
+    json_decref(out);
+    /* A given_name outside the allowed values: the second set (nationalities) serves. */
+    json_object_set_new(claims, "given_name", json_string("Other"));
+    assert_int_equal(mobid_dcql_select(pid, claims, &out, detail, sizeof detail), MOBID_OK);
+    s = json_dumps(out, JSON_COMPACT);
+    assert_string_equal(s, "{\"nationalities\":[\"KR\",\"US\"]}");
+    free(s);
+    json_decref(out);
+    /* Neither set: CLAIM_MISSING. */
+    json_object_del(claims, "nationalities");
+    assert_int_equal(mobid_dcql_select(pid, claims, &out, detail, sizeof detail),
+                     MOBID_ERR_CLAIM_MISSING);
+    assert_null(out);
+    json_decref(claims);
+
+    const mobid_dcql_cred *mdl = mobid_dcql_find(q, "mdl");
+    assert_true(mobid_dcql_cred_accepts(mdl, MOBID_DCQL_MDOC, "org.iso.18013.5.1.mDL"));
+    claims = json_pack("{s:{s:s, s:s}}", "org.iso.18013.5.1", "family_name", "Kim", "portrait", "..");
+    assert_int_equal(mobid_dcql_select(mdl, claims, &out, detail, sizeof detail), MOBID_OK);
+    assert_int_equal(json_object_size(json_object_get(out, "org.iso.18013.5.1")), 1);
+    json_decref(out);
+    json_decref(claims);
+
+    const char *one[] = { "mdl", NULL }, *none[] = { NULL };
+    assert_int_equal(mobid_dcql_satisfied(q, one), MOBID_OK);
+    assert_int_equal(mobid_dcql_satisfied(q, none), MOBID_ERR_DCQL_UNSATISFIED);
+    mobid_dcql_free(q);
+}
+
+static void test_registration(void **state)
+{
+    (void)state;
+    mobid_oid4vp_registration_params p = { 0 };
+    mobid_oid4vp_registration r;
+    mobid_buf jwt;
+    char detail[160];
+    json_t *allowed = json_pack("[{s:s, s:s, s:[[s]]}]", "format", "dc+sd-jwt", "type", "urn:x",
+                                "claims", "address");
+    p.key = reg_key;
+    p.x5c = &reg_cert;
+    p.x5c_len = 1;
+    p.rp_id = "gov24";
+    p.name = "Government 24";
+    p.legal_basis = "Electronic Government Act";
+    p.allowed = allowed;
+    p.exp = mobid_now() + 3600;
+    mobid_buf_init(&jwt, 0);
+    assert_int_equal(mobid_oid4vp_registration_sign(&p, &jwt), MOBID_OK);
+    assert_int_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&jwt), trust, 0, &r), MOBID_OK);
+    assert_string_equal(r.rp_id, "gov24");
+    assert_string_equal(r.name, "Government 24");
+
+    mobid_dcql *ok = parse("{\"credentials\":[{\"id\":\"c\",\"format\":\"dc+sd-jwt\",\"meta\":"
+                           "{\"vct_values\":[\"urn:x\"]},\"claims\":[{\"path\":[\"address\",\"country\"]}]}]}");
+    mobid_dcql *more = parse("{\"credentials\":[{\"id\":\"c\",\"format\":\"dc+sd-jwt\",\"meta\":"
+                             "{\"vct_values\":[\"urn:x\"]},\"claims\":[{\"path\":[\"rrn\"]}]}]}");
+    mobid_dcql *other = parse("{\"credentials\":[{\"id\":\"c\",\"format\":\"dc+sd-jwt\",\"meta\":"
+                              "{\"vct_values\":[\"urn:y\"]},\"claims\":[{\"path\":[\"address\"]}]}]}");
+    assert_int_equal(mobid_oid4vp_registration_allows(&r, ok, detail, sizeof detail), MOBID_OK);
+    assert_int_equal(mobid_oid4vp_registration_allows(&r, more, detail, sizeof detail),
+                     MOBID_ERR_CLAIM_NOT_ALLOWED);
+    assert_int_equal(mobid_oid4vp_registration_allows(&r, other, detail, sizeof detail),
+                     MOBID_ERR_CLAIM_NOT_ALLOWED);
+    mobid_oid4vp_registration_clear(&r);
+
+    /* Expired, and tampered. */
+    assert_int_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&jwt), trust,
+                                                      mobid_now() + 7200, &r),
+                     MOBID_ERR_EXPIRED);
+    jwt.ptr[jwt.len - 5] ^= 1;
+    assert_int_not_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&jwt), trust, 0, &r),
+                         MOBID_OK);
+    mobid_dcql_free(ok);
+    mobid_dcql_free(more);
+    mobid_dcql_free(other);
+    json_decref(allowed);
+    mobid_buf_free(&jwt);
+}
+
+static void sign_request(mobid_key *enc, mobid_buf *out)
+{
+    mobid_oid4vp_request_params p = { 0 };
+    json_t *q = json_loads("{\"credentials\":[{\"id\":\"c\",\"format\":\"dc+sd-jwt\",\"meta\":"
+                           "{\"vct_values\":[\"urn:x\"]},\"claims\":[{\"path\":[\"address\"]}]}]}",
+                           0, NULL);
+    p.key = rp_key;
+    p.x5c = &rp_cert;
+    p.x5c_len = 1;
+    p.response_uri = "https://rp.example/response/1";
+    p.nonce = "n-0S6_WzA2Mj-0123456789abcdef";
+    p.state = "st";
+    p.dcql_query = q;
+    p.encrypted = enc != NULL;
+    p.enc_key = enc;
+    mobid_buf_init(out, 0);
+    assert_int_equal(mobid_oid4vp_request_sign(&p, out), MOBID_OK);
+    json_decref(q);
+}
+
+static void test_request_and_response(void **state)
+{
+    (void)state;
+    mobid_key *enc = NULL;
+    mobid_buf jwt, cid, jwe;
+    mobid_oid4vp_request r;
+    json_t *back = NULL;
+    assert_int_equal(mobid_key_generate(MOBID_CURVE_P256, &enc), MOBID_OK);
+    sign_request(enc, &jwt);
+    assert_int_equal(mobid_oid4vp_request_verify(mobid_buf_view(&jwt), trust, NULL, 0, &r), MOBID_OK);
+    mobid_buf_init(&cid, 0);
+    assert_int_equal(mobid_oid4vp_client_id(rp_cert, &cid), MOBID_OK);
+    assert_true(mobid_view_eq_str(mobid_buf_view(&cid), r.client_id));
+    assert_int_equal(strlen(r.client_id), strlen("x509_hash:") + 43);
+    assert_true(r.encrypted);
+    assert_true(mobid_key_public_eq(r.enc_key, enc));
+    assert_string_equal(r.response_uri, "https://rp.example/response/1");
+    /* A registration is required when reg_trust is given and none is carried. */
+    mobid_oid4vp_request rr;
+    assert_int_equal(mobid_oid4vp_request_verify(mobid_buf_view(&jwt), trust, trust, 0, &rr),
+                     MOBID_ERR_NOT_FOUND);
+
+    /* The response round trip through the verifier's key. */
+    json_t *params = json_pack("{s:{s:[s]}, s:s}", "vp_token", "c", "x.y.z~", "state", "st");
+    mobid_buf_init(&jwe, 0);
+    assert_int_equal(mobid_oid4vp_response_encrypt(params, r.enc_key, &jwe), MOBID_OK);
+    assert_int_equal(mobid_oid4vp_response_decrypt(mobid_buf_view(&jwe), enc, &back), MOBID_OK);
+    assert_true(json_equal(params, back));
+    json_decref(back);
+    jwe.ptr[jwe.len - 3] ^= 1;
+    assert_int_equal(mobid_oid4vp_response_decrypt(mobid_buf_view(&jwe), enc, &back),
+                     MOBID_ERR_DECRYPT_FAILED);
+    mobid_oid4vp_request_clear(&r);
+    /* Expired request objects are refused. */
+    assert_int_equal(mobid_oid4vp_request_verify(mobid_buf_view(&jwt), trust, NULL,
+                                                 mobid_now() + 181, &r),
+                     MOBID_ERR_EXPIRED);
+    json_decref(params);
+    mobid_buf_free(&jwt);
+    mobid_buf_free(&jwe);
+    mobid_buf_free(&cid);
+    mobid_key_free(enc);
+}
+
+static void test_request_untrusted(void **state)
+{
+    (void)state;
+    mobid_trust *empty = NULL;
+    mobid_key *k = NULL;
+    mobid_cert *c = NULL;
+    mobid_buf jwt;
+    mobid_oid4vp_request r;
+    mobid_cert_spec s = { 0 };
+    s.subject_cn = "Other CA";
+    s.not_before = mobid_now() - 60;
+    s.not_after = mobid_now() + 3600;
+    s.is_ca = true;
+    assert_int_equal(mobid_key_generate(MOBID_CURVE_P256, &k), MOBID_OK);
+    assert_int_equal(mobid_cert_issue(&s, k, k, NULL, &c), MOBID_OK);
+    assert_int_equal(mobid_trust_new(&empty), MOBID_OK);
+    assert_int_equal(mobid_trust_add(empty, c), MOBID_OK);
+    sign_request(NULL, &jwt);
+    assert_int_equal(mobid_oid4vp_request_verify(mobid_buf_view(&jwt), empty, NULL, 0, &r),
+                     MOBID_ERR_UNTRUSTED_ISSUER);
+    assert_int_equal(mobid_oid4vp_request_verify(mobid_buf_view(&jwt), trust, NULL, 0, &r), MOBID_OK);
+    assert_false(r.encrypted);
+    assert_null(r.enc_key);
+    mobid_oid4vp_request_clear(&r);
+    mobid_buf_free(&jwt);
+    mobid_trust_free(empty);
+    mobid_cert_free(c);
+    mobid_key_free(k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dcql_select),
+        cmocka_unit_test(test_registration),
+        cmocka_unit_test(test_request_and_response),
+        cmocka_unit_test(test_request_untrusted),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
