@@ -38,7 +38,7 @@ static void portrait(mobid_buf *b, const char *b64url)
 
 static void details(console_req *c, const json_t *app)
 {
-    const json_t *pii = json_object_get(app, "pii");
+    const json_t *pii = json_object_get(app, "applicant");
     mobid_buf *b = &c->page;
     char sex[8];
     snprintf(sex, sizeof sex, "%lld", (long long)json_integer_value(json_object_get(pii, "sex")));
