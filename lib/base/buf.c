@@ -31,11 +31,12 @@ void *mobid_realloc(void *p, size_t n) { return alloc_should_fail() ? NULL : rea
 
 void mobid_free(void *p) { free(p); }
 
+/* explicit_bzero is a plain memset the compiler may not drop: a byte-at-a-time volatile
+ * loop cost more than a percent of a verification (every buffer is wiped on free). */
 void mobid_wipe(void *p, size_t n)
 {
-    volatile uint8_t *q = p;
-    while (n--)
-        *q++ = 0;
+    if (p && n)
+        explicit_bzero(p, n);
 }
 
 bool mobid_ct_eq(mobid_view a, mobid_view b)
@@ -93,7 +94,11 @@ mobid_err mobid_buf_reserve(mobid_buf *b, size_t n)
     size_t need = b->len + n + 1; /* room for a terminating NUL */
     if (need <= b->cap)
         return MOBID_OK;
-    size_t cap = b->cap ? b->cap : 64;
+    /* A first allocation takes what is asked (rounded to 64): a decoded JWS payload then
+     * gets 768 bytes, not 1024, which keeps it in malloc's small bins; growth doubles. */
+    size_t cap = b->cap ? b->cap : (need + 63) & ~(size_t)63;
+    if (cap < need)
+        cap = need; /* need rounded up past SIZE_MAX */
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     /* Grow by copy so old contents can be wiped (buffers may hold secrets). */
