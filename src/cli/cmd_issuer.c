@@ -28,6 +28,7 @@ static const char USAGE[] =
     "       mobid issuer audit verify --db URL [--json]\n"
     "       mobid issuer fetch --offer URI --tx-code CODE --out DIR [--batch N]\n"
     "                          [--config-id ID]...\n"
+    "       mobid issuer proof --key HOLDER --aud ISSUER --nonce N [--sign-key K] [--iat T]\n"
     "\n"
     "serve: OpenID4VCI issuer (/.well-known/openid-credential-issuer, /token, /nonce,\n"
     "/credential, /offers/{id}, /status/{list}) plus the admin API, until SIGINT/SIGTERM;\n"
@@ -198,9 +199,12 @@ static int issuer_audit_cmd(const issuer_args *a)
         err = issuer_audit_verify(s, &checked, &bad);
     mobid_store_close(s);
     if (err != MOBID_OK) {
-        char d[96];
-        snprintf(d, sizeof d, "audit chain broken at entry %lld", (long long)bad);
-        return cli_fail(true, err, d);
+        fprintf(stderr, "issuer: audit log broken at entry %lld: %s\n", (long long)bad,
+                mobid_strerror(err));
+        printf("{\"valid\":false,\"error\":\"%s\",\"detail\":\"audit chain broken\","
+               "\"first_bad_seq\":%lld}\n",
+               mobid_err_name(err), (long long)bad);
+        return CLI_EXIT_FAIL;
     }
     printf("{\"valid\":true,\"entries\":%lld}\n", (long long)checked);
     return CLI_EXIT_OK;
@@ -216,6 +220,8 @@ static int cmd_issuer(int argc, char **argv)
     const char *sub = argv[1];
     if (!strcmp(sub, "fetch"))
         return cmd_issuer_fetch(argc - 1, argv + 1);
+    if (!strcmp(sub, "proof"))
+        return cmd_issuer_proof(argc - 1, argv + 1);
     int shift = (!strcmp(sub, "card") || !strcmp(sub, "audit")) ? 2 : 1;
     if (argc <= shift) {
         fputs(USAGE, stderr);

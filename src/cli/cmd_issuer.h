@@ -3,5 +3,6 @@
 #define MOBID_CMD_ISSUER_H
 
 int cmd_issuer_fetch(int argc, char **argv);
+int cmd_issuer_proof(int argc, char **argv);
 
 #endif

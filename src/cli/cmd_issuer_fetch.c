@@ -229,3 +229,61 @@ int cmd_issuer_fetch(int argc, char **argv)
     json_decref(f.summary);
     return rc;
 }
+
+/* `mobid issuer proof`: one jwt key proof for tests and manual runs. --sign-key signs
+ * with another key than the one named in the header (a forged proof). */
+int cmd_issuer_proof(int argc, char **argv)
+{
+    static const struct option opts[] = { { "key", required_argument, 0, 'k' },
+                                          { "sign-key", required_argument, 0, 's' },
+                                          { "aud", required_argument, 0, 'a' },
+                                          { "nonce", required_argument, 0, 'n' },
+                                          { "iat", required_argument, 0, 'i' },
+                                          { "help", no_argument, 0, 'h' },
+                                          { 0, 0, 0, 0 } };
+    const char *kf = NULL, *sf = NULL, *aud = NULL, *nonce = NULL;
+    long long iat = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k': kf = optarg; break;
+        case 's': sf = optarg; break;
+        case 'a': aud = optarg; break;
+        case 'n': nonce = optarg; break;
+        case 'i': iat = atoll(optarg); break;
+        case 'h': printf("usage: mobid issuer proof --key HOLDER --aud ISSUER --nonce N"
+                         " [--sign-key OTHER] [--iat EPOCH]\n");
+                  return CLI_EXIT_OK;
+        default: return CLI_EXIT_USAGE;
+        }
+    }
+    if (!kf || !aud || !nonce || optind != argc) {
+        fprintf(stderr, "usage: mobid issuer proof --key HOLDER --aud ISSUER --nonce N\n");
+        return CLI_EXIT_USAGE;
+    }
+    mobid_key *k = NULL, *sk = NULL;
+    json_t *jwk = NULL, *hdr = NULL, *pl = NULL;
+    mobid_buf out = { 0 }, body = { 0 };
+    mobid_err err = cli_load_key(kf, &k);
+    if (err == MOBID_OK && sf) err = cli_load_key(sf, &sk);
+    if (err == MOBID_OK) err = mobid_jwk_from_key(k, false, &jwk);
+    if (err == MOBID_OK) {
+        hdr = json_pack("{s:s,s:O}", "typ", MOBID_OID4VCI_PROOF_TYP, "jwk", jwk);
+        pl = json_pack("{s:s,s:I,s:s}", "aud", aud, "iat",
+                       (json_int_t)(iat ? iat : mobid_now()), "nonce", nonce);
+        err = hdr && pl ? mobid_json_dump(pl, false, &body) : MOBID_ERR_NOMEM;
+    }
+    if (err == MOBID_OK)
+        err = mobid_jws_sign(sk ? sk : k, MOBID_ALG_ES256, hdr, mobid_buf_view(&body), &out);
+    if (err == MOBID_OK)
+        printf("%.*s\n", (int)out.len, (const char *)out.ptr);
+    mobid_key_free(k);
+    mobid_key_free(sk);
+    json_decref(jwk);
+    json_decref(hdr);
+    json_decref(pl);
+    mobid_buf_free(&out);
+    mobid_buf_free(&body);
+    return err == MOBID_OK ? CLI_EXIT_OK : cli_fail(false, err, "cannot build the proof");
+}

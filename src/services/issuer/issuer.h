@@ -240,7 +240,8 @@ typedef enum issuer_card_state {
 
 const char *issuer_card_state_name(issuer_card_state s);
 
-/* card_ref: a card id, or an application id (then the application's active card).
+/* card_ref: a card id, an offer id, or an application id (then the application's
+ * active card).
  * Each runs one transaction on its own connection: updates the card, sets the status
  * bits of all its credentials, marks the lists dirty, appends an audit entry
  * (actor, reason). Returns MOBID_ERR_NOT_FOUND, MOBID_ERR_INVALID_ARG for a transition

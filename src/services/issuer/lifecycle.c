@@ -19,15 +19,16 @@ const char *issuer_card_state_name(issuer_card_state s)
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }
 
-/* The card named by ref: a card id, or an application's newest card (an active or
- * suspended one first). */
+/* The card named by ref: a card id, an offer id, or an application's newest card (an
+ * active or suspended one first). */
 static mobid_err card_find(mobid_store *s, const char *ref, char id[64], int64_t *state)
 {
     mobid_store_stmt *st = NULL;
     bool row = false;
     mobid_err err = mobid_store_prepare(
         s,
-        "SELECT id, state FROM issuer_cards WHERE id = $1 OR application_id = $1 ORDER BY"
+        "SELECT id, state FROM issuer_cards WHERE id = $1 OR application_id = $1 OR offer_id = $1"
+        " ORDER BY"
         " CASE WHEN id = $1 THEN 0 WHEN state = 0 THEN 1 WHEN state = 2 THEN 2 ELSE 3 END,"
         " issued_at DESC LIMIT 1",
         &st);

@@ -6,10 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The admin API of the applications part; absent in builds without it. */
-extern mobid_err issuer_routes_admin(mobid_http_server *srv, issuer_ctx *ctx)
-    __attribute__((weak));
-
 #define DATA_KEY_FILE_MAX 256
 
 /* The data key file holds 32 raw bytes or their hex (whitespace allowed). */
@@ -118,7 +114,7 @@ mobid_err issuer_server_new(issuer_ctx *ctx, const char *listen, mobid_http_serv
     mobid_http_server *srv = NULL;
     mobid_err err = mobid_http_server_new(&hc, &srv);
     if (err == MOBID_OK) err = issuer_routes_oid4vci(srv, ctx);
-    if (err == MOBID_OK && issuer_routes_admin) err = issuer_routes_admin(srv, ctx);
+    if (err == MOBID_OK) err = issuer_routes_admin(srv, ctx);
     if (err == MOBID_OK) {
         mobid_http_server_set_health(srv, health, ctx);
         err = mobid_http_server_start(srv);

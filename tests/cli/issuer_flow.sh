@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# The issuer over HTTP, end to end: `mobid pki init`, `mobid issuer serve`, an offer,
+# a wallet redeeming it (`mobid issuer fetch`: token + tx_code, nonce, batch credential
+# requests in both formats) and the credentials checked with `mobid sdjwt verify` and
+# `mobid mdoc present` + `mobid mdoc verify`. Then the negatives: the pre-authorized
+# code reused, five wrong tx_codes, a c_nonce replayed and one gone stale, a proof
+# signed by another key, and a second card to a new phone turning the first phone's
+# status-list entries INVALID; suspend/resume/revoke of a card as the status list
+# shows it. Database: $ISSUER_FLOW_DB (issuer_flow_pg.sh passes a PostgreSQL URL),
+# else SQLite in a temp directory.
+set -euo pipefail
+
+bin=${MOBID_BIN:?}
+tmp=$(mktemp -d /tmp/mobid-issuer-XXXXXX)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
+db=${ISSUER_FLOW_DB:-sqlite:$tmp/issuer.db}
+cd "$tmp"
+
+# ---- start: PKI and config name the URL, so pick a port and retry if taken ----
+start() {
+  for _ in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 30000))
+    url="http://127.0.0.1:$port"
+    rm -rf pki
+    "$bin" pki init pki --issuer-url "$url" 2>/dev/null || fail "pki init"
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
+    cat >issuer.json <<JSON
+{"issuer_url":"$url","pki_dir":"pki","data_key_file":"data.key",
+ "offer":{"lifetime_s":600,"tx_code_attempts":5},"nonce_lifetime_s":5,"batch_size":10}
+JSON
+    "$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config issuer.json \
+      >serve.out 2>serve.err &
+    pid=$!
+    for _ in $(seq 50); do
+      grep -q listen serve.out 2>/dev/null && return 0
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
+  done
+  fail "issuer did not start"
+}
+start
+[ "$(stat -c %a pki/ds-0001.key)" = 600 ] || fail "document signer key is not 0600"
+
+cat >claims.json <<'JSON'
+{"family_name":"Kim","given_name":"Minji","family_name_hangul":"김","given_name_hangul":"민지",
+ "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
+ "nationality":"KR","resident_country":"DE","residence_status":"permanent",
+ "passport_number":"M12345678","issuing_office":"berlin"}
+JSON
+
+offer() { # person -> offer.json
+  "$bin" issuer offer --db "$db" --config issuer.json --cardtype resident_card \
+    --claims claims.json --person "$1" >offer.json || fail "offer"
+  uri=$(jq -r .offer_uri offer.json); ref=$(jq -r .offer_ref_uri offer.json)
+  tx=$(jq -r .tx_code offer.json)
+  code=$(jq -r '.credential_offer.grants["urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"]' offer.json)
+}
+token() { # code tx -> body on stdout
+  curl -s -X POST "$url/token" --data-urlencode \
+    "grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code" \
+    --data-urlencode "pre-authorized_code=$1" --data-urlencode "tx_code=$2"
+}
+
+# ---- metadata ----
+curl -sf "$url/.well-known/openid-credential-issuer" >meta.json || fail "issuer metadata"
+[ "$(jq -r .credential_issuer meta.json)" = "$url" ] || fail "credential_issuer"
+jq -e '.credential_configurations_supported.resident_card_mdoc.doctype' meta.json >/dev/null \
+  || fail "mdoc configuration missing"
+jq -e '.credential_configurations_supported.mdl_mdoc.doctype == "org.iso.18013.5.1.mDL"' \
+  meta.json >/dev/null || fail "mDL doctype"
+curl -sf "$url/.well-known/oauth-authorization-server" | jq -e '.token_endpoint' >/dev/null \
+  || fail "AS metadata"
+
+# ---- the happy path: by reference, batch of 3 in both formats ----
+offer 900517-2345678
+mkdir w1
+"$bin" issuer fetch --offer "$ref" --tx-code "$tx" --out w1 --batch 3 >fetch.json \
+  || fail "fetch: $(cat fetch.json)"
+jq -e '.resident_card_mdoc == 3 and .resident_card_sdjwt == 3' fetch.json >/dev/null \
+  || fail "batch sizes: $(cat fetch.json)"
+for i in 0 1 2; do
+  "$bin" sdjwt verify --trust pki/iaca.pem --json "w1/resident_card_sdjwt_$i.cred" >v.json \
+    || fail "sdjwt verify $i: $(cat v.json)"
+done
+jq -e '.claims.given_name_hangul == "민지" and .claims.age_over_19 == true and .claims.age_over_14 == true' \
+  v.json >/dev/null || fail "SD-JWT claims: $(cat v.json)"
+idx_a=$(jq -r .claims.status.status_list.idx v.json)
+list_a=$(jq -r .claims.status.status_list.uri v.json)
+# every credential has its own index
+for i in 0 1 2; do jq -r .claims.status.status_list.idx <("$bin" sdjwt verify \
+  --trust pki/iaca.pem --json "w1/resident_card_sdjwt_$i.cred"); done | sort | uniq -d >dup
+[ ! -s dup ] || fail "a status index was given twice"
+
+mdoc_verify() { # cred key -> exit status of mdoc verify
+  tr -d '\n' <"$1" | tr '_-' '/+' | awk '{ n = length($0) % 4; p = n ? substr("===", 1, 4 - n) : ""; print $0 p }' \
+    | base64 -d >is.cbor
+  "$bin" mdoc transcript --oid4vp --client-id x509_hash:abc --nonce n-1 \
+    --response-uri https://rp.example/cb -o t.cbor
+  "$bin" mdoc present --issuer-signed is.cbor --device-key "$2" --transcript t.cbor \
+    --reveal kr.go.mois.resident.1/family_name_hangul,kr.go.mois.resident.1/age_over_19 \
+    -o resp.cbor
+  "$bin" mdoc verify --trust pki/iaca.pem --transcript t.cbor --json resp.cbor >mv.json
+}
+mdoc_verify w1/resident_card_mdoc_0.cred w1/resident_card_mdoc_0.key.jwk \
+  || fail "mdoc verify: $(cat mv.json)"
+jq -e '.documents[0].docType == "kr.go.mois.resident.1"' mv.json >/dev/null || fail "docType"
+jq -e '.documents[0].claims["kr.go.mois.resident.1"].age_over_19 == true' mv.json >/dev/null \
+  || fail "mdoc age_over_19: $(cat mv.json)"
+# the wrong device key does not verify
+! mdoc_verify w1/resident_card_mdoc_0.cred w1/resident_card_mdoc_1.key.jwk \
+  || fail "mdoc verified with another phone's key"
+
+st() { "$bin" status check --uri "$1" --trust pki/iaca.pem --idx "$2" --json | jq -r .status; }
+[ "$(st "$list_a" "$idx_a")" = VALID ] || fail "fresh credential not VALID"
+
+# ---- pre-authorized code reused ----
+token "$code" "$tx" | jq -e '.error == "invalid_grant"' >/dev/null || fail "code reused"
+
+# ---- five wrong tx_codes kill the offer ----
+offer 800101-1234567
+wrong=$(printf '%06d' $(( (10#$tx + 1) % 1000000 )))
+for i in 1 2 3 4 5; do
+  token "$code" "$wrong" | jq -e '.error == "invalid_grant"' >/dev/null || fail "wrong tx_code $i"
+done
+token "$code" "$tx" | jq -e '.error == "invalid_grant"' >/dev/null \
+  || fail "offer still usable after five wrong tx_codes"
+curl -s -o /dev/null -w '%{http_code}' "$url/offers/$(jq -r .offer_id offer.json)" | grep -q 404 \
+  || fail "killed offer still served by reference"
+
+# ---- nonces and proofs ----
+offer 850303-1111111
+tok=$(token "$code" "$tx" | jq -r .access_token)
+[ -n "$tok" ] && [ "$tok" != null ] || fail "token"
+"$bin" jwk generate --crv P-256 >hk.jwk 2>/dev/null || "$bin" jwk generate >hk.jwk
+"$bin" jwk generate --crv P-256 >other.jwk 2>/dev/null || "$bin" jwk generate >other.jwk
+cred() { # proof -> response body
+  jq -n --arg p "$1" '{credential_configuration_id:"resident_card_sdjwt",proofs:{jwt:[$p]}}' \
+    | curl -s -X POST "$url/credential" -H "Authorization: Bearer $tok" \
+      -H 'Content-Type: application/json' --data-binary @-
+}
+nonce=$(curl -s -X POST "$url/nonce" | jq -r .c_nonce)
+forged=$("$bin" issuer proof --key hk.jwk --sign-key other.jwk --aud "$url" --nonce "$nonce")
+cred "$forged" | jq -e '.error == "invalid_proof"' >/dev/null || fail "proof by another key"
+p=$("$bin" issuer proof --key hk.jwk --aud "$url" --nonce "$nonce")
+cred "$p" | jq -e '.credentials | length == 1' >/dev/null || fail "good proof refused"
+cred "$p" | jq -e '.error == "invalid_nonce"' >/dev/null || fail "c_nonce replayed"
+cred "$("$bin" issuer proof --key hk.jwk --aud "$url" --nonce made-up)" \
+  | jq -e '.error == "invalid_nonce"' >/dev/null || fail "unknown nonce"
+nonce=$(curl -s -X POST "$url/nonce" | jq -r .c_nonce)
+sleep 6
+cred "$("$bin" issuer proof --key hk.jwk --aud "$url" --nonce "$nonce")" \
+  | jq -e '.error == "invalid_nonce"' >/dev/null || fail "stale c_nonce accepted"
+cred "$("$bin" issuer proof --key hk.jwk --aud https://other.example --nonce x)" \
+  | jq -e '.error == "invalid_proof"' >/dev/null || fail "proof for another issuer"
+curl -s -X POST "$url/credential" -H 'Authorization: Bearer nope' -H 'Content-Type: application/json' \
+  -d '{}' | jq -e '.error' >/dev/null || fail "bad token"
+
+# ---- a second card for the first person, to a new phone ----
+offer 900517-2345678
+mkdir w2
+"$bin" issuer fetch --offer "$uri" --tx-code "$tx" --out w2 --batch 1 >/dev/null || fail "fetch 2"
+[ "$(st "$list_a" "$idx_a")" = INVALID ] || fail "old phone's credential not INVALID"
+"$bin" sdjwt verify --trust pki/iaca.pem --json w2/resident_card_sdjwt_0.cred >v2.json || fail "new card"
+idx_b=$(jq -r .claims.status.status_list.idx v2.json); list_b=$(jq -r .claims.status.status_list.uri v2.json)
+[ "$(st "$list_b" "$idx_b")" = VALID ] || fail "new phone's credential not VALID"
+
+# ---- lifecycle through the operator CLI (REF = the offer id here) ----
+oid=$(jq -r .offer_id offer.json)
+life() { "$bin" issuer card "$1" --db "$db" --config issuer.json --reason "$2" "$oid"; }
+life suspend "phone lost" | jq -e '.state == "suspended"' >/dev/null || fail "suspend"
+[ "$(st "$list_b" "$idx_b")" = SUSPENDED ] || fail "suspended card not SUSPENDED in the list"
+life resume "phone found" | jq -e '.state == "active"' >/dev/null || fail "resume"
+[ "$(st "$list_b" "$idx_b")" = VALID ] || fail "resumed card not VALID"
+life revoke "residency ended" | jq -e '.state == "revoked"' >/dev/null || fail "revoke"
+[ "$(st "$list_b" "$idx_b")" = INVALID ] || fail "revoked card not INVALID"
+set +e; life resume "again" >/dev/null 2>&1; rc=$?; set -e
+[ $rc -eq 1 ] || fail "a revoked card was resumed (exit $rc)"
+# the CWT form of the list is served too
+curl -sf -H 'Accept: application/statuslist+cwt' "$list_b" -o list.cwt || fail "CWT list"
+[ "$(head -c 1 list.cwt | od -An -tx1 | tr -d ' ')" = d2 ] || fail "CWT is not a tagged COSE_Sign1"
+"$bin" issuer audit verify --db "$db" --json | jq -e '.valid == true' >/dev/null \
+  || fail "audit chain after lifecycle actions"
+echo "issuer_flow: ok on ${db%%:*}"
