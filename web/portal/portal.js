@@ -70,7 +70,7 @@
 
   function poll(ticket) {
     if (done) return;
-    fetch("/api/result?site=" + encodeURIComponent(site) + "&ticket=" + encodeURIComponent(ticket),
+    fetch("/api/v1/result?site=" + encodeURIComponent(site) + "&ticket=" + encodeURIComponent(ticket),
           { credentials: "same-origin", cache: "no-store" })
       .then(function (res) { return res.json(); })
       .then(function (r) {
@@ -88,7 +88,7 @@
     $("result-box").hidden = true;
     $("status-box").textContent = "";
     $("status-box").className = "";
-    fetch("/api/start/" + encodeURIComponent(site), {
+    fetch("/api/v1/start/" + encodeURIComponent(site), {
       method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
       credentials: "same-origin"
     })

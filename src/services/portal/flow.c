@@ -1,9 +1,9 @@
 /*
  * The verification flow as the browser sees it:
- *   POST /api/start/{site}  -> the portal creates a session at the verifier with its
+ *   POST /api/v1/start/{site}  -> the portal creates a session at the verifier with its
  *                              site's API key and DCQL query; answers the QR, the
  *                              same-device link, the expiry and a ticket;
- *   GET /api/result?site=S&ticket=T -> the portal long-polls the verifier and answers
+ *   GET /api/v1/result?site=S&ticket=T -> the portal long-polls the verifier and answers
  *                              pending / verified (name, claims, certificate) /
  *                              expired / failed with a reason the page explains.
  * The start request must be application/json: a cross-site page cannot send that

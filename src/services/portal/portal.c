@@ -292,8 +292,8 @@ mobid_err portal_routes(portal_ctx *ctx, mobid_http_server *srv)
     if ((err = mobid_http_route(srv, "GET", "/", on_gov, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/bank", on_bank, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/static/{file}", on_static, ctx)) ||
-        (err = mobid_http_route(srv, "POST", "/api/start/{site}", portal_on_start, ctx)) ||
-        (err = mobid_http_route(srv, "GET", "/api/result", portal_on_result, ctx)))
+        (err = mobid_http_route(srv, "POST", "/api/v1/start/{site}", portal_on_start, ctx)) ||
+        (err = mobid_http_route(srv, "GET", "/api/v1/result", portal_on_result, ctx)))
         return err;
     return MOBID_OK;
 }

@@ -50,8 +50,8 @@ typedef struct portal_ctx portal_ctx;
 MOBID_MUST_CHECK mobid_err portal_ctx_new(const portal_config *cfg, portal_ctx **out);
 void portal_ctx_free(portal_ctx *ctx);
 
-/* Route "/", "/bank", "/static/{file}", "POST /api/start/{site}",
- * "GET /api/result" on srv. */
+/* Route "/", "/bank", "/static/{file}", "POST /api/v1/start/{site}",
+ * "GET /api/v1/result" on srv. */
 mobid_err portal_routes(portal_ctx *ctx, mobid_http_server *srv);
 
 /* The web/portal folder of the source tree this binary was built from (or

@@ -107,7 +107,7 @@ static char *start(fixture *f, const char *site)
 {
     char path[64];
     long st;
-    snprintf(path, sizeof path, "/api/start/%s", site);
+    snprintf(path, sizeof path, "/api/v1/start/%s", site);
     json_t *j = call(f, "POST", path, "application/json", &st);
     assert_int_equal(st, 200);
     json_int_t left = json_integer_value(json_object_get(j, "seconds_left"));
@@ -122,7 +122,7 @@ static char *start(fixture *f, const char *site)
 static json_t *result(fixture *f, const char *site, const char *ticket, long *st)
 {
     char path[512];
-    snprintf(path, sizeof path, "/api/result?site=%s&ticket=%s", site, ticket);
+    snprintf(path, sizeof path, "/api/v1/result?site=%s&ticket=%s", site, ticket);
     return call(f, "GET", path, NULL, st);
 }
 
@@ -139,10 +139,10 @@ static void test_start_refuses_a_form_post(void **state)
 {
     fixture *f = *state;
     long st;
-    json_t *j = call(f, "POST", "/api/start/gov", "application/x-www-form-urlencoded", &st);
+    json_t *j = call(f, "POST", "/api/v1/start/gov", "application/x-www-form-urlencoded", &st);
     assert_int_equal(st, 415);
     json_decref(j);
-    j = call(f, "POST", "/api/start/other", "application/json", &st);
+    j = call(f, "POST", "/api/v1/start/other", "application/json", &st);
     assert_int_equal(st, 404);
     json_decref(j);
 }
