@@ -337,7 +337,6 @@ static bool start_all(const up_opts *o, up_service *svc, const json_t *state)
         if (start_child(o, &svc[i], svc, state) <= 0)
             return false;
     for (int i = 0; i < UP_NSERVICES; i++) {
-        long t0 = now_ms();
         if (!wait_child_healthy(&svc[i])) {
             snprintf(msg, sizeof msg, "%s (see %s/log/%s.log)",
                      svc[i].pid ? "no answer on /healthz" : "exited while starting", o->dir,
@@ -345,7 +344,8 @@ static bool start_all(const up_opts *o, up_service *svc, const json_t *state)
             emit(o, "failed", &svc[i], msg);
             return false;
         }
-        snprintf(msg, sizeof msg, "healthy on %s after %ld ms", svc[i].url, now_ms() - t0);
+        snprintf(msg, sizeof msg, "healthy on %s after %ld ms", svc[i].url,
+                 now_ms() - svc[i].started_ms);
         emit(o, "healthy", &svc[i], msg);
     }
     return true;

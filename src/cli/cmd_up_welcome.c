@@ -42,14 +42,15 @@ static void print_prose(const up_opts *o, const up_service *svc, const json_t *s
             "\nThen, as the applicant:\n"
             "  1. In the console, sign in as los-angeles.officer, take an application, check\n"
             "     the passport; sign in as los-angeles.supervisor and approve; issue the offer.\n"
-            "  2. With the wallet (another terminal):\n"
-            "       mobid wallet --wallet me.wallet init\n"
-            "       mobid wallet --wallet me.wallet receive 'openid-credential-offer://...'\n"
-            "     (the offer link from the console; it asks for the 6-digit code shown there)\n"
+            "  2. With the wallet (another terminal; it asks for a new PIN, then the code):\n"
+            "       %s wallet --wallet me.wallet --issuer-roots %s/pki/iaca.pem \\\n"
+            "           --rp-roots %s/pki/rp-ca.pem --registration-roots %s/pki/iaca.pem init\n"
+            "       %s wallet --wallet me.wallet receive 'openid-credential-offer://...'\n"
+            "     (the offer link from the console, or --qr offer.png with its QR image)\n"
             "  3. Open %s/, press \"Verify with Mobile ID\" and give the wallet the link:\n"
-            "       mobid wallet --wallet me.wallet present 'openid4vp://...'\n"
-            "\nOr watch the whole journey at once: mobid demo.   Ctrl-C stops everything.\n\n",
-            svc[2].url);
+            "       %s wallet --wallet me.wallet present 'openid4vp://...'\n"
+            "\nOr watch the whole journey at once: %s demo.   Ctrl-C stops everything.\n\n",
+            o->self, o->dir, o->dir, o->dir, o->self, svc[2].url, o->self, o->self);
 }
 
 static void print_json(const up_opts *o, const up_service *svc, const json_t *state, bool first)
