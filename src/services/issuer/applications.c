@@ -392,7 +392,8 @@ mobid_err issuer_app_reject(issuer_ctx *ctx, mobid_store *s, const issuer_office
 /* ---- offer ---- */
 
 /* The card type's claims taken from the applicant (computed claims are the core's);
- * issuing_office, when the card type has it, is the office's name. */
+ * issuing_office, when the card type has it, is the office's name, and resident_country
+ * defaults to the applicant's country_of_residence. */
 static mobid_err offer_claims(mobid_store *s, const issuer_cardtype *ct, const json_t *pii,
                               const char *office_id, json_t **out)
 {
@@ -404,6 +405,9 @@ static mobid_err offer_claims(mobid_store *s, const issuer_cardtype *ct, const j
     for (size_t i = 0; err == MOBID_OK && i < ct->nclaims; i++) {
         const issuer_claim *cl = &ct->claims[i];
         json_t *v = json_object_get(pii, cl->name);
+        /* the application's country_of_residence is the card's resident_country */
+        if (!v && !strcmp(cl->name, "resident_country"))
+            v = json_object_get(pii, "country_of_residence");
         if (cl->kind != ISSUER_CLAIM_COMPUTED && v && json_object_set(c, cl->name, v) != 0)
             err = MOBID_ERR_NOMEM;
         if (err == MOBID_OK && !v && !strcmp(cl->name, "issuing_office")) {
