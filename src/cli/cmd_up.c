@@ -424,6 +424,10 @@ static int cmd_up(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage_error(USAGE, "unexpected argument %s", argv[optind]);
+    if (!*o.dir || strlen(o.dir) > UP_DIR_MAX)
+        return cli_usage_error(USAGE, "--dir must be a path of 1 to %d characters", UP_DIR_MAX);
+    if (o.db && strlen(o.db) > UP_DIR_MAX)
+        return cli_usage_error(USAGE, "--db URL longer than %d characters", UP_DIR_MAX);
     if (o.db && strncmp(o.db, "postgres://", 11) && strncmp(o.db, "postgresql://", 13))
         return cli_usage_error(USAGE, "--db takes a postgres:// URL (SQLite is the default)");
     if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0) {

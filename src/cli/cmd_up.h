@@ -24,6 +24,7 @@
 #define UP_NSERVICES 3
 #define UP_DEFAULT_PORT_BASE 8441
 #define UP_PATH_MAX 512
+#define UP_DIR_MAX 256     /* longest --dir / --db: every path built from it fits */
 
 typedef struct up_opts {
     const char *dir;        /* data directory */

@@ -103,7 +103,7 @@ done:
 
 static mobid_err write_issuer_config(const up_opts *o, const char *abs, const up_service *svc)
 {
-    char path[UP_PATH_MAX], pki[UP_PATH_MAX], key[UP_PATH_MAX];
+    char path[UP_PATH_MAX], pki[PATH_MAX + 8], key[PATH_MAX + 16];
     snprintf(pki, sizeof pki, "%s/pki", abs);
     snprintf(key, sizeof key, "%s/data.key", abs);
     up_path(o, "issuer.json", path);
