@@ -97,23 +97,40 @@ static mobid_err ask_consent(const mobid_wallet_io *io, const mobid_oid4vp_reque
     return err;
 }
 
+/* Position of item in entry's batch (which single-use copy was shown). */
+static json_int_t wl_item_index(const json_t *entry, const json_t *item)
+{
+    size_t i;
+    json_t *it;
+
+    json_array_foreach(json_object_get(entry, "items"), i, it)
+    {
+        if (it == item)
+            return (json_int_t)i;
+    }
+    return -1;
+}
+
 /* Append to history and mark the items used, then seal: before anything is sent, so
  * a crash can never let a credential be shown twice. */
 static mobid_err record(const mobid_wallet_io *io, wl_wallet *w,
                         const mobid_oid4vp_request *req, const wl_answer *a, json_t *claims)
 {
-    json_t *used = json_array(), *h;
+    json_t *used = json_array(), *copies = json_array(), *h;
     char at[21];
-    mobid_err err = used ? mobid_time_format_rfc3339(wl_now(io), at) : MOBID_ERR_NOMEM;
+    mobid_err err = used && copies ? mobid_time_format_rfc3339(wl_now(io), at)
+                                   : MOBID_ERR_NOMEM;
 
     for (size_t i = 0; !err && i < a->n; i++) {
         json_object_set_new(a->item[i], "used", json_true());
         json_array_append(used, json_object_get(a->entry[i], "id"));
+        json_array_append_new(copies, json_integer(wl_item_index(a->entry[i], a->item[i])));
     }
     h = err ? NULL
-            : json_pack("{s:s,s:s,s:s,s:s,s:O,s:O}", "at", at, "rp", req->registration.name,
-                        "rp_id", req->registration.rp_id, "client_id", req->client_id,
-                        "claims", claims, "credentials", used);
+            : json_pack("{s:s,s:s,s:s,s:s,s:O,s:O,s:O}", "at", at, "rp",
+                        req->registration.name, "rp_id", req->registration.rp_id,
+                        "client_id", req->client_id, "claims", claims, "credentials", used,
+                        "copies", copies);
     if (!err && (!h || json_array_append_new(json_object_get(w->vault, "history"), h)))
         err = MOBID_ERR_NOMEM;
     if (!err && !json_is_array(json_object_get(w->vault, "history")))
@@ -121,6 +138,7 @@ static mobid_err record(const mobid_wallet_io *io, wl_wallet *w,
     if (!err)
         err = wl_save(io, w);
     json_decref(used);
+    json_decref(copies);
     return err;
 }
 

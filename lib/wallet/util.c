@@ -37,7 +37,7 @@ mobid_err wl_http(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
     if (status < 200 || status > 299) {
         /* The body is not NUL-terminated and comes from the network: print a bounded,
          * printable prefix. */
-        size_t n = body->len < 80 ? body->len : 80;
+        size_t n = body->len < 160 ? body->len : 160;
         for (size_t i = 0; i < n; i++)
             if (body->ptr[i] < 0x20 || body->ptr[i] > 0x7e)
                 n = i;

@@ -51,7 +51,7 @@ static void test_receive_both_formats(void **state)
     assert_null(strstr((char *)w->blob.ptr, FK_BIRTH));
     assert_null(strstr((char *)w->blob.ptr, FK_RRN));
     assert_null(strstr((char *)w->blob.ptr, "\"d\""));
-    assert_null(strstr((char *)w->blob.ptr, "eyJ"));
+    assert_null(strstr((char *)w->blob.ptr, "eyJhbGci"));
 }
 
 static void verify_sdjwt(fk_world *w, int rp, json_t **claims, const char **pres)
@@ -186,6 +186,11 @@ static void test_history_and_exhaustion(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(h, 0), "rp")),
                         "Government 24");
     assert_int_equal(json_array_size(json_object_get(json_array_get(h, 0), "claims")), 2);
+    /* Each presentation showed another copy of the batch. */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(json_integer_value(json_array_get(
+                             json_object_get(json_array_get(h, i), "copies"), 0)),
+                         i);
     assert_int_equal(mobid_wallet_list(&io, NULL, &list), MOBID_OK);
     json_decref(h);
     json_decref(list);
