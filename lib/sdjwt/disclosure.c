@@ -108,14 +108,17 @@ mobid_err mobid_sdjwt_digest(mobid_hash_alg h, mobid_view disclosure, mobid_buf 
  * as a disallowed algorithm rather than as a malformed input.) */
 static bool is_compact_jwt(mobid_view v)
 {
-    size_t dots = 0, last = 0;
-    for (size_t i = 0; i < v.len; i++) {
-        if (v.ptr[i] != '.')
-            continue;
-        if (i == last)
+    /* memchr, not a byte loop: the issuer JWT is a kilobyte and this ran at 1.5% of a
+     * verification. */
+    const uint8_t *p = v.ptr, *end = v.ptr + v.len;
+    size_t dots = 0;
+    while (p < end) {
+        const uint8_t *dot = memchr(p, '.', (size_t)(end - p));
+        if (!dot)
+            break;
+        if (dot == p || ++dots > 2)
             return false;
-        dots++;
-        last = i + 1;
+        p = dot + 1;
     }
     return dots == 2;
 }
