@@ -33,6 +33,8 @@ static void print_prose(const up_opts *o, const up_service *svc, const json_t *s
     fprintf(stderr, "  Government 24 portal       %s/\n", svc[2].url);
     fprintf(stderr, "  bank portal                %s/bank\n", svc[2].url);
     fprintf(stderr, "  health and metrics         /healthz and /metrics on each\n");
+    fprintf(stderr, "  relying parties            gov24, overseas, bank (API keys in %s/up.json)\n",
+            o->dir);
     if (first)
         print_people(state);
     else
