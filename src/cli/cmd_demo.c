@@ -116,8 +116,13 @@ static int run_self(const demo *d, const char *const *args, mobid_buf *out, cons
     ssize_t r;
     pid_t pid;
 
-    if (pipe(fds) != 0 || (pid = fork()) < 0)
+    if (pipe(fds) != 0)
         return -1;
+    if ((pid = fork()) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
     if (pid == 0) {
         const char *argv[24] = { d->self };
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -225,8 +230,13 @@ static bool start_up(demo *d, int base)
     snprintf(d->issuer, sizeof d->issuer, "http://127.0.0.1:%d", base);
     snprintf(d->verifier, sizeof d->verifier, "http://127.0.0.1:%d", base + 1);
     snprintf(d->portal, sizeof d->portal, "http://127.0.0.1:%d", base + 2);
-    if (pipe(fds) != 0 || (d->up_pid = fork()) < 0)
+    if (pipe(fds) != 0)
         return false;
+    if ((d->up_pid = fork()) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return false;
+    }
     if (d->up_pid == 0) {
         dup2(fds[1], STDOUT_FILENO);
         close(fds[0]);

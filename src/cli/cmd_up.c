@@ -143,8 +143,13 @@ int up_run_self(const up_opts *o, const char *const *args, mobid_buf *out, const
 
     if (out && pipe(fds) != 0)
         return -1;
-    if ((pid = fork()) < 0)
+    if ((pid = fork()) < 0) {
+        if (out) {
+            close(fds[0]);
+            close(fds[1]);
+        }
         return -1;
+    }
     if (pid == 0) {
         if (out)
             close(fds[0]);
