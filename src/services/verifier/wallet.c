@@ -70,7 +70,8 @@ static mobid_err response_params(const verifier_ctx *ctx, const verifier_session
                                  char *detail, size_t detail_len)
 {
     const char *jwe = NULL, *v = NULL;
-    if (key) {
+    /* Error responses come as plain form parameters in both modes. */
+    if (key && mobid_http_form_get(form, "error", &v)) {
         if (mobid_http_form_get(form, "response", &jwe)) {
             snprintf(detail, detail_len, "direct_post.jwt needs an encrypted response");
             return MOBID_ERR_MALFORMED;
