@@ -279,6 +279,18 @@ async function main() {
   check((await page.getAttribute("#status-box", "data-reason")) === "suspended", "suspended card: clear message");
   await shot(page, "gov24-suspended");
 
+  // revoked card (after the suspension is lifted): its own message
+  await page.goto(app.appUrl);
+  await step(page, "resume", { reason: "phone found" });
+  check(await page.isVisible(".notice.ok"), "the card is resumed");
+  await step(page, "revoke", { reason: "loss of residency" });
+  check(await page.isVisible(".notice.ok"), "the card is revoked");
+  const rev = portalVerify(page, `${urls.portal}/`, "gov24-revoked");
+  await page.waitForSelector('#status-box[data-reason="revoked"]', { timeout: 60000 }).catch(() => {});
+  await rev;
+  check((await page.getAttribute("#status-box", "data-reason")) === "revoked", "revoked card: clear message");
+  await shot(page, "gov24-revoked");
+
   // the audit trail and the admin's office view
   await page.goto(`${urls.issuer}/console/audit`);
   check((await page.locator("#audit tbody tr").count()) >= 5, "the office's audit trail lists the steps");
