@@ -72,7 +72,9 @@ pw=$(jq -r .admin.password <<<"$first")
 for url in "$ISS" "$VER" "$POR"; do
     code=$(curl -s -o /dev/null -w '%{http_code}' "$url/healthz" || true)
     [ "$code" = 200 ] && ok "/healthz on $url" || bad "/healthz on $url: $code"
-    curl -s "$url/metrics" | grep -q '^# TYPE mobid_http_requests_total counter' \
+    # (read whole first: grep -q stopping early would make curl fail under pipefail)
+    metrics=$(curl -s "$url/metrics" || true)
+    grep -q '^# TYPE mobid_http_requests_total counter' <<<"$metrics" \
         && ok "/metrics on $url is Prometheus text" || bad "/metrics on $url"
 done
 grep '"event":"healthy"' "$T/events" | while read -r line; do
@@ -133,6 +135,7 @@ rc=0; "$BIN" up --port-base 0 >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] && ok "bad --port-base is a usage error" || bad "--port-base 0: exit $rc"
 rc=0; "$BIN" up --db sqlite:x >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] && ok "--db takes a postgres URL" || bad "--db sqlite: exit $rc"
-"$BIN" up --help | grep -q -- '--port-base' && ok "up --help" || bad "up --help"
+help=$("$BIN" up --help)
+grep -q -- '--port-base' <<<"$help" && ok "up --help" || bad "up --help"
 
 [ "$fails" = 0 ] || { echo "$fails failures"; exit 1; }
