@@ -195,6 +195,13 @@ static int teardown(void **state)
     free(g_ctx->cfg.issuer_url);
     pthread_mutex_destroy(&g_ctx->lock);
     free(g_ctx);
+    const char *files[] = { "issuer.db", "issuer.db-wal", "issuer.db-shm", "issuer.db-journal" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/%s", g_dir, files[i]);
+        unlink(path);
+    }
+    rmdir(g_dir);
     return 0;
 }
 
