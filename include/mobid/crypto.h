@@ -66,6 +66,11 @@ mobid_err mobid_hash(mobid_hash_alg h, mobid_view in, uint8_t out[MOBID_HASH_MAX
  * n is 0). Same results as mobid_hash. */
 mobid_err mobid_hash_parts(mobid_hash_alg h, const mobid_view *parts, size_t n,
                            uint8_t out[MOBID_HASH_MAX]);
+/* Digests of a message and of that message extended, in one pass over the shared
+ * part: first = H(prefix), full = H(prefix || rest) (an SD-JWT's issuer signing input
+ * and its sd_hash input). MOBID_ERR_INVALID_ARG for an unknown h. No allocation. */
+mobid_err mobid_hash_prefix(mobid_hash_alg h, mobid_view prefix, mobid_view rest,
+                            uint8_t first[MOBID_HASH_MAX], uint8_t full[MOBID_HASH_MAX]);
 /* HMAC (RFC 2104) over the concatenation of n parts; writes mobid_hash_size(h)
  * bytes. Compare MACs with mobid_ct_eq. */
 mobid_err mobid_hmac(mobid_hash_alg h, mobid_view key, const mobid_view *parts, size_t n,

@@ -125,6 +125,21 @@ mobid_err mobid_hash_parts(mobid_hash_alg h, const mobid_view *parts, size_t n,
     return MOBID_OK;
 }
 
+mobid_err mobid_hash_prefix(mobid_hash_alg h, mobid_view prefix, mobid_view rest,
+                            uint8_t first[MOBID_HASH_MAX], uint8_t full[MOBID_HASH_MAX])
+{
+    if (mobid_hash_size(h) == 0 || !first || !full)
+        return MOBID_ERR_INVALID_ARG;
+    hash_ctx c, copy;
+    hash_init(h, &c);
+    hash_update(h, &c, prefix);
+    copy = c;
+    hash_final(h, &copy, first);
+    hash_update(h, &c, rest);
+    hash_final(h, &c, full);
+    return MOBID_OK;
+}
+
 mobid_err mobid_hash(mobid_hash_alg h, mobid_view in, uint8_t out[MOBID_HASH_MAX])
 {
     return mobid_hash_parts(h, &in, 1, out);

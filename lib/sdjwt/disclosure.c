@@ -61,17 +61,12 @@ done:
     return err;
 }
 
-mobid_err mobid_sdjwt_digest_str(mobid_hash_alg h, mobid_view text,
-                                 char out[MOBID_SDJWT_DIGEST_MAX])
+void mobid_sdjwt_digest_encode(const uint8_t *md, size_t n, char out[MOBID_SDJWT_DIGEST_MAX])
 {
-    uint8_t md[MOBID_HASH_MAX];
-    mobid_err err = mobid_hash(h, text, md);
-    if (err != MOBID_OK)
-        return err;
     /* Encode into a stack buffer: this runs for every disclosure on the hot path. */
     static const char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t n = mobid_hash_size(h), o = 0, i = 0;
+    size_t o = 0, i = 0;
     for (; i + 3 <= n; i += 3) {
         uint32_t v = (uint32_t)md[i] << 16 | (uint32_t)md[i + 1] << 8 | md[i + 2];
         out[o++] = alphabet[v >> 18];
@@ -89,7 +84,16 @@ mobid_err mobid_sdjwt_digest_str(mobid_hash_alg h, mobid_view text,
         out[o++] = alphabet[(v & 15) << 2];
     }
     out[o] = 0;
-    return MOBID_OK;
+}
+
+mobid_err mobid_sdjwt_digest_str(mobid_hash_alg h, mobid_view text,
+                                 char out[MOBID_SDJWT_DIGEST_MAX])
+{
+    uint8_t md[MOBID_HASH_MAX];
+    mobid_err err = mobid_hash(h, text, md);
+    if (err == MOBID_OK)
+        mobid_sdjwt_digest_encode(md, mobid_hash_size(h), out);
+    return err;
 }
 
 mobid_err mobid_sdjwt_digest(mobid_hash_alg h, mobid_view disclosure, mobid_buf *out)

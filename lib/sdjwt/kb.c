@@ -25,8 +25,9 @@ static mobid_err holder_key(const json_t *payload, mobid_key **key, char *detail
 
 /* The checks on KB-JWT claims other than the signature. */
 static mobid_err check_kb_claims(const json_t *kp, const mobid_sdjwt_parts *parts,
-                                 mobid_hash_alg hash, mobid_time now, int64_t skew,
-                                 const mobid_sdjwt_verify_opts *o, char *detail, size_t dlen)
+                                 mobid_hash_alg hash, const uint8_t *sd_digest, mobid_time now,
+                                 int64_t skew, const mobid_sdjwt_verify_opts *o, char *detail,
+                                 size_t dlen)
 {
     const char *nonce = json_string_value(json_object_get(kp, "nonce"));
     const char *aud = json_string_value(json_object_get(kp, "aud"));
@@ -45,7 +46,11 @@ static mobid_err check_kb_claims(const json_t *kp, const mobid_sdjwt_parts *part
         return kfail(detail, dlen, MOBID_ERR_KB_IAT_INVALID,
                      "KB-JWT iat is outside the accepted window");
     char want[MOBID_SDJWT_DIGEST_MAX];
-    mobid_err err = mobid_sdjwt_digest_str(hash, parts->sd_hash_input, want);
+    mobid_err err = MOBID_OK;
+    if (sd_digest)
+        mobid_sdjwt_digest_encode(sd_digest, mobid_hash_size(hash), want);
+    else
+        err = mobid_sdjwt_digest_str(hash, parts->sd_hash_input, want);
     if (err != MOBID_OK)
         return err;
     if (!mobid_ct_eq(mobid_view_str(want), mobid_view_str(sd_hash)))
@@ -55,9 +60,9 @@ static mobid_err check_kb_claims(const json_t *kp, const mobid_sdjwt_parts *part
 }
 
 mobid_err mobid_sdjwt_verify_kb(const mobid_sdjwt_parts *parts, const json_t *payload,
-                                mobid_hash_alg hash, const mobid_alg *algs, mobid_time now,
-                                int64_t skew, const mobid_sdjwt_verify_opts *o, char *detail,
-                                size_t dlen)
+                                mobid_hash_alg hash, const uint8_t *sd_digest,
+                                const mobid_alg *algs, mobid_time now, int64_t skew,
+                                const mobid_sdjwt_verify_opts *o, char *detail, size_t dlen)
 {
     mobid_jws kb;
     memset(&kb, 0, sizeof kb);
@@ -87,7 +92,7 @@ mobid_err mobid_sdjwt_verify_kb(const mobid_sdjwt_parts *parts, const json_t *pa
             kfail(detail, dlen, err, "KB-JWT payload is not a JSON object");
     }
     if (err == MOBID_OK)
-        err = check_kb_claims(kp, parts, hash, now, skew, o, detail, dlen);
+        err = check_kb_claims(kp, parts, hash, sd_digest, now, skew, o, detail, dlen);
     json_decref(kp);
     mobid_jws_clear(&kb);
     mobid_key_free(key);

@@ -44,6 +44,8 @@ mobid_err mobid_sdjwt_process(sd_set *s, json_t *payload, bool record_paths, cha
 mobid_err mobid_sdjwt_path_push(mobid_buf *path, const char *seg);
 mobid_err mobid_sdjwt_path_push_index(mobid_buf *path, size_t idx);
 
+/* Base64url of a digest of n bytes into out (NUL-terminated). */
+void mobid_sdjwt_digest_encode(const uint8_t *md, size_t n, char out[MOBID_SDJWT_DIGEST_MAX]);
 /* Base64url digest of text into out (NUL-terminated). */
 mobid_err mobid_sdjwt_digest_str(mobid_hash_alg h, mobid_view text,
                                  char out[MOBID_SDJWT_DIGEST_MAX]);
@@ -69,11 +71,13 @@ mobid_alg mobid_sdjwt_alg_for_key(const mobid_key *k);
 /* issue_jwt.c: the payload around the processed claims, signed; appends the JWT. */
 mobid_err mobid_sdjwt_issue_sign(const mobid_sdjwt_issue_params *p, json_t *claims, mobid_buf *out);
 
-/* kb.c: check the KB-JWT of a presentation (payload = processed claims, for cnf.jwk). */
+/* kb.c: check the KB-JWT of a presentation (payload = processed claims, for cnf.jwk).
+ * sd_digest, when not NULL, is the hash-alg digest of parts->sd_hash_input, computed
+ * already (with the issuer signing input it starts with). */
 mobid_err mobid_sdjwt_verify_kb(const mobid_sdjwt_parts *parts, const json_t *payload,
-                                mobid_hash_alg hash, const mobid_alg *algs, mobid_time now,
-                                int64_t skew, const mobid_sdjwt_verify_opts *o, char *detail,
-                                size_t dlen);
+                                mobid_hash_alg hash, const uint8_t *sd_digest,
+                                const mobid_alg *algs, mobid_time now, int64_t skew,
+                                const mobid_sdjwt_verify_opts *o, char *detail, size_t dlen);
 /* kb.c: sign a KB-JWT over presented (the SD-JWT up to its last '~'); appends it. */
 mobid_err mobid_sdjwt_make_kb(mobid_view presented, mobid_hash_alg hash,
                               const mobid_sdjwt_present_params *p, mobid_alg alg, mobid_buf *out);

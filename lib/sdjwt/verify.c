@@ -19,6 +19,9 @@ typedef struct vctx {
     int64_t skew;
     mobid_sdjwt_result *res;
     json_t *san;          /* x5c leaf's DNS and URI SAN values, when the key came from x5c */
+    mobid_view sd_hash_input;  /* set when a KB-JWT will need its sd_hash */
+    bool has_sd_digest;        /* sd_digest = SHA-256 of sd_hash_input */
+    uint8_t sd_digest[MOBID_HASH_MAX];
 } vctx;
 
 static mobid_err vfail(vctx *v, mobid_err err, const char *fmt, const char *arg)
@@ -159,6 +162,25 @@ static bool from_cache(vctx *v, mobid_view jwt, mobid_jws *jws, mobid_key **key)
     return false;
 }
 
+/* The issuer signature (mobid_jws_verify's checks and codes). For ES256 with a KB-JWT to
+ * come, the signing input and the sd_hash input, which starts with it, are hashed in one
+ * pass: a kilobyte less to hash per verification. */
+static mobid_err issuer_signature(vctx *v, const mobid_jws *jws, const mobid_key *key)
+{
+    mobid_view si = jws->signing_input, all = v->sd_hash_input;
+    uint8_t dg[MOBID_HASH_MAX];
+    if (jws->alg != MOBID_ALG_ES256 || !all.ptr || all.ptr != si.ptr || all.len < si.len)
+        return mobid_jws_verify(jws, key, v->algs);
+    mobid_err err = mobid_hash_prefix(MOBID_HASH_SHA256, si,
+                                      mobid_view_make(si.ptr + si.len, all.len - si.len), dg,
+                                      v->sd_digest);
+    if (err != MOBID_OK)
+        return err;
+    v->has_sd_digest = true;
+    /* Same checks as mobid_verify: the key's curve must be the alg's, the signature raw. */
+    return mobid_verify_digest(key, jws->alg, mobid_view_make(dg, 32), mobid_buf_view(&jws->sig));
+}
+
 static mobid_err verify_issuer_jwt(vctx *v, mobid_view jwt, mobid_jws *jws)
 {
     mobid_key *key = NULL;
@@ -175,7 +197,7 @@ static mobid_err verify_issuer_jwt(vctx *v, mobid_view jwt, mobid_jws *jws)
     if (err == MOBID_OK && !cached)
         err = issuer_key(v, jws, &key);
     if (err == MOBID_OK) {
-        err = mobid_jws_verify(jws, key, v->algs);
+        err = issuer_signature(v, jws, key);
         if (err == MOBID_ERR_SIGNATURE_INVALID || err == MOBID_ERR_KEY_INVALID)
             err = vfail(v, MOBID_ERR_ISSUER_SIGNATURE_INVALID,
                         "issuer signature does not verify%s", NULL);
@@ -276,14 +298,18 @@ mobid_err mobid_sdjwt_verify(mobid_view pres, const mobid_sdjwt_verify_opts *o,
         vfail(&v, err, "not an SD-JWT presentation%s", NULL);
         goto done;
     }
+    if (parts.kb.len > 0)
+        v.sd_hash_input = parts.sd_hash_input;
     err = verify_issuer_jwt(&v, parts.jwt, &jws);
     if (err == MOBID_OK)
         err = process_claims(&v, &jws, discs, parts.n_disclosures, &set, &hash);
     if (err == MOBID_OK && parts.kb.len == 0 && o->require_kb)
         err = vfail(&v, MOBID_ERR_KB_MISSING, "key binding JWT required but absent%s", NULL);
     if (err == MOBID_OK && parts.kb.len > 0) {
-        err = mobid_sdjwt_verify_kb(&parts, res->claims, hash, v.algs, v.now, v.skew, o,
-                                    res->detail, sizeof res->detail);
+        const uint8_t *sd_digest =
+            v.has_sd_digest && hash == MOBID_HASH_SHA256 ? v.sd_digest : NULL;
+        err = mobid_sdjwt_verify_kb(&parts, res->claims, hash, sd_digest, v.algs, v.now,
+                                    v.skew, o, res->detail, sizeof res->detail);
         res->key_bound = err == MOBID_OK;
     }
 done:
