@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -240,6 +241,7 @@ static bool start_up(demo *d, int base)
     if (d->up_pid == 0) {
         dup2(fds[1], STDOUT_FILENO);
         close(fds[0]);
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* the system goes when the demo does */
         execv(d->self, (char *const *)argv);
         _exit(127);
     }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -128,8 +129,8 @@ static void exec_child(const up_opts *o, const char *const *args, int out_fd, co
         dup2(out_fd >= 0 ? out_fd : fd, STDOUT_FILENO);
         dup2(fd, STDERR_FILENO);
     }
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    /* If up itself dies without stopping its children (SIGKILL), they stop too. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     execv(o->self, (char *const *)argv);
     _exit(127);
 }

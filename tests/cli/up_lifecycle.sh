@@ -130,6 +130,20 @@ kill -TERM "$UP_PID"; rc=0; wait "$UP_PID" || rc=$?
 [ "$rc" = 0 ] && ok "SIGTERM: mobid up exits 0" || bad "SIGTERM: exit $rc"
 UP_PID=
 
+# ---- up killed outright: its services do not outlive it
+start || exit 1
+kids=$(children)
+kill -KILL "$UP_PID"; wait "$UP_PID" 2>/dev/null || true
+UP_PID=
+left=1
+for _ in $(seq 1 100); do
+    left=0
+    for k in $kids; do kill -0 "$k" 2>/dev/null && left=$((left + 1)); done
+    [ "$left" = 0 ] && break
+    sleep 0.1
+done
+[ "$left" = 0 ] && ok "SIGKILL of up: its services stop too" || bad "$left services outlived up"
+
 # ---- usage
 rc=0; "$BIN" up --port-base 0 >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] && ok "bad --port-base is a usage error" || bad "--port-base 0: exit $rc"
