@@ -314,7 +314,9 @@ static int app_action(const opts *o, const char *verb, const char *id)
             return cli_usage_error(USAGE, "apps %s needs --reason", verb);
         body = json_pack("{s:s}", "reason", o->reason);
     }
-    rc = call_api(o, "POST", path, body ? body : json_object());
+    if (!body)
+        body = json_object(); /* approve and offer send {} */
+    rc = call_api(o, "POST", path, body);
     json_decref(body);
     return rc;
 }
