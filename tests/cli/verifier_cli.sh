@@ -108,5 +108,9 @@ check "status read" "$(api "$API_KEY" "$URL/api/v1/verifications/$id?wait=1")" 2
 check "status" "$(jq -r .status out.json)" failed
 check "status error" "$(jq -r .error out.json)" DCQL_UNSATISFIED
 
+curl -s "$URL/metrics" >metrics.txt
+grep -q 'mobid_verifier_responses_total{outcome="DCQL_UNSATISFIED"} 1' metrics.txt \
+    && ok "metrics count the outcome" || bad "metrics: $(grep mobid_verifier metrics.txt || true)"
+
 if [ "$fails" -ne 0 ]; then cat serve.log; echo "$fails failed"; exit 1; fi
 echo "all passed"

@@ -306,6 +306,10 @@ mobid_err verifier_routes(verifier_ctx *ctx, mobid_http_server *srv)
 {
     mobid_err err;
     ctx->server = srv;
+    if ((err = mobid_metrics_declare(mobid_http_server_metrics(srv), VERIFIER_METRIC,
+                                     "Responses processed, by outcome (verified or the error code)",
+                                     MOBID_METRIC_COUNTER)))
+        return err;
     if ((err = mobid_http_route(srv, "POST", "/api/v1/verifications", on_create, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/api/v1/verifications/{id}", on_status, ctx)))
         return err;

@@ -30,6 +30,7 @@
 
 #define VERIFIER_DEFAULT_TTL 180
 #define VERIFIER_MAX_WAIT 60
+#define VERIFIER_METRIC "mobid_verifier_responses_total"
 
 typedef struct verifier_rp {
     char *id;

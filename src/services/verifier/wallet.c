@@ -207,6 +207,9 @@ static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *v
     outcome = verify_response(&job);
     if ((err = record(&job, s, outcome)))
         goto done;
+    const char *labels[] = { "outcome", outcome ? mobid_err_name(outcome) : "verified", NULL };
+    mobid_metrics_add(mobid_http_server_metrics(mobid_http_req_server(req)), VERIFIER_METRIC,
+                      labels, 1);
     if (outcome) {
         err = wallet_error(resp, 400, outcome, job.detail);
     } else {
