@@ -8,6 +8,9 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
 BUILD_TYPE ?= RelWithDebInfo
+# Services tests start servers and databases on a shared machine: a test that fails
+# is run once more before it counts as failed (a real failure fails both times).
+CTEST_FLAGS ?= --output-on-failure -j$(JOBS) --repeat until-pass:2
 
 .PHONY: all deps build build-asan check test test-asan fuzz fuzz-smoke run install clean bench
 
@@ -29,11 +32,11 @@ build-asan: deps build-asan/CMakeCache.txt
 	cmake --build build-asan -j$(JOBS)
 
 test: build
-	ctest --test-dir build --output-on-failure -j$(JOBS)
+	ctest --test-dir build $(CTEST_FLAGS)
 
 test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+	  ctest --test-dir build-asan $(CTEST_FLAGS)
 
 build-fuzz/CMakeCache.txt:
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DMOBID_FUZZ=ON -DMOBID_TESTS=ON \
