@@ -17,6 +17,7 @@
 
 #include "http/server.h"
 #include "services/issuer/issuer.h"
+#include "services/issuer/issuer_int.h"
 
 static const char USAGE[] =
     "usage: mobid issuer serve --db sqlite:PATH|postgres://... --listen HOST:PORT --config FILE\n"
@@ -29,6 +30,7 @@ static const char USAGE[] =
     "       mobid issuer fetch --offer URI --tx-code CODE --out DIR [--batch N]\n"
     "                          [--config-id ID]...\n"
     "       mobid issuer proof --key HOLDER --aud ISSUER --nonce N [--sign-key K] [--iat T]\n"
+    "       mobid issuer qr [--format png|svg|text] [-o FILE] OFFER_URI\n"
     "\n"
     "serve: OpenID4VCI issuer (/.well-known/openid-credential-issuer, /token, /nonce,\n"
     "/credential, /offers/{id}, /status/{list}) plus the admin API, until SIGINT/SIGTERM;\n"
@@ -210,6 +212,38 @@ static int issuer_audit_cmd(const issuer_args *a)
     return CLI_EXIT_OK;
 }
 
+/* mobid issuer qr --format png|svg|text [-o FILE] TEXT */
+static int issuer_qr_cmd(int argc, char **argv)
+{
+    const char *fmt = "text", *out = "-", *text = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--format") && i + 1 < argc)
+            fmt = argv[++i];
+        else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(argv[i], "--help")) {
+            fputs(USAGE, stdout);
+            return CLI_EXIT_OK;
+        } else if (!text)
+            text = argv[i];
+        else
+            text = NULL, i = argc;
+    }
+    issuer_qr_format f = !strcmp(fmt, "png") ? ISSUER_QR_PNG
+                         : !strcmp(fmt, "svg") ? ISSUER_QR_SVG
+                                               : ISSUER_QR_TEXT;
+    if (!text || (f == ISSUER_QR_TEXT && strcmp(fmt, "text"))) {
+        fputs(USAGE, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    mobid_buf b = { 0 };
+    mobid_err err = issuer_qr(text, f, &b);
+    if (err == MOBID_OK)
+        err = cli_write_file(out, mobid_buf_view(&b), 0644);
+    mobid_buf_free(&b);
+    return err == MOBID_OK ? CLI_EXIT_OK : cli_fail(false, err, "cannot write the QR code");
+}
+
 static int cmd_issuer(int argc, char **argv)
 {
     issuer_args a = { .listen = "127.0.0.1:0" };
@@ -222,6 +256,8 @@ static int cmd_issuer(int argc, char **argv)
         return cmd_issuer_fetch(argc - 1, argv + 1);
     if (!strcmp(sub, "proof"))
         return cmd_issuer_proof(argc - 1, argv + 1);
+    if (!strcmp(sub, "qr"))
+        return issuer_qr_cmd(argc - 1, argv + 1);
     int shift = (!strcmp(sub, "card") || !strcmp(sub, "audit")) ? 2 : 1;
     if (argc <= shift) {
         fputs(USAGE, stderr);

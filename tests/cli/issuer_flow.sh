@@ -81,6 +81,10 @@ curl -sf "$url/.well-known/oauth-authorization-server" | jq -e '.token_endpoint'
 
 # ---- the happy path: by reference, batch of 3 in both formats ----
 offer 900517-2345678
+"$bin" issuer qr --format png -o qr.png "$ref" || fail "QR PNG"
+[ "$(head -c 8 qr.png | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] || fail "QR is not a PNG"
+"$bin" issuer qr --format svg -o qr.svg "$uri" && grep -q '<svg' qr.svg || fail "QR SVG"
+[ "$("$bin" issuer qr "$ref" | wc -l)" -gt 10 ] || fail "QR text"
 mkdir w1
 "$bin" issuer fetch --offer "$ref" --tx-code "$tx" --out w1 --batch 3 >fetch.json \
   || fail "fetch: $(cat fetch.json)"
