@@ -186,6 +186,7 @@ static mobid_err first_prepare(const up_opts *o, const up_service *svc, json_t *
         (err = up_rp_setup(o, svc, &rps)) || (err = plan_people(state, open_ids)))
         goto done;
     json_object_set_new(state, "port_base", json_integer(o->port_base));
+    json_object_set_new(state, "store", json_string(o->db ? "postgresql" : "sqlite"));
     json_object_set(state, "relying_parties", rps);
     json_object_set_new(state, "bootstrapped", json_false());
 done:
@@ -211,6 +212,12 @@ mobid_err up_prepare(const up_opts *o, const up_service *svc, json_t **state, bo
         json_integer_value(json_object_get(*state, "port_base")) != o->port_base) {
         fprintf(stderr, "mobid up: %s was set up for --port-base %lld; use that, or a fresh --dir\n",
                 o->dir, (long long)json_integer_value(json_object_get(*state, "port_base")));
+        return MOBID_ERR_INVALID_ARG;
+    }
+    const char *store = json_string_value(json_object_get(*state, "store"));
+    if (store && strcmp(store, o->db ? "postgresql" : "sqlite")) {
+        fprintf(stderr, "mobid up: %s keeps its data in %s; %s\n", o->dir, store,
+                o->db ? "leave out --db, or use a fresh --dir" : "give the same --db again");
         return MOBID_ERR_INVALID_ARG;
     }
     if (*first && !json_object_get(*state, "admin") && !(err = first_prepare(o, svc, *state)))

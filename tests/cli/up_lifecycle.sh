@@ -144,6 +144,11 @@ for _ in $(seq 1 100); do
 done
 [ "$left" = 0 ] && ok "SIGKILL of up: its services stop too" || bad "$left services outlived up"
 
+# ---- a SQLite data directory is not silently started on an empty PostgreSQL
+rc=0; "$BIN" up --dir "$T/var" --port-base "$BASE" --db postgres://127.0.0.1:1/none >/dev/null 2>"$T/mix.err" || rc=$?
+[ "$rc" = 1 ] && grep -q 'keeps its data in sqlite' "$T/mix.err" \
+    && ok "--db on a SQLite data directory is refused" || bad "--db on SQLite data: exit $rc"
+
 # ---- usage
 rc=0; "$BIN" up --port-base 0 >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] && ok "bad --port-base is a usage error" || bad "--port-base 0: exit $rc"
