@@ -309,11 +309,16 @@ static int supervise(const up_opts *o, up_service *svc, const json_t *state)
             sleep_ms(200);
             continue;
         }
-        for (int i = 0; i < UP_NSERVICES; i++)
-            if (svc[i].pid == pid && !g_stop && !handle_exit(o, &svc[i], svc, state, st)) {
+        for (int i = 0; i < UP_NSERVICES; i++) {
+            if (svc[i].pid != pid)
+                continue;
+            if (g_stop) { /* it got the terminal's Ctrl-C too: nothing left to stop */
+                svc[i].pid = 0;
+            } else if (!handle_exit(o, &svc[i], svc, state, st)) {
                 stop_all(o, svc);
                 return CLI_EXIT_FAIL;
             }
+        }
     }
     stop_all(o, svc);
     return CLI_EXIT_OK;
