@@ -5,10 +5,11 @@
  *   mobid pki add-ds DIR [--issuer-url URL]     a new document signer (newest signs)
  *   mobid pki retire-ds DIR ID                  stop signing with ds-NNNN (stays valid)
  *
- * Relying-party access certificates (`mobid pki rp-issue`) belong to the relying-party
- * registration work and are added there.
+ *   mobid pki rp-issue ...                      a relying party's access certificate
+ *                                               and signed registration (cmd_pki_rp.c)
  */
 #include "cli.h"
+#include "cmd_pki_rp.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ static const char USAGE[] =
     "usage: mobid pki init DIR [--name NAME] [--issuer-url URL] [--country CC] [--json]\n"
     "       mobid pki add-ds DIR [--issuer-url URL] [--json]\n"
     "       mobid pki retire-ds DIR ID\n"
+    "       mobid pki rp-issue --help     (relying-party access certificate + registration)\n"
     "\n"
     "init: creates DIR with the ministry root (iaca), a document signer (ds-0001, with\n"
     "the ISO 18013-5 document signer EKU), the status-list signer (status) and the\n"
@@ -109,6 +111,8 @@ static int cmd_pki(int argc, char **argv)
         return pki_init(argc - 1, argv + 1);
     if (!strcmp(argv[1], "add-ds"))
         return pki_add_ds(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "rp-issue"))
+        return cli_pki_rp_issue(argc - 1, argv + 1);
     if (!strcmp(argv[1], "retire-ds")) {
         if (argc == 3 && !strcmp(argv[2], "--help")) {
             fputs(USAGE, stdout);

@@ -144,15 +144,19 @@ static int rp_issue(const rp_args *a)
     mobid_err err;
     mobid_buf_init(&cid, 0);
     mobid_buf_init(&jwt, 0);
+    bool issued = false;
     mkdir(a->out, 0755);
     if ((err = load_pair(a->dir, "rp-ca", &ca)) || (err = registrar(a, &reg)) ||
-        (err = issue(a->out, a->id, a->name, a->days, &ca, &access_p)) ||
-        (err = mobid_oid4vp_client_id(access_p.cert, &cid)) || (err = mobid_buf_terminate(&cid)) ||
+        (err = issue(a->out, a->id, a->name, a->days, &ca, &access_p)))
+        goto done;
+    issued = true;
+    if ((err = mobid_oid4vp_client_id(access_p.cert, &cid)) || (err = mobid_buf_terminate(&cid)) ||
         (err = sign_reg(a, &reg, (const char *)cid.ptr, &jwt)))
         goto done;
     snprintf(file, sizeof file, "%s.registration.jwt", a->id);
     if ((err = write_new(a->out, file, mobid_buf_view(&jwt), 0644)))
         goto done;
+    issued = false; /* complete: keep every file */
     if (a->json) {
         json_t *o = json_pack("{s:s, s:s, s:s}", "id", a->id, "client_id", (char *)cid.ptr, "out", a->out);
         cli_print_json(o);
@@ -161,6 +165,14 @@ static int rp_issue(const rp_args *a)
         printf("%s\n", (char *)cid.ptr);
     }
 done:
+    if (issued) { /* nothing half-written: drop the certificate and key of a failed issue */
+        const char *ext[] = { "key", "pem" };
+        for (int i = 0; i < 2; i++) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s.%s", a->out, a->id, ext[i]);
+            unlink(path);
+        }
+    }
     free_pair(&ca);
     free_pair(&reg);
     free_pair(&access_p);
