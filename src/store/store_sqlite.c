@@ -235,7 +235,11 @@ static void create_private(const char *path)
 {
     if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5))
         return;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* O_EXCL: only a file that does not exist yet is created (and closed). Opening and
+     * closing an existing database here would drop every POSIX lock this process holds
+     * on it, through its other live connections, and let another process reset the WAL
+     * under them. SQLite gives the -wal and -shm files the database file's mode. */
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0)
         close(fd);
 }
