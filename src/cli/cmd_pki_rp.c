@@ -169,8 +169,9 @@ done:
         const char *ext[] = { "key", "pem" };
         for (int i = 0; i < 2; i++) {
             char path[1024];
-            snprintf(path, sizeof path, "%s/%s.%s", a->out, a->id, ext[i]);
-            unlink(path);
+            int n = snprintf(path, sizeof path, "%s/%s.%s", a->out, a->id, ext[i]);
+            if (n > 0 && (size_t)n < sizeof path)
+                unlink(path);
         }
     }
     free_pair(&ca);
