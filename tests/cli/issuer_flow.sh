@@ -90,6 +90,10 @@ mkdir w1
   || fail "fetch: $(cat fetch.json)"
 jq -e '.resident_card_mdoc == 3 and .resident_card_sdjwt == 3' fetch.json >/dev/null \
   || fail "batch sizes: $(cat fetch.json)"
+# /metrics counts the credentials issued, by format and card type.
+curl -sf "$url/metrics" >metrics.txt || fail "metrics"
+grep -q '^mobid_issuer_credentials_issued_total{format="mso_mdoc",card_type="resident_card"} 3$' \
+  metrics.txt || fail "issuance counter: $(grep issued metrics.txt)"
 for i in 0 1 2; do
   "$bin" sdjwt verify --trust pki/iaca.pem --json "w1/resident_card_sdjwt_$i.cred" >v.json \
     || fail "sdjwt verify $i: $(cat v.json)"

@@ -11,9 +11,14 @@
 
 #include <mobid/oid4vci.h>
 
+#include "http/metrics.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Prometheus counter of credentials issued (one per proof answered). */
+#define ISSUER_METRIC "mobid_issuer_credentials_issued_total"
 
 typedef struct cred_tx {
     issuer_ctx *ctx;
@@ -324,6 +329,10 @@ done:
         err = mobid_http_resp_oauth_error(resp, strcmp(t.oauth_error, "invalid_token") ? 400 : 401,
                                           t.oauth_error, t.detail);
     else if (err == MOBID_OK) {
+        const char *labels[] = { "format", t.fmt == ISSUER_FMT_MDOC ? "mso_mdoc" : "dc+sd-jwt",
+                                 "card_type", t.ct->id, NULL };
+        mobid_metrics_add(mobid_http_server_metrics(mobid_http_req_server(req)), ISSUER_METRIC,
+                          labels, (double)json_array_size(t.creds));
         json_t *j = json_pack("{s:O}", "credentials", t.creds);
         mobid_http_resp_header(resp, "Cache-Control", "no-store");
         err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
@@ -339,5 +348,10 @@ done:
 
 mobid_err issuer_routes_credential(mobid_http_server *srv, issuer_ctx *ctx)
 {
-    return mobid_http_route(srv, "POST", "/credential", on_credential, ctx);
+    mobid_err err = mobid_metrics_declare(mobid_http_server_metrics(srv), ISSUER_METRIC,
+                                          "Credentials issued, by format and card type",
+                                          MOBID_METRIC_COUNTER);
+    if (err == MOBID_OK)
+        err = mobid_http_route(srv, "POST", "/credential", on_credential, ctx);
+    return err;
 }
