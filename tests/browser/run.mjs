@@ -7,6 +7,7 @@
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +16,24 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.resolve(process.env.MOBID_BIN || path.join(here, "../../build/mobid"));
 const ART = path.join(here, "artifacts");
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "mobid-browser-"));
-const PORT = 20000 + Math.floor(Math.random() * 20000);
+// A port base whose three service ports (and the two the CSRF test uses) are free now,
+// below the kernel's ephemeral range (32768+) so no outgoing connection can hold one.
+function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+async function freePortBase() {
+  for (let tries = 0; tries < 50; tries++) {
+    const base = 20000 + Math.floor(Math.random() * 12000);
+    const ports = [base, base + 1, base + 2, base + 50, base + 51];
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error("no free port base found");
+}
+const PORT = await freePortBase();
 fs.mkdirSync(ART, { recursive: true });
 
 let failures = 0, shotNo = 0, up = null, context = null;
