@@ -110,7 +110,7 @@ MOBID_MUST_CHECK mobid_err issuer_token_check(mobid_store *s, const char *token,
 MOBID_MUST_CHECK mobid_err issuer_token_revoke(issuer_ctx *ctx, mobid_store *s,
                                                const issuer_officer *who, const char *token);
 
-/* Console sign-in (issue 9): a cookie session plus its CSRF token, both random and
+/* Console sign-in (the office console): a cookie session plus its CSRF token, both random and
  * stored hashed. session and csrf get ISSUER_TOKEN_LEN chars + NUL. */
 MOBID_MUST_CHECK mobid_err issuer_session_create(issuer_ctx *ctx, mobid_store *s,
                                                  const char *username, const char *password,
