@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "http/server.h"
+#include "qr/qr.h"
 #include "services/issuer/issuer.h"
 #include "services/issuer/issuer_int.h"
 
@@ -229,15 +230,15 @@ static int issuer_qr_cmd(int argc, char **argv)
         else
             text = NULL, i = argc;
     }
-    issuer_qr_format f = !strcmp(fmt, "png") ? ISSUER_QR_PNG
-                         : !strcmp(fmt, "svg") ? ISSUER_QR_SVG
-                                               : ISSUER_QR_TEXT;
-    if (!text || (f == ISSUER_QR_TEXT && strcmp(fmt, "text"))) {
+    mobid_qr_format f = !strcmp(fmt, "png") ? MOBID_QR_PNG
+                        : !strcmp(fmt, "svg") ? MOBID_QR_SVG
+                                              : MOBID_QR_TEXT;
+    if (!text || (f == MOBID_QR_TEXT && strcmp(fmt, "text"))) {
         fputs(USAGE, stderr);
         return CLI_EXIT_USAGE;
     }
     mobid_buf b = { 0 };
-    mobid_err err = issuer_qr(text, f, &b);
+    mobid_err err = mobid_qr_render(text, f, 4, &b);
     if (err == MOBID_OK)
         err = cli_write_file(out, mobid_buf_view(&b), 0644);
     mobid_buf_free(&b);

@@ -14,7 +14,7 @@
  *
  * Files: console.c (sign-in, sessions, the page frame, static files, routes),
  * console_apps.c (applications: list, new, detail, steps, offer, card actions),
- * console_admin.c (audit trail, offices), console_qr.c (the offer's QR as PNG).
+ * console_admin.c (audit trail, offices).
  *
  * Settings come from the "console" object of the issuer configuration:
  * idle_timeout_s (900), session_lifetime_s (28800), signin_slow_after (3),
@@ -116,10 +116,6 @@ const char *console_state_label(const char *state);
 mobid_err console_detail_routes(mobid_http_server *srv, issuer_ctx *ctx);
 mobid_err console_apps_routes(mobid_http_server *srv, issuer_ctx *ctx);
 mobid_err console_admin_routes(mobid_http_server *srv, issuer_ctx *ctx);
-
-/* The QR code of text as a PNG image (1-bit, 8 px modules, 4-module quiet zone),
- * appended to png. MOBID_ERR_INVALID_ARG when text does not fit a QR code. */
-MOBID_MUST_CHECK mobid_err console_qr_png(const char *text, mobid_buf *png);
 
 #ifdef __cplusplus
 }

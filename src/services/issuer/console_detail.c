@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "qr/qr.h"
 #include "services/issuer/console.h"
 
 static void row(mobid_buf *b, const char *label, const char *value)
@@ -192,7 +193,7 @@ static mobid_err offer_page(console_req *c, const char *id, const issuer_offer *
 
     mobid_buf_init(&png, 0);
     mobid_buf_init(&b64, 0);
-    if ((err = console_qr_png(o->offer_uri, &png)) || (err = mobid_b64_encode(mobid_buf_view(&png), &b64)) ||
+    if ((err = mobid_qr_render(o->offer_uri, MOBID_QR_PNG, 8, &png)) || (err = mobid_b64_encode(mobid_buf_view(&png), &b64)) ||
         (err = mobid_buf_terminate(&b64)))
         goto done;
     console_page_open(c, "발급 코드", "Credential offer");

@@ -3,7 +3,7 @@
  *
  * Two parts live in src/services/issuer/:
  *   core + OpenID4VCI (service.c, config.c, pki.c, cardtypes.c, offer.c, oid4vci.c,
- *     credential.c, lifecycle.c, statuslists.c, qr.c, seal.c, schema.c):
+ *     credential.c, lifecycle.c, statuslists.c, seal.c, schema.c):
  *     configuration, PKI material, card types, credential offers, /token, /nonce,
  *     /credential, status lists and the card lifecycle;
  *   offices + applications (offices.c, officers.c, applications.c, audit.c, admin.c, ...):

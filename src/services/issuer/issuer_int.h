@@ -57,9 +57,4 @@ mobid_err issuer_routes_credential(mobid_http_server *srv, issuer_ctx *ctx);
 /* Build and start the server (routes, health) without waiting for a signal. When
  * the config has no issuer_url, the bound URL becomes it. */
 mobid_err issuer_server_new(issuer_ctx *ctx, const char *listen, mobid_http_server **out);
-
-/* ---- qr.c ---- */
-typedef enum issuer_qr_format { ISSUER_QR_PNG, ISSUER_QR_SVG, ISSUER_QR_TEXT } issuer_qr_format;
-/* A QR code (error correction M, 4-module quiet zone) of text appended to out. */
-mobid_err issuer_qr(const char *text, issuer_qr_format f, mobid_buf *out);
 #endif
