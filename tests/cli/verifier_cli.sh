@@ -71,8 +71,14 @@ check "create by profile" "$(api "$API_KEY" -X POST -H 'Content-Type: applicatio
 id=$(jq -r .id out.json)
 request_uri=$(jq -r .request_uri out.json)
 check "deep link" "$(jq -r .deep_link out.json | cut -c1-35)" "openid4vp://?client_id=x509_hash%3A"
-check "QR PNG" "$(jq -r .qr_png out.json | cut -c1-32)" "data:image/png;base64,iVBORw0KGg"
-check "QR SVG" "$(jq -r .qr_svg out.json | cut -c1-4)" "<svg"
+check "no QR rendered on creation" "$(jq -r '.qr_png // "none"' out.json)" none
+check "QR PNG" "$(curl -s -H "Authorization: Bearer $API_KEY" "$(jq -r .qr_png_url out.json)" \
+    | head -c 8 | od -An -tx1 | tr -d ' ')" 89504e470d0a1a0a
+check "QR SVG" "$(curl -s -H "Authorization: Bearer $API_KEY" "$(jq -r .qr_svg_url out.json)" \
+    | cut -c1-4)" "<svg"
+check "QR on request" "$(api "$API_KEY" -X POST -H 'Content-Type: application/json' \
+    -d '{"profile":"kyc","qr":["png"]}' "$URL/api/v1/verifications")" 201
+check "QR PNG embedded" "$(jq -r .qr_png out.json | cut -c1-32)" "data:image/png;base64,iVBORw0KGg"
 
 # ---- the request object, as a wallet checks it
 ctype=$(curl -s -o request.jwt -w '%{content_type}' "$request_uri")

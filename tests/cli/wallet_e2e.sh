@@ -102,8 +102,10 @@ wallet --yes present "$TAMPERED" > "$T/out" 2>/dev/null
   && ok "tampered request object refused" || bad "tampered request: $(cat "$T/out")"
 [ "$(status "$ID")" = pending ] && ok "the verifier received nothing" || bad "verifier status $(status "$ID")"
 
-# 3. The verifier's QR code, read with --qr, answered with a fresh copy.
-jq -r .qr_png "$T/s1" | sed 's/^data:image\/png;base64,//' | base64 -d > "$T/qr.png"
+# 3. The verifier's QR code (rendered when asked for), read with --qr, answered with a
+#    fresh copy.
+curl -fsS -H "Authorization: Bearer $KEY" -o "$T/qr.png" "$(jq -r .qr_png_url "$T/s1")" \
+  && ok "the session's qr.png" || bad "qr.png"
 wallet history > "$T/hist"
 before=$(jq length "$T/hist")
 wallet --yes present --qr "$T/qr.png" > "$T/out" 2>/dev/null

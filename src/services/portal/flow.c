@@ -1,8 +1,9 @@
 /*
  * The verification flow as the browser sees it:
  *   POST /api/v1/start/{site}  -> the portal creates a session at the verifier with its
- *                              site's API key and DCQL query; answers the QR, the
- *                              same-device link, the expiry and a ticket;
+ *                              site's API key and DCQL query; answers the QR (drawn
+ *                              here from the deep link), the same-device link, the
+ *                              expiry and a ticket;
  *   GET /api/v1/result?site=S&ticket=T -> the portal long-polls the verifier and answers
  *                              pending / verified (name, claims, certificate) /
  *                              expired / failed with a reason the page explains.
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http/client.h"
+#include "qr/qr.h"
 #include "services/portal/portal.h"
 
 static bool site_from(const char *name, portal_site *site)
@@ -50,28 +52,46 @@ static mobid_err refuse(mobid_http_resp *resp, unsigned status, const char *code
     return reply(resp, status, json_pack("{s:s, s:s}", "error", code, "detail", detail ? detail : ""));
 }
 
+/* The page's QR as a data: URL, rendered here from the deep link: one round trip to
+ * the verifier fewer than fetching its qr.png. */
+static mobid_err qr_data_url(const char *link, mobid_buf *out)
+{
+    mobid_buf png;
+    mobid_err err;
+    mobid_buf_init(&png, 0);
+    mobid_buf_append_str(out, "data:image/png;base64,");
+    if (!(err = mobid_qr_render(link, MOBID_QR_PNG, 4, &png)) &&
+        !(err = mobid_b64_encode(mobid_buf_view(&png), out)))
+        err = mobid_buf_terminate(out);
+    mobid_buf_free(&png);
+    return err;
+}
+
 /* The verifier answered the creation: pass on what the page needs. */
 static mobid_err started(portal_ctx *ctx, portal_site site, const json_t *v, mobid_http_resp *resp)
 {
     const char *id = json_string_value(json_object_get(v, "id"));
-    const char *png = json_string_value(json_object_get(v, "qr_png"));
     const char *link = json_string_value(json_object_get(v, "deep_link"));
     const char *exp = json_string_value(json_object_get(v, "expires_at"));
     mobid_time expires = 0;
+    mobid_buf png;
     char *ticket = NULL;
     mobid_err err;
 
-    if (!id || !png || !link || !exp || strncmp(png, "data:image/png;base64,", 22) ||
+    if (!id || !link || !exp || strncmp(link, "openid4vp://", 12) ||
         mobid_time_parse_rfc3339(mobid_view_str(exp), &expires, NULL))
         return refuse(resp, 502, "BAD_GATEWAY", "the verifier's answer is incomplete");
-    if ((err = portal_ticket_make(ctx, site, id, &ticket)))
-        return err;
+    mobid_buf_init(&png, 0);
+    if ((err = qr_data_url(link, &png)) || (err = portal_ticket_make(ctx, site, id, &ticket)))
+        goto done;
     mobid_time ttl = expires - mobid_now();
     err = reply(resp, 200,
-                json_pack("{s:s, s:s, s:s, s:s, s:I}", "ticket", ticket, "qr_png", png,
-                          "same_device_link", link, "expires_at", exp, "seconds_left",
-                          (json_int_t)(ttl > 0 ? ttl : 0)));
+                json_pack("{s:s, s:s, s:s, s:s, s:I}", "ticket", ticket, "qr_png",
+                          (const char *)png.ptr, "same_device_link", link, "expires_at", exp,
+                          "seconds_left", (json_int_t)(ttl > 0 ? ttl : 0)));
+done:
     free(ticket);
+    mobid_buf_free(&png);
     return err;
 }
 

@@ -1,7 +1,7 @@
 /*
  * The relying parties' API: POST /api/v1/verifications creates a session (a named
  * profile or a DCQL query, checked against the party's registration) and answers
- * with the request_uri, the deep link and its QR codes; GET
+ * with the request_uri, the deep link and the URLs of its QR codes (qr.c); GET
  * /api/v1/verifications/{id} reports the state, long-polling with ?wait=N, and hands
  * the verified claims over once.
  */
@@ -98,11 +98,12 @@ done:
     return err;
 }
 
-/* {id, request_uri, deep_link, qr_png, qr_svg, expires_at} */
+/* {id, status, request_uri, deep_link, qr_png_url, qr_svg_url, expires_at}, plus
+ * qr_png / qr_svg when the creation asked for them. */
 static mobid_err created_json(const verifier_ctx *ctx, const verifier_rp *rp,
-                              const verifier_session *vs, json_t **out)
+                              const verifier_session *vs, const bool qr[2], json_t **out)
 {
-    mobid_buf ruri = { 0 }, link = { 0 }, png = { 0 }, svg = { 0 }, png64 = { 0 };
+    mobid_buf ruri = { 0 }, link = { 0 }, png = { 0 }, svg = { 0 };
     char exp[21];
     mobid_err err;
 
@@ -110,34 +111,28 @@ static mobid_err created_json(const verifier_ctx *ctx, const verifier_rp *rp,
     mobid_buf_init(&link, 0);
     mobid_buf_init(&png, 0);
     mobid_buf_init(&svg, 0);
-    mobid_buf_init(&png64, 0);
-    mobid_buf_append_str(&ruri, ctx->public_url);
-    mobid_buf_append_str(&ruri, "/oid4vp/request/");
-    mobid_buf_append_str(&ruri, vs->id);
-    mobid_buf_terminate(&ruri);
-    /* The query is built first: form_append puts '&' before all but the first pair. */
-    mobid_http_form_append(&png64, "client_id", rp->client_id);
-    mobid_http_form_append(&png64, "request_uri", (const char *)ruri.ptr);
-    mobid_buf_append_str(&link, "openid4vp://?");
-    mobid_buf_append_view(&link, mobid_buf_view(&png64));
-    png64.len = 0;
-    if ((err = mobid_buf_terminate(&link)) ||
-        (err = verifier_qr((const char *)link.ptr, &png, &svg)) ||
-        (err = mobid_buf_append_str(&png64, "data:image/png;base64,")) ||
-        (err = mobid_b64_encode(mobid_buf_view(&png), &png64)) || (err = mobid_buf_terminate(&png64)) ||
-        (err = mobid_buf_terminate(&svg)) || (err = mobid_time_format_rfc3339(vs->expires_at, exp)))
+    mobid_buf_append_str(&png, ctx->public_url);
+    mobid_buf_append_str(&png, "/api/v1/verifications/");
+    mobid_buf_append_str(&png, vs->id);
+    mobid_buf_append_view(&svg, mobid_buf_view(&png));
+    mobid_buf_append_str(&png, "/qr.png");
+    mobid_buf_append_str(&svg, "/qr.svg");
+    if ((err = verifier_deep_link(ctx, rp, vs->id, &ruri, &link)) ||
+        (err = mobid_buf_terminate(&png)) || (err = mobid_buf_terminate(&svg)) ||
+        (err = mobid_time_format_rfc3339(vs->expires_at, exp)))
         goto done;
     *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", vs->id, "status", "pending",
-                     "request_uri", (char *)ruri.ptr, "deep_link", (char *)link.ptr, "qr_png",
-                     (char *)png64.ptr, "qr_svg", (char *)svg.ptr, "expires_at", exp);
+                     "request_uri", (char *)ruri.ptr, "deep_link", (char *)link.ptr, "qr_png_url",
+                     (char *)png.ptr, "qr_svg_url", (char *)svg.ptr, "expires_at", exp);
     if (!*out)
         err = MOBID_ERR_NOMEM;
+    else
+        err = verifier_qr_embed((const char *)link.ptr, qr[0], qr[1], *out);
 done:
     mobid_buf_free(&ruri);
     mobid_buf_free(&link);
     mobid_buf_free(&png);
     mobid_buf_free(&svg);
-    mobid_buf_free(&png64);
     return err;
 }
 
@@ -186,10 +181,15 @@ static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vct
         err = MOBID_OK;
         goto done;
     }
+    bool qr[2];
+    if (verifier_qr_option(json_object_get(body, "qr"), &qr[0], &qr[1])) {
+        err = api_error(resp, 400, MOBID_ERR_INVALID_ARG, "qr is a list of \"png\" and \"svg\"");
+        goto done;
+    }
     bool encrypted = mode ? !strcmp(mode, "direct_post.jwt") : rp->encrypted;
     if ((err = build_session(ctx, rp, query, encrypted, &vs, &enc)) ||
         (err = mobid_store_pool_acquire(ctx->pool, &s)) || (err = verifier_session_insert(s, &vs)) ||
-        (err = created_json(ctx, rp, &vs, &out)))
+        (err = created_json(ctx, rp, &vs, qr, &out)))
         goto done;
     err = mobid_http_resp_json(resp, 201, out);
 done:
@@ -311,7 +311,8 @@ mobid_err verifier_routes(verifier_ctx *ctx, mobid_http_server *srv)
                                      MOBID_METRIC_COUNTER)))
         return err;
     if ((err = mobid_http_route(srv, "POST", "/api/v1/verifications", on_create, ctx)) ||
-        (err = mobid_http_route(srv, "GET", "/api/v1/verifications/{id}", on_status, ctx)))
+        (err = mobid_http_route(srv, "GET", "/api/v1/verifications/{id}", on_status, ctx)) ||
+        (err = verifier_qr_routes(ctx, srv)))
         return err;
     return verifier_wallet_routes(ctx, srv);
 }

@@ -1,103 +1,139 @@
 /*
- * QR codes for deep links: libqrencode builds the matrix; the PNG (1-bit grey,
- * zlib via deflate) and SVG (one path) are written here.
+ * The deep link of a session and its QR codes. Creating a session renders no image:
+ * a relying party that shows the QR fetches GET /api/v1/verifications/{id}/qr.png or
+ * qr.svg (rendered then, by src/qr), or asks for them on creation with "qr":["png"].
+ * Most verifications never need a picture (same-device links, portals that render the
+ * deep link themselves), so the hot path stays free of PNG and SVG work.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <qrencode.h>
-#include <zlib.h>
+#include "http/form.h"
+#include "qr/qr.h"
 #include "services/verifier/verifier.h"
 
-#define QR_SCALE 4   /* pixels per module */
-#define QR_MARGIN 4  /* quiet zone in modules */
+#define QR_PNG_SCALE 4
 
-static void put32(mobid_buf *b, uint32_t v)
+mobid_err verifier_deep_link(const verifier_ctx *ctx, const verifier_rp *rp, const char *id,
+                             mobid_buf *ruri, mobid_buf *link)
 {
-    uint8_t x[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
-    mobid_buf_append(b, x, 4);
-}
-
-static void png_chunk(mobid_buf *b, const char *type, const uint8_t *data, size_t n)
-{
-    uLong crc = crc32(0, (const Bytef *)type, 4);
-    if (n)
-        crc = crc32(crc, data, (uInt)n);
-    put32(b, (uint32_t)n);
-    mobid_buf_append(b, type, 4);
-    mobid_buf_append(b, data, n);
-    put32(b, (uint32_t)crc);
-}
-
-static bool dark(const QRcode *q, int x, int y)
-{
-    x = x / QR_SCALE - QR_MARGIN;
-    y = y / QR_SCALE - QR_MARGIN;
-    return x >= 0 && y >= 0 && x < q->width && y < q->width && (q->data[y * q->width + x] & 1);
-}
-
-static mobid_err write_png(const QRcode *q, mobid_buf *png)
-{
-    int px = (q->width + 2 * QR_MARGIN) * QR_SCALE;
-    size_t row = 1 + ((size_t)px + 7) / 8;
-    uint8_t *raw = calloc(row, (size_t)px);
-    uLongf zlen = compressBound((uLong)(row * (size_t)px));
-    uint8_t *z = malloc(zlen);
-    uint8_t ihdr[13] = { 0 };
-    mobid_err err = MOBID_ERR_NOMEM;
-
-    if (!raw || !z)
-        goto done;
-    for (int y = 0; y < px; y++)
-        for (int x = 0; x < px; x++)
-            if (!dark(q, x, y)) /* grey 1 bit: 1 is white */
-                raw[(size_t)y * row + 1 + (size_t)x / 8] |= (uint8_t)(0x80 >> (x % 8));
-    if (compress2(z, &zlen, raw, (uLong)(row * (size_t)px), 9) != Z_OK)
-        goto done;
-    for (int i = 0; i < 4; i++) {
-        ihdr[i] = ihdr[4 + i] = (uint8_t)((uint32_t)px >> (24 - 8 * i));
-    }
-    ihdr[8] = 1; /* bit depth; colour type 0, compression 0, filter 0, no interlace */
-    mobid_buf_append(png, "\x89PNG\r\n\x1a\n", 8);
-    png_chunk(png, "IHDR", ihdr, sizeof ihdr);
-    png_chunk(png, "IDAT", z, zlen);
-    png_chunk(png, "IEND", NULL, 0);
-    err = png->err;
-done:
-    free(raw);
-    free(z);
-    return err;
-}
-
-static mobid_err write_svg(const QRcode *q, mobid_buf *svg)
-{
-    char tmp[128];
-    int n = q->width + 2 * QR_MARGIN;
-    snprintf(tmp, sizeof tmp,
-             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-             "shape-rendering=\"crispEdges\">", n, n);
-    mobid_buf_append_str(svg, tmp);
-    snprintf(tmp, sizeof tmp, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path d=\"", n, n);
-    mobid_buf_append_str(svg, tmp);
-    for (int y = 0; y < q->width; y++)
-        for (int x = 0; x < q->width; x++)
-            if (q->data[y * q->width + x] & 1) {
-                snprintf(tmp, sizeof tmp, "M%d %dh1v1h-1z", x + QR_MARGIN, y + QR_MARGIN);
-                mobid_buf_append_str(svg, tmp);
-            }
-    mobid_buf_append_str(svg, "\" fill=\"#000\"/></svg>");
-    return svg->err;
-}
-
-mobid_err verifier_qr(const char *text, mobid_buf *png, mobid_buf *svg)
-{
+    mobid_buf query;
     mobid_err err;
-    QRcode *q = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
-    if (!q)
-        return MOBID_ERR_TOO_BIG;
-    err = write_png(q, png);
-    if (!err)
-        err = write_svg(q, svg);
-    QRcode_free(q);
+
+    mobid_buf_init(&query, 0);
+    mobid_buf_append_str(ruri, ctx->public_url);
+    mobid_buf_append_str(ruri, "/oid4vp/request/");
+    mobid_buf_append_str(ruri, id);
+    if ((err = mobid_buf_terminate(ruri)))
+        goto done;
+    /* form_append puts '&' before all but the first pair, so the query is built apart. */
+    mobid_http_form_append(&query, "client_id", rp->client_id);
+    mobid_http_form_append(&query, "request_uri", (const char *)ruri->ptr);
+    mobid_buf_append_str(link, "openid4vp://?");
+    mobid_buf_append_view(link, mobid_buf_view(&query));
+    err = query.err ? query.err : mobid_buf_terminate(link);
+done:
+    mobid_buf_free(&query);
     return err;
+}
+
+mobid_err verifier_qr_option(const json_t *asked, bool *png, bool *svg)
+{
+    size_t i;
+    const json_t *f;
+
+    *png = *svg = false;
+    if (!asked)
+        return MOBID_OK;
+    if (!json_is_array(asked))
+        return MOBID_ERR_INVALID_ARG;
+    json_array_foreach (asked, i, f) {
+        const char *s = json_string_value(f);
+        if (s && !strcmp(s, "png"))
+            *png = true;
+        else if (s && !strcmp(s, "svg"))
+            *svg = true;
+        else
+            return MOBID_ERR_INVALID_ARG;
+    }
+    return MOBID_OK;
+}
+
+mobid_err verifier_qr_embed(const char *link, bool png, bool svg, json_t *out)
+{
+    mobid_buf img, txt;
+    mobid_err err = MOBID_OK;
+
+    mobid_buf_init(&img, 0);
+    mobid_buf_init(&txt, 0);
+    if (png) {
+        mobid_buf_append_str(&txt, "data:image/png;base64,");
+        if ((err = mobid_qr_render(link, MOBID_QR_PNG, QR_PNG_SCALE, &img)) ||
+            (err = mobid_b64_encode(mobid_buf_view(&img), &txt)) || (err = mobid_buf_terminate(&txt)))
+            goto done;
+        json_object_set_new(out, "qr_png", json_string((const char *)txt.ptr));
+    }
+    if (svg) {
+        img.len = 0;
+        if ((err = mobid_qr_render(link, MOBID_QR_SVG, 0, &img)) || (err = mobid_buf_terminate(&img)))
+            goto done;
+        json_object_set_new(out, "qr_svg", json_string((const char *)img.ptr));
+    }
+done:
+    mobid_buf_free(&img);
+    mobid_buf_free(&txt);
+    return err;
+}
+
+/* GET /api/v1/verifications/{id}/qr.png|qr.svg for the party that created it. */
+static mobid_err serve_qr(verifier_ctx *ctx, mobid_http_req *req, mobid_http_resp *resp,
+                          mobid_qr_format f)
+{
+    const verifier_rp *rp = verifier_rp_by_api_key(ctx, mobid_http_req_header(req, "Authorization"));
+    const char *id = mobid_http_req_param(req, "id");
+    verifier_session vs = { 0 };
+    mobid_store *s = NULL;
+    mobid_buf ruri, link, img;
+    mobid_err err;
+
+    if (!rp)
+        return mobid_http_resp_error(resp, 401, "UNAUTHORIZED", "a valid API key is required");
+    mobid_buf_init(&ruri, 0);
+    mobid_buf_init(&link, 0);
+    mobid_buf_init(&img, 0);
+    if ((err = mobid_store_pool_acquire(ctx->pool, &s)))
+        goto done;
+    err = verifier_session_load(s, id, &vs);
+    mobid_store_pool_release(ctx->pool, s);
+    if (err == MOBID_ERR_NOT_FOUND || (!err && strcmp(vs.rp_id, rp->id))) {
+        err = mobid_http_resp_error(resp, 404, "NOT_FOUND", "no such verification");
+        goto done;
+    }
+    if (err || (err = verifier_deep_link(ctx, rp, vs.id, &ruri, &link)) ||
+        (err = mobid_qr_render((const char *)link.ptr, f, QR_PNG_SCALE, &img)))
+        goto done;
+    err = mobid_http_resp_body(resp, 200, f == MOBID_QR_PNG ? "image/png" : "image/svg+xml",
+                               mobid_buf_view(&img));
+    /* The image never changes for a session: let the page's browser keep it. */
+    mobid_http_resp_header(resp, "Cache-Control", "private, max-age=600");
+done:
+    verifier_session_clear(&vs);
+    mobid_buf_free(&ruri);
+    mobid_buf_free(&link);
+    mobid_buf_free(&img);
+    return err;
+}
+
+static mobid_err on_qr_png(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    return serve_qr(ctx, req, resp, MOBID_QR_PNG);
+}
+
+static mobid_err on_qr_svg(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    return serve_qr(ctx, req, resp, MOBID_QR_SVG);
+}
+
+mobid_err verifier_qr_routes(verifier_ctx *ctx, mobid_http_server *srv)
+{
+    mobid_err err = mobid_http_route(srv, "GET", "/api/v1/verifications/{id}/qr.png", on_qr_png, ctx);
+    return err ? err : mobid_http_route(srv, "GET", "/api/v1/verifications/{id}/qr.svg", on_qr_svg, ctx);
 }

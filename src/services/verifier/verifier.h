@@ -6,7 +6,8 @@
  * Files: config.c (configuration, PKI material, relying parties, profiles),
  * session.c (the store: schema, sessions, sealing of secrets and results),
  * api.c (/api/v1/verifications), wallet.c (request_uri and response_uri),
- * check.c (verifying presentations: mdoc, SD-JWT VC, status, DCQL), qr.c (QR codes).
+ * check.c (verifying presentations: mdoc, SD-JWT VC, status, DCQL), qr.c (the deep
+ * link and its QR codes, rendered on demand).
  *
  * Threading: one verifier_ctx serves every HTTP thread; it is read-only after
  * verifier_ctx_new() except the status-list fetcher (guarded by status_lock).
@@ -140,7 +141,16 @@ MOBID_MUST_CHECK mobid_err verifier_check_vp_token(const verifier_check *c, cons
 
 /* ---- qr.c ---- */
 
-/* QR code of text as a PNG (appended to png) and an SVG document (appended to svg). */
-mobid_err verifier_qr(const char *text, mobid_buf *png, mobid_buf *svg);
+/* The session's request_uri (appended to ruri) and openid4vp:// deep link (appended
+ * to link), both NUL-terminated. */
+mobid_err verifier_deep_link(const verifier_ctx *ctx, const verifier_rp *rp, const char *id,
+                             mobid_buf *ruri, mobid_buf *link);
+/* The "qr" option of a creation request: absent, or an array of "png" and "svg".
+ * INVALID_ARG for anything else. */
+mobid_err verifier_qr_option(const json_t *asked, bool *png, bool *svg);
+/* Put "qr_png" (a data: URL) and/or "qr_svg" of link into out. */
+mobid_err verifier_qr_embed(const char *link, bool png, bool svg, json_t *out);
+/* GET /api/v1/verifications/{id}/qr.png and qr.svg. */
+mobid_err verifier_qr_routes(verifier_ctx *ctx, mobid_http_server *srv);
 
 #endif
