@@ -100,7 +100,13 @@ extern "C" {
     X(WALLET_LOCKED, 76, "wallet locked after too many wrong PINs")           \
     X(PIN_WRONG, 77, "wrong PIN")                                             \
     X(CONSENT_DENIED, 78, "the holder declined")                              \
-    X(NO_CREDENTIAL, 79, "no unused credential answers the request")
+    X(NO_CREDENTIAL, 79, "no unused credential answers the request")           \
+    X(SIGNIN_THROTTLED, 80, "too many failed sign-ins; try again later")       \
+    X(BUSY, 81, "the server is busy; try again shortly")                      \
+    X(WALLET_TAMPERED, 82, "the wallet file was altered or is damaged")       \
+    X(PIN_TOO_WEAK, 83, "the PIN is too easy to guess")                       \
+    X(REGISTRAR_INVALID, 84, "registration not signed by a registrar certificate") \
+    X(CREDENTIAL_LIMIT, 85, "the offer's credentials were all issued")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,

@@ -29,3 +29,10 @@ out=$("$suite" 2>&1) || { echo "$out"; exit 1; }
 echo "$out"
 grep -q "issuer offices on PostgreSQL" <<<"$out" \
   || { echo "issuer_office_pg: the PostgreSQL group did not run" >&2; exit 1; }
+
+# the sign-in guard's race and lockout tests on PostgreSQL too
+guard="$build/tests/unit_issuer_test_signin"
+out=$("$guard" 2>&1) || { echo "$out"; exit 1; }
+echo "$out"
+grep -q "sign-in guard on PostgreSQL" <<<"$out" \
+  || { echo "issuer_office_pg: the sign-in guard's PostgreSQL group did not run" >&2; exit 1; }

@@ -7,6 +7,7 @@
  */
 #include "services/issuer/office.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,8 @@ static unsigned err_status(mobid_err err)
     case MOBID_ERR_INELIGIBLE_AGE:
     case MOBID_ERR_PASSPORT_INVALID:
     case MOBID_ERR_PASSPORT_EXPIRED: return 422;
+    case MOBID_ERR_SIGNIN_THROTTLED: return 429;
+    case MOBID_ERR_BUSY: return 503;
     case MOBID_ERR_INVALID_ARG:
     case MOBID_ERR_MALFORMED:
     case MOBID_ERR_TOO_BIG: return 400;
@@ -129,17 +132,22 @@ static json_t *officer_json(const issuer_officer *w)
 
 static mobid_err do_token_create(call *c, mobid_http_req *req, mobid_http_resp *resp)
 {
-    char token[ISSUER_TOKEN_LEN + 1];
+    char token[ISSUER_TOKEN_LEN + 1], source[64], retry[24];
+    issuer_signin in = { body_str(c, "username"), body_str(c, "password"), source, "api", 0 };
     json_int_t life = json_integer_value(json_object_get(c->body, "lifetime"));
     mobid_err err;
 
     if (life <= 0)
         life = TOKEN_LIFETIME_DEFAULT;
-    err = issuer_token_create(c->ctx, c->s, body_str(c, "username"), body_str(c, "password"),
-                              body_str(c, "label"), life, token, &c->who);
+    issuer_request_source(c->ctx, req, source);
+    err = issuer_token_create(c->ctx, c->s, &in, body_str(c, "label"), life, token, &c->who);
     json_t *j = err ? NULL : json_pack("{s:s, s:I, s:o}", "token", token, "expires_in", life,
                                        "officer", officer_json(&c->who));
     mobid_wipe(token, sizeof token);
+    if (in.retry_after > 0) {
+        snprintf(retry, sizeof retry, "%lld", (long long)in.retry_after);
+        (void)mobid_http_resp_header(resp, "Retry-After", retry);
+    }
     return reply(resp, err, 201, j, err == MOBID_ERR_UNAUTHENTICATED
                                         ? "wrong username or password" : NULL);
 }

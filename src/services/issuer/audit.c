@@ -99,6 +99,9 @@ done:
     return err;
 }
 
+/* The head moves first: two writers racing for the same seq then meet on the head
+ * row (a serialization failure, retried) instead of on the entry's primary key (a
+ * uniqueness error PostgreSQL would not retry). */
 static mobid_err audit_insert(mobid_store *s, const audit_entry *e, const char *prev,
                               const char *hash)
 {
@@ -106,6 +109,18 @@ static mobid_err audit_insert(mobid_store *s, const audit_entry *e, const char *
     bool row;
     mobid_err err;
 
+    err = mobid_store_prepare(s, "UPDATE issuer_audit_head SET seq = $1, hash = $2"
+                                 " WHERE id = 1 AND seq = $3", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 1, e->seq);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, hash);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 3, e->seq - 1);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    if (err == MOBID_OK && mobid_store_changes(st) != 1)
+        err = MOBID_ERR_STORE_RETRY; /* someone advanced the head under us */
+    mobid_store_finalize(st);
+    st = NULL;
+    if (err != MOBID_OK)
+        goto done;
     err = mobid_store_prepare(s,
                               "INSERT INTO issuer_audit (seq, at, actor, action, subject, detail,"
                               " prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -119,17 +134,6 @@ static mobid_err audit_insert(mobid_store *s, const audit_entry *e, const char *
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 7, prev);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 8, hash);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
-    mobid_store_finalize(st);
-    if (err != MOBID_OK)
-        goto done;
-    err = mobid_store_prepare(s, "UPDATE issuer_audit_head SET seq = $1, hash = $2"
-                                 " WHERE id = 1 AND seq = $3", &st);
-    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 1, e->seq);
-    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, hash);
-    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 3, e->seq - 1);
-    if (err == MOBID_OK) err = mobid_store_step(st, &row);
-    if (err == MOBID_OK && mobid_store_changes(st) != 1)
-        err = MOBID_ERR_STORE_RETRY; /* someone advanced the head under us */
     mobid_store_finalize(st);
 done:
     return err;

@@ -44,39 +44,6 @@ static mobid_err secret_hash(const char *secret, char hash[65])
     return err;
 }
 
-/* Check username + password; *who gets the officer. Unknown names cost one scrypt
- * too, so timing does not tell which names exist. */
-static mobid_err check_password(mobid_store *s, const char *username, const char *password,
-                                issuer_officer *who)
-{
-    static const char dummy[] =
-        "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    mobid_store_stmt *st = NULL;
-    char *stored = NULL;
-    bool row = false;
-    mobid_err err, pw;
-
-    err = mobid_store_prepare(s, "SELECT id, username, office_id, role, disabled, pw_hash"
-                                 " FROM issuer_officers WHERE username = $1", &st);
-    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, username ? username : "");
-    if (err == MOBID_OK) err = mobid_store_step(st, &row);
-    if (err != MOBID_OK)
-        goto done;
-    if (row) {
-        err = issuer_officer_from_row(st, who);
-        stored = mobid_store_col_strdup(st, 5);
-    }
-    pw = issuer_password_verify(password, stored ? stored : dummy);
-    if (err == MOBID_OK && (!row || pw != MOBID_OK))
-        err = MOBID_ERR_UNAUTHENTICATED;
-    if (err == MOBID_ERR_MALFORMED)
-        err = MOBID_ERR_UNAUTHENTICATED;
-done:
-    free(stored);
-    mobid_store_finalize(st);
-    return err;
-}
-
 typedef struct insert_tx {
     issuer_ctx *ctx;
     const char *sql;
@@ -105,8 +72,8 @@ static mobid_err insert_body(mobid_store *s, void *arg)
     return err;
 }
 
-mobid_err issuer_token_create(issuer_ctx *ctx, mobid_store *s, const char *username,
-                              const char *password, const char *label, int64_t lifetime_s,
+mobid_err issuer_token_create(issuer_ctx *ctx, mobid_store *s, issuer_signin *in,
+                              const char *label, int64_t lifetime_s,
                               char token[ISSUER_TOKEN_LEN + 1], issuer_officer *who)
 {
     char hash[65];
@@ -114,7 +81,7 @@ mobid_err issuer_token_create(issuer_ctx *ctx, mobid_store *s, const char *usern
 
     if (lifetime_s <= 0 || lifetime_s > 366 * 86400)
         return MOBID_ERR_INVALID_ARG;
-    err = check_password(s, username, password, who);
+    err = issuer_signin_check(ctx, s, in, who);
     if (err == MOBID_OK)
         err = new_secret(token, hash);
     if (err == MOBID_OK) {
@@ -213,8 +180,8 @@ mobid_err issuer_token_revoke(issuer_ctx *ctx, mobid_store *s, const issuer_offi
     return err;
 }
 
-mobid_err issuer_session_create(issuer_ctx *ctx, mobid_store *s, const char *username,
-                                const char *password, int64_t lifetime_s,
+mobid_err issuer_session_create(issuer_ctx *ctx, mobid_store *s, issuer_signin *in,
+                                int64_t lifetime_s,
                                 char session[ISSUER_TOKEN_LEN + 1],
                                 char csrf[ISSUER_TOKEN_LEN + 1], issuer_officer *who)
 {
@@ -223,7 +190,7 @@ mobid_err issuer_session_create(issuer_ctx *ctx, mobid_store *s, const char *use
 
     if (lifetime_s <= 0 || lifetime_s > 86400)
         return MOBID_ERR_INVALID_ARG;
-    err = check_password(s, username, password, who);
+    err = issuer_signin_check(ctx, s, in, who);
     if (err == MOBID_OK) err = new_secret(session, hash);
     if (err == MOBID_OK) err = new_secret(csrf, csrf_hash);
     if (err == MOBID_OK) {

@@ -3,10 +3,10 @@
  *
  * Sign-in form: a pre-session CSRF token lives in a short cookie and in the form, so
  * another site cannot sign a browser in under its own account (login CSRF).
- * Failed sign-ins are counted per user name: from the signin_slow_after-th failure on
- * each further attempt waits longer (1, 2, 3... seconds, at most 5) before it is
- * answered, and at signin_lock_after failures the name is locked for signin_lock_s,
- * even for the right password. A success resets the count.
+ * Failed sign-ins go through the same guard as the admin API (signin.c): locked per
+ * account and source and per source, slowed per account, answered 429 with
+ * Retry-After rather than held open. The console_signin table of the first
+ * migration is no longer used.
  * Idle timeout: each request of a session records its time; a session unused for
  * idle_timeout_s is ended.
  */
@@ -83,40 +83,6 @@ static mobid_err on_signin_get(mobid_http_req *req, mobid_http_resp *resp, void 
     return signin_page(req, resp, 200, NULL, NULL);
 }
 
-/* The failure count of username; waits or refuses as described at the top. */
-static mobid_err throttle(issuer_ctx *ctx, mobid_store *s, const char *username, bool *locked)
-{
-    int64_t failures = 0, until = 0;
-    bool found;
-    mobid_err err = console_query2(s, "SELECT failures, locked_until FROM console_signin"
-                                      " WHERE username = $1", username, &failures, &until, &found);
-    int64_t slow = console_setting(ctx, "signin_slow_after", 3);
-    *locked = !err && found && until > mobid_now();
-    if (!err && !*locked && found && failures >= slow) {
-        int64_t wait = failures - slow + 1;
-        sleep((unsigned)(wait > 5 ? 5 : wait));
-    }
-    return err;
-}
-
-static mobid_err record_failure(issuer_ctx *ctx, mobid_store *s, const char *username)
-{
-    int64_t failures = 0, until = 0, now = mobid_now();
-    bool found;
-    mobid_err err = console_query2(s, "SELECT failures, locked_until FROM console_signin"
-                                      " WHERE username = $1", username, &failures, &until, &found);
-    if (err)
-        return err;
-    failures = until && until <= now ? 1 : failures + 1; /* a lock that ran out starts over */
-    until = failures >= console_setting(ctx, "signin_lock_after", 5)
-                ? now + console_setting(ctx, "signin_lock_s", 900) : 0;
-    return console_exec(s, found ? "UPDATE console_signin SET failures = $2, locked_until = $3"
-                                   " WHERE username = $1"
-                                 : "INSERT INTO console_signin (username, failures, locked_until)"
-                                   " VALUES ($1, $2, $3)",
-                        username, failures, until);
-}
-
 static mobid_err signed_in(issuer_ctx *ctx, mobid_store *s, mobid_http_req *req,
                            mobid_http_resp *resp, const char *username, const char *session,
                            const char *csrf)
@@ -126,8 +92,8 @@ static mobid_err signed_in(issuer_ctx *ctx, mobid_store *s, mobid_http_req *req,
     long life = (long)console_setting(ctx, "session_lifetime_s", 8 * 3600);
     mobid_err err;
 
-    if ((err = console_exec(s, "DELETE FROM console_signin WHERE username = $1", username, 0, 0)) ||
-        (err = console_secret_key(session, key)) ||
+    (void)username;
+    if ((err = console_secret_key(session, key)) ||
         (err = console_exec(s, "INSERT INTO console_activity (session_hash, last_seen)"
                                " VALUES ($1, $2)", key, mobid_now(), 0)) ||
         (err = mobid_http_resp_cookie(resp, CONSOLE_SESSION_COOKIE, session, "/", life, f)) ||
@@ -142,10 +108,10 @@ static mobid_err on_signin_post(mobid_http_req *req, mobid_http_resp *resp, void
     issuer_ctx *ctx = vctx;
     const mobid_http_form *form = NULL;
     const char *user = NULL, *pw = NULL, *csrf = NULL, *want = mobid_http_req_cookie(req, CONSOLE_SIGNIN_COOKIE);
-    char session[ISSUER_TOKEN_LEN + 1], token[ISSUER_TOKEN_LEN + 1];
+    char session[ISSUER_TOKEN_LEN + 1], token[ISSUER_TOKEN_LEN + 1], source[64], retry[24];
+    issuer_signin in = { NULL, NULL, source, "console", 0 };
     issuer_officer who;
     mobid_store *s = NULL;
-    bool locked = false;
     mobid_err err;
 
     console_security_headers(resp);
@@ -155,20 +121,25 @@ static mobid_err on_signin_post(mobid_http_req *req, mobid_http_resp *resp, void
     if (!want || !mobid_ct_eq(mobid_view_str(want), mobid_view_str(csrf)))
         return signin_page(req, resp, 403, "보안 토큰이 맞지 않습니다. 다시 시도하세요.",
                            "The form's security token does not match. Please try again.");
-    if ((err = issuer_db(ctx, &s)) || (err = throttle(ctx, s, user, &locked)))
+    in.username = user;
+    in.password = pw;
+    issuer_request_source(ctx, req, source);
+    if ((err = issuer_db(ctx, &s)))
         goto done;
-    if (locked) {
-        err = signin_page(req, resp, 429, "로그인 실패가 반복되어 계정이 잠시 잠겼습니다.",
-                          "Too many failed sign-ins: this account is locked for a while.");
-        goto done;
-    }
-    err = issuer_session_create(ctx, s, user, pw, console_setting(ctx, "session_lifetime_s", 8 * 3600),
+    err = issuer_session_create(ctx, s, &in, console_setting(ctx, "session_lifetime_s", 8 * 3600),
                                 session, token, &who);
-    if (err == MOBID_ERR_UNAUTHENTICATED) {
-        err = record_failure(ctx, s, user);
-        if (!err)
-            err = signin_page(req, resp, 401, "사용자 이름 또는 비밀번호가 틀렸습니다.",
-                              "Wrong user name or password.");
+    if (err == MOBID_ERR_SIGNIN_THROTTLED || err == MOBID_ERR_BUSY) {
+        snprintf(retry, sizeof retry, "%lld", (long long)in.retry_after);
+        (void)mobid_http_resp_header(resp, "Retry-After", retry);
+        err = err == MOBID_ERR_BUSY
+                  ? signin_page(req, resp, 503, "잠시 후 다시 시도하세요.",
+                                "The server is busy. Please try again in a moment.")
+                  : signin_page(req, resp, 429, "로그인 실패가 반복되어 잠시 로그인할 수 없습니다.",
+                                "Too many failed sign-ins: this account is locked for a while "
+                                "from here.");
+    } else if (err == MOBID_ERR_UNAUTHENTICATED) {
+        err = signin_page(req, resp, 401, "사용자 이름 또는 비밀번호가 틀렸습니다.",
+                          "Wrong user name or password.");
     } else if (!err) {
         err = signed_in(ctx, s, req, resp, user, session, token);
     }

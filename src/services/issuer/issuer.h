@@ -160,6 +160,7 @@ struct issuer_ctx {
                                  searchable values such as the registration number */
     pthread_mutex_t lock;     /* guards pki swaps and status list regeneration */
     mobid_http_server *srv;   /* set by issuer_serve (NULL in unit tests) */
+    unsigned pw_hashing;      /* password hashes running now (signin.c caps it) */
 };
 
 /* Build a context: load cfg (owned by the ctx afterwards), the PKI, the data key,

@@ -92,13 +92,38 @@ MOBID_MUST_CHECK mobid_err issuer_officer_from_row(mobid_store_stmt *st, issuer_
 MOBID_MUST_CHECK mobid_err issuer_officers_json(mobid_store *s, const issuer_officer *who,
                                                 json_t **out);
 
+/* ---- the sign-in guard (signin.c) ---- */
+
+/* One sign-in attempt. username, password, source (the client address, see
+ * issuer_request_source) and path ("api" or "console", for the audit log) are
+ * borrowed; retry_after is set on SIGNIN_THROTTLED and BUSY. */
+typedef struct issuer_signin {
+    const char *username, *password, *source, *path;
+    int64_t retry_after;
+} issuer_signin;
+
+/* Check a password behind the throttle described in signin.c: per account and source
+ * lockout, per source lockout, a growing delay per account, a cap on concurrent
+ * password hashing. Runs its own transactions; audits every failure and refusal.
+ * MOBID_OK and *who, MOBID_ERR_UNAUTHENTICATED (wrong name or password, same answer),
+ * MOBID_ERR_SIGNIN_THROTTLED (no password was checked; in->retry_after seconds),
+ * MOBID_ERR_BUSY (too many password checks running; retry in a second), store errors. */
+MOBID_MUST_CHECK mobid_err issuer_signin_check(issuer_ctx *ctx, mobid_store *s,
+                                               issuer_signin *in, issuer_officer *who);
+/* The client address for per-source limits: the peer, or the last X-Forwarded-For
+ * entry when the peer is one of the configuration's "trusted_proxies" (out: 64 bytes). */
+void issuer_request_source(const issuer_ctx *ctx, mobid_http_req *req, char out[64]);
+/* Take / give back one of max concurrent password-hashing slots (false: none free). */
+bool issuer_hash_slot_take(issuer_ctx *ctx, int64_t max);
+void issuer_hash_slot_give(issuer_ctx *ctx);
+
 /* ---- sign-in: API tokens and console sessions (auth.c) ---- */
 
-/* Check username + password and issue an API token (lifetime_s > 0) for the CLI;
- * only its SHA-256 is stored. token gets ISSUER_TOKEN_LEN chars + NUL. Audited.
- * MOBID_ERR_UNAUTHENTICATED for a wrong name or password (same answer for both). */
+/* Check the attempt (issuer_signin_check) and issue an API token (lifetime_s > 0) for
+ * the CLI; only its SHA-256 is stored. token gets ISSUER_TOKEN_LEN chars + NUL.
+ * Audited. Errors as issuer_signin_check. */
 MOBID_MUST_CHECK mobid_err issuer_token_create(issuer_ctx *ctx, mobid_store *s,
-                                               const char *username, const char *password,
+                                               issuer_signin *in,
                                                const char *label, int64_t lifetime_s,
                                                char token[ISSUER_TOKEN_LEN + 1],
                                                issuer_officer *who);
@@ -113,8 +138,7 @@ MOBID_MUST_CHECK mobid_err issuer_token_revoke(issuer_ctx *ctx, mobid_store *s,
 /* Console sign-in (the office console): a cookie session plus its CSRF token, both random and
  * stored hashed. session and csrf get ISSUER_TOKEN_LEN chars + NUL. */
 MOBID_MUST_CHECK mobid_err issuer_session_create(issuer_ctx *ctx, mobid_store *s,
-                                                 const char *username, const char *password,
-                                                 int64_t lifetime_s,
+                                                 issuer_signin *in, int64_t lifetime_s,
                                                  char session[ISSUER_TOKEN_LEN + 1],
                                                  char csrf[ISSUER_TOKEN_LEN + 1],
                                                  issuer_officer *who);

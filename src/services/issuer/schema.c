@@ -180,11 +180,21 @@ static const char V2_OFFICES[] =
     "INSERT INTO issuer_audit_head (id, seq, hash) VALUES (1, 0,"
     " '0000000000000000000000000000000000000000000000000000000000000000');";
 
+/* v3 — the sign-in guard's counters (signin.c): k is "p:user\x1fsource", "s:source",
+ * "u:user" or "k:user\x1fsource" (a source the account signed in from). */
+static const char V3_SIGNIN_GUARD[] =
+    "CREATE TABLE issuer_signin_guard ("
+    " k TEXT PRIMARY KEY,"
+    " failures BIGINT NOT NULL,"
+    " last_at BIGINT NOT NULL,"
+    " locked_until BIGINT NOT NULL);";
+
 static const mobid_store_migration issuer_migrations[] = {
     { 1, V1_CORE, NULL },
     /* ---- offices, officers, sessions, applications, audit (applications part):
      * append here from version 2 on. ---- */
     { 2, V2_OFFICES, NULL },
+    { 3, V3_SIGNIN_GUARD, NULL },
 };
 
 mobid_err issuer_schema_migrate(mobid_store *s)

@@ -54,6 +54,9 @@ static json_t *applicant(void)
                      date_from_today(400, expiry));
 }
 
+/* A sign-in attempt from one test source. */
+#define SIGNIN(u, p) (&(issuer_signin){ (u), (p), "192.0.2.1", "api", 0 })
+
 static void make_officer(const char *user, const char *office, const char *role,
                          issuer_officer *out)
 {
@@ -63,7 +66,7 @@ static void make_officer(const char *user, const char *office, const char *role,
     assert_int_equal(issuer_officer_create(g_ctx, g_s, NULL, user, user, office, role,
                                            "correct horse battery", id, &detail),
                      MOBID_OK);
-    assert_int_equal(issuer_token_create(g_ctx, g_s, user, "correct horse battery", "test", 3600,
+    assert_int_equal(issuer_token_create(g_ctx, g_s, SIGNIN(user, "correct horse battery"), "test", 3600,
                                          token, out),
                      MOBID_OK);
     assert_string_equal(out->id, id);
@@ -375,13 +378,13 @@ static void test_sign_in(void **state)
     issuer_officer who;
 
     (void)state;
-    assert_int_equal(issuer_token_create(g_ctx, g_s, "la.kim", "wrong password!!", "t", 60, token,
+    assert_int_equal(issuer_token_create(g_ctx, g_s, SIGNIN("la.kim", "wrong password!!"), "t", 60, token,
                                          &who),
                      MOBID_ERR_UNAUTHENTICATED);
-    assert_int_equal(issuer_token_create(g_ctx, g_s, "nobody", "correct horse battery", "t", 60,
+    assert_int_equal(issuer_token_create(g_ctx, g_s, SIGNIN("nobody", "correct horse battery"), "t", 60,
                                          token, &who),
                      MOBID_ERR_UNAUTHENTICATED);
-    assert_int_equal(issuer_token_create(g_ctx, g_s, "la.kim", "correct horse battery", "t", 60,
+    assert_int_equal(issuer_token_create(g_ctx, g_s, SIGNIN("la.kim", "correct horse battery"), "t", 60,
                                          token, &who),
                      MOBID_OK);
     assert_int_equal(issuer_token_check(g_s, token, &who), MOBID_OK);
@@ -393,7 +396,7 @@ static void test_sign_in(void **state)
     assert_int_equal(issuer_token_revoke(g_ctx, g_s, &g_a1, token), MOBID_OK);
     assert_int_equal(issuer_token_check(g_s, token, &who), MOBID_ERR_UNAUTHENTICATED);
     /* console sessions: the CSRF token must match for a state change */
-    assert_int_equal(issuer_session_create(g_ctx, g_s, "la.lee", "correct horse battery", 600,
+    assert_int_equal(issuer_session_create(g_ctx, g_s, SIGNIN("la.lee", "correct horse battery"), 600,
                                            session, csrf, &who),
                      MOBID_OK);
     assert_int_equal(issuer_session_check(g_s, session, NULL, &who), MOBID_OK);

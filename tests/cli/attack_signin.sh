@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Brute force against the officers' sign-in over HTTP (SQLite): the admin API's
+# POST /api/v1/tokens and the console form share one guard. After signin_lock_after
+# wrong passwords from one source the account is locked there (429 + Retry-After) on
+# both paths, even for the right password; the officer's usual source still signs in;
+# every failure and refusal is in the audit log.
+set -euo pipefail
+
+bin=${MOBID_BIN:?}
+tmp=$(mktemp -d /tmp/mobid-attack-signin-XXXXXX)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
+day() { date -u -d "$1 days" +%F; }
+
+port=$((20000 + RANDOM % 20000))
+url="http://127.0.0.1:$port"
+"$bin" pki init "$tmp/pki" --name "mobid test" --issuer-url "$url" --country KR >/dev/null
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/data.key"
+cat >"$tmp/offices.json" <<JSON
+{"offices": [{"id": "los-angeles", "name": "Consulate General in Los Angeles", "country": "US",
+  "city": "Los Angeles", "tz": "America/Los_Angeles", "accepts_from": "$(day -2)", "wave": 1}]}
+JSON
+# the test speaks for several sources through X-Forwarded-For from a trusted proxy
+cat >"$tmp/issuer.json" <<JSON
+{"issuer_url": "$url", "pki_dir": "$tmp/pki", "data_key_file": "$tmp/data.key",
+ "trusted_proxies": ["127.0.0.1"],
+ "console": {"signin_lock_after": 5, "signin_slow_after": 100, "signin_lock_s": 900}}
+JSON
+db="sqlite:$tmp/issuer.db"
+MOBID_PASSWORD="ministry secret pw" "$bin" office bootstrap --db "$db" --user minister \
+  --offices "$tmp/offices.json" >/dev/null || fail bootstrap
+"$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config "$tmp/issuer.json" \
+  >"$tmp/serve.out" 2>"$tmp/serve.err" &
+pid=$!
+for _ in $(seq 100); do grep -q listen "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
+grep -q listen "$tmp/serve.out" || fail "issuer did not start"
+
+# token USER PASSWORD SOURCE: prints the HTTP status; headers in $tmp/h, body in $tmp/b
+token() {
+  curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -H "X-Forwarded-For: $3" \
+    -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$2\"}" "$url/api/v1/tokens"
+}
+# console USER PASSWORD SOURCE: the sign-in form with its login-CSRF token
+console() {
+  rm -f "$tmp/jar"
+  local csrf
+  csrf=$(curl -s -c "$tmp/jar" -H "X-Forwarded-For: $3" "$url/console/signin" |
+    sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p')
+  [ -n "$csrf" ] || fail "no sign-in form"
+  curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -b "$tmp/jar" -H "X-Forwarded-For: $3" \
+    --data-urlencode "csrf=$csrf" --data-urlencode "username=$1" \
+    --data-urlencode "password=$2" "$url/console/signin"
+}
+
+pw="correct horse battery"
+admin=$(MOBID_PASSWORD="ministry secret pw" MOBID_ISSUER_URL="$url" "$bin" office login --user minister |
+  sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
+[ -n "$admin" ] || fail "admin login"
+MOBID_PASSWORD="$pw" MOBID_ISSUER_URL="$url" "$bin" office officers create --token "$admin" \
+  --username la.kim --role officer --office los-angeles >/dev/null || fail "create officer"
+
+desk=203.0.113.10 attacker=198.51.100.7
+[ "$(token la.kim "$pw" $desk)" = 201 ] || fail "the officer's first sign-in"
+for i in 1 2 3 4 5; do
+  [ "$(token la.kim "wrong guess $i!" $attacker)" = 401 ] || fail "wrong password $i: $(cat "$tmp/b")"
+done
+st=$(token la.kim "$pw" $attacker)
+[ "$st" = 429 ] || fail "right password after 5 failures from the same source gave $st"
+grep -q '"error":"SIGNIN_THROTTLED"' "$tmp/b" || fail "429 body: $(cat "$tmp/b")"
+grep -qi '^Retry-After: [1-9]' "$tmp/h" || fail "no Retry-After: $(cat "$tmp/h")"
+st=$(console la.kim "$pw" $attacker)
+[ "$st" = 429 ] || fail "the console let the locked source in ($st)"
+grep -qi '^Retry-After: [1-9]' "$tmp/h" || fail "console: no Retry-After"
+# no lockout of the officer: the usual desk signs in on both paths
+[ "$(token la.kim "$pw" $desk)" = 201 ] || fail "the officer's desk was locked out: $(cat "$tmp/b")"
+[ "$(console la.kim "$pw" $desk)" = 303 ] || fail "console sign-in from the desk"
+
+# one source guessing through user names is locked too (20 by default)
+for i in $(seq 20); do
+  [ "$(token "user$i" "guess guess" 192.0.2.66)" = 401 ] || fail "name guess $i"
+done
+[ "$(token la.kim "$pw" 192.0.2.66)" = 429 ] || fail "the guessing source was not locked"
+
+# every failure and refusal is audited, and the typed names are not in the log
+curl -s -H "Authorization: Bearer $admin" "$url/api/v1/audit?limit=1000" >"$tmp/audit.json"
+n=$(grep -o '"signin.fail"' "$tmp/audit.json" | wc -l)
+[ "$n" -eq 25 ] || fail "expected 25 signin.fail audit entries, got $n"
+grep -q '"signin.throttled"' "$tmp/audit.json" || fail "refusals not audited"
+grep -q "$attacker" "$tmp/audit.json" || fail "the source is not in the audit entry"
+grep -q '"user5"' "$tmp/audit.json" && fail "a typed user name is in the audit log"
+echo "attack_signin: ok"
