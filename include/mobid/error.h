@@ -106,7 +106,9 @@ extern "C" {
     X(WALLET_TAMPERED, 82, "the wallet file was altered or is damaged")       \
     X(PIN_TOO_WEAK, 83, "the PIN is too easy to guess")                       \
     X(REGISTRAR_INVALID, 84, "registration not signed by a registrar certificate") \
-    X(CREDENTIAL_LIMIT, 85, "the offer's credentials were all issued")
+    X(CREDENTIAL_LIMIT, 85, "the offer's credentials were all issued")         \
+    X(MESSAGE_REPLAYED, 86, "session message replayed (an old message counter)") \
+    X(SESSION_TERMINATED, 87, "the peer ended the session")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,
