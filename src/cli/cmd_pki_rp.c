@@ -68,7 +68,11 @@ static void free_pair(pair *p)
 static mobid_err write_new(const char *dir, const char *name, mobid_view data, unsigned mode)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        fprintf(stderr, "pki: %s/%s: path too long\n", dir, name);
+        return MOBID_ERR_INVALID_ARG;
+    }
     if (access(path, F_OK) == 0) {
         fprintf(stderr, "pki: %s exists; nothing is overwritten\n", path);
         return MOBID_ERR_INVALID_ARG;
