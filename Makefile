@@ -1,5 +1,6 @@
 # mobid — the two commands a newcomer needs:
 #   make check   install missing dependencies, build, run every test (normal + ASan/UBSan),
+#                compile Release (gcc -O3) and clang builds,
 #                replay the fuzz corpora and fuzz each parser briefly
 #   make run     set up, build and run mobid's main job
 # Everything else is plain CMake in build/ (normal), build-asan/ and build-fuzz/.
@@ -12,7 +13,7 @@ BUILD_TYPE ?= RelWithDebInfo
 # is run once more before it counts as failed (a real failure fails both times).
 CTEST_FLAGS ?= --output-on-failure -j$(JOBS) --repeat until-pass:2
 
-.PHONY: all deps build build-asan check test test-asan fuzz fuzz-smoke run install clean bench
+.PHONY: all deps build build-asan build-release build-clang check test test-asan fuzz fuzz-smoke run install clean bench
 
 all: build
 
@@ -30,6 +31,20 @@ build-asan/CMakeCache.txt:
 
 build-asan: deps build-asan/CMakeCache.txt
 	cmake --build build-asan -j$(JOBS)
+
+# Compile-only builds that catch what the others miss: gcc at -O3 (format-truncation and
+# other warnings that need the optimiser) and clang; warnings are errors in both.
+build-release/CMakeCache.txt:
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release
+
+build-release: deps build-release/CMakeCache.txt
+	cmake --build build-release -j$(JOBS)
+
+build-clang/CMakeCache.txt:
+	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build-clang: deps build-clang/CMakeCache.txt
+	cmake --build build-clang -j$(JOBS)
 
 test: build
 	ctest --test-dir build $(CTEST_FLAGS)
@@ -59,8 +74,8 @@ fuzz: fuzz-build
 	  grep -E '^(#|stat::number_of_executed_units|Done)' build-fuzz/$$t.log | tail -n 2; \
 	done
 
-check: test test-asan fuzz
-	@echo "make check: all tests passed (normal and ASan/UBSan builds), fuzzers ran $(FUZZ_SECONDS) s each"
+check: build-release build-clang test test-asan fuzz
+	@echo "make check: all tests passed (normal and ASan/UBSan builds), Release and clang builds compiled, fuzzers ran $(FUZZ_SECONDS) s each"
 
 bench: build
 	build/mobid bench ecdsa --json
@@ -72,4 +87,4 @@ install: build
 	cmake --install build
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-release build-clang
