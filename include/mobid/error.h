@@ -108,7 +108,8 @@ extern "C" {
     X(REGISTRAR_INVALID, 84, "registration not signed by a registrar certificate") \
     X(CREDENTIAL_LIMIT, 85, "the offer's credentials were all issued")         \
     X(MESSAGE_REPLAYED, 86, "session message replayed (an old message counter)") \
-    X(SESSION_TERMINATED, 87, "the peer ended the session")
+    X(SESSION_TERMINATED, 87, "the peer ended the session")                    \
+    X(INSECURE_TRANSPORT, 88, "plain http:// is allowed only to this machine (loopback)")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,

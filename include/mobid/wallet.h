@@ -105,7 +105,8 @@ MOBID_MUST_CHECK mobid_err mobid_wallet_lock_status(const mobid_wallet_io *io,
  * signature and chain to the ministry root, holder key binding) before the PIN seals
  * them into the vault. *summary (may be NULL) receives {"received":[{id, format, type,
  * count}]}. Returns MOBID_OK; MALFORMED (offer, metadata, responses); FETCH_FAILED
- * (transport or an HTTP error; detail says which); the verification errors of the
+ * (transport or an HTTP error; detail says which); INSECURE_TRANSPORT (a plain http://
+ * URL to a host other than loopback: nothing is sent there); the verification errors of the
  * credentials; PIN_WRONG, WALLET_LOCKED; NOMEM. detail (at least 128 bytes, may be
  * NULL) says what failed. */
 MOBID_MUST_CHECK mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const char *uri,
@@ -122,7 +123,8 @@ MOBID_MUST_CHECK mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const
  * "claims":[...], "credentials":[...], "redirect_uri":...}. Returns MOBID_OK; the
  * request verification errors (SIGNATURE_INVALID, UNTRUSTED_ISSUER, SUBJECT_MISMATCH,
  * NOT_FOUND for an unregistered RP, CLAIM_NOT_ALLOWED, EXPIRED, ...); CONSENT_DENIED;
- * PIN_WRONG; WALLET_LOCKED; NO_CREDENTIAL; FETCH_FAILED; NOMEM. */
+ * PIN_WRONG; WALLET_LOCKED; NO_CREDENTIAL; FETCH_FAILED; INSECURE_TRANSPORT (request_uri
+ * or response_uri is plain http:// to a host other than loopback); NOMEM. */
 MOBID_MUST_CHECK mobid_err mobid_wallet_present(const mobid_wallet_io *io, const char *uri,
                                                 json_t **summary, char *detail,
                                                 size_t detail_len);

@@ -1,7 +1,9 @@
 /* Small helpers of the wallet: HTTP through the host callback, details, ids. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <mobid/jose.h>
 #include <mobid/oid4vci.h>
@@ -18,6 +20,63 @@ void wl_detail(char *detail, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A dotted IPv4 literal in 127.0.0.0/8: exactly four decimal parts, first 127. */
+static bool loopback_v4(const char *host, size_t len)
+{
+    char text[16], *p = text, *end;
+    long part;
+    int parts = 0;
+
+    if (len == 0 || len >= sizeof text)
+        return false;
+    memcpy(text, host, len);
+    text[len] = 0;
+    for (;;) {
+        if (*p < '0' || *p > '9')
+            return false;
+        part = strtol(p, &end, 10);
+        if (part > 255 || (parts == 0 && part != 127))
+            return false;
+        parts++;
+        if (*end == 0)
+            return parts == 4;
+        if (*end != '.' || parts == 4)
+            return false;
+        p = end + 1;
+    }
+}
+
+/* The host of an http:// URL names this machine: 127.0.0.0/8, [::1] or localhost
+ * (which curl and the resolver keep on loopback). */
+static bool loopback_url(const char *url)
+{
+    const char *auth = url + 7, *end = auth + strcspn(auth, "/?#"), *at, *host, *colon;
+    size_t len;
+
+    /* user@host: the host is what follows the last '@' of the authority. */
+    for (host = auth; (at = memchr(host, '@', (size_t)(end - host))) != NULL; host = at + 1)
+        ;
+    if (*host == '[') {
+        colon = memchr(host, ']', (size_t)(end - host));
+        return colon && colon - host == 4 && !memcmp(host, "[::1", 4) &&
+               (colon + 1 == end || colon[1] == ':');
+    }
+    colon = memchr(host, ':', (size_t)(end - host));
+    len = (size_t)((colon ? colon : end) - host);
+    return (len == 9 && !strncasecmp(host, "localhost", 9)) || loopback_v4(host, len);
+}
+
+mobid_err wl_check_url(const char *url)
+{
+    if (!url)
+        return MOBID_ERR_INVALID_ARG;
+    if (!strncasecmp(url, "https://", 8))
+        return MOBID_OK;
+    if (!strncasecmp(url, "http://", 7))
+        return loopback_url(url) ? MOBID_OK : MOBID_ERR_INSECURE_TRANSPORT;
+    return MOBID_ERR_UNSUPPORTED;
+}
+
 mobid_err wl_http(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
                   mobid_buf *body, char *detail, size_t detail_len)
 {
@@ -26,6 +85,15 @@ mobid_err wl_http(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
 
     if (!io->http)
         return MOBID_ERR_INVALID_ARG;
+    /* Credentials, codes and presentations travel only over TLS, except to a service
+     * on this machine (development, or a proxy on the same host). */
+    if ((err = wl_check_url(req->url))) {
+        wl_detail(detail, detail_len, "%s %s: %s", req->method, req->url ? req->url : "",
+                  err == MOBID_ERR_INSECURE_TRANSPORT
+                      ? "plain http:// is refused except to loopback; use https://"
+                      : "only https:// URLs are fetched");
+        return err;
+    }
     err = io->http(io->ctx, req, &status, body);
     if (err) {
         wl_detail(detail, detail_len, "%s %s: %s", req->method, req->url,

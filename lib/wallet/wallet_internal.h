@@ -28,7 +28,11 @@ void wl_close(wl_wallet *w);
 mobid_err wl_trust(const wl_wallet *w, const char *which, mobid_trust **out);
 
 mobid_time wl_now(const mobid_wallet_io *io);
-/* One HTTP exchange; non-2xx statuses become FETCH_FAILED with a detail. */
+/* MOBID_OK for an https:// URL or an http:// URL to loopback (127.0.0.0/8, [::1],
+ * localhost); INSECURE_TRANSPORT for other http:// URLs, UNSUPPORTED for other schemes. */
+mobid_err wl_check_url(const char *url);
+/* One HTTP exchange (URL checked by wl_check_url first); non-2xx statuses become
+ * FETCH_FAILED with a detail. */
 mobid_err wl_http(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
                   mobid_buf *body, char *detail, size_t detail_len);
 /* GET or POST a body and parse the JSON answer. */

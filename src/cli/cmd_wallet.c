@@ -30,10 +30,12 @@ static const char wallet_usage[] =
     "  --qr FILE.png          receive/present: take the URI from a QR code image\n"
     "  --json                 JSON on stdout\n"
     "  --at RFC3339           pin the clock (tests)\n"
+    "  --ca-file PEM          CAs trusted for https:// instead of the system's (a private CA)\n"
     "  --issuer-roots PEM     init: ministry root certificate(s)\n"
     "  --rp-roots PEM         init: relying-party CA certificate(s)\n"
     "  --registration-roots PEM  init: signer(s) of relying-party registrations\n"
     "  --scrypt-n N           init: scrypt cost (power of two; default 32768)\n"
+    "plain http:// is refused (INSECURE_TRANSPORT) except to loopback (127.0.0.0/8, [::1])\n"
     "exit: 0 success, 1 failure ({\"valid\":false,\"error\":CODE,...} with --json), 2 usage\n";
 
 typedef struct wallet_args {
@@ -54,6 +56,7 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         { "at", required_argument, NULL, 'a' },       { "issuer-roots", required_argument, NULL, 'I' },
         { "rp-roots", required_argument, NULL, 'R' }, { "registration-roots", required_argument, NULL, 'G' },
         { "scrypt-n", required_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
+        { "ca-file", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 }
     };
     int c;
@@ -75,6 +78,7 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         case 'I': a->issuer_roots = optarg; break;
         case 'R': a->rp_roots = optarg; break;
         case 'G': a->reg_roots = optarg; break;
+        case 'C': a->host.ca_file = optarg; break;
         case 'N': a->scrypt_n = strtoull(optarg, NULL, 10); break;
         case 'h': fputs(wallet_usage, stdout); return -1;
         default: return cli_usage_error(wallet_usage, "unknown option");

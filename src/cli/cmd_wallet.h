@@ -11,6 +11,7 @@ typedef struct cli_wallet_host {
     bool yes;              /* --yes: consent without asking */
     bool json;
     bool confirm_pin;      /* init: ask twice */
+    const char *ca_file;   /* --ca-file: CAs trusted for https, or NULL (system's) */
     bool have_at;
     mobid_time at;         /* --at */
     void *http;            /* mobid_http_client, created on first use */

@@ -105,7 +105,7 @@ static mobid_err do_http(void *ctx, const mobid_wallet_http_req *req, long *stat
                          mobid_buf *body)
 {
     cli_wallet_host *h = ctx;
-    mobid_http_client_opts o = { 15000, 5000, MOBID_WALLET_MAX_HTTP, false };
+    mobid_http_client_opts o = { 15000, 5000, MOBID_WALLET_MAX_HTTP, false, h->ca_file };
     mobid_http_result res = { 0 };
     char accept[160] = "", auth[4200] = "";
     const char *headers[3] = { NULL, NULL, NULL };

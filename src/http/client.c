@@ -15,6 +15,7 @@
 struct mobid_http_client {
     CURL *curl;
     mobid_http_client_opts opts;
+    char *ca_file; /* owned copy of opts.ca_file */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -41,8 +42,15 @@ mobid_err mobid_http_client_new(const mobid_http_client_opts *opts, mobid_http_c
         c->opts.connect_timeout_ms = DEFAULT_CONNECT_MS;
     if (!c->opts.max_response)
         c->opts.max_response = DEFAULT_MAX_RESPONSE;
+    c->opts.ca_file = NULL;
+    if (opts && opts->ca_file && !(c->ca_file = mobid_view_strdup(mobid_view_str(opts->ca_file)))) {
+        mobid_free(c);
+        return MOBID_ERR_NOMEM;
+    }
+    c->opts.ca_file = c->ca_file;
     c->curl = curl_easy_init();
     if (!c->curl) {
+        mobid_free(c->ca_file);
         mobid_free(c);
         return MOBID_ERR_NOMEM;
     }
@@ -55,6 +63,7 @@ void mobid_http_client_free(mobid_http_client *c)
     if (!c)
         return;
     curl_easy_cleanup(c->curl);
+    mobid_free(c->ca_file);
     mobid_free(c);
 }
 
@@ -106,6 +115,8 @@ static void set_options(mobid_http_client *c, const char *method, const char *ur
     curl_easy_setopt(k, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(k, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(k, CURLOPT_WRITEDATA, &out->body);
+    if (c->opts.ca_file)
+        curl_easy_setopt(k, CURLOPT_CAINFO, c->opts.ca_file);
     if (has_body) {
         curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
         curl_easy_setopt(k, CURLOPT_POSTFIELDS, body.ptr ? (const char *)body.ptr : "");

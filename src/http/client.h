@@ -25,6 +25,8 @@ typedef struct mobid_http_client_opts {
     long connect_timeout_ms; /* 0 = 5000 */
     size_t max_response;     /* body bytes; 0 = 16 MiB; beyond: MOBID_ERR_TOO_BIG */
     bool follow_redirects;   /* at most 5, http/https only */
+    const char *ca_file;     /* PEM bundle of the CAs trusted for https (replacing the
+                                system's); NULL = the system's. Copied. */
 } mobid_http_client_opts;
 
 typedef struct mobid_http_result {
