@@ -1,7 +1,8 @@
-/* Internals shared by server.c and request.c (not for services). */
+/* Internals shared by the files of src/http (not for services). */
 #ifndef MOBID_HTTP_INTERNAL_H
 #define MOBID_HTTP_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <microhttpd.h>
@@ -29,6 +30,12 @@ typedef struct resp_header {
     const char *value;
 } resp_header;
 
+typedef struct free_hook {
+    struct free_hook *next;
+    void (*fn)(void *ctx);
+    void *ctx;
+} free_hook;
+
 struct mobid_http_resp {
     mobid_http_req *req;
     unsigned status;       /* 0 = not set */
@@ -38,9 +45,28 @@ struct mobid_http_resp {
     resp_header *headers;  /* in arena */
 };
 
+/* Where a request is between the event threads, the workers and the parking lot. */
+typedef enum req_state {
+    REQ_RECEIVING = 0, /* head read, body arriving (event thread) */
+    REQ_QUEUED,        /* suspended, waiting for or running on a worker */
+    REQ_PARKED,        /* suspended, in the parking lot: no thread */
+    REQ_READY,         /* response built, connection resumed to send it */
+    REQ_GONE,          /* the client went away while parked: close */
+} req_state;
+
+/* One TCP connection (MHD socket context): the head+body deadline. */
+typedef struct http_conn {
+    struct http_conn *prev, *next;
+    int fd;
+    double deadline; /* while receiving: when the whole request must be in */
+    bool busy;       /* a request is being handled or answered: no deadline */
+    bool cut;        /* shut down by the deadline */
+} http_conn;
+
 struct mobid_http_req {
     mobid_http_server *srv;
     struct MHD_Connection *conn;
+    http_conn *hc;
     http_arena arena;
     const char *method;
     const char *path;
@@ -55,7 +81,48 @@ struct mobid_http_req {
     mobid_http_form form;
     char remote[64];
     mobid_http_resp resp;
+    free_hook *hooks;         /* run when the request is freed (arena) */
+
+    /* dispatch: the next function a worker runs for this request */
+    req_state state;
+    mobid_http_resume resume;  /* NULL: route and run the handler */
+    void *resume_ctx;
+    mobid_http_wake why;
+    bool park_asked;           /* the handler called mobid_http_req_park */
+    double park_deadline;
+    struct mobid_http_req *job_next;
+
+    /* parking lot (guarded by the lot's lock) */
+    const char *watch_key;     /* arena copy; NULL = not watching */
+    unsigned watch_bucket;
+    uint64_t watch_seq;
+    uint32_t park_gen;
+    int fd;
+    struct mobid_http_req *lot_prev, *lot_next;     /* every parked request */
+    struct mobid_http_req *bucket_next;             /* parked with the same bucket */
 };
+
+#define LOT_BUCKETS 4096
+
+typedef struct http_lot {
+    pthread_mutex_t lock;
+    mobid_http_req *all;                 /* parked requests */
+    size_t n;
+    mobid_http_req *buckets[LOT_BUCKETS];
+    uint64_t seq[LOT_BUCKETS];           /* wakes per bucket (lost-wake guard) */
+    mobid_http_req **by_fd;              /* parked request per socket */
+    size_t by_fd_len;
+    uint32_t gen;
+    int epfd;                            /* parked sockets, EPOLLRDHUP */
+} http_lot;
+
+typedef struct http_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    mobid_http_req *head, *tail;
+    size_t n;
+    bool stop;
+} http_queue;
 
 struct mobid_http_server {
     char *name;
@@ -64,7 +131,12 @@ struct mobid_http_server {
     bool ipv6;
     size_t max_body;
     unsigned max_connections;
+    unsigned per_client;
     unsigned timeout_s;
+    unsigned request_timeout_s;
+    unsigned io_threads;
+    unsigned nworkers;
+    unsigned max_queue;
     bool access_log;
     http_router router;
     mobid_metrics *metrics;
@@ -74,6 +146,18 @@ struct mobid_http_server {
     char url[96];
     mobid_err (*health)(void *ctx);
     void *health_ctx;
+
+    http_queue queue;
+    pthread_t *workers;
+    unsigned nstarted;
+    http_lot lot;
+    pthread_t reaper;
+    bool reaper_started;
+    atomic_bool reaper_stop;
+    pthread_mutex_t conns_lock;
+    http_conn *conns;
+    atomic_uint_fast64_t rejected_busy; /* 503 for a full queue */
+    atomic_uint_fast64_t cut_slow;      /* connections cut by the request deadline */
 };
 
 /* request.c */
@@ -81,5 +165,27 @@ mobid_http_req *http_req_new(mobid_http_server *srv, struct MHD_Connection *conn
                              const char *method, const char *path);
 void http_req_free(mobid_http_req *r);
 double http_now(void);
+
+/* server.c: a worker runs the request's next step */
+void http_run_job(mobid_http_req *r);
+
+/* workers.c: a bounded queue of requests for a fixed pool of threads */
+mobid_err http_workers_start(mobid_http_server *s);
+/* Queue r for a worker. admit: a new request, refused (false) when the queue is full;
+ * otherwise (a woken request) always queued. */
+bool http_queue_push(mobid_http_server *s, mobid_http_req *r, bool admit);
+/* Let the workers finish what is queued and join them. */
+void http_workers_stop(mobid_http_server *s);
+
+/* park.c: the parking lot and the reaper thread (deadlines, disconnects) */
+mobid_err http_lot_init(mobid_http_server *s);
+void http_lot_free(mobid_http_server *s);
+/* Park r (or queue it at once when a wake came since it started watching). */
+void http_lot_park(mobid_http_server *s, mobid_http_req *r);
+/* Wake every parked request with why (stop, lost notifications). */
+void http_lot_wake_all(mobid_http_server *s, mobid_http_wake why);
+mobid_err http_reaper_start(mobid_http_server *s);
+void http_reaper_stop(mobid_http_server *s);
+unsigned http_lot_bucket(const char *key);
 
 #endif

@@ -112,11 +112,52 @@ void http_req_free(mobid_http_req *r)
 {
     if (!r)
         return;
+    for (free_hook *h = r->hooks; h; h = h->next)
+        h->fn(h->ctx);
     mobid_http_form_free(&r->form);
     mobid_buf_free(&r->body);
     mobid_buf_free(&r->resp.body);
     arena_free(&r->arena);
     mobid_free(r);
+}
+
+mobid_err mobid_http_req_on_free(mobid_http_req *r, void (*fn)(void *ctx), void *ctx)
+{
+    free_hook *h = mobid_http_req_alloc(r, sizeof *h);
+    if (!h)
+        return MOBID_ERR_NOMEM;
+    h->fn = fn;
+    h->ctx = ctx;
+    h->next = r->hooks;
+    r->hooks = h;
+    return MOBID_OK;
+}
+
+/* ---- parking ---- */
+
+mobid_err mobid_http_req_watch(mobid_http_req *r, const char *key)
+{
+    char *k = mobid_http_req_strdup(r, mobid_view_str(key));
+    if (!k)
+        return MOBID_ERR_NOMEM;
+    unsigned b = http_lot_bucket(k);
+    pthread_mutex_lock(&r->srv->lot.lock);
+    r->watch_key = k;
+    r->watch_bucket = b;
+    r->watch_seq = r->srv->lot.seq[b];
+    pthread_mutex_unlock(&r->srv->lot.lock);
+    return MOBID_OK;
+}
+
+mobid_err mobid_http_req_park(mobid_http_req *r, double timeout_s, mobid_http_resume fn, void *ctx)
+{
+    if (!fn || !(timeout_s >= 0) || timeout_s > 86400)
+        return MOBID_ERR_INVALID_ARG;
+    r->park_asked = true;
+    r->park_deadline = http_now() + timeout_s;
+    r->resume = fn;
+    r->resume_ctx = ctx;
+    return MOBID_OK;
 }
 
 /* ---- accessors ---- */
@@ -374,6 +415,17 @@ mobid_err mobid_http_resp_oauth_error(mobid_http_resp *r, unsigned status, const
     mobid_err err = json_pair(r, status, "error", error, "error_description", description);
     if (err == MOBID_OK)
         err = mobid_http_resp_header(r, "Cache-Control", "no-store");
+    return err;
+}
+
+mobid_err mobid_http_resp_retry_later(mobid_http_resp *r, unsigned status, unsigned retry_after_s,
+                                      const char *code, const char *detail)
+{
+    char secs[16];
+    snprintf(secs, sizeof secs, "%u", retry_after_s ? retry_after_s : 1);
+    mobid_err err = mobid_http_resp_error(r, status, code, detail);
+    if (err == MOBID_OK)
+        err = mobid_http_resp_header(r, "Retry-After", secs);
     return err;
 }
 

@@ -1,4 +1,5 @@
-/* src/http: the libmicrohttpd server — life cycle, body limit, dispatch, built-ins. */
+/* src/http: the libmicrohttpd server — life cycle, body limit, dispatch to the
+ * workers, built-ins. See server.h for how a request travels. */
 #include "http/http_internal.h"
 
 #include <arpa/inet.h>
@@ -9,12 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_MAX_CONNECTIONS 256
+#define DEFAULT_MAX_CONNECTIONS 16384
+#define DEFAULT_PER_CLIENT 256
 #define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_REQUEST_TIMEOUT_S 20
+#define DEFAULT_IO_THREADS 2
+#define DEFAULT_WORKERS 8
+#define DEFAULT_MAX_QUEUE 1024
 #define STOP_GRACE_MS 10000
+#define FDS_KEPT 256 /* open files left for the store, logs and other servers */
 
 /* ---- configuration ---- */
 
@@ -53,7 +61,22 @@ static mobid_err parse_listen(mobid_http_server *s, const char *listen)
 
 /* ---- built-in routes ---- */
 
+/* Liveness: the process answers. Runs on the event thread and touches nothing. */
 static mobid_err on_healthz(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    mobid_http_server *s = ctx;
+    json_t *j = json_pack("{s:s,s:s}", "status", "ok", "service", s->name);
+    if (!j)
+        return MOBID_ERR_NOMEM;
+    mobid_err err = mobid_http_resp_json(resp, 200, j);
+    json_decref(j);
+    if (err == MOBID_OK)
+        err = mobid_http_resp_header(resp, "Cache-Control", "no-store");
+    return err;
+}
+
+/* Readiness: the service can do its work (the check pings the store). */
+static mobid_err on_readyz(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
     mobid_http_server *s = ctx;
     bool ok = !s->health || s->health(s->health_ctx) == MOBID_OK;
@@ -89,8 +112,18 @@ mobid_err mobid_http_server_new(const mobid_http_config *cfg, mobid_http_server 
     if (!s)
         return MOBID_ERR_NOMEM;
     s->max_body = cfg->max_body ? cfg->max_body : MOBID_HTTP_DEFAULT_MAX_BODY;
-    s->max_connections = cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
+    s->max_connections = cfg->max_connections;
+    s->per_client = cfg->per_client_connections ? cfg->per_client_connections : DEFAULT_PER_CLIENT;
     s->timeout_s = cfg->timeout_s ? cfg->timeout_s : DEFAULT_TIMEOUT_S;
+    s->request_timeout_s = cfg->request_timeout_s ? cfg->request_timeout_s : DEFAULT_REQUEST_TIMEOUT_S;
+    s->io_threads = cfg->io_threads ? cfg->io_threads : DEFAULT_IO_THREADS;
+    s->nworkers = cfg->workers ? cfg->workers : DEFAULT_WORKERS;
+    s->max_queue = cfg->max_queue ? cfg->max_queue : DEFAULT_MAX_QUEUE;
+    s->lot.epfd = -1;
+    pthread_mutex_init(&s->lot.lock, NULL);
+    pthread_mutex_init(&s->queue.lock, NULL);
+    pthread_cond_init(&s->queue.ready, NULL);
+    pthread_mutex_init(&s->conns_lock, NULL);
     s->access_log = cfg->access_log;
     s->name = mobid_view_strdup(mobid_view_str(cfg->name ? cfg->name : "mobid"));
     mobid_err err = s->name ? MOBID_OK : MOBID_ERR_NOMEM;
@@ -101,7 +134,11 @@ mobid_err mobid_http_server_new(const mobid_http_config *cfg, mobid_http_server 
     if (err == MOBID_OK)
         err = mobid_http_route(s, "GET", "/healthz", on_healthz, s);
     if (err == MOBID_OK)
+        err = mobid_http_route(s, "GET", "/readyz", on_readyz, s);
+    if (err == MOBID_OK)
         err = mobid_http_route(s, "GET", "/metrics", on_metrics, s);
+    if (err == MOBID_OK)
+        err = http_lot_init(s);
     if (err != MOBID_OK) {
         mobid_http_server_free(s);
         return err;
@@ -160,26 +197,85 @@ static void error_response(mobid_http_req *r, unsigned status, const char *code,
         mobid_http_resp_status(&r->resp, status);
 }
 
-static void dispatch(mobid_http_req *r)
+/* Find the route; answer 404/405 itself. False when there is no handler to run. */
+static bool route(mobid_http_req *r)
 {
-    mobid_http_server *s = r->srv;
     bool known = false;
     mobid_buf allow;
     mobid_buf_init(&allow, 1024);
-    r->route = http_router_match(&s->router, r->method, r->path, &r->params, &known, &allow);
+    r->route = http_router_match(&r->srv->router, r->method, r->path, &r->params, &known, &allow);
     if (!r->route && known) {
         error_response(r, 405, "method_not_allowed", "method not allowed on this path");
         if (allow.len)
             (void)mobid_http_resp_header(&r->resp, "Allow", (const char *)allow.ptr);
     } else if (!r->route) {
         error_response(r, 404, "not_found", "no such path");
-    } else {
-        mobid_http_handler h = (mobid_http_handler)r->route->handler;
-        mobid_err err = h(r, &r->resp, r->route->ctx);
-        if (err != MOBID_OK && !r->resp.status)
-            error_response(r, 500, "server_error", mobid_err_name(err));
     }
     mobid_buf_free(&allow);
+    return r->route != NULL;
+}
+
+static void run_handler(mobid_http_req *r)
+{
+    mobid_err err;
+    if (r->resume) {
+        mobid_http_resume fn = r->resume;
+        r->resume = NULL;
+        err = fn(r, &r->resp, r->resume_ctx, r->why);
+    } else {
+        mobid_http_handler h = (mobid_http_handler)r->route->handler;
+        err = h(r, &r->resp, r->route->ctx);
+    }
+    if (err != MOBID_OK && r->park_asked) {
+        r->park_asked = false;
+        r->resume = NULL;
+    }
+    if (err != MOBID_OK && !r->resp.status)
+        error_response(r, 500, "server_error", mobid_err_name(err));
+}
+
+/* Built-ins that never block run on the event thread: liveness stays reachable
+ * however busy the workers are. */
+static bool runs_inline(const mobid_http_req *r)
+{
+    return r->route && (r->route->handler == (http_fn)on_healthz ||
+                        r->route->handler == (http_fn)on_metrics);
+}
+
+void http_run_job(mobid_http_req *r)
+{
+    r->park_asked = false;
+    run_handler(r);
+    if (r->park_asked && r->why == MOBID_HTTP_STOPPING) {
+        r->park_asked = false;
+        r->resume = NULL;
+        error_response(r, 503, "stopping", "the server is stopping");
+        (void)mobid_http_resp_header(&r->resp, "Retry-After", "1");
+    }
+    if (r->park_asked) {
+        http_lot_park(r->srv, r);
+        return;
+    }
+    r->state = REQ_READY;
+    MHD_resume_connection(r->conn);
+}
+
+static http_conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void conn_busy(mobid_http_server *s, http_conn *hc, bool busy)
+{
+    if (!hc)
+        return;
+    pthread_mutex_lock(&s->conns_lock);
+    hc->busy = busy;
+    if (!busy)
+        hc->deadline = http_now() + s->request_timeout_s;
+    pthread_mutex_unlock(&s->conns_lock);
 }
 
 /* First call for a request: set it up and refuse an announced oversize body. */
@@ -189,6 +285,8 @@ static enum MHD_Result begin(mobid_http_server *s, struct MHD_Connection *c, con
     mobid_http_req *r = http_req_new(s, c, method, url);
     if (!r)
         return MHD_NO;
+    r->hc = conn_of(c);
+    r->fd = -1;
     *con_cls = r;
     atomic_fetch_add(&s->inflight, 1);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -198,10 +296,37 @@ static enum MHD_Result begin(mobid_http_server *s, struct MHD_Connection *c, con
         unsigned long long n = strtoull(cl, &end, 10);
         if (errno || end == cl || *end || cl[0] == '-' || n > s->max_body) {
             r->too_big = true;
+            conn_busy(s, r->hc, true);
             error_response(r, 413, "payload_too_large", "request body exceeds the limit");
             return send_response(r);
         }
     }
+    return MHD_YES;
+}
+
+/* The whole request is in: answer inline, or queue it for a worker and suspend. */
+static enum MHD_Result received(mobid_http_server *s, mobid_http_req *r)
+{
+    conn_busy(s, r->hc, true);
+    if (r->too_big) {
+        error_response(r, 413, "payload_too_large", "request body exceeds the limit");
+        return send_response(r);
+    }
+    if (!route(r))
+        return send_response(r);
+    if (runs_inline(r)) {
+        run_handler(r);
+        return send_response(r);
+    }
+    /* Suspend first: a quick worker may resume the connection before we return. */
+    MHD_suspend_connection(r->conn);
+    if (http_queue_push(s, r, true))
+        return MHD_YES;
+    MHD_resume_connection(r->conn);
+    atomic_fetch_add(&s->rejected_busy, 1);
+    r->state = REQ_READY;
+    (void)mobid_http_resp_retry_later(&r->resp, 503, 1, "overloaded",
+                                      "the server is busy; retry shortly");
     return MHD_YES;
 }
 
@@ -227,12 +352,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         return MHD_YES;
     }
-    if (r->too_big) {
-        error_response(r, 413, "payload_too_large", "request body exceeds the limit");
+    switch (r->state) {
+    case REQ_RECEIVING:
+        return received(s, r);
+    case REQ_READY:
         return send_response(r);
+    case REQ_GONE:
+        return MHD_NO;
+    default: /* resumed spuriously while a worker or the lot has it */
+        MHD_suspend_connection(c);
+        return MHD_YES;
     }
-    dispatch(r);
-    return send_response(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -247,11 +377,82 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (s->access_log)
         fprintf(stderr, "%s %s \"%s %s\" %u %.2fms\n", s->name, r->remote, r->method, r->path,
                 r->resp.status, secs * 1000);
+    conn_busy(s, r->hc, false);
     http_req_free(r);
     atomic_fetch_sub(&s->inflight, 1);
 }
 
+/* Track each connection for the request deadline (see park.c, cut_slow). */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    mobid_http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        http_conn *hc = mobid_calloc(1, sizeof *hc);
+        *socket_context = hc;
+        if (!hc || !ci)
+            return;
+        hc->fd = ci->connect_fd;
+        hc->deadline = http_now() + s->request_timeout_s;
+        pthread_mutex_lock(&s->conns_lock);
+        hc->next = s->conns;
+        if (s->conns)
+            s->conns->prev = hc;
+        s->conns = hc;
+        pthread_mutex_unlock(&s->conns_lock);
+        return;
+    }
+    http_conn *hc = *socket_context;
+    *socket_context = NULL;
+    if (!hc)
+        return;
+    pthread_mutex_lock(&s->conns_lock);
+    if (hc->prev)
+        hc->prev->next = hc->next;
+    else if (s->conns == hc)
+        s->conns = hc->next;
+    if (hc->next)
+        hc->next->prev = hc->prev;
+    pthread_mutex_unlock(&s->conns_lock);
+    mobid_free(hc);
+}
+
 /* ---- life cycle ---- */
+
+/* Room for max_connections sockets: raise the soft open-file limit to the hard one. */
+static unsigned connection_limit(const mobid_http_server *s)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return s->max_connections ? s->max_connections : 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t room = rl.rlim_cur > 2 * FDS_KEPT ? rl.rlim_cur - FDS_KEPT : rl.rlim_cur / 2;
+    unsigned want = s->max_connections ? s->max_connections : DEFAULT_MAX_CONNECTIONS;
+    return room < want ? (unsigned)room : want;
+}
+
+static struct MHD_Daemon *start_daemon(mobid_http_server *s, const struct sockaddr *addr)
+{
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
+                     (s->ipv6 ? MHD_USE_IPv6 : 0) | (s->access_log ? MHD_USE_ERROR_LOG : 0);
+    unsigned per_client = s->per_client == MOBID_HTTP_UNLIMITED ? 0 : s->per_client;
+    return MHD_start_daemon(flags, s->port, NULL, NULL, on_request, s,
+                            MHD_OPTION_SOCK_ADDR, addr,
+                            MHD_OPTION_THREAD_POOL_SIZE, s->io_threads,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                            MHD_OPTION_CONNECTION_LIMIT, connection_limit(s),
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
+                            MHD_OPTION_CONNECTION_TIMEOUT, s->timeout_s,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+                            MHD_OPTION_END);
+}
 
 mobid_err mobid_http_server_start(mobid_http_server *s)
 {
@@ -270,26 +471,25 @@ mobid_err mobid_http_server_start(mobid_http_server *s)
         sin.sin_port = htons(s->port);
         inet_pton(AF_INET, s->host, &sin.sin_addr);
     }
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ITC | (s->ipv6 ? MHD_USE_IPv6 : 0) |
-                     (s->access_log ? MHD_USE_ERROR_LOG : 0);
-    s->daemon = MHD_start_daemon(flags, s->port, NULL, NULL, on_request, s,
-                                 MHD_OPTION_SOCK_ADDR, addr,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                 MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, s->timeout_s,
-                                 MHD_OPTION_END);
-    if (!s->daemon) {
+    atomic_store(&s->stopping, false);
+    mobid_err err = http_workers_start(s);
+    if (err == MOBID_OK)
+        err = http_reaper_start(s);
+    if (err == MOBID_OK && !(s->daemon = start_daemon(s, addr))) {
         fprintf(stderr, "mobid: %s server: cannot listen on %s:%u: %s\n", s->name, s->host,
                 (unsigned)s->port, strerror(errno));
-        return MOBID_ERR_IO;
+        err = MOBID_ERR_IO;
+    }
+    if (err != MOBID_OK) {
+        http_reaper_stop(s);
+        http_workers_stop(s);
+        return err;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     if (info && info->port)
         s->port = info->port;
     snprintf(s->url, sizeof s->url, s->ipv6 ? "http://[%s]:%u" : "http://%s:%u", s->host,
              (unsigned)s->port);
-    atomic_store(&s->stopping, false);
     return MOBID_OK;
 }
 
@@ -308,6 +508,8 @@ bool mobid_http_server_stopping(const mobid_http_server *s)
     return atomic_load(&s->stopping);
 }
 
+/* Stop accepting; parked requests are resumed with MOBID_HTTP_STOPPING and answered;
+ * the workers finish the queue (MHD forbids stopping with suspended connections). */
 void mobid_http_server_stop(mobid_http_server *s)
 {
     if (!s || !s->daemon)
@@ -316,11 +518,14 @@ void mobid_http_server_stop(mobid_http_server *s)
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
+    http_reaper_stop(s);
+    http_lot_wake_all(s, MOBID_HTTP_STOPPING);
     /* Let requests already being handled finish before connections are closed. */
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < STOP_GRACE_MS; waited += 10) {
         struct timespec ten_ms = { 0, 10 * 1000 * 1000 };
         nanosleep(&ten_ms, NULL);
     }
+    http_workers_stop(s);
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
 }
@@ -330,6 +535,11 @@ void mobid_http_server_free(mobid_http_server *s)
     if (!s)
         return;
     mobid_http_server_stop(s);
+    http_lot_free(s);
+    pthread_mutex_destroy(&s->lot.lock);
+    pthread_mutex_destroy(&s->queue.lock);
+    pthread_cond_destroy(&s->queue.ready);
+    pthread_mutex_destroy(&s->conns_lock);
     http_router_free(&s->router);
     mobid_metrics_free(s->metrics);
     mobid_free(s->name);

@@ -1,6 +1,7 @@
 /*
- * mobid HTTP server: libmicrohttpd with one thread per connection, a router, a
- * per-request arena, JSON/form helpers, /healthz and /metrics built in.
+ * mobid HTTP server: libmicrohttpd in epoll mode with a few event threads, a fixed
+ * pool of worker threads for handlers, parked long-polls, a router, a per-request
+ * arena, JSON/form helpers, /healthz, /readyz and /metrics built in.
  *
  * Life cycle (a supervisor such as `mobid up` runs several servers in one process):
  *     mobid_http_signals_block();              // before any thread starts
@@ -11,16 +12,43 @@
  *     mobid_http_server_stop(srv);             // stops accepting, finishes requests
  *     mobid_http_server_free(srv);
  *
- * Listening is loopback by default ("127.0.0.1:0" picks a free port); TLS terminates at
- * a reverse proxy. Request bodies larger than max_body get 413 before the handler runs
- * (up front when Content-Length says so; a chunked body is cut off as it crosses the
- * limit). Unknown paths get 404, known paths with another method 405 with Allow; a
- * handler error without a response becomes 500 {"error":"server_error"}.
+ * How a request travels. The event threads (io_threads, epoll) only move bytes: they
+ * read the head and the body, then hand the request to a bounded queue and suspend the
+ * connection; a worker (one of `workers`) runs the handler and resumes the connection,
+ * and an event thread sends the answer. /healthz (liveness: the process answers; it
+ * never touches the store) and /metrics run on the event thread, so they never wait
+ * behind business traffic; /readyz runs the readiness check (mobid_http_server_set_health,
+ * e.g. a store ping) on a worker.
  *
- * Thread safety: routes are added before start. Handlers run concurrently on many
- * threads (one per connection, up to max_connections), so their ctx must be
- * thread-safe; a store connection is taken per request (mobid_store_pool). A request
- * and its response belong to the one thread running the handler.
+ * Parking (long-polls). A handler that must wait for an event calls
+ * mobid_http_req_watch(req, key) before it reads the state, then, when there is
+ * nothing to answer yet, mobid_http_req_park(req, timeout, resume, ctx) and returns.
+ * The connection then holds no thread and no store connection. resume runs on a
+ * worker when mobid_http_server_wake(srv, key) is called (from any thread: the code
+ * that finished the work, or a listener for another instance's notifications), when
+ * the timeout passes, or when the server stops; it may answer or park again. A wake
+ * between watch and park is not lost (the request is resumed at once). A client that
+ * disconnects while parked is noticed (EPOLLRDHUP) and its request freed; hooks added
+ * with mobid_http_req_on_free release what a parked request holds.
+ *
+ * Overload gets an answer, never a hang: a full worker queue is answered 503 with
+ * Retry-After; a request whose head and body are not all in within
+ * request_timeout_s is answered 408 and its connection closed (slow clients cannot
+ * hold a slot by trickling bytes); one source address holds at most
+ * per_client_connections connections (more are closed at accept), all clients together
+ * max_connections. Bodies larger than max_body get 413 before the handler runs (up
+ * front when Content-Length says so; a chunked body is cut off as it crosses the
+ * limit). Unknown paths get 404, known paths with another method 405 with Allow; a
+ * handler error without a response becomes 500 {"error":"server_error"}. Rate limits
+ * per relying party or per source address: http/ratelimit.h.
+ *
+ * Listening is loopback by default ("127.0.0.1:0" picks a free port); TLS terminates at
+ * a reverse proxy.
+ *
+ * Thread safety: routes are added before start. Handlers run concurrently on the
+ * workers, so their ctx must be thread-safe; a store connection is taken per request
+ * (mobid_store_pool) and given back before the handler returns or parks. A request and
+ * its response belong to the one thread running its handler or resume function.
  *
  * Ownership: every string a request accessor returns and every arena allocation lives
  * until the response is sent; the server frees them. Strings passed to response
@@ -49,13 +77,22 @@ typedef mobid_err (*mobid_http_handler)(mobid_http_req *req, mobid_http_resp *re
 
 #define MOBID_HTTP_DEFAULT_MAX_BODY ((size_t)1024 * 1024)
 
+/* per_client_connections = MOBID_HTTP_UNLIMITED: no cap per source address. */
+#define MOBID_HTTP_UNLIMITED 0xffffffffu
+
 typedef struct mobid_http_config {
     const char *name;          /* service name for /healthz and the access log ("issuer") */
     const char *listen;        /* "HOST:PORT", "[v6]:PORT"; NULL = "127.0.0.1:0" */
     size_t max_body;           /* request body limit in bytes; 0 = 1 MiB */
-    unsigned max_connections;  /* 0 = 256 */
+    unsigned max_connections;  /* all clients; 0 = what the open-file limit allows, at
+                                  most 16384 */
     unsigned timeout_s;        /* idle connection timeout; 0 = 30 */
     bool access_log;           /* one line per request on stderr */
+    unsigned per_client_connections; /* per source address; 0 = 256 */
+    unsigned request_timeout_s;      /* head and body complete within; 0 = 20 */
+    unsigned io_threads;       /* event threads; 0 = 2 */
+    unsigned workers;          /* handler threads; 0 = 8 */
+    unsigned max_queue;        /* requests waiting for a worker before 503; 0 = 1024 */
 } mobid_http_config;
 
 /* Create a server (not yet listening) with /healthz and /metrics routed. cfg strings
@@ -69,8 +106,9 @@ MOBID_MUST_CHECK mobid_err mobid_http_server_new(const mobid_http_config *cfg,
 mobid_err mobid_http_route(mobid_http_server *s, const char *method, const char *pattern,
                            mobid_http_handler handler, void *ctx);
 
-/* Optional readiness check for /healthz (e.g. a database ping): MOBID_OK = healthy
- * (200 {"status":"ok"}), else 503 {"status":"unavailable"}. Only before start. */
+/* Optional readiness check for /readyz (e.g. a database ping): MOBID_OK = ready
+ * (200 {"status":"ok"}), else 503 {"status":"unavailable"}. /healthz (liveness) never
+ * calls it. Only before start. */
 void mobid_http_server_set_health(mobid_http_server *s, mobid_err (*check)(void *ctx), void *ctx);
 
 /* Bind and start serving. MOBID_ERR_IO when the address cannot be bound. */
@@ -81,7 +119,7 @@ MOBID_MUST_CHECK mobid_err mobid_http_server_start(mobid_http_server *s);
 uint16_t mobid_http_server_port(const mobid_http_server *s);
 const char *mobid_http_server_url(const mobid_http_server *s);
 
-/* True once stop was called: long-polling handlers should return promptly. */
+/* True once stop was called (parked requests are resumed with MOBID_HTTP_STOPPING). */
 bool mobid_http_server_stopping(const mobid_http_server *s);
 
 /* Stop accepting, let running handlers finish, close connections. Idempotent. */
@@ -92,6 +130,43 @@ void mobid_http_server_free(mobid_http_server *s);
 
 /* The server's metrics registry (owned by the server; thread-safe). */
 mobid_metrics *mobid_http_server_metrics(mobid_http_server *s);
+
+/* ---- parked requests (long-polls) ---- */
+
+typedef enum mobid_http_wake {
+    MOBID_HTTP_WOKEN = 1,     /* mobid_http_server_wake for the watched key (or all) */
+    MOBID_HTTP_TIMED_OUT = 2, /* the park's timeout passed */
+    MOBID_HTTP_STOPPING = 3,  /* the server stops: answer now, do not park again */
+} mobid_http_wake;
+
+/* Runs on a worker when a parked request is resumed; like a handler it fills resp (it
+ * may also park again, except when why is MOBID_HTTP_STOPPING). */
+typedef mobid_err (*mobid_http_resume)(mobid_http_req *req, mobid_http_resp *resp, void *ctx,
+                                       mobid_http_wake why);
+
+/* Watch key (copied; e.g. a verification id) before reading the state it stands for,
+ * so that a wake between the read and mobid_http_req_park is not lost. One key per
+ * request; watching again replaces it. MOBID_ERR_NOMEM. */
+mobid_err mobid_http_req_watch(mobid_http_req *req, const char *key);
+
+/* Park the request once the handler (or resume function) returns: no response is
+ * sent now; fn(req, resp, ctx, why) runs when the watched key is woken, after
+ * timeout_s seconds, or at stop. ctx is borrowed (arena memory of the request is
+ * fine). MOBID_ERR_INVALID_ARG for a bad timeout or fn. */
+mobid_err mobid_http_req_park(mobid_http_req *req, double timeout_s, mobid_http_resume fn,
+                              void *ctx);
+
+/* Wake every request parked on key (any thread). Cheap when none waits. */
+void mobid_http_server_wake(mobid_http_server *s, const char *key);
+/* Wake every parked request (e.g. after notifications from other instances may have
+ * been missed). */
+void mobid_http_server_wake_all(mobid_http_server *s);
+/* Requests parked right now. */
+size_t mobid_http_server_parked(mobid_http_server *s);
+
+/* Run fn(ctx) when the request is freed, whichever way it ends (answered, client gone,
+ * server stopped); hooks run in reverse order of adding. MOBID_ERR_NOMEM. */
+mobid_err mobid_http_req_on_free(mobid_http_req *req, void (*fn)(void *ctx), void *ctx);
 
 /* ---- signals for a supervisor ---- */
 
@@ -171,6 +246,10 @@ mobid_err mobid_http_resp_error(mobid_http_resp *r, unsigned status, const char 
  * OAuth 2.0 / OpenID4VCI error responses (RFC 6749 §5.2). description may be NULL. */
 mobid_err mobid_http_resp_oauth_error(mobid_http_resp *r, unsigned status, const char *error,
                                       const char *description);
+/* 429 (rate limited) or 503 (overloaded) with Retry-After: retry_after_s (at least 1)
+ * and {"error":code,"detail":detail}. */
+mobid_err mobid_http_resp_retry_later(mobid_http_resp *r, unsigned status, unsigned retry_after_s,
+                                      const char *code, const char *detail);
 /* 302/303 with Location. */
 mobid_err mobid_http_resp_redirect(mobid_http_resp *r, unsigned status, const char *location);
 

@@ -1,6 +1,6 @@
 /* src/http: the server and the client together on 127.0.0.1 (random port): routing,
  * params/query/headers/cookies, body limit 413 (announced and chunked), form and JSON
- * bodies, error shapes, /healthz, /metrics, graceful stop, signals, client limits. */
+ * bodies, error shapes, /healthz, /readyz, /metrics, graceful stop, signals, client limits. */
 #include "testutil.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -360,10 +360,18 @@ static void test_health_and_metrics(void **state)
     assert_non_null(strstr((const char *)r.body.ptr, "\"status\":\"ok\""));
     mobid_http_result_free(&r);
     healthy = false;
+    /* Liveness does not depend on the readiness check; /readyz does. */
     assert_int_equal(mobid_http_get(url_of(s, "/healthz"), NULL, &r), MOBID_OK);
+    assert_int_equal(r.status, 200);
+    mobid_http_result_free(&r);
+    assert_int_equal(mobid_http_get(url_of(s, "/readyz"), NULL, &r), MOBID_OK);
     assert_int_equal(r.status, 503);
+    assert_non_null(strstr((const char *)r.body.ptr, "\"status\":\"unavailable\""));
     mobid_http_result_free(&r);
     healthy = true;
+    assert_int_equal(mobid_http_get(url_of(s, "/readyz"), NULL, &r), MOBID_OK);
+    assert_int_equal(r.status, 200);
+    mobid_http_result_free(&r);
 
     for (int i = 0; i < 3; i++) {
         assert_int_equal(mobid_http_post_form(url_of(s, "/count"), NULL, NULL, &r), MOBID_OK);
@@ -382,7 +390,8 @@ static void test_health_and_metrics(void **state)
     const char *expect[] = {
         "mobid_http_requests_total{route=\"/count\",method=\"POST\",status=\"2xx\"} 3\n",
         "mobid_http_requests_total{route=\"/echo/{id}\",method=\"GET\",status=\"2xx\"} 1\n",
-        "mobid_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"5xx\"} 1\n",
+        "mobid_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"2xx\"} 2\n",
+        "mobid_http_requests_total{route=\"/readyz\",method=\"GET\",status=\"5xx\"} 1\n",
         "mobid_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"4xx\"} 1\n",
         "mobid_http_request_duration_seconds_count{route=\"/count\",method=\"POST\",status=\"2xx\"} 3\n",
         "mobid_verifications_total{result=\"verified\"} 3\n",

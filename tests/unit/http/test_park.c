@@ -1,0 +1,303 @@
+/* src/http under load, at small sizes: parked long-polls (woken by key, timed out,
+ * a wake before parking not lost, the client hanging up, the server stopping), a
+ * full worker queue (503 + Retry-After), slow clients cut by the request deadline
+ * (408 or closed), the per-client connection cap, and /healthz answering while every
+ * worker is busy. No timing is asserted: only that answers come. */
+#include "testutil.h"
+#include "http/client.h"
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int freed_hooks;
+static atomic_int blocking;   /* handlers inside /block */
+static atomic_bool release_block;
+
+static void pause_ms(long ms)
+{
+    struct timespec d = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&d, NULL);
+}
+
+static void on_freed(void *ctx)
+{
+    atomic_fetch_add(&freed_hooks, 1);
+}
+
+static mobid_err resumed(mobid_http_req *req, mobid_http_resp *resp, void *ctx,
+                         mobid_http_wake why)
+{
+    const char *text = why == MOBID_HTTP_WOKEN ? "woken" : why == MOBID_HTTP_TIMED_OUT ? "timeout"
+                                                                                       : "stopping";
+    return mobid_http_resp_text(resp, 200, text);
+}
+
+/* GET /wait/{key}?t=SECONDS[&early=1]: park on key; early=1 wakes the key between
+ * watching and parking, as a finished verification would. */
+static mobid_err on_wait(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    const char *key = mobid_http_req_param(req, "key");
+    const char *t = mobid_http_req_query(req, "t");
+    mobid_err err = mobid_http_req_watch(req, key);
+    if (!err && mobid_http_req_query(req, "early"))
+        mobid_http_server_wake(mobid_http_req_server(req), key);
+    if (!err)
+        err = mobid_http_req_on_free(req, on_freed, NULL);
+    if (!err)
+        err = mobid_http_req_park(req, t ? atof(t) : 30, resumed, NULL);
+    return err;
+}
+
+static mobid_err on_block(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    atomic_fetch_add(&blocking, 1);
+    while (!atomic_load(&release_block))
+        pause_ms(5);
+    atomic_fetch_sub(&blocking, 1);
+    return mobid_http_resp_text(resp, 200, "done");
+}
+
+static mobid_err on_hello(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    return mobid_http_resp_text(resp, 200, "hello");
+}
+
+static mobid_http_server *start(mobid_http_config cfg)
+{
+    mobid_http_server *s = NULL;
+    cfg.name = "test";
+    cfg.listen = "127.0.0.1:0";
+    assert_int_equal(mobid_http_server_new(&cfg, &s), MOBID_OK);
+    assert_int_equal(mobid_http_route(s, "GET", "/wait/{key}", on_wait, NULL), MOBID_OK);
+    assert_int_equal(mobid_http_route(s, "GET", "/block", on_block, NULL), MOBID_OK);
+    assert_int_equal(mobid_http_route(s, "GET", "/hello", on_hello, NULL), MOBID_OK);
+    assert_int_equal(mobid_http_server_start(s), MOBID_OK);
+    return s;
+}
+
+static int connect_to(mobid_http_server *s)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(mobid_http_server_port(s)) };
+    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    return fd;
+}
+
+/* Open a connection and send text on it (no response read). */
+static int send_raw(mobid_http_server *s, const char *text)
+{
+    int fd = connect_to(s);
+    assert_int_equal(send(fd, text, strlen(text), MSG_NOSIGNAL), (ssize_t)strlen(text));
+    return fd;
+}
+
+/* Read until the peer closes or 60 s pass (a hang fails the test, slowness does not). */
+static void read_all(int fd, mobid_buf *out)
+{
+    char chunk[4096];
+    mobid_buf_init(out, 0);
+    for (int waited = 0; waited < 60000;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int n = poll(&p, 1, 100);
+        if (n == 0) {
+            waited += 100;
+            continue;
+        }
+        ssize_t got = recv(fd, chunk, sizeof chunk, 0);
+        if (got <= 0) {
+            mobid_buf_terminate(out);
+            return;
+        }
+        mobid_buf_append(out, chunk, (size_t)got);
+    }
+    fail_msg("the server neither answered nor closed the connection");
+}
+
+static void wait_parked(mobid_http_server *s, size_t n)
+{
+    for (int i = 0; i < 12000 && mobid_http_server_parked(s) != n; i++)
+        pause_ms(5);
+    assert_int_equal(mobid_http_server_parked(s), n);
+}
+
+static long get_status(mobid_http_server *s, const char *path, mobid_buf *body)
+{
+    char url[256];
+    mobid_http_result r;
+    snprintf(url, sizeof url, "%s%s", mobid_http_server_url(s), path);
+    assert_int_equal(mobid_http_get(url, NULL, &r), MOBID_OK);
+    long status = r.status;
+    if (body) {
+        mobid_buf_init(body, 0);
+        mobid_buf_append_view(body, mobid_buf_view(&r.body));
+        mobid_buf_terminate(body);
+    }
+    mobid_http_result_free(&r);
+    return status;
+}
+
+static const char WAIT_A[] = "GET /wait/a?t=60 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+static void test_wake_timeout_early(void **state)
+{
+    mobid_http_server *s = start((mobid_http_config){ .workers = 2 });
+    mobid_buf out;
+    int fds[20];
+    /* Many parked requests hold no worker: /healthz and handlers still answer. */
+    for (int i = 0; i < 20; i++)
+        fds[i] = send_raw(s, WAIT_A);
+    wait_parked(s, 20);
+    assert_int_equal(get_status(s, "/healthz", NULL), 200);
+    assert_int_equal(get_status(s, "/hello", NULL), 200);
+    mobid_http_server_wake(s, "other");
+    assert_int_equal(mobid_http_server_parked(s), 20);
+    mobid_http_server_wake(s, "a");
+    for (int i = 0; i < 20; i++) {
+        read_all(fds[i], &out);
+        assert_non_null(strstr((const char *)out.ptr, "200 OK"));
+        assert_non_null(strstr((const char *)out.ptr, "woken"));
+        mobid_buf_free(&out);
+        close(fds[i]);
+    }
+    wait_parked(s, 0);
+    /* A timeout answers; a wake between watch and park is not lost. */
+    assert_int_equal(get_status(s, "/wait/b?t=0.2", &out), 200);
+    assert_string_equal((const char *)out.ptr, "timeout");
+    mobid_buf_free(&out);
+    assert_int_equal(get_status(s, "/wait/c?t=60&early=1", &out), 200);
+    assert_string_equal((const char *)out.ptr, "woken");
+    mobid_buf_free(&out);
+    mobid_http_server_free(s);
+}
+
+static void test_hangup_and_stop(void **state)
+{
+    mobid_http_server *s = start((mobid_http_config){ 0 });
+    atomic_store(&freed_hooks, 0);
+    int fd = send_raw(s, WAIT_A);
+    wait_parked(s, 1);
+    close(fd); /* the client goes away: the request is freed without a wake */
+    wait_parked(s, 0);
+    for (int i = 0; i < 12000 && atomic_load(&freed_hooks) != 1; i++)
+        pause_ms(5);
+    assert_int_equal(atomic_load(&freed_hooks), 1);
+
+    fd = send_raw(s, WAIT_A);
+    wait_parked(s, 1);
+    mobid_http_server_stop(s); /* answers the parked request */
+    mobid_buf out;
+    read_all(fd, &out);
+    assert_non_null(strstr((const char *)out.ptr, "stopping"));
+    mobid_buf_free(&out);
+    close(fd);
+    mobid_http_server_free(s);
+    assert_int_equal(atomic_load(&freed_hooks), 2);
+}
+
+static void test_queue_full(void **state)
+{
+    mobid_http_server *s = start((mobid_http_config){ .workers = 1, .max_queue = 1 });
+    atomic_store(&release_block, false);
+    int busy = send_raw(s, "GET /block HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    for (int i = 0; i < 12000 && atomic_load(&blocking) != 1; i++)
+        pause_ms(5);
+    assert_int_equal(atomic_load(&blocking), 1);
+    int queued = send_raw(s, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    /* The queue holds one: the next is refused at once, liveness still answers. */
+    mobid_buf out;
+    long status = 0;
+    for (int i = 0; i < 200 && status != 503; i++) {
+        status = get_status(s, "/hello", &out);
+        if (status != 503)
+            mobid_buf_free(&out); /* the queued one had not arrived yet */
+    }
+    assert_int_equal(status, 503);
+    assert_non_null(strstr((const char *)out.ptr, "overloaded"));
+    mobid_buf_free(&out);
+    assert_int_equal(get_status(s, "/healthz", NULL), 200);
+    atomic_store(&release_block, true);
+    read_all(busy, &out);
+    assert_non_null(strstr((const char *)out.ptr, "done"));
+    mobid_buf_free(&out);
+    read_all(queued, &out);
+    assert_non_null(strstr((const char *)out.ptr, "hello"));
+    mobid_buf_free(&out);
+    close(busy);
+    close(queued);
+    mobid_http_server_free(s);
+}
+
+/* A head that never ends and a body that never ends: both cut, others served. */
+static void test_slow_clients(void **state)
+{
+    mobid_http_server *s = start((mobid_http_config){ .request_timeout_s = 1 });
+    const char *slow[] = { "GET /hello HTTP/1.1\r\nHost: x\r\n",
+                           "POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123" };
+    for (int i = 0; i < 2; i++) {
+        int fd = send_raw(s, slow[i]);
+        assert_int_equal(get_status(s, "/hello", NULL), 200);
+        mobid_buf out;
+        read_all(fd, &out); /* ends: 408 or closed */
+        if (out.len)
+            assert_non_null(strstr((const char *)out.ptr, "408"));
+        mobid_buf_free(&out);
+        close(fd);
+    }
+    assert_int_equal(get_status(s, "/healthz", NULL), 200);
+    mobid_http_server_free(s);
+}
+
+static void test_per_client_cap(void **state)
+{
+    mobid_http_server *s = start((mobid_http_config){ .per_client_connections = 3 });
+    int held[3];
+    for (int i = 0; i < 3; i++)
+        held[i] = send_raw(s, "GET /hello HTTP/1.1\r\nHost: x\r\n"); /* head not finished */
+    pause_ms(50);
+    /* A fourth connection from the same address is closed without an answer. */
+    int extra = connect_to(s);
+    (void)send(extra, WAIT_A, sizeof WAIT_A - 1, MSG_NOSIGNAL);
+    mobid_buf out;
+    read_all(extra, &out);
+    assert_int_equal(out.len, 0);
+    mobid_buf_free(&out);
+    close(extra);
+    close(held[0]);
+    int ok = 0;
+    for (int i = 0; i < 200 && !ok; i++) { /* once the server noticed the close */
+        int fd = send_raw(s, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        read_all(fd, &out);
+        ok = out.len && strstr((const char *)out.ptr, "200 OK") != NULL;
+        mobid_buf_free(&out);
+        close(fd);
+        if (!ok)
+            pause_ms(10);
+    }
+    assert_true(ok);
+    close(held[1]);
+    close(held[2]);
+    mobid_http_server_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wake_timeout_early),
+        cmocka_unit_test(test_hangup_and_stop),
+        cmocka_unit_test(test_queue_full),
+        cmocka_unit_test(test_slow_clients),
+        cmocka_unit_test(test_per_client_cap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
