@@ -21,7 +21,11 @@
 #include "http/form.h"
 #include "services/verifier/verifier.h"
 
-#define VCT "urn:kr:mofa:overseas_resident_id:1"
+/* The resident card's doctype and namespace as etc/card-types.json defines them. */
+#define KR_RESIDENT_DOCTYPE "kr.go.mois.resident.1"
+#define KR_RESIDENT_NS "kr.go.mois.resident.1"
+
+#define VCT "urn:mobid:kr:resident_card:1"
 #define API_KEY "bench-api-key"
 #define MAX_SAMPLES 200000
 
@@ -98,8 +102,8 @@ static mobid_err registration(bv *b)
     mobid_buf jwt, cid;
     json_t *allowed = json_pack("[{s:s,s:s,s:[[s],[s]]},{s:s,s:s,s:[[s,s],[s,s]]}]", "format",
                                 "dc+sd-jwt", "type", VCT, "claims", "family_name", "age_over_19",
-                                "format", "mso_mdoc", "type", MOBID_MDOC_DOCTYPE_KR_ORID, "claims",
-                                MOBID_MDOC_NS_KR_ORID, "family_name", MOBID_MDOC_NS_KR_ORID,
+                                "format", "mso_mdoc", "type", KR_RESIDENT_DOCTYPE, "claims",
+                                KR_RESIDENT_NS, "family_name", KR_RESIDENT_NS,
                                 "age_over_19");
     mobid_oid4vp_registration_params p = { .key = b->reg_k, .x5c = &b->reg, .x5c_len = 1,
                                            .rp_id = "bank", .name = "Bank",
@@ -155,11 +159,11 @@ static mobid_err credentials(bv *b)
     mobid_cbor_enc e;
     mobid_mdoc_element el[2];
     unsigned age[] = { 19 };
-    mobid_mdoc_issue_opts io = { .doctype = MOBID_MDOC_DOCTYPE_KR_ORID, .elements = el,
+    mobid_mdoc_issue_opts io = { .doctype = KR_RESIDENT_DOCTYPE, .elements = el,
                                  .n_elements = 2, .issuer_key = b->ds_k, .chain = &b->ds,
                                  .n_chain = 1, .device_key = b->holder, .age_over = age,
-                                 .n_age_over = 1, .age_ns = MOBID_MDOC_NS_KR_ORID,
-                                 .birth_ns = MOBID_MDOC_NS_KR_ORID };
+                                 .n_age_over = 1, .age_ns = KR_RESIDENT_NS,
+                                 .birth_ns = KR_RESIDENT_NS };
     mobid_buf_init(&b->sdjwt, 0);
     mobid_buf_init(&b->mdoc, 0);
     mobid_buf_init(&vals, 0);
@@ -171,8 +175,8 @@ static mobid_err credentials(bv *b)
     mobid_cbor_put_text(&e, mobid_view_str("1990-04-01"));
     if (!err)
         err = mobid_cbor_enc_finish(&e);
-    el[0] = (mobid_mdoc_element){ MOBID_MDOC_NS_KR_ORID, "family_name", { vals.ptr, first } };
-    el[1] = (mobid_mdoc_element){ MOBID_MDOC_NS_KR_ORID, "birth_date",
+    el[0] = (mobid_mdoc_element){ KR_RESIDENT_NS, "family_name", { vals.ptr, first } };
+    el[1] = (mobid_mdoc_element){ KR_RESIDENT_NS, "birth_date",
                                   { vals.ptr + first, vals.len - first } };
     if (!err)
         err = mobid_mdoc_issue(&io, &b->mdoc);
@@ -228,8 +232,8 @@ static const char *QUERY_SD =
     "[\"age_over_19\"]}]}]}}";
 static const char *QUERY_MDOC =
     "{\"dcql_query\":{\"credentials\":[{\"id\":\"c\",\"format\":\"mso_mdoc\",\"meta\":"
-    "{\"doctype_value\":\"" MOBID_MDOC_DOCTYPE_KR_ORID "\"},\"claims\":[{\"path\":[\""
-    MOBID_MDOC_NS_KR_ORID "\",\"family_name\"]},{\"path\":[\"" MOBID_MDOC_NS_KR_ORID
+    "{\"doctype_value\":\"" KR_RESIDENT_DOCTYPE "\"},\"claims\":[{\"path\":[\""
+    KR_RESIDENT_NS "\",\"family_name\"]},{\"path\":[\"" KR_RESIDENT_NS
     "\",\"age_over_19\"]}]}]}}";
 
 /* The relying party: POST or GET on the API; *out is the JSON answer. */
@@ -262,8 +266,8 @@ static mobid_err presentation(bv *b, const mobid_oid4vp_request *req, mobid_buf 
     uint8_t thumb[32];
     json_t *jwk = NULL;
     mobid_view tv = { 0 };
-    mobid_mdoc_ref rv[] = { { MOBID_MDOC_NS_KR_ORID, "family_name" },
-                            { MOBID_MDOC_NS_KR_ORID, "age_over_19" } };
+    mobid_mdoc_ref rv[] = { { KR_RESIDENT_NS, "family_name" },
+                            { KR_RESIDENT_NS, "age_over_19" } };
     mobid_buf_init(&tr, 0);
     mobid_buf_init(&resp, 0);
     err = req->enc_key ? mobid_jwk_from_key(req->enc_key, false, &jwk) : MOBID_OK;

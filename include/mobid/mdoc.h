@@ -32,9 +32,6 @@ extern "C" {
 
 #define MOBID_MDOC_DOCTYPE_MDL "org.iso.18013.5.1.mDL"
 #define MOBID_MDOC_NS_MDL "org.iso.18013.5.1"
-/* The project's overseas resident identity card (see docs/mdoc.md). */
-#define MOBID_MDOC_DOCTYPE_KR_ORID "kr.go.mofa.overseas_resident_id.1"
-#define MOBID_MDOC_NS_KR_ORID "kr.go.mofa.overseas_resident_id.1"
 
 /* Size limits applied to every mdoc input. */
 #define MOBID_MDOC_MAX_INPUT ((size_t)8 * 1024 * 1024)

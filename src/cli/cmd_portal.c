@@ -1,6 +1,7 @@
 /*
  * mobid portal serve --listen HOST:PORT --verifier URL --api-key KEY
- *                    [--bank-api-key KEY] [--dcql FILE] [--bank-dcql FILE] [--web DIR]
+ *                    [--bank-api-key KEY] [--profile NAME] [--bank-profile NAME]
+ *                    [--dcql FILE] [--bank-dcql FILE] [--web DIR]
  *
  * A relying party's web site (a Government 24-style page at "/", a bank's page at
  * "/bank") that verifies visitors with the mobile ID through the verifier's API.
@@ -15,16 +16,19 @@
 
 static const char usage[] =
     "usage: mobid portal serve --verifier URL --api-key KEY [--listen HOST:PORT]\n"
-    "                          [--bank-api-key KEY] [--dcql FILE] [--bank-dcql FILE]\n"
-    "                          [--web DIR] [--wait SECONDS]\n"
+    "                          [--bank-api-key KEY] [--profile NAME] [--bank-profile NAME]\n"
+    "                          [--dcql FILE] [--bank-dcql FILE] [--web DIR] [--wait SECONDS]\n"
     "\n"
     "serve: runs the portal: a Government 24-style page at / (\"Verify with Mobile ID\",\n"
     "a QR code with a countdown, a same-device link, the verified name and a sample\n"
     "resident registration certificate) and a bank page at /bank registered for fewer\n"
     "claims. It uses the verifier's /api/v1/verifications API over HTTP with the given\n"
-    "API keys (--api-key for the portal, --bank-api-key for the bank). --dcql FILE\n"
-    "replaces the built-in DCQL query of a site. --web is the folder of the pages\n"
-    "(default: the source tree's web/portal, or $MOBID_WEB_DIR/portal). Prints\n"
+    "API keys (--api-key for the portal, --bank-api-key for the bank). Each site asks\n"
+    "the verifier for one of its named profiles (--profile, default resident_full;\n"
+    "--bank-profile, default bank_basic), which the provisioning policy derives from\n"
+    "the card types; --dcql FILE sends that DCQL query instead. --web is the folder\n"
+    "of the pages (default: the source tree's web/portal, or $MOBID_WEB_DIR/portal).\n"
+    "Prints "
     "{\"url\":...} on stdout once listening; stops on SIGINT or SIGTERM.\n";
 
 static int run(const portal_config *pc, const char *listen)
@@ -70,6 +74,7 @@ static int cmd_serve(int argc, char **argv)
         { "api-key", required_argument, 0, 'k' }, { "bank-api-key", required_argument, 0, 'b' },
         { "dcql", required_argument, 0, 'd' }, { "bank-dcql", required_argument, 0, 'D' },
         { "web", required_argument, 0, 'w' }, { "wait", required_argument, 0, 'W' },
+        { "profile", required_argument, 0, 'p' }, { "bank-profile", required_argument, 0, 'P' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
     };
     portal_config pc = { 0 };
@@ -87,6 +92,8 @@ static int cmd_serve(int argc, char **argv)
         case 'd': if (load_dcql(optarg, &dcql[0])) goto done; break;
         case 'D': if (load_dcql(optarg, &dcql[1])) goto done; break;
         case 'w': pc.web_dir = optarg; break;
+        case 'p': pc.sites[PORTAL_GOV].profile = optarg; break;
+        case 'P': pc.sites[PORTAL_BANK].profile = optarg; break;
         case 'W': pc.wait_s = atol(optarg); break;
         case 'h': fputs(usage, stdout); rc = CLI_EXIT_OK; goto done;
         default: fputs(usage, stderr); goto done;

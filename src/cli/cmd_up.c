@@ -29,7 +29,7 @@
 #include "http/client.h"
 
 static const char USAGE[] =
-    "usage: mobid up [--dir DIR] [--db postgres://...] [--port-base N] [--json]\n"
+    "usage: mobid up [--dir DIR] [--db postgres://...] [--port-base N] [--policy FILE] [--json]\n"
     "\n"
     "Runs the issuer with the office console (127.0.0.1:N), the verifier (N+1) and the\n"
     "portal (N+2) as one supervised process group; N is 8441 unless --port-base says\n"
@@ -40,6 +40,8 @@ static const char USAGE[] =
     "month, the rest by year end), an officer and a supervisor per open office with\n"
     "generated passwords, and the relying parties (Government 24, the Overseas Korean\n"
     "portal, a bank), and prints them with the URLs and the wallet commands to type.\n"
+    "What is provisioned (parties and their grants, profiles, waves, staff) is the\n"
+    "policy of etc/provisioning.example.json, or of --policy FILE on the first start.\n"
     "A restart keeps all data. A service that exits is restarted; Ctrl-C stops all.\n"
     "--json prints one JSON object per event on stdout instead of the prose.\n";
 
@@ -217,12 +219,19 @@ static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
     snprintf(log, sizeof log, "%s/log/%s.log", o->dir, s->name);
     up_db_url(o, s->name, db);
     if (!strcmp(s->name, "portal")) {
+        /* each site speaks as the relying party the policy names, with its profile */
+        const json_t *gov = json_object_get(json_object_get(state, "portal"), "gov");
+        const json_t *bank = json_object_get(json_object_get(state, "portal"), "bank");
         args[n++] = "--verifier";
         args[n++] = all[1].url;
         args[n++] = "--api-key";
-        args[n++] = rp_key(state, "gov24");
+        args[n++] = rp_key(state, json_string_value(json_object_get(gov, "relying_party")) ?: "gov24");
+        args[n++] = "--profile";
+        args[n++] = json_string_value(json_object_get(gov, "profile")) ?: "resident_full";
         args[n++] = "--bank-api-key";
-        args[n++] = rp_key(state, "bank");
+        args[n++] = rp_key(state, json_string_value(json_object_get(bank, "relying_party")) ?: "bank");
+        args[n++] = "--bank-profile";
+        args[n++] = json_string_value(json_object_get(bank, "profile")) ?: "bank_basic";
     } else {
         snprintf(cfg, sizeof cfg, "%s/%s.json", o->dir, s->name);
         args[n++] = "--db";
@@ -410,6 +419,7 @@ static int cmd_up(int argc, char **argv)
                                           { "db", required_argument, 0, 'b' },
                                           { "port-base", required_argument, 0, 'p' },
                                           { "json", no_argument, 0, 'j' },
+                                          { "policy", required_argument, 0, 'P' },
                                           { "help", no_argument, 0, 'h' },
                                           { 0, 0, 0, 0 } };
     static char self[UP_PATH_MAX];
@@ -429,6 +439,7 @@ static int cmd_up(int argc, char **argv)
                 return cli_usage_error(USAGE, "--port-base must be a port number (1-65533)");
             break;
         case 'j': o.json = true; break;
+        case 'P': o.policy = optarg; break;
         case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(USAGE, "unknown option");
         }

@@ -32,6 +32,8 @@ typedef struct up_opts {
     int port_base;          /* issuer = base, verifier = base + 1, portal = base + 2 */
     bool json;              /* one JSON object per line on stdout instead of prose */
     const char *self;       /* path of this mobid binary (children run it) */
+    const char *policy;     /* provisioning policy file; NULL = the compiled-in
+                               etc/provisioning.example.json */
 } up_opts;
 
 typedef struct up_service {
@@ -79,9 +81,11 @@ void up_print_welcome(const up_opts *o, const up_service *svc, const json_t *sta
 
 /* ---- cmd_up_rp.c ---- */
 
-/* Issue access certificates (RP CA in DIR/pki) and ministry-signed registrations
- * for Government 24, the Overseas Korean portal and a bank into DIR/rp/, and write
- * DIR/verifier.json. rps gets [{id, name, api_key}] (owned). */
-MOBID_MUST_CHECK mobid_err up_rp_setup(const up_opts *o, const up_service *svc, json_t **rps);
+/* Issue access certificates (RP CA in DIR/pki) and ministry-signed registrations for
+ * the relying parties of the policy into DIR/rp/, each granted what the policy says
+ * of the card types cts, and write DIR/verifier.json with the policy's profiles.
+ * rps gets [{id, name, api_key}] (owned). */
+MOBID_MUST_CHECK mobid_err up_rp_setup(const up_opts *o, const up_service *svc, const json_t *cts,
+                                       const json_t *policy, json_t **rps);
 
 #endif

@@ -2,7 +2,8 @@
  * `mobid up`, first start: the PKI, keys and configuration files before the services
  * start (up_prepare), then the people through the issuer once it answers
  * (up_bootstrap_people): the ministry admin, the offices with rollout dates relative
- * to today, an officer and a supervisor for every open office.
+ * to today, and the staff of every open office, all as the provisioning policy
+ * (etc/provisioning.example.json) and the card types (etc/card-types.json) say.
  *
  * up.json is written before the people are created, with "bootstrapped": false and
  * the passwords it will use, so a start that was interrupted half-way repeats the
@@ -20,9 +21,9 @@
 #include <unistd.h>
 
 #include "http/client.h"
+#include "services/provision/provision.h"
 
 #define DAY_S 86400
-#define ADMIN_USERNAME "ministry.admin"
 
 static mobid_err create_admin(const up_opts *o, const json_t *admin);
 
@@ -32,18 +33,15 @@ static bool file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-/* etc/offices.example.json of the source tree this binary was built from, or
- * $MOBID_ETC_DIR/offices.example.json. */
-static void offices_seed_path(char out[UP_PATH_MAX])
+/* The offices of the rollout: $MOBID_ETC_DIR/offices.example.json when set, else
+ * the copy compiled in from etc/. */
+static mobid_err offices_seed(json_t **out)
 {
+    char path[UP_PATH_MAX];
     const char *env = getenv("MOBID_ETC_DIR");
-    const char *file = __FILE__, *tail = strstr(file, "src/cli/cmd_up_boot.c");
     if (env && *env)
-        snprintf(out, UP_PATH_MAX, "%s/offices.example.json", env);
-    else if (tail && tail != file)
-        snprintf(out, UP_PATH_MAX, "%.*setc/offices.example.json", (int)(tail - file), file);
-    else
-        snprintf(out, UP_PATH_MAX, "etc/offices.example.json");
+        snprintf(path, sizeof path, "%s/offices.example.json", env);
+    return prov_json_load(env && *env ? path : NULL, prov_etc_offices, out);
 }
 
 static mobid_err write_json(const char *path, const json_t *j)
@@ -54,45 +52,27 @@ static mobid_err write_json(const char *path, const json_t *j)
     return err;
 }
 
-/* The day a rollout wave opens, relative to today: wave 1 yesterday (open now in
- * every time zone), wave 2 in 30 days, later waves on 31 December (or 60 days out
- * when the year ends sooner than wave 2 opens). */
-static int64_t wave_day(int64_t wave, int64_t today)
+/* offices.json: the seed file with accepts_from moved to today's rollout, each wave
+ * on the day the policy gives it. */
+static mobid_err write_offices(const up_opts *o, const json_t *policy, int64_t today,
+                               json_t **open_ids)
 {
-    int64_t y = 1970, days;
-    char d[11];
-    if (wave <= 1)
-        return today - 1;
-    if (wave == 2)
-        return today + 30;
-    if (mobid_date_format(today, d) == MOBID_OK)
-        y = strtoll(d, NULL, 10);
-    days = mobid_days_from_civil(y, 12, 31);
-    return days > today + 30 ? days : today + 60;
-}
-
-/* offices.json: the seed file with accepts_from moved to today's rollout. */
-static mobid_err write_offices(const up_opts *o, int64_t today, json_t **open_ids)
-{
-    char seed[UP_PATH_MAX], path[UP_PATH_MAX], date[11];
-    json_error_t je;
+    char path[UP_PATH_MAX], date[11];
     json_t *root = NULL, *office;
     size_t i;
-    mobid_err err = MOBID_ERR_MALFORMED;
+    mobid_err err;
 
-    offices_seed_path(seed);
     up_path(o, "offices.json", path);
     *open_ids = json_array();
-    if (!(root = json_load_file(seed, JSON_REJECT_DUPLICATES, &je))) {
-        fprintf(stderr, "mobid up: %s: %s\n", seed, je.text);
+    if ((err = offices_seed(&root)))
         goto done;
-    }
+    err = MOBID_ERR_MALFORMED;
     json_array_foreach (json_object_get(root, "offices"), i, office) {
-        json_int_t wave = json_integer_value(json_object_get(office, "wave"));
-        if (mobid_date_format(wave_day(wave, today), date) ||
+        int64_t day = prov_wave_day(policy, json_integer_value(json_object_get(office, "wave")), today);
+        if (mobid_date_format(day, date) ||
             json_object_set_new(office, "accepts_from", json_string(date)))
             goto done;
-        if (wave <= 1)
+        if (day <= today)
             json_array_append(*open_ids, json_object_get(office, "id"));
     }
     err = json_array_size(*open_ids) ? write_json(path, root) : MOBID_ERR_MALFORMED;
@@ -145,25 +125,27 @@ static mobid_err pki_init(const up_opts *o, const up_service *svc)
     return MOBID_OK;
 }
 
-/* Passwords for the admin and for an officer and a supervisor of every open office. */
-static mobid_err plan_people(json_t *state, const json_t *open_ids)
+/* Passwords for the admin and for the staff the policy gives every open office. */
+static mobid_err plan_people(json_t *state, const json_t *policy, const json_t *open_ids)
 {
     char pw[21];
-    size_t i;
-    json_t *id, *people = json_array();
-    static const char *roles[] = { "officer", "supervisor" };
+    size_t i, k;
+    json_t *id, *role, *people = json_array();
+    const json_t *staffing = json_object_get(policy, "staffing");
+    const char *admin = json_string_value(json_object_get(staffing, "admin"));
     mobid_err err = up_password(pw);
     if (!err)
-        json_object_set_new(state, "admin", json_pack("{s:s, s:s}", "username", ADMIN_USERNAME,
+        json_object_set_new(state, "admin", json_pack("{s:s, s:s}", "username",
+                                                      admin ? admin : "ministry.admin",
                                                       "password", pw));
     json_array_foreach (open_ids, i, id) {
-        for (int r = 0; !err && r < 2; r++) {
+        json_array_foreach (json_object_get(staffing, "per_open_office"), k, role) {
             char user[96];
-            snprintf(user, sizeof user, "%s.%s", json_string_value(id), roles[r]);
-            if (!(err = up_password(pw)))
-                json_array_append_new(people, json_pack("{s:s, s:s, s:s, s:s}", "username", user,
-                                                        "password", pw, "office_id",
-                                                        json_string_value(id), "role", roles[r]));
+            snprintf(user, sizeof user, "%s.%s", json_string_value(id), json_string_value(role));
+            if (err || (err = up_password(pw)))
+                break;
+            json_array_append_new(people, json_pack("{s:s, s:s, s:O, s:O}", "username", user,
+                                                    "password", pw, "office_id", id, "role", role));
         }
     }
     json_object_set_new(state, "officers", people);
@@ -174,17 +156,22 @@ static mobid_err plan_people(json_t *state, const json_t *open_ids)
 static mobid_err first_prepare(const up_opts *o, const up_service *svc, json_t *state)
 {
     char abs[PATH_MAX];
-    json_t *open_ids = NULL, *rps = NULL;
+    json_t *open_ids = NULL, *rps = NULL, *cts = NULL, *policy = NULL;
     int64_t today = mobid_now() / DAY_S;
     mobid_err err;
 
     if (!realpath(o->dir, abs))
         return MOBID_ERR_IO;
-    if ((err = pki_init(o, svc)) || (err = write_key_once(o, "data.key")) ||
+    if ((err = prov_cardtypes_load(NULL, &cts)) || (err = prov_policy_load(o->policy, &policy)) ||
+        (err = pki_init(o, svc)) || (err = write_key_once(o, "data.key")) ||
         (err = write_key_once(o, "verifier-seal.key")) ||
-        (err = write_issuer_config(o, abs, svc)) || (err = write_offices(o, today, &open_ids)) ||
-        (err = up_rp_setup(o, svc, &rps)) || (err = plan_people(state, open_ids)))
+        (err = write_issuer_config(o, abs, svc)) ||
+        (err = write_offices(o, policy, today, &open_ids)) ||
+        (err = up_rp_setup(o, svc, cts, policy, &rps)) ||
+        (err = plan_people(state, policy, open_ids)))
         goto done;
+    /* what the portal asks for, per site, so a restart starts it the same way */
+    json_object_set(state, "portal", json_object_get(policy, "portal"));
     json_object_set_new(state, "port_base", json_integer(o->port_base));
     json_object_set_new(state, "store", json_string(o->db ? "postgresql" : "sqlite"));
     json_object_set(state, "relying_parties", rps);
@@ -192,6 +179,8 @@ static mobid_err first_prepare(const up_opts *o, const up_service *svc, json_t *
 done:
     json_decref(open_ids);
     json_decref(rps);
+    json_decref(cts);
+    json_decref(policy);
     return err;
 }
 

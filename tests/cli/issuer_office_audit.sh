@@ -43,7 +43,7 @@ run_suite() { # db sql-runner
   local db=$1 sqlrun=$2
   $bin office bootstrap --db "$db" --user minister --offices "$src/etc/offices.example.json" \
     >"$tmp/boot.json" || fail "bootstrap on $db"
-  grep -q '"offices": *36' "$tmp/boot.json" || fail "bootstrap did not load the seed: $(cat "$tmp/boot.json")"
+  grep -q '"offices": *37' "$tmp/boot.json" || fail "bootstrap did not load the seed: $(cat "$tmp/boot.json")"
   expect_ok "$db"
   $sqlrun "CREATE TABLE keep AS SELECT * FROM issuer_audit"
   # an edited entry

@@ -131,11 +131,11 @@ check "verify deviceMac wrong reader key" 1 $? "$T/out" '"error": "DEVICE_MAC_IN
 
 # The project's card type with a namespace of its own.
 cat > "$T/orid.json" <<'JSON'
-{"kr.go.mofa.overseas_resident_id.1": {"family_name": "HONG", "given_name": "GILDONG",
+{"kr.go.mois.resident.1": {"family_name": "HONG", "given_name": "GILDONG",
   "birth_date": {"$date": "1990-03-01"}, "resident_country": "DE",
   "card_number": "R-2026-000001"}}
 JSON
-O=kr.go.mofa.overseas_resident_id.1
+O=kr.go.mois.resident.1
 "$MOBID_BIN" mdoc issue --doctype $O --claims "$T/orid.json" --issuer-key "$T/ds.key" \
   --issuer-chain "$T/ds.pem" --device-key "$T/device.pub" --age-over 19 \
   --birth-date $O/birth_date --age-namespace $O -o "$T/orid.cbor"

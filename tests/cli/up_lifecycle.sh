@@ -22,19 +22,7 @@ fails=0
 ok() { echo "ok - $*"; }
 bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
-# Three free consecutive loopback ports.
-free_base() {
-    local b
-    for _ in $(seq 1 50); do
-        b=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>/dev/tcp/127.0.0.1/$b) 2>/dev/null &&
-           ! (exec 3<>/dev/tcp/127.0.0.1/$((b + 1))) 2>/dev/null &&
-           ! (exec 3<>/dev/tcp/127.0.0.1/$((b + 2))) 2>/dev/null; then
-            echo "$b"; return
-        fi
-    done
-    echo "no free ports" >&2; exit 1
-}
+. "$(dirname "$0")/../common/free_ports.sh"
 BASE=$(free_base)
 ISS=http://127.0.0.1:$BASE VER=http://127.0.0.1:$((BASE + 1)) POR=http://127.0.0.1:$((BASE + 2))
 

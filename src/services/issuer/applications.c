@@ -253,12 +253,13 @@ static mobid_err create_check(issuer_ctx *ctx, const issuer_officer *who, const 
                               const char *cardtype, const json_t *pii, const char **detail)
 {
     issuer_eligibility_rules rules;
+    const issuer_cardtype *ct = cardtype ? issuer_cardtype_find(ctx, cardtype) : NULL;
 
     if (!office_id || !allowed(who, office_id) || who->role == ISSUER_ROLE_NONE) {
         *detail = "officers take applications at their own office only";
         return MOBID_ERR_ACCESS_DENIED;
     }
-    if (!cardtype || !issuer_cardtype_find(ctx, cardtype)) {
+    if (!ct) {
         *detail = "unknown card type";
         return MOBID_ERR_NOT_FOUND;
     }
@@ -266,7 +267,7 @@ static mobid_err create_check(issuer_ctx *ctx, const issuer_officer *who, const 
         *detail = "applicant must be an object";
         return MOBID_ERR_INVALID_ARG;
     }
-    issuer_eligibility_rules_get(ctx, &rules);
+    issuer_eligibility_rules_get(ctx, ct, &rules);
     return issuer_eligibility_check(&rules, pii, mobid_now() / 86400, detail);
 }
 
@@ -276,15 +277,20 @@ mobid_err issuer_app_create(issuer_ctx *ctx, mobid_store *s, const issuer_office
 {
     char person_ref[65];
     char *sealed = NULL;
-    const json_t *rrn = json_object_get(pii, "resident_registration_number");
+    const issuer_cardtype *ct = cardtype ? issuer_cardtype_find(ctx, cardtype) : NULL;
     mobid_err err;
 
     *detail = NULL;
     err = create_check(ctx, who, office_id, cardtype, pii, detail);
     if (err == MOBID_OK) {
-        err = issuer_person_ref(ctx, json_string_value(rrn), person_ref);
+        /* the card type names the number that identifies the person (one active card
+         * per person and type): the resident or the alien registration number */
+        const json_t *key = json_object_get(pii, ct->person_key);
+        err = issuer_person_ref(ctx, json_string_value(key), person_ref);
         if (err != MOBID_OK)
-            *detail = "resident_registration_number must be 13 digits (YYMMDD-NNNNNNN)";
+            *detail = !strcmp(ct->person_key, "resident_registration_number")
+                          ? "resident_registration_number must be 13 digits (YYMMDD-NNNNNNN)"
+                          : "the registration number must be 13 digits (YYMMDD-NNNNNNN)";
     }
     if (err == MOBID_OK) err = issuer_new_id(id);
     if (err == MOBID_OK) err = issuer_pii_seal(ctx, id, pii, &sealed);
@@ -391,9 +397,19 @@ mobid_err issuer_app_reject(issuer_ctx *ctx, mobid_store *s, const issuer_office
 
 /* ---- offer ---- */
 
+/* The application field that fills claim `name` under another name, or "". */
+static const char *form_source(const issuer_cardtype *ct, const char *name)
+{
+    size_t i;
+    const json_t *f;
+    json_array_foreach (ct->form, i, f)
+        if (!strcmp(json_string_value(json_object_get(f, "claim")) ?: "", name))
+            return json_string_value(json_object_get(f, "name"));
+    return "";
+}
+
 /* The card type's claims taken from the applicant (computed claims are the core's);
- * issuing_office, when the card type has it, is the office's name, and resident_country
- * defaults to the applicant's country_of_residence. */
+ * issuing_office, when the card type has it, is the office's name. */
 static mobid_err offer_claims(mobid_store *s, const issuer_cardtype *ct, const json_t *pii,
                               const char *office_id, json_t **out)
 {
@@ -405,9 +421,10 @@ static mobid_err offer_claims(mobid_store *s, const issuer_cardtype *ct, const j
     for (size_t i = 0; err == MOBID_OK && i < ct->nclaims; i++) {
         const issuer_claim *cl = &ct->claims[i];
         json_t *v = json_object_get(pii, cl->name);
-        /* the application's country_of_residence is the card's resident_country */
-        if (!v && !strcmp(cl->name, "resident_country"))
-            v = json_object_get(pii, "country_of_residence");
+        /* an application field may fill a claim of another name ("claim" in the
+         * card type's form: country_of_residence is the card's resident_country) */
+        if (!v)
+            v = json_object_get(pii, form_source(ct, cl->name));
         if (cl->kind != ISSUER_CLAIM_COMPUTED && v && json_object_set(c, cl->name, v) != 0)
             err = MOBID_ERR_NOMEM;
         if (err == MOBID_OK && !v && !strcmp(cl->name, "issuing_office")) {

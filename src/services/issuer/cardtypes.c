@@ -1,75 +1,14 @@
 /*
- * issuer: card types. They are configuration ("card_types" in the config file);
- * without that key the four built-in types below are used. Ids, doctypes and vct
- * values are documented in docs/issuer.md.
+ * issuer: card types. They are configuration: "card_types" in the config file holds
+ * the list or names a file of it; without that key the catalogue compiled in from
+ * etc/card-types.json is used, the one definition of every card (docs/issuer.md
+ * describes the keys, docs/architecture.md where they are used).
  */
 #include "services/issuer/issuer.h"
+#include "services/provision/provision.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* The built-in card types, in the configuration's own syntax. */
-static const char DEFAULT_CARDTYPES[] =
-    "["
-    "{\"id\":\"resident_card\",\"name\":\"Overseas national resident ID card\","
-    " \"doctype\":\"kr.go.mois.resident.1\",\"namespace\":\"kr.go.mois.resident.1\","
-    " \"vct\":\"urn:mobid:kr:resident_card:1\",\"formats\":[\"mso_mdoc\",\"dc+sd-jwt\"],"
-    " \"validity_days\":1095,\"claims\":["
-    "  {\"name\":\"family_name\",\"required\":true},"
-    "  {\"name\":\"given_name\",\"required\":true},"
-    "  {\"name\":\"family_name_hangul\",\"required\":true},"
-    "  {\"name\":\"given_name_hangul\",\"required\":true},"
-    "  {\"name\":\"birth_date\",\"type\":\"date\",\"required\":true},"
-    "  {\"name\":\"sex\",\"type\":\"int\",\"required\":true},"
-    "  {\"name\":\"resident_registration_number\",\"required\":true},"
-    "  {\"name\":\"nationality\",\"required\":true},"
-    "  {\"name\":\"resident_country\",\"required\":true},"
-    "  {\"name\":\"residence_status\",\"required\":true},"
-    "  {\"name\":\"passport_number\",\"required\":true},"
-    "  {\"name\":\"portrait\",\"type\":\"bytes\"},"
-    "  {\"name\":\"issuing_office\",\"required\":true},"
-    "  {\"name\":\"age_over_14\",\"type\":\"age_over\",\"age\":14},"
-    "  {\"name\":\"age_over_19\",\"type\":\"age_over\",\"age\":19}]},"
-    "{\"id\":\"mdl\",\"name\":\"Mobile driving licence\","
-    " \"doctype\":\"org.iso.18013.5.1.mDL\",\"namespace\":\"org.iso.18013.5.1\","
-    " \"vct\":\"urn:mobid:kr:mdl:1\",\"formats\":[\"mso_mdoc\",\"dc+sd-jwt\"],"
-    " \"validity_days\":1825,\"claims\":["
-    "  {\"name\":\"family_name\",\"required\":true},"
-    "  {\"name\":\"given_name\",\"required\":true},"
-    "  {\"name\":\"birth_date\",\"type\":\"date\",\"required\":true},"
-    "  {\"name\":\"issue_date\",\"type\":\"date\",\"required\":true},"
-    "  {\"name\":\"expiry_date\",\"type\":\"date\",\"required\":true},"
-    "  {\"name\":\"issuing_country\",\"required\":true},"
-    "  {\"name\":\"issuing_authority\",\"required\":true},"
-    "  {\"name\":\"document_number\",\"required\":true},"
-    "  {\"name\":\"portrait\",\"type\":\"bytes\"},"
-    "  {\"name\":\"driving_privileges\",\"type\":\"json\"},"
-    "  {\"name\":\"un_distinguishing_sign\"},"
-    "  {\"name\":\"age_over_18\",\"type\":\"age_over\",\"age\":18}]},"
-    "{\"id\":\"veterans_card\",\"name\":\"Veterans card\","
-    " \"doctype\":\"kr.go.mpva.veteran.1\",\"namespace\":\"kr.go.mpva.veteran.1\","
-    " \"vct\":\"urn:mobid:kr:veterans_card:1\",\"formats\":[\"mso_mdoc\",\"dc+sd-jwt\"],"
-    " \"validity_days\":1825,\"claims\":["
-    "  {\"name\":\"family_name\",\"required\":true},"
-    "  {\"name\":\"given_name\",\"required\":true},"
-    "  {\"name\":\"birth_date\",\"type\":\"date\",\"required\":true},"
-    "  {\"name\":\"veteran_number\",\"required\":true},"
-    "  {\"name\":\"service_category\",\"required\":true},"
-    "  {\"name\":\"portrait\",\"type\":\"bytes\"}]},"
-    "{\"id\":\"foreign_resident_card\",\"name\":\"Foreign resident card\","
-    " \"doctype\":\"kr.go.moj.foreign_resident.1\",\"namespace\":\"kr.go.moj.foreign_resident.1\","
-    " \"vct\":\"urn:mobid:kr:foreign_resident_card:1\",\"formats\":[\"mso_mdoc\",\"dc+sd-jwt\"],"
-    " \"validity_days\":1095,\"claims\":["
-    "  {\"name\":\"family_name\",\"required\":true},"
-    "  {\"name\":\"given_name\",\"required\":true},"
-    "  {\"name\":\"birth_date\",\"type\":\"date\",\"required\":true},"
-    "  {\"name\":\"sex\",\"type\":\"int\",\"required\":true},"
-    "  {\"name\":\"nationality\",\"required\":true},"
-    "  {\"name\":\"alien_registration_number\",\"required\":true},"
-    "  {\"name\":\"residence_status\",\"required\":true},"
-    "  {\"name\":\"portrait\",\"type\":\"bytes\"},"
-    "  {\"name\":\"age_over_19\",\"type\":\"age_over\",\"age\":19}]}"
-    "]";
 
 static const struct {
     const char *name;
@@ -109,8 +48,10 @@ static mobid_err claim_parse(const json_t *j, issuer_claim *c)
     if (!json_is_object(j))
         return MOBID_ERR_MALFORMED;
     c->name = dup_field(j, "name", true, &err);
-    c->display = dup_field(j, "display", false, &err);
+    c->display_ko = dup_field(json_object_get(j, "display"), "ko", false, &err);
+    c->display_en = dup_field(json_object_get(j, "display"), "en", false, &err);
     c->required = json_is_true(json_object_get(j, "required"));
+    c->sensitive = json_is_true(json_object_get(j, "sensitive"));
     c->kind = ISSUER_CLAIM_STRING;
     if (err != MOBID_OK)
         return err;
@@ -155,6 +96,73 @@ static mobid_err formats_parse(const json_t *f, unsigned *out)
     return MOBID_OK;
 }
 
+/* "eligibility": who may apply. Without it: nationals living anywhere, aged 14. */
+static mobid_err eligibility_parse(issuer_cardtype *ct, const json_t *e)
+{
+    static const char *const RESIDENCE[] = { "any", "permanent_abroad", "issuing_state" };
+    const char *res = json_string_value(json_object_get(e, "residence"));
+    const json_t *age = json_object_get(e, "min_age");
+    issuer_eligibility *out = &ct->eligibility;
+    size_t i = 0;
+
+    out->nationals = !json_is_false(json_object_get(e, "nationals"));
+    out->e_passport = json_is_true(json_object_get(e, "e_passport"));
+    out->min_age = age ? (int)json_integer_value(age) : 14;
+    while (res && i < 3 && strcmp(res, RESIDENCE[i]))
+        i++;
+    out->residence = (issuer_residence)(res ? i : 0);
+    if ((e && !json_is_object(e)) || i == 3 || (age && !json_is_integer(age)) ||
+        out->min_age < 0 || out->min_age > 99) {
+        fprintf(stderr, "issuer config: %s: eligibility needs residence any|permanent_abroad|"
+                        "issuing_state and min_age 0..99\n", ct->id);
+        return MOBID_ERR_MALFORMED;
+    }
+    return MOBID_OK;
+}
+
+/* One application field: the claim it fills (same name, or "claim") with the
+ * field's own keys over it, and the labels flattened to "ko" and "en". */
+static json_t *form_field(const json_t *def, const json_t *f)
+{
+    const char *name = json_string_value(json_object_get(f, "name"));
+    const char *fill = json_string_value(json_object_get(f, "claim"));
+    const json_t *c = prov_claim_find(def, fill ? fill : name);
+    json_t *out = c ? json_deep_copy(c) : json_object();
+    const json_t *d;
+
+    if (!out || !name || json_object_update(out, (json_t *)f) != 0) {
+        json_decref(out);
+        return NULL;
+    }
+    if (c)
+        json_object_set(out, "claim", json_object_get(c, "name"));
+    d = json_object_get(out, "display");
+    json_object_set_new(out, "ko", json_string(json_string_value(json_object_get(d, "ko")) ?: name));
+    json_object_set_new(out, "en", json_string(json_string_value(json_object_get(d, "en")) ?: name));
+    if (!json_object_get(out, "type"))
+        json_object_set_new(out, "type", json_string("string"));
+    json_object_del(out, "display");
+    return out;
+}
+
+/* "application": the console form. Options and defaults of the claim carry over. */
+static mobid_err form_parse(issuer_cardtype *ct, const json_t *def)
+{
+    size_t i;
+    const json_t *f;
+    if (!(ct->form = json_array()))
+        return MOBID_ERR_NOMEM;
+    json_array_foreach (json_object_get(def, "application"), i, f) {
+        json_t *field = form_field(def, f);
+        if (!field) {
+            fprintf(stderr, "issuer config: %s: application field %zu needs a name\n", ct->id, i);
+            return MOBID_ERR_MALFORMED;
+        }
+        json_array_append_new(ct->form, field);
+    }
+    return MOBID_OK;
+}
+
 static mobid_err cardtype_parse(const json_t *j, issuer_cardtype *ct)
 {
     mobid_err err = MOBID_OK;
@@ -165,6 +173,12 @@ static mobid_err cardtype_parse(const json_t *j, issuer_cardtype *ct)
     ct->doctype = dup_field(j, "doctype", true, &err);
     ct->ns = dup_field(j, "namespace", true, &err);
     ct->vct = dup_field(j, "vct", true, &err);
+    ct->display_ko = dup_field(json_object_get(j, "display"), "ko", false, &err);
+    ct->person_key = json_object_get(j, "person_key")
+                         ? dup_field(j, "person_key", true, &err)
+                         : strdup("resident_registration_number");
+    if (err == MOBID_OK && !ct->person_key)
+        err = MOBID_ERR_NOMEM;
     if (err != MOBID_OK)
         return err;
     if (formats_parse(json_object_get(j, "formats"), &ct->formats) != MOBID_OK) {
@@ -190,7 +204,9 @@ static mobid_err cardtype_parse(const json_t *j, issuer_cardtype *ct)
         if ((err = claim_parse(json_array_get(claims, i), &ct->claims[i])) != MOBID_OK)
             return err;
     }
-    return MOBID_OK;
+    if ((err = eligibility_parse(ct, json_object_get(j, "eligibility"))) != MOBID_OK)
+        return err;
+    return form_parse(ct, j);
 }
 
 void issuer_cardtypes_free(issuer_cardtype *cts, size_t n)
@@ -199,11 +215,15 @@ void issuer_cardtypes_free(issuer_cardtype *cts, size_t n)
         issuer_cardtype *ct = &cts[i];
         for (size_t k = 0; k < ct->nclaims; k++) {
             free(ct->claims[k].name);
-            free(ct->claims[k].display);
+            free(ct->claims[k].display_ko);
+            free(ct->claims[k].display_en);
         }
         free(ct->claims);
         free(ct->id);
         free(ct->name);
+        free(ct->display_ko);
+        free(ct->person_key);
+        json_decref(ct->form);
         free(ct->doctype);
         free(ct->ns);
         free(ct->vct);
@@ -220,8 +240,7 @@ mobid_err issuer_cardtypes_parse(const json_t *list, issuer_cardtype **out, size
     *out = NULL;
     *n = 0;
     if (!list) {
-        deflt = json_loads(DEFAULT_CARDTYPES, JSON_REJECT_DUPLICATES, NULL);
-        if (!deflt)
+        if (prov_cardtypes_load(NULL, &deflt) != MOBID_OK)
             goto done;
         list = deflt;
     }

@@ -1,5 +1,6 @@
 /* issuer: the configuration file (etc/issuer.example.json documents every key). */
 #include "services/issuer/issuer.h"
+#include "services/provision/provision.h"
 
 #include <mobid/jose.h>
 
@@ -89,6 +90,24 @@ static mobid_err read_numbers(const json_t *j, issuer_config *cfg)
     return MOBID_OK;
 }
 
+/* "card_types": the list itself, or the name of a file that holds it (such as
+ * etc/card-types.json); absent, the catalogue compiled in from that file. */
+static mobid_err cardtypes_read(const json_t *j, const char *base_dir, issuer_config *cfg)
+{
+    const json_t *v = json_object_get(j, "card_types");
+    json_t *list = NULL;
+    char *path = NULL;
+    mobid_err err = MOBID_OK;
+
+    if (json_is_string(v) && !(err = read_path(j, "card_types", base_dir, &path)))
+        err = prov_cardtypes_load(path, &list);
+    if (!err)
+        err = issuer_cardtypes_parse(list ? list : v, &cfg->cardtypes, &cfg->ncardtypes);
+    json_decref(list);
+    free(path);
+    return err;
+}
+
 static mobid_err config_parse(json_t *j, const char *base_dir, issuer_config *cfg)
 {
     mobid_err err = MOBID_ERR_MALFORMED;
@@ -114,8 +133,7 @@ static mobid_err config_parse(json_t *j, const char *base_dir, issuer_config *cf
         (err = read_path(j, "data_key_file", base_dir, &cfg->data_key_file)) != MOBID_OK ||
         (err = read_numbers(j, cfg)) != MOBID_OK)
         return err;
-    return issuer_cardtypes_parse(json_object_get(j, "card_types"), &cfg->cardtypes,
-                                  &cfg->ncardtypes);
+    return cardtypes_read(j, base_dir, cfg);
 }
 
 mobid_err issuer_config_from_json(json_t *j, issuer_config *cfg)

@@ -9,21 +9,6 @@
 #include <string.h>
 #include "services/issuer/console.h"
 
-/* Applicant fields of the form: name, Korean label, English label, input type. */
-static const char *const fields[][4] = {
-    { "family_name", "성 (로마자)", "Family name (Latin)", "text" },
-    { "given_name", "이름 (로마자)", "Given name (Latin)", "text" },
-    { "family_name_hangul", "성 (한글)", "Family name (Hangul)", "text" },
-    { "given_name_hangul", "이름 (한글)", "Given name (Hangul)", "text" },
-    { "birth_date", "생년월일", "Birth date", "date" },
-    { "resident_registration_number", "주민등록번호", "Resident registration number", "text" },
-    { "nationality", "국적", "Nationality (ISO 3166)", "text" },
-    { "country_of_residence", "거주국", "Country of residence (ISO 3166)", "text" },
-    { "passport_number", "여권 번호", "Passport number", "text" },
-    { "passport_expiry", "여권 만료일", "Passport expiry", "date" },
-};
-#define NFIELDS (sizeof fields / sizeof fields[0])
-
 const char *console_state_label(const char *st)
 {
     static const char *const map[][2] = {
@@ -142,64 +127,182 @@ static mobid_err on_list(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
     return console_run(req, resp, ctx, do_list);
 }
 
-/* ---- the new-application form ---- */
+/* ---- the new-application form: the card type's "application" fields ---- */
 
-static void input(console_req *c, const char *const f[4], const char *value)
+/* The card type the form is for: ?cardtype= or the form's field, else the first. */
+static const issuer_cardtype *form_cardtype(console_req *c)
 {
-    console_put(&c->page, "<label>");
-    console_esc(&c->page, f[1]);
-    console_put(&c->page, " <span class=\"en\">");
-    console_esc(&c->page, f[2]);
-    console_put(&c->page, "</span><input type=\"");
-    console_put(&c->page, f[3]);
-    console_put(&c->page, "\" name=\"");
-    console_put(&c->page, f[0]);
-    console_put(&c->page, "\" id=\"f-");
-    console_put(&c->page, f[0]);
-    console_put(&c->page, "\" required value=\"");
-    console_esc(&c->page, value);
-    console_put(&c->page, "\"></label><span class=\"check\" id=\"check-");
-    console_put(&c->page, f[0]);
-    console_put(&c->page, "\" aria-live=\"polite\"></span>\n");
+    const char *id = console_field(c, "cardtype");
+    if (!id)
+        id = mobid_http_req_query(c->req, "cardtype");
+    if (id)
+        return issuer_cardtype_find(c->ctx, id);
+    return c->ctx->cfg.ncardtypes ? &c->ctx->cfg.cardtypes[0] : NULL;
 }
 
-static void new_form(console_req *c)
+static const char *fstr(const json_t *f, const char *key)
+{
+    return json_string_value(json_object_get(f, key)) ?: "";
+}
+
+static void label_open(mobid_buf *b, const json_t *f)
+{
+    console_put(b, "<label>");
+    console_esc(b, fstr(f, "ko"));
+    console_put(b, " <span class=\"en\">");
+    console_esc(b, fstr(f, "en"));
+    console_put(b, "</span>");
+}
+
+/* The field's value to show: what was posted, else its default. */
+static void field_value(console_req *c, const json_t *f, char out[64], const char **v)
+{
+    const json_t *d = json_object_get(f, "default");
+    *v = console_field(c, fstr(f, "name"));
+    if (!*v && json_is_string(d))
+        *v = json_string_value(d);
+    else if (!*v && json_is_integer(d))
+        snprintf(out, 64, "%lld", (long long)json_integer_value(d)), *v = out;
+}
+
+static void select_input(console_req *c, const json_t *f, const char *v)
+{
+    const json_t *o;
+    size_t i;
+    char val[64];
+    console_put(&c->page, "<select name=\"");
+    console_esc(&c->page, fstr(f, "name"));
+    console_put(&c->page, "\" id=\"f-");
+    console_esc(&c->page, fstr(f, "name"));
+    console_put(&c->page, "\">");
+    json_array_foreach (json_object_get(f, "options"), i, o) {
+        const json_t *ov = json_object_get(o, "value");
+        if (json_is_integer(ov))
+            snprintf(val, sizeof val, "%lld", (long long)json_integer_value(ov));
+        else
+            snprintf(val, sizeof val, "%s", json_string_value(ov) ?: "");
+        console_put(&c->page, "<option value=\"");
+        console_esc(&c->page, val);
+        console_put(&c->page, v && !strcmp(v, val) ? "\" selected>" : "\">");
+        console_esc(&c->page, fstr(o, "ko"));
+        console_put(&c->page, " ");
+        console_esc(&c->page, fstr(o, "en"));
+        console_put(&c->page, "</option>");
+    }
+    console_put(&c->page, "</select>");
+}
+
+/* The portrait: a file picker that console.js turns into base64url in f-portrait. */
+static void portrait_input(console_req *c, const json_t *f)
+{
+    label_open(&c->page, f);
+    console_put(&c->page, " <span class=\"en\">(JPEG, at most 40 KB)</span><input type=\"file\" "
+                          "id=\"portrait-file\" accept=\"image/jpeg\"></label><input type=\"hidden\" "
+                          "name=\"portrait\" id=\"f-portrait\" value=\"\"><img id=\"portrait-preview\" "
+                          "alt=\"\" hidden><span class=\"check\" id=\"check-portrait\"></span>\n");
+}
+
+static void field_input(console_req *c, const json_t *f)
+{
+    static const char *const INPUT[][2] = { { "date", "date" }, { "string", "text" },
+                                            { "int", "number" } };
+    const char *type = fstr(f, "type"), *name = fstr(f, "name"), *v = NULL, *html = "text";
+    char num[64];
+    mobid_buf *b = &c->page;
+
+    field_value(c, f, num, &v);
+    if (!strcmp(type, "bytes"))
+        return portrait_input(c, f);
+    if (!strcmp(type, "bool")) {
+        console_put(b, "<label class=\"inline\"><input type=\"checkbox\" value=\"1\" name=\"");
+        console_esc(b, name);
+        console_put(b, "\" id=\"f-");
+        console_esc(b, name);
+        console_put(b, json_is_true(json_object_get(f, "default")) ? "\" checked> " : "\"> ");
+        console_esc(b, fstr(f, "ko"));
+        console_put(b, " <span class=\"en\">");
+        console_esc(b, fstr(f, "en"));
+        console_put(b, "</span></label>\n");
+        return;
+    }
+    label_open(b, f);
+    if (json_object_get(f, "options")) {
+        select_input(c, f, v);
+    } else if (!strcmp(type, "json")) {
+        console_put(b, "<textarea name=\"");
+        console_esc(b, name);
+        console_put(b, "\" id=\"f-");
+        console_esc(b, name);
+        console_put(b, json_is_true(json_object_get(f, "required")) ? "\" required>" : "\">");
+        console_esc(b, v);
+        console_put(b, "</textarea>");
+    } else {
+        for (size_t i = 0; i < sizeof INPUT / sizeof INPUT[0]; i++)
+            if (!strcmp(type, INPUT[i][0]))
+                html = INPUT[i][1];
+        console_put(b, "<input type=\"");
+        console_put(b, html);
+        console_put(b, "\" name=\"");
+        console_esc(b, name);
+        console_put(b, "\" id=\"f-");
+        console_esc(b, name);
+        console_put(b, json_is_true(json_object_get(f, "required")) ? "\" required value=\""
+                                                                     : "\" value=\"");
+        console_esc(b, v);
+        console_put(b, "\">");
+    }
+    console_put(b, "</label><span class=\"check\" id=\"check-");
+    console_esc(b, name);
+    console_put(b, "\" aria-live=\"polite\"></span>\n");
+}
+
+/* Links to the form of every card type; the current one is marked. */
+static void cardtype_menu(console_req *c, const issuer_cardtype *cur)
+{
+    console_put(&c->page, "<p class=\"filters\" id=\"cardtypes\">");
+    for (size_t i = 0; i < c->ctx->cfg.ncardtypes; i++) {
+        const issuer_cardtype *ct = &c->ctx->cfg.cardtypes[i];
+        console_put(&c->page, ct == cur ? " <strong>" : " <a href=\"/console/applications/new?cardtype=");
+        if (ct != cur) {
+            console_esc(&c->page, ct->id);
+            console_put(&c->page, "\">");
+        }
+        console_esc(&c->page, ct->display_ko ? ct->display_ko : ct->id);
+        console_put(&c->page, " <span class=\"en\">");
+        console_esc(&c->page, ct->name ? ct->name : ct->id);
+        console_put(&c->page, ct == cur ? "</span></strong>" : "</span></a>");
+    }
+    console_put(&c->page, "</p>\n");
+}
+
+static void new_form(console_req *c, const issuer_cardtype *ct)
 {
     mobid_buf *b = &c->page;
+    size_t i;
+    const json_t *f;
+    cardtype_menu(c, ct);
     console_form_open(c, "/console/applications");
-    console_put(b, "<fieldset><legend>신청인 Applicant</legend>\n");
-    for (size_t i = 0; i < NFIELDS; i++) {
-        const char *v = console_field(c, fields[i][0]);
-        if (!v && !strcmp(fields[i][0], "nationality"))
-            v = "KR";
-        input(c, fields[i], v);
-    }
-    console_put(b, "<label>성별 <span class=\"en\">Sex</span><select name=\"sex\" id=\"f-sex\">"
-                   "<option value=\"1\">남 Male</option><option value=\"2\">여 Female</option>"
-                   "</select></label>\n<label>체류 자격 <span class=\"en\">Residence status</span>"
-                   "<select name=\"residence_status\" id=\"f-residence_status\"><option value="
-                   "\"permanent\">영주권 Permanent</option><option value=\"temporary\">임시 "
-                   "Temporary</option></select></label><span class=\"check\" id=\"check-"
-                   "residence_status\"></span>\n<label class=\"inline\"><input type=\"checkbox\" "
-                   "name=\"e_passport\" value=\"1\" id=\"f-e_passport\" checked> 전자여권 "
-                   "<span class=\"en\">e-passport (chip)</span></label>\n");
+    console_put(b, "<input type=\"hidden\" name=\"cardtype\" value=\"");
+    console_esc(b, ct->id);
+    console_put(b, "\"><fieldset><legend>신청인 Applicant</legend>\n");
+    json_array_foreach (ct->form, i, f)
+        field_input(c, f);
     if (c->who.role == ISSUER_ROLE_ADMIN)
         console_put(b, "<label>공관 <span class=\"en\">Office id</span><input name=\"office_id\" "
                        "id=\"f-office_id\" required></label>\n");
-    console_put(b, "<label>사진 <span class=\"en\">Portrait (JPEG, at most 40 KB)</span><input "
-                   "type=\"file\" id=\"portrait-file\" accept=\"image/jpeg\"></label>"
-                   "<input type=\"hidden\" name=\"portrait\" id=\"f-portrait\" value=\"\">"
-                   "<img id=\"portrait-preview\" alt=\"\" hidden><span class=\"check\" "
-                   "id=\"check-portrait\"></span>\n</fieldset>\n<button type=\"submit\" "
-                   "id=\"file-application\">신청 접수 File the application</button></form>\n");
+    console_put(b, "</fieldset>\n<button type=\"submit\" id=\"file-application\">신청 접수 File the "
+                   "application</button></form>\n");
 }
 
 static mobid_err do_new(console_req *c)
 {
+    const issuer_cardtype *ct = form_cardtype(c);
+    if (!ct)
+        return MOBID_ERR_NOT_FOUND;
     console_page_open(c, "새 신청", "New application");
     console_put(&c->page, "<p>여권과 거주 증빙을 직접 확인한 뒤 입력하세요. <span class=\"en\">Enter the "
                           "applicant's data from the passport and residency documents.</span></p>\n");
-    new_form(c);
+    new_form(c, ct);
     return console_page_send(c, 200);
 }
 
@@ -208,25 +311,38 @@ static mobid_err on_new(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
     return console_run(req, resp, ctx, do_new);
 }
 
-/* The applicant object from the form (PII and the card type's claims). */
-static json_t *applicant(console_req *c)
+/* One posted field as the JSON its type wants; NULL when left empty. */
+static json_t *field_json(const json_t *f, const char *v)
+{
+    const char *type = fstr(f, "type");
+    if (!strcmp(type, "bool"))
+        return json_boolean(v != NULL);
+    if (!v || !*v)
+        return NULL;
+    if (!strcmp(type, "int"))
+        return json_integer(strtoll(v, NULL, 10));
+    if (!strcmp(type, "json")) {
+        json_t *j = json_loads(v, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+        return j ? j : json_string(v); /* the issuer refuses a string where JSON belongs */
+    }
+    return json_string(v);
+}
+
+/* The applicant object from the form: every field of the card type's form. */
+static json_t *applicant(console_req *c, const issuer_cardtype *ct)
 {
     json_t *pii = json_object();
-    const char *sex = console_field(c, "sex"), *portrait = console_field(c, "portrait");
-    for (size_t i = 0; pii && i < NFIELDS; i++) {
-        const char *v = console_field(c, fields[i][0]);
-        json_object_set_new(pii, fields[i][0], json_string(v ? v : ""));
+    const char *office = c->who.office_id[0] ? c->who.office_id : console_field(c, "office_id");
+    size_t i;
+    const json_t *f;
+    json_array_foreach (ct->form, i, f) {
+        json_t *v = field_json(f, console_field(c, fstr(f, "name")));
+        if (v)
+            json_object_set_new(pii, fstr(f, "name"), v);
+        else if (strcmp(fstr(f, "type"), "bytes"))
+            json_object_set_new(pii, fstr(f, "name"), json_string(""));
     }
-    const char *country = console_field(c, "country_of_residence");
-    const char *status = console_field(c, "residence_status");
-    json_object_set_new(pii, "resident_country", json_string(country ? country : ""));
-    json_object_set_new(pii, "residence_status", json_string(status ? status : ""));
-    json_object_set_new(pii, "e_passport", json_boolean(console_field(c, "e_passport") != NULL));
-    json_object_set_new(pii, "sex", json_integer(sex && !strcmp(sex, "2") ? 2 : 1));
-    json_object_set_new(pii, "issuing_office", json_string(c->who.office_id[0] ? c->who.office_id
-                                                           : console_field(c, "office_id") ? console_field(c, "office_id") : ""));
-    if (portrait && *portrait)
-        json_object_set_new(pii, "portrait", json_string(portrait));
+    json_object_set_new(pii, "issuing_office", json_string(office ? office : ""));
     return pii;
 }
 
@@ -235,8 +351,10 @@ static mobid_err do_create(console_req *c)
     char id[23], loc[64];
     const char *detail = NULL;
     const char *office = c->who.role == ISSUER_ROLE_ADMIN ? console_field(c, "office_id") : c->who.office_id;
-    json_t *pii = applicant(c);
-    mobid_err err = pii ? issuer_app_create(c->ctx, c->s, &c->who, office, "resident_card", pii, id, &detail)
+    const issuer_cardtype *ct = form_cardtype(c);
+    json_t *pii = ct ? applicant(c, ct) : NULL;
+    mobid_err err = !ct ? MOBID_ERR_NOT_FOUND
+                  : pii ? issuer_app_create(c->ctx, c->s, &c->who, office, ct->id, pii, id, &detail)
                         : MOBID_ERR_NOMEM;
     json_decref(pii);
     if (err == MOBID_OK) {
@@ -247,7 +365,8 @@ static mobid_err do_create(console_req *c)
         return err;
     console_page_open(c, "새 신청", "New application");
     console_refusal(c, err, detail);
-    new_form(c);
+    if (ct)
+        new_form(c, ct);
     return console_page_send(c, console_status_of(err));
 }
 

@@ -58,18 +58,41 @@ typedef struct issuer_claim {
     char *name;           /* element identifier / SD-JWT claim name */
     issuer_claim_kind kind;
     bool required;        /* the application must supply it (not for COMPUTED) */
+    bool sensitive;       /* granted to relying parties only by name ("non_sensitive") */
     int age;              /* COMPUTED: the NN of age_over_NN */
-    char *display;        /* human label for metadata (may be NULL) */
+    char *display_ko;     /* labels for the console and the metadata (may be NULL) */
+    char *display_en;
 } issuer_claim;
+
+/* Where an applicant must live. */
+typedef enum issuer_residence {
+    ISSUER_RESIDENCE_ANY = 0,
+    ISSUER_RESIDENCE_PERMANENT_ABROAD, /* "permanent" residency in another country */
+    ISSUER_RESIDENCE_ISSUING_STATE     /* residing in the issuing state */
+} issuer_residence;
+
+/* Who may receive a card type ("eligibility" of the card type). */
+typedef struct issuer_eligibility {
+    bool nationals;       /* true: nationals of the issuing state only; false: foreigners only */
+    issuer_residence residence;
+    int min_age;          /* completed years on the day of application */
+    bool e_passport;      /* the passport must carry a chip */
+} issuer_eligibility;
 
 typedef struct issuer_cardtype {
     char *id;             /* "resident_card", "mdl", ... (also the configuration id prefix) */
     char *name;           /* display name */
+    char *display_ko;     /* Korean display name (may be NULL) */
     char *doctype;        /* mdoc docType */
     char *ns;             /* mdoc namespace of the claims */
     char *vct;            /* SD-JWT VC type */
     unsigned formats;     /* ISSUER_FMT_* bits */
     int64_t validity_s;   /* credential lifetime */
+    char *person_key;     /* the application field that identifies the person (one
+                             active card per person): "resident_registration_number" */
+    issuer_eligibility eligibility;
+    json_t *form;         /* the application fields, each completed from its claim:
+                             [{name, type, ko, en, required, claim?, options?, default?}] */
     issuer_claim *claims;
     size_t nclaims;
 } issuer_cardtype;
@@ -78,8 +101,9 @@ typedef struct issuer_cardtype {
  * "<cardtype id>_sdjwt". Returns the card type and sets *format, or NULL. */
 const issuer_cardtype *issuer_cardtype_by_config_id(const issuer_ctx *ctx,
                                                     const char *config_id, unsigned *format);
-/* Parse a "card_types" array (NULL = the built-in types). *out freed with
- * issuer_cardtypes_free. MOBID_ERR_MALFORMED with a message on stderr. */
+/* Parse a "card_types" array (NULL = the catalogue compiled in from
+ * etc/card-types.json). *out freed with issuer_cardtypes_free. MOBID_ERR_MALFORMED
+ * with a message on stderr. */
 MOBID_MUST_CHECK mobid_err issuer_cardtypes_parse(const json_t *list, issuer_cardtype **out,
                                                   size_t *n);
 void issuer_cardtypes_free(issuer_cardtype *cts, size_t n);

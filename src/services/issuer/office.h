@@ -155,17 +155,21 @@ MOBID_MUST_CHECK mobid_err issuer_session_end(issuer_ctx *ctx, mobid_store *s,
 
 typedef struct issuer_eligibility_rules {
     const char *nationality;   /* ISO 3166-1 alpha-2 of the issuing state, "KR" */
-    int min_age;               /* 14 */
+    issuer_eligibility card;   /* the card type's own rules */
 } issuer_eligibility_rules;
 
-/* The rules from the configuration's "applications" object, or the defaults. */
-void issuer_eligibility_rules_get(const issuer_ctx *ctx, issuer_eligibility_rules *out);
+/* The rules for card type ct: its "eligibility", with the issuing state from the
+ * configuration's "applications"."nationality" (default "KR"); the configuration's
+ * "applications"."min_age", when set, raises the card type's minimum age. */
+void issuer_eligibility_rules_get(const issuer_ctx *ctx, const issuer_cardtype *ct,
+                                  issuer_eligibility_rules *out);
 /* Check an applicant (the application's PII object) on civil day `today`:
- * MOBID_ERR_INELIGIBLE_NATIONALITY, _RESIDENCE (not "permanent", or residing in the
- * issuing state), _AGE (under min_age on today, from birth_date),
- * MOBID_ERR_PASSPORT_INVALID (not an e-passport, no number),
- * MOBID_ERR_PASSPORT_EXPIRED (expiry on or before today), MOBID_ERR_INVALID_ARG for a
- * missing or malformed field. *detail names the reason. */
+ * MOBID_ERR_INELIGIBLE_NATIONALITY (a foreigner for a nationals' card, or a national
+ * for a foreigners' card), _RESIDENCE (not "permanent" abroad, or not living in the
+ * issuing state, as the card type asks), _AGE (under min_age on today, from
+ * birth_date), MOBID_ERR_PASSPORT_INVALID (no number, or no chip where the card type
+ * wants an e-passport), MOBID_ERR_PASSPORT_EXPIRED (expiry on or before today),
+ * MOBID_ERR_INVALID_ARG for a missing or malformed field. *detail names the reason. */
 MOBID_MUST_CHECK mobid_err issuer_eligibility_check(const issuer_eligibility_rules *rules,
                                                     const json_t *pii, int64_t today,
                                                     const char **detail);

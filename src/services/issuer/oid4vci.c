@@ -25,13 +25,23 @@ static json_t *config_json(const issuer_cardtype *ct, unsigned fmt)
 {
     json_t *claims = json_array();
     for (size_t i = 0; claims && i < ct->nclaims; i++) {
-        json_t *path = fmt == ISSUER_FMT_MDOC ? json_pack("[ss]", ct->ns, ct->claims[i].name)
-                                              : json_pack("[s]", ct->claims[i].name);
-        json_array_append_new(claims, json_pack("{s:o}", "path", path));
+        const issuer_claim *c = &ct->claims[i];
+        json_t *path = fmt == ISSUER_FMT_MDOC ? json_pack("[ss]", ct->ns, c->name)
+                                              : json_pack("[s]", c->name);
+        json_t *display = json_array();
+        if (c->display_ko)
+            json_array_append_new(display, json_pack("{s:s, s:s}", "name", c->display_ko, "locale", "ko"));
+        if (c->display_en)
+            json_array_append_new(display, json_pack("{s:s, s:s}", "name", c->display_en, "locale", "en"));
+        json_array_append_new(claims, json_pack("{s:o, s:b, s:o}", "path", path, "mandatory",
+                                                c->required, "display", display));
     }
     json_t *proof = json_pack("{s:{s:[s]}}", "jwt", "proof_signing_alg_values_supported", "ES256");
     json_t *meta = json_pack("{s:[{s:s,s:s}],s:o}", "display", "name", ct->name ? ct->name : ct->id,
                              "locale", "en", "claims", claims);
+    if (meta && ct->display_ko)
+        json_array_append_new(json_object_get(meta, "display"),
+                              json_pack("{s:s, s:s}", "name", ct->display_ko, "locale", "ko"));
     if (fmt == ISSUER_FMT_MDOC)
         return json_pack("{s:s,s:s,s:[s],s:[i],s:o,s:o}", "format", "mso_mdoc", "doctype",
                          ct->doctype, "cryptographic_binding_methods_supported", "cose_key",

@@ -111,7 +111,7 @@ mobid_err portal_on_start(mobid_http_req *req, mobid_http_resp *resp, void *vctx
     if (!mobid_http_req_content_type_is(req, "application/json"))
         return refuse(resp, 415, "UNSUPPORTED", "start with a JSON request from the page");
     snprintf(url, sizeof url, "%s/api/v1/verifications", portal_verifier_url(ctx));
-    body = json_pack("{s:O}", "dcql_query", portal_dcql(ctx, site));
+    body = portal_request(ctx, site);
     if (!body || !(auth = auth_header(ctx, site))) {
         err = MOBID_ERR_NOMEM;
         goto done;

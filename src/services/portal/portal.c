@@ -10,32 +10,12 @@
 #include <mobid/crypto.h>
 #include "services/portal/portal.h"
 
-/* Name, birth date and the resident registration data for the certificate. */
-static const char gov_dcql[] =
-    "{\"credentials\":[{\"id\":\"resident_card\",\"format\":\"mso_mdoc\","
-    "\"meta\":{\"doctype_value\":\"kr.go.mois.resident.1\"},\"claims\":["
-    "{\"path\":[\"kr.go.mois.resident.1\",\"family_name\"]},"
-    "{\"path\":[\"kr.go.mois.resident.1\",\"given_name\"]},"
-    "{\"path\":[\"kr.go.mois.resident.1\",\"family_name_hangul\"]},"
-    "{\"path\":[\"kr.go.mois.resident.1\",\"given_name_hangul\"]},"
-    "{\"path\":[\"kr.go.mois.resident.1\",\"birth_date\"]},"
-    "{\"path\":[\"kr.go.mois.resident.1\",\"resident_registration_number\"]},"
-    "{\"path\":[\"kr.go.mois.resident.1\",\"resident_country\"]}]}]}";
-
-/* A bank is registered for fewer claims: name, birth date, age_over_19. */
-static const char bank_dcql[] =
-    "{\"credentials\":[{\"id\":\"resident_card\",\"format\":\"mso_mdoc\","
-    "\"meta\":{\"doctype_value\":\"kr.go.mois.resident.1\"},\"claims\":["
-    "{\"path\":[\"kr.go.mois.resident.1\",\"family_name\"]},"
-    "{\"path\":[\"kr.go.mois.resident.1\",\"given_name\"]},"
-    "{\"path\":[\"kr.go.mois.resident.1\",\"birth_date\"]},"
-    "{\"path\":[\"kr.go.mois.resident.1\",\"age_over_19\"]}]}]}";
-
 struct portal_ctx {
     char *verifier_url;
     char *web_dir;
     char *api_key[PORTAL_NSITES];
-    json_t *dcql[PORTAL_NSITES];
+    json_t *dcql[PORTAL_NSITES];    /* NULL: ask for profile[] */
+    char *profile[PORTAL_NSITES];
     long wait_s;
     uint8_t ticket_key[32];
 };
@@ -56,15 +36,20 @@ const char *portal_default_web_dir(void)
     return dir;
 }
 
+/* The portal's queries are the verifier's profiles, which the provisioning policy
+ * derives from the card types; a DCQL query given here replaces the profile. */
 static mobid_err site_init(portal_ctx *ctx, portal_site site, const portal_site_config *sc)
 {
-    const char *text = sc->dcql_json ? sc->dcql_json : site == PORTAL_GOV ? gov_dcql : bank_dcql;
+    const char *profile = sc->profile ? sc->profile : site == PORTAL_GOV ? "resident_full" : "bank_basic";
     if (!sc->api_key)
         return MOBID_OK;
     ctx->api_key[site] = strdup(sc->api_key);
-    ctx->dcql[site] = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
-    if (!ctx->api_key[site])
+    ctx->profile[site] = strdup(profile);
+    if (!ctx->api_key[site] || !ctx->profile[site])
         return MOBID_ERR_NOMEM;
+    if (!sc->dcql_json)
+        return MOBID_OK;
+    ctx->dcql[site] = json_loads(sc->dcql_json, JSON_REJECT_DUPLICATES, NULL);
     return json_is_object(ctx->dcql[site]) ? MOBID_OK : MOBID_ERR_INVALID_ARG;
 }
 
@@ -104,6 +89,7 @@ void portal_ctx_free(portal_ctx *ctx)
     for (int i = 0; i < PORTAL_NSITES; i++) {
         free(ctx->api_key[i]);
         json_decref(ctx->dcql[i]);
+        free(ctx->profile[i]);
     }
     free(ctx->verifier_url);
     free(ctx->web_dir);
@@ -117,7 +103,11 @@ const char *portal_site_name(portal_site site)
 }
 const char *portal_verifier_url(const portal_ctx *ctx) { return ctx->verifier_url; }
 const char *portal_api_key(const portal_ctx *ctx, portal_site s) { return ctx->api_key[s]; }
-const json_t *portal_dcql(const portal_ctx *ctx, portal_site s) { return ctx->dcql[s]; }
+json_t *portal_request(const portal_ctx *ctx, portal_site s)
+{
+    return ctx->dcql[s] ? json_pack("{s:O}", "dcql_query", ctx->dcql[s])
+                        : json_pack("{s:s}", "profile", ctx->profile[s]);
+}
 long portal_wait_s(const portal_ctx *ctx) { return ctx->wait_s; }
 
 /* ---- tickets ---- */

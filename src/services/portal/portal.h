@@ -31,7 +31,9 @@ typedef enum portal_site { PORTAL_GOV = 0, PORTAL_BANK = 1, PORTAL_NSITES = 2 } 
 
 typedef struct portal_site_config {
     const char *api_key;     /* the relying party's verifier API key (NULL: site off) */
-    const char *dcql_json;   /* DCQL query (JSON text); NULL = the built-in one */
+    const char *profile;     /* the verifier profile to ask for; NULL = "resident_full"
+                                (gov) or "bank_basic" (bank) */
+    const char *dcql_json;   /* a DCQL query (JSON text) to send instead of the profile */
 } portal_site_config;
 
 typedef struct portal_config {
@@ -44,7 +46,7 @@ typedef struct portal_config {
 
 typedef struct portal_ctx portal_ctx;
 
-/* Copy cfg, parse the DCQL queries, draw a fresh ticket key. Returns
+/* Copy cfg, parse the DCQL queries given instead of profiles, draw a fresh ticket key. Returns
  * MOBID_ERR_INVALID_ARG (no verifier URL, no site with a key, bad DCQL JSON),
  * MOBID_ERR_NOMEM. *out freed with portal_ctx_free. */
 MOBID_MUST_CHECK mobid_err portal_ctx_new(const portal_config *cfg, portal_ctx **out);
@@ -73,7 +75,9 @@ mobid_err portal_on_result(mobid_http_req *req, mobid_http_resp *resp, void *ctx
 const char *portal_site_name(portal_site site);
 const char *portal_verifier_url(const portal_ctx *ctx);
 const char *portal_api_key(const portal_ctx *ctx, portal_site site);
-const json_t *portal_dcql(const portal_ctx *ctx, portal_site site);
+/* What the site asks the verifier for: {"dcql_query":...} or {"profile":...} (new
+ * reference). */
+json_t *portal_request(const portal_ctx *ctx, portal_site site);
 long portal_wait_s(const portal_ctx *ctx);
 /* ticket = id "." base64url(HMAC-SHA-256(key, site ":" id)); out gets a heap string. */
 mobid_err portal_ticket_make(const portal_ctx *ctx, portal_site site, const char *id, char **out);

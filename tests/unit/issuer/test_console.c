@@ -21,25 +21,7 @@ static mobid_http_server *g_srv;
 static char g_base[64];
 static char g_dir[] = "/tmp/mobid-console-XXXXXX";
 
-static issuer_claim g_claims[] = {
-    { "family_name", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "given_name", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "birth_date", ISSUER_CLAIM_DATE, true, 0, NULL },
-    { "resident_registration_number", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "nationality", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "issuing_office", ISSUER_CLAIM_STRING, false, 0, NULL },
-    { "family_name_hangul", ISSUER_CLAIM_STRING, false, 0, NULL },
-    { "given_name_hangul", ISSUER_CLAIM_STRING, false, 0, NULL },
-    { "sex", ISSUER_CLAIM_INT, false, 0, NULL },
-    { "resident_country", ISSUER_CLAIM_STRING, false, 0, NULL },
-    { "residence_status", ISSUER_CLAIM_STRING, false, 0, NULL },
-    { "passport_number", ISSUER_CLAIM_STRING, false, 0, NULL },
-    { "portrait", ISSUER_CLAIM_BYTES, false, 0, NULL },
-};
-static issuer_cardtype g_ct = { "resident_card", "Overseas national resident card",
-                                "kr.go.mois.resident.1", "kr.go.mois.resident.1",
-                                "urn:kr:mois:resident", ISSUER_FMT_MDOC | ISSUER_FMT_SDJWT,
-                                3 * 365 * 86400, g_claims, sizeof g_claims / sizeof g_claims[0] };
+/* The card types are the real catalogue (etc/card-types.json, compiled in). */
 
 /* ---- a browser-like client ---- */
 
@@ -162,8 +144,8 @@ static int setup(void **state)
     g_ctx->cfg.offer_lifetime_s = 900;
     g_ctx->cfg.tx_code_attempts = 5;
     g_ctx->cfg.tx_code_length = 6;
-    g_ctx->cfg.cardtypes = &g_ct;
-    g_ctx->cfg.ncardtypes = 1;
+    assert_int_equal(issuer_cardtypes_parse(NULL, &g_ctx->cfg.cardtypes, &g_ctx->cfg.ncardtypes),
+                     MOBID_OK);
     g_ctx->cfg.raw = json_pack("{s:{s:i, s:i, s:i, s:i}}", "console", "signin_slow_after", 100,
                                "signin_lock_after", 3, "signin_lock_s", 600, "idle_timeout_s", 900);
     assert_int_equal(mobid_store_pool_new(url, 4, &g_ctx->pool), MOBID_OK);
@@ -195,6 +177,7 @@ static int teardown(void **state)
     json_decref(g_ctx->cfg.raw);
     free(g_ctx->cfg.issuer_url);
     pthread_mutex_destroy(&g_ctx->lock);
+    issuer_cardtypes_free(g_ctx->cfg.cardtypes, g_ctx->cfg.ncardtypes);
     free(g_ctx);
     const char *files[] = { "issuer.db", "issuer.db-wal", "issuer.db-shm", "issuer.db-journal" };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {

@@ -19,19 +19,7 @@ static mobid_store *g_s;
 static issuer_officer g_admin, g_a1, g_a2, g_b1, g_asup;
 static unsigned g_person;
 
-static issuer_claim g_claims[] = {
-    { "family_name", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "given_name", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "birth_date", ISSUER_CLAIM_DATE, true, 0, NULL },
-    { "resident_registration_number", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "nationality", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "issuing_office", ISSUER_CLAIM_STRING, false, 0, NULL },
-    { "age_over_14", ISSUER_CLAIM_COMPUTED, false, 14, NULL },
-};
-static issuer_cardtype g_ct = { "resident_card", "Overseas national resident card",
-                                "kr.go.mois.resident.1", "kr.go.mois.resident.1",
-                                "urn:kr:mois:resident", ISSUER_FMT_MDOC | ISSUER_FMT_SDJWT,
-                                3 * 365 * 86400, g_claims, sizeof g_claims / sizeof g_claims[0] };
+/* The card types are the real catalogue (etc/card-types.json, compiled in). */
 
 /* A date string `days` from today. */
 static const char *date_from_today(int64_t days, char out[11])
@@ -46,8 +34,10 @@ static json_t *applicant(void)
     char rrn[16], birth[11], expiry[11];
 
     snprintf(rrn, sizeof rrn, "900101-%07u", 1000000 + (++g_person) * 7 + (unsigned)getpid() % 7);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "family_name", "KIM",
-                     "given_name", "MINJI", "birth_date", date_from_today(-30 * 365, birth),
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
+                     "family_name", "KIM", "given_name", "MINJI", "family_name_hangul", "김",
+                     "given_name_hangul", "민지", "sex", 2,
+                     "birth_date", date_from_today(-30 * 365, birth),
                      "resident_registration_number", rrn, "nationality", "KR",
                      "residence_status", "permanent", "country_of_residence", "US",
                      "passport_number", "M12345678", "e_passport", 1, "passport_expiry",
@@ -88,8 +78,8 @@ static int group_setup(void **state)
     g_ctx->cfg.offer_lifetime_s = 900;
     g_ctx->cfg.tx_code_attempts = 5;
     g_ctx->cfg.tx_code_length = 6;
-    g_ctx->cfg.cardtypes = &g_ct;
-    g_ctx->cfg.ncardtypes = 1;
+    assert_int_equal(issuer_cardtypes_parse(NULL, &g_ctx->cfg.cardtypes, &g_ctx->cfg.ncardtypes),
+                     MOBID_OK);
     assert_int_equal(mobid_store_pool_new(g_url, 2, &g_ctx->pool), MOBID_OK);
     assert_int_equal(mobid_store_open(g_url, &g_s), MOBID_OK);
     assert_int_equal(issuer_schema_migrate(g_s), MOBID_OK);
@@ -122,6 +112,7 @@ static int group_teardown(void **state)
     mobid_store_pool_free(g_ctx->pool);
     free(g_ctx->cfg.issuer_url);
     pthread_mutex_destroy(&g_ctx->lock);
+    issuer_cardtypes_free(g_ctx->cfg.cardtypes, g_ctx->cfg.ncardtypes);
     free(g_ctx);
     return 0;
 }

@@ -7,6 +7,10 @@
 
 #include <stdlib.h>
 
+/* The resident card's doctype and namespace as etc/card-types.json defines them. */
+#define KR_RESIDENT_DOCTYPE "kr.go.mois.resident.1"
+#define KR_RESIDENT_NS "kr.go.mois.resident.1"
+
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
@@ -88,7 +92,7 @@ static void test_mdl_mac(void **state)
 
 static void test_overseas_card(void **state)
 {
-    roundtrip(*state, MOBID_MDOC_DOCTYPE_KR_ORID, MOBID_MDOC_NS_KR_ORID, false);
+    roundtrip(*state, KR_RESIDENT_DOCTYPE, KR_RESIDENT_NS, false);
 }
 
 /* A fresh mDL presented with family_name and document_number. */
@@ -335,11 +339,11 @@ static void test_options(void **state)
     assert_int_equal(mobid_cert_issue(&spec, ds384, f->iaca_key, f->iaca, &cert384), MOBID_OK);
     mobid_cert *chain[1] = { cert384 };
     const mobid_mdoc_element els[] = {
-        { MOBID_MDOC_NS_KR_ORID, "family_name", mobid_view_make(fx_text_doe, sizeof fx_text_doe) },
+        { KR_RESIDENT_NS, "family_name", mobid_view_make(fx_text_doe, sizeof fx_text_doe) },
     };
     mobid_mdoc_issue_opts o;
     memset(&o, 0, sizeof o);
-    o.doctype = MOBID_MDOC_DOCTYPE_KR_ORID;
+    o.doctype = KR_RESIDENT_DOCTYPE;
     o.elements = els;
     o.n_elements = 1;
     o.issuer_key = ds384;
@@ -352,7 +356,7 @@ static void test_options(void **state)
     o.status_idx = 4242;
     mobid_buf_init(&is, 0);
     assert_int_equal(mobid_mdoc_issue(&o, &is), MOBID_OK);
-    const mobid_mdoc_ref refs[] = { { MOBID_MDOC_NS_KR_ORID, "family_name" } };
+    const mobid_mdoc_ref refs[] = { { KR_RESIDENT_NS, "family_name" } };
     assert_int_equal(fx_present(f, mobid_buf_view(&is), refs, 1, false, &resp), MOBID_OK);
     mobid_err err = fx_verify(f, mobid_buf_view(&resp), FX_NOW, false, &res);
     if (err != MOBID_OK)

@@ -17,6 +17,7 @@
 
 static const char *fake_status; /* JSON the stand-in answers on GET */
 static char fake_auth[128];     /* last Authorization header seen */
+static char fake_profile[64];   /* last profile asked for */
 
 static mobid_err fake_create(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
@@ -27,7 +28,10 @@ static mobid_err fake_create(mobid_http_req *req, mobid_http_resp *resp, void *c
     if (mobid_http_req_json(req, &body))
         return mobid_http_resp_error(resp, 400, "MALFORMED", "json");
     char *q = json_dumps(json_object_get(body, "dcql_query"), JSON_COMPACT);
-    bool too_much = q && strstr(q, "resident_registration_number") && strstr(auth, "bank-key");
+    const char *profile = json_string_value(json_object_get(body, "profile"));
+    snprintf(fake_profile, sizeof fake_profile, "%s", profile ? profile : "");
+    bool too_much = ((q && strstr(q, "resident_registration_number")) ||
+                     (profile && !strcmp(profile, "resident_full"))) && strstr(auth, "bank-key");
     free(q);
     json_decref(body);
     if (too_much)
@@ -131,8 +135,11 @@ static void test_start_uses_the_site_key(void **state)
     fixture *f = *state;
     free(start(f, "gov"));
     assert_string_equal(fake_auth, "Bearer gov-key");
+    assert_string_equal(fake_profile, "resident_full");
     free(start(f, "bank"));
     assert_string_equal(fake_auth, "Bearer bank-key");
+    /* each site asks for its own profile of the verifier, not a query of its own */
+    assert_string_equal(fake_profile, "bank_basic");
 }
 
 static void test_start_refuses_a_form_post(void **state)

@@ -108,7 +108,7 @@ static void test_mdoc_verified(void **state)
     assert_int_equal(http, 200);
     assert_string_equal(json_string_value(json_object_get(st, "status")), "verified");
     const json_t *ns = json_object_get(json_object_get(json_object_get(st, "claims"), "mdl"),
-                                       MOBID_MDOC_NS_KR_ORID);
+                                       KR_RESIDENT_NS);
     assert_string_equal(json_string_value(json_object_get(ns, "family_name")), "Kim");
     assert_true(json_is_true(json_object_get(ns, "age_over_19")));
     assert_int_equal(json_object_size(ns), 2);

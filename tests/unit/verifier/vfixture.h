@@ -24,7 +24,11 @@
 #include "http/server.h"
 #include "services/verifier/verifier.h"
 
-#define VF_VCT "urn:kr:mofa:overseas_resident_id:1"
+/* The resident card's doctype and namespace as etc/card-types.json defines them. */
+#define KR_RESIDENT_DOCTYPE "kr.go.mois.resident.1"
+#define KR_RESIDENT_NS "kr.go.mois.resident.1"
+
+#define VF_VCT "urn:mobid:kr:resident_card:1"
 #define VF_STATUS_URI "https://status.example/lists/1"
 #define VF_API_KEY "bank-api-key-0123456789abcdef"
 #define VF_ISS "https://issuer.example"
@@ -116,9 +120,9 @@ static json_t *vf_allowed(void)
     return json_pack("[{s:s, s:s, s:[[s],[s],[s],[s]]}, {s:s, s:s, s:[[s,s],[s,s],[s,s],[s,s]]}]",
                      "format", "dc+sd-jwt", "type", VF_VCT, "claims", "given_name", "family_name",
                      "birth_date", "age_over_19", "format", "mso_mdoc", "type",
-                     MOBID_MDOC_DOCTYPE_KR_ORID, "claims", MOBID_MDOC_NS_KR_ORID, "given_name",
-                     MOBID_MDOC_NS_KR_ORID, "family_name", MOBID_MDOC_NS_KR_ORID, "birth_date",
-                     MOBID_MDOC_NS_KR_ORID, "age_over_19");
+                     KR_RESIDENT_DOCTYPE, "claims", KR_RESIDENT_NS, "given_name",
+                     KR_RESIDENT_NS, "family_name", KR_RESIDENT_NS, "birth_date",
+                     KR_RESIDENT_NS, "age_over_19");
 }
 
 static void vf_registration(vfix *f)

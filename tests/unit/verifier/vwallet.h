@@ -70,7 +70,7 @@ __attribute__((unused)) static void issue_mdoc(const cred_opts *o, mobid_buf *ou
         if (o->no_family_name && i == 1)
             continue;
         put_text(&vals, offs, n, vals_s[i]);
-        el[n].ns = MOBID_MDOC_NS_KR_ORID;
+        el[n].ns = KR_RESIDENT_NS;
         el[n++].id = ids[i];
     }
     offs[n] = vals.len;
@@ -78,11 +78,11 @@ __attribute__((unused)) static void issue_mdoc(const cred_opts *o, mobid_buf *ou
     mobid_cbor_put_tag(&e, 1004);
     mobid_cbor_put_text(&e, mobid_view_str("1990-04-01"));
     assert_int_equal(mobid_cbor_enc_finish(&e), MOBID_OK);
-    el[n].ns = MOBID_MDOC_NS_KR_ORID;
+    el[n].ns = KR_RESIDENT_NS;
     el[n++].id = "birth_date";
     for (size_t i = 0; i < n; i++)
         el[i].value = mobid_view_make(vals.ptr + offs[i], (i + 1 < n ? offs[i + 1] : vals.len) - offs[i]);
-    io.doctype = MOBID_MDOC_DOCTYPE_KR_ORID;
+    io.doctype = KR_RESIDENT_DOCTYPE;
     io.elements = el;
     io.n_elements = n;
     io.issuer_key = ds->key;
@@ -93,8 +93,8 @@ __attribute__((unused)) static void issue_mdoc(const cred_opts *o, mobid_buf *ou
     io.status_idx = (uint64_t)o->status_idx;
     io.age_over = age;
     io.n_age_over = 1;
-    io.age_ns = MOBID_MDOC_NS_KR_ORID;
-    io.birth_ns = MOBID_MDOC_NS_KR_ORID;
+    io.age_ns = KR_RESIDENT_NS;
+    io.birth_ns = KR_RESIDENT_NS;
     mobid_buf_init(out, 0);
     assert_int_equal(mobid_mdoc_issue(&io, out), MOBID_OK);
     mobid_buf_free(&vals);
@@ -154,8 +154,8 @@ static json_t *status_of(const json_t *created, int wait)
     "[\"family_name\"]},{\"path\":[\"age_over_19\"]}]}]}}"
 #define MDOC_QUERY                                                                               \
     "{\"dcql_query\":{\"credentials\":[{\"id\":\"mdl\",\"format\":\"mso_mdoc\",\"meta\":"      \
-    "{\"doctype_value\":\"" MOBID_MDOC_DOCTYPE_KR_ORID "\"},\"claims\":[{\"path\":[\""         \
-    MOBID_MDOC_NS_KR_ORID "\",\"family_name\"]},{\"path\":[\"" MOBID_MDOC_NS_KR_ORID            \
+    "{\"doctype_value\":\"" KR_RESIDENT_DOCTYPE "\"},\"claims\":[{\"path\":[\""         \
+    KR_RESIDENT_NS "\",\"family_name\"]},{\"path\":[\"" KR_RESIDENT_NS            \
     "\",\"age_over_19\"]}]}]}}"
 
 /* ---- the wallet ---- */
@@ -207,8 +207,8 @@ static void present_sdjwt(const wallet *w, const cred_opts *o, const char *nonce
 __attribute__((unused)) static void present_mdoc(const wallet *w, const cred_opts *o, mobid_buf *out)
 {
     mobid_buf cred, tr, resp, thumb;
-    mobid_mdoc_ref rv[] = { { MOBID_MDOC_NS_KR_ORID, "family_name" },
-                            { MOBID_MDOC_NS_KR_ORID, "age_over_19" } };
+    mobid_mdoc_ref rv[] = { { KR_RESIDENT_NS, "family_name" },
+                            { KR_RESIDENT_NS, "age_over_19" } };
     mobid_mdoc_present_opts po = { 0 };
     json_t *jwk = NULL;
     uint8_t t[32];

@@ -1,0 +1,173 @@
+/*
+ * Provisioning: card types read from etc/card-types.json and what is derived from
+ * them (claim selections, DCQL queries, registration grants).
+ */
+#include "services/provision/provision.h"
+
+#include <stdio.h>
+#include <string.h>
+
+mobid_err prov_json_load(const char *path, const char *builtin, json_t **out)
+{
+    json_error_t je;
+    *out = path ? json_load_file(path, JSON_REJECT_DUPLICATES, &je)
+                : json_loads(builtin, JSON_REJECT_DUPLICATES, &je);
+    if (*out)
+        return MOBID_OK;
+    fprintf(stderr, "%s:%d: %s\n", path ? path : "(built-in)", je.line, je.text);
+    /* jansson reports an unreadable file as a load error with line -1 */
+    return path && je.line < 0 ? MOBID_ERR_IO : MOBID_ERR_MALFORMED;
+}
+
+mobid_err prov_cardtypes_load(const char *path, json_t **out)
+{
+    json_t *root = NULL;
+    mobid_err err = prov_json_load(path, prov_etc_card_types, &root);
+    *out = NULL;
+    if (err)
+        return err;
+    json_t *list = json_is_array(root) ? root : json_object_get(root, "card_types");
+    if (!json_is_array(list) || !json_array_size(list)) {
+        fprintf(stderr, "%s: no \"card_types\" list\n", path ? path : "(built-in)");
+        err = MOBID_ERR_MALFORMED;
+    } else {
+        *out = json_incref(list);
+    }
+    json_decref(root);
+    return err;
+}
+
+const json_t *prov_cardtype_find(const json_t *cts, const char *id)
+{
+    size_t i;
+    const json_t *ct;
+    json_array_foreach (cts, i, ct)
+        if (id && !strcmp(json_string_value(json_object_get(ct, "id")) ?: "", id))
+            return ct;
+    return NULL;
+}
+
+const json_t *prov_claim_find(const json_t *ct, const char *name)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach (json_object_get(ct, "claims"), i, c)
+        if (name && !strcmp(json_string_value(json_object_get(c, "name")) ?: "", name))
+            return c;
+    return NULL;
+}
+
+mobid_err prov_claims_select(const json_t *ct, const json_t *sel, json_t **out)
+{
+    const char *how = json_string_value(sel);
+    const json_t *c;
+    size_t i;
+    mobid_err err = MOBID_OK;
+
+    *out = json_array();
+    if (!*out)
+        return MOBID_ERR_NOMEM;
+    if (how && (!strcmp(how, "all") || !strcmp(how, "non_sensitive"))) {
+        json_array_foreach (json_object_get(ct, "claims"), i, c)
+            if (!strcmp(how, "all") || !json_is_true(json_object_get(c, "sensitive")))
+                json_array_append(*out, json_object_get(c, "name"));
+        return MOBID_OK;
+    }
+    if (!json_is_array(sel) || !json_array_size(sel))
+        err = MOBID_ERR_INVALID_ARG;
+    json_array_foreach (sel, i, c) {
+        if (err)
+            break;
+        if (!prov_claim_find(ct, json_string_value(c))) {
+            fprintf(stderr, "provisioning: card type %s has no claim %s\n",
+                    json_string_value(json_object_get(ct, "id")), json_string_value(c) ?: "?");
+            err = MOBID_ERR_NOT_FOUND;
+        } else {
+            json_array_append(*out, (json_t *)c);
+        }
+    }
+    if (err) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
+static const json_t *cardtype_or_say(const json_t *cts, const char *id)
+{
+    const json_t *ct = prov_cardtype_find(cts, id);
+    if (!ct)
+        fprintf(stderr, "provisioning: no card type %s\n", id ? id : "(none)");
+    return ct;
+}
+
+mobid_err prov_dcql(const json_t *cts, const char *cardtype, const char *format,
+                    const json_t *sel, json_t **out)
+{
+    const json_t *ct = cardtype_or_say(cts, cardtype);
+    const char *ns = json_string_value(json_object_get(ct, "namespace"));
+    bool mdoc = format && !strcmp(format, "mso_mdoc");
+    json_t *names = NULL, *claims = json_array(), *name;
+    size_t i;
+    mobid_err err = ct ? prov_claims_select(ct, sel, &names) : MOBID_ERR_NOT_FOUND;
+
+    *out = NULL;
+    if (!err && !mdoc && (!format || strcmp(format, "dc+sd-jwt")))
+        err = MOBID_ERR_INVALID_ARG;
+    json_array_foreach (names, i, name)
+        json_array_append_new(claims, mdoc ? json_pack("{s:[s,O]}", "path", ns, name)
+                                           : json_pack("{s:[O]}", "path", name));
+    if (!err)
+        *out = mdoc ? json_pack("{s:[{s:s, s:s, s:{s:O}, s:O}]}", "credentials", "id", cardtype,
+                                "format", format, "meta", "doctype_value",
+                                json_object_get(ct, "doctype"), "claims", claims)
+                    : json_pack("{s:[{s:s, s:s, s:{s:[O]}, s:O}]}", "credentials", "id", cardtype,
+                                "format", format, "meta", "vct_values", json_object_get(ct, "vct"),
+                                "claims", claims);
+    if (!err && !*out)
+        err = MOBID_ERR_NOMEM;
+    json_decref(names);
+    json_decref(claims);
+    return err;
+}
+
+/* The registration entries of one grant: both formats the card type is issued in. */
+static mobid_err grant_allowed(const json_t *ct, const json_t *sel, json_t *allowed)
+{
+    const char *ns = json_string_value(json_object_get(ct, "namespace"));
+    json_t *names = NULL, *fmt, *name;
+    size_t i, k;
+    mobid_err err = prov_claims_select(ct, sel, &names);
+
+    json_array_foreach (json_object_get(ct, "formats"), i, fmt) {
+        bool mdoc = !strcmp(json_string_value(fmt) ?: "", "mso_mdoc");
+        json_t *paths = json_array();
+        json_array_foreach (names, k, name)
+            json_array_append_new(paths, mdoc ? json_pack("[s,O]", ns, name) : json_pack("[O]", name));
+        json_array_append_new(allowed, json_pack("{s:O, s:O, s:o}", "format", fmt, "type",
+                                                 json_object_get(ct, mdoc ? "doctype" : "vct"),
+                                                 "claims", paths));
+    }
+    json_decref(names);
+    return err;
+}
+
+mobid_err prov_allowed(const json_t *cts, const json_t *grants, json_t **out)
+{
+    const json_t *g;
+    size_t i;
+    mobid_err err = json_array_size(grants) ? MOBID_OK : MOBID_ERR_INVALID_ARG;
+
+    *out = json_array();
+    json_array_foreach (grants, i, g) {
+        const json_t *ct = cardtype_or_say(cts, json_string_value(json_object_get(g, "cardtype")));
+        if (err || (err = ct ? grant_allowed(ct, json_object_get(g, "claims"), *out)
+                             : MOBID_ERR_NOT_FOUND))
+            break;
+    }
+    if (err) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return err;
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Every card type of etc/card-types.json, issued end to end and verified: `mobid up`
+# provisions from the card types and the policy (etc/provisioning.example.json); for
+# each of the four cards an officer files an application with the card type's own
+# fields, checks it, a supervisor approves, the officer makes the offer, one phone's
+# wallet (`mobid wallet`) receives the card, and Government 24 verifies it through the
+# verifier with the profile the policy derives for that card. Then the refusals that
+# come from the card types' own rules: a national asking for the foreign resident
+# card, a foreigner for the resident card, a 16-year-old for the mDL, a bank asking
+# for the mDL it was never granted.
+set -u
+BIN=${MOBID_BIN:?MOBID_BIN must point at the mobid binary}
+for tool in jq curl; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not found"; exit 77; }
+done
+"$BIN" up --help >/dev/null 2>&1 || { echo "SKIP: this mobid has no up (services not built)"; exit 77; }
+T=$(mktemp -d)
+UP=""
+cleanup() {
+  [ -n "$UP" ] && { kill -INT "$UP" 2>/dev/null; wait "$UP" 2>/dev/null; }
+  rm -rf "$T"
+}
+trap cleanup EXIT
+fails=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+
+. "$(dirname "$0")/../common/free_ports.sh"
+BASE=$(free_base)
+I=http://127.0.0.1:$BASE
+V=http://127.0.0.1:$((BASE + 1))
+D=$T/var
+"$BIN" up --dir "$D" --port-base "$BASE" --json >"$T/events" 2>"$T/up.err" &
+UP=$!
+for _ in $(seq 1 1200); do
+  grep -q '"event":"ready"' "$T/events" && break
+  kill -0 "$UP" 2>/dev/null || break
+  sleep 0.1
+done
+grep -q '"event":"ready"' "$T/events" || { cat "$T/events" "$T/up.err"; echo "FAIL mobid up"; exit 1; }
+
+pw() { jq -r --arg u "$1" '.officers[] | select(.username == $u) | .password' "$D/up.json"; }
+signin() {
+  jq -n --arg u "$1" --arg p "$(pw "$1")" '{username: $u, password: $p, label: "cards_e2e"}' \
+    | curl -s -H 'Content-Type: application/json' -d @- "$I/api/v1/tokens" | jq -r .token
+}
+OFF=$(signin los-angeles.officer)
+SUP=$(signin los-angeles.supervisor)
+[ -n "$OFF" ] && [ "$OFF" != null ] && [ -n "$SUP" ] && [ "$SUP" != null ] \
+  || { echo "FAIL sign-in"; exit 1; }
+GOV=$(jq -r '.relying_parties[] | select(.id == "gov24") | .api_key' "$D/up.json")
+BANK=$(jq -r '.relying_parties[] | select(.id == "bank") | .api_key' "$D/up.json")
+api() { # METHOD PATH TOKEN [BODY] -> body on stdout, status in $T/status
+  curl -s -o "$T/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" \
+    -H 'Content-Type: application/json' ${4:+-d "$4"} "$I$2" >"$T/status"
+  cat "$T/body"
+}
+
+day() { date -u -d "$1 days" +%F; }
+PORTRAIT=_9j_4AAQSkZJRgABAQAAAQABAAD_2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL_wAALCAABAAEBAREA_8QAFAABAAAAAAAAAAAAAAAAAAAACf_EABQQAQAAAAAAAAAAAAAAAAAAAAD_2gAIAQEAAD8AKp__2Q
+common() { # birth-date-days -> the passport and identity fields every card asks for
+  jq -n --arg b "$(day "$1")" --arg e "$(day 900)" --arg p "$PORTRAIT" \
+    '{family_name: "KIM", given_name: "MINJI", birth_date: $b, passport_number: "M12345678",
+      passport_expiry: $e, portrait: $p}'
+}
+applicant() { # cardtype -> applicant JSON
+  local base; base=$(common -11000)
+  case $1 in
+  resident_card) jq --arg x "$(day -11000)" '. + {family_name_hangul: "김", given_name_hangul: "민지",
+      sex: 2, resident_registration_number: "900101-2345671", nationality: "KR",
+      country_of_residence: "US", residence_status: "permanent", e_passport: true}' <<<"$base" ;;
+  mdl) jq --arg i "$(day -400)" --arg x "$(day 1400)" '. + {resident_registration_number: "900101-2345672",
+      nationality: "KR", document_number: "11-24-123456-70", issue_date: $i, expiry_date: $x,
+      issuing_country: "KR", issuing_authority: "Korean National Police Agency",
+      un_distinguishing_sign: "ROK",
+      driving_privileges: [{vehicle_category_code: "B", issue_date: $i, expiry_date: $x}]}' <<<"$base" ;;
+  veterans_card) jq '. + {resident_registration_number: "900101-2345673", nationality: "KR",
+      veteran_number: "V-2024-000123", service_category: "national merit"}' <<<"$base" ;;
+  foreign_resident_card) jq '. + {family_name: "NGUYEN", given_name: "VAN AN", sex: 1,
+      nationality: "VN", alien_registration_number: "900101-5345674", residence_status: "E-9",
+      country_of_residence: "KR"}' <<<"$base" ;;
+  esac
+}
+
+W=$T/phone.wallet
+echo 135790 >"$T/pin"
+wallet() { "$BIN" wallet --wallet "$W" --pin-file "$T/pin" --yes --json "$@"; }
+wallet --issuer-roots "$D/pki/iaca.pem" --rp-roots "$D/pki/rp-ca.pem" \
+  --registration-roots "$D/pki/iaca.pem" --scrypt-n 1024 init >"$T/init" 2>"$T/wallet.err" \
+  || { cat "$T/init" "$T/wallet.err"; echo "FAIL wallet init"; exit 1; }
+
+# profile per card type and a claim whose value proves it is that card
+declare -A PROFILE=([resident_card]=resident_full [mdl]=mdl [veterans_card]=veterans_card
+                    [foreign_resident_card]=foreign_resident_card)
+declare -A PROOF=([resident_card]=resident_registration_number [mdl]=document_number
+                  [veterans_card]=veteran_number [foreign_resident_card]=alien_registration_number)
+verify() { # api-key profile -> verdict JSON in $T/verdict; 0 when a session was made
+  curl -s -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+    -d "{\"profile\":\"$2\"}" "$V/api/v1/verifications" >"$T/session"
+  local id link; id=$(jq -r '.id // empty' "$T/session"); link=$(jq -r '.deep_link // empty' "$T/session")
+  [ -n "$id" ] || return 1
+  wallet present "$link" >"$T/present" 2>>"$T/wallet.err"
+  curl -s -H "Authorization: Bearer $1" "$V/api/v1/verifications/$id?wait=20" >"$T/verdict"
+}
+
+for ct in resident_card mdl veterans_card foreign_resident_card; do
+  body=$(jq -n --arg c "$ct" --argjson a "$(applicant "$ct")" '{cardtype: $c, applicant: $a}')
+  id=$(api POST /api/v1/applications "$OFF" "$body" | jq -r '.id // empty')
+  [ "$(cat "$T/status")" = 201 ] && [ -n "$id" ] || { bad "$ct: application: $(cat "$T/body")"; continue; }
+  api POST "/api/v1/applications/$id/verify" "$OFF" \
+    '{"evidence":{"passport":"chip read","residency":"seen"}}' >/dev/null
+  api POST "/api/v1/applications/$id/approve" "$SUP" >/dev/null
+  [ "$(cat "$T/status")" = 200 ] || { bad "$ct: approve: $(cat "$T/body")"; continue; }
+  api POST "/api/v1/applications/$id/offer" "$OFF" >"$T/offer"
+  [ "$(cat "$T/status")" = 201 ] || { bad "$ct: offer: $(cat "$T/offer")"; continue; }
+  wallet --tx-code "$(jq -r .tx_code "$T/offer")" receive "$(jq -r .offer_uri "$T/offer")" \
+    >"$T/recv" 2>>"$T/wallet.err" || { bad "$ct: wallet receive: $(cat "$T/recv")"; continue; }
+  ok "$ct issued into the wallet"
+  verify "$GOV" "${PROFILE[$ct]}" || { bad "$ct: no session: $(cat "$T/session")"; continue; }
+  want=$(applicant "$ct" | jq -r --arg k "${PROOF[$ct]}" '.[$k]')
+  if jq -e --arg k "${PROOF[$ct]}" --arg w "$want" '.status == "verified" and
+       ([.. | objects | .[$k]? // empty] | index($w) != null)' "$T/verdict" >/dev/null; then
+    ok "$ct verified by Government 24 (profile ${PROFILE[$ct]}: ${PROOF[$ct]} = $want)"
+  else
+    bad "$ct verification: $(cat "$T/verdict")"
+  fi
+done
+verify "$GOV" mdl && jq -e '[.. | objects | .driving_privileges? // empty][0][0].vehicle_category_code == "B"' \
+  "$T/verdict" >/dev/null && ok "the mDL's driving privileges arrive as structured data" \
+  || bad "mDL driving_privileges: $(cat "$T/verdict")"
+
+# Refusals from the card types' own eligibility.
+refuse() { # name cardtype jq-edit want-error
+  local body; body=$(jq -n --arg c "$2" --argjson a "$(applicant "$2" | jq "$3")" '{cardtype: $c, applicant: $a}')
+  api POST /api/v1/applications "$OFF" "$body" >/dev/null
+  jq -e --arg e "$4" '.error == $e' "$T/body" >/dev/null && ok "$1 refused ($4)" \
+    || bad "$1: $(cat "$T/status") $(cat "$T/body")"
+}
+refuse "a national asking for the foreign resident card" foreign_resident_card \
+  '.nationality = "KR" | .alien_registration_number = "900101-5345679"' INELIGIBLE_NATIONALITY
+refuse "a foreigner asking for the resident card" resident_card \
+  '.nationality = "VN" | .resident_registration_number = "900101-2345679"' INELIGIBLE_NATIONALITY
+refuse "a foreigner living abroad asking for the foreign resident card" foreign_resident_card \
+  '.country_of_residence = "VN" | .alien_registration_number = "900101-5345678"' INELIGIBLE_RESIDENCE
+refuse "a 16-year-old asking for the mDL" mdl \
+  ".birth_date = \"$(day -5900)\" | .resident_registration_number = \"100101-3345678\"" INELIGIBLE_AGE
+# The bank was granted the resident card's basic claims only, never the mDL.
+curl -s -H "Authorization: Bearer $BANK" -H 'Content-Type: application/json' \
+  -d '{"profile":"mdl"}' "$V/api/v1/verifications" >"$T/bank"
+jq -e '.error == "CLAIM_NOT_ALLOWED"' "$T/bank" >/dev/null && ok "the bank may not ask for the mDL" \
+  || bad "bank asking for the mDL: $(cat "$T/bank")"
+
+[ "$fails" = 0 ] || { tail -n 20 "$T/wallet.err" "$D"/log/*.log; echo "$fails failure(s)"; exit 1; }
+echo "all four card types issued and verified end to end"
