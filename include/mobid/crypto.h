@@ -202,14 +202,52 @@ void mobid_cert_validity(const mobid_cert *c, mobid_time *not_before, mobid_time
 /* DNS and URI subjectAltName values in certificate order, each as a heap string;
  * free each string and the array with free(). *n is 0 when there are none. */
 mobid_err mobid_cert_san(const mobid_cert *c, char ***values, size_t *n);
+/* The subjectKeyIdentifier's key identifier bytes, appended to out; NOT_FOUND
+ * when the certificate has none. */
+mobid_err mobid_cert_ski(const mobid_cert *c, mobid_buf *out);
+/* The serial number as unsigned big-endian bytes (no leading zeros; empty for
+ * 0), appended to out. Negative serials give their magnitude. */
+mobid_err mobid_cert_serial(const mobid_cert *c, mobid_buf *out);
 
 /* What a leaf certificate must be good for. */
 typedef enum mobid_cert_purpose {
     MOBID_PURPOSE_ANY = 0,
     MOBID_PURPOSE_MDOC_DS = 1,     /* 18013-5 document signer: EKU 1.0.18013.5.1.2 */
     MOBID_PURPOSE_MDOC_READER = 2, /* 18013-5 reader auth: EKU 1.0.18013.5.1.6 */
-    MOBID_PURPOSE_SIGNING = 3      /* digitalSignature key usage, any EKU */
+    MOBID_PURPOSE_SIGNING = 3,     /* digitalSignature key usage, any EKU */
+    MOBID_PURPOSE_VICAL = 4        /* 18013-5 VICAL signer: EKU 1.0.18013.5.1.8 */
 } mobid_cert_purpose;
+
+/* How the 18013-5 certificate profile (Annex B) is applied to a validated path.
+ * Every policy checks signatures, validity, CA flags and the leaf's
+ * digitalSignature key usage. They differ on what real issuers get wrong:
+ *   DEFAULT  a leaf that is itself an anchor (pinned) is trusted for the use it
+ *            was named for, whatever its EKU. A document signer under a CA: no
+ *            EKU is accepted with MOBID_TRUST_WARN_EKU_MISSING; an EKU that
+ *            lacks the DS OID is CERT_USAGE. Reader and VICAL signer leaves
+ *            under a CA need their EKU (CERT_USAGE).
+ *   LENIENT  as DEFAULT, and a document signer whose EKU lacks the DS OID is
+ *            accepted with MOBID_TRUST_WARN_EKU_OTHER.
+ *   STRICT   every Annex B rule, pinned leaves included: the purpose's EKU
+ *            (DS_EKU_MISSING when absent), critical keyUsage and EKU on the
+ *            leaf, a leaf that is no CA and lives at most 457 days, an issuing CA
+ *            with critical basicConstraints (path length 0) and keyUsage
+ *            keyCertSign + cRLSign, and one country in both subjects
+ *            (CERT_PROFILE otherwise). */
+typedef enum mobid_trust_policy {
+    MOBID_TRUST_DEFAULT = 0,
+    MOBID_TRUST_LENIENT = 1,
+    MOBID_TRUST_STRICT = 2
+} mobid_trust_policy;
+
+/* Warnings a validation may carry (bits of *warnings). For MDOC_DS they are
+ * reported as DS_EKU_MISSING and DS_EKU_OTHER. */
+#define MOBID_TRUST_WARN_EKU_MISSING 0x1u
+#define MOBID_TRUST_WARN_EKU_OTHER 0x2u
+#define MOBID_TRUST_WARN_ALL 0x3u
+/* Stable name of one warning bit ("DS_EKU_MISSING", "DS_EKU_OTHER"); NULL for
+ * anything else. Static storage. */
+const char *mobid_trust_warning_name(unsigned bit);
 
 /* A set of trust anchors. An anchor may be a CA (IACA) or, for pinned trust, the
  * leaf itself. Anchors are parsed once and shared by many verifications. */
@@ -217,30 +255,60 @@ typedef struct mobid_trust mobid_trust;
 mobid_err mobid_trust_new(mobid_trust **out);
 /* Frees the set and its references to the anchors. NULL is fine. */
 void mobid_trust_free(mobid_trust *t);
+/* Set the policy (default MOBID_TRUST_DEFAULT); clears the validation cache.
+ * Set it before the set is shared between threads. */
+mobid_err mobid_trust_set_policy(mobid_trust *t, mobid_trust_policy p);
+mobid_trust_policy mobid_trust_get_policy(const mobid_trust *t);
 /* Add an anchor. The set takes its own reference: the caller still frees its
  * one. Adding anchors clears the validation cache; add them all before the set
- * is shared between threads. */
+ * is shared between threads. The same certificate added twice is one anchor. */
 mobid_err mobid_trust_add(mobid_trust *t, mobid_cert *anchor);
+/* Add an anchor trusted for mdoc docTypes `doctypes[0..n)` only (a VICAL
+ * entry's docType list; the strings are copied). n == 0 is mobid_trust_add.
+ * When the certificate is already an anchor its docTypes are merged; an anchor
+ * ever added without a list stays unrestricted. */
+mobid_err mobid_trust_add_for_doctypes(mobid_trust *t, mobid_cert *anchor,
+                                       const mobid_view *doctypes, size_t n);
 /* Adds every certificate in a PEM bundle or a DER certificate. */
 mobid_err mobid_trust_add_pem(mobid_trust *t, mobid_view pem);
 size_t mobid_trust_count(const mobid_trust *t);
+/* The i-th anchor (borrowed, valid while the set lives) and, when doctypes is
+ * not NULL, how many docTypes restrict it (0 = any). NULL past the end. */
+mobid_cert *mobid_trust_anchor(const mobid_trust *t, size_t i, size_t *doctypes);
+
+/* Trusted SD-JWT VC issuer identifiers (an https URL each, draft-ietf-oauth-
+ * sd-jwt-vc): the verifier takes the issuer's keys from its metadata. The
+ * string is copied; adding one twice is harmless. */
+mobid_err mobid_trust_add_issuer(mobid_trust *t, const char *issuer);
+/* True when `issuer` (exact string match) was added. */
+bool mobid_trust_has_issuer(const mobid_trust *t, const char *issuer);
 
 /* Validate chain[0] (leaf) .. chain[n-1] (may omit the anchor) at time `at`:
  * signatures, validity of every certificate (inclusive bounds), basicConstraints
  * (CA:true for issuers, path length), keyUsage (keyCertSign for issuers;
  * digitalSignature for the leaf when it has a keyUsage, except for
- * MOBID_PURPOSE_ANY) and the purpose: the 18013-5 EKU must be present for
- * MOBID_PURPOSE_MDOC_DS and _READER (Annex B makes it mandatory). Any anchor ends
- * a path: a CA, an intermediate, or the leaf itself (pinned trust). A version 1
- * self-signed anchor (no extensions possible) is accepted as a CA.
+ * MOBID_PURPOSE_ANY) and the purpose's EKU as the set's policy says (see
+ * mobid_trust_policy). Any anchor ends a path: a CA, an intermediate, or the
+ * leaf itself (pinned trust). A version 1 self-signed anchor (no extensions
+ * possible) is accepted as a CA.
  * Returns MOBID_OK, UNTRUSTED_ISSUER (no path, a bad signature, chains longer
- * than 16), CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_USAGE or CERT_INVALID.
+ * than 16), CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_USAGE, DS_EKU_MISSING and
+ * CERT_PROFILE (STRICT), or CERT_INVALID. Warnings are dropped: use
+ * mobid_trust_verify_chain_ex to see them.
  * Successes are cached by the trust set (keyed on SHA-256 of the purpose and the
  * certificates' SHA-256, valid for the window where every certificate of the built path is
  * valid; 256 entries; thread-safe), so re-validating a DS chain costs a hash. */
 MOBID_MUST_CHECK mobid_err mobid_trust_verify_chain(mobid_trust *t, mobid_cert *const *chain,
                                                     size_t n, mobid_time at,
                                                     mobid_cert_purpose purpose);
+/* As mobid_trust_verify_chain, and: when doctype is not empty, the anchor that
+ * ends the path must be trusted for that docType (DOCTYPE_NOT_ALLOWED
+ * otherwise); *warnings (may be NULL) receives MOBID_TRUST_WARN_* bits, 0 on
+ * failure. */
+MOBID_MUST_CHECK mobid_err mobid_trust_verify_chain_ex(mobid_trust *t, mobid_cert *const *chain,
+                                                       size_t n, mobid_time at,
+                                                       mobid_cert_purpose purpose,
+                                                       mobid_view doctype, unsigned *warnings);
 /* Counters of the validation cache: calls answered from it (hits) and calls that
  * built a path (builds). Either pointer may be NULL. */
 void mobid_trust_cache_stats(mobid_trust *t, unsigned long *hits, unsigned long *builds);

@@ -109,7 +109,16 @@ extern "C" {
     X(CREDENTIAL_LIMIT, 85, "the offer's credentials were all issued")         \
     X(MESSAGE_REPLAYED, 86, "session message replayed (an old message counter)") \
     X(SESSION_TERMINATED, 87, "the peer ended the session")                    \
-    X(INSECURE_TRANSPORT, 88, "plain http:// is allowed only to this machine (loopback)")
+    X(INSECURE_TRANSPORT, 88, "plain http:// is allowed only to this machine (loopback)") \
+    X(DS_EKU_MISSING, 89, "document signer certificate has no extended key usage") \
+    X(CERT_PROFILE, 90, "certificate breaks an ISO 18013-5 Annex B profile rule") \
+    X(VICAL_INVALID, 91, "not a well-formed VICAL") \
+    X(VICAL_SIGNATURE_INVALID, 92, "VICAL signature does not verify") \
+    X(VICAL_SIGNER_UNTRUSTED, 93, "VICAL signer does not chain to a VICAL anchor") \
+    X(VICAL_EXPIRED, 94, "VICAL is past its nextUpdate") \
+    X(VICAL_NOT_YET_VALID, 95, "VICAL is dated after the given time") \
+    X(DOCTYPE_NOT_ALLOWED, 96, "issuer CA is not trusted for this docType") \
+    X(ISSUER_METADATA_INVALID, 97, "issuer metadata is unusable or names another issuer")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,

@@ -166,6 +166,8 @@ typedef struct mobid_mdoc_doc {
     mobid_view status_uri;
     bool device_mac;      /* authenticated with deviceMac (else deviceSignature) */
     mobid_view errors;    /* Document.errors map as received, or empty */
+    unsigned warnings;    /* MOBID_TRUST_WARN_* bits the trust policy let through
+                             (mobid_trust_warning_name names them) */
     uint8_t *owned_;      /* internal: a normalised copy of issuerAuth when one was
                              needed; freed by mobid_mdoc_doc_free */
 } mobid_mdoc_doc;
@@ -180,7 +182,9 @@ typedef struct mobid_mdoc_result {
 
 /* Verify a DeviceResponse. On MOBID_OK every document passed every check and
  * res lists the disclosed items. Failure codes: MALFORMED, ISSUER_SIGNATURE_INVALID,
- * UNTRUSTED_ISSUER, CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_USAGE, DIGEST_MISMATCH,
+ * UNTRUSTED_ISSUER, CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_USAGE, DS_EKU_MISSING and
+ * CERT_PROFILE (strict trust policy), DOCTYPE_NOT_ALLOWED (the anchor that ends the
+ * DS chain is listed for other docTypes), DIGEST_MISMATCH,
  * DUPLICATE_DISCLOSURE, DEVICE_KEY_INVALID, DEVICE_SIGNATURE_INVALID,
  * DEVICE_MAC_INVALID, NOT_YET_VALID, EXPIRED, DOCTYPE_MISMATCH, ALG_NOT_ALLOWED,
  * DOCUMENT_ERROR (a non-zero status or no documents), INVALID_ARG (deviceMac

@@ -72,4 +72,10 @@ bool mobid_crypto_contains(mobid_view v, const char *s);
 /* ASN1_TIME to seconds since the epoch. */
 mobid_err mobid_crypto_asn1_time(const ASN1_TIME *t, mobid_time *out);
 
+/* The profile checks OpenSSL leaves to us on a built path (leaf first, anchor
+ * last), under a trust policy (trust_policy.c). pinned: the leaf is an anchor
+ * itself. Adds MOBID_TRUST_WARN_* bits to *warnings. */
+mobid_err mobid_crypto_check_path(STACK_OF(X509) *path, mobid_cert_purpose purpose,
+                                  mobid_trust_policy policy, bool pinned, unsigned *warnings);
+
 #endif

@@ -1,6 +1,8 @@
 /* Trust sets and certificate path validation at a pinned time, with a bounded
  * cache of successful validations (a DS chain repeats in every credential it
- * signed, so after the first path build a verification costs a hash lookup). */
+ * signed, so after the first path build a verification costs a hash lookup).
+ * Anchors may be restricted to mdoc docTypes (VICAL entries); the profile
+ * checks under the set's policy are in trust_policy.c. */
 #include "crypto_internal.h"
 
 #include <pthread.h>
@@ -17,13 +19,26 @@ typedef struct cache_entry {
     uint8_t key[32];    /* SHA-256 over purpose and the chain's DER */
     mobid_time from;    /* the window where every certificate of the built path */
     mobid_time until;   /* is valid: the result holds for any time inside it */
+    unsigned warnings;  /* what the policy let through */
+    size_t anchor;      /* index of the anchor that ends the path */
 } cache_entry;
+
+/* An anchor and the mdoc docTypes it may sign for (a VICAL entry's list). */
+typedef struct anchor {
+    mobid_cert *cert;
+    char **doctypes;
+    size_t n_doctypes;  /* 0 with any_doctype false cannot happen */
+    bool any_doctype;
+} anchor;
 
 struct mobid_trust {
     pthread_mutex_t lock; /* guards the cache */
-    mobid_cert **anchors;
+    anchor *anchors;
     size_t n, cap;
     X509_STORE *store;
+    mobid_trust_policy policy;
+    char **issuers;       /* SD-JWT VC issuer identifiers */
+    size_t n_issuers;
     cache_entry cache[TRUST_CACHE_SLOTS];
     unsigned long hits, builds;
 };
@@ -49,7 +64,16 @@ void mobid_trust_free(mobid_trust *t)
 {
     if (!t)
         return;
-    mobid_cert_list_free(t->anchors, t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        mobid_cert_free(t->anchors[i].cert);
+        for (size_t j = 0; j < t->anchors[i].n_doctypes; j++)
+            mobid_free(t->anchors[i].doctypes[j]);
+        mobid_free(t->anchors[i].doctypes);
+    }
+    mobid_free(t->anchors);
+    for (size_t i = 0; i < t->n_issuers; i++)
+        mobid_free(t->issuers[i]);
+    mobid_free(t->issuers);
     X509_STORE_free(t->store);
     pthread_mutex_destroy(&t->lock);
     mobid_free(t);
@@ -62,28 +86,128 @@ static void cache_clear(mobid_trust *t)
     pthread_mutex_unlock(&t->lock);
 }
 
-mobid_err mobid_trust_add(mobid_trust *t, mobid_cert *anchor)
+mobid_err mobid_trust_set_policy(mobid_trust *t, mobid_trust_policy p)
 {
-    if (!t || !anchor)
+    if (!t || p < MOBID_TRUST_DEFAULT || p > MOBID_TRUST_STRICT)
         return MOBID_ERR_INVALID_ARG;
+    t->policy = p;
+    cache_clear(t);
+    return MOBID_OK;
+}
+
+mobid_trust_policy mobid_trust_get_policy(const mobid_trust *t)
+{
+    return t ? t->policy : MOBID_TRUST_DEFAULT;
+}
+
+static anchor *find_anchor(const mobid_trust *t, const mobid_cert *c, size_t *index)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->anchors[i].cert == c || !memcmp(t->anchors[i].cert->digest, c->digest, 32)) {
+            if (index)
+                *index = i;
+            return &t->anchors[i];
+        }
+    return NULL;
+}
+
+/* A new anchor slot holding a reference to cert, its certificate in the store. */
+static mobid_err anchor_append(mobid_trust *t, mobid_cert *cert, anchor **out)
+{
     if (t->n == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 8;
-        mobid_cert **grown = mobid_realloc(t->anchors, nc * sizeof *grown);
+        anchor *grown = mobid_realloc(t->anchors, nc * sizeof *grown);
         if (!grown)
             return MOBID_ERR_NOMEM;
         t->anchors = grown;
         t->cap = nc;
     }
-    if (X509_STORE_add_cert(t->store, anchor->x509) != 1) {
+    if (X509_STORE_add_cert(t->store, cert->x509) != 1) {
         /* Adding an anchor twice is harmless; anything else is not. */
         unsigned long e = ERR_peek_last_error();
         ERR_clear_error();
         if (ERR_GET_REASON(e) != X509_R_CERT_ALREADY_IN_HASH_TABLE)
             return MOBID_ERR_NOMEM;
     }
-    t->anchors[t->n++] = mobid_cert_ref(anchor);
-    cache_clear(t);
+    *out = &t->anchors[t->n++];
+    memset(*out, 0, sizeof **out);
+    (*out)->cert = mobid_cert_ref(cert);
+    (*out)->any_doctype = true;
     return MOBID_OK;
+}
+
+/* Add docTypes to an anchor's list (a list replaces "any" only on a new anchor). */
+static mobid_err anchor_restrict(anchor *a, bool fresh, const mobid_view *doctypes, size_t n)
+{
+    if (!fresh && a->any_doctype)
+        return MOBID_OK;
+    char **grown = mobid_realloc(a->doctypes, (a->n_doctypes + n) * sizeof *grown);
+    if (!grown)
+        return MOBID_ERR_NOMEM;
+    a->doctypes = grown;
+    for (size_t i = 0; i < n; i++) {
+        if (!(a->doctypes[a->n_doctypes] = mobid_view_strdup(doctypes[i])))
+            return MOBID_ERR_NOMEM;
+        a->n_doctypes++;
+    }
+    a->any_doctype = false;
+    return MOBID_OK;
+}
+
+mobid_err mobid_trust_add_for_doctypes(mobid_trust *t, mobid_cert *cert,
+                                       const mobid_view *doctypes, size_t n)
+{
+    if (!t || !cert || (n && !doctypes))
+        return MOBID_ERR_INVALID_ARG;
+    anchor *a = find_anchor(t, cert, NULL);
+    bool fresh = !a;
+    mobid_err err = MOBID_OK;
+    if (fresh)
+        err = anchor_append(t, cert, &a);
+    if (err == MOBID_OK && n == 0)
+        a->any_doctype = true; /* named without a list: trusted for any docType */
+    else if (err == MOBID_OK)
+        err = anchor_restrict(a, fresh, doctypes, n);
+    cache_clear(t);
+    return err;
+}
+
+mobid_err mobid_trust_add(mobid_trust *t, mobid_cert *cert)
+{
+    return mobid_trust_add_for_doctypes(t, cert, NULL, 0);
+}
+
+mobid_cert *mobid_trust_anchor(const mobid_trust *t, size_t i, size_t *doctypes)
+{
+    if (!t || i >= t->n)
+        return NULL;
+    if (doctypes)
+        *doctypes = t->anchors[i].any_doctype ? 0 : t->anchors[i].n_doctypes;
+    return t->anchors[i].cert;
+}
+
+mobid_err mobid_trust_add_issuer(mobid_trust *t, const char *issuer)
+{
+    if (!t || !issuer || !*issuer)
+        return MOBID_ERR_INVALID_ARG;
+    if (mobid_trust_has_issuer(t, issuer))
+        return MOBID_OK;
+    char **grown = mobid_realloc(t->issuers, (t->n_issuers + 1) * sizeof *grown);
+    if (!grown)
+        return MOBID_ERR_NOMEM;
+    t->issuers = grown;
+    if (!(t->issuers[t->n_issuers] = mobid_view_strdup(mobid_view_str(issuer))))
+        return MOBID_ERR_NOMEM;
+    t->n_issuers++;
+    return MOBID_OK;
+}
+
+bool mobid_trust_has_issuer(const mobid_trust *t, const char *issuer)
+{
+    for (size_t i = 0; t && issuer && i < t->n_issuers; i++)
+        if (!strcmp(t->issuers[i], issuer))
+            return true;
+    return false;
 }
 
 mobid_err mobid_trust_add_pem(mobid_trust *t, mobid_view pem)
@@ -143,7 +267,9 @@ static size_t cache_bucket(const uint8_t key[32])
     return ((size_t)key[0] | (size_t)key[1] << 8) % TRUST_CACHE_SLOTS;
 }
 
-static bool cache_lookup(mobid_trust *t, const uint8_t key[32], mobid_time at)
+/* On a hit, *found receives the cached outcome (warnings, anchor). */
+static bool cache_lookup(mobid_trust *t, const uint8_t key[32], mobid_time at,
+                         cache_entry *found)
 {
     bool hit = false;
     size_t b = cache_bucket(key);
@@ -151,6 +277,8 @@ static bool cache_lookup(mobid_trust *t, const uint8_t key[32], mobid_time at)
     for (size_t i = 0; i < TRUST_CACHE_PROBE && !hit; i++) {
         const cache_entry *e = &t->cache[(b + i) % TRUST_CACHE_SLOTS];
         hit = e->used && at >= e->from && at <= e->until && memcmp(e->key, key, 32) == 0;
+        if (hit)
+            *found = *e;
     }
     if (hit)
         t->hits++;
@@ -161,9 +289,9 @@ static bool cache_lookup(mobid_trust *t, const uint8_t key[32], mobid_time at)
 }
 
 /* Insert into the key's own slot, a free one, or evict the bucket's first. */
-static void cache_insert(mobid_trust *t, const uint8_t key[32], mobid_time from,
-                         mobid_time until)
+static void cache_insert(mobid_trust *t, const cache_entry *fresh)
 {
+    const uint8_t *key = fresh->key;
     size_t b = cache_bucket(key);
     pthread_mutex_lock(&t->lock);
     cache_entry *e = &t->cache[b];
@@ -174,10 +302,8 @@ static void cache_insert(mobid_trust *t, const uint8_t key[32], mobid_time from,
             break;
         }
     }
+    *e = *fresh;
     e->used = true;
-    memcpy(e->key, key, 32);
-    e->from = from;
-    e->until = until;
     pthread_mutex_unlock(&t->lock);
 }
 
@@ -214,53 +340,6 @@ static mobid_err map_verify_error(int e)
     }
 }
 
-/* The 18013-5 extended key usages (Annex B): document signer and reader auth. */
-static const char *purpose_eku(mobid_cert_purpose p)
-{
-    return p == MOBID_PURPOSE_MDOC_DS ? "1.0.18013.5.1.2"
-         : p == MOBID_PURPOSE_MDOC_READER ? "1.0.18013.5.1.6" : NULL;
-}
-
-static bool has_eku(X509 *x, const char *oid)
-{
-    EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
-    ASN1_OBJECT *want = OBJ_txt2obj(oid, 1);
-    bool found = false;
-    for (int i = 0; eku && want && !found && i < sk_ASN1_OBJECT_num(eku); i++)
-        found = OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want) == 0;
-    ASN1_OBJECT_free(want);
-    EXTENDED_KEY_USAGE_free(eku);
-    return found;
-}
-
-/* Issuers must say CA:true (OpenSSL also accepts a keyCertSign key usage
- * without basicConstraints). The one tolerance: a version 1 self-signed anchor,
- * which cannot carry extensions and which the trust set names explicitly. */
-static bool issuer_ok(X509 *x, bool is_anchor)
-{
-    if (X509_get_extension_flags(x) & EXFLAG_CA)
-        return true;
-    return is_anchor && X509_get_version(x) == X509_VERSION_1 && X509_check_ca(x) == 3;
-}
-
-/* What OpenSSL leaves to us: CA flags, the leaf's digitalSignature and the
- * 18013-5 EKU, which ISO makes mandatory. */
-static mobid_err check_path(STACK_OF(X509) *path, mobid_cert_purpose purpose)
-{
-    X509 *leaf = sk_X509_value(path, 0);
-    int n = sk_X509_num(path);
-    for (int i = 1; i < n; i++)
-        if (!issuer_ok(sk_X509_value(path, i), i == n - 1))
-            return MOBID_ERR_CERT_USAGE;
-    if (purpose != MOBID_PURPOSE_ANY && (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&
-        !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
-        return MOBID_ERR_CERT_USAGE;
-    const char *oid = purpose_eku(purpose);
-    if (oid && !has_eku(leaf, oid))
-        return MOBID_ERR_CERT_USAGE;
-    return MOBID_OK;
-}
-
 /* The window where every certificate of the path is valid. */
 static mobid_err path_window(STACK_OF(X509) *path, mobid_time *from, mobid_time *until)
 {
@@ -278,9 +357,23 @@ static mobid_err path_window(STACK_OF(X509) *path, mobid_time *from, mobid_time 
     return MOBID_OK;
 }
 
-/* Build and check the path with OpenSSL; on success report its validity window. */
+/* The anchor the built path ends with (OpenSSL hands back the store's own
+ * certificate objects, which are the anchors'). */
+static bool path_anchor(const mobid_trust *t, STACK_OF(X509) *path, size_t *index)
+{
+    X509 *top = sk_X509_value(path, sk_X509_num(path) - 1);
+    for (size_t i = 0; i < t->n; i++)
+        if (t->anchors[i].cert->x509 == top || X509_cmp(t->anchors[i].cert->x509, top) == 0) {
+            *index = i;
+            return true;
+        }
+    return false;
+}
+
+/* Build and check the path with OpenSSL; on success fill e (window, warnings,
+ * anchor). */
 static mobid_err build_path(mobid_trust *t, mobid_cert *const *chain, size_t n, mobid_time at,
-                            mobid_cert_purpose purpose, mobid_time *from, mobid_time *until)
+                            mobid_cert_purpose purpose, cache_entry *e)
 {
     mobid_err err = MOBID_ERR_NOMEM;
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -301,8 +394,12 @@ static mobid_err build_path(mobid_trust *t, mobid_cert *const *chain, size_t n, 
         goto done;
     }
     STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
-    if ((err = check_path(path, purpose)) == MOBID_OK)
-        err = path_window(path, from, until);
+    bool pinned = find_anchor(t, chain[0], NULL) != NULL;
+    err = path_anchor(t, path, &e->anchor) ? MOBID_OK : MOBID_ERR_UNTRUSTED_ISSUER;
+    if (err == MOBID_OK)
+        err = mobid_crypto_check_path(path, purpose, t->policy, pinned, &e->warnings);
+    if (err == MOBID_OK)
+        err = path_window(path, &e->from, &e->until);
 done:
     ERR_clear_error();
     sk_X509_free(untrusted); /* the certificates belong to the chain */
@@ -310,23 +407,47 @@ done:
     return err;
 }
 
-mobid_err mobid_trust_verify_chain(mobid_trust *t, mobid_cert *const *chain, size_t n,
-                                   mobid_time at, mobid_cert_purpose purpose)
+static bool anchor_allows(const anchor *a, mobid_view doctype)
 {
-    if (!t || !chain || n == 0 || purpose < MOBID_PURPOSE_ANY || purpose > MOBID_PURPOSE_SIGNING)
+    if (a->any_doctype || !doctype.len)
+        return true;
+    for (size_t i = 0; i < a->n_doctypes; i++)
+        if (mobid_view_eq_str(doctype, a->doctypes[i]))
+            return true;
+    return false;
+}
+
+mobid_err mobid_trust_verify_chain_ex(mobid_trust *t, mobid_cert *const *chain, size_t n,
+                                      mobid_time at, mobid_cert_purpose purpose,
+                                      mobid_view doctype, unsigned *warnings)
+{
+    if (warnings)
+        *warnings = 0;
+    if (!t || !chain || n == 0 || purpose < MOBID_PURPOSE_ANY || purpose > MOBID_PURPOSE_VICAL)
         return MOBID_ERR_INVALID_ARG;
     for (size_t i = 0; i < n; i++)
         if (!chain[i])
             return MOBID_ERR_INVALID_ARG;
     if (n > TRUST_MAX_CHAIN)
         return MOBID_ERR_UNTRUSTED_ISSUER;
-    uint8_t key[32];
-    cache_key(chain, n, purpose, key);
-    if (cache_lookup(t, key, at))
-        return MOBID_OK;
-    mobid_time from = 0, until = 0;
-    mobid_err err = build_path(t, chain, n, at, purpose, &from, &until);
-    if (err == MOBID_OK)
-        cache_insert(t, key, from, until);
-    return err;
+    cache_entry e;
+    memset(&e, 0, sizeof e);
+    cache_key(chain, n, purpose, e.key);
+    if (!cache_lookup(t, e.key, at, &e)) {
+        mobid_err err = build_path(t, chain, n, at, purpose, &e);
+        if (err != MOBID_OK)
+            return err;
+        cache_insert(t, &e);
+    }
+    if (!anchor_allows(&t->anchors[e.anchor], doctype))
+        return MOBID_ERR_DOCTYPE_NOT_ALLOWED;
+    if (warnings)
+        *warnings = e.warnings;
+    return MOBID_OK;
+}
+
+mobid_err mobid_trust_verify_chain(mobid_trust *t, mobid_cert *const *chain, size_t n,
+                                   mobid_time at, mobid_cert_purpose purpose)
+{
+    return mobid_trust_verify_chain_ex(t, chain, n, at, purpose, mobid_view_make(NULL, 0), NULL);
 }

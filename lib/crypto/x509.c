@@ -357,3 +357,29 @@ mobid_err mobid_cert_to_pem(const mobid_cert *c, mobid_buf *out)
     mobid_buf_free(&b64);
     return err != MOBID_OK ? err : out->err;
 }
+
+mobid_err mobid_cert_ski(const mobid_cert *c, mobid_buf *out)
+{
+    if (!c || !out)
+        return MOBID_ERR_INVALID_ARG;
+    const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(c->x509);
+    ERR_clear_error();
+    if (!ski)
+        return MOBID_ERR_NOT_FOUND;
+    return mobid_buf_append(out, ASN1_STRING_get0_data(ski), (size_t)ASN1_STRING_length(ski));
+}
+
+mobid_err mobid_cert_serial(const mobid_cert *c, mobid_buf *out)
+{
+    if (!c || !out)
+        return MOBID_ERR_INVALID_ARG;
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(c->x509), NULL);
+    int n = bn ? BN_num_bytes(bn) : -1;
+    mobid_err err = n < 0 ? MOBID_ERR_CERT_INVALID : mobid_buf_reserve(out, (size_t)n);
+    if (err == MOBID_OK) {
+        BN_bn2bin(bn, out->ptr + out->len);
+        out->len += (size_t)n;
+    }
+    BN_free(bn);
+    return err;
+}

@@ -42,15 +42,23 @@ __attribute__((format(printf, 3, 4))) static mobid_err fail(vctx *c, mobid_err e
     return err;
 }
 
-/* x5chain to a trust anchor, then the COSE_Sign1 signature with the DS key. */
-static mobid_err check_issuer_auth(vctx *c, const mobid_cose_sign1 *s)
+/* x5chain to a trust anchor listed for this docType, then the COSE_Sign1
+ * signature with the DS key. What the trust policy let through is kept in
+ * d->warnings. */
+static mobid_err check_issuer_auth(vctx *c, const mobid_cose_sign1 *s, mobid_view doctype,
+                                   mobid_mdoc_doc *d)
 {
     verifier_chain chain;
     mobid_err err = verifier_chain_get(c->v, s->x5chain, s->x5chain_count, &chain);
     if (err != MOBID_OK)
         return fail(c, err, "issuerAuth x5chain: %s", mobid_strerror(err));
-    err = mobid_trust_verify_chain(c->v->trust, chain.certs, chain.n, c->at,
-                                   MOBID_PURPOSE_MDOC_DS);
+    err = mobid_trust_verify_chain_ex(c->v->trust, chain.certs, chain.n, c->at,
+                                      MOBID_PURPOSE_MDOC_DS, doctype, &d->warnings);
+    if (err == MOBID_ERR_DOCTYPE_NOT_ALLOWED) {
+        verifier_chain_release(&chain);
+        return fail(c, err, "the issuer's CA is not trusted for docType %.*s", (int)doctype.len,
+                    (const char *)doctype.ptr);
+    }
     if (err != MOBID_OK) {
         verifier_chain_release(&chain);
         return fail(c, err, "document signer chain: %s", mobid_strerror(err));
@@ -436,7 +444,7 @@ static mobid_err check_issuer(vctx *c, const mobid_cbor_item *ia, mobid_view doc
     if (err != MOBID_OK)
         return fail(c, err == MOBID_ERR_CRITICAL_HEADER ? err : MOBID_ERR_MALFORMED,
                     "issuerAuth is not a COSE_Sign1 (%s)", mobid_err_name(err));
-    err = check_issuer_auth(c, &s);
+    err = check_issuer_auth(c, &s, doctype, d);
     if (err == MOBID_OK)
         err = parse_mso(c, &s, doctype, m, d);
     return err;
