@@ -1,6 +1,8 @@
 /* mobid mdoc present / verify: the holder's DeviceResponse and the verifier's check. */
 #include "cmd_mdoc.h"
 
+#include "cli_trust.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +19,22 @@ static const char present_usage[] =
     "--reveal may be given more than once.\n";
 
 static const char verify_usage[] =
-    "usage: mobid mdoc verify --trust CA.pem [--trust ...] --transcript T.cbor\n"
-    "                         [--reader-key READER_KEY] [--at T] [--doctype D] [--json]\n"
-    "                         RESPONSE.cbor\n"
+    "usage: mobid mdoc verify (--trust CERT.pem ... | --vical FILE --vical-anchor ROOT.pem)\n"
+    "                         --transcript T.cbor [--reader-key READER_KEY] [--at T]\n"
+    "                         [--doctype D] [--lenient | --strict] [--json] RESPONSE.cbor\n"
     "\n"
     "Verify every document of a DeviceResponse: issuer signature and x5chain to a trust\n"
-    "anchor (an IACA, or the document signer itself), MSO validity at --at (default\n"
-    "now), docType, digests of the disclosed items, and the device signature or (with\n"
-    "--reader-key, the reader's ephemeral private key) the device MAC.\n"
+    "anchor (an IACA, the document signer itself, or an IACA a VICAL lists for the\n"
+    "document's docType), MSO validity at --at (default now), docType, digests of the\n"
+    "disclosed items, and the device signature or (with --reader-key, the reader's\n"
+    "ephemeral private key) the device MAC.\n"
     "A transcript file may hold the SessionTranscript array or its tag-24 wrapping.\n"
+    CLI_TRUST_USAGE
+    "A document signer under an IACA without an extended key usage is accepted with the\n"
+    "warning DS_EKU_MISSING; with --lenient one whose EKU names another use is accepted\n"
+    "with DS_EKU_OTHER (see docs/mdoc.md).\n"
     "Output (--json): {\"valid\":true,\"documents\":[{\"docType\":..,\"claims\":{ns:{elem:v}},\n"
-    "\"validFrom\":..,\"validUntil\":..}]}; on failure exit 1 and\n"
+    "\"validFrom\":..,\"validUntil\":..}],\"warnings\":[..]}; on failure exit 1 and\n"
     "{\"valid\":false,\"error\":\"CODE\",\"detail\":\"...\"}.\n";
 
 typedef struct present_args {
@@ -163,8 +170,7 @@ done:
 }
 
 typedef struct verify_args {
-    const char *trust[32];
-    size_t n_trust;
+    cli_trust trust;
     const char *transcript, *reader_key, *at, *doctype, *response;
     bool json;
 } verify_args;
@@ -172,20 +178,20 @@ typedef struct verify_args {
 static int verify_parse(int argc, char **argv, verify_args *a)
 {
     static const struct option opts[] = {
-        { "trust", 1, 0, 'T' }, { "transcript", 1, 0, 't' }, { "reader-key", 1, 0, 'R' },
-        { "at", 1, 0, 'a' },    { "doctype", 1, 0, 'd' },    { "json", 0, 0, 'j' },
-        { "help", 0, 0, 'h' },  { 0, 0, 0, 0 }
+        CLI_TRUST_OPTIONS,
+        { "transcript", 1, 0, 't' }, { "reader-key", 1, 0, 'R' }, { "at", 1, 0, 'a' },
+        { "doctype", 1, 0, 'd' },    { "json", 0, 0, 'j' },       { "help", 0, 0, 'h' },
+        { 0, 0, 0, 0 }
     };
-    int ch;
-    memset(a, 0, sizeof *a);
+    int ch, took;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((took = cli_trust_option(&a->trust, ch, optarg)) != 0) {
+            if (took < 0)
+                return CLI_EXIT_USAGE;
+            continue;
+        }
         switch (ch) {
-        case 'T':
-            if (a->n_trust == 32)
-                return cli_usage_error(verify_usage, "at most 32 --trust files");
-            a->trust[a->n_trust++] = optarg;
-            break;
         case 't': a->transcript = optarg; break;
         case 'R': a->reader_key = optarg; break;
         case 'a': a->at = optarg; break;
@@ -198,8 +204,10 @@ static int verify_parse(int argc, char **argv, verify_args *a)
     if (optind + 1 != argc)
         return cli_usage_error(verify_usage, "exactly one RESPONSE file is expected");
     a->response = argv[optind];
-    if (!a->n_trust || !a->transcript)
-        return cli_usage_error(verify_usage, "--trust and --transcript are required");
+    if ((!a->trust.n_anchors && !a->trust.n_vicals) || !a->transcript)
+        return cli_usage_error(verify_usage, "--trust or --vical, and --transcript are required");
+    if (a->trust.n_vicals && !a->trust.n_vical_anchors)
+        return cli_usage_error(verify_usage, "--vical needs --vical-anchor");
     return 0;
 }
 
@@ -224,12 +232,26 @@ static json_t *doc_json(const mobid_mdoc_doc *d)
     return o;
 }
 
+/* The policy's warnings over all documents, by stable name. */
+static json_t *warnings_json(const mobid_mdoc_result *res)
+{
+    unsigned all = 0;
+    json_t *w = json_array();
+    for (size_t i = 0; i < res->n_docs; i++)
+        all |= res->docs[i].warnings;
+    for (unsigned bit = 1; w && bit <= MOBID_TRUST_WARN_ALL; bit <<= 1)
+        if ((all & bit) && mobid_trust_warning_name(bit))
+            json_array_append_new(w, json_string(mobid_trust_warning_name(bit)));
+    return w;
+}
+
 static int print_result(const verify_args *a, const mobid_mdoc_result *res)
 {
     json_t *docs = json_array(), *out;
     for (size_t i = 0; i < res->n_docs; i++)
         json_array_append_new(docs, doc_json(&res->docs[i]));
-    out = json_pack("{s:b,s:o}", "valid", 1, "documents", docs);
+    out = json_pack("{s:b,s:o,s:o}", "valid", 1, "documents", docs, "warnings",
+                    warnings_json(res));
     if (out && res->document_errors.len) {
         json_t *de = NULL;
         if (mobid_mdoc_value_to_json(res->document_errors, &de) == MOBID_OK)
@@ -244,27 +266,13 @@ static int print_result(const verify_args *a, const mobid_mdoc_result *res)
             printf("valid: %.*s, %zu element(s)%s\n", (int)res->docs[i].doctype.len,
                    (const char *)res->docs[i].doctype.ptr, res->docs[i].n_items,
                    res->docs[i].device_mac ? " (device MAC)" : " (device signature)");
+        for (size_t i = 0; i < json_array_size(json_object_get(out, "warnings")); i++)
+            fprintf(stderr, "warning: %s\n",
+                    json_string_value(json_array_get(json_object_get(out, "warnings"), i)));
         cli_print_json(json_object_get(out, "documents"));
     }
     json_decref(out);
     return CLI_EXIT_OK;
-}
-
-static mobid_err load_trust(const verify_args *a, mobid_trust **t)
-{
-    mobid_err err = mobid_trust_new(t);
-    for (size_t i = 0; err == MOBID_OK && i < a->n_trust; i++) {
-        mobid_buf pem;
-        err = cli_read_binary_or_hex(a->trust[i], &pem);
-        if (err != MOBID_OK)
-            break;
-        err = mobid_trust_add_pem(*t, mobid_buf_view(&pem));
-        if (err != MOBID_OK)
-            fprintf(stderr, "mobid mdoc: %s: no certificate (%s)\n", a->trust[i],
-                    mobid_strerror(err));
-        mobid_buf_free(&pem);
-    }
-    return err;
 }
 
 int mdoc_cmd_verify(int argc, char **argv)
@@ -277,17 +285,24 @@ int mdoc_cmd_verify(int argc, char **argv)
     mobid_mdoc_verify_opts o;
     mobid_mdoc_result res;
     mobid_err err;
-    int rc = verify_parse(argc, argv, &a);
-    if (rc)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+    char detail[256];
+    memset(&a, 0, sizeof a);
     memset(&o, 0, sizeof o);
     memset(&res, 0, sizeof res);
     mobid_buf_init(&resp, 0);
     mobid_buf_init(&st, 0);
-    if (a.at && cli_parse_time(a.at, &o.at) != MOBID_OK)
-        return CLI_EXIT_USAGE;
+    int rc = verify_parse(argc, argv, &a);
+    if (rc)
+        goto done;
     rc = CLI_EXIT_USAGE;
-    if (load_trust(&a, &trust) != MOBID_OK || mobid_mdoc_verifier_new(trust, &v) != MOBID_OK ||
+    if (a.at && cli_parse_time(a.at, &o.at) != MOBID_OK)
+        goto done;
+    if ((err = cli_trust_load(&a.trust, "mdoc", o.at, &trust, detail, sizeof detail))) {
+        rc = cli_trust_load_status(err) == CLI_EXIT_FAIL ? cli_fail(a.json, err, detail)
+                                                         : CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (mobid_mdoc_verifier_new(trust, &v) != MOBID_OK ||
         cli_read_binary_or_hex(a.transcript, &st) != MOBID_OK ||
         (a.reader_key && cli_load_key(a.reader_key, &rk) != MOBID_OK))
         goto done;
@@ -308,5 +323,6 @@ done:
     mobid_key_free(rk);
     mobid_buf_free(&resp);
     mobid_buf_free(&st);
-    return rc;
+    cli_trust_clear(&a.trust);
+    return rc < 0 ? CLI_EXIT_OK : rc;
 }

@@ -2,7 +2,8 @@
 # ISO 18013-5 mdoc interop with @auth0/mdl 3.0.1 and @animo-id/mdoc 0.5.2 (pinned in
 # tests/interop/mdoc/): each peer issues an mDL and presents three elements over a
 # SessionTranscript that mobid built, and mobid verifies; mobid issues and presents,
-# and each peer verifies; a tampered response is refused both ways.
+# and each peer verifies; a tampered response is refused both ways. Then the trust
+# policy on @auth0/mdl's usual signers: pinned without EKU, no EKU and a TLS EKU.
 set -u
 : "${MOBID_BIN:?MOBID_BIN must point at the mobid binary}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -85,6 +86,50 @@ JSON
   node "$peer/peer.js" verify $lib "$T" "$T/mobid-bad.cbor" > "$T/out" 2>&1
   check "$lib refuses tampered mobid response" 1 $? "$T/out" '"valid":false'
 done
+
+# 3. Real issuers' signers break Annex B: @auth0/mdl's usual self-signed signer has
+#    keyCertSign + digitalSignature and no EKU. Pinned as the trust anchor it verifies;
+#    a DS without EKU under the IACA verifies with the warning DS_EKU_MISSING, and one
+#    with serverAuth is refused (CERT_USAGE) unless --lenient.
+mkdir -p "$T/pin" "$T/noeku" "$T/tls"
+cp "$T/device.key" "$T/t.cbor" "$T/pin/"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/pin/ds.key" \
+  -out "$T/pin/ds.pem" -days 365 -subj "/CN=auth0 style signer/C=US" \
+  -addext "keyUsage=keyCertSign,digitalSignature" 2>/dev/null
+if openssl x509 -in "$T/pin/ds.pem" -noout -ext extendedKeyUsage 2>/dev/null | grep -q .; then
+  echo "FAIL: the pinned signer was meant to have no EKU"; fails=$((fails+1))
+fi
+if node "$peer/peer.js" issue-present auth0 "$T/pin" "$T/pin.cbor" 2> "$T/err"; then
+  "$MOBID_BIN" mdoc verify --trust "$T/pin/ds.pem" --transcript "$T/t.cbor" --json \
+    "$T/pin.cbor" > "$T/out" 2>&1
+  check "mobid verifies auth0 with a pinned signer without EKU" 0 $? "$T/out" '"family_name": "Doe"'
+  check "  no warning for a pinned signer" 0 0 "$T/out" '"warnings": \[\]'
+  "$MOBID_BIN" mdoc verify --trust "$T/pin/ds.pem" --transcript "$T/t.cbor" --strict --json \
+    "$T/pin.cbor" > "$T/out" 2>/dev/null
+  check "  --strict refuses it" 1 $? "$T/out" '"error": "DS_EKU_MISSING"'
+else
+  echo "FAIL: auth0 could not issue with the pinned signer"; cat "$T/err"; fails=$((fails+1))
+fi
+for kind in noeku tls; do
+  cp "$T/device.key" "$T/t.cbor" "$T/$kind/"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$kind/ds.key" \
+    -out "$T/$kind/ds.csr" -subj "/CN=mobid interop $kind DS/C=KR" 2>/dev/null
+  printf 'keyUsage=critical,digitalSignature\n' > "$T/$kind/ds.ext"
+  [ $kind = tls ] && printf 'extendedKeyUsage=serverAuth,clientAuth\n' >> "$T/$kind/ds.ext"
+  openssl x509 -req -in "$T/$kind/ds.csr" -CA "$T/iaca.pem" -CAkey "$T/iaca.key" \
+    -CAcreateserial -out "$T/$kind/ds.pem" -days 365 -extfile "$T/$kind/ds.ext" 2>/dev/null
+  node "$peer/peer.js" issue-present auth0 "$T/$kind" "$T/$kind.cbor" 2> "$T/err" ||
+    { echo "FAIL: auth0 could not issue with the $kind DS"; cat "$T/err"; fails=$((fails+1)); }
+done
+"$MOBID_BIN" mdoc verify --trust "$T/iaca.pem" --transcript "$T/t.cbor" --json "$T/noeku.cbor" \
+  > "$T/out" 2>&1
+check "mobid verifies a DS without EKU under the IACA" 0 $? "$T/out" '"DS_EKU_MISSING"'
+"$MOBID_BIN" mdoc verify --trust "$T/iaca.pem" --transcript "$T/t.cbor" --json "$T/tls.cbor" \
+  > "$T/out" 2>/dev/null
+check "mobid refuses a DS with a TLS EKU" 1 $? "$T/out" '"error": "CERT_USAGE"'
+"$MOBID_BIN" mdoc verify --trust "$T/iaca.pem" --transcript "$T/t.cbor" --lenient --json \
+  "$T/tls.cbor" > "$T/out" 2>&1
+check "  --lenient accepts it with a warning" 0 $? "$T/out" '"DS_EKU_OTHER"'
 
 echo "$fails failed"
 [ "$fails" = 0 ]
