@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -17,6 +18,21 @@ const char *tu_vectors_dir(void);
         if (!tu_vectors_dir()) {                                                    \
             print_message("SKIP: ../shared/vectors is absent; vector test not run\n"); \
             skip();                                                                 \
+        }                                                                           \
+    } while (0)
+
+/* The exit status ctest counts as "skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt). */
+#define TU_EXIT_SKIP 77
+/* First thing in main() of a program whose every test needs the vectors: without
+ * them, say so and return TU_EXIT_SKIP, so ctest shows the program as skipped and
+ * never as passed (cmocka's skip() alone still exits 0). */
+#define TU_MAIN_REQUIRE_VECTORS()                                                   \
+    do {                                                                            \
+        if (!tu_vectors_dir()) {                                                    \
+            print_message("SKIP: the vectors folder (%s) is absent; not run\n",     \
+                          getenv("MOBID_VECTORS") ? getenv("MOBID_VECTORS")         \
+                                                  : "MOBID_VECTORS unset");         \
+            return TU_EXIT_SKIP;                                                    \
         }                                                                           \
     } while (0)
 

@@ -179,6 +179,7 @@ static void test_device_response(void **state)
 
 int main(void)
 {
+    TU_MAIN_REQUIRE_VECTORS();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_vectors_decode),
         cmocka_unit_test(test_device_response),

@@ -251,6 +251,7 @@ static void test_aamva_vical(void **state)
 
 int main(void)
 {
+    TU_MAIN_REQUIRE_VECTORS();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_issuer_auth),
         cmocka_unit_test(test_device_mac),

@@ -117,6 +117,7 @@ static void test_aamva_chain(void **state)
 
 int main(void)
 {
+    TU_MAIN_REQUIRE_VECTORS();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_annexd_ds_chain),
         cmocka_unit_test(test_annexd_reader_chain),

@@ -149,6 +149,7 @@ static void test_annexd_server_retrieval_jws(void **state)
 
 int main(void)
 {
+    TU_MAIN_REQUIRE_VECTORS();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sdjwt_vc_issuer_jwt),
         cmocka_unit_test(test_annexd_server_retrieval_jws),

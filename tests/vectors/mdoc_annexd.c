@@ -373,6 +373,7 @@ static void test_annexd_every_byte_flip(void **state)
 
 int main(void)
 {
+    TU_MAIN_REQUIRE_VECTORS();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_annexd_verifies),
         cmocka_unit_test(test_annexd_mac_needs_right_key),

@@ -508,6 +508,7 @@ static void test_device_response(void **state)
 
 int main(void)
 {
+    TU_MAIN_REQUIRE_VECTORS();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engagement_qr),  cmocka_unit_test(test_transcript_nfc),
         cmocka_unit_test(test_session_keys),   cmocka_unit_test(test_establishment),

@@ -209,6 +209,7 @@ static void test_js_cases(void **state)
 
 int main(void)
 {
+    TU_MAIN_REQUIRE_VECTORS();
     const struct CMUnitTest tests[] = { cmocka_unit_test(test_js_cases) };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -259,6 +259,7 @@ static void test_python_cases(void **state)
 
 int main(void)
 {
+    TU_MAIN_REQUIRE_VECTORS();
     const struct CMUnitTest tests[] = { cmocka_unit_test(test_python_cases) };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -188,6 +188,7 @@ static void test_examples_process(void **state)
 
 int main(void)
 {
+    TU_MAIN_REQUIRE_VECTORS();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_object_property),
         cmocka_unit_test(test_array_element),

@@ -402,6 +402,7 @@ static void test_referenced_token(void **state)
 
 int main(void)
 {
+    TU_MAIN_REQUIRE_VECTORS();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_byte_array_examples),
         cmocka_unit_test(test_json_examples),
