@@ -306,6 +306,36 @@ typedef struct mobid_px_transport {
     void (*close)(void *ctx); /* may be NULL */
 } mobid_px_transport;
 
+/* ---------------------------------------------------------- reader's side */
+
+/* What the reader asks and what it gets back. */
+typedef struct mobid_px_reader_opts {
+    mobid_view engagement;          /* the scanned DeviceEngagement bytes */
+    const mobid_px_doc_spec *docs;  /* the request (with readerAuth when a key is set) */
+    size_t n_docs;
+} mobid_px_reader_opts;
+
+typedef struct mobid_px_reader_result {
+    mobid_buf response;       /* the decrypted DeviceResponse */
+    mobid_buf transcript;     /* SessionTranscriptBytes of the session */
+    mobid_key *e_reader_key;  /* the reader's ephemeral key pair, for deviceMac */
+} mobid_px_reader_result;
+
+/* The reader's whole session over t with QR engagement: a fresh EReaderKey on the
+ * engagement's curve, the SessionTranscript, SessionEstablishment with the
+ * encrypted DeviceRequest, the device's SessionData decrypted, then termination
+ * (status 20). A message that does not decrypt is answered with status 10, one
+ * that does not decode with status 11, before the error is returned. Returns
+ * MOBID_OK (res filled; verify res->response with mobid_mdoc_verify), the errors
+ * of mobid_px_engagement_parse, SESSION_TERMINATED (the device ended the session
+ * without a response: a refusal), DECRYPT_FAILED, MESSAGE_REPLAYED, MALFORMED,
+ * the transport's IO / NOT_FOUND / TOO_BIG, NOMEM, CRYPTO. Release res with
+ * mobid_px_reader_result_clear whatever the result. */
+MOBID_MUST_CHECK mobid_err mobid_px_reader_exchange(const mobid_px_transport *t,
+                                                    const mobid_px_reader_opts *o,
+                                                    mobid_px_reader_result *res);
+void mobid_px_reader_result_clear(mobid_px_reader_result *res);
+
 #ifdef __cplusplus
 }
 #endif
