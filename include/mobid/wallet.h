@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 #include <mobid/base.h>
+#include <mobid/proximity.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -128,6 +129,29 @@ MOBID_MUST_CHECK mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const
 MOBID_MUST_CHECK mobid_err mobid_wallet_present(const mobid_wallet_io *io, const char *uri,
                                                 json_t **summary, char *detail,
                                                 size_t detail_len);
+
+/* Present in person (ISO 18013-5) over t, a transport the host opened after showing
+ * the DeviceEngagement `engagement` made for the ephemeral key e_device_key (see
+ * mobid/proximity.h). For each request of the session: readerAuth must chain to the
+ * relying-party roots with the reader EKU, the ministry-signed registration in the
+ * ItemsRequest's requestInfo ("registration") must verify, name that reader
+ * certificate and allow every item asked; then consent (registered name, the items,
+ * which ones the reader keeps) and the PIN; a never-shown copy of a card of the
+ * doctype answers with a device MAC, logged before it is sent. A refusal ends the
+ * session with status 20 and shows nothing. *summary (may be NULL) receives
+ * {"rp","rp_id","client_id","claims","credentials","channel":"in_person"} of the last
+ * answer. Returns MOBID_OK when the reader ended the session after an answer;
+ * UNAUTHENTICATED (no readerAuth) and the chain errors (UNTRUSTED_ISSUER,
+ * CERT_USAGE, ...); NOT_FOUND (no registration), SUBJECT_MISMATCH,
+ * CLAIM_NOT_ALLOWED; CONSENT_DENIED; PIN_WRONG; WALLET_LOCKED; NO_CREDENTIAL;
+ * DECRYPT_FAILED, MESSAGE_REPLAYED, MALFORMED, SESSION_TERMINATED (the reader
+ * reported an error); the transport's IO; NOMEM. */
+MOBID_MUST_CHECK mobid_err mobid_wallet_present_in_person(const mobid_wallet_io *io,
+                                                          const mobid_px_transport *t,
+                                                          const mobid_key *e_device_key,
+                                                          mobid_view engagement,
+                                                          json_t **summary, char *detail,
+                                                          size_t detail_len);
 
 /* After the PIN: the stored credentials without keys or raw credentials:
  * [{"id","format","type","issuer","received","total","unused"}], or one with "claims"
