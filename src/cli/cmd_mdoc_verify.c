@@ -245,7 +245,7 @@ static json_t *warnings_json(const mobid_mdoc_result *res)
     return w;
 }
 
-static int print_result(const verify_args *a, const mobid_mdoc_result *res)
+json_t *mdoc_result_json(const mobid_mdoc_result *res)
 {
     json_t *docs = json_array(), *out;
     for (size_t i = 0; i < res->n_docs; i++)
@@ -257,6 +257,12 @@ static int print_result(const verify_args *a, const mobid_mdoc_result *res)
         if (mobid_mdoc_value_to_json(res->document_errors, &de) == MOBID_OK)
             json_object_set_new(out, "documentErrors", de);
     }
+    return out;
+}
+
+static int print_result(const verify_args *a, const mobid_mdoc_result *res)
+{
+    json_t *out = mdoc_result_json(res);
     if (!out)
         return cli_fail(a->json, MOBID_ERR_NOMEM, NULL);
     if (a->json) {

@@ -1,6 +1,6 @@
 /*
  * mobid wallet [--wallet FILE] init | receive URI | list | show ID | present URI |
- * history | lock-status — the holder's wallet on the command line. Interactive by
+ * engage --qr OUT.png | history | lock-status — the holder's wallet on the command line. Interactive by
  * default (PIN, tx_code and consent asked on the terminal); scriptable with
  * --pin-file, --tx-code, --yes and --json.
  */
@@ -20,6 +20,8 @@ static const char wallet_usage[] =
     "  list            the credentials held (type, issuer, unused copies)\n"
     "  show ID         one credential with its claims\n"
     "  present URI     answer an openid4vp:// request (after consent and PIN)\n"
+    "  engage --qr OUT.png  in person (ISO 18013-5): write the engagement QR, answer\n"
+    "                  the reader that scans it (after consent and PIN)\n"
     "  history         every presentation made: when, to whom, which claims\n"
     "  lock-status     wrong PINs so far and whether the wallet is locked (no PIN)\n"
     "options:\n"
@@ -27,7 +29,8 @@ static const char wallet_usage[] =
     "  --pin-file F           read the PIN from the first line of F instead of the terminal\n"
     "  --tx-code C            the offer's transaction code instead of a prompt\n"
     "  --yes                  consent without asking (the claims are still printed)\n"
-    "  --qr FILE.png          receive/present: take the URI from a QR code image\n"
+    "  --qr FILE.png          receive/present: take the URI from a QR code image;\n"
+    "                         engage: where to write the engagement QR code\n"
     "  --json                 JSON on stdout\n"
     "  --at RFC3339           pin the clock (tests)\n"
     "  --ca-file PEM          CAs trusted for https:// instead of the system's (a private CA)\n"
@@ -238,6 +241,9 @@ static int wallet_main(int argc, char **argv)
         rc = cmd_flow(&a, true);
     else if (!strcmp(a.cmd, "present"))
         rc = cmd_flow(&a, false);
+    else if (!strcmp(a.cmd, "engage"))
+        rc = a.qr ? cli_wallet_engage(&a.host, a.qr)
+                  : cli_usage_error(wallet_usage, "engage needs --qr OUT.png");
     else if (!strcmp(a.cmd, "list"))
         rc = cmd_read(&a, 0);
     else if (!strcmp(a.cmd, "show"))
