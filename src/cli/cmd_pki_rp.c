@@ -25,18 +25,21 @@
 
 static const char RP_USAGE[] =
     "usage: mobid pki rp-issue DIR --id ID --name NAME --legal-basis TEXT --allowed ALLOWED.json\n"
-    "                          [--out OUTDIR] [--days N] [--json]\n"
+    "                          [--out OUTDIR] [--days N] [--reader] [--json]\n"
     "\n"
     "Issues a relying party's access certificate from DIR/rp-ca and its registration (the\n"
     "claims it may ask for per card type, as in ALLOWED.json: [{\"format\",\"type\",\n"
     "\"claims\":[path,...]}]) signed by the ministry's registration signer DIR/registry\n"
     "(made under DIR/iaca on first use). Writes OUTDIR/ID.key, ID.pem (chain) and\n"
-    "ID.registration.jwt (OUTDIR defaults to DIR/rp); prints the client_id.\n";
+    "ID.registration.jwt (OUTDIR defaults to DIR/rp); prints the client_id. --reader: the\n"
+    "certificate also carries the ISO 18013-5 reader EKU (1.0.18013.5.1.6) for in-person\n"
+    "reader authentication (`mobid reader scan`).\n";
 
 typedef struct rp_args {
     const char *dir, *id, *name, *basis, *allowed, *out;
     long days;
     bool json;
+    bool reader; /* the access certificate also authenticates an 18013-5 reader */
 } rp_args;
 
 typedef struct pair {
@@ -82,10 +85,10 @@ static mobid_err write_new(const char *dir, const char *name, mobid_view data, u
 
 /* Issue subject's certificate under issuer and write NAME.key / NAME.pem (+ chain). */
 static mobid_err issue(const char *dir, const char *name, const char *cn, long days,
-                       const pair *issuer, pair *out)
+                       mobid_cert_purpose purpose, const pair *issuer, pair *out)
 {
     mobid_cert_spec s = { .subject_cn = cn, .subject_c = "KR", .not_before = mobid_now() - 60,
-                          .not_after = mobid_now() + days * 86400, .purpose = MOBID_PURPOSE_SIGNING };
+                          .not_after = mobid_now() + days * 86400, .purpose = purpose };
     mobid_buf key = { 0 }, pem = { 0 };
     char file[256];
     mobid_err err;
@@ -116,7 +119,8 @@ static mobid_err registrar(const rp_args *a, pair *reg)
         return load_pair(a->dir, "registry", reg);
     mobid_err err = load_pair(a->dir, "iaca", &iaca);
     if (!err)
-        err = issue(a->dir, "registry", "Relying-party registry", 3 * 365, &iaca, reg);
+        err = issue(a->dir, "registry", "Relying-party registry", 3 * 365, MOBID_PURPOSE_SIGNING,
+                    &iaca, reg);
     free_pair(&iaca);
     return err;
 }
@@ -151,7 +155,9 @@ static int rp_issue(const rp_args *a)
     bool issued = false;
     mkdir(a->out, 0755);
     if ((err = load_pair(a->dir, "rp-ca", &ca)) || (err = registrar(a, &reg)) ||
-        (err = issue(a->out, a->id, a->name, a->days, &ca, &access_p)))
+        (err = issue(a->out, a->id, a->name, a->days,
+                     a->reader ? MOBID_PURPOSE_MDOC_READER : MOBID_PURPOSE_SIGNING, &ca,
+                     &access_p)))
         goto done;
     issued = true;
     if ((err = mobid_oid4vp_client_id(access_p.cert, &cid)) || (err = mobid_buf_terminate(&cid)) ||
@@ -193,7 +199,7 @@ int cli_pki_rp_issue(int argc, char **argv)
         { "legal-basis", required_argument, 0, 'b' }, { "allowed", required_argument, 0, 'a' },
         { "out", required_argument, 0, 'o' },  { "days", required_argument, 0, 'd' },
         { "json", no_argument, 0, 'j' },       { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 } };
+        { "reader", no_argument, 0, 'r' },     { 0, 0, 0, 0 } };
     rp_args a = { .days = 365 };
     char outdir[1024];
     int c;
@@ -207,6 +213,7 @@ int cli_pki_rp_issue(int argc, char **argv)
         case 'o': a.out = optarg; break;
         case 'd': a.days = strtol(optarg, NULL, 10); break;
         case 'j': a.json = true; break;
+        case 'r': a.reader = true; break;
         case 'h': fputs(RP_USAGE, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(RP_USAGE, "unknown option");
         }
