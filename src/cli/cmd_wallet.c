@@ -31,6 +31,8 @@ static const char wallet_usage[] =
     "  --yes                  consent without asking (the claims are still printed)\n"
     "  --qr FILE.png          receive/present: take the URI from a QR code image;\n"
     "                         engage: where to write the engagement QR code\n"
+    "  --advertise HOST:PORT  engage: the address the QR code names instead of the one\n"
+    "                         listened on (a port forward in front of the wallet)\n"
     "  --json                 JSON on stdout\n"
     "  --at RFC3339           pin the clock (tests)\n"
     "  --ca-file PEM          CAs trusted for https:// instead of the system's (a private CA)\n"
@@ -44,6 +46,7 @@ static const char wallet_usage[] =
 typedef struct wallet_args {
     cli_wallet_host host;
     const char *qr;
+    const char *advertise;
     const char *issuer_roots, *rp_roots, *reg_roots;
     uint64_t scrypt_n;
     const char *cmd;
@@ -59,6 +62,7 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         { "at", required_argument, NULL, 'a' },       { "issuer-roots", required_argument, NULL, 'I' },
         { "rp-roots", required_argument, NULL, 'R' }, { "registration-roots", required_argument, NULL, 'G' },
         { "scrypt-n", required_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
+        { "advertise", required_argument, NULL, 'A' },
         { "ca-file", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 }
     };
@@ -73,6 +77,7 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         case 'y': a->host.yes = true; break;
         case 'j': a->host.json = true; break;
         case 'q': a->qr = optarg; break;
+        case 'A': a->advertise = optarg; break;
         case 'a':
             if (cli_parse_time(optarg, &a->host.at))
                 return cli_usage_error(wallet_usage, "bad --at time");
@@ -242,7 +247,7 @@ static int wallet_main(int argc, char **argv)
     else if (!strcmp(a.cmd, "present"))
         rc = cmd_flow(&a, false);
     else if (!strcmp(a.cmd, "engage"))
-        rc = a.qr ? cli_wallet_engage(&a.host, a.qr)
+        rc = a.qr ? cli_wallet_engage(&a.host, a.qr, a.advertise)
                   : cli_usage_error(wallet_usage, "engage needs --qr OUT.png");
     else if (!strcmp(a.cmd, "list"))
         rc = cmd_read(&a, 0);

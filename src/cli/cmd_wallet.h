@@ -25,8 +25,10 @@ void cli_wallet_host_free(cli_wallet_host *host);
  * MOBID_OK, IO, MALFORMED (not a PNG this reader handles), NOT_FOUND (no QR code). */
 mobid_err cli_wallet_qr_decode(const char *png_path, char **text);
 
-/* `mobid wallet engage --qr OUT.png`: show the in-person engagement QR and answer
- * the reader that connects. Returns the command's exit code. */
-int cli_wallet_engage(cli_wallet_host *host, const char *png_path);
+/* `mobid wallet engage --qr OUT.png [--advertise HOST:PORT]`: show the in-person
+ * engagement QR and answer the reader that connects. advertise (may be NULL) is the
+ * IPv4 address and port the QR names instead of the listening one. Returns the
+ * command's exit code. */
+int cli_wallet_engage(cli_wallet_host *host, const char *png_path, const char *advertise);
 
 #endif
