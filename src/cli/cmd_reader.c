@@ -14,6 +14,7 @@
 #include <mobid/proximity.h>
 
 #include "cli/cli.h"
+#include "cli/cli_trust.h"
 #include "cli/cmd_mdoc.h"
 #include "cli/cmd_wallet.h"
 #include "transport/tcp.h"
@@ -21,20 +22,23 @@
 static const char reader_usage[] =
     "usage: mobid reader scan --qr IN.png --profile P.json --reader-key K --reader-chain C\n"
     "                         --trust ROOTS [--registration JWT] [--at T] [--json]\n"
+    "                         [--vical F --vical-anchor R] [--lenient | --strict]\n"
     "\n"
     "Reads the holder's engagement QR (\"mdoc:\" URI), connects over the retrieval\n"
     "method it names (mobid's TCP loopback stand-in for BLE), sends a DeviceRequest\n"
     "signed with the reader key (readerAuth; the chain's leaf must carry the 18013-5\n"
     "reader EKU) carrying the ministry-signed registration in requestInfo, and\n"
-    "verifies the DeviceResponse (device MAC or signature) against ROOTS (issuer\n"
-    "roots, PEM). The profile is a DCQL query with one mso_mdoc credential:\n"
+    "verifies the DeviceResponse (device MAC or signature) against the issuer trust\n"
+    "(--trust ROOTS and the other trust options of `mobid mdoc verify`). The profile is a DCQL query with one mso_mdoc credential:\n"
     "{\"credentials\":[{\"id\":..,\"format\":\"mso_mdoc\",\"meta\":{\"doctype_value\":D},\n"
     "\"claims\":[{\"path\":[NS,ELEM],\"intent_to_retain\":false},...]}]}.\n"
     "Output (--json) as `mobid mdoc verify --json`: {\"valid\":true,\"documents\":[...]};\n"
-    "on failure exit 1 and {\"valid\":false,\"error\":CODE,\"detail\":...}. Exit 2: usage.\n";
+    "on failure exit 1 and {\"valid\":false,\"error\":CODE,\"detail\":...}. Exit 2: usage.\n"
+    "trust options:\n" CLI_TRUST_USAGE;
 
 typedef struct reader_args {
-    const char *qr, *profile, *key, *chain, *trust, *registration, *at;
+    const char *qr, *profile, *key, *chain, *registration, *at;
+    cli_trust trust;
     bool json;
 } reader_args;
 
@@ -55,19 +59,23 @@ static int parse_args(int argc, char **argv, reader_args *a)
     static const struct option opts[] = {
         { "qr", required_argument, NULL, 'q' },          { "profile", required_argument, NULL, 'p' },
         { "reader-key", required_argument, NULL, 'k' },  { "reader-chain", required_argument, NULL, 'c' },
-        { "trust", required_argument, NULL, 't' },       { "registration", required_argument, NULL, 'r' },
-        { "at", required_argument, NULL, 'a' },          { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },              { NULL, 0, NULL, 0 }
+        { "registration", required_argument, NULL, 'r' }, { "at", required_argument, NULL, 'a' },
+        { "json", no_argument, NULL, 'j' },              { "help", no_argument, NULL, 'h' },
+        CLI_TRUST_OPTIONS,                               { NULL, 0, NULL, 0 }
     };
-    int c;
+    int c, took;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((took = cli_trust_option(&a->trust, c, optarg)) != 0) {
+            if (took < 0)
+                return CLI_EXIT_USAGE;
+            continue;
+        }
         switch (c) {
         case 'q': a->qr = optarg; break;
         case 'p': a->profile = optarg; break;
         case 'k': a->key = optarg; break;
         case 'c': a->chain = optarg; break;
-        case 't': a->trust = optarg; break;
         case 'r': a->registration = optarg; break;
         case 'a': a->at = optarg; break;
         case 'j': a->json = true; break;
@@ -79,7 +87,7 @@ static int parse_args(int argc, char **argv, reader_args *a)
         return cli_usage_error(reader_usage, "the command is 'scan'");
     if (optind + 1 != argc)
         return cli_usage_error(reader_usage, "unexpected argument '%s'", argv[optind + 1]);
-    if (!a->qr || !a->profile || !a->key || !a->chain || !a->trust)
+    if (!a->qr || !a->profile || !a->key || !a->chain || !cli_trust_given(&a->trust))
         return cli_usage_error(reader_usage, "scan needs --qr, --profile, --reader-key, "
                                              "--reader-chain and --trust");
     return 0;
@@ -146,12 +154,8 @@ static mobid_err load_inputs(const reader_args *a, reader_state *s)
     if (!err && (err = mobid_cert_parse_all(mobid_view_make(b.ptr, b.len), &s->chain,
                                             &s->n_chain)))
         fprintf(stderr, "mobid reader: %s: no certificates\n", a->chain);
-    b.len = 0;
     if (!err)
-        err = cli_read_file(a->trust, &b);
-    if (!err && !(err = mobid_trust_new(&s->trust)) &&
-        (err = mobid_trust_add_pem(s->trust, mobid_buf_view(&b))))
-        fprintf(stderr, "mobid reader: %s: no certificates\n", a->trust);
+        err = cli_trust_load(&a->trust, "reader", s->at, &s->trust, NULL, 0);
     if (!err && !(s->profile = json_load_file(a->profile, 0, &jerr)))
         err = MOBID_ERR_MALFORMED;
     if (!err && (err = profile_spec(s)))
@@ -275,14 +279,15 @@ static int reader_main(int argc, char **argv)
     mobid_buf_init(&s.engagement, 0);
     rc = parse_args(argc, argv, &a);
     if (rc)
-        return rc < 0 ? CLI_EXIT_OK : rc;
-    if (a.at && cli_parse_time(a.at, &s.at) != MOBID_OK)
+        rc = rc < 0 ? CLI_EXIT_OK : rc;
+    else if (a.at && cli_parse_time(a.at, &s.at) != MOBID_OK)
         rc = cli_usage_error(reader_usage, "bad --at time");
     else if (load_inputs(&a, &s) != MOBID_OK)
         rc = CLI_EXIT_USAGE;
     else
         rc = scan(&a, &s);
     state_free(&s);
+    cli_trust_clear(&a.trust);
     return rc;
 }
 
