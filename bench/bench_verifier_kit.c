@@ -130,13 +130,16 @@ static mobid_err local_config(vkit *k)
 /* `mobid verifier serve` as a child; its URL from the {"url":...} line it prints. */
 static mobid_err start_child(vkit *k)
 {
-    char cfg[128], db[128], line[512];
+    char cfg[128], db[128], log[128], line[512];
     int fd[2];
     snprintf(cfg, sizeof cfg, "%s/verifier.json", k->dir);
     snprintf(db, sizeof db, "sqlite:%s/verifier.db", k->dir);
+    snprintf(log, sizeof log, "%s/serve.log", k->dir);
     if (pipe(fd) != 0 || (k->child = fork()) < 0)
         return MOBID_ERR_IO;
     if (k->child == 0) {
+        FILE *err = freopen(log, "w", stderr);
+        (void)err;
         dup2(fd[1], 1);
         close(fd[0]);
         close(fd[1]);
