@@ -118,7 +118,9 @@ extern "C" {
     X(VICAL_EXPIRED, 94, "VICAL is past its nextUpdate") \
     X(VICAL_NOT_YET_VALID, 95, "VICAL is dated after the given time") \
     X(DOCTYPE_NOT_ALLOWED, 96, "issuer CA is not trusted for this docType") \
-    X(ISSUER_METADATA_INVALID, 97, "issuer metadata is unusable or names another issuer")
+    X(ISSUER_METADATA_INVALID, 97, "issuer metadata is unusable or names another issuer") \
+    X(RATE_LIMITED, 98, "too many requests; retry after the given seconds")   \
+    X(SESSION_ABANDONED, 99, "the answer to the session was interrupted")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,

@@ -49,7 +49,7 @@ static int run_server(const char *db, const char *listen, const char *config, co
 
     if ((err = mobid_http_signals_block()) || (err = verifier_ctx_new(config, db, &ctx)) ||
         (url && (err = verifier_set_public_url(ctx, url))) ||
-        (err = mobid_http_server_new(&hc, &srv)) || (err = verifier_routes(ctx, srv)))
+        (verifier_http_config(ctx, &hc), (err = mobid_http_server_new(&hc, &srv))) || (err = verifier_routes(ctx, srv)))
         goto done;
     mobid_http_server_set_health(srv, health, ctx);
     if ((err = mobid_http_server_start(srv)) ||

@@ -147,6 +147,8 @@ struct mobid_http_server {
     mobid_err (*health)(void *ctx);
     void *health_ctx;
 
+    free_hook *on_stop;
+    bool on_stop_ran;
     http_queue queue;
     pthread_t *workers;
     unsigned nstarted;

@@ -155,6 +155,20 @@ mobid_err mobid_http_route(mobid_http_server *s, const char *method, const char 
     return http_router_add(&s->router, method, pattern, (http_fn)handler, ctx);
 }
 
+mobid_err mobid_http_server_on_stop(mobid_http_server *s, void (*fn)(void *ctx), void *ctx)
+{
+    if (!s || s->daemon || !fn)
+        return MOBID_ERR_INVALID_ARG;
+    free_hook *h = mobid_calloc(1, sizeof *h);
+    if (!h)
+        return MOBID_ERR_NOMEM;
+    h->fn = fn;
+    h->ctx = ctx;
+    h->next = s->on_stop;
+    s->on_stop = h;
+    return MOBID_OK;
+}
+
 void mobid_http_server_set_health(mobid_http_server *s, mobid_err (*check)(void *ctx), void *ctx)
 {
     s->health = check;
@@ -508,6 +522,15 @@ bool mobid_http_server_stopping(const mobid_http_server *s)
     return atomic_load(&s->stopping);
 }
 
+static void run_stop_hooks(mobid_http_server *s)
+{
+    if (s->on_stop_ran)
+        return;
+    s->on_stop_ran = true;
+    for (free_hook *h = s->on_stop; h; h = h->next)
+        h->fn(h->ctx);
+}
+
 /* Stop accepting; parked requests are resumed with MOBID_HTTP_STOPPING and answered;
  * the workers finish the queue (MHD forbids stopping with suspended connections). */
 void mobid_http_server_stop(mobid_http_server *s)
@@ -519,6 +542,7 @@ void mobid_http_server_stop(mobid_http_server *s)
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
     http_reaper_stop(s);
+    run_stop_hooks(s);
     http_lot_wake_all(s, MOBID_HTTP_STOPPING);
     /* Let requests already being handled finish before connections are closed. */
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < STOP_GRACE_MS; waited += 10) {
@@ -535,6 +559,11 @@ void mobid_http_server_free(mobid_http_server *s)
     if (!s)
         return;
     mobid_http_server_stop(s);
+    run_stop_hooks(s); /* also when the server never started */
+    for (free_hook *h = s->on_stop, *next; h; h = next) {
+        next = h->next;
+        mobid_free(h);
+    }
     http_lot_free(s);
     pthread_mutex_destroy(&s->lot.lock);
     pthread_mutex_destroy(&s->queue.lock);

@@ -125,6 +125,11 @@ bool mobid_http_server_stopping(const mobid_http_server *s);
 /* Stop accepting, let running handlers finish, close connections. Idempotent. */
 void mobid_http_server_stop(mobid_http_server *s);
 
+/* Run fn(ctx) when the server stops, before parked requests are answered (e.g. stop a
+ * thread that calls mobid_http_server_wake). Hooks run in reverse order of adding.
+ * Only before start. MOBID_ERR_INVALID_ARG, NOMEM. */
+mobid_err mobid_http_server_on_stop(mobid_http_server *s, void (*fn)(void *ctx), void *ctx);
+
 /* Stop if needed and free everything. Safe on NULL. */
 void mobid_http_server_free(mobid_http_server *s);
 

@@ -211,6 +211,26 @@ MOBID_MUST_CHECK mobid_err mobid_store_pool_acquire(mobid_store_pool *p, mobid_s
  * failed (broken PostgreSQL link) is closed and reopened on a later acquire. */
 void mobid_store_pool_release(mobid_store_pool *p, mobid_store *s);
 
+/* ---- notifications between instances (PostgreSQL LISTEN/NOTIFY) ---- */
+
+typedef struct mobid_store_listener mobid_store_listener;
+
+/* Called on the listener's thread with the payload of each NOTIFY on the channel
+ * (valid during the call), or with NULL after the link was lost and reopened, when
+ * notifications may have been missed. */
+typedef void (*mobid_store_notify_fn)(void *ctx, const char *payload);
+
+/* LISTEN on channel over a connection of its own to url (copied), on a thread of its
+ * own, until mobid_store_listen_stop. Senders use pg_notify(channel, payload) in the
+ * statement or transaction that makes the change, so it arrives after the commit.
+ * Returns MOBID_ERR_UNSUPPORTED for a URL that is not PostgreSQL (one SQLite file
+ * serves one instance), MOBID_ERR_STORE when the first connection fails, NOMEM. */
+MOBID_MUST_CHECK mobid_err mobid_store_listen_start(const char *url, const char *channel,
+                                                    mobid_store_notify_fn fn, void *ctx,
+                                                    mobid_store_listener **out);
+/* Stop listening and join the thread. Safe on NULL. */
+void mobid_store_listen_stop(mobid_store_listener *l);
+
 /* Translate $n parameters to SQLite's ?n outside quotes and comments (exposed for
  * tests). Returns a heap string (free with free()) or NULL on allocation failure. */
 char *mobid_store_sql_to_sqlite(const char *sql);

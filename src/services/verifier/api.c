@@ -11,6 +11,7 @@
 #include <time.h>
 #include <mobid/jose.h>
 #include "http/form.h"
+#include "http/ratelimit.h"
 #include "services/verifier/verifier.h"
 
 static mobid_err api_error(mobid_http_resp *resp, unsigned status, mobid_err code,
@@ -165,6 +166,8 @@ static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vct
 
     if (!rp)
         return mobid_http_resp_error(resp, 401, "UNAUTHORIZED", "a valid API key is required");
+    if (!mobid_http_rate_check(rp->create_rate, rp->id, resp))
+        return MOBID_OK; /* 429 with Retry-After */
     if ((err = mobid_http_req_json(req, &body)))
         return api_error(resp, 400, err, "the body must be a JSON object");
     const json_t *query = requested_query(ctx, body);
@@ -211,23 +214,6 @@ static const char *shown_status(const verifier_session *vs, mobid_time now)
     return vs->status;
 }
 
-/* Poll the store until the session leaves "pending" or wait seconds pass. */
-static mobid_err wait_for(verifier_ctx *ctx, mobid_store *s, const char *id, long wait,
-                          verifier_session *vs)
-{
-    struct timespec pause = { 0, 100 * 1000 * 1000 };
-    double left = (double)wait;
-    mobid_err err;
-    while ((err = verifier_session_load(s, id, vs)) == MOBID_OK && left > 0 &&
-           !strcmp(shown_status(vs, mobid_now()), "pending") &&
-           !mobid_http_server_stopping(ctx->server)) {
-        verifier_session_clear(vs);
-        nanosleep(&pause, NULL);
-        left -= 0.1;
-    }
-    return err;
-}
-
 static mobid_err status_json(verifier_ctx *ctx, mobid_store *s, verifier_session *vs, json_t **out)
 {
     char exp[21];
@@ -265,17 +251,76 @@ done:
     return err;
 }
 
+/* A status request between its parks: what it asks and until when it may wait. */
+typedef struct status_wait {
+    verifier_ctx *ctx;
+    const verifier_rp *rp;
+    const char *id;
+    double until; /* CLOCK_MONOTONIC seconds */
+} status_wait;
+
+static double monotonic_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static mobid_err status_step(mobid_http_req *req, mobid_http_resp *resp, void *vw,
+                             mobid_http_wake why);
+
+/* Answer the session's state, or park while it is pending and the wait lasts. The
+ * store connection is given back before parking: a waiting poll holds none. */
+static mobid_err status_answer(mobid_http_req *req, mobid_http_resp *resp, status_wait *w,
+                               bool may_park)
+{
+    verifier_session vs = { 0 };
+    mobid_store *s = NULL;
+    json_t *out = NULL;
+    mobid_err err;
+
+    if ((err = mobid_store_pool_acquire(w->ctx->pool, &s)))
+        return err;
+    err = verifier_session_load(s, w->id, &vs);
+    if (err == MOBID_ERR_NOT_FOUND || (!err && strcmp(vs.rp_id, w->rp->id))) {
+        err = api_error(resp, 404, MOBID_ERR_NOT_FOUND, "no such verification");
+        goto done;
+    }
+    if (err)
+        goto done;
+    mobid_time now = mobid_now();
+    double left = w->until - monotonic_now();
+    if (may_park && left > 0 && !strcmp(shown_status(&vs, now), "pending")) {
+        /* Wake up at expiry too, to answer "expired" then. */
+        double to_expiry = (double)(vs.expires_at - now) + 0.5;
+        err = mobid_http_req_park(req, left < to_expiry ? left : to_expiry, status_step, w);
+        goto done;
+    }
+    if ((err = status_json(w->ctx, s, &vs, &out)))
+        goto done;
+    err = mobid_http_resp_json(resp, 200, out);
+    mobid_http_resp_header(resp, "Cache-Control", "no-store");
+done:
+    verifier_session_clear(&vs);
+    mobid_store_pool_release(w->ctx->pool, s);
+    json_decref(out);
+    return err;
+}
+
+static mobid_err status_step(mobid_http_req *req, mobid_http_resp *resp, void *vw,
+                             mobid_http_wake why)
+{
+    return status_answer(req, resp, vw, why != MOBID_HTTP_STOPPING);
+}
+
 static mobid_err on_status(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
 {
     verifier_ctx *ctx = vctx;
     const verifier_rp *rp = verifier_rp_by_api_key(ctx, mobid_http_req_header(req, "Authorization"));
-    const char *id = mobid_http_req_param(req, "id");
     const char *w = mobid_http_req_query(req, "wait");
     char *end = NULL;
     long wait = w ? strtol(w, &end, 10) : 0;
-    verifier_session vs = { 0 };
-    mobid_store *s = NULL;
-    json_t *out = NULL;
+    status_wait *sw = mobid_http_req_alloc(req, sizeof *sw);
     mobid_err err;
 
     if (!rp)
@@ -284,22 +329,16 @@ static mobid_err on_status(mobid_http_req *req, mobid_http_resp *resp, void *vct
         return api_error(resp, 400, MOBID_ERR_INVALID_ARG, "wait is a number of seconds");
     if (wait > VERIFIER_MAX_WAIT)
         wait = VERIFIER_MAX_WAIT;
-    if ((err = mobid_store_pool_acquire(ctx->pool, &s)))
+    if (!sw)
+        return MOBID_ERR_NOMEM;
+    sw->ctx = ctx;
+    sw->rp = rp;
+    sw->id = mobid_http_req_param(req, "id");
+    sw->until = monotonic_now() + (double)wait;
+    /* Watch before reading: a verification finishing in between still wakes us. */
+    if (wait > 0 && (err = mobid_http_req_watch(req, sw->id)))
         return err;
-    err = wait_for(ctx, s, id, wait, &vs);
-    if (err == MOBID_ERR_NOT_FOUND || (!err && strcmp(vs.rp_id, rp->id))) {
-        err = api_error(resp, 404, MOBID_ERR_NOT_FOUND, "no such verification");
-        goto done;
-    }
-    if (err || (err = status_json(ctx, s, &vs, &out)))
-        goto done;
-    err = mobid_http_resp_json(resp, 200, out);
-    mobid_http_resp_header(resp, "Cache-Control", "no-store");
-done:
-    verifier_session_clear(&vs);
-    mobid_store_pool_release(ctx->pool, s);
-    json_decref(out);
-    return err;
+    return status_answer(req, resp, sw, wait > 0);
 }
 
 mobid_err verifier_routes(verifier_ctx *ctx, mobid_http_server *srv)
@@ -312,7 +351,7 @@ mobid_err verifier_routes(verifier_ctx *ctx, mobid_http_server *srv)
         return err;
     if ((err = mobid_http_route(srv, "POST", "/api/v1/verifications", on_create, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/api/v1/verifications/{id}", on_status, ctx)) ||
-        (err = verifier_qr_routes(ctx, srv)))
+        (err = verifier_qr_routes(ctx, srv)) || (err = verifier_wallet_routes(ctx, srv)))
         return err;
-    return verifier_wallet_routes(ctx, srv);
+    return verifier_events_start(ctx, srv);
 }

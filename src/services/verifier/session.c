@@ -1,9 +1,14 @@
 /*
- * Verification sessions in the store. A session moves pending -> processing (one
- * response claimed it) -> verified | failed; "expired" is pending past expires_at.
+ * Verification sessions in the store. A session moves pending -> verified | failed
+ * in one conditional UPDATE (the first response wins); "expired" is pending past
+ * expires_at. "processing" is no longer written; a row left in it (by an older
+ * version that crashed mid-answer) is failed by verifier_sessions_sweep. A
+ * verification costs three commits: create, answer, hand-over of the claims (which
+ * must be durable for "claims delivered once").
  * The ephemeral decryption key and the verified claims are sealed (AES-256-GCM,
  * the session id as AAD) so the database never holds them in clear.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "services/verifier/verifier.h"
@@ -117,41 +122,37 @@ void verifier_session_clear(verifier_session *vs)
     memset(vs, 0, sizeof *vs);
 }
 
-/* Single use: the UPDATE changes one row for exactly one response. */
-mobid_err verifier_session_claim(mobid_store *s, const char *id, mobid_time now)
+/* Why an answer found no pending session: another response came first, or time is up. */
+static mobid_err not_pending(mobid_store *s, const char *id)
 {
-    mobid_store_stmt *st = NULL;
-    bool row;
     verifier_session vs;
-    mobid_err err = run(s,
-                        "UPDATE verifier_sessions SET status = 'processing', answered_at = $2"
-                        " WHERE id = $1 AND status = 'pending' AND expires_at > $2",
-                        &st);
+    mobid_err err = verifier_session_load(s, id, &vs);
     if (err)
-        return err;
-    mobid_store_bind_str(st, 1, id);
-    mobid_store_bind_int64(st, 2, now);
-    err = mobid_store_step(st, &row);
-    int64_t changed = mobid_store_changes(st);
-    mobid_store_finalize(st);
-    if (err || changed == 1)
-        return err;
-    if ((err = verifier_session_load(s, id, &vs)))
         return err;
     err = strcmp(vs.status, "pending") ? MOBID_ERR_SESSION_USED : MOBID_ERR_SESSION_EXPIRED;
     verifier_session_clear(&vs);
     return err;
 }
 
-mobid_err verifier_session_finish(mobid_store *s, const char *id, mobid_err code,
+/* One statement, one commit: only a pending, unexpired session takes the answer, so
+ * exactly one response wins. On PostgreSQL the same statement notifies the other
+ * instances (delivered at commit), whose parked long-polls then wake. */
+mobid_err verifier_session_answer(mobid_store *s, const char *id, mobid_time now, mobid_err code,
                                   const char *detail, mobid_view sealed_result)
 {
+    static const char update[] =
+        "UPDATE verifier_sessions SET status = $2, error = $3, detail = $4, result = $5,"
+        " enc_key = NULL, answered_at = $6"
+        " WHERE id = $1 AND status = 'pending' AND expires_at > $6 RETURNING id";
+    char sql[512];
     mobid_store_stmt *st = NULL;
-    bool row;
-    mobid_err err = run(s,
-                        "UPDATE verifier_sessions SET status = $2, error = $3, detail = $4,"
-                        " result = $5, enc_key = NULL WHERE id = $1 AND status = 'processing'",
-                        &st);
+    bool row = false;
+    if (mobid_store_kind(s) == MOBID_STORE_POSTGRES)
+        snprintf(sql, sizeof sql, "WITH u AS (%s) SELECT pg_notify('%s', id) FROM u", update,
+                 VERIFIER_CHANNEL);
+    else
+        snprintf(sql, sizeof sql, "%s", update);
+    mobid_err err = run(s, sql, &st);
     if (err)
         return err;
     mobid_store_bind_str(st, 1, id);
@@ -162,9 +163,12 @@ mobid_err verifier_session_finish(mobid_store *s, const char *id, mobid_err code
         mobid_store_bind_blob(st, 5, sealed_result);
     else
         mobid_store_bind_null(st, 5);
+    mobid_store_bind_int64(st, 6, now);
     err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
-    return err;
+    if (err || row)
+        return err;
+    return not_pending(s, id);
 }
 
 typedef struct take_ctx {
@@ -227,4 +231,54 @@ mobid_err verifier_unseal(const verifier_ctx *ctx, const char *id, mobid_view se
                                  mobid_view_make(sealed.ptr, 12), mobid_view_str(id),
                                  mobid_view_make(sealed.ptr + 12, sealed.len - 28),
                                  mobid_view_make(sealed.ptr + sealed.len - 16, 16), out);
+}
+
+static mobid_err fail_abandoned(mobid_store *s, mobid_time stuck_before,
+                                void (*on_failed)(void *ctx, const char *id), void *ctx)
+{
+    static const char update[] =
+        "UPDATE verifier_sessions SET status = 'failed', error = 'SESSION_ABANDONED',"
+        " detail = 'the answer was interrupted', enc_key = NULL"
+        " WHERE status = 'processing' AND answered_at < $1 RETURNING id";
+    char sql[512];
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    if (mobid_store_kind(s) == MOBID_STORE_POSTGRES)
+        snprintf(sql, sizeof sql, "WITH u AS (%s) SELECT id, pg_notify('%s', id) FROM u", update,
+                 VERIFIER_CHANNEL);
+    else
+        snprintf(sql, sizeof sql, "%s", update);
+    mobid_err err = run(s, sql, &st);
+    if (err)
+        return err;
+    mobid_store_bind_int64(st, 1, stuck_before);
+    while (!(err = mobid_store_step(st, &row)) && row) {
+        char *id = mobid_store_col_strdup(st, 0);
+        if (id && on_failed)
+            on_failed(ctx, id);
+        free(id);
+    }
+    mobid_store_finalize(st);
+    return err;
+}
+
+mobid_err verifier_sessions_sweep(mobid_store *s, mobid_time stuck_before, mobid_time purge_before,
+                                  unsigned batch, void (*on_failed)(void *ctx, const char *id),
+                                  void *ctx, int64_t *deleted)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    mobid_err err = fail_abandoned(s, stuck_before, on_failed, ctx);
+    if (deleted)
+        *deleted = 0;
+    if (err || (err = run(s, "DELETE FROM verifier_sessions WHERE id IN (SELECT id FROM"
+                             " verifier_sessions WHERE expires_at < $1 LIMIT $2)", &st)))
+        return err;
+    mobid_store_bind_int64(st, 1, purge_before);
+    mobid_store_bind_int64(st, 2, batch);
+    err = mobid_store_step(st, &row);
+    if (!err && deleted)
+        *deleted = mobid_store_changes(st);
+    mobid_store_finalize(st);
+    return err;
 }

@@ -32,6 +32,7 @@
 #define VERIFIER_DEFAULT_TTL 180
 #define VERIFIER_MAX_WAIT 60
 #define VERIFIER_METRIC "mobid_verifier_responses_total"
+#define VERIFIER_CHANNEL "mobid_verifier" /* NOTIFY channel: payload = a finished session */
 
 typedef struct verifier_rp {
     char *id;
@@ -43,12 +44,15 @@ typedef struct verifier_rp {
     char *registration_jwt;        /* ministry-signed registration */
     mobid_oid4vp_registration reg; /* its verified content */
     bool encrypted;                /* default response mode direct_post.jwt */
+    struct mobid_ratelimit *create_rate; /* session creations (NULL: unlimited) */
 } verifier_rp;
 
 typedef struct verifier_profile {
     char *name;
     json_t *dcql;
 } verifier_profile;
+
+typedef struct verifier_events verifier_events;
 
 typedef struct verifier_ctx {
     char *public_url;              /* base of request_uri and response_uri */
@@ -66,6 +70,8 @@ typedef struct verifier_ctx {
     size_t n_profiles;
     mobid_store_pool *pool;
     mobid_http_server *server;     /* set by verifier_routes */
+    verifier_events *events;       /* wake-ups and housekeeping (events.c) */
+    mobid_http_config http;        /* the configuration's "http" limits */
 } verifier_ctx;
 
 /* ---- config.c ---- */
@@ -89,6 +95,21 @@ mobid_err verifier_wallet_routes(verifier_ctx *ctx, mobid_http_server *srv);
 /* Set public_url from the server's URL when the configuration has none. */
 mobid_err verifier_set_public_url(verifier_ctx *ctx, const char *url);
 
+/* ---- events.c ---- */
+
+/* Read "session_rate" and "http" from the configuration (after the relying parties). */
+mobid_err verifier_events_load(verifier_ctx *ctx, const char *db_url, const json_t *cfg);
+/* Start the sweeper and, on PostgreSQL, the listener for other instances' wake-ups;
+ * both stop when srv stops. */
+mobid_err verifier_events_start(verifier_ctx *ctx, mobid_http_server *srv);
+void verifier_events_free(verifier_ctx *ctx);
+/* Wake this instance's long-polls waiting on session id. */
+void verifier_announce(verifier_ctx *ctx, const char *id);
+/* One housekeeping round now (the sweeper's work; exposed for tests). */
+mobid_err verifier_sweep(verifier_ctx *ctx, mobid_time now, int64_t *deleted);
+/* Copy the configured HTTP limits into hc (fields left 0 keep the server defaults). */
+void verifier_http_config(const verifier_ctx *ctx, mobid_http_config *hc);
+
 /* ---- session.c ---- */
 
 typedef struct verifier_session {
@@ -105,12 +126,17 @@ mobid_err verifier_session_insert(mobid_store *s, const verifier_session *vs);
 /* Load a session; NOT_FOUND when absent. Clear with verifier_session_clear. */
 mobid_err verifier_session_load(mobid_store *s, const char *id, verifier_session *out);
 void verifier_session_clear(verifier_session *vs);
-/* pending -> processing, atomically; SESSION_USED when another response took it,
- * SESSION_EXPIRED when its time is up. */
-mobid_err verifier_session_claim(mobid_store *s, const char *id, mobid_time now);
-/* processing -> verified (with sealed claims) or failed (with code and detail). */
-mobid_err verifier_session_finish(mobid_store *s, const char *id, mobid_err code,
+/* pending -> verified (with sealed claims; code MOBID_OK) or failed (code and detail),
+ * atomically and only while unexpired; SESSION_USED when another response came first,
+ * SESSION_EXPIRED when its time is up. Notifies other instances (PostgreSQL). */
+mobid_err verifier_session_answer(mobid_store *s, const char *id, mobid_time now, mobid_err code,
                                   const char *detail, mobid_view sealed_result);
+/* Housekeeping (events.c runs it): fail sessions left "processing" since before
+ * stuck_before with SESSION_ABANDONED (their ids go to on_failed), and delete at most
+ * batch sessions that expired before purge_before. *deleted (may be NULL) counts them. */
+mobid_err verifier_sessions_sweep(mobid_store *s, mobid_time stuck_before, mobid_time purge_before,
+                                  unsigned batch, void (*on_failed)(void *ctx, const char *id),
+                                  void *ctx, int64_t *deleted);
 /* Take the sealed claims once: copies them to out and erases them from the store.
  * Empty out when they were delivered already. */
 mobid_err verifier_session_take_result(mobid_store *s, const char *id, mobid_buf *out);

@@ -173,10 +173,36 @@ static mobid_err record(response_job *job, mobid_store *s, mobid_err outcome)
     if (!outcome && ((err = mobid_json_dump(job->claims, false, &text)) ||
                      (err = verifier_seal(job->ctx, job->vs->id, mobid_buf_view(&text), &sealed))))
         goto done;
-    err = verifier_session_finish(s, job->vs->id, outcome, job->detail, mobid_buf_view(&sealed));
+    err = verifier_session_answer(s, job->vs->id, mobid_now(), outcome, job->detail,
+                                  mobid_buf_view(&sealed));
+    if (!err)
+        verifier_announce(job->ctx, job->vs->id);
 done:
     mobid_buf_free(&text);
     mobid_buf_free(&sealed);
+    return err;
+}
+
+/* Load the session; answers 404 / 400 itself (then *gone is set). The store
+ * connection is given back at once: none is held while the response is verified
+ * (a status-list fetch may take a while). */
+static mobid_err load_pending(response_job *job, const char *id, mobid_http_resp *resp, bool *gone)
+{
+    mobid_store *s = NULL;
+    mobid_err err = mobid_store_pool_acquire(job->ctx->pool, &s);
+    *gone = false;
+    if (!err)
+        err = verifier_session_load(s, id, job->vs);
+    mobid_store_pool_release(job->ctx->pool, s);
+    if (err == MOBID_ERR_NOT_FOUND) {
+        *gone = true;
+        return wallet_error(resp, 404, err, "no such session");
+    }
+    if (!err && (strcmp(job->vs->status, "pending") || mobid_now() >= job->vs->expires_at)) {
+        *gone = true;
+        err = strcmp(job->vs->status, "pending") ? MOBID_ERR_SESSION_USED : MOBID_ERR_SESSION_EXPIRED;
+        return wallet_error(resp, 400, err, NULL);
+    }
     return err;
 }
 
@@ -186,27 +212,22 @@ static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *v
     verifier_session vs = { 0 };
     mobid_store *s = NULL;
     mobid_err err, outcome;
+    bool gone = false;
 
     job.vs = &vs;
     if ((err = mobid_http_req_form(req, &job.form)))
         return wallet_error(resp, 400, err, "the body must be a form");
-    if ((err = mobid_store_pool_acquire(job.ctx->pool, &s)))
-        return err;
-    err = verifier_session_load(s, mobid_http_req_param(req, "id"), &vs);
-    if (err == MOBID_ERR_NOT_FOUND) {
-        err = wallet_error(resp, 404, err, "no such session");
+    if ((err = load_pending(&job, mobid_http_req_param(req, "id"), resp, &gone)) || gone)
         goto done;
-    }
-    if (err)
-        goto done;
-    if ((err = verifier_session_claim(s, vs.id, mobid_now()))) {
-        err = (err == MOBID_ERR_SESSION_USED || err == MOBID_ERR_SESSION_EXPIRED)
-                  ? wallet_error(resp, 400, err, NULL) : err;
-        goto done;
-    }
     outcome = verify_response(&job);
-    if ((err = record(&job, s, outcome)))
+    if ((err = mobid_store_pool_acquire(job.ctx->pool, &s)))
         goto done;
+    if ((err = record(&job, s, outcome))) {
+        /* Another response came first, or the session expired meanwhile. */
+        if (err == MOBID_ERR_SESSION_USED || err == MOBID_ERR_SESSION_EXPIRED)
+            err = wallet_error(resp, 400, err, NULL);
+        goto done;
+    }
     const char *labels[] = { "outcome", outcome ? mobid_err_name(outcome) : "verified", NULL };
     mobid_metrics_add(mobid_http_server_metrics(mobid_http_req_server(req)), VERIFIER_METRIC,
                       labels, 1);

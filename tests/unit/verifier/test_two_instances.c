@@ -2,8 +2,11 @@
  * Two verifier instances on one store (PostgreSQL when MOBID_PG_URL is set, as
  * tests/cli/verifier_pg.sh does; else one SQLite file): a session created on one is
  * fetched and answered on the other and read on either; a replay on the first is
- * refused because the session state is shared.
+ * refused because the session state is shared. A long-poll parked on one instance is
+ * woken when the other answers (PostgreSQL LISTEN/NOTIFY; with one SQLite file the
+ * answer is given on the same instance, woken in-process).
  */
+#include <pthread.h>
 #include "vwallet.h"
 
 static verifier_ctx *ctx_b;
@@ -67,6 +70,75 @@ static void test_created_on_a_answered_on_b(void **state)
     wallet_clear(&w);
 }
 
+typedef struct poll_call {
+    char url[512];
+    long status;
+    json_t *body;
+} poll_call;
+
+/* GET ...?wait=60 on a with its own client (the fixture's belongs to the main thread). */
+static void *long_poll(void *arg)
+{
+    poll_call *pc = arg;
+    const char *hdr[] = { "Authorization: Bearer " VF_API_KEY, NULL };
+    mobid_http_client_opts o = { .timeout_ms = 90000 };
+    mobid_http_client *c = NULL;
+    mobid_http_result r;
+    if (mobid_http_client_new(&o, &c) == MOBID_OK &&
+        mobid_http_client_get(c, pc->url, hdr, &r) == MOBID_OK) {
+        pc->status = r.status;
+        if (mobid_http_result_json(&r, &pc->body))
+            pc->body = NULL;
+    }
+    mobid_http_result_free(&r);
+    mobid_http_client_free(c);
+    return NULL;
+}
+
+static void test_parked_on_a_woken_by_b(void **state)
+{
+    (void)state;
+    bool pg = strncmp(F.db, "sqlite:", 7) != 0;
+    char code[64];
+    wallet w;
+    mobid_buf pres;
+    cred_opts o = { .status_idx = 3 };
+    json_t *created = create(SDJWT_QUERY); /* on a */
+    poll_call pc = { 0 };
+    pthread_t t;
+
+    snprintf(pc.url, sizeof pc.url, "%s/api/v1/verifications/%s?wait=60",
+             mobid_http_server_url(F.srv), json_string_value(json_object_get(created, "id")));
+    assert_int_equal(pthread_create(&t, NULL, long_poll, &pc), 0);
+    for (int i = 0; i < 12000 && mobid_http_server_parked(F.srv) != 1; i++) {
+        struct timespec d = { 0, 5 * 1000 * 1000 };
+        nanosleep(&d, NULL);
+    }
+    assert_int_equal(mobid_http_server_parked(F.srv), 1);
+
+    char *resp_b = NULL;
+    wallet_fetch(&w, created);
+    present_sdjwt(&w, &o, NULL, &pres);
+    json_t *params = vp_params(&w, "card", (const char *)pres.ptr);
+    if (pg) { /* the answer goes to b; a hears of it through NOTIFY */
+        resp_b = on_b(w.req.response_uri);
+        w.req.response_uri = resp_b;
+    }
+    assert_int_equal(wallet_post(&w, params, false, code), 200);
+    pthread_join(t, NULL);
+    assert_int_equal(pc.status, 200);
+    assert_string_equal(json_string_value(json_object_get(pc.body, "status")), "verified");
+    assert_non_null(json_object_get(pc.body, "claims"));
+    if (pg)
+        w.req.response_uri = NULL;
+    free(resp_b);
+    json_decref(pc.body);
+    json_decref(params);
+    json_decref(created);
+    mobid_buf_free(&pres);
+    wallet_clear(&w);
+}
+
 static int group_setup(void **state)
 {
     char cfg[256];
@@ -96,6 +168,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_created_on_a_answered_on_b),
+        cmocka_unit_test(test_parked_on_a_woken_by_b),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
