@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Two verifier instances on one PostgreSQL (tests/unit/verifier/test_two_instances.c):
-# a session created on one is answered on the other and read on the first; the whole
-# service suite (test_verifier.c) also runs on PostgreSQL. The server is a throwaway
+# a session created on one is answered on the other and read on the first, a long-poll
+# parked on one is woken by an answer on the other (LISTEN/NOTIFY); the whole service
+# suite (test_verifier.c) and the flood suite (test_verifier_load.c) also run on
+# PostgreSQL. The server is a throwaway
 # one from scripts/pg-test. Skips (77) only when the PostgreSQL server binaries are
 # missing.
 set -euo pipefail
 
 src=${MOBID_SOURCE_DIR:?}
 build=${MOBID_BUILD_DIR:?}
-suites="$build/tests/unit_verifier_test_two_instances $build/tests/unit_verifier_test_verifier"
+suites="$build/tests/unit_verifier_test_two_instances $build/tests/unit_verifier_test_verifier
+        $build/tests/unit_verifier_test_verifier_load"
 for suite in $suites; do
   [ -x "$suite" ] || { echo "verifier_pg: $suite not built" >&2; exit 1; }
 done
@@ -33,3 +36,4 @@ out=$("$build/tests/unit_verifier_test_two_instances" 2>&1) || { echo "$out"; ex
 echo "$out"
 grep -q "store: PostgreSQL" <<<"$out" || { echo "verifier_pg: the suite did not use PostgreSQL" >&2; exit 1; }
 "$build/tests/unit_verifier_test_verifier"
+"$build/tests/unit_verifier_test_verifier_load"
