@@ -114,6 +114,26 @@ MOBID_MUST_CHECK mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const
                                                 json_t **summary, char *detail,
                                                 size_t detail_len);
 
+/* How mobid_wallet_fetch redeems an offer. */
+typedef struct mobid_wallet_fetch_opts {
+    size_t batch;                   /* proofs per configuration; 0 = the issuer's batch_size */
+    const char *const *config_ids;  /* NULL-terminated subset of the offer's configurations;
+                                       NULL = all of them */
+    const char *issuer_roots_pem;   /* check every credential against these roots (PEM,
+                                       borrowed); NULL = take them unchecked */
+} mobid_wallet_fetch_opts;
+
+/* Redeem an offer without a wallet file: the protocol of mobid_wallet_receive (only
+ * io->http, io->tx_code and io->now are used), with the device keys handed to the
+ * caller instead of sealed in a vault. For operator and test tools that look at what
+ * an issuer sends; a holder's wallet uses mobid_wallet_receive. *out (owned by the
+ * caller) gets [{"config","format","credentials":[{"credential","device_key"}]}], the
+ * device keys as private JWKs. Returns what mobid_wallet_receive returns, less the PIN
+ * and vault errors; INVALID_ARG without uri or io->http. */
+MOBID_MUST_CHECK mobid_err mobid_wallet_fetch(const mobid_wallet_io *io, const char *uri,
+                                              const mobid_wallet_fetch_opts *o, json_t **out,
+                                              char *detail, size_t detail_len);
+
 /* Present to a relying party (openid4vp:// with request_uri): fetch and verify the
  * signed request object (x5c to the RP CA, client_id = x509_hash of the leaf, the
  * ministry-signed registration in verifier_info allowing every requested claim),

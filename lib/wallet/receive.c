@@ -21,7 +21,9 @@ typedef struct rx {
     char *token_ep;
     char *access_token;
     json_t *received;    /* vault entries built so far */
-    mobid_trust *trust;
+    mobid_trust *trust;  /* NULL only for mobid_wallet_fetch without roots */
+    size_t batch;        /* proofs per configuration; 0 = the issuer's batch_size */
+    const char *const *only; /* configurations to fetch (NULL-terminated), NULL = all */
     char *detail;
     size_t dlen;
 } rx;
@@ -176,6 +178,8 @@ static size_t batch_size(const rx *r)
     json_int_t n = json_integer_value(json_object_get(
         json_object_get(r->meta, "batch_credential_issuance"), "batch_size"));
 
+    if (r->batch)
+        return r->batch > MOBID_OID4VCI_MAX_PROOFS ? MOBID_OID4VCI_MAX_PROOFS : r->batch;
     if (n < 1)
         return MOBID_WALLET_DEFAULT_BATCH;
     return n > MOBID_OID4VCI_MAX_PROOFS ? MOBID_OID4VCI_MAX_PROOFS : (size_t)n;
@@ -220,7 +224,11 @@ static mobid_err take_one(rx *r, const char *fmt, const char *cred, const mobid_
     char *type = NULL;
     mobid_err err;
 
-    if (strcmp(fmt, "mso_mdoc") == 0)
+    /* only an operator's fetch without roots takes credentials unchecked */
+    if (!r->trust)
+        err = (claims = json_object()) && (type = mobid_view_strdup(mobid_view_str("")))
+                  ? MOBID_OK : MOBID_ERR_NOMEM;
+    else if (strcmp(fmt, "mso_mdoc") == 0)
         err = wl_check_mdoc(cred, key, r->trust, wl_now(r->io), &claims, &type, r->detail,
                             r->dlen);
     else
@@ -351,13 +359,52 @@ static mobid_err store(rx *r, wl_wallet *w)
     return wl_save(r->io, w);
 }
 
+static bool wanted(const rx *r, const char *cfg)
+{
+    for (const char *const *o = r->only; o && *o; o++)
+        if (!strcmp(*o, cfg))
+            return true;
+    return !r->only;
+}
+
+/* The protocol: offer, metadata, token, then a batch per wanted configuration. */
+static mobid_err redeem(rx *r, const char *uri)
+{
+    size_t i;
+    json_t *id;
+    mobid_err err = fetch_offer(r, uri);
+
+    if (!err)
+        err = fetch_metadata(r);
+    if (!err)
+        err = get_token(r);
+    json_array_foreach(r->ov.config_ids, i, id)
+    {
+        if (!err && !json_is_string(id))
+            err = MOBID_ERR_MALFORMED;
+        if (!err && wanted(r, json_string_value(id)))
+            err = receive_config(r, json_string_value(id));
+    }
+    return err;
+}
+
+static void rx_clear(rx *r)
+{
+    mobid_trust_free(r->trust);
+    json_decref(r->offer);
+    json_decref(r->meta);
+    json_decref(r->received);
+    free(r->token_ep);
+    if (r->access_token)
+        mobid_wipe(r->access_token, strlen(r->access_token));
+    free(r->access_token);
+}
+
 mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const char *uri, json_t **summary,
                                char *detail, size_t detail_len)
 {
     rx r = { 0 };
     wl_wallet w = { 0 };
-    size_t i;
-    json_t *id;
     mobid_err err;
 
     if (summary)
@@ -374,29 +421,59 @@ mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const char *uri, json_
     if (!err)
         err = wl_trust(&w, "issuer", &r.trust);
     if (!err)
-        err = fetch_offer(&r, uri);
-    if (!err)
-        err = fetch_metadata(&r);
-    if (!err)
-        err = get_token(&r);
-    json_array_foreach(r.ov.config_ids, i, id)
-    {
-        if (!err)
-            err = json_is_string(id) ? receive_config(&r, json_string_value(id))
-                                     : MOBID_ERR_MALFORMED;
-    }
+        err = redeem(&r, uri);
     if (!err)
         err = store(&r, &w);
     if (!err && summary && !(*summary = summarize(r.received)))
         err = MOBID_ERR_NOMEM;
     wl_close(&w);
-    mobid_trust_free(r.trust);
-    json_decref(r.offer);
-    json_decref(r.meta);
-    json_decref(r.received);
-    free(r.token_ep);
-    if (r.access_token)
-        mobid_wipe(r.access_token, strlen(r.access_token));
-    free(r.access_token);
+    rx_clear(&r);
+    return err;
+}
+
+/* The vault entries as the caller sees them: credentials with their device keys. */
+static json_t *handed_out(const json_t *received)
+{
+    json_t *list = json_array(), *e, *it;
+    size_t i, k;
+
+    json_array_foreach(received, i, e)
+    {
+        json_t *creds = json_array();
+        json_array_foreach(json_object_get(e, "items"), k, it)
+            json_array_append_new(creds, json_pack("{s:O,s:O}", "credential",
+                                                   json_object_get(it, "c"), "device_key",
+                                                   json_object_get(it, "k")));
+        json_array_append_new(list, json_pack("{s:O,s:O,s:o}", "config", json_object_get(e, "config"),
+                                              "format", json_object_get(e, "format"),
+                                              "credentials", creds));
+    }
+    return list;
+}
+
+mobid_err mobid_wallet_fetch(const mobid_wallet_io *io, const char *uri,
+                             const mobid_wallet_fetch_opts *o, json_t **out, char *detail,
+                             size_t detail_len)
+{
+    rx r = { 0 };
+    mobid_err err = MOBID_OK;
+
+    *out = NULL;
+    if (!uri || !io || !io->http)
+        return MOBID_ERR_INVALID_ARG;
+    r.io = io;
+    r.detail = detail;
+    r.dlen = detail_len;
+    r.batch = o ? o->batch : 0;
+    r.only = o ? o->config_ids : NULL;
+    if (!(r.received = json_array()))
+        err = MOBID_ERR_NOMEM;
+    if (!err && o && o->issuer_roots_pem && !(err = mobid_trust_new(&r.trust)))
+        err = mobid_trust_add_pem(r.trust, mobid_view_str(o->issuer_roots_pem));
+    if (!err)
+        err = redeem(&r, uri);
+    if (!err && !(*out = handed_out(r.received)))
+        err = MOBID_ERR_NOMEM;
+    rx_clear(&r);
     return err;
 }

@@ -18,7 +18,6 @@
 #include "http/server.h"
 #include "qr/qr.h"
 #include "services/issuer/issuer.h"
-#include "services/issuer/issuer_int.h"
 
 static const char USAGE[] =
     "usage: mobid issuer serve --db sqlite:PATH|postgres://... --listen HOST:PORT --config FILE\n"
@@ -29,7 +28,7 @@ static const char USAGE[] =
     "       mobid issuer expire --db URL --config FILE\n"
     "       mobid issuer audit verify --db URL [--json]\n"
     "       mobid issuer fetch --offer URI --tx-code CODE --out DIR [--batch N]\n"
-    "                          [--config-id ID]...\n"
+    "                          [--config-id ID]... [--trust ROOTS.pem]\n"
     "       mobid issuer proof --key HOLDER --aud ISSUER --nonce N [--sign-key K] [--iat T]\n"
     "       mobid issuer qr [--format png|svg|text] [-o FILE] OFFER_URI\n"
     "\n"
@@ -40,8 +39,9 @@ static const char USAGE[] =
     "the consular flow creates offers through the admin API); prints the offer URIs and\n"
     "the tx_code. card: lifecycle of a card (REF = card id or application id).\n"
     "audit verify: checks the hash chain of the audit log (exit 1 when broken).\n"
-    "fetch: redeems an offer like a wallet (token, nonce, batch credential requests with\n"
-    "fresh P-256 holder keys) and writes credentials and keys into DIR.\n"
+    "fetch: redeems an offer with the wallet library's client (token, nonce, batch\n"
+    "credential requests with fresh P-256 holder keys) and writes credentials and keys\n"
+    "into DIR; with --trust every credential is checked against those roots first.\n"
     "See docs/issuer.md.\n";
 
 typedef struct issuer_args {

@@ -1,4 +1,5 @@
-/* `mobid issuer fetch`: a minimal OpenID4VCI wallet client (cmd_issuer_fetch.c). */
+/* `mobid issuer fetch` (lib/wallet's client with the keys handed out) and `mobid issuer
+ * proof` (cmd_issuer_fetch.c). */
 #ifndef MOBID_CMD_ISSUER_H
 #define MOBID_CMD_ISSUER_H
 

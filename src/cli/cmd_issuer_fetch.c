@@ -1,12 +1,14 @@
 /*
- * `mobid issuer fetch`: redeem a credential offer the way a wallet does (OpenID4VCI
- * pre-authorized code flow): token with tx_code, one c_nonce, one batch credential
- * request per offered configuration with N fresh P-256 holder keys. Writes into DIR:
- * <config>_<i>.cred (SD-JWT text, or the base64url IssuerSigned for mdoc), the
- * holder keys <config>_<i>.key.jwk, and summary.json. A test and demo tool.
+ * `mobid issuer fetch`: redeem a credential offer the way a wallet does, through
+ * lib/wallet's mobid_wallet_fetch (the same OpenID4VCI client the holder's wallet
+ * uses: token with tx_code, nonce, one batch credential request per offered
+ * configuration with fresh P-256 device keys), but with the keys handed out. Writes
+ * into DIR: <config>_<i>.cred (SD-JWT text, or the base64url IssuerSigned for mdoc)
+ * and the device keys <config>_<i>.key.jwk. A test and operator tool.
  */
 #include "cli.h"
 #include "cmd_issuer.h"
+#include "cmd_wallet.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -16,168 +18,44 @@
 #include <mobid/jose.h>
 #include <mobid/oid4vci.h>
 
-#include "http/client.h"
-
 #define FETCH_MAX_IDS 8
 
-typedef struct fetch {
-    mobid_http_client *http;
-    const char *issuer, *out;
-    char *token, *nonce;
-    unsigned batch;
-    json_t *summary;
-} fetch;
+static const char FETCH_USAGE[] =
+    "usage: mobid issuer fetch --offer URI --tx-code CODE --out DIR [--batch N]\n"
+    "                          [--config-id ID]... [--trust ROOTS.pem]\n";
 
-static mobid_err post_json_ok(fetch *f, const char *path, const char *const *hdr, const json_t *req,
-                              const char *const *form, json_t **resp, long *status)
+static mobid_err write_text(const char *dir, const char *name, const char *text, unsigned mode)
 {
-    char url[1024];
-    mobid_http_result r = { 0 };
-    snprintf(url, sizeof url, "%s%s", f->issuer, path);
-    mobid_err err = form ? mobid_http_client_post_form(f->http, url, hdr, form, &r)
-                  : req  ? mobid_http_client_post_json(f->http, url, hdr, req, &r)
-                         : mobid_http_client_request(f->http, "POST", url, hdr, NULL,
-                                                     mobid_view_make(NULL, 0), &r);
-    *status = r.status;
-    if (err == MOBID_OK)
-        err = mobid_http_result_json(&r, resp);
-    if (err == MOBID_OK && r.status != 200) {
-        char *t = json_dumps(*resp, JSON_COMPACT);
-        fprintf(stderr, "fetch: %s -> %ld %s\n", path, r.status, t ? t : "");
-        printf("{\"valid\":false,\"step\":\"%s\",\"status\":%ld,\"response\":%s}\n", path,
-               r.status, t ? t : "null");
-        free(t);
-        err = MOBID_ERR_FETCH_FAILED;
-    }
-    mobid_http_result_free(&r);
-    return err;
-}
-
-static mobid_err get_offer(fetch *f, const char *uri, json_t **offer)
-{
-    char *ref = NULL;
-    mobid_http_result r = { 0 };
-    mobid_err err = mobid_oid4vci_offer_uri_parse(mobid_view_str(uri), offer, &ref);
-    if (err == MOBID_OK && ref) {
-        err = mobid_http_client_get(f->http, ref, NULL, &r);
-        if (err == MOBID_OK && r.status != 200)
-            err = MOBID_ERR_FETCH_FAILED;
-        if (err == MOBID_OK)
-            err = mobid_http_result_json(&r, offer);
-    }
-    free(ref);
-    mobid_http_result_free(&r);
-    return err;
-}
-
-static mobid_err redeem(fetch *f, const char *code, const char *tx)
-{
-    json_t *resp = NULL;
-    long st;
-    const char *form[] = { "grant_type", MOBID_OID4VCI_GRANT_PRE_AUTH, "pre-authorized_code", code,
-                           tx ? "tx_code" : NULL, tx, NULL };
-    mobid_err err = post_json_ok(f, "/token", NULL, NULL, form, &resp, &st);
-    if (err == MOBID_OK) {
-        const char *t = json_string_value(json_object_get(resp, "access_token"));
-        err = t && (f->token = strdup(t)) ? MOBID_OK : MOBID_ERR_MALFORMED;
-    }
-    json_decref(resp);
-    return err;
-}
-
-/* A fresh c_nonce (each is single use). */
-static mobid_err new_nonce(fetch *f)
-{
-    json_t *resp = NULL;
-    long st;
-    free(f->nonce);
-    f->nonce = NULL;
-    mobid_err err = post_json_ok(f, "/nonce", NULL, NULL, NULL, &resp, &st);
-    if (err == MOBID_OK) {
-        const char *n = json_string_value(json_object_get(resp, "c_nonce"));
-        err = n && (f->nonce = strdup(n)) ? MOBID_OK : MOBID_ERR_MALFORMED;
-    }
-    json_decref(resp);
-    return err;
-}
-
-static mobid_err save(const char *dir, const char *name, mobid_view data)
-{
-    char path[2048];
+    char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    return cli_write_file(path, data, 0600);
+    return cli_write_file(path, mobid_view_str(text), mode);
 }
 
-/* One batch credential request for config_id with f->batch fresh keys. */
-static mobid_err request_batch(fetch *f, const char *config_id)
+/* DIR/<config>_<i>.cred and .key.jwk for every credential; *summary {config: count}. */
+static mobid_err write_all(const char *dir, const json_t *got, json_t *summary)
 {
-    mobid_key *keys[MOBID_OID4VCI_MAX_PROOFS] = { 0 };
-    json_t *jwts = json_array(), *resp = NULL, *req = NULL;
-    char auth[256], name[256];
-    long st;
-    mobid_err err = jwts ? new_nonce(f) : MOBID_ERR_NOMEM;
-    for (unsigned i = 0; i < f->batch && err == MOBID_OK; i++) {
-        mobid_buf p = { 0 };
-        err = mobid_key_generate(MOBID_CURVE_P256, &keys[i]);
-        if (err == MOBID_OK)
-            err = mobid_oid4vci_proof_build(keys[i], f->issuer, f->nonce, 0, NULL, &p);
-        if (err == MOBID_OK)
-            json_array_append_new(jwts, json_stringn((const char *)p.ptr, p.len));
-        mobid_buf_free(&p);
-    }
-    if (err == MOBID_OK &&
-        !(req = json_pack("{s:s,s:{s:O}}", "credential_configuration_id", config_id, "proofs",
-                          "jwt", jwts)))
-        err = MOBID_ERR_NOMEM;
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", f->token);
-    const char *hdr[] = { auth, NULL };
-    if (err == MOBID_OK) err = post_json_ok(f, "/credential", hdr, req, NULL, &resp, &st);
-    json_t *creds = json_object_get(resp, "credentials");
-    for (size_t i = 0; err == MOBID_OK && i < json_array_size(creds) && i < f->batch; i++) {
-        const char *c = json_string_value(json_object_get(json_array_get(creds, i), "credential"));
-        json_t *jwk = NULL;
-        char *jt = NULL;
-        snprintf(name, sizeof name, "%s_%zu.cred", config_id, i);
-        err = c ? save(f->out, name, mobid_view_str(c)) : MOBID_ERR_MALFORMED;
-        if (err == MOBID_OK) err = mobid_jwk_from_key(keys[i], true, &jwk);
-        if (err == MOBID_OK && !(jt = json_dumps(jwk, JSON_COMPACT)))
-            err = MOBID_ERR_NOMEM;
-        snprintf(name, sizeof name, "%s_%zu.key.jwk", config_id, i);
-        if (err == MOBID_OK) err = save(f->out, name, mobid_view_str(jt));
-        free(jt);
-        json_decref(jwk);
-    }
-    if (err == MOBID_OK)
-        json_object_set_new(f->summary, config_id, json_integer((json_int_t)json_array_size(creds)));
-    for (unsigned i = 0; i < f->batch; i++)
-        mobid_key_free(keys[i]);
-    json_decref(jwts);
-    json_decref(req);
-    json_decref(resp);
-    return err;
-}
+    size_t i, k;
+    const json_t *e, *c;
+    mobid_err err = MOBID_OK;
 
-static mobid_err run_fetch(fetch *f, const char *uri, const char *tx, const char **only,
-                           size_t nonly)
-{
-    json_t *offer = NULL;
-    mobid_oid4vci_offer_view ov;
-    mobid_err err = mobid_http_client_new(NULL, &f->http);
-    if (err == MOBID_OK) err = get_offer(f, uri, &offer);
-    if (err == MOBID_OK) err = mobid_oid4vci_offer_read(offer, &ov);
-    if (err == MOBID_OK) {
-        f->issuer = ov.credential_issuer;
-        err = redeem(f, ov.pre_auth_code, tx);
+    json_array_foreach (got, i, e) {
+        const char *cfg = json_string_value(json_object_get(e, "config"));
+        const json_t *creds = json_object_get(e, "credentials");
+        json_array_foreach (creds, k, c) {
+            char name[256], *jwk = json_dumps(json_object_get(c, "device_key"), JSON_COMPACT);
+            snprintf(name, sizeof name, "%s_%zu.cred", cfg, k);
+            if (!err)
+                err = write_text(dir, name, json_string_value(json_object_get(c, "credential")),
+                                 0644);
+            snprintf(name, sizeof name, "%s_%zu.key.jwk", cfg, k);
+            if (!err)
+                err = jwk ? write_text(dir, name, jwk, 0600) : MOBID_ERR_NOMEM;
+            if (jwk)
+                mobid_wipe(jwk, strlen(jwk));
+            free(jwk);
+        }
+        json_object_set_new(summary, cfg, json_integer((json_int_t)json_array_size(creds)));
     }
-    for (size_t i = 0; err == MOBID_OK && i < json_array_size(ov.config_ids); i++) {
-        const char *id = json_string_value(json_array_get(ov.config_ids, i));
-        bool want = nonly == 0;
-        for (size_t k = 0; k < nonly; k++)
-            want |= !strcmp(only[k], id);
-        if (want)
-            err = request_batch(f, id);
-    }
-    json_decref(offer);
     return err;
 }
 
@@ -188,45 +66,60 @@ int cmd_issuer_fetch(int argc, char **argv)
                                           { "out", required_argument, 0, 'd' },
                                           { "batch", required_argument, 0, 'b' },
                                           { "config-id", required_argument, 0, 'c' },
+                                          { "trust", required_argument, 0, 'T' },
                                           { "help", no_argument, 0, 'h' },
                                           { 0, 0, 0, 0 } };
-    const char *uri = NULL, *tx = NULL, *only[FETCH_MAX_IDS];
+    const char *uri = NULL, *out = NULL, *trust = NULL, *only[FETCH_MAX_IDS + 1] = { NULL };
+    cli_wallet_host host = { .yes = true };
+    mobid_wallet_fetch_opts fo = { .batch = 1 };
+    mobid_buf roots = { 0 };
+    json_t *got = NULL, *summary = json_object();
+    char detail[256] = "";
     size_t nonly = 0;
-    fetch f = { .batch = 1, .summary = json_object() };
-    int c;
+    int c, rc = CLI_EXIT_USAGE;
+    long batch = 1;
+    mobid_err err;
+
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'o': uri = optarg; break;
-        case 't': tx = optarg; break;
-        case 'd': f.out = optarg; break;
-        case 'b': f.batch = (unsigned)atoi(optarg); break;
+        case 't': host.tx_code = optarg; break;
+        case 'd': out = optarg; break;
+        case 'b': batch = atol(optarg); break;
         case 'c': if (nonly < FETCH_MAX_IDS) only[nonly++] = optarg; break;
-        case 'h': printf("usage: mobid issuer fetch --offer URI --tx-code CODE --out DIR"
-                         " [--batch N] [--config-id ID]...\n");
-                  json_decref(f.summary);
-                  return CLI_EXIT_OK;
-        default: json_decref(f.summary); return CLI_EXIT_USAGE;
+        case 'T': trust = optarg; break;
+        case 'h': fputs(FETCH_USAGE, stdout); rc = CLI_EXIT_OK; goto done;
+        default: fputs(FETCH_USAGE, stderr); goto done;
         }
     }
-    if (!uri || !f.out || f.batch < 1 || f.batch > MOBID_OID4VCI_MAX_PROOFS || optind != argc) {
-        fprintf(stderr, "usage: mobid issuer fetch --offer URI --tx-code CODE --out DIR"
-                        " [--batch N]\n");
-        json_decref(f.summary);
-        return CLI_EXIT_USAGE;
+    if (!uri || !out || batch < 1 || batch > MOBID_OID4VCI_MAX_PROOFS || optind != argc) {
+        rc = cli_usage_error(FETCH_USAGE, "--offer and --out are required; --batch 1..%d",
+                             MOBID_OID4VCI_MAX_PROOFS);
+        goto done;
     }
-    mobid_err err = run_fetch(&f, uri, tx, only, nonly);
-    int rc = CLI_EXIT_OK;
-    if (err == MOBID_OK)
-        cli_print_json(f.summary);
-    else if (err != MOBID_ERR_FETCH_FAILED)
-        rc = cli_fail(true, err, "fetch failed");
-    else
-        rc = CLI_EXIT_FAIL;
-    mobid_http_client_free(f.http);
-    free(f.token);
-    free(f.nonce);
-    json_decref(f.summary);
+    fo.batch = (size_t)batch;
+    fo.config_ids = nonly ? only : NULL;
+    if (trust && (err = cli_read_file(trust, &roots))) {
+        rc = cli_fail(true, err, "cannot read --trust");
+        goto done;
+    }
+    fo.issuer_roots_pem = trust ? (const char *)roots.ptr : NULL;
+    mobid_wallet_io io = cli_wallet_io(&host);
+    err = mobid_wallet_fetch(&io, uri, &fo, &got, detail, sizeof detail);
+    if (!err)
+        err = write_all(out, got, summary);
+    if (err) {
+        rc = cli_fail(true, err, detail[0] ? detail : "fetch failed");
+        goto done;
+    }
+    cli_print_json(summary);
+    rc = CLI_EXIT_OK;
+done:
+    cli_wallet_host_free(&host);
+    mobid_buf_free(&roots);
+    json_decref(got);
+    json_decref(summary);
     return rc;
 }
 

@@ -171,10 +171,22 @@ cred "$("$bin" issuer proof --key hk.jwk --aud https://other.example --nonce x)"
 curl -s -X POST "$url/credential" -H 'Authorization: Bearer nope' -H 'Content-Type: application/json' \
   -d '{}' | jq -e '.error' >/dev/null || fail "bad token"
 
+# ---- credentials that do not chain to the roots the fetcher trusts ----
+"$bin" pki init other-pki --issuer-url https://other.example 2>/dev/null || fail "second PKI"
+offer 700101-1212121
+mkdir w3
+set +e
+"$bin" issuer fetch --offer "$uri" --tx-code "$tx" --out w3 --trust other-pki/iaca.pem >f3.json 2>/dev/null
+rc=$?
+set -e
+[ $rc -eq 1 ] && jq -e '.error' f3.json >/dev/null || fail "fetch trusted a foreign root (exit $rc)"
+[ -z "$(ls w3)" ] || fail "an unchecked credential was written"
+
 # ---- a second card for the first person, to a new phone ----
 offer 900517-2345678
 mkdir w2
-"$bin" issuer fetch --offer "$uri" --tx-code "$tx" --out w2 --batch 1 >/dev/null || fail "fetch 2"
+"$bin" issuer fetch --offer "$uri" --tx-code "$tx" --out w2 --batch 1 --trust pki/iaca.pem \
+  >/dev/null || fail "fetch 2 (credentials checked against the IACA)"
 [ "$(st "$list_a" "$idx_a")" = INVALID ] || fail "old phone's credential not INVALID"
 "$bin" sdjwt verify --trust pki/iaca.pem --json w2/resident_card_sdjwt_0.cred >v2.json || fail "new card"
 idx_b=$(jq -r .claims.status.status_list.idx v2.json); list_b=$(jq -r .claims.status.status_list.uri v2.json)
