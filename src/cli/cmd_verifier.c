@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http/log.h"
 #include "http/server.h"
 #include "services/verifier/verifier.h"
 
@@ -43,7 +44,8 @@ static int run_server(const char *db, const char *listen, const char *config, co
 {
     verifier_ctx *ctx = NULL;
     mobid_http_server *srv = NULL;
-    mobid_http_config hc = { .name = "verifier", .listen = listen, .max_body = 2 * 1024 * 1024 };
+    mobid_http_config hc = { .name = "verifier", .listen = listen, .max_body = 2 * 1024 * 1024,
+                             .access_log = true };
     int rc = CLI_EXIT_FAIL;
     mobid_err err;
 
@@ -57,8 +59,8 @@ static int run_server(const char *db, const char *listen, const char *config, co
         goto done;
     printf("{\"url\":\"%s\"}\n", mobid_http_server_url(srv));
     fflush(stdout);
-    fprintf(stderr, "verifier: listening on %s (public %s)\n", mobid_http_server_url(srv),
-            ctx->public_url);
+    mobid_log(MOBID_LOG_INFO, "verifier", "listening on %s (public %s)", mobid_http_server_url(srv),
+              ctx->public_url);
     mobid_http_signals_wait();
     rc = CLI_EXIT_OK;
 done:

@@ -1,6 +1,7 @@
 /* src/http: the libcurl client. */
 #include "http/client.h"
 #include "http/form.h"
+#include "http/log.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -127,6 +128,15 @@ static void set_options(mobid_http_client *c, const char *method, const char *ur
         curl_easy_setopt(k, CURLOPT_NOBODY, 1L);
 }
 
+static bool has_header(const char *const *headers, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; headers && headers[i]; i++)
+        if (!strncasecmp(headers[i], name, n) && headers[i][n] == ':')
+            return true;
+    return false;
+}
+
 static mobid_err build_headers(const char *const *headers, const char *content_type,
                                struct curl_slist **out)
 {
@@ -142,6 +152,13 @@ static mobid_err build_headers(const char *const *headers, const char *content_t
             return MOBID_ERR_INVALID_ARG;
         }
         snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+        if (!(next = curl_slist_append(list, ct)))
+            goto nomem;
+        list = next;
+    }
+    /* Inside a handler, the request id goes on to the next service (http/log.h). */
+    if (mobid_log_request_id() && !has_header(headers, "X-Request-Id")) {
+        snprintf(ct, sizeof ct, "X-Request-Id: %s", mobid_log_request_id());
         if (!(next = curl_slist_append(list, ct)))
             goto nomem;
         list = next;

@@ -80,6 +80,7 @@ struct mobid_http_req {
     mobid_err form_err;
     mobid_http_form form;
     char remote[64];
+    const char *request_id; /* log.c: in the arena, set on first use */
     mobid_http_resp resp;
     free_hook *hooks;         /* run when the request is freed (arena) */
 
@@ -124,6 +125,14 @@ typedef struct http_queue {
     bool stop;
 } http_queue;
 
+/* pages.c: who answers a GET under a page prefix that matches no route. */
+#define HTTP_MAX_FALLBACKS 4
+typedef struct http_page_fallback {
+    char prefix[64];
+    mobid_http_handler handler; /* NULL: the JSON 404 */
+    void *ctx;
+} http_page_fallback;
+
 struct mobid_http_server {
     char *name;
     char host[64];
@@ -160,6 +169,9 @@ struct mobid_http_server {
     http_conn *conns;
     atomic_uint_fast64_t rejected_busy; /* 503 for a full queue */
     atomic_uint_fast64_t cut_slow;      /* connections cut by the request deadline */
+
+    http_page_fallback fallback[HTTP_MAX_FALLBACKS]; /* pages.c */
+    size_t nfallback;
 };
 
 /* request.c */
@@ -189,5 +201,15 @@ void http_lot_wake_all(mobid_http_server *s, mobid_http_wake why);
 mobid_err http_reaper_start(mobid_http_server *s);
 void http_reaper_stop(mobid_http_server *s);
 unsigned http_lot_bucket(const char *key);
+
+/* pages.c: answer an unmatched GET/HEAD through the fallback of the longest matching
+ * prefix; false when none applies (the caller answers the JSON 404). */
+bool http_page_fallback_run(mobid_http_req *r);
+
+/* log.c: make r the request this thread handles (NULL: none), so the client sends
+ * its id on; add X-Request-Id to the response; write the access line. */
+void http_log_bind(mobid_http_req *r);
+bool http_log_header(mobid_http_req *r, struct MHD_Response *m);
+void http_log_access(mobid_http_req *r, double secs);
 
 #endif

@@ -190,7 +190,8 @@ static enum MHD_Result send_response(mobid_http_req *r)
         rs->body.len, rs->body.ptr ? rs->body.ptr : (uint8_t *)"", MHD_RESPMEM_MUST_COPY);
     if (!m)
         return MHD_NO;
-    bool ok = MHD_add_response_header(m, "X-Content-Type-Options", "nosniff") == MHD_YES;
+    bool ok = MHD_add_response_header(m, "X-Content-Type-Options", "nosniff") == MHD_YES &&
+              http_log_header(r, m);
     if (rs->content_type)
         ok = ok && MHD_add_response_header(m, "Content-Type", rs->content_type) == MHD_YES;
     for (const resp_header *h = rs->headers; h && ok; h = h->next)
@@ -223,7 +224,8 @@ static bool route(mobid_http_req *r)
         if (allow.len)
             (void)mobid_http_resp_header(&r->resp, "Allow", (const char *)allow.ptr);
     } else if (!r->route) {
-        error_response(r, 404, "not_found", "no such path");
+        if (!http_page_fallback_run(r))
+            error_response(r, 404, "not_found", "no such path");
     }
     mobid_buf_free(&allow);
     return r->route != NULL;
@@ -238,7 +240,9 @@ static void run_handler(mobid_http_req *r)
         err = fn(r, &r->resp, r->resume_ctx, r->why);
     } else {
         mobid_http_handler h = (mobid_http_handler)r->route->handler;
+        http_log_bind(r);
         err = h(r, &r->resp, r->route->ctx);
+        http_log_bind(NULL);
     }
     if (err != MOBID_OK && r->park_asked) {
         r->park_asked = false;
@@ -388,9 +392,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     *con_cls = NULL;
     double secs = http_now() - r->start;
-    if (s->access_log)
-        fprintf(stderr, "%s %s \"%s %s\" %u %.2fms\n", s->name, r->remote, r->method, r->path,
-                r->resp.status, secs * 1000);
+    http_log_access(r, secs);
     conn_busy(s, r->hc, false);
     http_req_free(r);
     atomic_fetch_sub(&s->inflight, 1);

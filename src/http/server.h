@@ -87,7 +87,7 @@ typedef struct mobid_http_config {
     unsigned max_connections;  /* all clients; 0 = what the open-file limit allows, at
                                   most 16384 */
     unsigned timeout_s;        /* idle connection timeout; 0 = 30 */
-    bool access_log;           /* one line per request on stderr */
+    bool access_log;           /* one JSON line per request on stderr (http/log.h) */
     unsigned per_client_connections; /* per source address; 0 = 256 */
     unsigned request_timeout_s;      /* head and body complete within; 0 = 20 */
     unsigned io_threads;       /* event threads; 0 = 2 */
@@ -105,6 +105,14 @@ MOBID_MUST_CHECK mobid_err mobid_http_server_new(const mobid_http_config *cfg,
  * pattern. */
 mobid_err mobid_http_route(mobid_http_server *s, const char *method, const char *pattern,
                            mobid_http_handler handler, void *ctx);
+
+/* Answer GET and HEAD requests under prefix (e.g. "/console/") that match no route
+ * with handler (an HTML "not found" page of a web UI) instead of the JSON 404; the
+ * longest matching prefix wins, and a NULL handler keeps the JSON 404 below it (e.g.
+ * "/" for pages, "/api/" for JSON). The handler sets the status (404). Only before
+ * start; at most 4 per server. MOBID_ERR_INVALID_ARG for a bad prefix or too many. */
+mobid_err mobid_http_not_found(mobid_http_server *s, const char *prefix,
+                               mobid_http_handler handler, void *ctx);
 
 /* Optional readiness check for /readyz (e.g. a database ping): MOBID_OK = ready
  * (200 {"status":"ok"}), else 503 {"status":"unavailable"}. /healthz (liveness) never

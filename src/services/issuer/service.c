@@ -111,7 +111,8 @@ static mobid_err health(void *arg)
 
 mobid_err issuer_server_new(issuer_ctx *ctx, const char *listen, mobid_http_server **out)
 {
-    mobid_http_config hc = { .name = "issuer", .listen = listen, .max_body = ctx->cfg.max_body };
+    mobid_http_config hc = { .name = "issuer", .listen = listen, .max_body = ctx->cfg.max_body,
+                             .access_log = true };
     mobid_http_server *srv = NULL;
     mobid_err err = mobid_http_server_new(&hc, &srv);
     if (err == MOBID_OK) err = issuer_routes_oid4vci(srv, ctx);

@@ -1,0 +1,168 @@
+/* src/http: JSON log lines and the request id (see log.h). */
+#include "http/http_internal.h"
+#include "http/log.h"
+
+#include <mobid/crypto.h>
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REQUEST_ID_MAX 64
+
+static const char *const level_names[] = { "debug", "info", "warn", "error", "off" };
+
+static pthread_once_t level_once = PTHREAD_ONCE_INIT;
+static _Atomic int current_level = MOBID_LOG_INFO;
+static _Thread_local const char *thread_request_id;
+
+static void read_env_level(void)
+{
+    mobid_log_level l;
+    if (mobid_log_parse_level(getenv("MOBID_LOG_LEVEL"), &l))
+        atomic_store(&current_level, (int)l);
+}
+
+bool mobid_log_parse_level(const char *text, mobid_log_level *out)
+{
+    for (int i = 0; text && i <= MOBID_LOG_OFF; i++)
+        if (!strcasecmp(text, level_names[i])) {
+            *out = (mobid_log_level)i;
+            return true;
+        }
+    return false;
+}
+
+mobid_log_level mobid_log_get_level(void)
+{
+    pthread_once(&level_once, read_env_level);
+    return (mobid_log_level)atomic_load(&current_level);
+}
+
+void mobid_log_set_level(mobid_log_level level)
+{
+    pthread_once(&level_once, read_env_level);
+    atomic_store(&current_level, (int)level);
+}
+
+/* The object as one line, written at once: lines of concurrent threads never mix. */
+static void emit(json_t *j)
+{
+    size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6);
+    char *text = j ? json_dumps(j, flags) : NULL;
+    if (text) {
+        size_t n = strlen(text);
+        text[n] = '\n';
+        ssize_t w = write(STDERR_FILENO, text, n + 1);
+        (void)w;
+    }
+    free(text);
+    json_decref(j);
+}
+
+/* "2026-12-03T08:45:01.123Z" */
+static void timestamp(char out[32])
+{
+    struct timespec ts;
+    struct tm tm;
+    char day[24];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%.19s.%03dZ", day, (int)(ts.tv_nsec / 1000000));
+}
+
+void mobid_log(mobid_log_level level, const char *service, const char *fmt, ...)
+{
+    char ts[32], msg[1024];
+    va_list ap;
+
+    if (level < mobid_log_get_level() || level >= MOBID_LOG_OFF)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    timestamp(ts);
+    emit(json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "level", level_names[level], "service",
+                   service ? service : "mobid", "msg", msg));
+}
+
+const char *mobid_log_request_id(void)
+{
+    return thread_request_id;
+}
+
+/* ---- the server's hooks ---- */
+
+static bool plausible_id(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > REQUEST_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", id[i]))
+            return false;
+    return true;
+}
+
+/* The request's id: taken from X-Request-Id once, else 16 random bytes in hex. */
+static const char *request_id(mobid_http_req *r)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *given;
+    uint8_t raw[16];
+    char fresh[33];
+
+    if (r->request_id)
+        return r->request_id;
+    given = mobid_http_req_header(r, "X-Request-Id");
+    if (plausible_id(given)) {
+        r->request_id = mobid_http_req_strdup(r, mobid_view_str(given));
+    } else if (mobid_random(raw, sizeof raw) == MOBID_OK) {
+        for (size_t i = 0; i < sizeof raw; i++) {
+            fresh[2 * i] = hex[raw[i] >> 4];
+            fresh[2 * i + 1] = hex[raw[i] & 15];
+        }
+        fresh[32] = 0;
+        r->request_id = mobid_http_req_strdup(r, mobid_view_str(fresh));
+    }
+    return r->request_id;
+}
+
+void http_log_bind(mobid_http_req *r)
+{
+    thread_request_id = r ? request_id(r) : NULL;
+}
+
+bool http_log_header(mobid_http_req *r, struct MHD_Response *m)
+{
+    const char *id = request_id(r);
+    return !id || MHD_add_response_header(m, "X-Request-Id", id) == MHD_YES;
+}
+
+void http_log_access(mobid_http_req *r, double secs)
+{
+    mobid_log_level level = r->resp.status >= 500 ? MOBID_LOG_ERROR : MOBID_LOG_INFO;
+    const char *id = request_id(r), *path = r->route ? r->route->pattern : r->path;
+    char ts[32], cut[257];
+    json_t *probe;
+
+    if (!r->srv->access_log || level < mobid_log_get_level())
+        return;
+    /* An unmatched path is whatever the client sent: bounded, and valid UTF-8 or "-". */
+    snprintf(cut, sizeof cut, "%s", path);
+    if (!(probe = json_string(cut)))
+        snprintf(cut, sizeof cut, "-");
+    json_decref(probe);
+    timestamp(ts);
+    emit(json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:i, s:f, s:s}", "ts", ts, "level",
+                   level_names[level], "service", r->srv->name, "request_id", id, "method",
+                   r->method, "path", cut, "status",
+                   (int)r->resp.status, "ms", (double)(long)(secs * 100000) / 100.0, "remote",
+                   r->remote));
+}
