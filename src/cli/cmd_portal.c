@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "http/log.h"
 #include "http/server.h"
 #include "services/portal/portal.h"
 
@@ -26,8 +27,8 @@ static const char usage[] =
     "API keys (--api-key for the portal, --bank-api-key for the bank). Each site asks\n"
     "the verifier for one of its named profiles (--profile, default resident_full;\n"
     "--bank-profile, default bank_basic), which the provisioning policy derives from\n"
-    "the card types; --dcql FILE sends that DCQL query instead. --web is the folder\n"
-    "of the pages (default: the source tree's web/portal, or $MOBID_WEB_DIR/portal).\n"
+    "the card types; --dcql FILE sends that DCQL query instead. --web DIR serves\n"
+    "the pages from DIR (default: the copies of web/portal compiled into mobid).\n"
     "Prints "
     "{\"url\":...} on stdout once listening; stops on SIGINT or SIGTERM.\n";
 
@@ -35,7 +36,8 @@ static int run(const portal_config *pc, const char *listen)
 {
     portal_ctx *ctx = NULL;
     mobid_http_server *srv = NULL;
-    mobid_http_config hc = { .name = "portal", .listen = listen, .max_body = 16 * 1024 };
+    mobid_http_config hc = { .name = "portal", .listen = listen, .max_body = 16 * 1024,
+                             .access_log = true };
     mobid_err err;
     int rc = CLI_EXIT_FAIL;
 
@@ -47,8 +49,8 @@ static int run(const portal_config *pc, const char *listen)
     }
     printf("{\"url\":\"%s\"}\n", mobid_http_server_url(srv));
     fflush(stdout);
-    fprintf(stderr, "portal: listening on %s (verifier %s)\n", mobid_http_server_url(srv),
-            pc->verifier_url);
+    mobid_log(MOBID_LOG_INFO, "portal", "listening on %s (verifier %s)", mobid_http_server_url(srv),
+              pc->verifier_url);
     mobid_http_signals_wait();
     rc = CLI_EXIT_OK;
 done:

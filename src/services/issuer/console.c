@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "assets/assets.h"
 #include "services/issuer/console.h"
 
 /* A setting of the configuration's "console" object, or def. */
@@ -205,52 +206,53 @@ mobid_err console_query2(mobid_store *s, const char *sql, const char *key, int64
     return err;
 }
 
-/* ---- static files (web/console) ---- */
-
-static const char *web_dir(const issuer_ctx *ctx)
-{
-    static char dir[1024];
-    const char *cfg = json_string_value(json_object_get(json_object_get(ctx->cfg.raw, "console"), "web_dir"));
-    const char *env = getenv("MOBID_WEB_DIR");
-    if (cfg)
-        return cfg;
-    if (env && *env) {
-        snprintf(dir, sizeof dir, "%s/console", env);
-        return dir;
-    }
-    /* __FILE__ is <source>/src/services/issuer/console.c in a CMake build. */
-    const char *file = __FILE__, *tail = strstr(file, "src/services/issuer/console.c");
-    if (!tail || tail == file)
-        return "web/console";
-    snprintf(dir, sizeof dir, "%.*sweb/console", (int)(tail - file), file);
-    return dir;
-}
+/* ---- static files (web/console, compiled in) ---- */
 
 static mobid_err on_static(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
+    const issuer_ctx *ictx = ctx;
     const char *name = mobid_http_req_param(req, "file");
-    const char *type = !strcmp(name, "console.css") ? "text/css; charset=utf-8"
-                       : !strcmp(name, "console.js") ? "text/javascript; charset=utf-8" : NULL;
-    char path[1200];
-    uint8_t chunk[4096];
-    size_t n;
-    mobid_buf body = { 0 };
-    mobid_err err = MOBID_OK;
-    FILE *f = NULL;
+    /* "web_dir" in the configuration serves the pages from a folder instead (editing). */
+    const char *dir = json_string_value(json_object_get(json_object_get(ictx->cfg.raw, "console"),
+                                                        "web_dir"));
+    const char *type = mobid_asset_mime(name);
+    mobid_buf body;
+    mobid_err err;
 
     console_security_headers(resp);
-    snprintf(path, sizeof path, "%s/%s", web_dir(ctx), name);
-    if (!type || !(f = fopen(path, "rb")))
-        return mobid_http_resp_text(resp, 404, "not found\n");
-    mobid_buf_init(&body, 1024 * 1024);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        mobid_buf_append(&body, chunk, n);
-    err = ferror(f) ? MOBID_ERR_IO : body.err;
-    fclose(f);
+    mobid_buf_init(&body, 0);
+    err = type ? mobid_asset_load(dir, "web/console", name, &body) : MOBID_ERR_NOT_FOUND;
     if (!err)
         err = mobid_http_resp_body(resp, 200, type, mobid_buf_view(&body));
+    else if (err == MOBID_ERR_NOT_FOUND)
+        err = console_not_found(req, resp, ctx);
     mobid_buf_free(&body);
     return err;
+}
+
+/* "/" and "/console/" as people type them: to the console, which asks for a sign-in. */
+static mobid_err on_home(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    console_security_headers(resp);
+    return mobid_http_resp_redirect(resp, 303, "/console/applications");
+}
+
+/* A page address under /console/ that does not exist: an HTML page, not API JSON. */
+mobid_err console_not_found(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    static const char page[] =
+        "<!doctype html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>페이지 없음 Page not found — mobid</title>"
+        "<link rel=\"stylesheet\" href=\"/console/static/console.css\"></head>\n"
+        "<body><main><h1>페이지 없음 Page not found</h1>\n"
+        "<p>이 주소에는 페이지가 없습니다. There is no page at this address.</p>\n"
+        "<p><a href=\"/console/applications\">영사 콘솔로 To the office console</a></p>"
+        "</main></body></html>\n";
+
+    console_security_headers(resp);
+    return mobid_http_resp_body(resp, 404, "text/html; charset=utf-8",
+                                mobid_view_make(page, sizeof page - 1));
 }
 
 mobid_err issuer_routes_console(mobid_http_server *srv, issuer_ctx *ctx)
@@ -258,7 +260,10 @@ mobid_err issuer_routes_console(mobid_http_server *srv, issuer_ctx *ctx)
     mobid_err err;
     if ((err = console_auth_routes(srv, ctx)) || (err = console_apps_routes(srv, ctx)) ||
         (err = console_admin_routes(srv, ctx)) ||
-        (err = mobid_http_route(srv, "GET", "/console/static/{file}", on_static, ctx)))
+        (err = mobid_http_route(srv, "GET", "/console/static/{file}", on_static, ctx)) ||
+        (err = mobid_http_route(srv, "GET", "/console/", on_home, ctx)) ||
+        (err = mobid_http_route(srv, "GET", "/", on_home, ctx)) ||
+        (err = mobid_http_not_found(srv, "/console/", console_not_found, ctx)))
         return err;
     return MOBID_OK;
 }

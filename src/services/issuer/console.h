@@ -18,7 +18,8 @@
  *
  * Settings come from the "console" object of the issuer configuration:
  * idle_timeout_s (900), session_lifetime_s (28800), signin_slow_after (3),
- * signin_lock_after (5), signin_lock_s (900), web_dir (the source tree's web/console).
+ * signin_lock_after (5), signin_lock_s (900), web_dir (a folder to serve console.css
+ * and console.js from instead of the copies compiled into the binary).
  */
 #ifndef MOBID_ISSUER_CONSOLE_H
 #define MOBID_ISSUER_CONSOLE_H
@@ -77,6 +78,8 @@ const char *console_field(const console_req *c, const char *name);
 void console_time(mobid_buf *b, int64_t t);
 /* Send a 303 redirect to location. */
 mobid_err console_redirect(console_req *c, const char *location);
+/* The console's HTML 404 page (an unknown address under /console/). */
+mobid_err console_not_found(mobid_http_req *req, mobid_http_resp *resp, void *ctx);
 
 #define CONSOLE_SESSION_COOKIE "mobid_session" /* shared with the admin API */
 #define CONSOLE_CSRF_COOKIE "mobid_csrf"

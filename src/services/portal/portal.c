@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <mobid/crypto.h>
+#include "assets/assets.h"
 #include "services/portal/portal.h"
 
 struct portal_ctx {
@@ -19,22 +20,6 @@ struct portal_ctx {
     long wait_s;
     uint8_t ticket_key[32];
 };
-
-const char *portal_default_web_dir(void)
-{
-    static char dir[1024];
-    const char *env = getenv("MOBID_WEB_DIR");
-    if (env && *env) {
-        snprintf(dir, sizeof dir, "%s/portal", env);
-        return dir;
-    }
-    /* __FILE__ is <source>/src/services/portal/portal.c in a CMake build. */
-    const char *file = __FILE__, *tail = strstr(file, "src/services/portal/portal.c");
-    if (!tail || tail == file)
-        return "web/portal";
-    snprintf(dir, sizeof dir, "%.*sweb/portal", (int)(tail - file), file);
-    return dir;
-}
 
 /* The portal's queries are the verifier's profiles, which the provisioning policy
  * derives from the card types; a DCQL query given here replaces the profile. */
@@ -64,9 +49,9 @@ mobid_err portal_ctx_new(const portal_config *cfg, portal_ctx **out)
     if (!(ctx = calloc(1, sizeof *ctx)))
         goto done;
     ctx->verifier_url = strdup(cfg->verifier_url);
-    ctx->web_dir = strdup(cfg->web_dir ? cfg->web_dir : portal_default_web_dir());
+    ctx->web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
     ctx->wait_s = cfg->wait_s > 0 ? cfg->wait_s : 20;
-    if (!ctx->verifier_url || !ctx->web_dir)
+    if (!ctx->verifier_url || (cfg->web_dir && !ctx->web_dir))
         goto done;
     size_t n = strlen(ctx->verifier_url);
     while (n > 0 && ctx->verifier_url[n - 1] == '/')
@@ -196,84 +181,59 @@ void portal_security_headers(mobid_http_resp *resp)
     mobid_http_resp_header(resp, "X-Frame-Options", "DENY");
 }
 
-/* ---- static files ---- */
+/* ---- static files (web/portal, compiled in) ---- */
 
-static const char *content_type(const char *name)
+static const char not_found_page[] =
+    "<!doctype html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    "<title>페이지 없음 Page not found</title>"
+    "<link rel=\"stylesheet\" href=\"/static/portal.css\"></head>\n"
+    "<body><main><h1>페이지 없음 Page not found</h1>\n"
+    "<p>이 주소에는 페이지가 없습니다. There is no page at this address.</p>\n"
+    "<p><a href=\"/\">처음으로 Home</a></p></main></body></html>\n";
+
+/* An unknown page address: an HTML page, not API JSON. */
+static mobid_err on_not_found(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    const char *dot = strrchr(name, '.');
-    static const char *const map[][2] = {
-        { ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
-        { ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
-        { ".png", "image/png" },
-    };
-    for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(dot, map[i][0]))
-            return map[i][1];
-    return NULL;
+    portal_security_headers(resp);
+    return mobid_http_resp_body(resp, 404, "text/html; charset=utf-8",
+                                mobid_view_make(not_found_page, sizeof not_found_page - 1));
 }
 
-/* A file name is letters, digits, '-', '_' and one '.' with a known extension: no
- * path can leave the folder. */
-static bool safe_name(const char *name)
+/* The page file name: from --web DIR when given (editing the pages), else compiled in. */
+static mobid_err send_file(mobid_http_req *req, portal_ctx *ctx, const char *name,
+                           mobid_http_resp *resp)
 {
-    int dots = 0;
-    if (!name || !*name || strlen(name) > 64)
-        return false;
-    for (const char *p = name; *p; p++) {
-        if (*p == '.')
-            dots++;
-        else if (!(('a' <= *p && *p <= 'z') || ('0' <= *p && *p <= '9') || *p == '-' || *p == '_'))
-            return false;
-    }
-    return dots == 1 && name[0] != '.' && content_type(name);
-}
-
-static mobid_err send_file(portal_ctx *ctx, const char *name, mobid_http_resp *resp)
-{
-    char path[1200];
-    mobid_buf body = { 0 };
-    FILE *f = NULL;
-    mobid_err err = MOBID_OK;
-    uint8_t chunk[4096];
-    size_t n;
+    const char *type = mobid_asset_mime(name);
+    mobid_buf body;
+    mobid_err err;
 
     portal_security_headers(resp);
-    if (!safe_name(name))
-        return mobid_http_resp_text(resp, 404, "not found\n");
-    snprintf(path, sizeof path, "%s/%s", ctx->web_dir, name);
-    if (!(f = fopen(path, "rb")))
-        return mobid_http_resp_text(resp, 404, "not found\n");
-    mobid_buf_init(&body, 1024 * 1024);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if ((err = mobid_buf_append(&body, chunk, n)))
-            goto done;
-    if (ferror(f)) {
-        err = MOBID_ERR_IO;
-        goto done;
+    mobid_buf_init(&body, 0);
+    err = type ? mobid_asset_load(ctx->web_dir, "web/portal", name, &body) : MOBID_ERR_NOT_FOUND;
+    if (!err) {
+        mobid_http_resp_header(resp, "Cache-Control", "no-cache");
+        err = mobid_http_resp_body(resp, 200, type, mobid_buf_view(&body));
+    } else if (err == MOBID_ERR_NOT_FOUND) {
+        err = on_not_found(req, resp, ctx);
     }
-    mobid_http_resp_header(resp, "Cache-Control", "no-cache");
-    err = mobid_http_resp_body(resp, 200, content_type(name), mobid_buf_view(&body));
-done:
-    fclose(f);
     mobid_buf_free(&body);
     return err;
 }
 
 static mobid_err on_gov(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    (void)req;
-    return send_file(ctx, "index.html", resp);
+    return send_file(req, ctx, "index.html", resp);
 }
 
 static mobid_err on_bank(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    (void)req;
-    return send_file(ctx, "bank.html", resp);
+    return send_file(req, ctx, "bank.html", resp);
 }
 
 static mobid_err on_static(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    return send_file(ctx, mobid_http_req_param(req, "file"), resp);
+    return send_file(req, ctx, mobid_http_req_param(req, "file"), resp);
 }
 
 mobid_err portal_routes(portal_ctx *ctx, mobid_http_server *srv)
@@ -283,7 +243,9 @@ mobid_err portal_routes(portal_ctx *ctx, mobid_http_server *srv)
         (err = mobid_http_route(srv, "GET", "/bank", on_bank, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/static/{file}", on_static, ctx)) ||
         (err = mobid_http_route(srv, "POST", "/api/v1/start/{site}", portal_on_start, ctx)) ||
-        (err = mobid_http_route(srv, "GET", "/api/v1/result", portal_on_result, ctx)))
+        (err = mobid_http_route(srv, "GET", "/api/v1/result", portal_on_result, ctx)) ||
+        (err = mobid_http_not_found(srv, "/", on_not_found, ctx)) ||
+        (err = mobid_http_not_found(srv, "/api/", NULL, NULL)))
         return err;
     return MOBID_OK;
 }

@@ -39,7 +39,7 @@ typedef struct portal_site_config {
 typedef struct portal_config {
     const char *verifier_url;   /* base URL of the verifier, no '/' at the end */
     const char *web_dir;        /* folder with index.html, bank.html, portal.css, ...;
-                                   NULL = portal_default_web_dir() */
+                                   NULL = the pages compiled in (src/assets) */
     portal_site_config sites[PORTAL_NSITES];
     long wait_s;                /* long-poll seconds per result request (default 20) */
 } portal_config;
@@ -56,9 +56,6 @@ void portal_ctx_free(portal_ctx *ctx);
  * "GET /api/v1/result" on srv. */
 mobid_err portal_routes(portal_ctx *ctx, mobid_http_server *srv);
 
-/* The web/portal folder of the source tree this binary was built from (or
- * $MOBID_WEB_DIR/portal when set). Static string. */
-const char *portal_default_web_dir(void);
 
 /* ---- internal interfaces between the portal's files ---- */
 
