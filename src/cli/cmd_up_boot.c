@@ -41,7 +41,7 @@ static mobid_err offices_seed(json_t **out)
     const char *env = getenv("MOBID_ETC_DIR");
     if (env && *env)
         snprintf(path, sizeof path, "%s/offices.example.json", env);
-    return prov_json_load(env && *env ? path : NULL, prov_etc_offices, out);
+    return prov_json_load(env && *env ? path : NULL, "etc/offices.example.json", out);
 }
 
 static mobid_err write_json(const char *path, const json_t *j)

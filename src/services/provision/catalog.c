@@ -2,6 +2,7 @@
  * Provisioning: card types read from etc/card-types.json and what is derived from
  * them (claim selections, DCQL queries, registration grants).
  */
+#include "assets/assets.h"
 #include "services/provision/provision.h"
 
 #include <stdio.h>
@@ -9,12 +10,14 @@
 
 mobid_err prov_json_load(const char *path, const char *builtin, json_t **out)
 {
-    json_error_t je;
+    const mobid_asset *a = path ? NULL : mobid_asset_find(builtin);
+    json_error_t je = { .line = 0, .text = "not compiled in" };
     *out = path ? json_load_file(path, JSON_REJECT_DUPLICATES, &je)
-                : json_loads(builtin, JSON_REJECT_DUPLICATES, &je);
+         : a    ? json_loadb((const char *)a->data, a->len, JSON_REJECT_DUPLICATES, &je)
+                : NULL;
     if (*out)
         return MOBID_OK;
-    fprintf(stderr, "%s:%d: %s\n", path ? path : "(built-in)", je.line, je.text);
+    fprintf(stderr, "%s:%d: %s\n", path ? path : builtin, je.line, je.text);
     /* jansson reports an unreadable file as a load error with line -1 */
     return path && je.line < 0 ? MOBID_ERR_IO : MOBID_ERR_MALFORMED;
 }
@@ -22,7 +25,7 @@ mobid_err prov_json_load(const char *path, const char *builtin, json_t **out)
 mobid_err prov_cardtypes_load(const char *path, json_t **out)
 {
     json_t *root = NULL;
-    mobid_err err = prov_json_load(path, prov_etc_card_types, &root);
+    mobid_err err = prov_json_load(path, "etc/card-types.json", &root);
     *out = NULL;
     if (err)
         return err;

@@ -10,7 +10,7 @@
 
 mobid_err prov_policy_load(const char *path, json_t **out)
 {
-    mobid_err err = prov_json_load(path, prov_etc_provisioning, out);
+    mobid_err err = prov_json_load(path, "etc/provisioning.example.json", out);
     if (!err && !json_is_array(json_object_get(*out, "relying_parties"))) {
         fprintf(stderr, "%s: no \"relying_parties\" list\n", path ? path : "(built-in policy)");
         json_decref(*out);
