@@ -8,6 +8,8 @@
 # load: the other carries on, every verification the store holds as verified was
 # handed over exactly once, and none stays answered but unverified.
 # Skips (77) only when nginx or the PostgreSQL server binaries are missing.
+# As a benchmark (docs/benchmarks.md): MOBID_FLEET_CLIENTS=64 MOBID_FLEET_SECONDS=10
+# make step 1 that size and print its JSON.
 set -euo pipefail
 
 src=${MOBID_SOURCE_DIR:?}
@@ -90,7 +92,8 @@ bench() { # CLIENTS SECONDS -> JSON of mobid bench verifier on stdout
 }
 
 # ---- 1. every step may land on either instance
-bench 2 1 >run1.json || die "bench: $(cat run1.json)"
+bench "${MOBID_FLEET_CLIENTS:-2}" "${MOBID_FLEET_SECONDS:-1}" >run1.json || die "bench: $(cat run1.json)"
+[ -z "${MOBID_FLEET_CLIENTS:-}" ] || jq -c . run1.json
 n1=$(jq .verifications run1.json)
 [ "$n1" -gt 0 ] && [ "$(jq .errors run1.json)" = 0 ] && ok "$n1 verifications through nginx, no error" \
   || bad "through nginx: $(cat run1.json)"
