@@ -205,7 +205,7 @@ static mobid_err newest_ds(const char *dir, char name[64])
     while (d && (e = readdir(d)))
         if (!strncmp(e->d_name, "ds-", 3) && strlen(e->d_name) < 60 &&
             !strcmp(e->d_name + strlen(e->d_name) - 4, ".key") && strcmp(e->d_name, name) > 0)
-            snprintf(name, 64, "%s", e->d_name);
+            snprintf(name, 64, "%.63s", e->d_name);
     if (d)
         closedir(d);
     return name[0] ? MOBID_OK : MOBID_ERR_NOT_FOUND;
