@@ -23,7 +23,8 @@ static const char USAGE[] =
     "           [--office ID] [--display-name N] [--password-file F]\n"
     "  apps list [--state S] | show ID | search --rrn NUMBER\n"
     "  apps create --cardtype T --applicant F.json [--office ID]\n"
-    "  apps verify ID [--evidence JSON] | approve ID | reject ID --reason R | offer ID\n"
+    "  apps verify ID --evidence JSON | approve ID | reject ID --reason R | offer ID\n"
+    "  apps cancel ID --reason R                 void an outstanding offer (supervisor)\n"
     "  apps suspend|resume|revoke ID --reason R\n"
     "  audit list [--after SEQ] | audit verify\n"
     "on the database:\n"
@@ -302,12 +303,12 @@ static int app_action(const opts *o, const char *verb, const char *id)
     snprintf(path, sizeof path, "/api/v1/applications/%s/%s", id, verb);
     if (!strcmp(verb, "verify")) {
         json_error_t e;
-        body = o->evidence ? json_loads(o->evidence, JSON_REJECT_DUPLICATES, &e)
-                           : json_pack("{s:s, s:s}", "passport", "checked in person",
-                                       "residency", "checked in person");
+        /* the evidence is what the officer saw; the command does not make it up */
+        body = o->evidence ? json_loads(o->evidence, JSON_REJECT_DUPLICATES, &e) : NULL;
         if (!json_is_object(body)) {
             json_decref(body);
-            return cli_usage_error(USAGE, "--evidence must be a JSON object");
+            return cli_usage_error(USAGE, "apps verify needs --evidence '{\"passport\":...,"
+                                          "\"residency\":...}'");
         }
     } else if (strcmp(verb, "approve") && strcmp(verb, "offer")) {
         if (!o->reason)
@@ -323,7 +324,7 @@ static int app_action(const opts *o, const char *verb, const char *id)
 
 static int cmd_apps(const opts *o, const char *verb, const char *id)
 {
-    static const char *const actions[] = { "verify", "approve", "reject", "offer",
+    static const char *const actions[] = { "verify", "approve", "reject", "offer", "cancel",
                                            "suspend", "resume", "revoke", NULL };
     char path[256];
 

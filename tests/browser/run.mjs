@@ -172,8 +172,8 @@ async function consoleJourney(page, urls, state) {
   await shot(page, "console-application-received");
 
   // HTML injection: markup in a name is shown as text
-  await fileApplication(page, urls, applicant("851111-2" + rrn.slice(-6),
-    { given_name: '<b id="inj">x</b><script>window.pwned=1</script>' }));
+  await fileApplication(page, urls, applicant("851111-1" + rrn.slice(-6),
+    { birth_date: "1985-11-11", given_name: '<b id="inj">x</b><script>window.pwned=1</script>' }));
   check((await page.locator("#inj").count()) === 0 && !(await page.evaluate(() => window.pwned)),
         "markup in applicant data is escaped");
   check((await page.content()).includes("&lt;b id=\"inj\"&gt;"), "the markup is shown as text");

@@ -94,7 +94,7 @@ run_flow() { # db sql-runner
   refused env MOBID_PASSWORD="wrong password!" "$bin" office login --user la.kim UNAUTHENTICATED
 
   # office not open; ineligible applicants, each reason
-  applicant "$tmp/a.json" "900101-1$(printf %06d $n)"
+  applicant "$tmp/a.json" "900101-2$(printf %06d $n)"
   refused "$bin" office apps create --token "$admin" --office nairobi --cardtype resident_card \
     --applicant "$tmp/a.json" OFFICE_NOT_OPEN
   applicant "$tmp/b.json" "900101-2000001" nationality '"JP"'
@@ -112,7 +112,7 @@ run_flow() { # db sql-runner
   id=$("$bin" office apps create --token "$kim" --cardtype resident_card --applicant "$tmp/a.json" | field id)
   [ -n "$id" ] || fail "application not created"
   refused "$bin" office apps show "$id" --token "$sato" ACCESS_DENIED
-  refused "$bin" office apps verify "$id" --token "$sato" ACCESS_DENIED
+  refused "$bin" office apps verify "$id" --token "$sato" --evidence '{"passport":"seen","residency":"seen"}' ACCESS_DENIED
   refused "$bin" office apps create --token "$sato" --office los-angeles --cardtype resident_card \
     --applicant "$tmp/a.json" ACCESS_DENIED
   "$bin" office apps list --token "$sato" | grep -q "$id" && fail "Tokyo lists an LA application"

@@ -89,6 +89,8 @@ static mobid_err run(mobid_http_req *req, mobid_http_resp *resp, void *ctx, call
     memset(&c, 0, sizeof c);
     c.ctx = ctx;
 
+    /* answers carry applicant data, tokens and officers: never kept by a cache */
+    (void)mobid_http_resp_header(resp, "Cache-Control", "no-store");
     err = issuer_db(c.ctx, &c.s);
     if (err != MOBID_OK)
         return fail(resp, err, NULL);
@@ -273,6 +275,9 @@ static mobid_err do_app_verify(call *c, mobid_http_req *req, mobid_http_resp *re
     const char *id = mobid_http_req_param(req, "id");
     json_t *ev = json_object_get(c->body, "evidence");
     mobid_err err = issuer_app_verify(c->ctx, c->s, &c->who, id, ev ? ev : c->body);
+    if (err == MOBID_ERR_INVALID_ARG)
+        return fail(resp, err, "evidence needs \"passport\" and \"residency\" (texts of at"
+                               " most 200 characters)");
     return app_state_reply(c, resp, id, err);
 }
 
@@ -287,6 +292,15 @@ static mobid_err do_app_reject(call *c, mobid_http_req *req, mobid_http_resp *re
     const char *id = mobid_http_req_param(req, "id");
     return app_state_reply(c, resp, id,
                            issuer_app_reject(c->ctx, c->s, &c->who, id, body_str(c, "reason")));
+}
+
+static mobid_err do_app_cancel(call *c, mobid_http_req *req, mobid_http_resp *resp)
+{
+    const char *id = mobid_http_req_param(req, "id");
+    mobid_err err = issuer_app_cancel(c->ctx, c->s, &c->who, id, body_str(c, "reason"));
+    if (err == MOBID_ERR_INVALID_ARG)
+        return fail(resp, err, "a reason is required");
+    return app_state_reply(c, resp, id, err);
 }
 
 static mobid_err do_app_offer(call *c, mobid_http_req *req, mobid_http_resp *resp)
@@ -332,6 +346,8 @@ static mobid_err do_audit_list(call *c, mobid_http_req *req, mobid_http_resp *re
     json_t *j = NULL;
     mobid_err err = issuer_audit_json(c->s, &c->who, after ? atoll(after) : 0,
                                       limit ? atoll(limit) : 100, &j);
+    if (err == MOBID_OK)
+        issuer_audit_unseal_list(c->ctx, j);
     return reply(resp, err, 200, j, NULL);
 }
 
@@ -373,6 +389,7 @@ HANDLER(app_verify, false)
 HANDLER(app_approve, false)
 HANDLER(app_reject, false)
 HANDLER(app_offer, false)
+HANDLER(app_cancel, false)
 HANDLER(suspend, false)
 HANDLER(resume, false)
 HANDLER(revoke, false)
@@ -399,6 +416,7 @@ static const struct {
     { "POST", "/api/v1/applications/{id}/approve", h_app_approve },
     { "POST", "/api/v1/applications/{id}/reject", h_app_reject },
     { "POST", "/api/v1/applications/{id}/offer", h_app_offer },
+    { "POST", "/api/v1/applications/{id}/cancel", h_app_cancel },
     { "POST", "/api/v1/applications/{id}/suspend", h_suspend },
     { "POST", "/api/v1/applications/{id}/resume", h_resume },
     { "POST", "/api/v1/applications/{id}/revoke", h_revoke },

@@ -1,7 +1,9 @@
 /*
  * Consular applications: received → verified (passport and residency evidence checked
  * in person) → approved (by a second person: four eyes) → offer_issued → card_issued;
- * or rejected / offer_expired.
+ * or rejected / offer_expired. An expired offer (also one whose code was redeemed but
+ * gave no card) can be offered again or rejected; a supervisor can cancel an
+ * outstanding offer (→ cancelled, the offer void).
  *
  * card_issued and offer_expired are read from the core's tables (a card delivered for
  * the application; the offer expired or killed) whenever an application is read, and
@@ -99,7 +101,8 @@ static mobid_err app_effective_state(issuer_ctx *ctx, mobid_store *s, const app_
     if (err != MOBID_OK || strcmp(*state, "offer_issued") != 0)
         return err;
     err = issuer_offer_state(ctx, s, r->col[C_OFFER], offer_state);
-    if (err == MOBID_OK && (!strcmp(offer_state, "expired") || !strcmp(offer_state, "killed")))
+    if (err == MOBID_OK && (!strcmp(offer_state, "expired") || !strcmp(offer_state, "killed") ||
+                            !strcmp(offer_state, "stale")))
         *state = "offer_expired";
     return err;
 }
@@ -141,19 +144,25 @@ static mobid_err app_write(mobid_store *s, const app_update *u)
     return err;
 }
 
-/* Audit detail {"office":..,"from":..,"to":..[,"reason":..]} (no PII). */
+/* Audit detail {"office":..,"from":..,"to":..[,"sealed":..]} (no PII; the officer's
+ * free text, evidence and reasons, sealed). */
 static mobid_err audit_step(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
                             const char *action, const app_row *r, const char *to,
                             const json_t *extra)
 {
+    static const char *const free_text[] = { "evidence", "reason", NULL };
     json_t *d = json_pack("{s:s, s:s, s:s}", "office", r->col[C_OFFICE], "from",
                           r->col[C_STATE], "to", to);
     char *text = NULL;
-    mobid_err err = MOBID_ERR_NOMEM;
+    mobid_err err = d ? MOBID_OK : MOBID_ERR_NOMEM;
 
-    if (d && extra)
-        json_object_update(d, (json_t *)extra);
-    if (d && (text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS)))
+    if (err == MOBID_OK && extra && json_object_update(d, (json_t *)extra))
+        err = MOBID_ERR_NOMEM;
+    if (err == MOBID_OK)
+        err = issuer_audit_seal(ctx, r->col[C_ID], d, free_text);
+    if (err == MOBID_OK && !(text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS)))
+        err = MOBID_ERR_NOMEM;
+    if (err == MOBID_OK)
         err = issuer_audit_append(ctx, s, who->id, action, r->col[C_ID], text);
     free(text);
     json_decref(d);
@@ -254,6 +263,7 @@ static mobid_err create_check(issuer_ctx *ctx, const issuer_officer *who, const 
 {
     issuer_eligibility_rules rules;
     const issuer_cardtype *ct = cardtype ? issuer_cardtype_find(ctx, cardtype) : NULL;
+    mobid_err err;
 
     if (!office_id || !allowed(who, office_id) || who->role == ISSUER_ROLE_NONE) {
         *detail = "officers take applications at their own office only";
@@ -263,12 +273,11 @@ static mobid_err create_check(issuer_ctx *ctx, const issuer_officer *who, const 
         *detail = "unknown card type";
         return MOBID_ERR_NOT_FOUND;
     }
-    if (!json_is_object(pii)) {
-        *detail = "applicant must be an object";
-        return MOBID_ERR_INVALID_ARG;
-    }
+    if ((err = issuer_intake_check(ctx, ct, pii, detail)) != MOBID_OK)
+        return err;
     issuer_eligibility_rules_get(ctx, ct, &rules);
-    return issuer_eligibility_check(&rules, pii, mobid_now() / 86400, detail);
+    err = issuer_eligibility_check(&rules, pii, mobid_now() / 86400, detail);
+    return err ? err : issuer_intake_consistent(pii, detail);
 }
 
 mobid_err issuer_app_create(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
@@ -312,6 +321,7 @@ typedef struct step_tx {
     const char *reason;
     const json_t *extra;       /* audit detail additions */
     bool four_eyes;            /* who must not be the officer who verified */
+    bool kill_offer;           /* void the application's offer (cancel) */
 } step_tx;
 
 static bool in_list(const char *s, const char *const *list)
@@ -322,19 +332,49 @@ static bool in_list(const char *s, const char *const *list)
     return false;
 }
 
+/* Do a and b count as one person for four eyes: the same account, or one created the
+ * other (whoever creates an account chose its password and can sign in as it)? */
+static mobid_err same_person(mobid_store *s, const char *a, const char *b, bool *same)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    mobid_err err;
+
+    *same = !strcmp(a, b);
+    if (*same)
+        return MOBID_OK;
+    err = mobid_store_prepare(s, "SELECT count(*) FROM issuer_officers x, issuer_officers y"
+                                 " WHERE x.id = $1 AND y.id = $2"
+                                 " AND (x.created_by = y.id OR y.created_by = x.id)", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, a);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, b);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    *same = err == MOBID_OK && row && mobid_store_col_int64(st, 0) > 0;
+    mobid_store_finalize(st);
+    return err;
+}
+
 static mobid_err step_body(mobid_store *s, void *arg)
 {
     step_tx *t = arg;
     app_row r;
     mobid_err err;
 
+    const char *state = NULL;
+    bool same = false;
+
     err = app_load(s, t->who, t->id, &r);
     if (err != MOBID_OK)
         return err;
-    if (!in_list(r.col[C_STATE], t->from))
+    err = app_effective_state(t->ctx, s, &r, &state);
+    if (err == MOBID_OK && !in_list(state, t->from))
         err = MOBID_ERR_WRONG_STATE;
-    else if (t->four_eyes && r.col[C_VERIFIED_BY] && !strcmp(r.col[C_VERIFIED_BY], t->who->id))
+    if (err == MOBID_OK && t->four_eyes && r.col[C_VERIFIED_BY])
+        err = same_person(s, r.col[C_VERIFIED_BY], t->who->id, &same);
+    if (err == MOBID_OK && same)
         err = MOBID_ERR_FOUR_EYES;
+    if (err == MOBID_OK && t->kill_offer && r.col[C_OFFER])
+        err = issuer_offer_kill(s, r.col[C_OFFER]);
     if (err == MOBID_OK) {
         bool verify = !strcmp(t->to, "verified"), approve = !strcmp(t->to, "approved");
         app_update u = { t->id, r.col[C_STATE], t->to, verify ? t->who->id : NULL,
@@ -354,15 +394,36 @@ static mobid_err run_step(step_tx *t, mobid_store *s)
     return mobid_store_tx(s, 0, step_body, t);
 }
 
+/* What the console asks for: the passport seen and the residency evidence named, as
+ * short texts (other members, up to a few, may add detail). */
+static bool evidence_ok(const json_t *ev)
+{
+    static const char *const need[] = { "passport", "residency" };
+    const char *key;
+    const json_t *v;
+
+    if (!json_is_object(ev) || json_object_size(ev) > 8)
+        return false;
+    for (size_t i = 0; i < 2; i++) {
+        v = json_object_get(ev, need[i]);
+        if (!json_is_string(v) || json_string_length(v) == 0)
+            return false;
+    }
+    json_object_foreach((json_t *)ev, key, v)
+        if (!json_is_string(v) || json_string_length(v) > 200)
+            return false;
+    return true;
+}
+
 mobid_err issuer_app_verify(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
                             const char *id, const json_t *evidence)
 {
     static const char *const from[] = { "received", NULL };
     json_t *x = json_pack("{s:O?}", "evidence", (json_t *)evidence);
-    step_tx t = { ctx, who, id, "application.verify", "verified", from, NULL, x, false };
+    step_tx t = { ctx, who, id, "application.verify", "verified", from, NULL, x, false, false };
     mobid_err err;
 
-    if (!json_is_object(evidence)) {
+    if (!evidence_ok(evidence)) {
         json_decref(x);
         return MOBID_ERR_INVALID_ARG;
     }
@@ -375,21 +436,40 @@ mobid_err issuer_app_approve(issuer_ctx *ctx, mobid_store *s, const issuer_offic
                              const char *id)
 {
     static const char *const from[] = { "verified", NULL };
-    step_tx t = { ctx, who, id, "application.approve", "approved", from, NULL, NULL, true };
+    step_tx t = { ctx, who, id, "application.approve", "approved", from, NULL, NULL, true, false };
     return run_step(&t, s);
 }
 
 mobid_err issuer_app_reject(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
                             const char *id, const char *reason)
 {
-    static const char *const from[] = { "received", "verified", "approved", NULL };
+    static const char *const from[] = { "received", "verified", "approved", "offer_expired",
+                                        NULL };
     json_t *x;
     mobid_err err;
 
     if (!reason || !*reason || strlen(reason) > 500)
         return MOBID_ERR_INVALID_ARG;
     x = json_pack("{s:s}", "reason", reason);
-    step_tx t = { ctx, who, id, "application.reject", "rejected", from, reason, x, false };
+    step_tx t = { ctx, who, id, "application.reject", "rejected", from, reason, x, false, false };
+    err = x ? run_step(&t, s) : MOBID_ERR_NOMEM;
+    json_decref(x);
+    return err;
+}
+
+mobid_err issuer_app_cancel(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
+                            const char *id, const char *reason)
+{
+    static const char *const from[] = { "offer_issued", "offer_expired", NULL };
+    json_t *x;
+    mobid_err err;
+
+    if (who->role != ISSUER_ROLE_SUPERVISOR && who->role != ISSUER_ROLE_ADMIN)
+        return MOBID_ERR_ACCESS_DENIED;
+    if (!reason || !*reason || strlen(reason) > 500)
+        return MOBID_ERR_INVALID_ARG;
+    x = json_pack("{s:s}", "reason", reason);
+    step_tx t = { ctx, who, id, "application.cancel", "cancelled", from, reason, x, false, true };
     err = x ? run_step(&t, s) : MOBID_ERR_NOMEM;
     json_decref(x);
     return err;
@@ -465,11 +545,14 @@ static mobid_err offer_body(mobid_store *s, void *arg)
 
     issuer_offer_clear(t->offer); /* a retried run starts afresh */
     memset(t->offer, 0, sizeof *t->offer);
+    const char *state = NULL;
+
     err = app_load(s, t->who, t->id, &r);
     if (err != MOBID_OK)
         return err;
-    if (strcmp(r.col[C_STATE], "approved") != 0)
-        err = MOBID_ERR_WRONG_STATE;
+    err = app_effective_state(t->ctx, s, &r, &state);
+    if (err == MOBID_OK && strcmp(state, "approved") && strcmp(state, "offer_expired"))
+        err = MOBID_ERR_WRONG_STATE; /* an expired offer may be offered again */
     if (err == MOBID_OK && !(ct = issuer_cardtype_find(t->ctx, r.col[C_CARDTYPE])))
         err = MOBID_ERR_NOT_FOUND;
     if (err == MOBID_OK) err = issuer_pii_open(t->ctx, t->id, r.col[C_PII], &pii);
@@ -479,7 +562,7 @@ static mobid_err offer_body(mobid_store *s, void *arg)
         err = issuer_offer_create(t->ctx, s, &req, t->offer, t->detail);
     }
     if (err == MOBID_OK) {
-        app_update u = { t->id, "approved", "offer_issued", NULL, NULL, NULL,
+        app_update u = { t->id, r.col[C_STATE], "offer_issued", NULL, NULL, NULL,
                          t->offer->offer_id, mobid_now() };
         err = app_write(s, &u);
     }

@@ -12,6 +12,8 @@
  */
 #include "services/issuer/office.h"
 
+#include <mobid/jose.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -223,6 +225,81 @@ done:
 }
 
 /* One audit row as JSON; the detail text is parsed back into an object. */
+/* Officers' free text (evidence, reasons) is sealed like the applicants' data: under
+ * the data key, bound to the entry's subject. The chain hashes the sealed text, so it
+ * verifies without the key. */
+static const char AUDIT_AAD[] = "mobid-audit:";
+
+mobid_err issuer_audit_seal(const issuer_ctx *ctx, const char *subject, json_t *detail,
+                            const char *const *keys)
+{
+    json_t *priv = json_object();
+    mobid_buf js = { 0 }, sealed = { 0 }, b64 = { 0 }, aad = { 0 };
+    mobid_err err = priv ? MOBID_OK : MOBID_ERR_NOMEM;
+
+    for (; err == MOBID_OK && *keys; keys++) {
+        json_t *v = json_object_get(detail, *keys);
+        if (v && json_object_set(priv, *keys, v) == 0)
+            json_object_del(detail, *keys);
+    }
+    if (err != MOBID_OK || json_object_size(priv) == 0)
+        goto done;
+    mobid_buf_init(&aad, 256);
+    mobid_buf_append_str(&aad, AUDIT_AAD);
+    mobid_buf_append_str(&aad, subject ? subject : "");
+    if ((err = aad.err) || (err = mobid_json_dump(priv, false, &js)) ||
+        (err = issuer_seal(ctx, mobid_buf_view(&aad), mobid_buf_view(&js), &sealed)) ||
+        (err = mobid_b64url_encode(mobid_buf_view(&sealed), &b64)) || (err = mobid_buf_terminate(&b64)))
+        goto done;
+    if (json_object_set_new(detail, "sealed", json_string((const char *)b64.ptr)))
+        err = MOBID_ERR_NOMEM;
+done:
+    if (js.ptr)
+        mobid_wipe(js.ptr, js.len);
+    mobid_buf_free(&js);
+    mobid_buf_free(&sealed);
+    mobid_buf_free(&b64);
+    mobid_buf_free(&aad);
+    json_decref(priv);
+    return err;
+}
+
+/* Open the sealed part of one listed entry back into its detail (admins' listing). */
+static void audit_unseal_one(const issuer_ctx *ctx, json_t *entry)
+{
+    json_t *detail = json_object_get(entry, "detail");
+    const char *b64 = json_string_value(json_object_get(detail, "sealed"));
+    const char *subject = json_string_value(json_object_get(entry, "subject"));
+    mobid_buf raw = { 0 }, plain = { 0 }, aad = { 0 };
+    json_t *priv = NULL;
+
+    if (!b64)
+        return;
+    mobid_buf_init(&aad, 256);
+    mobid_buf_append_str(&aad, AUDIT_AAD);
+    mobid_buf_append_str(&aad, subject ? subject : "");
+    if (!aad.err && mobid_b64url_decode(mobid_view_str(b64), &raw) == MOBID_OK &&
+        issuer_unseal(ctx, mobid_buf_view(&aad), mobid_buf_view(&raw), &plain) == MOBID_OK &&
+        (priv = json_loadb((const char *)plain.ptr, plain.len, 0, NULL)) && json_is_object(priv)) {
+        json_object_update(detail, priv);
+        json_object_set_new(detail, "sealed", json_true());
+    }
+    if (plain.ptr)
+        mobid_wipe(plain.ptr, plain.len);
+    json_decref(priv);
+    mobid_buf_free(&raw);
+    mobid_buf_free(&plain);
+    mobid_buf_free(&aad);
+}
+
+void issuer_audit_unseal_list(const issuer_ctx *ctx, json_t *entries)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e)
+        audit_unseal_one(ctx, e);
+}
+
 static json_t *audit_row_json(mobid_store_stmt *st)
 {
     char *detail = mobid_store_col_strdup(st, 5);

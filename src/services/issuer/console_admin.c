@@ -80,6 +80,8 @@ static mobid_err do_audit(console_req *c)
 
     if (err)
         return err;
+    if (c->who.role == ISSUER_ROLE_ADMIN)
+        issuer_audit_unseal_list(c->ctx, list);
     console_page_open(c, "감사 기록", "Audit trail");
     if (c->who.role == ISSUER_ROLE_ADMIN) {
         chain = issuer_audit_verify(c->s, &checked, &bad);

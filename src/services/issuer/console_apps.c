@@ -15,6 +15,7 @@ const char *console_state_label(const char *st)
         { "received", "접수 received" }, { "verified", "신원 확인 verified" },
         { "approved", "승인 approved" }, { "offer_issued", "발급 대기 offer issued" },
         { "card_issued", "발급 완료 card issued" }, { "rejected", "반려 rejected" },
+        { "offer_expired", "발급 만료 offer expired" }, { "cancelled", "취소 cancelled" },
     };
     for (size_t i = 0; st && i < sizeof map / sizeof map[0]; i++)
         if (!strcmp(st, map[i][0]))
@@ -332,17 +333,15 @@ static json_t *field_json(const json_t *f, const char *v)
 static json_t *applicant(console_req *c, const issuer_cardtype *ct)
 {
     json_t *pii = json_object();
-    const char *office = c->who.office_id[0] ? c->who.office_id : console_field(c, "office_id");
     size_t i;
     const json_t *f;
+    /* fields left empty are absent (intake refuses empty texts and names a missing
+     * required one); issuing_office is the server's to set, never the form's */
     json_array_foreach (ct->form, i, f) {
         json_t *v = field_json(f, console_field(c, fstr(f, "name")));
         if (v)
             json_object_set_new(pii, fstr(f, "name"), v);
-        else if (strcmp(fstr(f, "type"), "bytes"))
-            json_object_set_new(pii, fstr(f, "name"), json_string(""));
     }
-    json_object_set_new(pii, "issuing_office", json_string(office ? office : ""));
     return pii;
 }
 

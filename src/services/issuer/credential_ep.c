@@ -1,7 +1,8 @@
 /*
  * issuer: POST /credential (OpenID4VCI 1.0 §8). The access token names the offer;
  * each jwt proof (up to batch_size) must be fresh — its c_nonce is consumed here,
- * once — and name a distinct holder key. Everything is decided and written in one
+ * once — and name a distinct holder key. One offer gives at most one batch per
+ * configuration (batch_size credentials); then credential_request_denied. Everything is decided and written in one
  * transaction: the card (replacing the person's previous card of this type, whose
  * credentials become INVALID), a fresh status index and a record per credential.
  * The credentials leave only after the commit, so none exists without its record.
@@ -228,6 +229,27 @@ static mobid_err open_claims(cred_tx *t, const offer_row *o, json_t **claims)
     return err;
 }
 
+/* One batch per offer and configuration: the proofs of this request and every
+ * credential of this format already on the offer's card fit in batch_size. */
+static mobid_err batch_left(cred_tx *t, mobid_store *s, const char *card)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    mobid_err err = mobid_store_prepare(
+        s, "SELECT count(*) FROM issuer_credentials WHERE card_id = $1 AND format = $2", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, card);
+    if (err == MOBID_OK)
+        err = mobid_store_bind_str(st, 2, t->fmt == ISSUER_FMT_MDOC ? "mso_mdoc" : "dc+sd-jwt");
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    if (err == MOBID_OK && row &&
+        mobid_store_col_int64(st, 0) + (int64_t)t->n > (int64_t)t->ctx->cfg.batch_size) {
+        t->oauth_error = "credential_request_denied";
+        t->detail = "the credentials of this offer and configuration were issued already";
+    }
+    mobid_store_finalize(st);
+    return err;
+}
+
 static mobid_err cred_body(mobid_store *s, void *arg)
 {
     cred_tx *t = arg;
@@ -251,6 +273,7 @@ static mobid_err cred_body(mobid_store *s, void *arg)
     if (err == MOBID_OK && !t->oauth_error) err = consume_nonces(t, s);
     if (err == MOBID_OK && !t->oauth_error) err = open_claims(t, &o, &claims);
     if (err == MOBID_OK && !t->oauth_error) err = card_for_offer(t, s, &o, card, &exp);
+    if (err == MOBID_OK && !t->oauth_error) err = batch_left(t, s, card);
     for (size_t i = 0; i < t->n && err == MOBID_OK && !t->oauth_error; i++)
         err = issue_one(t, s, card, claims, signer, &t->proofs[i], exp);
     json_decref(claims);

@@ -246,9 +246,14 @@ MOBID_MUST_CHECK mobid_err issuer_offer_create(issuer_ctx *ctx, mobid_store *s,
                                                const char **detail);
 void issuer_offer_clear(issuer_offer *o);
 
-/* Offer state for the admin API: "pending", "used", "expired", "killed". */
+/* Offer state for the admin API: "pending", "used", "expired", "killed", or "stale"
+ * (the code was redeemed, no card came of it and every access token expired: the phone
+ * died after /token, or /credential failed). */
 MOBID_MUST_CHECK mobid_err issuer_offer_state(issuer_ctx *ctx, mobid_store *s,
                                               const char *offer_id, char state[16]);
+/* Void an offer (cancelled by a supervisor): its code and access tokens stop working.
+ * Runs inside the caller's transaction. */
+MOBID_MUST_CHECK mobid_err issuer_offer_kill(mobid_store *s, const char *offer_id);
 
 /* ---- cards and their lifecycle (lifecycle.c) ----
  * A card is one delivery of a card type to one phone (holder key); its credentials
@@ -298,6 +303,11 @@ MOBID_MUST_CHECK mobid_err issuer_statuslists_refresh(issuer_ctx *ctx, mobid_sto
 MOBID_MUST_CHECK mobid_err issuer_audit_append(issuer_ctx *ctx, mobid_store *s, const char *actor,
                                                const char *action, const char *subject,
                                                const char *detail_json);
+/* Move the members keys (NULL-terminated) of detail into one "sealed" member:
+ * AES-256-GCM under the data key, AAD "mobid-audit:" || subject, base64url. Nothing
+ * happens when none is present. */
+MOBID_MUST_CHECK mobid_err issuer_audit_seal(const issuer_ctx *ctx, const char *subject,
+                                             json_t *detail, const char *const *keys);
 /* Walk the whole chain; MOBID_ERR_DIGEST_MISMATCH when an entry was edited or
  * deleted (*bad_seq, may be NULL, gets its sequence number). */
 MOBID_MUST_CHECK mobid_err issuer_audit_verify(mobid_store *s, int64_t *checked,

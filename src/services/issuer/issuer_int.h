@@ -47,6 +47,10 @@ mobid_err issuer_card_set_state(mobid_store *s, const char *card_id, int64_t sta
 
 /* ---- offer.c ---- */
 mobid_err issuer_offer_code(const issuer_ctx *ctx, const char *offer_id, char out[44]);
+/* "<id>.<MAC>", the path segment of the offer by reference (out: 96 bytes), and its
+ * check (NOT_FOUND unless ref is exactly that; id gets the offer id). */
+mobid_err issuer_offer_ref(const issuer_ctx *ctx, const char *offer_id, char out[96]);
+mobid_err issuer_offer_ref_check(const issuer_ctx *ctx, const char *ref, char id[64]);
 mobid_err issuer_offer_uris(issuer_ctx *ctx, const issuer_cardtype *ct, issuer_offer *o);
 
 /* ---- oid4vci.c / credential_ep.c ---- */

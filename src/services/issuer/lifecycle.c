@@ -72,18 +72,24 @@ typedef struct transition {
 static mobid_err transition_body(mobid_store *s, void *arg)
 {
     transition *t = arg;
-    char id[64], detail[700];
+    char id[64], detail[2048];
     int64_t state;
     mobid_err err = card_find(s, t->ref, id, &state);
     if (err != MOBID_OK)
         return err;
     if (state < 0 || state > 31 || !(t->from_mask & (1u << state)))
-        return MOBID_ERR_INVALID_ARG;
+        return MOBID_ERR_WRONG_STATE;
     if ((err = issuer_card_set_state(s, id, t->to, t->reason)) != MOBID_OK ||
         (err = issuer_status_set_card(s, id, t->status)) != MOBID_OK)
         return err;
+    static const char *const free_text[] = { "reason", NULL };
     json_t *d = json_pack("{s:s,s:s,s:s?}", "from", issuer_card_state_name(state), "to",
                           issuer_card_state_name(t->to), "reason", t->reason);
+    /* the officer's reason is sealed like applicant data (the chain hashes the seal) */
+    if (d && (err = issuer_audit_seal(t->ctx, id, d, free_text)) != MOBID_OK) {
+        json_decref(d);
+        return err;
+    }
     char *txt = d ? json_dumps(d, JSON_COMPACT) : NULL;
     snprintf(detail, sizeof detail, "%s", txt ? txt : "{}");
     free(txt);

@@ -39,7 +39,7 @@ mobid_err issuer_tx_code_hash(const issuer_ctx *ctx, const char *offer_id, const
 
 /* The pre-authorized code is an HMAC of the offer id under the lookup key: the
  * database alone (which keeps only its SHA-256) cannot give it back, while the
- * service can serve the offer by reference (GET /offers/{id}) without storing it. */
+ * service can serve the offer by reference (GET /offers/{ref}) without storing it. */
 mobid_err issuer_offer_code(const issuer_ctx *ctx, const char *offer_id, char out[44])
 {
     uint8_t mac[MOBID_HASH_MAX];
@@ -59,6 +59,42 @@ mobid_err issuer_offer_code(const issuer_ctx *ctx, const char *offer_id, char ou
     mobid_wipe(mac, sizeof mac);
     mobid_buf_free(&b);
     return err;
+}
+
+/* The offer's reference: "<id>.<22 base64url of HMAC(lookup key, offer-ref:id)>".
+ * Officers see offer ids in listings; only the holder's QR carries the reference, so
+ * a colleague who knows the id cannot fetch the pre-authorized code by reference
+ * (and then void the offer with wrong tx_codes). */
+mobid_err issuer_offer_ref(const issuer_ctx *ctx, const char *offer_id, char out[96])
+{
+    uint8_t mac[MOBID_HASH_MAX];
+    mobid_buf b = { 0 };
+    mobid_view parts[2] = { mobid_view_str("offer-ref:"), mobid_view_str(offer_id) };
+    mobid_err err = strlen(offer_id) < 64 ? MOBID_OK : MOBID_ERR_INVALID_ARG;
+
+    if (err == MOBID_OK)
+        err = mobid_hmac(MOBID_HASH_SHA256,
+                         mobid_view_make(ctx->lookup_key, sizeof ctx->lookup_key), parts, 2, mac);
+    if (err == MOBID_OK)
+        err = mobid_b64url_encode(mobid_view_make(mac, 16), &b);
+    if (err == MOBID_OK)
+        snprintf(out, 96, "%s.%.*s", offer_id, (int)b.len, (const char *)b.ptr);
+    mobid_buf_free(&b);
+    return err;
+}
+
+mobid_err issuer_offer_ref_check(const issuer_ctx *ctx, const char *ref, char id[64])
+{
+    const char *dot = ref ? strrchr(ref, '.') : NULL;
+    char want[96];
+
+    if (!dot || dot == ref || (size_t)(dot - ref) >= 64)
+        return MOBID_ERR_NOT_FOUND;
+    snprintf(id, 64, "%.*s", (int)(dot - ref), ref);
+    if (issuer_offer_ref(ctx, id, want) != MOBID_OK ||
+        !mobid_ct_eq(mobid_view_str(want), mobid_view_str(ref)))
+        return MOBID_ERR_NOT_FOUND;
+    return MOBID_OK;
 }
 
 static mobid_err random_digits(char *out, unsigned n)
@@ -163,8 +199,10 @@ mobid_err issuer_offer_uris(issuer_ctx *ctx, const issuer_cardtype *ct, issuer_o
     mobid_oid4vci_offer spec = { ctx->cfg.issuer_url, ids, n, o->pre_auth_code,
                                  ctx->cfg.tx_code_length,
                                  "PIN given to you by the consular officer" };
-    snprintf(url, sizeof url, "%s/offers/%s", ctx->cfg.issuer_url, o->offer_id);
-    mobid_err err = mobid_oid4vci_offer_json(&spec, &j);
+    char path[96];
+    mobid_err err = issuer_offer_ref(ctx, o->offer_id, path);
+    snprintf(url, sizeof url, "%s/offers/%s", ctx->cfg.issuer_url, path);
+    if (err == MOBID_OK) err = mobid_oid4vci_offer_json(&spec, &j);
     if (err == MOBID_OK) err = mobid_json_dump(j, false, &js);
     if (err == MOBID_OK) err = mobid_oid4vci_offer_uri(j, &uri);
     if (err == MOBID_OK) err = mobid_oid4vci_offer_ref_uri(url, &ref);
@@ -234,11 +272,29 @@ void issuer_offer_clear(issuer_offer *o)
     mobid_wipe(o, sizeof *o);
 }
 
+/* Used, but no card and no access token still alive? */
+static mobid_err offer_stale(mobid_store *s, const char *offer_id, bool *stale)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    mobid_err err = mobid_store_prepare(
+        s,
+        "SELECT (SELECT count(*) FROM issuer_cards WHERE offer_id = $1) +"
+        " (SELECT count(*) FROM issuer_access_tokens WHERE offer_id = $1 AND expires_at > $2)",
+        &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, offer_id);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, mobid_now());
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    *stale = err == MOBID_OK && row && mobid_store_col_int64(st, 0) == 0;
+    mobid_store_finalize(st);
+    return err;
+}
+
 mobid_err issuer_offer_state(issuer_ctx *ctx, mobid_store *s, const char *offer_id,
                              char state[16])
 {
     mobid_store_stmt *st = NULL;
-    bool row = false;
+    bool row = false, stale = false;
     snprintf(state, 16, "unknown");
     mobid_err err = mobid_store_prepare(
         s, "SELECT used_at, killed_at, expires_at FROM issuer_offers WHERE id = $1", &st);
@@ -247,12 +303,38 @@ mobid_err issuer_offer_state(issuer_ctx *ctx, mobid_store *s, const char *offer_
     if (err == MOBID_OK && !row)
         err = MOBID_ERR_NOT_FOUND;
     if (err == MOBID_OK) {
-        const char *v = !mobid_store_col_null(st, 0)   ? "used"
-                        : !mobid_store_col_null(st, 1) ? "killed"
+        const char *v = !mobid_store_col_null(st, 1)   ? "killed"
+                        : !mobid_store_col_null(st, 0) ? "used"
                         : mobid_store_col_int64(st, 2) <= mobid_now() ? "expired"
                                                                         : "pending";
         snprintf(state, 16, "%s", v);
     }
+    mobid_store_finalize(st);
+    if (err == MOBID_OK && !strcmp(state, "used"))
+        err = offer_stale(s, offer_id, &stale);
+    if (err == MOBID_OK && stale)
+        snprintf(state, 16, "stale");
+    return err;
+}
+
+mobid_err issuer_offer_kill(mobid_store *s, const char *offer_id)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    int64_t now = mobid_now();
+    mobid_err err = mobid_store_prepare(
+        s, "UPDATE issuer_offers SET killed_at = $1 WHERE id = $2 AND killed_at IS NULL", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 1, now);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, offer_id);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    st = NULL;
+    if (err == MOBID_OK)
+        err = mobid_store_prepare(s, "UPDATE issuer_access_tokens SET expires_at = $1"
+                                     " WHERE offer_id = $2 AND expires_at > $1", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 1, now);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, offer_id);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
     return err;
 }

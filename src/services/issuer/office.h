@@ -71,9 +71,14 @@ MOBID_MUST_CHECK mobid_err issuer_password_hash(const char *password, char out[1
  * MOBID_ERR_UNAUTHENTICATED when not, MOBID_ERR_MALFORMED for a bad stored value. */
 MOBID_MUST_CHECK mobid_err issuer_password_verify(const char *password, const char *stored);
 
+/* NULL when password may be an officer's password, else why not: 12 to 256
+ * characters, at least 6 different ones, not containing the user name, and at least
+ * 8 characters outside common passwords and runs like "abc" or "123". */
+const char *issuer_password_weak(const char *username, const char *password);
+
 /* Create an officer. who: a ministry admin (any office, any role), a supervisor (own
  * office, role officer) or NULL (bootstrap). office_id NULL for a ministry admin,
- * required otherwise. Passwords shorter than 12 characters are refused. id (23 bytes)
+ * required otherwise. Weak passwords are refused (issuer_password_weak). id (23 bytes)
  * gets the new officer's id. MOBID_ERR_ACCESS_DENIED, MOBID_ERR_INVALID_ARG (*detail),
  * MOBID_ERR_NOT_FOUND (office), MOBID_ERR_STORE_CONFLICT (username taken). */
 MOBID_MUST_CHECK mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s,
@@ -190,6 +195,19 @@ MOBID_MUST_CHECK mobid_err issuer_pii_open(const issuer_ctx *ctx, const char *ap
 MOBID_MUST_CHECK mobid_err issuer_person_ref(const issuer_ctx *ctx, const char *rrn,
                                              char out[65]);
 
+/* ---- intake checks (intake.c) ---- */
+
+/* The applicant object against card type ct: only its claims and the application's
+ * own fields, none the server sets (issuing_office, computed claims), each of its
+ * claim's type; texts of 1-128 characters without control or bidirectional-override
+ * characters; bytes base64url of at most applications.portrait_max_bytes (100000).
+ * MOBID_ERR_INVALID_ARG with a static *detail. */
+MOBID_MUST_CHECK mobid_err issuer_intake_check(const issuer_ctx *ctx, const issuer_cardtype *ct,
+                                               const json_t *pii, const char **detail);
+/* The registration number's YYMMDD and century digit agree with birth_date, its sex
+ * digit (odd male, even female) with sex (1/2) when given; MOBID_ERR_INVALID_ARG. */
+MOBID_MUST_CHECK mobid_err issuer_intake_consistent(const json_t *pii, const char **detail);
+
 /* ---- applications (applications.c) ---- */
 
 /* Take an application at office_id (who's own office unless admin) for cardtype with
@@ -203,18 +221,25 @@ MOBID_MUST_CHECK mobid_err issuer_app_create(issuer_ctx *ctx, mobid_store *s,
                                              const char *cardtype, const json_t *pii,
                                              char id[23], const char **detail);
 /* received → verified: passport and residency evidence checked in person (evidence:
- * object recorded in the audit entry, e.g. {"passport":"seen","residency":"PR card"}). */
+ * object with non-empty "passport" and "residency" texts, at most 200 characters each,
+ * sealed into the audit entry, e.g. {"passport":"seen","residency":"PR card"});
+ * MOBID_ERR_INVALID_ARG without them. */
 MOBID_MUST_CHECK mobid_err issuer_app_verify(issuer_ctx *ctx, mobid_store *s,
                                              const issuer_officer *who, const char *id,
                                              const json_t *evidence);
 /* verified → approved; MOBID_ERR_FOUR_EYES when who verified it. */
 MOBID_MUST_CHECK mobid_err issuer_app_approve(issuer_ctx *ctx, mobid_store *s,
                                               const issuer_officer *who, const char *id);
-/* received/verified/approved → rejected with a reason. */
+/* received/verified/approved/offer_expired → rejected with a reason. */
 MOBID_MUST_CHECK mobid_err issuer_app_reject(issuer_ctx *ctx, mobid_store *s,
                                              const issuer_officer *who, const char *id,
                                              const char *reason);
-/* approved → offer_issued: issuer_offer_create in the same transaction. *offer gets
+/* offer_issued/offer_expired → cancelled (supervisor or admin, with a reason): the
+ * offer's code and access tokens stop working; the person may apply again. */
+MOBID_MUST_CHECK mobid_err issuer_app_cancel(issuer_ctx *ctx, mobid_store *s,
+                                             const issuer_officer *who, const char *id,
+                                             const char *reason);
+/* approved (or offer_expired: offered again) → offer_issued: issuer_offer_create in the same transaction. *offer gets
  * the one-time secrets (issuer_offer_clear). */
 MOBID_MUST_CHECK mobid_err issuer_app_offer(issuer_ctx *ctx, mobid_store *s,
                                             const issuer_officer *who, const char *id,
@@ -234,7 +259,11 @@ MOBID_MUST_CHECK mobid_err issuer_app_card_action(issuer_ctx *ctx, mobid_store *
                                                   const issuer_officer *who, const char *id,
                                                   const char *action, const char *reason);
 
-/* ---- audit reading (audit.c) ---- */
+/* ---- audit: sealed free text and reading (audit.c) ---- */
+
+/* Open every "sealed" member of a listing from issuer_audit_json back into its detail
+ * ("sealed" becomes true); entries that do not open stay as they are. */
+void issuer_audit_unseal_list(const issuer_ctx *ctx, json_t *entries);
 
 /* Entries with seq > after, at most limit, as a JSON array (admin: all; others: the
  * entries their office's officers made). */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* scrypt cost: 2^15 * 8 * 128 = 32 MiB and about 0.15 s of CPU per hash here */
 #define PW_N 32768u
@@ -97,6 +98,58 @@ done:
     return err;
 }
 
+/* Passwords everyone tries first; a 12-character minimum alone lets them through. */
+static const char *const COMMON[] = {
+    "password", "passw0rd", "qwerty", "letmein", "welcome", "admin", "changeme", "iloveyou",
+    "abc123", "123456", "111111", "monkey", "dragon", "master", "sunshine", "football",
+    "princess", "trustno1", "consulate", "embassy", "officer", "supervisor", "mobid",
+    "korea", "seoul",
+};
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; n && *hay; hay++)
+        if (!strncasecmp(hay, needle, n))
+            return true;
+    return false;
+}
+
+const char *issuer_password_weak(const char *username, const char *password)
+{
+    size_t len = password ? strlen(password) : 0, distinct = 0, cover = 0;
+    bool seen[256] = { false };
+
+    if (len < PW_MIN_CHARS || len > 256)
+        return "password needs 12 to 256 characters";
+    for (size_t i = 0; i < len; i++) {
+        if (!seen[(unsigned char)password[i]])
+            distinct++;
+        seen[(unsigned char)password[i]] = true;
+    }
+    if (distinct < 6)
+        return "password needs at least 6 different characters";
+    if (username && strlen(username) >= 3 && contains_ci(password, username))
+        return "password must not contain the user name";
+    /* mostly made of common words and sequences: count the characters they cover */
+    for (size_t i = 0; i < len;) {
+        size_t step = 1;
+        for (size_t k = 0; k < sizeof COMMON / sizeof COMMON[0]; k++)
+            if (!strncasecmp(password + i, COMMON[k], strlen(COMMON[k])) &&
+                strlen(COMMON[k]) > step)
+                step = strlen(COMMON[k]);
+        if (step == 1 && i + 2 < len && password[i + 1] - password[i] == 1 &&
+            password[i + 2] - password[i + 1] == 1)
+            step = 3; /* "abc", "123" */
+        if (step > 1)
+            cover += step;
+        i += step;
+    }
+    if (len - cover < 8)
+        return "password is mostly a common word or a sequence";
+    return NULL;
+}
+
 /* May who create an officer with this role at this office? */
 static mobid_err may_create(const issuer_officer *who, issuer_role role, const char *office_id)
 {
@@ -124,8 +177,8 @@ static mobid_err create_body(mobid_store *s, void *arg)
     mobid_err err;
 
     err = mobid_store_prepare(s, "INSERT INTO issuer_officers (id, username, display_name,"
-                                 " office_id, role, pw_hash, created_at, updated_at)"
-                                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $7)", &st);
+                                 " office_id, role, pw_hash, created_at, updated_at, created_by)"
+                                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)", &st);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, t->id);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, t->username);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 3, t->display);
@@ -133,6 +186,7 @@ static mobid_err create_body(mobid_store *s, void *arg)
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 5, t->role);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 6, t->pw_hash);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 7, now);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 8, t->who ? t->who->id : NULL);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
     /* usernames are [a-z0-9._-], so they need no JSON escaping */
@@ -166,10 +220,8 @@ mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s, const issuer_of
                   " ministry_admin; an office for every role but ministry_admin";
         return MOBID_ERR_INVALID_ARG;
     }
-    if (!password || strlen(password) < PW_MIN_CHARS) {
-        *detail = "password needs at least 12 characters";
+    if ((*detail = issuer_password_weak(username, password)))
         return MOBID_ERR_INVALID_ARG;
-    }
     err = may_create(who, r, office_id);
     if (err == MOBID_OK && r != ISSUER_ROLE_ADMIN) {
         err = issuer_office_check_open(s, office_id, INT64_MAX, NULL); /* exists? */

@@ -304,7 +304,8 @@ static mobid_err on_nonce(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     return err;
 }
 
-/* ---- /offers/{id}: the offer by reference, while it can still be redeemed ---- */
+/* ---- /offers/{ref}: the offer by reference, while it can still be redeemed; ref is
+ * the offer id with its MAC (issuer_offer_ref), never the bare id officers see ---- */
 
 static mobid_err on_offer(mobid_http_req *req, mobid_http_resp *resp, void *arg)
 {
@@ -313,9 +314,12 @@ static mobid_err on_offer(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     mobid_store_stmt *st = NULL;
     bool row = false;
     issuer_offer o = { 0 };
-    const char *id = mobid_http_req_param(req, "id");
+    char id[64] = "";
     const issuer_cardtype *ct = NULL;
-    mobid_err err = issuer_db(ctx, &s);
+    mobid_err err = issuer_offer_ref_check(ctx, mobid_http_req_param(req, "id"), id);
+    if (err != MOBID_OK)
+        return mobid_http_resp_error(resp, 404, "NOT_FOUND", "no such offer, or no longer valid");
+    err = issuer_db(ctx, &s);
     if (err == MOBID_OK)
         err = mobid_store_prepare(s,
                                   "SELECT cardtype FROM issuer_offers WHERE id = $1 AND used_at"

@@ -189,12 +189,18 @@ static const char V3_SIGNIN_GUARD[] =
     " last_at BIGINT NOT NULL,"
     " locked_until BIGINT NOT NULL);";
 
+/* v4 — who created each officer account (four eyes: an account does not count as a
+ * second person next to the one who created it). */
+static const char V4_OFFICER_CREATOR[] =
+    "ALTER TABLE issuer_officers ADD COLUMN created_by TEXT;";
+
 static const mobid_store_migration issuer_migrations[] = {
     { 1, V1_CORE, NULL },
     /* ---- offices, officers, sessions, applications, audit (applications part):
      * append here from version 2 on. ---- */
     { 2, V2_OFFICES, NULL },
     { 3, V3_SIGNIN_GUARD, NULL },
+    { 4, V4_OFFICER_CREATOR, NULL },
 };
 
 mobid_err issuer_schema_migrate(mobid_store *s)

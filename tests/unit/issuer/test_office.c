@@ -33,11 +33,14 @@ static json_t *applicant(void)
 {
     char rrn[16], birth[11], expiry[11];
 
-    snprintf(rrn, sizeof rrn, "900101-%07u", 1000000 + (++g_person) * 7 + (unsigned)getpid() % 7);
+    date_from_today(-30 * 365, birth);
+    /* YYMMDD of the birth date, then the century/sex digit (2: a woman born 19xx) */
+    snprintf(rrn, sizeof rrn, "%.2s%.2s%.2s-2%06u", birth + 2, birth + 5, birth + 8,
+             ((++g_person) * 7 + (unsigned)getpid() % 7) % 1000000);
     return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
                      "family_name", "KIM", "given_name", "MINJI", "family_name_hangul", "김",
                      "given_name_hangul", "민지", "sex", 2,
-                     "birth_date", date_from_today(-30 * 365, birth),
+                     "birth_date", birth,
                      "resident_registration_number", rrn, "nationality", "KR",
                      "residence_status", "permanent", "country_of_residence", "US",
                      "passport_number", "M12345678", "e_passport", 1, "passport_expiry",
@@ -154,7 +157,7 @@ static void test_cross_office_refused(void **state)
 {
     char id[23], other[23];
     const char *detail;
-    json_t *pii = applicant(), *ev = json_pack("{s:s}", "passport", "checked"), *j = NULL;
+    json_t *pii = applicant(), *ev = json_pack("{s:s, s:s}", "passport", "checked", "residency", "PR card"), *j = NULL;
 
     (void)state;
     /* a Tokyo officer cannot take an application at LA */
@@ -220,7 +223,7 @@ static void test_offer_handover(void **state)
     char id[23];
     const char *detail = NULL;
     issuer_offer offer;
-    json_t *pii = applicant(), *ev = json_pack("{s:s}", "passport", "chip read"), *j = NULL;
+    json_t *pii = applicant(), *ev = json_pack("{s:s, s:s}", "passport", "chip read", "residency", "PR card"), *j = NULL;
     int64_t before = 0, after = 0;
 
     (void)state;
