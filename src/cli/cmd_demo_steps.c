@@ -19,11 +19,11 @@
 /* The applicant: a Korean national with permanent residence in the United States. */
 static json_t *applicant(void)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
                      "family_name", "KIM", "given_name", "MINJI", "family_name_hangul", "김",
                      "given_name_hangul", "민지", "birth_date", "1990-03-15", "sex", 2,
                      "resident_registration_number", RRN, "nationality", "KR",
-                     "resident_country", "US", "country_of_residence", "US",
+                     "country_of_residence", "US",
                      "residence_status", "permanent", "passport_number", "M12345678",
                      "passport_expiry", "2031-06-30", "e_passport", 1);
 }

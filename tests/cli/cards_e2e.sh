@@ -58,13 +58,14 @@ api() { # METHOD PATH TOKEN [BODY] -> body on stdout, status in $T/status
 
 day() { date -u -d "$1 days" +%F; }
 PORTRAIT=_9j_4AAQSkZJRgABAQAAAQABAAD_2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL_wAALCAABAAEBAREA_8QAFAABAAAAAAAAAAAAAAAAAAAACf_EABQQAQAAAAAAAAAAAAAAAAAAAAD_2gAIAQEAAD8AKp__2Q
-common() { # birth-date-days -> the passport and identity fields every card asks for
-  jq -n --arg b "$(day "$1")" --arg e "$(day 900)" --arg p "$PORTRAIT" \
+common() { # birth-date -> the passport and identity fields every card asks for
+  jq -n --arg b "$1" --arg e "$(day 900)" --arg p "$PORTRAIT" \
     '{family_name: "KIM", given_name: "MINJI", birth_date: $b, passport_number: "M12345678",
       passport_expiry: $e, portrait: $p}'
 }
 applicant() { # cardtype -> applicant JSON
-  local base; base=$(common -11000)
+  # born on the day the registration numbers below say (900101)
+  local base; base=$(common 1990-01-01)
   case $1 in
   resident_card) jq --arg x "$(day -11000)" '. + {family_name_hangul: "김", given_name_hangul: "민지",
       sex: 2, resident_registration_number: "900101-2345671", nationality: "KR",

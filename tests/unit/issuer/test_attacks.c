@@ -24,21 +24,7 @@ static issuer_officer g_admin, g_sup, g_off, g_puppet;
 static unsigned g_n;
 static char g_dir[] = "/tmp/mobid-attacks-XXXXXX";
 
-static issuer_claim g_claims[] = {
-    { "family_name", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "given_name", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "birth_date", ISSUER_CLAIM_DATE, true, 0, NULL },
-    { "sex", ISSUER_CLAIM_INT, false, 0, NULL },
-    { "resident_registration_number", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "nationality", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "portrait", ISSUER_CLAIM_BYTES, false, 0, NULL },
-    { "issuing_office", ISSUER_CLAIM_STRING, true, 0, NULL },
-    { "age_over_14", ISSUER_CLAIM_COMPUTED, false, 14, NULL },
-};
-static issuer_cardtype g_ct = { "resident_card", "Resident card", "kr.go.mois.resident.1",
-                                "kr.go.mois.resident.1", "urn:kr:mois:resident",
-                                ISSUER_FMT_MDOC | ISSUER_FMT_SDJWT, 3 * 365 * 86400, g_claims,
-                                sizeof g_claims / sizeof g_claims[0] };
+/* The card types are the real catalogue (etc/card-types.json, compiled in). */
 
 /* An eligible applicant born 1990-03-15, a woman, with a fresh registration number. */
 static json_t *applicant(void)
@@ -46,8 +32,9 @@ static json_t *applicant(void)
     char rrn[16], exp[11];
     snprintf(rrn, sizeof rrn, "900315-2%06u", (++g_n * 13 + (unsigned)getpid()) % 1000000);
     assert_int_equal(mobid_date_format(mobid_now() / 86400 + 400, exp), MOBID_OK);
-    return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "family_name",
-                     "KIM", "given_name", "MINJI", "birth_date", "1990-03-15", "sex", 2,
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
+                     "family_name", "KIM", "given_name", "MINJI", "family_name_hangul", "김",
+                     "given_name_hangul", "민지", "birth_date", "1990-03-15", "sex", 2,
                      "resident_registration_number", rrn, "nationality", "KR",
                      "residence_status", "permanent", "country_of_residence", "US",
                      "passport_number", "M12345678", "passport_expiry", exp, "e_passport", 1);
@@ -86,8 +73,8 @@ static int setup(void **state)
     g_ctx->cfg.token_lifetime_s = 300;
     g_ctx->cfg.tx_code_attempts = 5;
     g_ctx->cfg.tx_code_length = 6;
-    g_ctx->cfg.cardtypes = &g_ct;
-    g_ctx->cfg.ncardtypes = 1;
+    assert_int_equal(issuer_cardtypes_parse(NULL, &g_ctx->cfg.cardtypes, &g_ctx->cfg.ncardtypes),
+                     MOBID_OK);
     assert_int_equal(mobid_store_pool_new(url, 2, &g_ctx->pool), MOBID_OK);
     assert_int_equal(mobid_store_open(url, &g_s), MOBID_OK);
     assert_int_equal(issuer_schema_migrate(g_s), MOBID_OK);
@@ -113,6 +100,7 @@ static int teardown(void **state)
     mobid_store_close(g_s);
     mobid_store_pool_free(g_ctx->pool);
     free(g_ctx->cfg.issuer_url);
+    issuer_cardtypes_free(g_ctx->cfg.cardtypes, g_ctx->cfg.ncardtypes);
     pthread_mutex_destroy(&g_ctx->lock);
     free(g_ctx);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
