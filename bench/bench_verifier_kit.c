@@ -113,11 +113,12 @@ static mobid_err local_config(vkit *k)
         err = mobid_hex_encode(mobid_view_make(h, 32), &hex);
     if (!err)
         err = mobid_buf_terminate(&hex);
-    json_t *cfg = err ? NULL : json_pack("{s:s,s:[s],s:[s],s:[{s:s,s:s,s:s,s:s,s:s,s:s}]}",
+    /* Every client of the bench comes from 127.0.0.1: no cap per source address. */
+    json_t *cfg = err ? NULL : json_pack("{s:s,s:[s],s:[s],s:[{s:s,s:s,s:s,s:s,s:s,s:s}],s:{s:i}}",
         "seal_key_file", "seal.hex", "trust_anchors", "iaca.pem", "registration_anchors",
         "iaca.pem", "relying_parties", "id", "bank", "api_key_sha256", (char *)hex.ptr, "key",
         "rp.key", "cert", "rp.pem", "registration", "rp.reg.jwt", "response_mode",
-        k->o.encrypted ? "direct_post.jwt" : "direct_post");
+        k->o.encrypted ? "direct_post.jwt" : "direct_post", "http", "per_client_connections", 0);
     char *text = cfg ? json_dumps(cfg, 0) : NULL;
     err = err ? err : text ? put_file(k, "verifier.json", mobid_view_str(text)) : MOBID_ERR_NOMEM;
     free(text);
@@ -173,7 +174,8 @@ static mobid_err start_local(vkit *k)
         return start_child(k);
     snprintf(cfg, sizeof cfg, "%s/verifier.json", k->dir);
     snprintf(db, sizeof db, "sqlite:%s/verifier.db", k->dir);
-    if ((err = verifier_ctx_new(cfg, db, &k->ctx)) || (err = mobid_http_server_new(&hc, &k->srv)) ||
+    if ((err = verifier_ctx_new(cfg, db, &k->ctx)) ||
+        (verifier_http_config(k->ctx, &hc), (err = mobid_http_server_new(&hc, &k->srv))) ||
         (err = verifier_routes(k->ctx, k->srv)) || (err = mobid_http_server_start(k->srv)) ||
         (err = verifier_set_public_url(k->ctx, mobid_http_server_url(k->srv))))
         return err;
