@@ -333,7 +333,7 @@ typedef struct mobid_cert_spec {
     mobid_time not_after;
     bool is_ca;
     int path_len;                /* -1 = unlimited (CA only) */
-    mobid_cert_purpose purpose;  /* adds the EKU for DS/reader */
+    mobid_cert_purpose purpose;  /* adds the EKU for DS, reader, VICAL signer */
     const char *const *san_uris; /* NULL-terminated list or NULL */
     const char *const *san_dns;  /* NULL-terminated list or NULL */
     mobid_key_usage key_usage;   /* MOBID_KU_DEFAULT unless a profile needs otherwise */
