@@ -157,6 +157,7 @@ struct mobid_http_server {
     void *health_ctx;
 
     free_hook *on_stop;
+    free_hook *owned;          /* freed with the server (rate limiters) */
     bool on_stop_ran;
     http_queue queue;
     pthread_t *workers;

@@ -1,5 +1,6 @@
 /* src/http: token buckets in a fixed open-addressing table (see ratelimit.h). */
 #include "http/ratelimit.h"
+#include "http/http_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -50,6 +51,30 @@ void mobid_ratelimit_free(mobid_ratelimit *rl)
     pthread_mutex_destroy(&rl->lock);
     mobid_free(rl->slots);
     mobid_free(rl);
+}
+
+static void free_owned(void *rl)
+{
+    mobid_ratelimit_free(rl);
+}
+
+mobid_err mobid_http_server_ratelimit(mobid_http_server *s, double rate, double burst,
+                                      size_t max_keys, mobid_ratelimit **out)
+{
+    mobid_err err = mobid_ratelimit_new(rate, burst, max_keys, out);
+    free_hook *h = err ? NULL : mobid_calloc(1, sizeof *h);
+    if (!err && !h) {
+        mobid_ratelimit_free(*out);
+        *out = NULL;
+        err = MOBID_ERR_NOMEM;
+    }
+    if (!err) {
+        h->fn = free_owned;
+        h->ctx = *out;
+        h->next = s->owned;
+        s->owned = h;
+    }
+    return err;
 }
 
 static size_t hash(const char *key)

@@ -28,6 +28,12 @@ MOBID_MUST_CHECK mobid_err mobid_ratelimit_new(double rate, double burst, size_t
                                                mobid_ratelimit **out);
 void mobid_ratelimit_free(mobid_ratelimit *rl);
 
+/* A limiter owned by server s, freed with it (for a route's handler ctx that has no
+ * life cycle of its own). Same arguments and errors as mobid_ratelimit_new. */
+MOBID_MUST_CHECK mobid_err mobid_http_server_ratelimit(mobid_http_server *s, double rate,
+                                                       double burst, size_t max_keys,
+                                                       mobid_ratelimit **out);
+
 /* Take one token for key (copied if new) at time now (seconds, any monotonic clock).
  * True when allowed; false when not, with *retry_after_s (may be NULL) the whole
  * seconds (at least 1) until a token is there. A NULL limiter allows everything. */

@@ -566,6 +566,11 @@ void mobid_http_server_free(mobid_http_server *s)
         next = h->next;
         mobid_free(h);
     }
+    for (free_hook *h = s->owned, *next; h; h = next) {
+        next = h->next;
+        h->fn(h->ctx);
+        mobid_free(h);
+    }
     http_lot_free(s);
     pthread_mutex_destroy(&s->lot.lock);
     pthread_mutex_destroy(&s->queue.lock);

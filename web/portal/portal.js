@@ -72,9 +72,16 @@
     if (done) return;
     fetch("/api/v1/result?site=" + encodeURIComponent(site) + "&ticket=" + encodeURIComponent(ticket),
           { credentials: "same-origin", cache: "no-store" })
-      .then(function (res) { return res.json(); })
+      .then(function (res) {
+        if (res.status === 503 || res.status === 429) { // busy: come back when told
+          var secs = parseInt(res.headers.get("Retry-After"), 10) || 2;
+          setTimeout(function () { poll(ticket); }, secs * 1000);
+          return null;
+        }
+        return res.json();
+      })
       .then(function (r) {
-        if (done) return;
+        if (done || !r) return;
         if (r.status === "pending") return poll(ticket);
         if (r.status === "verified") return showResult(r);
         done = true;

@@ -59,7 +59,7 @@ static mobid_err read_path(const json_t *root, const char *key, const char *base
 
 static mobid_err read_numbers(const json_t *j, issuer_config *cfg)
 {
-    int64_t life, attempts, len, tok, nonce, batch, size, ttl, validity, body;
+    int64_t life, attempts, len, tok, nonce, batch, size, ttl, validity, body, nrate, nburst;
     const num_key keys[] = {
         { "offer", "lifetime_s", 30, 30 * 86400, 900, &life },
         { "offer", "tx_code_attempts", 1, 100, 5, &attempts },
@@ -71,6 +71,8 @@ static mobid_err read_numbers(const json_t *j, issuer_config *cfg)
         { "status_list", "ttl_s", 0, 86400, 300, &ttl },
         { "status_list", "validity_s", 60, 30 * 86400, 86400, &validity },
         { NULL, "max_body", 1024, 16 << 20, 64 << 10, &body },
+        { NULL, "nonce_per_second", 0, 1000000, 20, &nrate },
+        { NULL, "nonce_burst", 1, 1000000, 100, &nburst },
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         mobid_err err = read_num(j, &keys[i]);
@@ -87,6 +89,8 @@ static mobid_err read_numbers(const json_t *j, issuer_config *cfg)
     cfg->status_list_ttl_s = ttl;
     cfg->status_list_validity_s = validity;
     cfg->max_body = (size_t)body;
+    cfg->nonce_per_second = (unsigned)nrate;
+    cfg->nonce_burst = (unsigned)nburst;
     return MOBID_OK;
 }
 

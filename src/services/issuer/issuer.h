@@ -121,6 +121,8 @@ typedef struct issuer_config {
     unsigned tx_code_length;    /* digits (default 6) */
     int64_t token_lifetime_s;   /* access token lifetime (default 300) */
     int64_t nonce_lifetime_s;   /* c_nonce lifetime (default 300) */
+    unsigned nonce_per_second;  /* POST /nonce per source address (default 20; 0 = no limit) */
+    unsigned nonce_burst;       /* ... and its burst (default 100) */
     unsigned batch_size;        /* max proofs per credential request (default 10) */
     unsigned status_list_size;  /* entries per status list (default 131072) */
     int64_t status_list_ttl_s;  /* ttl claim of served lists (default 300) */
@@ -184,6 +186,7 @@ struct issuer_ctx {
                                  searchable values such as the registration number */
     pthread_mutex_t lock;     /* guards pki swaps and status list regeneration */
     mobid_http_server *srv;   /* set by issuer_serve (NULL in unit tests) */
+    struct mobid_ratelimit *nonce_rate; /* owned by the server; NULL: no limit */
     unsigned pw_hashing;      /* password hashes running now (signin.c caps it) */
 };
 

@@ -5,6 +5,7 @@
  */
 #include "services/issuer/issuer.h"
 #include "services/issuer/issuer_int.h"
+#include "http/ratelimit.h"
 
 #include <mobid/oid4vci.h>
 
@@ -291,6 +292,9 @@ static mobid_err on_nonce(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     issuer_ctx *ctx = arg;
     mobid_store *s = NULL;
     char nonce[44];
+    /* Anonymous and each nonce is a row: bounded per source address. */
+    if (!mobid_http_rate_check(ctx->nonce_rate, mobid_http_req_remote(req), resp))
+        return MOBID_OK;
     mobid_err err = issuer_db(ctx, &s);
     if (err == MOBID_OK)
         err = issuer_nonce_new(ctx, s, nonce);
@@ -358,6 +362,10 @@ mobid_err issuer_routes_oid4vci(mobid_http_server *srv, issuer_ctx *ctx)
         err = mobid_http_route(srv, "GET", "/.well-known/oauth-authorization-server",
                                on_as_metadata, ctx);
     if (err == MOBID_OK) err = mobid_http_route(srv, "POST", "/token", on_token, ctx);
+    if (err == MOBID_OK && ctx->cfg.nonce_per_second)
+        err = mobid_http_server_ratelimit(srv, ctx->cfg.nonce_per_second,
+                                          ctx->cfg.nonce_burst ? ctx->cfg.nonce_burst : 1, 0,
+                                          &ctx->nonce_rate);
     if (err == MOBID_OK) err = mobid_http_route(srv, "POST", "/nonce", on_nonce, ctx);
     if (err == MOBID_OK) err = mobid_http_route(srv, "GET", "/offers/{id}", on_offer, ctx);
     if (err == MOBID_OK) err = issuer_routes_credential(srv, ctx);

@@ -7,13 +7,21 @@
  *   GET /api/v1/result?site=S&ticket=T -> the portal long-polls the verifier and answers
  *                              pending / verified (name, claims, certificate) /
  *                              expired / failed with a reason the page explains.
+ * The long-poll is parked: the verifier call runs on the portal's fetcher (libcurl
+ * multi), the page's request waits in the server's parking lot, and the fetch's end
+ * wakes it. Neither holds a thread. Starts are limited per source address (429), and
+ * beyond the fetcher's limit of concurrent long-polls a result request gets 503 with
+ * Retry-After (the page retries).
  * The start request must be application/json: a cross-site page cannot send that
  * without a CORS preflight, which the portal never grants.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include "http/client.h"
+#include "http/fetch.h"
+#include "http/ratelimit.h"
 #include "qr/qr.h"
 #include "services/portal/portal.h"
 
@@ -108,6 +116,9 @@ mobid_err portal_on_start(mobid_http_req *req, mobid_http_resp *resp, void *vctx
     portal_security_headers(resp);
     if (!site_from(mobid_http_req_param(req, "site"), &site) || !portal_api_key(ctx, site))
         return refuse(resp, 404, "NOT_FOUND", "no such site");
+    /* Anonymous, and each start is a session at the verifier: bounded per address. */
+    if (!mobid_http_rate_check(portal_start_rate(ctx), mobid_http_req_remote(req), resp))
+        return MOBID_OK;
     if (!mobid_http_req_content_type_is(req, "application/json"))
         return refuse(resp, 415, "UNSUPPORTED", "start with a JSON request from the page");
     snprintf(url, sizeof url, "%s/api/v1/verifications", portal_verifier_url(ctx));
@@ -214,37 +225,120 @@ static mobid_err answer(portal_ctx *ctx, portal_site site, const char *id, const
                                       reason_of(error, detail), "error", error ? error : "UNKNOWN"));
 }
 
+/* A parked result request and its fetch: shared by the two, freed by the last. */
+typedef struct result_wait {
+    atomic_int refs;
+    atomic_bool cancel;   /* the page went away: end the fetch */
+    atomic_bool finished; /* err and res are set */
+    portal_ctx *ctx;
+    mobid_http_server *srv;
+    portal_site site;
+    char *id;
+    char key[64];         /* the parking key the fetch wakes */
+    mobid_err err;
+    mobid_http_result res;
+} result_wait;
+
+static void wait_unref(result_wait *w)
+{
+    if (atomic_fetch_sub(&w->refs, 1) != 1)
+        return;
+    mobid_http_result_free(&w->res);
+    free(w->id);
+    free(w);
+}
+
+/* On the fetcher's thread. */
+static void on_fetched(void *arg, mobid_err err, mobid_http_result *res)
+{
+    result_wait *w = arg;
+    w->err = err;
+    w->res = *res;
+    memset(res, 0, sizeof *res);
+    atomic_store(&w->finished, true);
+    mobid_http_server_wake(w->srv, w->key);
+    wait_unref(w);
+}
+
+static void on_request_freed(void *arg)
+{
+    result_wait *w = arg;
+    atomic_store(&w->cancel, true);
+    wait_unref(w);
+}
+
+static mobid_err on_result_ready(mobid_http_req *req, mobid_http_resp *resp, void *arg,
+                                 mobid_http_wake why)
+{
+    result_wait *w = arg;
+    json_t *v = NULL;
+    mobid_err err;
+    if (!atomic_load(&w->finished)) {
+        if (why == MOBID_HTTP_WOKEN) /* not our fetch: wait on */
+            return mobid_http_req_park(req, (double)portal_wait_s(w->ctx) + 15, on_result_ready, w);
+        return reply(resp, 200, json_pack("{s:s}", "status", "pending"));
+    }
+    if (w->err || w->res.status != 200 || mobid_http_result_json(&w->res, &v))
+        err = refuse(resp, 502, "BAD_GATEWAY", "the verifier cannot be reached");
+    else
+        err = answer(w->ctx, w->site, w->id, v, resp);
+    json_decref(v);
+    return err;
+}
+
+static mobid_err start_fetch(portal_ctx *ctx, result_wait *w)
+{
+    char url[1200], *auth = auth_header(ctx, w->site);
+    if (!auth)
+        return MOBID_ERR_NOMEM;
+    snprintf(url, sizeof url, "%s/api/v1/verifications/%s?wait=%ld", portal_verifier_url(ctx),
+             w->id, portal_wait_s(ctx));
+    const char *headers[] = { auth, NULL };
+    atomic_fetch_add(&w->refs, 1); /* the fetch's */
+    mobid_err err = mobid_http_fetch_get(portal_fetcher(ctx), url, headers,
+                                         (portal_wait_s(ctx) + 10) * 1000, on_fetched, w, &w->cancel);
+    if (err)
+        atomic_fetch_sub(&w->refs, 1);
+    free(auth);
+    return err;
+}
+
 mobid_err portal_on_result(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
 {
+    static atomic_uint_fast64_t seq;
     portal_ctx *ctx = vctx;
     portal_site site;
-    char *id = NULL, *auth = NULL, url[1200];
-    json_t *v = NULL;
-    mobid_http_client *c = NULL;
-    mobid_http_result r = { 0 };
-    mobid_err err = MOBID_OK;
+    char *id = NULL;
+    mobid_err err;
 
     portal_security_headers(resp);
     if (!site_from(mobid_http_req_query(req, "site"), &site) || !portal_api_key(ctx, site) ||
         portal_ticket_open(ctx, site, mobid_http_req_query(req, "ticket"), &id))
         return refuse(resp, 404, "NOT_FOUND", "no such verification");
-    snprintf(url, sizeof url, "%s/api/v1/verifications/%s?wait=%ld", portal_verifier_url(ctx), id,
-             portal_wait_s(ctx));
-    mobid_http_client_opts o = { .timeout_ms = (portal_wait_s(ctx) + 10) * 1000 };
-    if ((err = mobid_http_client_new(&o, &c)) || !(auth = auth_header(ctx, site))) {
-        err = err ? err : MOBID_ERR_NOMEM;
-        goto done;
+    result_wait *w = calloc(1, sizeof *w);
+    if (!w) {
+        free(id);
+        return MOBID_ERR_NOMEM;
     }
-    const char *headers[] = { auth, NULL };
-    if (mobid_http_client_get(c, url, headers, &r) || r.status != 200 || mobid_http_result_json(&r, &v))
-        err = refuse(resp, 502, "BAD_GATEWAY", "the verifier cannot be reached");
-    else
-        err = answer(ctx, site, id, v, resp);
-done:
-    mobid_http_result_free(&r);
-    mobid_http_client_free(c);
-    json_decref(v);
-    free(auth);
-    free(id);
-    return err;
+    atomic_init(&w->refs, 1); /* the request's, dropped when it is freed */
+    w->ctx = ctx;
+    w->srv = mobid_http_req_server(req);
+    w->site = site;
+    w->id = id;
+    snprintf(w->key, sizeof w->key, "portal-result:%llu",
+             (unsigned long long)atomic_fetch_add(&seq, 1));
+    if ((err = mobid_http_req_on_free(req, on_request_freed, w))) {
+        wait_unref(w);
+        return err;
+    }
+    /* Watch before the fetch starts: it may end before the handler returns. */
+    if ((err = mobid_http_req_watch(req, w->key)))
+        return err;
+    err = start_fetch(ctx, w);
+    if (err == MOBID_ERR_BUSY)
+        return mobid_http_resp_retry_later(resp, 503, 2, "BUSY",
+                                           "too many pages are waiting; retry shortly");
+    if (err)
+        return refuse(resp, 502, "BAD_GATEWAY", "the verifier cannot be reached");
+    return mobid_http_req_park(req, (double)portal_wait_s(ctx) + 15, on_result_ready, w);
 }

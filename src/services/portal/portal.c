@@ -9,6 +9,8 @@
 #include <string.h>
 #include <mobid/crypto.h>
 #include "assets/assets.h"
+#include "http/fetch.h"
+#include "http/ratelimit.h"
 #include "services/portal/portal.h"
 
 struct portal_ctx {
@@ -19,6 +21,8 @@ struct portal_ctx {
     char *profile[PORTAL_NSITES];
     long wait_s;
     uint8_t ticket_key[32];
+    mobid_http_fetcher *fetcher;  /* the verifier long-polls */
+    mobid_ratelimit *start_rate;  /* starts per source address */
 };
 
 /* The portal's queries are the verifier's profiles, which the provisioning policy
@@ -58,7 +62,11 @@ mobid_err portal_ctx_new(const portal_config *cfg, portal_ctx **out)
         ctx->verifier_url[--n] = 0;
     if ((err = site_init(ctx, PORTAL_GOV, &cfg->sites[PORTAL_GOV])) ||
         (err = site_init(ctx, PORTAL_BANK, &cfg->sites[PORTAL_BANK])) ||
-        (err = mobid_random(ctx->ticket_key, sizeof ctx->ticket_key)))
+        (err = mobid_random(ctx->ticket_key, sizeof ctx->ticket_key)) ||
+        (err = mobid_http_fetcher_new(cfg->max_waiting ? cfg->max_waiting : 200, 0, &ctx->fetcher)) ||
+        (err = mobid_ratelimit_new(cfg->start_per_second > 0 ? cfg->start_per_second : 2,
+                                   cfg->start_burst >= 1 ? cfg->start_burst : 20, 0,
+                                   &ctx->start_rate)))
         goto done;
     *out = ctx;
     ctx = NULL;
@@ -76,6 +84,8 @@ void portal_ctx_free(portal_ctx *ctx)
         json_decref(ctx->dcql[i]);
         free(ctx->profile[i]);
     }
+    mobid_http_fetcher_free(ctx->fetcher);
+    mobid_ratelimit_free(ctx->start_rate);
     free(ctx->verifier_url);
     free(ctx->web_dir);
     mobid_wipe(ctx->ticket_key, sizeof ctx->ticket_key);
@@ -94,6 +104,13 @@ json_t *portal_request(const portal_ctx *ctx, portal_site s)
                         : json_pack("{s:s}", "profile", ctx->profile[s]);
 }
 long portal_wait_s(const portal_ctx *ctx) { return ctx->wait_s; }
+mobid_http_fetcher *portal_fetcher(const portal_ctx *ctx) { return ctx->fetcher; }
+mobid_ratelimit *portal_start_rate(const portal_ctx *ctx) { return ctx->start_rate; }
+
+static void stop_fetcher(void *ctx)
+{
+    mobid_http_fetcher_stop(((portal_ctx *)ctx)->fetcher);
+}
 
 /* ---- tickets ---- */
 
@@ -247,5 +264,6 @@ mobid_err portal_routes(portal_ctx *ctx, mobid_http_server *srv)
         (err = mobid_http_not_found(srv, "/", on_not_found, ctx)) ||
         (err = mobid_http_not_found(srv, "/api/", NULL, NULL)))
         return err;
-    return MOBID_OK;
+    /* Fetches wake the server's parked requests: none may end after it stopped. */
+    return mobid_http_server_on_stop(srv, stop_fetcher, ctx);
 }

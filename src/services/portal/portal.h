@@ -42,6 +42,10 @@ typedef struct portal_config {
                                    NULL = the pages compiled in (src/assets) */
     portal_site_config sites[PORTAL_NSITES];
     long wait_s;                /* long-poll seconds per result request (default 20) */
+    unsigned max_waiting;       /* concurrent long-polls to the verifier; beyond: 503
+                                   (default 200, below the verifier's per-client cap) */
+    double start_per_second;    /* POST /api/v1/start per source address (default 2) */
+    double start_burst;         /* ... and its burst (default 20) */
 } portal_config;
 
 typedef struct portal_ctx portal_ctx;
@@ -53,7 +57,7 @@ MOBID_MUST_CHECK mobid_err portal_ctx_new(const portal_config *cfg, portal_ctx *
 void portal_ctx_free(portal_ctx *ctx);
 
 /* Route "/", "/bank", "/static/{file}", "POST /api/v1/start/{site}",
- * "GET /api/v1/result" on srv. */
+ * "GET /api/v1/result" on srv; the verifier long-polls stop when srv stops. */
 mobid_err portal_routes(portal_ctx *ctx, mobid_http_server *srv);
 
 
@@ -76,6 +80,9 @@ const char *portal_api_key(const portal_ctx *ctx, portal_site site);
  * reference). */
 json_t *portal_request(const portal_ctx *ctx, portal_site site);
 long portal_wait_s(const portal_ctx *ctx);
+/* The fetcher of the verifier long-polls, and the limiter of starts (flow.c). */
+struct mobid_http_fetcher *portal_fetcher(const portal_ctx *ctx);
+struct mobid_ratelimit *portal_start_rate(const portal_ctx *ctx);
 /* ticket = id "." base64url(HMAC-SHA-256(key, site ":" id)); out gets a heap string. */
 mobid_err portal_ticket_make(const portal_ctx *ctx, portal_site site, const char *id, char **out);
 /* Check a ticket; *id gets a heap copy of the verification id. MOBID_ERR_UNAUTHENTICATED
