@@ -258,6 +258,8 @@ typedef struct mobid_statuslist_fetch_opts {
     uint64_t default_ttl;        /* seconds, when a token has no ttl; 0 = 300 */
     mobid_statuslist_format prefer; /* Accept header; 0 = JWT first, then CWT */
     const mobid_statuslist_limits *limits; /* copied; NULL = defaults */
+    const char *ca_file;         /* PEM file of the CAs trusted for https (instead of the
+                                    system's, e.g. a private CA); copied; NULL = system */
 } mobid_statuslist_fetch_opts;
 
 /* New fetcher using `trust` (borrowed: keep it alive while the fetcher is used).

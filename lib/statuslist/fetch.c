@@ -49,6 +49,7 @@ struct mobid_statuslist_fetcher {
     mobid_statuslist_token *lent; /* a token too big to cache, lent until the next call */
     uint64_t clock;
     mobid_statuslist_cache_stats stats;
+    char *ca_file; /* owned copy of opts.ca_file */
 };
 
 static void apply_defaults(mobid_statuslist_fetch_opts *o)
@@ -85,6 +86,12 @@ mobid_err mobid_statuslist_fetcher_new(mobid_trust *trust, const mobid_statuslis
         f->has_limits = true;
     }
     f->opts.limits = NULL; /* the copy above is what counts */
+    f->opts.ca_file = NULL;
+    if (opts && opts->ca_file && !(f->ca_file = mobid_view_strdup(mobid_view_str(opts->ca_file)))) {
+        mobid_statuslist_fetcher_free(f);
+        return MOBID_ERR_NOMEM;
+    }
+    f->opts.ca_file = f->ca_file;
     f->entries = mobid_calloc(f->opts.cache_max_entries, sizeof *f->entries);
     f->curl = curl_easy_init();
     if (!f->entries || !f->curl) {
@@ -118,6 +125,7 @@ void mobid_statuslist_fetcher_free(mobid_statuslist_fetcher *f)
     mobid_statuslist_token_free(f->lent);
     if (f->curl)
         curl_easy_cleanup(f->curl);
+    mobid_free(f->ca_file);
     mobid_free(f);
 }
 
@@ -180,6 +188,8 @@ static mobid_err fetch_url(mobid_statuslist_fetcher *f, const char *url, mobid_b
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, f->opts.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, f->opts.timeout_ms);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->opts.max_response);
+    if (f->opts.ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, f->opts.ca_file);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, body);

@@ -24,6 +24,7 @@
 
 static const char USAGE[] =
     "usage: mobid demo [--json] [--keep] [--port-base N]\n"
+    "                  [--issuer-url URL --verifier-url URL --ca-file PEM]\n"
     "\n"
     "Starts a fresh `mobid up` in a temporary directory on free loopback ports and walks\n"
     "the whole journey, saying what happens at each step: an application at the Los\n"
@@ -35,7 +36,9 @@ static const char USAGE[] =
     "--json prints one object per step ({\"step\",\"name\",\"ok\",\"says\",\"detail\"}) on\n"
     "stdout. --keep leaves the temporary directory (its path is printed). --port-base\n"
     "picks the ports instead of searching free ones. Exit 0 when every step behaved as\n"
-    "expected, 1 otherwise, 2 on a usage error.\n";
+    "expected, 1 otherwise, 2 on a usage error. Behind a TLS proxy (etc/nginx/mobid.conf)\n"
+    "in front of the ports, --issuer-url and --verifier-url give the public https://\n"
+    "URLs that every step and the wallet use, and --ca-file the CA they trust.\n";
 
 #define DEMO_UP_TIMEOUT_S 90
 
@@ -59,13 +62,16 @@ void demo_say(demo *d, const char *name, const char *what, bool ok, const char *
     }
 }
 
+/* --ca-file: the steps' own requests trust it too (one demo per process). */
+static const char *demo_ca_file;
+
 static mobid_err request(const char *method, const char *base, const char *path,
                          const char *token, const json_t *body, long *status, json_t **reply)
 {
     char url[256], auth[160];
     const char *headers[] = { auth, NULL };
     mobid_http_client *c = NULL;
-    mobid_http_client_opts co = { .timeout_ms = 70000 };
+    mobid_http_client_opts co = { .timeout_ms = 70000, .ca_file = demo_ca_file };
     mobid_http_result r = { 0 };
     json_t *empty = json_object();
     char *text = NULL;
@@ -153,6 +159,11 @@ int demo_wallet(demo *d, const char *wallet, const char *const *args, json_t **o
                              "--issuer-roots", roots, "--rp-roots", rp,
                              "--registration-roots", roots };
     size_t n = !strcmp(args[0], "init") ? 13 : 7; /* the trust roots go in at init */
+
+    if (d->ca_file && n == 7) {
+        argv[n++] = "--ca-file";
+        argv[n++] = d->ca_file;
+    }
     mobid_buf b;
     int rc;
 
@@ -222,7 +233,8 @@ static int free_port_base(void)
 static bool start_up(demo *d, int base)
 {
     char pb[16], line[8192];
-    const char *argv[] = { d->self, "up", "--dir", d->dir, "--port-base", pb, "--json", NULL };
+    const char *argv[16] = { d->self, "up", "--dir", d->dir, "--port-base", pb, "--json" };
+    size_t n = 7;
     int fds[2];
     FILE *f;
     bool ready = false;
@@ -231,6 +243,20 @@ static bool start_up(demo *d, int base)
     snprintf(d->issuer, sizeof d->issuer, "http://127.0.0.1:%d", base);
     snprintf(d->verifier, sizeof d->verifier, "http://127.0.0.1:%d", base + 1);
     snprintf(d->portal, sizeof d->portal, "http://127.0.0.1:%d", base + 2);
+    /* Behind a TLS proxy every step goes through it, as a wallet's requests would. */
+    const char *more[][2] = { { "--issuer-url", d->issuer_url },
+                              { "--verifier-url", d->verifier_url },
+                              { "--ca-file", d->ca_file } };
+    for (size_t i = 0; i < 3; i++)
+        if (more[i][1]) {
+            argv[n++] = more[i][0];
+            argv[n++] = more[i][1];
+        }
+    argv[n] = NULL;
+    if (d->issuer_url)
+        snprintf(d->issuer, sizeof d->issuer, "%s", d->issuer_url);
+    if (d->verifier_url)
+        snprintf(d->verifier, sizeof d->verifier, "%s", d->verifier_url);
     if (pipe(fds) != 0)
         return false;
     if ((d->up_pid = fork()) < 0) {
@@ -339,6 +365,9 @@ static int cmd_demo(int argc, char **argv)
     static const struct option opts[] = { { "json", no_argument, 0, 'j' },
                                           { "keep", no_argument, 0, 'k' },
                                           { "port-base", required_argument, 0, 'p' },
+                                          { "issuer-url", required_argument, 0, 'I' },
+                                          { "verifier-url", required_argument, 0, 'V' },
+                                          { "ca-file", required_argument, 0, 'C' },
                                           { "help", no_argument, 0, 'h' },
                                           { 0, 0, 0, 0 } };
     demo d = { 0 };
@@ -356,6 +385,9 @@ static int cmd_demo(int argc, char **argv)
             if (!end || *end || base < 1 || base > 65533)
                 return cli_usage_error(USAGE, "--port-base must be a port number");
             break;
+        case 'I': d.issuer_url = optarg; break;
+        case 'V': d.verifier_url = optarg; break;
+        case 'C': d.ca_file = demo_ca_file = optarg; break;
         case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(USAGE, "unknown option");
         }

@@ -15,7 +15,9 @@
 typedef struct demo {
     char dir[64];            /* temporary data directory of the `up` it started */
     char self[512];          /* this mobid binary */
-    char issuer[48], verifier[48], portal[48];
+    char issuer[160], verifier[160], portal[48]; /* the URLs the steps use (public) */
+    const char *issuer_url, *verifier_url; /* --issuer-url, --verifier-url or NULL */
+    const char *ca_file;     /* --ca-file: CAs trusted for https, or NULL */
     pid_t up_pid;
     json_t *state;           /* DIR/up.json: sign-in names, passwords, API keys */
     bool json;

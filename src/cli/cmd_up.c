@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 
 static const char USAGE[] =
     "usage: mobid up [--dir DIR] [--db postgres://...] [--port-base N] [--policy FILE] [--json]\n"
+    "                [--issuer-url URL] [--verifier-url URL] [--portal-url URL] [--ca-file PEM]\n"
     "\n"
     "Runs the issuer with the office console (127.0.0.1:N), the verifier (N+1) and the\n"
     "portal (N+2) as one supervised process group; N is 8441 unless --port-base says\n"
@@ -43,7 +45,11 @@ static const char USAGE[] =
     "What is provisioned (parties and their grants, profiles, waves, staff) is the\n"
     "policy of etc/provisioning.example.json, or of --policy FILE on the first start.\n"
     "A restart keeps all data. A service that exits is restarted; Ctrl-C stops all.\n"
-    "--json prints one JSON object per event on stdout instead of the prose.\n";
+    "--json prints one JSON object per event on stdout instead of the prose.\n"
+    "--issuer-url, --verifier-url and --portal-url are the public https:// URLs when a\n"
+    "TLS proxy stands in front (etc/nginx/mobid.conf); the issuer's is fixed at the\n"
+    "first start (it is in the PKI). --ca-file: CAs the verifier trusts when it fetches\n"
+    "status lists over https (a private CA).\n";
 
 #define UP_STOP_GRACE_MS 5000
 #define UP_HEALTH_TIMEOUT_MS 15000
@@ -240,7 +246,7 @@ static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
         args[n++] = cfg;
         if (!strcmp(s->name, "verifier")) {
             args[n++] = "--public-url";
-            args[n++] = s->url;
+            args[n++] = s->public_url;
         }
     }
     args[n] = NULL;
@@ -374,6 +380,7 @@ static bool start_all(const up_opts *o, up_service *svc, const json_t *state)
 static int run_up(up_opts *o)
 {
     static const char *names[UP_NSERVICES] = { "issuer", "verifier", "portal" };
+    const char *publics[UP_NSERVICES] = { o->issuer_url, o->verifier_url, o->portal_url };
     up_service svc[UP_NSERVICES] = { { 0 } };
     struct sigaction sa = { 0 };
     json_t *state = NULL;
@@ -386,6 +393,8 @@ static int run_up(up_opts *o)
         svc[i].name = names[i];
         svc[i].port = o->port_base + i;
         snprintf(svc[i].url, sizeof svc[i].url, "http://127.0.0.1:%d", svc[i].port);
+        snprintf(svc[i].public_url, sizeof svc[i].public_url, "%s",
+                 publics[i] ? publics[i] : svc[i].url);
     }
     sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, NULL);
@@ -413,16 +422,36 @@ done:
     return rc;
 }
 
+/* Public URLs are http(s)://host[:port] without a path or a trailing '/' (paths are
+ * appended to them), and short enough for every URL built from them. */
+static int check_public_urls(const up_opts *o)
+{
+    const char *urls[] = { o->issuer_url, o->verifier_url, o->portal_url };
+    for (size_t i = 0; i < 3; i++) {
+        const char *u = urls[i], *host;
+        if (!u)
+            continue;
+        host = !strncmp(u, "https://", 8) ? u + 8 : !strncmp(u, "http://", 7) ? u + 7 : NULL;
+        if (!host || !*host || strchr(host, '/') || strlen(u) > 120)
+            return cli_usage_error(USAGE, "%s: a public URL is http(s)://HOST[:PORT], no path", u);
+    }
+    return CLI_EXIT_OK;
+}
+
 static int cmd_up(int argc, char **argv)
 {
     static const struct option opts[] = { { "dir", required_argument, 0, 'd' },
                                           { "db", required_argument, 0, 'b' },
                                           { "port-base", required_argument, 0, 'p' },
                                           { "json", no_argument, 0, 'j' },
+                                          { "issuer-url", required_argument, 0, 'I' },
+                                          { "verifier-url", required_argument, 0, 'V' },
+                                          { "portal-url", required_argument, 0, 'U' },
+                                          { "ca-file", required_argument, 0, 'C' },
                                           { "policy", required_argument, 0, 'P' },
                                           { "help", no_argument, 0, 'h' },
                                           { 0, 0, 0, 0 } };
-    static char self[UP_PATH_MAX];
+    static char self[UP_PATH_MAX], ca_file[PATH_MAX];
     up_opts o = { .dir = "var", .port_base = UP_DEFAULT_PORT_BASE };
     char *end = NULL;
     ssize_t n;
@@ -439,6 +468,10 @@ static int cmd_up(int argc, char **argv)
                 return cli_usage_error(USAGE, "--port-base must be a port number (1-65533)");
             break;
         case 'j': o.json = true; break;
+        case 'I': o.issuer_url = optarg; break;
+        case 'V': o.verifier_url = optarg; break;
+        case 'U': o.portal_url = optarg; break;
+        case 'C': o.ca_file = optarg; break;
         case 'P': o.policy = optarg; break;
         case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(USAGE, "unknown option");
@@ -452,6 +485,10 @@ static int cmd_up(int argc, char **argv)
         return cli_usage_error(USAGE, "--db URL longer than %d characters", UP_DIR_MAX);
     if (o.db && strncmp(o.db, "postgres://", 11) && strncmp(o.db, "postgresql://", 13))
         return cli_usage_error(USAGE, "--db takes a postgres:// URL (SQLite is the default)");
+    if ((c = check_public_urls(&o)) != CLI_EXIT_OK)
+        return c;
+    if (o.ca_file && !(o.ca_file = realpath(o.ca_file, ca_file)))
+        return cli_usage_error(USAGE, "--ca-file: cannot read that file");
     if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0) {
         fprintf(stderr, "mobid up: cannot find the mobid binary\n");
         return CLI_EXIT_FAIL;

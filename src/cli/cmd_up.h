@@ -34,12 +34,17 @@ typedef struct up_opts {
     const char *self;       /* path of this mobid binary (children run it) */
     const char *policy;     /* provisioning policy file; NULL = the compiled-in
                                etc/provisioning.example.json */
+    /* Public URLs (a TLS proxy in front, see etc/nginx/mobid.conf); NULL = the
+     * loopback URL. They go into the PKI, issuer.json and verifier.json. */
+    const char *issuer_url, *verifier_url, *portal_url;
+    const char *ca_file;    /* absolute; CAs the verifier trusts for https status lists */
 } up_opts;
 
 typedef struct up_service {
     const char *name;       /* "issuer", "verifier", "portal" */
     int port;
-    char url[64];           /* http://127.0.0.1:PORT */
+    char url[64];           /* http://127.0.0.1:PORT (where up itself reaches it) */
+    char public_url[160];   /* what wallets and browsers are told (--issuer-url, ...) */
     pid_t pid;              /* 0 when not running */
     int restarts;
     long started_ms;        /* monotonic start time of the running child */

@@ -89,7 +89,7 @@ static mobid_err write_issuer_config(const up_opts *o, const char *abs, const up
     up_path(o, "issuer.json", path);
     /* Status lists with a one-second ttl: on this one machine a lost phone is refused
      * at once (a ministry would serve them with minutes of ttl through a CDN). */
-    json_t *j = json_pack("{s:s, s:s, s:s, s:{s:i}}", "issuer_url", svc[0].url, "pki_dir", pki,
+    json_t *j = json_pack("{s:s, s:s, s:s, s:{s:i}}", "issuer_url", svc[0].public_url, "pki_dir", pki,
                           "data_key_file", key, "status_list", "ttl_s", 1);
     mobid_err err = j ? write_json(path, j) : MOBID_ERR_NOMEM;
     json_decref(j);
@@ -117,7 +117,7 @@ static mobid_err pki_init(const up_opts *o, const up_service *svc)
     snprintf(probe, sizeof probe, "%s/iaca.pem", dir);
     if (file_exists(probe))
         return MOBID_OK;
-    const char *args[] = { "pki", "init", dir, "--issuer-url", svc[0].url, NULL };
+    const char *args[] = { "pki", "init", dir, "--issuer-url", svc[0].public_url, NULL };
     if (up_run_self(o, args, NULL, log) != 0) {
         fprintf(stderr, "mobid up: `mobid pki init %s` failed (see %s)\n", dir, log);
         return MOBID_ERR_IO;

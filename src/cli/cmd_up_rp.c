@@ -157,10 +157,11 @@ static mobid_err write_verifier_config(const up_opts *o, const up_service *svc, 
                                        json_t *profiles)
 {
     char path[UP_PATH_MAX];
-    json_t *j = json_pack("{s:s, s:s, s:[s], s:[s], s:O, s:O}", "public_url", svc[1].url,
-                          "seal_key_file", "verifier-seal.key", "trust_anchors", "pki/iaca.pem",
-                          "registration_anchors", "pki/iaca.pem", "relying_parties", cfg_rps,
-                          "profiles", profiles);
+    json_t *j = json_pack("{s:s, s:s, s:[s], s:[s], s:O, s:O, s:s?}", "public_url",
+                          svc[1].public_url, "seal_key_file", "verifier-seal.key",
+                          "trust_anchors", "pki/iaca.pem", "registration_anchors", "pki/iaca.pem",
+                          "relying_parties", cfg_rps, "profiles", profiles, "tls_ca_file",
+                          o->ca_file);
     char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     mobid_err err = text ? MOBID_OK : MOBID_ERR_NOMEM;
     up_path(o, "verifier.json", path);

@@ -28,10 +28,10 @@ static void print_people(const json_t *state)
 static void print_prose(const up_opts *o, const up_service *svc, const json_t *state, bool first)
 {
     fprintf(stderr, "\nmobid is running (data in %s, logs in %s/log/)\n\n", o->dir, o->dir);
-    fprintf(stderr, "  office console and issuer  %s/console/\n", svc[0].url);
-    fprintf(stderr, "  verifier API               %s/api/v1/verifications\n", svc[1].url);
-    fprintf(stderr, "  Government 24 portal       %s/\n", svc[2].url);
-    fprintf(stderr, "  bank portal                %s/bank\n", svc[2].url);
+    fprintf(stderr, "  office console and issuer  %s/console/\n", svc[0].public_url);
+    fprintf(stderr, "  verifier API               %s/api/v1/verifications\n", svc[1].public_url);
+    fprintf(stderr, "  Government 24 portal       %s/\n", svc[2].public_url);
+    fprintf(stderr, "  bank portal                %s/bank\n", svc[2].public_url);
     fprintf(stderr, "  health and metrics         /healthz and /metrics on each\n");
     fprintf(stderr, "  relying parties            gov24, overseas, bank (API keys in %s/up.json)\n",
             o->dir);
@@ -52,14 +52,14 @@ static void print_prose(const up_opts *o, const up_service *svc, const json_t *s
             "  3. Open %s/, press \"Verify with Mobile ID\" and give the wallet the link:\n"
             "       %s wallet --wallet me.wallet present 'openid4vp://...'\n"
             "\nOr watch the whole journey at once: %s demo.   Ctrl-C stops everything.\n\n",
-            o->self, o->dir, o->dir, o->dir, o->self, svc[2].url, o->self, o->self);
+            o->self, o->dir, o->dir, o->dir, o->self, svc[2].public_url, o->self, o->self);
 }
 
 static void print_json(const up_opts *o, const up_service *svc, const json_t *state, bool first)
 {
     json_t *j = json_pack("{s:s, s:s, s:b, s:{s:s, s:s, s:s}, s:s}", "event", "ready", "dir",
-                          o->dir, "first_start", first, "urls", "issuer", svc[0].url, "verifier",
-                          svc[1].url, "portal", svc[2].url, "state_file", "up.json");
+                          o->dir, "first_start", first, "urls", "issuer", svc[0].public_url, "verifier",
+                          svc[1].public_url, "portal", svc[2].public_url, "state_file", "up.json");
     if (j && first) {
         json_object_set(j, "admin", json_object_get(state, "admin"));
         json_object_set(j, "officers", json_object_get(state, "officers"));

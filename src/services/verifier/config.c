@@ -175,9 +175,12 @@ static mobid_err load_profiles(verifier_ctx *ctx, const json_t *profiles)
     return MOBID_OK;
 }
 
-static mobid_err load_status(verifier_ctx *ctx, const json_t *map)
+/* Status lists: fetched over https with the system's CAs, or those of "tls_ca_file"
+ * (an issuer behind a private CA); "status_map" serves some from elsewhere. */
+static mobid_err load_status(verifier_ctx *ctx, const json_t *map, const char *ca_file)
 {
-    mobid_err err = mobid_statuslist_fetcher_new(ctx->trust, NULL, &ctx->status);
+    mobid_statuslist_fetch_opts fo = { .ca_file = ca_file };
+    mobid_err err = mobid_statuslist_fetcher_new(ctx->trust, &fo, &ctx->status);
     const char *uri;
     json_t *loc;
     json_object_foreach ((json_t *)map, uri, loc)
@@ -201,7 +204,8 @@ static mobid_err load_config(verifier_ctx *ctx, const char *dir, const json_t *c
         (err = load_trust(dir, json_object_get(cfg, "registration_anchors"), &ctx->reg_trust)) ||
         (err = mobid_mdoc_verifier_new(ctx->trust, &ctx->mdoc)) ||
         (err = mobid_sdjwt_key_cache_new(0, 0, &ctx->sdjwt_cache)) ||
-        (err = load_status(ctx, json_object_get(cfg, "status_map"))))
+        (err = load_status(ctx, json_object_get(cfg, "status_map"),
+                           json_string_value(json_object_get(cfg, "tls_ca_file")))))
         return err;
     if (!json_is_array(rps) || !json_array_size(rps)) {
         fprintf(stderr, "verifier: no relying_parties configured\n");
