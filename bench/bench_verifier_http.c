@@ -86,6 +86,11 @@ static json_t *merged(client *cs, unsigned n, double *all, size_t total, int ste
     return vk_pcts(all, total);
 }
 
+static double round_ms(double s)
+{
+    return (double)(long long)(s * 1e6 + 0.5) / 1e3;
+}
+
 static json_t *errors_json(const client *cs, unsigned n)
 {
     json_t *o = json_object();
@@ -128,7 +133,7 @@ static void print_human(const json_t *o)
                json_number_value(json_object_get(o, "ratio_to_bench_verify")));
 }
 
-static void report(run *r, client *cs, double elapsed, double verify_rate)
+static void report(run *r, client *cs, double elapsed, double verify_rate, const double cpu[2])
 {
     size_t total = 0, errors = 0;
     for (unsigned i = 0; i < r->clients; i++) {
@@ -149,6 +154,13 @@ static void report(run *r, client *cs, double elapsed, double verify_rate)
                           "verifications_per_s", rate, "loop_ms",
                           all ? merged(cs, r->clients, all, total, -1) : json_null(), "steps_ms",
                           steps);
+    /* CPU per verification: what the service costs, apart from the machine's load. */
+    if (o && total) {
+        json_t *c = json_pack("{s:f}", "this_process", round_ms(cpu[0] / (double)total));
+        if (r->k.child > 0)
+            json_object_set_new(c, "verifier_process", json_real(round_ms(cpu[1] / (double)total)));
+        json_object_set_new(o, "cpu_ms_per_verification", c);
+    }
     if (o && verify_rate > 0) {
         json_object_set_new(o, "bench_verify_per_s", json_real(verify_rate));
         json_object_set_new(o, "ratio_to_bench_verify", json_real(rate / verify_rate));
@@ -185,13 +197,15 @@ static mobid_err run_clients(run *r)
             err = MOBID_ERR_NOMEM;
     if (!err) {
         pthread_barrier_wait(&go);
-        double t0 = bench_now();
+        double t0 = bench_now(), cpu[2] = { vk_cpu_s(0), vk_cpu_s(r->k.child) };
         for (unsigned i = 0; i < started; i++)
             pthread_join(th[i], NULL);
+        cpu[0] = vk_cpu_s(0) - cpu[0];
+        cpu[1] = vk_cpu_s(r->k.child) - cpu[1];
         for (unsigned i = 0; i < started && !err; i++)
             err = cs[i].setup;
         if (!err)
-            report(r, cs, bench_now() - t0, verify_rate);
+            report(r, cs, bench_now() - t0, verify_rate, cpu);
     }
     for (unsigned i = 0; cs && i < r->clients; i++) {
         free(cs[i].loop);

@@ -545,6 +545,23 @@ json_t *vk_pcts(double *v, size_t n)
                      round3(vk_pct_ms(v, n, 95)), "p99", round3(vk_pct_ms(v, n, 99)));
 }
 
+double vk_cpu_s(pid_t pid)
+{
+    char path[64], buf[1024];
+    unsigned long ut = 0, st = 0;
+    snprintf(path, sizeof path, pid ? "/proc/%ld/stat" : "/proc/self/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = 0;
+    /* Fields 14 and 15 (utime, stime) follow the command name in parentheses. */
+    const char *p = strrchr(buf, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 double vk_bench_verify_rate(bool mdoc)
 {
     char cmd[160], line[512];

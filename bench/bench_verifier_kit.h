@@ -68,6 +68,9 @@ mobid_err vkit_loop(const vkit *k, vwallet *w, double t[VK_STEPS], char *code, s
 /* The relying party's POST (creation) alone; *id (heap) the session id when wanted. */
 mobid_err vkit_create(const vkit *k, mobid_http_client *http, char **id, long *status);
 
+/* CPU seconds used so far by this process (pid 0) or by pid, from /proc. */
+double vk_cpu_s(pid_t pid);
+
 /* p-th percentile (0..100) of v[0..n) in milliseconds; sorts v. */
 double vk_pct_ms(double *v, size_t n, double p);
 /* {"p50","p95","p99"} in ms of v (sorted in place). */
