@@ -255,6 +255,8 @@ static int scan(const reader_args *a, reader_state *s)
     memset(&r, 0, sizeof r);
     if (err)
         return cli_fail(a->json, err, detail);
+    /* the answer waits for the holder's consent and PIN: give people time */
+    mobid_tcp_set_timeout(conn, 5 * 60 * 1000);
     t = mobid_tcp_transport(conn);
     mobid_px_reader_opts o = { mobid_buf_view(&s->engagement), &s->spec, 1 };
     err = mobid_px_reader_exchange(&t, &o, &r);
