@@ -255,6 +255,12 @@ mobid_err mobid_http_resp_json(mobid_http_resp *r, unsigned status, const json_t
 /* {"error":code,"detail":detail} — mobid's own API errors. */
 mobid_err mobid_http_resp_error(mobid_http_resp *r, unsigned status, const char *code,
                                 const char *detail);
+/* The HTTP status for a mobid error: the one table all services answer with
+ * (errors.c). Errors that are the server's own fault are 500. */
+unsigned mobid_http_status_of(mobid_err err);
+/* mobid_http_resp_error with mobid_http_status_of(err) and the error's stable name;
+ * a 500 says "internal error" whatever detail is (NULL: the error's message). */
+mobid_err mobid_http_resp_err(mobid_http_resp *r, mobid_err err, const char *detail);
 /* {"error":error,"error_description":description} with Cache-Control: no-store —
  * OAuth 2.0 / OpenID4VCI error responses (RFC 6749 §5.2). description may be NULL. */
 mobid_err mobid_http_resp_oauth_error(mobid_http_resp *r, unsigned status, const char *error,

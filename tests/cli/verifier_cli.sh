@@ -66,6 +66,8 @@ check "healthz" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" 200
 api() { curl -s -o out.json -w '%{http_code}' -H "Authorization: Bearer $1" "${@:2}"; }
 check "wrong API key" "$(api wrong -X POST -H 'Content-Type: application/json' \
     -d '{"profile":"kyc"}' "$URL/api/v1/verifications")" 401
+# the same name as the issuer's admin API gives a missing or unknown credential
+check "wrong API key: the error's name" "$(jq -r .error out.json)" UNAUTHENTICATED
 check "create by profile" "$(api "$API_KEY" -X POST -H 'Content-Type: application/json' \
     -d '{"profile":"kyc"}' "$URL/api/v1/verifications")" 201
 id=$(jq -r .id out.json)

@@ -14,42 +14,6 @@
 #define SESSION_COOKIE "mobid_session"
 #define TOKEN_LIFETIME_DEFAULT (12 * 3600)
 
-/* HTTP status for a mobid error from this part. */
-static unsigned err_status(mobid_err err)
-{
-    switch (err) {
-    case MOBID_ERR_UNAUTHENTICATED: return 401;
-    case MOBID_ERR_ACCESS_DENIED: return 403;
-    case MOBID_ERR_NOT_FOUND: return 404;
-    case MOBID_ERR_WRONG_STATE:
-    case MOBID_ERR_FOUR_EYES:
-    case MOBID_ERR_APPLICATION_EXISTS:
-    case MOBID_ERR_STORE_CONFLICT: return 409;
-    case MOBID_ERR_UNSUPPORTED: return 415;
-    case MOBID_ERR_OFFICE_NOT_OPEN:
-    case MOBID_ERR_INELIGIBLE_NATIONALITY:
-    case MOBID_ERR_INELIGIBLE_RESIDENCE:
-    case MOBID_ERR_INELIGIBLE_AGE:
-    case MOBID_ERR_PASSPORT_INVALID:
-    case MOBID_ERR_PASSPORT_EXPIRED: return 422;
-    case MOBID_ERR_SIGNIN_THROTTLED: return 429;
-    case MOBID_ERR_BUSY: return 503;
-    case MOBID_ERR_INVALID_ARG:
-    case MOBID_ERR_MALFORMED:
-    case MOBID_ERR_TOO_BIG: return 400;
-    default: return 500;
-    }
-}
-
-static mobid_err fail(mobid_http_resp *resp, mobid_err err, const char *detail)
-{
-    unsigned status = err_status(err);
-    if (status == 500)
-        detail = "internal error"; /* store messages stay in the server log */
-    return mobid_http_resp_error(resp, status, mobid_err_name(err),
-                                 detail ? detail : mobid_strerror(err));
-}
-
 /* The officer behind the request: a bearer token, else a session cookie (with the
  * CSRF header on anything but GET). */
 static mobid_err authenticate(mobid_http_req *req, mobid_store *s, issuer_officer *who)
@@ -93,14 +57,14 @@ static mobid_err run(mobid_http_req *req, mobid_http_resp *resp, void *ctx, call
     (void)mobid_http_resp_header(resp, "Cache-Control", "no-store");
     err = issuer_db(c.ctx, &c.s);
     if (err != MOBID_OK)
-        return fail(resp, err, NULL);
+        return mobid_http_resp_err(resp, err, NULL);
     if (!open && (err = authenticate(req, c.s, &c.who)) != MOBID_OK) {
-        fail(resp, err, "a valid API token (Authorization: Bearer) is required");
+        mobid_http_resp_err(resp, err, "a valid API token (Authorization: Bearer) is required");
         goto done;
     }
     if (!strcmp(mobid_http_req_method(req), "POST") && mobid_http_req_body(req).len > 0 &&
         (err = mobid_http_req_json(req, &c.body)) != MOBID_OK) {
-        fail(resp, err, "the body must be a JSON object (Content-Type: application/json)");
+        mobid_http_resp_err(resp, err, "the body must be a JSON object (Content-Type: application/json)");
         goto done;
     }
     err = fn(&c, req, resp);
@@ -119,7 +83,7 @@ static mobid_err reply(mobid_http_resp *resp, mobid_err err, unsigned status, js
                        const char *detail)
 {
     mobid_err r = err == MOBID_OK ? mobid_http_resp_json(resp, status, j)
-                                  : fail(resp, err, detail);
+                                  : mobid_http_resp_err(resp, err, detail);
     json_decref(j);
     return r;
 }
@@ -276,7 +240,7 @@ static mobid_err do_app_verify(call *c, mobid_http_req *req, mobid_http_resp *re
     json_t *ev = json_object_get(c->body, "evidence");
     mobid_err err = issuer_app_verify(c->ctx, c->s, &c->who, id, ev ? ev : c->body);
     if (err == MOBID_ERR_INVALID_ARG)
-        return fail(resp, err, "evidence needs \"passport\" and \"residency\" (texts of at"
+        return mobid_http_resp_err(resp, err, "evidence needs \"passport\" and \"residency\" (texts of at"
                                " most 200 characters)");
     return app_state_reply(c, resp, id, err);
 }
@@ -299,7 +263,7 @@ static mobid_err do_app_cancel(call *c, mobid_http_req *req, mobid_http_resp *re
     const char *id = mobid_http_req_param(req, "id");
     mobid_err err = issuer_app_cancel(c->ctx, c->s, &c->who, id, body_str(c, "reason"));
     if (err == MOBID_ERR_INVALID_ARG)
-        return fail(resp, err, "a reason is required");
+        return mobid_http_resp_err(resp, err, "a reason is required");
     return app_state_reply(c, resp, id, err);
 }
 
@@ -357,10 +321,10 @@ static mobid_err do_audit_verify(call *c, mobid_http_req *req, mobid_http_resp *
     mobid_err err;
 
     if (c->who.role != ISSUER_ROLE_ADMIN)
-        return fail(resp, MOBID_ERR_ACCESS_DENIED, "ministry admins only");
+        return mobid_http_resp_err(resp, MOBID_ERR_ACCESS_DENIED, "ministry admins only");
     err = issuer_audit_verify(c->s, &checked, &bad);
     if (err != MOBID_OK && err != MOBID_ERR_DIGEST_MISMATCH)
-        return fail(resp, err, NULL);
+        return mobid_http_resp_err(resp, err, NULL);
     json_t *j = json_pack("{s:b, s:I}", "valid", err == MOBID_OK, "checked", (json_int_t)checked);
     if (j && err != MOBID_OK)
         json_object_set_new(j, "first_bad_seq", json_integer(bad));

@@ -108,8 +108,6 @@ void console_security_headers(mobid_http_resp *resp);
 
 /* True for an error that is a refusal to show the officer (not a server fault). */
 bool console_is_refusal(mobid_err err);
-/* HTTP status of a refusal. */
-unsigned console_status_of(mobid_err err);
 /* A bilingual refusal box naming the error code, with detail (or the code's text). */
 void console_refusal(console_req *c, mobid_err err, const char *detail);
 /* "접수 received" etc. for an application state. */

@@ -37,19 +37,6 @@ bool console_is_refusal(mobid_err err)
     }
 }
 
-unsigned console_status_of(mobid_err err)
-{
-    switch (err) {
-    case MOBID_ERR_ACCESS_DENIED: return 403;
-    case MOBID_ERR_NOT_FOUND: return 404;
-    case MOBID_ERR_WRONG_STATE:
-    case MOBID_ERR_FOUR_EYES:
-    case MOBID_ERR_APPLICATION_EXISTS: return 409;
-    case MOBID_ERR_INVALID_ARG: return 400;
-    default: return 422;
-    }
-}
-
 /* Bilingual text for a refusal. */
 void console_refusal(console_req *c, mobid_err err, const char *detail)
 {
@@ -366,7 +353,7 @@ static mobid_err do_create(console_req *c)
     console_refusal(c, err, detail);
     if (ct)
         new_form(c, ct);
-    return console_page_send(c, console_status_of(err));
+    return console_page_send(c, mobid_http_status_of(err));
 }
 
 static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *ctx)

@@ -117,7 +117,7 @@ static mobid_err detail_page(console_req *c, const char *id, mobid_err refused, 
     if (console_is_refusal(err)) {
         console_page_open(c, "신청", "Application");
         console_refusal(c, err, NULL);
-        return console_page_send(c, console_status_of(err));
+        return console_page_send(c, mobid_http_status_of(err));
     }
     if (err)
         return err;
@@ -132,7 +132,7 @@ static mobid_err detail_page(console_req *c, const char *id, mobid_err refused, 
     details(c, app);
     actions(c, id, json_string_value(json_object_get(app, "state")));
     json_decref(app);
-    return console_page_send(c, refused ? console_status_of(refused) : 200);
+    return console_page_send(c, refused ? mobid_http_status_of(refused) : 200);
 }
 
 static mobid_err do_detail(console_req *c)

@@ -165,7 +165,7 @@ static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vct
     mobid_err err;
 
     if (!rp)
-        return mobid_http_resp_error(resp, 401, "UNAUTHORIZED", "a valid API key is required");
+        return mobid_http_resp_err(resp, MOBID_ERR_UNAUTHENTICATED, "a valid API key is required");
     if (!mobid_http_rate_check(rp->create_rate, rp->id, resp))
         return MOBID_OK; /* 429 with Retry-After */
     if ((err = mobid_http_req_json(req, &body)))
@@ -324,7 +324,7 @@ static mobid_err on_status(mobid_http_req *req, mobid_http_resp *resp, void *vct
     mobid_err err;
 
     if (!rp)
-        return mobid_http_resp_error(resp, 401, "UNAUTHORIZED", "a valid API key is required");
+        return mobid_http_resp_err(resp, MOBID_ERR_UNAUTHENTICATED, "a valid API key is required");
     if (w && (!*w || *end || wait < 0))
         return api_error(resp, 400, MOBID_ERR_INVALID_ARG, "wait is a number of seconds");
     if (wait > VERIFIER_MAX_WAIT)

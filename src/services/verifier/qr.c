@@ -95,7 +95,7 @@ static mobid_err serve_qr(verifier_ctx *ctx, mobid_http_req *req, mobid_http_res
     mobid_err err;
 
     if (!rp)
-        return mobid_http_resp_error(resp, 401, "UNAUTHORIZED", "a valid API key is required");
+        return mobid_http_resp_err(resp, MOBID_ERR_UNAUTHENTICATED, "a valid API key is required");
     mobid_buf_init(&ruri, 0);
     mobid_buf_init(&link, 0);
     mobid_buf_init(&img, 0);
