@@ -343,7 +343,7 @@ static mobid_err on_offer(mobid_http_req *req, mobid_http_resp *resp, void *arg)
         return err;
     if (!ct || strlen(id) >= sizeof o.offer_id)
         return mobid_http_resp_error(resp, 404, "NOT_FOUND", "no such offer, or no longer valid");
-    snprintf(o.offer_id, sizeof o.offer_id, "%s", id);
+    memcpy(o.offer_id, id, strlen(id) + 1); /* fits: checked just above */
     err = issuer_offer_code(ctx, id, o.pre_auth_code);
     if (err == MOBID_OK) err = issuer_offer_uris(ctx, ct, &o);
     if (err == MOBID_OK) {
