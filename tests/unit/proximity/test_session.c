@@ -216,6 +216,9 @@ static mobid_err dev_answer(mem_device *d, mobid_view msg)
     mobid_err err;
     memset(&r, 0, sizeof r);
     mobid_buf_init(&st, 0);
+    mobid_buf_init(&pt, 0);
+    mobid_buf_init(&resp, 0);
+    mobid_buf_init(&ct, 0);
     err = mobid_px_establishment_parse(msg, &est);
     if (!err)
         err = mobid_cbor_decode_exact(est.e_reader_key, NULL, &key);
@@ -225,12 +228,8 @@ static mobid_err dev_answer(mem_device *d, mobid_view msg)
         err = mobid_px_transcript_qr(mobid_buf_view(&d->p->engagement), est.e_reader_key, &st);
     if (!err)
         err = mobid_px_session_new(MOBID_PX_DEVICE, d->p->edev, erk, mobid_buf_view(&st), &s);
-    if (err)
-        return err;
-    mobid_buf_init(&pt, 0);
-    mobid_buf_init(&resp, 0);
-    mobid_buf_init(&ct, 0);
-    err = mobid_px_decrypt(s, est.data, &pt);
+    if (!err)
+        err = mobid_px_decrypt(s, est.data, &pt);
     if (!err)
         err = mobid_px_device_request_parse(mobid_buf_view(&pt), &r);
     if (!err)
@@ -320,6 +319,42 @@ static void test_reader_exchange(void **state)
     mobid_buf_free(&d.to_reader);
 }
 
+/* Every allocation of a whole exchange failing in turn: a clean error each time (and
+ * no leak under ASan), then success once allocations are plentiful. */
+static void test_alloc_failures(void **state)
+{
+    px_fixture *p = *state;
+    mem_device d = { p, { 0 }, { 0 }, 0, 0, MOBID_OK };
+    mobid_px_transport t = { &d, mem_send, mem_recv, NULL };
+    mobid_px_item items[] = { { mobid_view_str(MOBID_MDOC_NS_MDL), mobid_view_str("given_name"), false } };
+    mobid_px_doc_spec spec = { MOBID_MDOC_DOCTYPE_MDL, items, 1, { NULL, 0 }, p->reader_auth_key,
+                               &p->reader_cert, 1 };
+    mobid_px_reader_opts o = { mobid_buf_view(&p->engagement), &spec, 1 };
+    mobid_px_reader_result r;
+    mobid_err err = MOBID_ERR_NOMEM;
+    long n;
+    assert_int_equal(fx_issue(&p->f, MOBID_MDOC_DOCTYPE_MDL, MOBID_MDOC_NS_MDL, FX_NOW - FX_DAY,
+                              FX_NOW + FX_DAY, NULL, 0, &d.issuer_signed),
+                     MOBID_OK);
+    mobid_buf_init(&d.to_reader, 0);
+    for (n = 0; n < 2000 && err != MOBID_OK; n++) {
+        d.sent = 0;
+        mobid_buf_free(&d.to_reader); /* drops a sticky NOMEM of the last round too */
+        mobid_buf_init(&d.to_reader, 0);
+        mobid_alloc_fail_after(n);
+        err = mobid_px_reader_exchange(&t, &o, &r);
+        mobid_alloc_fail_after(-1);
+        mobid_px_reader_result_clear(&r);
+        assert_true(err == MOBID_OK || err == MOBID_ERR_NOMEM || err == MOBID_ERR_SESSION_TERMINATED ||
+                    err == MOBID_ERR_DECRYPT_FAILED || err == MOBID_ERR_MALFORMED);
+    }
+    if (err != MOBID_OK)
+        fail_msg("after %ld: %s, device %s", n, mobid_err_name(err), mobid_err_name(d.err));
+    assert_true(n > 5); /* the early failures were really exercised */
+    mobid_buf_free(&d.issuer_signed);
+    mobid_buf_free(&d.to_reader);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +363,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_exchange, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
