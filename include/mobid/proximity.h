@@ -101,7 +101,8 @@ typedef struct mobid_px_engagement {
 
 /* Parse an encoded DeviceEngagement. Cipher suite 1 only. Unknown retrieval
  * methods and keys are skipped. Returns MOBID_OK, MALFORMED, UNSUPPORTED (cipher
- * suite, curve), POINT_NOT_ON_CURVE, NOMEM. Views point into `in`; release with
+ * suite, curve), POINT_NOT_ON_CURVE, the CBOR errors (TRUNCATED, TOO_BIG,
+ * TOO_DEEP), NOMEM. Views point into `in`; release with
  * mobid_px_engagement_clear (also after a failure). */
 MOBID_MUST_CHECK mobid_err mobid_px_engagement_parse(mobid_view in, mobid_px_engagement *out);
 void mobid_px_engagement_clear(mobid_px_engagement *e);
