@@ -188,6 +188,7 @@ struct issuer_ctx {
     mobid_http_server *srv;   /* set by issuer_serve (NULL in unit tests) */
     struct mobid_ratelimit *nonce_rate; /* owned by the server; NULL: no limit */
     unsigned pw_hashing;      /* password hashes running now (signin.c caps it) */
+    int64_t purge_due;        /* when purge.c runs next (epoch seconds) */
 };
 
 /* Build a context: load cfg (owned by the ctx afterwards), the PKI, the data key,

@@ -57,6 +57,13 @@ mobid_err issuer_offer_uris(issuer_ctx *ctx, const issuer_cardtype *ct, issuer_o
 mobid_err issuer_nonce_new(issuer_ctx *ctx, mobid_store *s, char out[44]);
 mobid_err issuer_routes_credential(mobid_http_server *srv, issuer_ctx *ctx);
 
+/* ---- purge.c ---- */
+/* Delete at most batch rows per table of expired nonces, access tokens, ended sessions
+ * and API tokens and quiet sign-in counters; *deleted (may be NULL) gets the count. */
+mobid_err issuer_purge(mobid_store *s, int64_t now, int64_t batch, int64_t *deleted);
+/* issuer_purge once a minute per process (errors go to stderr only). */
+void issuer_purge_maybe(issuer_ctx *ctx, mobid_store *s);
+
 /* ---- service.c ---- */
 /* Build and start the server (routes, health) without waiting for a signal. When
  * the config has no issuer_url, the bound URL becomes it. */

@@ -298,6 +298,8 @@ static mobid_err on_nonce(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     mobid_err err = issuer_db(ctx, &s);
     if (err == MOBID_OK)
         err = issuer_nonce_new(ctx, s, nonce);
+    if (err == MOBID_OK)
+        issuer_purge_maybe(ctx, s); /* the anonymous endpoint that adds rows cleans up */
     issuer_db_release(ctx, s);
     if (err != MOBID_OK)
         return err;

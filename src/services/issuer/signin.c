@@ -35,6 +35,7 @@
  * lookup key (a password typed into the name field must not land in the log).
  */
 #include "services/issuer/office.h"
+#include "services/issuer/issuer_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,7 @@ mobid_err issuer_signin_check(issuer_ctx *ctx, mobid_store *s, issuer_signin *in
     t.actor = "anonymous";
     t.subject = subject;
     in->retry_after = 0;
+    issuer_purge_maybe(ctx, s); /* sign-in attempts add guard rows: clean up too */
     if ((err = mobid_store_tx(s, 0, begin_body, &t)))
         return err;
     if (t.retry_after > 0) {

@@ -15,6 +15,7 @@
 
 #include <mobid/crypto.h>
 #include "services/issuer/office.h"
+#include "services/issuer/issuer_int.h"
 
 #define PW "correct horse battery"
 
@@ -319,6 +320,46 @@ static void test_password_policy(void **state)
     assert_null(issuer_password_weak("la.kim", "v9#Lq2!xTz8m"));
 }
 
+/* Expired nonces (anyone can ask for one) are deleted in bounded batches; live ones
+ * and live sign-in counters stay. */
+static void test_purge(void **state)
+{
+    char sql[200];
+    int64_t now = mobid_now(), n = 0, left = -1;
+
+    (void)state;
+    assert_int_equal(mobid_store_exec(g_s, "BEGIN"), MOBID_OK);
+    for (int i = 0; i < 1500; i++) {
+        snprintf(sql, sizeof sql, "INSERT INTO issuer_nonces (nonce, created_at, expires_at)"
+                                  " VALUES ('old%d', %lld, %lld)", i, (long long)now - 900,
+                 (long long)now - 600);
+        assert_int_equal(mobid_store_exec(g_s, sql), MOBID_OK);
+    }
+    assert_int_equal(mobid_store_exec(g_s, "COMMIT"), MOBID_OK);
+    char live[44];
+    assert_int_equal(issuer_nonce_new(g_ctx, g_s, live), MOBID_OK);
+    snprintf(sql, sizeof sql, "INSERT INTO issuer_signin_guard (k, failures, last_at,"
+                              " locked_until) VALUES ('s:198.18.0.9', 3, %lld, 0),"
+                              " ('s:198.18.0.10', 3, %lld, 0)", (long long)now,
+             (long long)now - 3 * 86400);
+    assert_int_equal(mobid_store_exec(g_s, sql), MOBID_OK);
+    assert_int_equal(issuer_purge(g_s, now, 1000, &n), MOBID_OK);
+    assert_true(n >= 1001); /* 1000 nonces at most, the quiet counter */
+    assert_int_equal(mobid_store_query_int64(g_s, "SELECT count(*) FROM issuer_nonces WHERE"
+                                                  " nonce LIKE 'old%'", &left, NULL),
+                     MOBID_OK);
+    assert_int_equal(left, 500);
+    assert_int_equal(issuer_purge(g_s, now, 1000, &n), MOBID_OK);
+    assert_int_equal(mobid_store_query_int64(g_s, "SELECT count(*) FROM issuer_nonces", &left,
+                                             NULL),
+                     MOBID_OK);
+    assert_int_equal(left, 1); /* the live one */
+    assert_int_equal(mobid_store_query_int64(g_s, "SELECT count(*) FROM issuer_signin_guard"
+                                                  " WHERE k LIKE 's:198.18.0.%'", &left, NULL),
+                     MOBID_OK);
+    assert_int_equal(left, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_audit_free_text_sealed),
         cmocka_unit_test(test_card_action_state),
         cmocka_unit_test(test_password_policy),
+        cmocka_unit_test(test_purge),
     };
     return cmocka_run_group_tests_name("issuer attacks", tests, setup, teardown);
 }
