@@ -3,6 +3,10 @@
  * POST response_uri takes the authorization response (direct_post form with
  * vp_token and state, or response=<JWE> for direct_post.jwt), claims the session
  * (single use), verifies and records the outcome.
+ *
+ * Only a response bound to the session ends it: one that decrypts with the session's
+ * key (direct_post.jwt) and carries the session's state. Anything else is refused and
+ * the session stays pending, so whoever saw the QR cannot spoil it with junk.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +101,7 @@ typedef struct response_job {
     verifier_session *vs;
     const mobid_http_form *form;
     json_t *claims;          /* on success */
+    bool bound;              /* decrypted and carries the session's state */
     char detail[256];
 } response_job;
 
@@ -121,6 +126,7 @@ static mobid_err verify_response(response_job *job)
         err = MOBID_ERR_SESSION_MISMATCH;
         goto done;
     }
+    job->bound = true;
     const char *werr = json_string_value(json_object_get(params, "error"));
     if (werr) {
         snprintf(job->detail, sizeof job->detail, "the wallet answered %s", werr);
@@ -220,6 +226,10 @@ static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *v
     if ((err = load_pending(&job, mobid_http_req_param(req, "id"), resp, &gone)) || gone)
         goto done;
     outcome = verify_response(&job);
+    if (!job.bound) { /* not this session's answer: refused, the session goes on */
+        err = wallet_error(resp, 400, outcome, job.detail);
+        goto done;
+    }
     if ((err = mobid_store_pool_acquire(job.ctx->pool, &s)))
         goto done;
     if ((err = record(&job, s, outcome))) {
