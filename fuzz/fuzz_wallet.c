@@ -96,8 +96,8 @@ static void make_wallet(fz *f, mobid_wallet_io *io)
         mobid_cert_to_pem(c, &pem) || mobid_buf_terminate(&pem))
         abort();
     o.issuer_roots_pem = o.rp_roots_pem = o.reg_roots_pem = (const char *)pem.ptr;
-    o.scrypt_n = 2;
-    o.scrypt_r = 1;
+    o.scrypt_n = MOBID_WALLET_SCRYPT_N_MIN; /* the least a wallet accepts */
+    o.scrypt_r = 8;
     o.scrypt_p = 1;
     if (mobid_wallet_init(io, &o))
         abort();
@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static fz f;
     static bool ready;
-    mobid_wallet_io io = { &f, fz_load, fz_save, fz_http, NULL, fz_pin, fz_tx, fz_consent };
+    mobid_wallet_io io = { &f, fz_load, fz_save, fz_http, NULL, fz_pin, fz_tx, fz_consent, NULL };
     char detail[256];
     json_t *summary = NULL;
     char *link = NULL;

@@ -30,6 +30,8 @@ extern "C" {
 
 #define MOBID_WALLET_PIN_LEN 6
 #define MOBID_WALLET_MAX_TRIES 5
+/* The smallest scrypt N a wallet is made or opened with (16 MiB at r = 8). */
+#define MOBID_WALLET_SCRYPT_N_MIN ((uint64_t)1 << 14)
 /* Largest wallet blob and largest HTTP body the wallet accepts. */
 #define MOBID_WALLET_MAX_BLOB ((size_t)16 * 1024 * 1024)
 #define MOBID_WALLET_MAX_HTTP ((size_t)4 * 1024 * 1024)
@@ -77,10 +79,16 @@ typedef struct mobid_wallet_io {
                          size_t cap);
     /* Show who asks for what; MOBID_OK to agree, CONSENT_DENIED to refuse. */
     mobid_err (*consent)(void *ctx, const mobid_wallet_consent *c);
+    /* The device's secret (32 bytes from a keystore or TPM that never leaves the
+     * device), mixed into the vault key and keying the wrong-PIN counter's MAC, so the
+     * wallet file alone allows no offline PIN search and no counter edit. NULL = none
+     * (a wallet made without it opens without it; one made with it needs it). */
+    mobid_err (*device_secret)(void *ctx, uint8_t out[32]);
 } mobid_wallet_io;
 
 /* Options of a new wallet. The trust anchors are PEM bundles (copied into the wallet).
- * scrypt_n / r / p of 0 take the defaults (2^15, 8, 1: 32 MiB); tests use smaller. */
+ * scrypt_n / r / p of 0 take the defaults (2^15, 8, 1: 32 MiB); N below
+ * MOBID_WALLET_SCRYPT_N_MIN or r below 8 is refused. */
 typedef struct mobid_wallet_init_opts {
     const char *issuer_roots_pem;  /* ministry root(s) (IACA) over document signers */
     const char *rp_roots_pem;      /* relying-party CA(s) over access certificates */
@@ -90,13 +98,20 @@ typedef struct mobid_wallet_init_opts {
 
 /* Create an empty wallet sealed under a PIN asked through io->pin (twice is the UI's
  * business). Refuses to overwrite an existing wallet (MOBID_ERR_INVALID_ARG).
- * Returns MOBID_OK, INVALID_ARG (PIN not 6 digits, missing anchors or callbacks),
- * CERT_INVALID (unreadable anchors), NOMEM, CRYPTO or the host's errors. */
+ * Returns MOBID_OK, INVALID_ARG (PIN not 6 digits, KDF cost below the minimum,
+ * missing anchors or callbacks), PIN_TOO_WEAK (one digit repeated, a run such as
+ * 123456 or 987654, two or three digits repeated such as 121212 or 123123),
+ * CERT_INVALID (unreadable anchors), NOMEM, CRYPTO or the host's errors. A wallet made
+ * with io->device_secret needs it to open. */
 MOBID_MUST_CHECK mobid_err mobid_wallet_init(const mobid_wallet_io *io,
                                              const mobid_wallet_init_opts *o);
 
 /* Lock state without the PIN: *failed wrong PINs in a row, *locked for good.
- * Returns MOBID_OK, NOT_FOUND (no wallet), MALFORMED or host errors. */
+ * Returns MOBID_OK, NOT_FOUND (no wallet), MALFORMED (not a wallet), UNSUPPORTED (an
+ * old format), WALLET_TAMPERED (a counter out of range or, on a device-bound wallet,
+ * edited), KEY_INVALID (the device secret is missing) or host errors. Every call that
+ * opens the wallet returns these too; after the PIN, WALLET_TAMPERED also means edited
+ * trust anchors, KDF parameters or vault (never counted as a wrong PIN). */
 MOBID_MUST_CHECK mobid_err mobid_wallet_lock_status(const mobid_wallet_io *io,
                                                     unsigned *failed, bool *locked);
 

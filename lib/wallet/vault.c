@@ -1,6 +1,21 @@
 /*
  * The wallet blob: scrypt(PIN) -> AES-256-GCM vault, the wrong-PIN counter and the
  * trust anchors. Nothing secret or personal is ever written outside the vault.
+ *
+ * Format 2. Keys: s = scrypt(PIN, salt), d = the device's secret (io->device_secret:
+ * a keystore or TPM key on a phone; absent = empty), then HKDF-SHA-256(salt d, ikm s)
+ * gives the vault key, a MAC key and a PIN-check key. In the clear beside the vault:
+ *   kcv       the first 16 bytes of HMAC(check key, "pin check"): a wrong PIN is told
+ *             from a damaged file (an attacker learns nothing the GCM tag did not tell);
+ *   mac       HMAC(MAC key) over format, version, KDF parameters, device_bound and the
+ *             trust anchors: swapped anchors or a weakened KDF are found at unlock,
+ *             before anything leaves the wallet (WALLET_TAMPERED, not PIN_WRONG);
+ *   lock_mac  (device-bound wallets) HMAC over the wrong-PIN counter under a key from
+ *             d alone, checked on every open: the counter cannot be edited.
+ * The counter must be a number from 0 to MOBID_WALLET_MAX_TRIES, the KDF at least
+ * MOBID_WALLET_SCRYPT_N_MIN; anything else is WALLET_TAMPERED. Without a device
+ * secret the file alone allows an offline PIN search and a restored old copy resets
+ * the counter (docs/security.md says so); format 1 files are refused (UNSUPPORTED).
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +25,7 @@
 #include "wallet_internal.h"
 
 #define WL_FORMAT "mobid-wallet"
-#define WL_VERSION 1
+#define WL_VERSION 2
 #define WL_SCRYPT_N ((uint64_t)1 << 15)
 #define WL_SCRYPT_R 8
 #define WL_SCRYPT_P 1
@@ -19,7 +34,7 @@
 #define WL_SCRYPT_N_MAX ((uint64_t)1 << 20)
 
 /* The AAD binds the ciphertext to this format and the KDF salt. */
-static const char wl_aad_prefix[] = "mobid-wallet-v1:";
+static const char wl_aad_prefix[] = "mobid-wallet-v2:";
 
 mobid_time wl_now(const mobid_wallet_io *io)
 {
@@ -34,6 +49,21 @@ static bool pin_ok(const char *pin)
         if (pin[i] < '0' || pin[i] > '9')
             return false;
     return true;
+}
+
+/* A PIN anyone tries first: one digit repeated, a run up or down (123456, 987654), or a
+ * pattern of two or three digits repeated (121212, 123123). */
+static bool pin_trivial(const char *pin)
+{
+    bool up = true, down = true, period2 = true, period3 = true;
+
+    for (size_t i = 1; i < MOBID_WALLET_PIN_LEN; i++) {
+        up &= pin[i] == pin[i - 1] + 1;
+        down &= pin[i] == pin[i - 1] - 1;
+        period2 &= i < 2 || pin[i] == pin[i - 2];
+        period3 &= i < 3 || pin[i] == pin[i - 3];
+    }
+    return up || down || period2 || period3; /* period 2 covers a repeated digit */
 }
 
 static mobid_err json_set_b64(json_t *obj, const char *name, mobid_view v)
@@ -60,31 +90,109 @@ static mobid_err json_get_b64(const json_t *obj, const char *name, mobid_buf *ou
     return mobid_b64url_decode(mobid_view_str(s), out) ? MOBID_ERR_MALFORMED : MOBID_OK;
 }
 
-/* key = scrypt(pin, salt, n, r, p) with the parameters stored in the blob. */
-static mobid_err derive_key(const json_t *outer, const char *pin, uint8_t key[32])
+/* The KDF parameters of the blob, refused outside the range a wallet is made with. */
+static mobid_err kdf_params(const json_t *outer, json_int_t *n, json_int_t *r, json_int_t *p,
+                            mobid_buf *salt)
 {
     const json_t *kdf = json_object_get(outer, "kdf");
-    json_int_t n = json_integer_value(json_object_get(kdf, "n"));
-    json_int_t r = json_integer_value(json_object_get(kdf, "r"));
-    json_int_t p = json_integer_value(json_object_get(kdf, "p"));
+
+    *n = json_integer_value(json_object_get(kdf, "n"));
+    *r = json_integer_value(json_object_get(kdf, "r"));
+    *p = json_integer_value(json_object_get(kdf, "p"));
+    if (json_get_b64(kdf, "salt", salt) || !json_is_string(json_object_get(kdf, "alg")) ||
+        strcmp(json_string_value(json_object_get(kdf, "alg")), "scrypt") != 0 ||
+        (uint64_t)*n < MOBID_WALLET_SCRYPT_N_MIN || (uint64_t)*n > WL_SCRYPT_N_MAX ||
+        (*n & (*n - 1)) || *r < 8 || *r > 32 || *p < 1 || *p > 4 || salt->len < WL_SALT_LEN)
+        return MOBID_ERR_WALLET_TAMPERED;
+    return MOBID_OK;
+}
+
+/* The vault, MAC and PIN-check keys from the PIN and the device's secret. */
+static mobid_err derive_key(wl_wallet *w, const char *pin)
+{
+    json_int_t n, r, p;
     mobid_buf salt;
+    uint8_t s[32], okm[96];
     mobid_err err;
 
     mobid_buf_init(&salt, 64);
-    err = json_get_b64(kdf, "salt", &salt);
-    if (err)
-        goto done;
-    if (!json_is_string(json_object_get(kdf, "alg")) ||
-        strcmp(json_string_value(json_object_get(kdf, "alg")), "scrypt") != 0 || n < 2 ||
-        (uint64_t)n > WL_SCRYPT_N_MAX || r < 1 || r > 32 || p < 1 || p > 4 ||
-        salt.len < WL_SALT_LEN) {
-        err = MOBID_ERR_MALFORMED;
-        goto done;
+    err = kdf_params(w->outer, &n, &r, &p, &salt);
+    if (!err)
+        err = mobid_scrypt(mobid_view_str(pin), mobid_buf_view(&salt), (uint64_t)n,
+                           (uint64_t)r, (uint64_t)p, s, sizeof s);
+    if (!err)
+        err = mobid_hkdf(MOBID_HASH_SHA256, mobid_view_make(w->dev, w->has_dev ? 32 : 0),
+                         mobid_view_make(s, sizeof s), mobid_view_str("mobid-wallet-v2 keys"),
+                         okm, sizeof okm);
+    if (!err) {
+        memcpy(w->key, okm, 32);
+        memcpy(w->mac_key, okm + 32, 32);
+        memcpy(w->check_key, okm + 64, 32);
     }
-    err = mobid_scrypt(mobid_view_str(pin), mobid_buf_view(&salt), (uint64_t)n,
-                       (uint64_t)r, (uint64_t)p, key, 32);
-done:
+    mobid_wipe(s, sizeof s);
+    mobid_wipe(okm, sizeof okm);
     mobid_buf_free(&salt);
+    return err;
+}
+
+static mobid_err hmac_b64(const uint8_t key[32], mobid_view msg, size_t len, mobid_buf *out)
+{
+    uint8_t mac[MOBID_HASH_MAX];
+    mobid_err err = mobid_hmac(MOBID_HASH_SHA256, mobid_view_make(key, 32), &msg, 1, mac);
+    if (!err)
+        err = mobid_b64url_encode(mobid_view_make(mac, len), out);
+    if (!err)
+        err = mobid_buf_terminate(out);
+    return err;
+}
+
+/* "kcv" and "mac" as they should be for the keys in w. */
+static mobid_err integrity_values(const wl_wallet *w, mobid_buf *kcv, mobid_buf *mac)
+{
+    json_t *signed_part = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "format",
+                                    json_object_get(w->outer, "format"), "version",
+                                    json_object_get(w->outer, "version"), "kdf",
+                                    json_object_get(w->outer, "kdf"), "device_bound",
+                                    json_object_get(w->outer, "device_bound"), "trust",
+                                    json_object_get(w->outer, "trust"));
+    mobid_buf text;
+    mobid_err err = signed_part ? MOBID_OK : MOBID_ERR_NOMEM;
+
+    mobid_buf_init(&text, MOBID_WALLET_MAX_BLOB);
+    if (!err)
+        err = mobid_json_dump(signed_part, true, &text);
+    if (!err)
+        err = hmac_b64(w->check_key, mobid_view_str("pin check"), 16, kcv);
+    if (!err)
+        err = hmac_b64(w->mac_key, mobid_buf_view(&text), 32, mac);
+    json_decref(signed_part);
+    mobid_buf_free(&text);
+    return err;
+}
+
+static bool member_is(const json_t *outer, const char *name, const mobid_buf *want)
+{
+    const char *got = json_string_value(json_object_get(outer, name));
+    return got && mobid_ct_eq(mobid_view_str(got), mobid_buf_view(want));
+}
+
+/* The lockout MAC of a device-bound wallet: key from the device secret and the salt. */
+static mobid_err lock_mac(const wl_wallet *w, mobid_buf *out)
+{
+    uint8_t key[32];
+    char msg[64];
+    const char *salt = json_string_value(json_object_get(json_object_get(w->outer, "kdf"), "salt"));
+    mobid_err err = salt ? MOBID_OK : MOBID_ERR_WALLET_TAMPERED;
+
+    if (!err)
+        err = mobid_hkdf(MOBID_HASH_SHA256, mobid_view_str(salt), mobid_view_make(w->dev, 32),
+                         mobid_view_str("mobid-wallet-v2 lockout"), key, sizeof key);
+    snprintf(msg, sizeof msg, "failed=%lld;locked=%d",
+             (long long)json_integer_value(json_object_get(w->outer, "failed")),
+             json_is_true(json_object_get(w->outer, "locked")));
+    if (!err)
+        err = hmac_b64(key, mobid_view_str(msg), 32, out);
+    mobid_wipe(key, sizeof key);
     return err;
 }
 
@@ -150,13 +258,12 @@ static mobid_err open_vault(wl_wallet *w)
     mobid_buf_init(&ct, MOBID_WALLET_MAX_BLOB);
     mobid_buf_init(&pt, MOBID_WALLET_MAX_BLOB);
     mobid_buf_init(&aad, 0);
-    err = json_get_b64(sealed, "iv", &iv);
-    if (!err)
-        err = json_get_b64(sealed, "tag", &tag);
-    if (!err)
-        err = json_get_b64(sealed, "ct", &ct);
+    err = json_get_b64(sealed, "iv", &iv) || json_get_b64(sealed, "tag", &tag) ||
+                  json_get_b64(sealed, "ct", &ct)
+              ? MOBID_ERR_WALLET_TAMPERED
+              : MOBID_OK;
     if (!err && iv.len != 12)
-        err = MOBID_ERR_MALFORMED;
+        err = MOBID_ERR_WALLET_TAMPERED;
     if (!err)
         err = make_aad(w->outer, &aad);
     if (err)
@@ -165,12 +272,12 @@ static mobid_err open_vault(wl_wallet *w)
                                 mobid_buf_view(&aad), mobid_buf_view(&ct),
                                 mobid_buf_view(&tag), &pt);
     if (err) {
-        err = MOBID_ERR_PIN_WRONG;
+        err = MOBID_ERR_WALLET_TAMPERED; /* the PIN check passed: the vault was edited */
         goto done;
     }
     err = mobid_json_parse(mobid_buf_view(&pt), MOBID_WALLET_MAX_BLOB, &w->vault);
     if (!err && !json_is_array(json_object_get(w->vault, "credentials")))
-        err = MOBID_ERR_MALFORMED;
+        err = MOBID_ERR_WALLET_TAMPERED;
 done:
     mobid_buf_free(&iv);
     mobid_buf_free(&tag);
@@ -180,28 +287,89 @@ done:
     return err;
 }
 
-static mobid_err save_outer(const mobid_wallet_io *io, const json_t *outer)
+/* Write the blob; a device-bound wallet's counter gets its MAC first. */
+static mobid_err save_outer(const mobid_wallet_io *io, wl_wallet *w)
 {
-    mobid_buf blob;
-    mobid_err err;
+    mobid_buf blob, mac;
+    mobid_err err = MOBID_OK;
 
     mobid_buf_init(&blob, MOBID_WALLET_MAX_BLOB);
-    err = mobid_json_dump(outer, true, &blob);
+    mobid_buf_init(&mac, 128);
+    if (w->has_dev && !(err = lock_mac(w, &mac)) &&
+        json_object_set_new(w->outer, "lock_mac", json_string((const char *)mac.ptr)))
+        err = MOBID_ERR_NOMEM;
+    if (!err)
+        err = mobid_json_dump(w->outer, true, &blob);
     if (!err)
         err = io->save(io->ctx, mobid_buf_view(&blob));
     mobid_buf_free(&blob);
+    mobid_buf_free(&mac);
     return err;
 }
 
 mobid_err wl_save(const mobid_wallet_io *io, wl_wallet *w)
 {
+    mobid_buf kcv, mac;
     mobid_err err;
 
     if (!w->unlocked)
         return MOBID_ERR_INVALID_ARG;
-    err = seal_vault(w);
+    mobid_buf_init(&kcv, 64);
+    mobid_buf_init(&mac, 128);
+    err = integrity_values(w, &kcv, &mac);
+    if (!err && (json_object_set_new(w->outer, "kcv", json_string((const char *)kcv.ptr)) ||
+                 json_object_set_new(w->outer, "mac", json_string((const char *)mac.ptr))))
+        err = MOBID_ERR_NOMEM;
     if (!err)
-        err = save_outer(io, w->outer);
+        err = seal_vault(w);
+    if (!err)
+        err = save_outer(io, w);
+    mobid_buf_free(&kcv);
+    mobid_buf_free(&mac);
+    return err;
+}
+
+/* The members every open relies on, each of the type and range a wallet writes. */
+static mobid_err outer_check(const json_t *outer)
+{
+    const json_t *failed = json_object_get(outer, "failed"), *locked = json_object_get(outer, "locked");
+    const json_t *trust = json_object_get(outer, "trust"), *dev = json_object_get(outer, "device_bound");
+    const char *fmt = json_string_value(json_object_get(outer, "format"));
+    json_int_t version = json_integer_value(json_object_get(outer, "version"));
+
+    if (!fmt || strcmp(fmt, WL_FORMAT) != 0)
+        return MOBID_ERR_MALFORMED; /* not a wallet at all */
+    if (version != WL_VERSION)
+        return MOBID_ERR_UNSUPPORTED; /* format 1 had no integrity: make a new wallet */
+    if (!json_is_integer(failed) || json_integer_value(failed) < 0 ||
+        json_integer_value(failed) > MOBID_WALLET_MAX_TRIES || (locked && !json_is_boolean(locked)) ||
+        !json_is_object(trust) || !json_is_boolean(dev) ||
+        !json_is_string(json_object_get(outer, "kcv")) ||
+        !json_is_string(json_object_get(outer, "mac")) ||
+        !json_is_object(json_object_get(outer, "vault")))
+        return MOBID_ERR_WALLET_TAMPERED;
+    return MOBID_OK;
+}
+
+/* Fetch the device's secret when the wallet is bound to one and check the counter. */
+static mobid_err device_check(const mobid_wallet_io *io, wl_wallet *w)
+{
+    mobid_buf want;
+    mobid_err err;
+
+    if (!json_is_true(json_object_get(w->outer, "device_bound")))
+        return MOBID_OK;
+    if (!io->device_secret)
+        return MOBID_ERR_KEY_INVALID; /* this wallet opens only on its own device */
+    err = io->device_secret(io->ctx, w->dev);
+    if (err)
+        return err;
+    w->has_dev = true;
+    mobid_buf_init(&want, 128);
+    err = lock_mac(w, &want);
+    if (!err && !member_is(w->outer, "lock_mac", &want))
+        err = MOBID_ERR_WALLET_TAMPERED;
+    mobid_buf_free(&want);
     return err;
 }
 
@@ -209,7 +377,6 @@ mobid_err wl_open(const mobid_wallet_io *io, wl_wallet *w)
 {
     mobid_buf blob;
     mobid_err err;
-    const char *fmt;
 
     memset(w, 0, sizeof *w);
     if (!io || !io->load || !io->save)
@@ -218,39 +385,53 @@ mobid_err wl_open(const mobid_wallet_io *io, wl_wallet *w)
     err = io->load(io->ctx, &blob);
     if (!err)
         err = mobid_json_parse(mobid_buf_view(&blob), MOBID_WALLET_MAX_BLOB, &w->outer);
-    if (err)
-        goto done;
-    fmt = json_string_value(json_object_get(w->outer, "format"));
-    if (!fmt || strcmp(fmt, WL_FORMAT) != 0 ||
-        json_integer_value(json_object_get(w->outer, "version")) != WL_VERSION ||
-        !json_is_integer(json_object_get(w->outer, "failed")))
-        err = MOBID_ERR_MALFORMED;
-done:
+    if (!err)
+        err = outer_check(w->outer);
+    if (!err)
+        err = device_check(io, w);
     mobid_buf_free(&blob);
     if (err) {
         json_decref(w->outer);
         w->outer = NULL;
+        mobid_wipe(w->dev, sizeof w->dev);
     }
     return err;
 }
 
-/* Record a failed attempt that was already counted: lock at the limit. */
-static mobid_err note_result(const mobid_wallet_io *io, wl_wallet *w, bool good)
+/* Set the counter (and the lock at the limit) and write it. */
+static mobid_err set_failed(const mobid_wallet_io *io, wl_wallet *w, json_int_t failed)
 {
-    json_int_t failed = json_integer_value(json_object_get(w->outer, "failed"));
-
-    if (good)
-        failed = 0;
-    json_object_set_new(w->outer, "failed", json_integer(failed));
+    if (json_object_set_new(w->outer, "failed", json_integer(failed)) != 0)
+        return MOBID_ERR_NOMEM;
     if (failed >= MOBID_WALLET_MAX_TRIES)
         json_object_set_new(w->outer, "locked", json_true());
-    return save_outer(io, w->outer);
+    return save_outer(io, w);
+}
+
+/* With the keys derived: is the PIN right, is the file as the wallet wrote it? */
+static mobid_err check_keys(wl_wallet *w)
+{
+    mobid_buf kcv, mac;
+    mobid_err err;
+
+    mobid_buf_init(&kcv, 64);
+    mobid_buf_init(&mac, 128);
+    err = integrity_values(w, &kcv, &mac);
+    if (!err && !member_is(w->outer, "kcv", &kcv))
+        err = MOBID_ERR_PIN_WRONG;
+    else if (!err && !member_is(w->outer, "mac", &mac))
+        err = MOBID_ERR_WALLET_TAMPERED;
+    else if (!err)
+        err = open_vault(w);
+    mobid_buf_free(&kcv);
+    mobid_buf_free(&mac);
+    return err;
 }
 
 mobid_err wl_unlock(const mobid_wallet_io *io, const char *why, wl_wallet *w)
 {
     char pin[MOBID_WALLET_PIN_LEN + 1] = { 0 };
-    json_int_t failed;
+    json_int_t before;
     mobid_err err;
 
     if (json_is_true(json_object_get(w->outer, "locked")))
@@ -262,48 +443,42 @@ mobid_err wl_unlock(const mobid_wallet_io *io, const char *why, wl_wallet *w)
         goto done;
     pin[MOBID_WALLET_PIN_LEN] = '\0';
     /* Count the attempt durably before trying it. */
-    failed = json_integer_value(json_object_get(w->outer, "failed")) + 1;
-    if (json_object_set_new(w->outer, "failed", json_integer(failed)) != 0) {
-        err = MOBID_ERR_NOMEM;
+    before = json_integer_value(json_object_get(w->outer, "failed"));
+    if ((err = set_failed(io, w, before + 1)))
         goto done;
-    }
-    if (failed >= MOBID_WALLET_MAX_TRIES)
-        json_object_set_new(w->outer, "locked", json_true());
-    err = save_outer(io, w->outer);
-    if (err)
-        goto done;
-    if (!pin_ok(pin)) {
-        err = MOBID_ERR_PIN_WRONG;
-        goto done;
-    }
-    err = derive_key(w->outer, pin, w->key);
+    err = pin_ok(pin) ? derive_key(w, pin) : MOBID_ERR_PIN_WRONG;
     if (!err)
-        err = open_vault(w);
+        err = check_keys(w);
     if (err == MOBID_ERR_PIN_WRONG) {
-        mobid_err e2 = note_result(io, w, false);
-        err = e2 ? e2 : (failed >= MOBID_WALLET_MAX_TRIES ? MOBID_ERR_WALLET_LOCKED
-                                                           : MOBID_ERR_PIN_WRONG);
+        err = before + 1 >= MOBID_WALLET_MAX_TRIES ? MOBID_ERR_WALLET_LOCKED : MOBID_ERR_PIN_WRONG;
+        goto done;
+    }
+    if (err == MOBID_ERR_WALLET_TAMPERED) {
+        json_object_del(w->outer, "locked"); /* the right PIN on a damaged file: not a guess */
+        (void)set_failed(io, w, before);
         goto done;
     }
     if (err)
         goto done;
     json_object_del(w->outer, "locked");
-    err = note_result(io, w, true);
+    err = set_failed(io, w, 0);
     if (!err)
         w->unlocked = true;
 done:
     mobid_wipe(pin, sizeof pin);
-    if (!w->unlocked)
+    if (!w->unlocked) {
         mobid_wipe(w->key, sizeof w->key);
+        mobid_wipe(w->mac_key, sizeof w->mac_key);
+        mobid_wipe(w->check_key, sizeof w->check_key);
+    }
     return err;
 }
 
 void wl_close(wl_wallet *w)
 {
-    mobid_wipe(w->key, sizeof w->key);
     json_decref(w->outer);
     json_decref(w->vault);
-    memset(w, 0, sizeof *w);
+    mobid_wipe(w, sizeof *w);
 }
 
 mobid_err wl_trust(const wl_wallet *w, const char *which, mobid_trust **out)
@@ -347,7 +522,7 @@ static mobid_err check_pem(const char *pem)
     return err;
 }
 
-static mobid_err build_outer(const mobid_wallet_init_opts *o, json_t **out)
+static mobid_err build_outer(const mobid_wallet_init_opts *o, bool device_bound, json_t **out)
 {
     uint8_t salt[WL_SALT_LEN];
     json_t *outer = NULL, *kdf = NULL;
@@ -364,10 +539,10 @@ static mobid_err build_outer(const mobid_wallet_init_opts *o, json_t **out)
         return MOBID_ERR_NOMEM;
     err = json_set_b64(kdf, "salt", mobid_view_make(salt, sizeof salt));
     if (!err) {
-        outer = json_pack("{s:s,s:i,s:O,s:i,s:{s:s,s:s,s:s}}", "format", WL_FORMAT,
-                          "version", WL_VERSION, "kdf", kdf, "failed", 0, "trust", "issuer",
-                          o->issuer_roots_pem, "rp", o->rp_roots_pem, "registration",
-                          o->reg_roots_pem);
+        outer = json_pack("{s:s,s:i,s:O,s:b,s:i,s:{s:s,s:s,s:s}}", "format", WL_FORMAT,
+                          "version", WL_VERSION, "kdf", kdf, "device_bound", device_bound,
+                          "failed", 0, "trust", "issuer", o->issuer_roots_pem, "rp",
+                          o->rp_roots_pem, "registration", o->reg_roots_pem);
         if (!outer)
             err = MOBID_ERR_NOMEM;
     }
@@ -393,6 +568,12 @@ mobid_err mobid_wallet_init(const mobid_wallet_io *io, const mobid_wallet_init_o
         err = err ? err : MOBID_ERR_INVALID_ARG; /* never overwrite a wallet */
         goto done;
     }
+    /* the KDF is the only brake on a PIN search from a copied file */
+    if ((o->scrypt_n && o->scrypt_n < MOBID_WALLET_SCRYPT_N_MIN) ||
+        (o->scrypt_r && o->scrypt_r < 8)) {
+        err = MOBID_ERR_INVALID_ARG;
+        goto done;
+    }
     err = check_pem(o->issuer_roots_pem);
     if (!err)
         err = check_pem(o->rp_roots_pem);
@@ -407,9 +588,18 @@ mobid_err mobid_wallet_init(const mobid_wallet_io *io, const mobid_wallet_init_o
         err = MOBID_ERR_INVALID_ARG;
         goto done;
     }
-    err = build_outer(o, &w.outer);
+    if (pin_trivial(pin)) {
+        err = MOBID_ERR_PIN_TOO_WEAK;
+        goto done;
+    }
+    if (io->device_secret) {
+        if ((err = io->device_secret(io->ctx, w.dev)))
+            goto done;
+        w.has_dev = true;
+    }
+    err = build_outer(o, w.has_dev, &w.outer);
     if (!err)
-        err = derive_key(w.outer, pin, w.key);
+        err = derive_key(&w, pin);
     if (err)
         goto done;
     w.vault = json_pack("{s:[],s:[]}", "credentials", "history");

@@ -12,11 +12,17 @@
 typedef struct wl_wallet {
     json_t *outer;
     json_t *vault;
-    uint8_t key[32];
+    uint8_t key[32];       /* the vault's AES key */
+    uint8_t mac_key[32];   /* the integrity MAC over the clear members */
+    uint8_t check_key[32]; /* the PIN check value */
+    uint8_t dev[32];       /* the device's secret (has_dev) */
+    bool has_dev;
     bool unlocked;
 } wl_wallet;
 
-/* Load the blob (NOT_FOUND when there is none, MALFORMED when unreadable). */
+/* Load the blob (NOT_FOUND when there is none, MALFORMED when not a wallet,
+ * UNSUPPORTED for format 1, WALLET_TAMPERED when a member is out of range or the
+ * counter's MAC fails, KEY_INVALID when the device secret it needs is missing). */
 mobid_err wl_open(const mobid_wallet_io *io, wl_wallet *w);
 /* Ask for the PIN (saying why), count the attempt durably, then try it. */
 mobid_err wl_unlock(const mobid_wallet_io *io, const char *why, wl_wallet *w);

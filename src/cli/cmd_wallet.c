@@ -39,7 +39,7 @@ static const char wallet_usage[] =
     "  --issuer-roots PEM     init: ministry root certificate(s)\n"
     "  --rp-roots PEM         init: relying-party CA certificate(s)\n"
     "  --registration-roots PEM  init: signer(s) of relying-party registrations\n"
-    "  --scrypt-n N           init: scrypt cost (power of two; default 32768)\n"
+    "  --scrypt-n N           init: scrypt cost (power of two, at least 16384; default 32768)\n"
     "plain http:// is refused (INSECURE_TRANSPORT) except to loopback (127.0.0.0/8, [::1])\n"
     "exit: 0 success, 1 failure ({\"valid\":false,\"error\":CODE,...} with --json), 2 usage\n";
 

@@ -242,7 +242,7 @@ static mobid_err ask_consent(void *ctx, const mobid_wallet_consent *c)
 mobid_wallet_io cli_wallet_io(cli_wallet_host *host)
 {
     mobid_wallet_io io = { host,     file_load,   file_save,  do_http,
-                           host_now, ask_pin,     ask_tx_code, ask_consent };
+                           host_now, ask_pin,     ask_tx_code, ask_consent, NULL };
     return io;
 }
 

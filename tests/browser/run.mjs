@@ -80,7 +80,7 @@ function wallet(args, opts = {}) {
                 path.join(TMP, "pin"), "--yes", "--json"];
   if (args[0] === "init")
     base.push("--issuer-roots", `${pki}/iaca.pem`, "--rp-roots", `${pki}/rp-ca.pem`,
-              "--registration-roots", `${pki}/iaca.pem`, "--scrypt-n", "1024");
+              "--registration-roots", `${pki}/iaca.pem`, "--scrypt-n", "16384");
   return new Promise((resolve) => {
     const p = spawn(BIN, [...base, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "", err = "";

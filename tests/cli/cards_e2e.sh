@@ -87,7 +87,7 @@ W=$T/phone.wallet
 echo 135790 >"$T/pin"
 wallet() { "$BIN" wallet --wallet "$W" --pin-file "$T/pin" --yes --json "$@"; }
 wallet --issuer-roots "$D/pki/iaca.pem" --rp-roots "$D/pki/rp-ca.pem" \
-  --registration-roots "$D/pki/iaca.pem" --scrypt-n 1024 init >"$T/init" 2>"$T/wallet.err" \
+  --registration-roots "$D/pki/iaca.pem" --scrypt-n 16384 init >"$T/init" 2>"$T/wallet.err" \
   || { cat "$T/init" "$T/wallet.err"; echo "FAIL wallet init"; exit 1; }
 
 # profile per card type and a claim whose value proves it is that card

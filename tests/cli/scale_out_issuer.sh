@@ -81,7 +81,7 @@ receive() { # N -> wallet N redeems a fresh offer through nginx; offer in offerN
   "$bin" issuer offer --db "$MOBID_PG_URL" --config issuer.json --cardtype resident_card \
     --claims claims.json --person "9005$1-2345678" >"offer$1.json" || die "offer $1"
   "$bin" wallet --wallet "$w" --pin-file pin --json init --issuer-roots pki/iaca.pem \
-    --rp-roots pki/rp-ca.pem --registration-roots pki/iaca.pem --scrypt-n 1024 >/dev/null \
+    --rp-roots pki/rp-ca.pem --registration-roots pki/iaca.pem --scrypt-n 16384 >/dev/null \
     || die "wallet init $1"
   "$bin" wallet --wallet "$w" --pin-file pin --json --ca-file certs/ca.pem \
     --tx-code "$(jq -r .tx_code "offer$1.json")" receive "$(jq -r .offer_ref_uri "offer$1.json")" \
@@ -92,7 +92,7 @@ receive() { # N -> wallet N redeems a fresh offer through nginx; offer in offerN
 "$bin" issuer offer --db "$MOBID_PG_URL" --config issuer.json --cardtype resident_card \
   --claims claims.json --person 900500-2345678 >offer0.json || die "offer 0"
 "$bin" wallet --wallet w0.wallet --pin-file pin --json init --issuer-roots pki/iaca.pem \
-  --rp-roots pki/rp-ca.pem --registration-roots pki/iaca.pem --scrypt-n 1024 >/dev/null
+  --rp-roots pki/rp-ca.pem --registration-roots pki/iaca.pem --scrypt-n 16384 >/dev/null
 code=0
 "$bin" wallet --wallet w0.wallet --pin-file pin --json --tx-code "$(jq -r .tx_code offer0.json)" \
   receive "$(jq -r .offer_ref_uri offer0.json)" >recv0.json 2>/dev/null || code=$?

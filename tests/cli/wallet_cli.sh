@@ -34,7 +34,7 @@ wallet frobnicate > "$T/out" 2>&1; check "unknown command" 2 $? "$T/out" "unknow
 wallet --pin-file "$T/pin" init > "$T/out" 2>&1; check "init needs roots" 2 $?
 wallet --pin-file "$T/pin" --json lock-status > "$T/out" 2>/dev/null
 check "lock-status without a wallet" 1 $? "$T/out" '"error":"NOT_FOUND"'
-wallet --pin-file "$T/pin" --scrypt-n 1024 --json "${roots[@]}" init > "$T/out" 2>&1
+wallet --pin-file "$T/pin" --scrypt-n 16384 --json "${roots[@]}" init > "$T/out" 2>&1
 check "init" 0 $? "$T/out" '"created":true'
 mode=$(stat -c %a "$W")
 [ "$mode" = 600 ] && echo "ok   wallet file mode 0600" || { echo "FAIL mode $mode"; fails=$((fails+1)); }
@@ -68,7 +68,7 @@ wallet --json lock-status > "$T/out"; check "lock-status says locked" 0 $? "$T/o
 # kill -9 while the wallet writes (every unlock saves the counter twice): the file
 # must always open with the right PIN afterwards.
 W="$T/k.mobid"
-wallet --pin-file "$T/pin" --scrypt-n 1024 "${roots[@]}" init >/dev/null 2>&1
+wallet --pin-file "$T/pin" --scrypt-n 16384 "${roots[@]}" init >/dev/null 2>&1
 bad=0
 for i in $(seq 1 40); do
   wallet --pin-file "$T/pin" list >/dev/null 2>&1 &

@@ -51,6 +51,7 @@ typedef struct fk_world {
     bool has_blob;
     int saves;
     const char *pin;        /* what the PIN prompt answers */
+    const char *device;     /* the device secret (32 chars), NULL = none */
     const char *tx_code;    /* what the issuer expects and the prompt answers */
     const char *tx_answer;
     bool consent;
@@ -471,18 +472,26 @@ static mobid_err fk_consent(void *ctx, const mobid_wallet_consent *c)
     return w->consent ? MOBID_OK : MOBID_ERR_CONSENT_DENIED;
 }
 
+static mobid_err fk_device(void *ctx, uint8_t out[32])
+{
+    fk_world *w = ctx;
+    memcpy(out, w->device, 32);
+    return MOBID_OK;
+}
+
 static mobid_wallet_io fk_io(fk_world *w)
 {
-    mobid_wallet_io io = { w, fk_load, fk_save, fk_http, fk_now, fk_pin, fk_tx, fk_consent };
+    mobid_wallet_io io = { w, fk_load, fk_save, fk_http, fk_now, fk_pin, fk_tx, fk_consent,
+                           w->device ? fk_device : NULL };
     return io;
 }
 
-/* A wallet with small scrypt parameters (tests) holding both formats of the PID. */
+/* A wallet with the smallest scrypt cost allowed holding both formats of the PID. */
 static void fk_wallet_ready(fk_world *w, bool receive)
 {
     mobid_wallet_io io = fk_io(w);
     mobid_wallet_init_opts o = { (const char *)w->root_pem.ptr, (const char *)w->rpca_pem.ptr,
-                                 (const char *)w->reg_pem.ptr, 1024, 8, 1 };
+                                 (const char *)w->reg_pem.ptr, MOBID_WALLET_SCRYPT_N_MIN, 8, 1 };
     char uri[1024], detail[256] = "";
     mobid_buf b;
 

@@ -254,10 +254,141 @@ static void test_init_refuses_overwrite(void **state)
     fk_world *w = *state;
     mobid_wallet_io io = fk_io(w);
     mobid_wallet_init_opts o = { (const char *)w->root_pem.ptr, (const char *)w->rpca_pem.ptr,
-                                 (const char *)w->reg_pem.ptr, 1024, 8, 1 };
+                                 (const char *)w->reg_pem.ptr, MOBID_WALLET_SCRYPT_N_MIN, 8, 1 };
 
     fk_wallet_ready(w, false);
     assert_int_equal(mobid_wallet_init(&io, &o), MOBID_ERR_INVALID_ARG);
+}
+
+
+/* Replace the stored blob by its JSON with one change made by edit. */
+static void blob_edit(fk_world *w, void (*edit)(json_t *outer))
+{
+    json_t *outer = json_loadb((const char *)w->blob.ptr, w->blob.len, 0, NULL);
+    char *text;
+
+    assert_non_null(outer);
+    edit(outer);
+    text = json_dumps(outer, JSON_COMPACT);
+    w->blob.len = 0;
+    assert_int_equal(mobid_buf_append_str(&w->blob, text), MOBID_OK);
+    assert_int_equal(mobid_buf_terminate(&w->blob), MOBID_OK);
+    free(text);
+    json_decref(outer);
+}
+
+static void swap_rp_roots(json_t *o)
+{
+    json_t *trust = json_object_get(o, "trust");
+    json_t *reg = json_incref(json_object_get(trust, "registration"));
+    json_object_set_new(trust, "registration", json_incref(json_object_get(trust, "rp")));
+    json_object_set_new(trust, "rp", reg);
+}
+static void negative_counter(json_t *o) { json_object_set_new(o, "failed", json_integer(-50)); }
+static void zero_counter(json_t *o) { json_object_set_new(o, "failed", json_integer(0)); }
+static void weak_kdf(json_t *o) { json_object_set_new(json_object_get(o, "kdf"), "n", json_integer(2)); }
+static void old_format(json_t *o) { json_object_set_new(o, "version", json_integer(1)); }
+static void edit_vault(json_t *o)
+{
+    json_t *v = json_object_get(o, "vault");
+    char *ct = strdup(json_string_value(json_object_get(v, "ct")));
+    ct[5] = ct[5] == 'A' ? 'B' : 'A';
+    json_object_set_new(v, "ct", json_string(ct));
+    free(ct);
+}
+
+/* Swapped anchors, an edited counter, vault or KDF: a clear integrity error, never
+ * PIN_WRONG, and the right PIN on a damaged file is not counted as a guess. */
+static void test_tamper_refused(void **state)
+{
+    fk_world *w = *state;
+    mobid_wallet_io io = fk_io(w);
+    json_t *list = NULL;
+    mobid_buf pristine;
+    unsigned failed = 9;
+    bool locked;
+    void (*edits[])(json_t *) = { swap_rp_roots, edit_vault };
+
+    fk_wallet_ready(w, false);
+    mobid_buf_init(&pristine, 0);
+    assert_int_equal(mobid_buf_append_view(&pristine, mobid_buf_view(&w->blob)), MOBID_OK);
+    for (size_t i = 0; i < 2; i++) {
+        w->blob.len = 0;
+        assert_int_equal(mobid_buf_append_view(&w->blob, mobid_buf_view(&pristine)), MOBID_OK);
+        blob_edit(w, edits[i]);
+        assert_int_equal(mobid_wallet_list(&io, NULL, &list), MOBID_ERR_WALLET_TAMPERED);
+        assert_int_equal(mobid_wallet_lock_status(&io, &failed, &locked), MOBID_OK);
+        assert_int_equal(failed, 0);
+    }
+    w->blob.len = 0;
+    assert_int_equal(mobid_buf_append_view(&w->blob, mobid_buf_view(&pristine)), MOBID_OK);
+    blob_edit(w, weak_kdf); /* a cheaper search for whoever edits the file */
+    assert_int_equal(mobid_wallet_list(&io, NULL, &list), MOBID_ERR_WALLET_TAMPERED);
+    w->blob.len = 0;
+    assert_int_equal(mobid_buf_append_view(&w->blob, mobid_buf_view(&pristine)), MOBID_OK);
+    blob_edit(w, negative_counter);
+    assert_int_equal(mobid_wallet_lock_status(&io, &failed, &locked), MOBID_ERR_WALLET_TAMPERED);
+    blob_edit(w, zero_counter);
+    blob_edit(w, old_format);
+    assert_int_equal(mobid_wallet_lock_status(&io, &failed, &locked), MOBID_ERR_UNSUPPORTED);
+    mobid_buf_free(&pristine);
+}
+
+/* Trivial PINs and a weak KDF are refused when the wallet is made. */
+static void test_weak_pin_and_kdf(void **state)
+{
+    fk_world *w = *state;
+    mobid_wallet_io io = fk_io(w);
+    mobid_wallet_init_opts o = { (const char *)w->root_pem.ptr, (const char *)w->rpca_pem.ptr,
+                                 (const char *)w->reg_pem.ptr, MOBID_WALLET_SCRYPT_N_MIN, 8, 1 };
+    const char *weak[] = { "000000", "123456", "987654", "121212", "123123", "777777" };
+
+    for (size_t i = 0; i < sizeof weak / sizeof weak[0]; i++) {
+        w->pin = weak[i];
+        assert_int_equal(mobid_wallet_init(&io, &o), MOBID_ERR_PIN_TOO_WEAK);
+    }
+    w->pin = "246810";
+    o.scrypt_n = 2;
+    assert_int_equal(mobid_wallet_init(&io, &o), MOBID_ERR_INVALID_ARG);
+    o.scrypt_n = MOBID_WALLET_SCRYPT_N_MIN;
+    o.scrypt_r = 1;
+    assert_int_equal(mobid_wallet_init(&io, &o), MOBID_ERR_INVALID_ARG);
+    assert_false(w->has_blob);
+    o.scrypt_r = 8;
+    assert_int_equal(mobid_wallet_init(&io, &o), MOBID_OK);
+}
+
+/* A device-bound wallet: the counter cannot be edited back, and the file does not
+ * open without the device's secret. */
+static void test_device_bound(void **state)
+{
+    fk_world *w = *state;
+    mobid_wallet_io io;
+    json_t *list = NULL;
+    unsigned failed;
+    bool locked;
+
+    w->device = "0123456789abcdef0123456789abcdef";
+    fk_wallet_ready(w, false);
+    io = fk_io(w);
+    assert_true(strstr((const char *)w->blob.ptr, "\"device_bound\":true") != NULL);
+    assert_int_equal(mobid_wallet_list(&io, NULL, &list), MOBID_OK);
+    json_decref(list);
+    w->pin = "135790";
+    assert_int_equal(mobid_wallet_list(&io, NULL, &list), MOBID_ERR_PIN_WRONG);
+    assert_int_equal(mobid_wallet_list(&io, NULL, &list), MOBID_ERR_PIN_WRONG);
+    assert_int_equal(mobid_wallet_lock_status(&io, &failed, &locked), MOBID_OK);
+    assert_int_equal(failed, 2);
+    blob_edit(w, zero_counter);
+    assert_int_equal(mobid_wallet_lock_status(&io, &failed, &locked), MOBID_ERR_WALLET_TAMPERED);
+    w->pin = "246810";
+    assert_int_equal(mobid_wallet_list(&io, NULL, &list), MOBID_ERR_WALLET_TAMPERED);
+    w->device = "another device's secret 32 bytes";
+    io = fk_io(w);
+    assert_int_equal(mobid_wallet_lock_status(&io, &failed, &locked), MOBID_ERR_WALLET_TAMPERED);
+    w->device = NULL;
+    io = fk_io(w);
+    assert_int_equal(mobid_wallet_lock_status(&io, &failed, &locked), MOBID_ERR_KEY_INVALID);
 }
 
 int main(void)
@@ -270,6 +401,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_consent_denied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_pin_locks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_refuses_overwrite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_weak_pin_and_kdf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_device_bound, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
