@@ -104,7 +104,7 @@ r1=$(responses "$up1"); r2=$(responses "$up2")
   || bad "$r1 + $r2 responses for $n1 verifications"
 
 # ---- 2. SIGKILL one instance under load
-bench 4 4 >run2.json &
+bench 4 6 >run2.json &
 bpid=$!
 before=$(responses "$up2")
 for _ in $(seq 200); do [ "$(responses "$up2")" -gt $((before + 5)) ] && break; sleep 0.05; done
