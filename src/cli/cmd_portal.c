@@ -12,6 +12,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "http/log.h"
+#include "http/notify.h"
 #include "http/server.h"
 #include "services/portal/portal.h"
 
@@ -29,7 +30,8 @@ static const char usage[] =
     "--bank-profile, default bank_basic), which the provisioning policy derives from\n"
     "the card types; --dcql FILE sends that DCQL query instead. --web DIR serves\n"
     "the pages from DIR (default: the copies of web/portal compiled into mobid).\n"
-    "Prints "
+    "The keys may come from $MOBID_PORTAL_API_KEY and $MOBID_PORTAL_BANK_API_KEY\n"
+    "instead, out of the command line. Prints "
     "{\"url\":...} on stdout once listening; stops on SIGINT or SIGTERM.\n";
 
 static int run(const portal_config *pc, const char *listen)
@@ -51,7 +53,9 @@ static int run(const portal_config *pc, const char *listen)
     fflush(stdout);
     mobid_log(MOBID_LOG_INFO, "portal", "listening on %s (verifier %s)", mobid_http_server_url(srv),
               pc->verifier_url);
+    (void)mobid_sd_notify("READY=1");
     mobid_http_signals_wait();
+    (void)mobid_sd_notify("STOPPING=1");
     rc = CLI_EXIT_OK;
 done:
     mobid_http_server_free(srv);
@@ -101,6 +105,11 @@ static int cmd_serve(int argc, char **argv)
         default: fputs(usage, stderr); goto done;
         }
     }
+    /* From the environment (a systemd EnvironmentFile), a key stays out of argv. */
+    if (!pc.sites[PORTAL_GOV].api_key)
+        pc.sites[PORTAL_GOV].api_key = getenv("MOBID_PORTAL_API_KEY");
+    if (!pc.sites[PORTAL_BANK].api_key)
+        pc.sites[PORTAL_BANK].api_key = getenv("MOBID_PORTAL_BANK_API_KEY");
     if (optind != argc || !pc.verifier_url || !pc.sites[PORTAL_GOV].api_key) {
         rc = cli_usage_error(usage, "--verifier and --api-key are required");
         goto done;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "http/log.h"
+#include "http/notify.h"
 #include "http/server.h"
 #include "services/verifier/verifier.h"
 
@@ -61,7 +62,9 @@ static int run_server(const char *db, const char *listen, const char *config, co
     fflush(stdout);
     mobid_log(MOBID_LOG_INFO, "verifier", "listening on %s (public %s)", mobid_http_server_url(srv),
               ctx->public_url);
+    (void)mobid_sd_notify("READY=1");
     mobid_http_signals_wait();
+    (void)mobid_sd_notify("STOPPING=1");
     rc = CLI_EXIT_OK;
 done:
     if (err)

@@ -1,4 +1,5 @@
 /* issuer: the service context, database connections and the HTTP server. */
+#include "http/notify.h"
 #include "services/issuer/issuer.h"
 #include "services/issuer/issuer_int.h"
 #include "services/issuer/console.h"
@@ -142,7 +143,9 @@ mobid_err issuer_serve(issuer_ctx *ctx, const char *listen)
     printf("{\"listen\":\"%s\",\"issuer\":\"%s\"}\n", mobid_http_server_url(srv),
            ctx->cfg.issuer_url);
     fflush(stdout);
+    (void)mobid_sd_notify("READY=1");
     mobid_http_signals_wait();
+    (void)mobid_sd_notify("STOPPING=1");
     mobid_http_server_stop(srv);
     mobid_http_server_free(srv);
     ctx->srv = NULL;
