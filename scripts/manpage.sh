@@ -5,6 +5,8 @@
 set -euo pipefail
 bin=$1
 version=${2:-}
+# In a sanitizer build, writing documentation is not the place to hunt leaks.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
 # Roff: a leading '.' or '\'' would be read as a request; backslashes are escapes.
 esc() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"; }

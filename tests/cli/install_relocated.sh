@@ -48,7 +48,9 @@ cat >"$T/hello.c" <<'C'
 int main(void) { puts(mobid_err_name(MOBID_ERR_EXPIRED)); return 0; }
 C
 pc=$(ls -d "$P"/lib*/pkgconfig)
-if cc -o "$T/hello" "$T/hello.c" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs mobid) \
+san="" # a sanitizer build's library needs the sanitizer runtime in the program too
+grep -q '^MOBID_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && san="-fsanitize=address,undefined"
+if cc $san -o "$T/hello" "$T/hello.c" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs mobid) \
      2>"$T/cc.log" && [ "$(LD_LIBRARY_PATH=${pc%/pkgconfig} "$T/hello")" = EXPIRED ]; then
   ok "a program builds and runs against the installed headers and library"
 else
