@@ -3,7 +3,7 @@
 # POST /api/v1/tokens and the console form share one guard. After signin_lock_after
 # wrong passwords from one source the account is locked there (429 + Retry-After) on
 # both paths, even for the right password; the officer's usual source still signs in;
-# every failure and refusal is in the audit log.
+# every failure and refusal is in the audit log; the decrypted application is no-store.
 set -euo pipefail
 
 bin=${MOBID_BIN:?}
@@ -80,6 +80,23 @@ grep -qi '^Retry-After: [1-9]' "$tmp/h" || fail "console: no Retry-After"
 # no lockout of the officer: the usual desk signs in on both paths
 [ "$(token la.kim "$pw" $desk)" = 201 ] || fail "the officer's desk was locked out: $(cat "$tmp/b")"
 [ "$(console la.kim "$pw" $desk)" = 303 ] || fail "console sign-in from the desk"
+
+# the decrypted application is never kept by a cache
+[ "$(token la.kim "$pw" $desk)" = 201 ] || fail "token for the application"
+tok=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$tmp/b")
+cat >"$tmp/app.json" <<JSON
+{"cardtype": "resident_card", "applicant": {"family_name": "KIM", "given_name": "MINJI",
+ "family_name_hangul": "김", "given_name_hangul": "민지", "sex": 2, "birth_date": "1990-01-01",
+ "resident_registration_number": "900101-2345678", "nationality": "KR",
+ "country_of_residence": "US", "residence_status": "permanent", "passport_number": "M12345678",
+ "passport_expiry": "$(day 400)", "e_passport": true}}
+JSON
+id=$(curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+  --data-binary @"$tmp/app.json" -X POST "$url/api/v1/applications" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+[ -n "$id" ] || fail "application not created"
+curl -s -D "$tmp/h" -o "$tmp/b" -H "Authorization: Bearer $tok" "$url/api/v1/applications/$id"
+grep -q '"applicant"' "$tmp/b" || fail "no applicant in the answer"
+grep -qi '^Cache-Control: no-store' "$tmp/h" || fail "PII answer without Cache-Control: no-store"
 
 # one source guessing through user names is locked too (20 by default)
 for i in $(seq 20); do
