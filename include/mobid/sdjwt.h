@@ -143,8 +143,61 @@ typedef struct mobid_sdjwt_key_cache mobid_sdjwt_key_cache;
 mobid_err mobid_sdjwt_key_cache_new(size_t capacity, int64_t ttl, mobid_sdjwt_key_cache **out);
 void mobid_sdjwt_key_cache_free(mobid_sdjwt_key_cache *cache);
 
+/* ---- issuer metadata (draft-ietf-oauth-sd-jwt-vc §4: /.well-known/jwt-vc-issuer) ---- */
+
+/* The transport the caller lends: GET url (https, or http for local tests) and append
+ * at most max_bytes of the body to *body (MOBID_ERR_TOO_BIG past that); a status other
+ * than 200 is MOBID_ERR_FETCH_FAILED. The library itself does no I/O. */
+typedef mobid_err (*mobid_sdjwt_fetch_fn)(void *ctx, const char *url, size_t max_bytes,
+                                          mobid_buf *body);
+
+/* The metadata URL of an issuer identifier: the well-known segment goes between the
+ * host and the path ("https://ex.org/tenant" -> "https://ex.org/.well-known/
+ * jwt-vc-issuer/tenant"). Appends to out. INVALID_ARG unless issuer is an https (or
+ * http) URL without query or fragment. */
+mobid_err mobid_sdjwt_issuer_metadata_url(const char *issuer, mobid_buf *out);
+
+/* Check a metadata document: a JSON object whose "issuer" is exactly `issuer` and
+ * whose "jwks" holds a non-empty "keys" array. *jwks gets a new reference to that JWK
+ * Set. ISSUER_METADATA_INVALID otherwise (also for a document with jwks_uri only:
+ * see mobid_sdjwt_issuer_key, which fetches it). */
+MOBID_MUST_CHECK mobid_err mobid_sdjwt_issuer_metadata_check(mobid_view json, const char *issuer,
+                                                             json_t **jwks);
+
+/* A cache of issuers' JWK Sets fetched from their metadata through a caller's
+ * transport: at most capacity issuers, each kept ttl seconds, documents of at most
+ * max_bytes. Thread-safe; fetches run outside its lock. */
+typedef struct mobid_sdjwt_issuer_cache mobid_sdjwt_issuer_cache;
+typedef struct mobid_sdjwt_issuer_cache_opts {
+    mobid_sdjwt_fetch_fn fetch;   /* required */
+    void *ctx;                    /* passed to fetch */
+    int64_t ttl;                  /* seconds; 0 = 300 */
+    size_t max_bytes;             /* per document; 0 = 64 KiB */
+    size_t capacity;              /* issuers; 0 = 64 */
+} mobid_sdjwt_issuer_cache_opts;
+MOBID_MUST_CHECK mobid_err mobid_sdjwt_issuer_cache_new(const mobid_sdjwt_issuer_cache_opts *o,
+                                                        mobid_sdjwt_issuer_cache **out);
+void mobid_sdjwt_issuer_cache_free(mobid_sdjwt_issuer_cache *c);
+
+/* The issuer's key named kid (NULL or "": the set must hold exactly one key), from the
+ * cache or fetched now (the metadata, then its jwks_uri when it has no jwks). *out is a
+ * new key the caller frees. Returns MOBID_OK, FETCH_FAILED, TOO_BIG,
+ * ISSUER_METADATA_INVALID (bad document, another issuer, no such kid), NOMEM; detail
+ * (may be NULL) says more. */
+MOBID_MUST_CHECK mobid_err mobid_sdjwt_issuer_key(mobid_sdjwt_issuer_cache *c, const char *issuer,
+                                                  const char *kid, mobid_time now,
+                                                  mobid_key **out, char *detail,
+                                                  size_t detail_len);
+/* Counters: documents fetched and keys answered from the cache. */
+void mobid_sdjwt_issuer_cache_stats(mobid_sdjwt_issuer_cache *c, unsigned long *fetches,
+                                    unsigned long *hits);
+
 typedef struct mobid_sdjwt_verify_opts {
-    mobid_trust *trust;           /* header x5c must chain to these (leaf: signing use) */
+    mobid_trust *trust;           /* header x5c must chain to these (leaf: signing use);
+                                   * its issuer identifiers name issuers trusted by
+                                   * their metadata */
+    mobid_sdjwt_issuer_cache *issuers; /* with trust: keys of issuers trusted by
+                                   * identifier (an iss the trust set names) */
     mobid_sdjwt_key_cache *cache; /* optional, with trust: reuse validated chains */
     const mobid_key *issuer_key;  /* or: the issuer's key, x5c ignored (one is required) */
     const mobid_alg *algs;        /* allow-list, MOBID_ALG_NONE-terminated; NULL = ES256,

@@ -99,15 +99,41 @@ static mobid_err check_iss(vctx *v, const json_t *claims)
     return vfail(v, MOBID_ERR_UNTRUSTED_ISSUER, "iss %s does not match the DS certificate", iss);
 }
 
-/* The issuer's key: the one given, or the x5c leaf's once the chain is trusted. */
+/* An iss the trust set names by identifier: the key its metadata publishes under the
+ * header's kid. *used tells whether this route applied. */
+static mobid_err metadata_key(vctx *v, const mobid_jws *jws, bool *used, mobid_key **key)
+{
+    json_t *payload = NULL;
+    mobid_err err = MOBID_OK;
+    *used = false;
+    if (!v->o->issuers ||
+        mobid_json_parse(mobid_buf_view(&jws->payload), MOBID_SDJWT_MAX_INPUT, &payload))
+        return MOBID_OK; /* a payload that does not parse is reported later */
+    const char *iss = json_string_value(json_object_get(payload, "iss"));
+    if (iss && mobid_trust_has_issuer(v->o->trust, iss)) {
+        *used = true;
+        err = mobid_sdjwt_issuer_key(v->o->issuers, iss,
+                                     json_string_value(json_object_get(jws->header, "kid")),
+                                     v->now, key, v->res->detail, sizeof v->res->detail);
+    }
+    json_decref(payload);
+    return err;
+}
+
+/* The issuer's key: the one given, the one the metadata of an issuer trusted by
+ * identifier publishes, or the x5c leaf's once the chain is trusted. */
 static mobid_err issuer_key(vctx *v, const mobid_jws *jws, mobid_key **key)
 {
+    bool by_metadata = false;
     if (v->o->issuer_key) {
         *key = mobid_key_ref((mobid_key *)v->o->issuer_key);
         return MOBID_OK;
     }
     if (!v->o->trust)
         return vfail(v, MOBID_ERR_INVALID_ARG, "no trust anchors and no issuer key%s", NULL);
+    mobid_err merr = metadata_key(v, jws, &by_metadata, key);
+    if (by_metadata)
+        return merr;
     mobid_cert **chain = NULL;
     size_t n = 0;
     mobid_err err = mobid_jose_header_x5c(jws->header, &chain, &n);
