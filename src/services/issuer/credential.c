@@ -116,14 +116,21 @@ static mobid_err sdjwt_build(const issuer_cred_in *in, mobid_buf *out)
     }
     paths[np] = NULL;
     mobid_cert *chain[1] = { in->signer->cert };
+    /* kid names the signer in /.well-known/jwt-vc-issuer, for verifiers that trust
+     * this issuer by its identifier rather than by x5c. */
+    json_t *hdr = json_pack("{s:s}", "kid", in->signer->id);
+    if (!hdr)
+        err = MOBID_ERR_NOMEM;
     mobid_sdjwt_issue_params p = { .claims = claims, .sd_paths = paths, .vct = in->ct->vct,
                                    .iss = in->issuer_url, .iat = in->now, .nbf = in->now,
                                    .exp = in->exp, .holder_key = in->holder,
                                    .status_uri = in->status_uri,
                                    .status_idx = (int64_t)in->status_idx,
-                                   .issuer_key = in->signer->key, .x5c = chain, .x5c_len = 1 };
+                                   .issuer_key = in->signer->key, .x5c = chain, .x5c_len = 1,
+                                   .extra_header = hdr };
     if (err == MOBID_OK)
         err = mobid_sdjwt_issue(&p, out);
+    json_decref(hdr);
     json_decref(claims);
     return err;
 }

@@ -56,6 +56,8 @@ mobid_err issuer_offer_uris(issuer_ctx *ctx, const issuer_cardtype *ct, issuer_o
 /* ---- oid4vci.c / credential_ep.c ---- */
 mobid_err issuer_nonce_new(issuer_ctx *ctx, mobid_store *s, char out[44]);
 mobid_err issuer_routes_credential(mobid_http_server *srv, issuer_ctx *ctx);
+/* vc_metadata.c: /.well-known/jwt-vc-issuer (issuer identifier and document signer keys). */
+mobid_err issuer_routes_vc_metadata(mobid_http_server *srv, issuer_ctx *ctx);
 
 /* ---- purge.c ---- */
 /* Delete at most batch rows per table of expired nonces, access tokens, ended sessions

@@ -372,5 +372,6 @@ mobid_err issuer_routes_oid4vci(mobid_http_server *srv, issuer_ctx *ctx)
     if (err == MOBID_OK) err = mobid_http_route(srv, "GET", "/offers/{id}", on_offer, ctx);
     if (err == MOBID_OK) err = issuer_routes_credential(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_status(srv, ctx);
+    if (err == MOBID_OK) err = issuer_routes_vc_metadata(srv, ctx);
     return err;
 }
