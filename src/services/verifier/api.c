@@ -243,7 +243,9 @@ static mobid_err status_json(verifier_ctx *ctx, mobid_store *s, verifier_session
     if ((err = verifier_unseal(ctx, vs->id, mobid_buf_view(&sealed), &plain)) ||
         (err = mobid_json_parse(mobid_buf_view(&plain), 0, &claims)))
         goto done;
-    json_object_set(*out, "claims", claims);
+    /* The sealed result is {"claims": .., "warnings": [..]} (see verifier_result_json). */
+    json_object_set(*out, "claims", json_object_get(claims, "claims"));
+    json_object_set(*out, "warnings", json_object_get(claims, "warnings"));
 done:
     json_decref(claims);
     mobid_buf_free(&sealed);

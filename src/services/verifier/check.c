@@ -30,8 +30,9 @@ static mobid_err check_status(const verifier_check *c, const mobid_status_ref *r
     return value == MOBID_STATUS_SUSPENDED ? MOBID_ERR_SUSPENDED : MOBID_ERR_REVOKED;
 }
 
-static mobid_err check_sdjwt(const verifier_check *c, const mobid_dcql_cred *q, const char *pres,
-                             json_t **out, char *detail, size_t detail_len)
+static mobid_err check_sdjwt(const verifier_check *c, const verifier_trustset *ts,
+                             const mobid_dcql_cred *q, const char *pres, json_t **out,
+                             char *detail, size_t detail_len)
 {
     mobid_sdjwt_result res = { 0 };
     mobid_status_ref ref = { 0 };
@@ -39,8 +40,9 @@ static mobid_err check_sdjwt(const verifier_check *c, const mobid_dcql_cred *q, 
     mobid_sdjwt_verify_opts o = { 0 };
     mobid_err err;
 
-    o.trust = c->ctx->trust;
-    o.cache = c->ctx->sdjwt_cache;
+    o.trust = ts->trust;
+    o.cache = ts->sdjwt_cache;
+    o.issuers = c->ctx->issuer_meta;
     o.now = c->now;
     o.skew = -1;
     o.require_kb = true;
@@ -99,8 +101,9 @@ static mobid_err check_mdoc_doc(const verifier_check *c, const mobid_dcql_cred *
     return err;
 }
 
-static mobid_err check_mdoc(const verifier_check *c, const mobid_dcql_cred *q, const char *pres,
-                            json_t **out, char *detail, size_t detail_len)
+static mobid_err check_mdoc(const verifier_check *c, const verifier_trustset *ts,
+                            const mobid_dcql_cred *q, const char *pres, json_t **out,
+                            char *detail, size_t detail_len)
 {
     mobid_buf resp = { 0 }, tr = { 0 };
     mobid_mdoc_result res = { 0 };
@@ -118,7 +121,7 @@ static mobid_err check_mdoc(const verifier_check *c, const mobid_dcql_cred *q, c
         goto done;
     o.transcript = mobid_buf_view(&tr);
     o.at = c->now;
-    if ((err = mobid_mdoc_verify(c->ctx->mdoc, mobid_buf_view(&resp), &o, &res))) {
+    if ((err = mobid_mdoc_verify(ts->mdoc, mobid_buf_view(&resp), &o, &res))) {
         SAY("%s: %s", q->id, res.detail[0] ? res.detail : mobid_strerror(err));
         goto done;
     }
@@ -128,6 +131,8 @@ static mobid_err check_mdoc(const verifier_check *c, const mobid_dcql_cred *q, c
         goto done;
     }
     err = check_mdoc_doc(c, q, &res.docs[0], out, detail, detail_len);
+    if (err == MOBID_OK && c->warnings)
+        *c->warnings |= res.docs[0].warnings;
 done:
     mobid_mdoc_result_free(&res);
     mobid_buf_free(&resp);
@@ -136,8 +141,9 @@ done:
 }
 
 /* All presentations answering one credential query. */
-static mobid_err check_entry(const verifier_check *c, const mobid_dcql_cred *q, const json_t *arr,
-                             json_t *claims, char *detail, size_t detail_len)
+static mobid_err check_entry(const verifier_check *c, const verifier_trustset *ts,
+                             const mobid_dcql_cred *q, const json_t *arr, json_t *claims,
+                             char *detail, size_t detail_len)
 {
     json_t *list = json_array();
     size_t i;
@@ -149,8 +155,8 @@ static mobid_err check_entry(const verifier_check *c, const mobid_dcql_cred *q, 
         const char *s = json_string_value(p);
         if (err)
             break;
-        err = q->format == MOBID_DCQL_SDJWT ? check_sdjwt(c, q, s, &sel, detail, detail_len)
-                                            : check_mdoc(c, q, s, &sel, detail, detail_len);
+        err = q->format == MOBID_DCQL_SDJWT ? check_sdjwt(c, ts, q, s, &sel, detail, detail_len)
+                                            : check_mdoc(c, ts, q, s, &sel, detail, detail_len);
         if (!err && json_array_append_new(list, sel))
             err = MOBID_ERR_NOMEM;
     }
@@ -173,6 +179,8 @@ mobid_err verifier_check_vp_token(const verifier_check *c, const json_t *vp_toke
     *claims = NULL;
     if (!out)
         return MOBID_ERR_NOMEM;
+    /* One trust snapshot for the whole token, even if the lists refresh meanwhile. */
+    const verifier_trustset *ts = verifier_trust_acquire((verifier_ctx *)c->ctx, c->now);
     if ((err = mobid_oid4vp_vp_token_parse(vp_token, c->query, &tok))) {
         SAY("vp_token: %s", mobid_strerror(err));
         goto done;
@@ -182,7 +190,8 @@ mobid_err verifier_check_vp_token(const verifier_check *c, const json_t *vp_toke
         goto done;
     }
     json_object_foreach (tok, id, arr) {
-        if ((err = check_entry(c, mobid_dcql_find(c->query, id), arr, out, detail, detail_len)))
+        if ((err = check_entry(c, ts, mobid_dcql_find(c->query, id), arr, out, detail,
+                               detail_len)))
             goto done;
         answered[n++] = id;
     }
@@ -192,8 +201,18 @@ mobid_err verifier_check_vp_token(const verifier_check *c, const json_t *vp_toke
     }
     *claims = json_incref(out);
 done:
+    verifier_trust_release((verifier_ctx *)c->ctx, ts);
     free(answered);
     json_decref(tok);
     json_decref(out);
     return err;
+}
+
+json_t *verifier_result_json(const json_t *claims, unsigned warnings)
+{
+    json_t *w = json_array();
+    for (unsigned bit = 1; w && bit <= MOBID_TRUST_WARN_ALL; bit <<= 1)
+        if ((warnings & bit) && mobid_trust_warning_name(bit))
+            json_array_append_new(w, json_string(mobid_trust_warning_name(bit)));
+    return w ? json_pack("{s:O,s:o}", "claims", claims, "warnings", w) : NULL;
 }

@@ -22,7 +22,7 @@ static char *path_join(const char *dir, const char *p)
 }
 
 /* Read a whole file relative to dir into out (NUL-terminated). */
-static mobid_err read_rel(const char *dir, const char *rel, mobid_buf *out)
+mobid_err verifier_read_file(const char *dir, const char *rel, mobid_buf *out)
 {
     mobid_err err = MOBID_ERR_IO;
     char *path = rel ? path_join(dir, rel) : NULL;
@@ -45,33 +45,10 @@ done:
     return err;
 }
 
-static mobid_err load_trust(const char *dir, const json_t *files, mobid_trust **out)
-{
-    mobid_err err;
-    size_t i;
-    const json_t *f;
-    mobid_buf pem = { 0 };
-
-    if ((err = mobid_trust_new(out)))
-        return err;
-    json_array_foreach (files, i, f) {
-        if ((err = read_rel(dir, json_string_value(f), &pem)) ||
-            (err = mobid_trust_add_pem(*out, mobid_buf_view(&pem))))
-            break;
-        mobid_buf_free(&pem);
-    }
-    mobid_buf_free(&pem);
-    if (!err && !mobid_trust_count(*out)) {
-        fprintf(stderr, "verifier: a trust anchor list is empty\n");
-        err = MOBID_ERR_INVALID_ARG;
-    }
-    return err;
-}
-
 static mobid_err load_seal_key(verifier_ctx *ctx, const char *dir, const json_t *cfg)
 {
     mobid_buf text = { 0 }, raw = { 0 };
-    mobid_err err = read_rel(dir, json_string_value(json_object_get(cfg, "seal_key_file")), &text);
+    mobid_err err = verifier_read_file(dir, json_string_value(json_object_get(cfg, "seal_key_file")), &text);
     mobid_buf_init(&raw, 0);
     if (!err && ((err = mobid_hex_decode(mobid_buf_view(&text), &raw)) || raw.len != 32)) {
         fprintf(stderr, "verifier: seal_key_file must hold 32 bytes in hex\n");
@@ -90,15 +67,15 @@ static mobid_err load_rp_files(verifier_ctx *ctx, verifier_rp *rp, const char *d
     mobid_buf b = { 0 }, cid = { 0 };
     mobid_err err;
 
-    if ((err = read_rel(dir, json_string_value(json_object_get(j, "key")), &b)) ||
+    if ((err = verifier_read_file(dir, json_string_value(json_object_get(j, "key")), &b)) ||
         (err = mobid_key_from_pem(mobid_buf_view(&b), &rp->key)))
         goto done;
     mobid_buf_free(&b);
-    if ((err = read_rel(dir, json_string_value(json_object_get(j, "cert")), &b)) ||
+    if ((err = verifier_read_file(dir, json_string_value(json_object_get(j, "cert")), &b)) ||
         (err = mobid_cert_parse_all(mobid_buf_view(&b), &rp->chain, &rp->chain_len)))
         goto done;
     mobid_buf_free(&b);
-    if ((err = read_rel(dir, json_string_value(json_object_get(j, "registration")), &b)))
+    if ((err = verifier_read_file(dir, json_string_value(json_object_get(j, "registration")), &b)))
         goto done;
     while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r' || b.ptr[b.len - 1] == ' '))
         b.ptr[--b.len] = 0;
@@ -200,10 +177,9 @@ static mobid_err load_config(verifier_ctx *ctx, const char *dir, const json_t *c
     if (url && !(ctx->public_url = strdup(url)))
         return MOBID_ERR_NOMEM;
     if ((err = load_seal_key(ctx, dir, cfg)) ||
-        (err = load_trust(dir, json_object_get(cfg, "trust_anchors"), &ctx->trust)) ||
-        (err = load_trust(dir, json_object_get(cfg, "registration_anchors"), &ctx->reg_trust)) ||
-        (err = mobid_mdoc_verifier_new(ctx->trust, &ctx->mdoc)) ||
-        (err = mobid_sdjwt_key_cache_new(0, 0, &ctx->sdjwt_cache)) ||
+        (err = verifier_trust_load(ctx, dir, cfg)) ||
+        (err = verifier_trust_files(dir, json_object_get(cfg, "registration_anchors"),
+                                    &ctx->reg_trust)) ||
         (err = load_status(ctx, json_object_get(cfg, "status_map"),
                            json_string_value(json_object_get(cfg, "tls_ca_file")))))
         return err;
@@ -248,7 +224,7 @@ mobid_err verifier_ctx_new(const char *config_path, const char *db_url, verifier
         goto done;
     }
     pthread_mutex_init(&ctx->status_lock, NULL);
-    if ((err = read_rel(".", config_path, &text)))
+    if ((err = verifier_read_file(".", config_path, &text)))
         goto done;
     if ((err = mobid_json_parse(mobid_buf_view(&text), 0, &cfg)) || !json_is_object(cfg)) {
         fprintf(stderr, "verifier: %s is not a JSON object\n", config_path);
@@ -289,8 +265,7 @@ void verifier_ctx_free(verifier_ctx *ctx)
     }
     free(ctx->profiles);
     mobid_statuslist_fetcher_free(ctx->status);
-    mobid_sdjwt_key_cache_free(ctx->sdjwt_cache);
-    mobid_mdoc_verifier_free(ctx->mdoc);
+    verifier_trust_free(ctx);
     mobid_trust_free(ctx->trust);
     mobid_trust_free(ctx->reg_trust);
     mobid_store_pool_free(ctx->pool);

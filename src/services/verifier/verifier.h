@@ -54,14 +54,25 @@ typedef struct verifier_profile {
 
 typedef struct verifier_events verifier_events;
 
+/* One immutable trust snapshot (trust.c): the set, the mdoc verifier over it and an
+ * SD-JWT key cache tied to it. Taken with verifier_trust_acquire, given back with
+ * verifier_trust_release. */
+typedef struct verifier_trustset {
+    mobid_trust *trust;
+    mobid_mdoc_verifier *mdoc;
+    mobid_sdjwt_key_cache *sdjwt_cache;
+    long refs;                     /* guarded by the trust state's lock */
+} verifier_trustset;
+typedef struct verifier_trust_state verifier_trust_state;
+
 typedef struct verifier_ctx {
     char *public_url;              /* base of request_uri and response_uri */
     int64_t ttl;                   /* session lifetime in seconds */
     uint8_t seal_key[32];          /* AES-256-GCM key for secrets and results at rest */
-    mobid_trust *trust;            /* issuer roots (ministry IACA) */
+    mobid_trust *trust;            /* status-list signer roots (the configured anchors) */
     mobid_trust *reg_trust;        /* registration signer roots */
-    mobid_mdoc_verifier *mdoc;
-    mobid_sdjwt_key_cache *sdjwt_cache;
+    verifier_trust_state *vt;      /* credential trust snapshots, refreshed VICALs */
+    mobid_sdjwt_issuer_cache *issuer_meta; /* issuers trusted by identifier; or NULL */
     mobid_statuslist_fetcher *status;
     pthread_mutex_t status_lock;
     verifier_rp *rps;
@@ -85,6 +96,23 @@ void verifier_ctx_free(verifier_ctx *ctx);
 const verifier_rp *verifier_rp_by_api_key(const verifier_ctx *ctx, const char *authorization);
 const verifier_rp *verifier_rp_by_id(const verifier_ctx *ctx, const char *id);
 const verifier_profile *verifier_profile_find(const verifier_ctx *ctx, const char *name);
+
+/* Read a file relative to dir (absolute paths as they are), NUL-terminated. */
+mobid_err verifier_read_file(const char *dir, const char *rel, mobid_buf *out);
+
+/* ---- trust.c ---- */
+
+/* Build the credential trust from cfg (trust_anchors, vicals, vical_anchors,
+ * trusted_issuers, trust_policy, issuer_metadata) with mobid_trust_build; sets
+ * ctx->vt, ctx->trust and ctx->issuer_meta. */
+mobid_err verifier_trust_load(verifier_ctx *ctx, const char *dir, const json_t *cfg);
+/* A trust set built from the certificate files of a JSON array (registration roots). */
+mobid_err verifier_trust_files(const char *dir, const json_t *files, mobid_trust **out);
+/* The current snapshot, after refreshing VICALs past their nextUpdate (one thread
+ * fetches; the others go on with the last good set). Thread-safe. */
+const verifier_trustset *verifier_trust_acquire(verifier_ctx *ctx, mobid_time now);
+void verifier_trust_release(verifier_ctx *ctx, const verifier_trustset *ts);
+void verifier_trust_free(verifier_ctx *ctx);
 
 /* ---- service (api.c, wallet.c) ---- */
 
@@ -156,6 +184,7 @@ typedef struct verifier_check {
     mobid_view jwk_thumbprint;     /* raw 32 bytes for direct_post.jwt, else empty */
     const mobid_dcql *query;
     mobid_time now;
+    unsigned *warnings;            /* out (may be NULL): MOBID_TRUST_WARN_* bits */
 } verifier_check;
 
 /* Verify every presentation of vp_token against the session and build *claims:
@@ -164,6 +193,10 @@ typedef struct verifier_check {
 MOBID_MUST_CHECK mobid_err verifier_check_vp_token(const verifier_check *c, const json_t *vp_token,
                                                    json_t **claims, char *detail,
                                                    size_t detail_len);
+
+/* The result a relying party reads: {"claims": claims, "warnings": [names of the
+ * MOBID_TRUST_WARN_* bits, e.g. "DS_EKU_MISSING"]}; a new reference or NULL. */
+json_t *verifier_result_json(const json_t *claims, unsigned warnings);
 
 /* ---- qr.c ---- */
 

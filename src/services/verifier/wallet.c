@@ -102,6 +102,7 @@ typedef struct response_job {
     const mobid_http_form *form;
     json_t *claims;          /* on success */
     bool bound;              /* decrypted and carries the session's state */
+    unsigned warnings;       /* what the trust policy let through (MOBID_TRUST_WARN_*) */
     char detail[256];
 } response_job;
 
@@ -155,6 +156,7 @@ static mobid_err verify_response(response_job *job)
     c.response_uri = ruri;
     c.query = q;
     c.now = mobid_now();
+    c.warnings = &job->warnings;
     const json_t *tok = json_object_get(params, "vp_token");
     if (!tok) {
         snprintf(job->detail, sizeof job->detail, "no vp_token");
@@ -176,9 +178,15 @@ static mobid_err record(response_job *job, mobid_store *s, mobid_err outcome)
     mobid_err err = MOBID_OK;
     mobid_buf_init(&text, 0);
     mobid_buf_init(&sealed, 0);
-    if (!outcome && ((err = mobid_json_dump(job->claims, false, &text)) ||
-                     (err = verifier_seal(job->ctx, job->vs->id, mobid_buf_view(&text), &sealed))))
+    json_t *result = outcome ? NULL : verifier_result_json(job->claims, job->warnings);
+    if (!outcome && !result)
+        err = MOBID_ERR_NOMEM;
+    if (!outcome && (err || (err = mobid_json_dump(result, false, &text)) ||
+                     (err = verifier_seal(job->ctx, job->vs->id, mobid_buf_view(&text), &sealed)))) {
+        json_decref(result);
         goto done;
+    }
+    json_decref(result);
     err = verifier_session_answer(s, job->vs->id, mobid_now(), outcome, job->detail,
                                   mobid_buf_view(&sealed));
     if (!err)
