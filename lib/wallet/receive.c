@@ -1,7 +1,15 @@
 /*
  * Receiving credentials (OpenID4VCI 1.0, pre-authorized code flow): offer, issuer
  * metadata, tx_code, token, nonce, one proof per fresh device key, a batch per
- * configuration; every credential is checked before the PIN seals it in the vault.
+ * configuration; every credential is checked before it is sealed in the vault.
+ *
+ * Receiving is atomic from the holder's side. The PIN opens the vault before the
+ * offer is redeemed, so a wrong PIN or a cancel spends nothing. Once the token is
+ * received it is sealed in the vault as a pending receipt (the access token and the
+ * configurations still to fetch), and every batch is sealed as soon as it is checked.
+ * A process killed at any point leaves either the offer unspent (the issuer lets the
+ * code be exchanged again while no credential was issued for it) or a pending receipt
+ * that the next receive, after the PIN, completes with the sealed access token.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +32,10 @@ typedef struct rx {
     mobid_trust *trust;  /* NULL only for mobid_wallet_fetch without roots */
     size_t batch;        /* proofs per configuration; 0 = the issuer's batch_size */
     const char *const *only; /* configurations to fetch (NULL-terminated), NULL = all */
+    long last_status;    /* HTTP status of the last request (0: no answer) */
+    wl_wallet *w;        /* unlocked: batches are sealed into it as they arrive (NULL:
+                            mobid_wallet_fetch, nothing is sealed) */
+    const char *uri;     /* the offer as given (to recognise a pending receipt) */
     char *detail;
     size_t dlen;
 } rx;
@@ -43,7 +55,7 @@ static mobid_err get_json(rx *r, const char *url, json_t **out)
 {
     mobid_wallet_http_req q = { "GET", url, NULL, "application/json", NULL, { NULL, 0 } };
 
-    return wl_http_json(r->io, &q, out, r->detail, r->dlen);
+    return wl_http_json_st(r->io, &q, out, &r->last_status, r->detail, r->dlen);
 }
 
 static mobid_err fetch_offer(rx *r, const char *uri)
@@ -56,8 +68,12 @@ static mobid_err fetch_offer(rx *r, const char *uri)
         wl_detail(r->detail, r->dlen, "not a credential offer URI");
         goto done;
     }
-    if (offer_url)
+    if (offer_url) {
         err = get_json(r, offer_url, &r->offer);
+        if (err == MOBID_ERR_FETCH_FAILED && r->last_status == 404)
+            wl_detail(r->detail, r->dlen, "the issuer no longer has this offer: it was "
+                                          "used, cancelled or has expired");
+    }
     if (!err)
         err = mobid_oid4vci_offer_read(r->offer, &r->ov);
     if (err == MOBID_ERR_MALFORMED)
@@ -163,7 +179,7 @@ static mobid_err get_nonce(rx *r, char **nonce)
         wl_detail(r->detail, r->dlen, "issuer metadata lacks nonce_endpoint");
         return MOBID_ERR_MALFORMED;
     }
-    err = wl_http_json(r->io, &q, &resp, r->detail, r->dlen);
+    err = wl_http_json_st(r->io, &q, &resp, &r->last_status, r->detail, r->dlen);
     n = json_string_value(json_object_get(resp, "c_nonce"));
     if (!err && !n)
         err = MOBID_ERR_MALFORMED;
@@ -316,7 +332,7 @@ static mobid_err receive_config(rx *r, const char *cfg)
         err = build_request(r, cfg, nonce, keys, n, &body);
     q.body = mobid_buf_view(&body);
     if (!err)
-        err = wl_http_json(r->io, &q, &resp, r->detail, r->dlen);
+        err = wl_http_json_st(r->io, &q, &resp, &r->last_status, r->detail, r->dlen);
     if (!err)
         err = take_batch(r, cfg, fmt, resp, keys, n);
 done:
@@ -346,19 +362,6 @@ static json_t *summarize(const json_t *received)
     return json_pack("{s:o}", "received", list);
 }
 
-static mobid_err store(rx *r, wl_wallet *w)
-{
-    json_t *creds;
-    mobid_err err = wl_unlock(r->io, "PIN to store the new credentials", w);
-
-    if (err)
-        return err;
-    creds = json_object_get(w->vault, "credentials");
-    if (json_array_extend(creds, r->received))
-        return MOBID_ERR_NOMEM;
-    return wl_save(r->io, w);
-}
-
 static bool wanted(const rx *r, const char *cfg)
 {
     for (const char *const *o = r->only; o && *o; o++)
@@ -367,25 +370,97 @@ static bool wanted(const rx *r, const char *cfg)
     return !r->only;
 }
 
-/* The protocol: offer, metadata, token, then a batch per wanted configuration. */
-static mobid_err redeem(rx *r, const char *uri)
+/* The pending receipt: what a restarted wallet needs to finish with the access token. */
+static mobid_err pending_begin(rx *r)
+{
+    json_t *p = json_pack("{s:s,s:s,s:s,s:o}", "offer", r->uri, "issuer",
+                          r->ov.credential_issuer, "access_token", r->access_token,
+                          "configs", json_deep_copy(r->ov.config_ids));
+
+    if (!p || json_object_set_new(r->w->vault, "pending", p))
+        return MOBID_ERR_NOMEM;
+    return wl_save(r->io, r->w);
+}
+
+/* Seal the batch just checked (last of r->received) and strike its configuration
+ * from the pending receipt; the receipt goes once nothing is left to fetch. */
+static mobid_err commit_config(rx *r, const char *cfg)
+{
+    json_t *creds = json_object_get(r->w->vault, "credentials");
+    json_t *pending = json_object_get(r->w->vault, "pending");
+    json_t *left = json_object_get(pending, "configs");
+    size_t n = json_array_size(r->received);
+    size_t i;
+    json_t *id;
+
+    if (!n || json_array_append(creds, json_array_get(r->received, n - 1)))
+        return MOBID_ERR_NOMEM;
+    json_array_foreach(left, i, id)
+    {
+        if (json_is_string(id) && !strcmp(json_string_value(id), cfg)) {
+            json_array_remove(left, i);
+            break;
+        }
+    }
+    if (pending && json_array_size(left) == 0)
+        json_object_del(r->w->vault, "pending");
+    return wl_save(r->io, r->w);
+}
+
+static mobid_err receive_all(rx *r, const json_t *configs)
 {
     size_t i;
     json_t *id;
-    mobid_err err = fetch_offer(r, uri);
+    mobid_err err = MOBID_OK;
 
-    if (!err)
-        err = fetch_metadata(r);
-    if (!err)
-        err = get_token(r);
-    json_array_foreach(r->ov.config_ids, i, id)
+    json_array_foreach(configs, i, id)
     {
-        if (!err && !json_is_string(id))
-            err = MOBID_ERR_MALFORMED;
-        if (!err && wanted(r, json_string_value(id)))
-            err = receive_config(r, json_string_value(id));
+        if (!json_is_string(id))
+            return MOBID_ERR_MALFORMED;
+        if (!wanted(r, json_string_value(id)))
+            continue;
+        err = receive_config(r, json_string_value(id));
+        if (!err && r->w)
+            err = commit_config(r, json_string_value(id));
+        if (err)
+            break;
     }
     return err;
+}
+
+/* Only an interruption keeps a pending receipt: no answer, or the issuer's 5xx. A
+ * refusal (the token expired, a credential that does not verify) drops it, so one bad
+ * receipt never blocks the next offer. Returns EXPIRED when it was dropped. */
+static mobid_err pending_settle(rx *r, mobid_err err)
+{
+    if (!err || (err == MOBID_ERR_FETCH_FAILED && (r->last_status == 0 || r->last_status >= 500)) ||
+        err == MOBID_ERR_NOMEM || !json_object_get(r->w->vault, "pending"))
+        return err;
+    json_object_del(r->w->vault, "pending");
+    return wl_save(r->io, r->w) ? err : MOBID_ERR_EXPIRED;
+}
+
+/* Finish a receipt that a killed or interrupted run left sealed in the vault, with
+ * the access token sealed there (valid for the issuer's token lifetime). */
+static mobid_err resume_pending(rx *r)
+{
+    json_t *p = json_object_get(r->w->vault, "pending");
+    json_t *configs = json_deep_copy(json_object_get(p, "configs"));
+    const char *iss = json_string_value(json_object_get(p, "issuer"));
+    const char *tok = json_string_value(json_object_get(p, "access_token"));
+    mobid_err err = MOBID_OK;
+
+    if (!iss || !tok || !configs) {
+        json_decref(configs);
+        return pending_settle(r, MOBID_ERR_MALFORMED);
+    }
+    r->ov.credential_issuer = iss;
+    r->access_token = mobid_view_strdup(mobid_view_str(tok));
+    err = r->access_token ? fetch_metadata(r) : MOBID_ERR_NOMEM;
+    if (!err)
+        err = receive_all(r, configs);
+    json_decref(configs);
+    return pending_settle(r, err);
 }
 
 static void rx_clear(rx *r)
@@ -400,30 +475,90 @@ static void rx_clear(rx *r)
     free(r->access_token);
 }
 
+static void rx_init(rx *r, const mobid_wallet_io *io, wl_wallet *w, const char *uri,
+                    char *detail, size_t detail_len)
+{
+    memset(r, 0, sizeof *r);
+    r->io = io;
+    r->w = w;
+    r->uri = uri;
+    r->detail = detail;
+    r->dlen = detail_len;
+    r->received = json_array();
+}
+
+/* A pending receipt first. *done when it was this very offer: nothing more to do. */
+static mobid_err finish_pending(rx *main_rx, bool *done)
+{
+    json_t *p = json_object_get(main_rx->w->vault, "pending");
+    const char *was = json_string_value(json_object_get(p, "offer"));
+    rx r;
+    mobid_err err;
+
+    *done = false;
+    if (!p)
+        return MOBID_OK;
+    rx_init(&r, main_rx->io, main_rx->w, was, main_rx->detail, main_rx->dlen);
+    *done = was && !strcmp(was, main_rx->uri);
+    err = r.received ? wl_trust(main_rx->w, "issuer", &r.trust) : MOBID_ERR_NOMEM;
+    if (!err)
+        err = resume_pending(&r);
+    if (!err && json_array_extend(main_rx->received, r.received))
+        err = MOBID_ERR_NOMEM;
+    /* A receipt the issuer gave up on: the offer itself may still be redeemable (no
+     * credential was issued for it), so try it as new. */
+    if (err == MOBID_ERR_EXPIRED) {
+        err = MOBID_OK;
+        *done = false;
+    }
+    rx_clear(&r);
+    return err;
+}
+
+/* The protocol: offer, metadata, token (sealed as a pending receipt when there is a
+ * vault), then a batch per wanted configuration. */
+static mobid_err redeem(rx *r)
+{
+    mobid_err err = fetch_offer(r, r->uri);
+
+    if (!err)
+        err = fetch_metadata(r);
+    if (!err)
+        err = get_token(r);
+    if (!err && r->w)
+        err = pending_begin(r);
+    if (!err)
+        err = receive_all(r, r->ov.config_ids);
+    if (err && r->w && json_object_get(r->w->vault, "pending"))
+        (void)pending_settle(r, err); /* the failure itself is the answer */
+    return err;
+}
+
 mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const char *uri, json_t **summary,
                                char *detail, size_t detail_len)
 {
-    rx r = { 0 };
+    rx r;
     wl_wallet w = { 0 };
+    bool done = false;
     mobid_err err;
 
     if (summary)
         *summary = NULL;
     if (!uri)
         return MOBID_ERR_INVALID_ARG;
-    r.io = io;
-    r.detail = detail;
-    r.dlen = detail_len;
-    r.received = json_array();
+    rx_init(&r, io, &w, uri, detail, detail_len);
     err = r.received ? wl_open(io, &w) : MOBID_ERR_NOMEM;
     if (!err && json_is_true(json_object_get(w.outer, "locked")))
         err = MOBID_ERR_WALLET_LOCKED;
     if (!err)
         err = wl_trust(&w, "issuer", &r.trust);
+    /* The PIN before anything is redeemed: a wrong PIN or a cancel spends nothing. */
     if (!err)
-        err = redeem(&r, uri);
+        err = wl_unlock(io, "PIN to receive the card", &w);
     if (!err)
-        err = store(&r, &w);
+        err = finish_pending(&r, &done);
+    if (!err && !done)
+        err = redeem(&r);
     if (!err && summary && !(*summary = summarize(r.received)))
         err = MOBID_ERR_NOMEM;
     wl_close(&w);
@@ -470,8 +605,9 @@ mobid_err mobid_wallet_fetch(const mobid_wallet_io *io, const char *uri,
         err = MOBID_ERR_NOMEM;
     if (!err && o && o->issuer_roots_pem && !(err = mobid_trust_new(&r.trust)))
         err = mobid_trust_add_pem(r.trust, mobid_view_str(o->issuer_roots_pem));
+    r.uri = uri;
     if (!err)
-        err = redeem(&r, uri);
+        err = redeem(&r);
     if (!err && !(*out = handed_out(r.received)))
         err = MOBID_ERR_NOMEM;
     rx_clear(&r);

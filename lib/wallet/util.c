@@ -77,12 +77,46 @@ mobid_err wl_check_url(const char *url)
     return MOBID_ERR_UNSUPPORTED;
 }
 
-mobid_err wl_http(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
-                  mobid_buf *body, char *detail, size_t detail_len)
+/* The scheme and host of url, for messages ("https://issuer.example"). */
+static int origin_len(const char *url)
 {
-    long status = 0;
+    const char *p = strstr(url, "://");
+    size_t n = p ? (size_t)(p - url) + 3 : 0;
+
+    n += strcspn(url + n, "/?#");
+    return (int)(n > 120 ? 120 : n);
+}
+
+/* A refusal in one sentence: the OAuth / OpenID4VCI / OpenID4VP error object when the
+ * body is one ("error" and "error_description"), never the raw body. */
+static void refusal_detail(const mobid_wallet_http_req *req, long status, mobid_view body,
+                           char *detail, size_t detail_len)
+{
+    json_t *j = NULL;
+    const char *code = NULL, *desc = NULL;
+
+    if (mobid_json_parse(body, 65536, &j) == MOBID_OK && json_is_object(j)) {
+        code = json_string_value(json_object_get(j, "error"));
+        desc = json_string_value(json_object_get(j, "error_description"));
+    }
+    if (code && desc)
+        wl_detail(detail, detail_len, "%.*s refused: %.200s (%.60s)", origin_len(req->url),
+                  req->url, desc, code);
+    else if (code)
+        wl_detail(detail, detail_len, "%.*s refused: %.60s", origin_len(req->url), req->url,
+                  code);
+    else
+        wl_detail(detail, detail_len, "%.*s answered HTTP %ld", origin_len(req->url), req->url,
+                  status);
+    json_decref(j);
+}
+
+mobid_err wl_http_st(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
+                     mobid_buf *body, long *status, char *detail, size_t detail_len)
+{
     mobid_err err;
 
+    *status = 0;
     if (!io->http)
         return MOBID_ERR_INVALID_ARG;
     /* Credentials, codes and presentations travel only over TLS, except to a service
@@ -94,37 +128,38 @@ mobid_err wl_http(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
                       : "only https:// URLs are fetched");
         return err;
     }
-    err = io->http(io->ctx, req, &status, body);
+    err = io->http(io->ctx, req, status, body);
     if (err) {
-        wl_detail(detail, detail_len, "%s %s: %s", req->method, req->url,
-                  mobid_err_name(err));
+        wl_detail(detail, detail_len, "%.*s could not be reached", origin_len(req->url),
+                  req->url);
         return err == MOBID_ERR_NOMEM ? err : MOBID_ERR_FETCH_FAILED;
     }
     if (body->len > MOBID_WALLET_MAX_HTTP)
         return MOBID_ERR_TOO_BIG;
-    if (status < 200 || status > 299) {
-        /* The body is not NUL-terminated and comes from the network: print a bounded,
-         * printable prefix. */
-        size_t n = body->len < 160 ? body->len : 160;
-        for (size_t i = 0; i < n; i++)
-            if (body->ptr[i] < 0x20 || body->ptr[i] > 0x7e)
-                n = i;
-        wl_detail(detail, detail_len, "%s %s: HTTP %ld %.*s", req->method, req->url, status,
-                  (int)n, n ? (const char *)body->ptr : "");
+    if (*status < 200 || *status > 299) {
+        refusal_detail(req, *status, mobid_buf_view(body), detail, detail_len);
         return MOBID_ERR_FETCH_FAILED;
     }
     return MOBID_OK;
 }
 
-mobid_err wl_http_json(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
-                       json_t **out, char *detail, size_t detail_len)
+mobid_err wl_http(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
+                  mobid_buf *body, char *detail, size_t detail_len)
+{
+    long status;
+
+    return wl_http_st(io, req, body, &status, detail, detail_len);
+}
+
+mobid_err wl_http_json_st(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
+                          json_t **out, long *status, char *detail, size_t detail_len)
 {
     mobid_buf body;
     mobid_err err;
 
     *out = NULL;
     mobid_buf_init(&body, MOBID_WALLET_MAX_HTTP);
-    err = wl_http(io, req, &body, detail, detail_len);
+    err = wl_http_st(io, req, &body, status, detail, detail_len);
     if (!err)
         err = mobid_json_parse(mobid_buf_view(&body), MOBID_WALLET_MAX_HTTP, out);
     if (!err && !json_is_object(*out)) {
@@ -136,6 +171,14 @@ mobid_err wl_http_json(const mobid_wallet_io *io, const mobid_wallet_http_req *r
         wl_detail(detail, detail_len, "%s: answer is not a JSON object", req->url);
     mobid_buf_free(&body);
     return err;
+}
+
+mobid_err wl_http_json(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
+                       json_t **out, char *detail, size_t detail_len)
+{
+    long status;
+
+    return wl_http_json_st(io, req, out, &status, detail, detail_len);
 }
 
 mobid_err wl_random_id(char out[23])

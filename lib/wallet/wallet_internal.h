@@ -41,9 +41,15 @@ mobid_err wl_check_url(const char *url);
  * FETCH_FAILED with a detail. */
 mobid_err wl_http(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
                   mobid_buf *body, char *detail, size_t detail_len);
+/* The same, and *status gets the HTTP status (0 when nothing was answered). A refusal's
+ * detail is one sentence from the OAuth error object, never the raw body. */
+mobid_err wl_http_st(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
+                     mobid_buf *body, long *status, char *detail, size_t detail_len);
 /* GET or POST a body and parse the JSON answer. */
 mobid_err wl_http_json(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
                        json_t **out, char *detail, size_t detail_len);
+mobid_err wl_http_json_st(const mobid_wallet_io *io, const mobid_wallet_http_req *req,
+                          json_t **out, long *status, char *detail, size_t detail_len);
 void wl_detail(char *detail, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Fresh random id: 16 random bytes base64url. */

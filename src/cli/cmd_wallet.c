@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mobid/crypto.h>
+
 #include "cli/cli.h"
 #include "cli/cmd_wallet.h"
 
@@ -103,6 +105,59 @@ static int parse_args(int argc, char **argv, wallet_args *a)
     return 0;
 }
 
+/* A failure: a prompt without a terminal is a usage error (exit 2) naming the option
+ * to use; a wrong PIN says how many tries are left. */
+static int wallet_fail(wallet_args *a, mobid_err err, const char *detail)
+{
+    mobid_wallet_io io = cli_wallet_io(&a->host);
+    char msg[160];
+    unsigned failed = 0;
+    bool locked = false;
+
+    if (a->host.no_tty)
+        return cli_usage_error(NULL, "%s", a->host.no_tty);
+    if (err == MOBID_ERR_PIN_WRONG && mobid_wallet_lock_status(&io, &failed, &locked) == MOBID_OK) {
+        unsigned left = failed < MOBID_WALLET_MAX_TRIES ? MOBID_WALLET_MAX_TRIES - failed : 0;
+        snprintf(msg, sizeof msg, "wrong PIN; %u %s left before the wallet locks for good", left,
+                 left == 1 ? "try" : "tries");
+        detail = msg;
+    }
+    return cli_fail(a->host.json, err, detail);
+}
+
+/* A claim that holds a picture is shown as its size and SHA-256, not as base64. */
+static void shorten_pictures(json_t *j)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    if (json_is_array(j)) {
+        json_array_foreach(j, i, v) shorten_pictures(v);
+        return;
+    }
+    json_object_foreach(j, k, v)
+    {
+        const char *b = json_string_value(v);
+        mobid_buf raw = { 0 }, hex = { 0 };
+        uint8_t h[MOBID_HASH_MAX];
+
+        if (!b || (strcmp(k, "portrait") && strcmp(k, "signature_usual_mark"))) {
+            shorten_pictures(v);
+            continue;
+        }
+        if ((mobid_b64url_decode(mobid_view_str(b), &raw) == MOBID_OK ||
+             mobid_b64_decode(mobid_view_str(b), &raw) == MOBID_OK) &&
+            mobid_hash(MOBID_HASH_SHA256, mobid_buf_view(&raw), h) == MOBID_OK &&
+            mobid_hex_encode(mobid_view_make(h, 32), &hex) == MOBID_OK &&
+            mobid_buf_terminate(&hex) == MOBID_OK)
+            json_object_set_new(j, k, json_pack("{s:I,s:s}", "bytes", (json_int_t)raw.len,
+                                                "sha256", (const char *)hex.ptr));
+        mobid_buf_free(&raw);
+        mobid_buf_free(&hex);
+    }
+}
+
 static void print_result(const wallet_args *a, json_t *j, const char *human)
 {
     if (a->host.json)
@@ -138,7 +193,7 @@ static int cmd_init(wallet_args *a)
     if (!err)
         err = mobid_wallet_init(&io, &o);
     if (err) {
-        rc = cli_fail(a->host.json, err,
+        rc = wallet_fail(a, err,
                       err == MOBID_ERR_INVALID_ARG
                           ? "a wallet exists there already, or the PIN is not 6 digits"
                           : NULL);
@@ -162,10 +217,16 @@ static int cmd_lock_status(wallet_args *a)
     json_t *j;
 
     if (err)
-        return cli_fail(a->host.json, err, NULL);
+        return wallet_fail(a, err, NULL);
     j = json_pack("{s:b,s:i,s:i}", "locked", locked, "failed", (int)failed, "tries_left",
                   locked ? 0 : MOBID_WALLET_MAX_TRIES - (int)failed);
-    cli_print_json(j);
+    if (a->host.json)
+        cli_print_json(j);
+    else if (locked)
+        fprintf(stderr, "the wallet is locked for good\n");
+    else
+        fprintf(stderr, "%d wrong PIN(s) so far, %d tries left\n", (int)failed,
+                MOBID_WALLET_MAX_TRIES - (int)failed);
     json_decref(j);
     return CLI_EXIT_OK;
 }
@@ -185,7 +246,70 @@ static int take_uri(wallet_args *a, char **uri)
         return *uri ? 0 : cli_fail(a->host.json, MOBID_ERR_NOMEM, NULL);
     }
     err = cli_wallet_qr_decode(a->qr, uri);
-    return err ? cli_fail(a->host.json, err, "no readable QR code in the image") : 0;
+    return err ? wallet_fail(a, err, "no readable QR code in the image") : 0;
+}
+
+static void print_flow(const wallet_args *a, bool receive, json_t *summary)
+{
+    const json_t *e;
+    size_t i;
+
+    if (a->host.json) {
+        cli_print_json(summary);
+        return;
+    }
+    if (!receive) {
+        fprintf(stderr, "shared with %s\n",
+                json_string_value(json_object_get(summary, "rp")) ?: "the relying party");
+        return;
+    }
+    json_array_foreach(json_object_get(summary, "received"), i, e)
+        fprintf(stderr, "received %s (%s): %lld copies, id %s\n",
+                json_string_value(json_object_get(e, "type")) ?: "?",
+                json_string_value(json_object_get(e, "format")) ?: "?",
+                (long long)json_integer_value(json_object_get(e, "count")),
+                json_string_value(json_object_get(e, "id")) ?: "?");
+}
+
+/* Human text for list (0), show (1) and history (2), on stderr. */
+static void print_table(int which, json_t *out)
+{
+    const json_t *e;
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    if (which == 1) {
+        fprintf(stderr, "%s (%s) from %s, %lld of %lld copies unused\n",
+                json_string_value(json_object_get(out, "type")) ?: "?",
+                json_string_value(json_object_get(out, "format")) ?: "?",
+                json_string_value(json_object_get(out, "issuer")) ?: "?",
+                (long long)json_integer_value(json_object_get(out, "unused")),
+                (long long)json_integer_value(json_object_get(out, "total")));
+        json_object_foreach(json_object_get(out, "claims"), k, v)
+        {
+            char *t = json_is_string(v) ? strdup(json_string_value(v))
+                                        : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            fprintf(stderr, "  %s: %s\n", k, t ? t : "?");
+            free(t);
+        }
+        return;
+    }
+    json_array_foreach(out, i, e)
+    {
+        if (which == 0)
+            fprintf(stderr, "%s  %s (%s)  %lld/%lld unused\n",
+                    json_string_value(json_object_get(e, "id")) ?: "?",
+                    json_string_value(json_object_get(e, "type")) ?: "?",
+                    json_string_value(json_object_get(e, "format")) ?: "?",
+                    (long long)json_integer_value(json_object_get(e, "unused")),
+                    (long long)json_integer_value(json_object_get(e, "total")));
+        else
+            fprintf(stderr, "%s  %s\n", json_string_value(json_object_get(e, "at")) ?: "?",
+                    json_string_value(json_object_get(e, "rp")) ?: "?");
+    }
+    if (json_array_size(out) == 0)
+        fprintf(stderr, which == 0 ? "no credentials\n" : "no presentations\n");
 }
 
 static int cmd_flow(wallet_args *a, bool receive)
@@ -202,9 +326,9 @@ static int cmd_flow(wallet_args *a, bool receive)
     err = receive ? mobid_wallet_receive(&io, uri, &summary, detail, sizeof detail)
                   : mobid_wallet_present(&io, uri, &summary, detail, sizeof detail);
     if (err) {
-        rc = cli_fail(a->host.json, err, detail[0] ? detail : NULL);
+        rc = wallet_fail(a, err, detail[0] ? detail : NULL);
     } else {
-        cli_print_json(summary);
+        print_flow(a, receive, summary);
         rc = CLI_EXIT_OK;
     }
     json_decref(summary);
@@ -225,8 +349,12 @@ static int cmd_read(wallet_args *a, int which)
     else
         err = mobid_wallet_list(&io, which == 1 ? a->arg : NULL, &out);
     if (err)
-        return cli_fail(a->host.json, err, NULL);
-    cli_print_json(out);
+        return wallet_fail(a, err, NULL);
+    shorten_pictures(out);
+    if (a->host.json)
+        cli_print_json(out);
+    else
+        print_table(which, out);
     json_decref(out);
     return CLI_EXIT_OK;
 }

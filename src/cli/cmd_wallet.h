@@ -15,7 +15,12 @@ typedef struct cli_wallet_host {
     bool have_at;
     mobid_time at;         /* --at */
     void *http;            /* mobid_http_client, created on first use */
+    const char *no_tty;    /* set when a prompt found no terminal: what to use instead */
+    unsigned long steps;   /* side effects so far (MOBID_WALLET_KILL_AT test hook) */
 } cli_wallet_host;
+
+/* Whether a terminal can be opened to ask the PIN, a code or consent. */
+bool cli_wallet_have_tty(void);
 
 /* Callbacks over host (the host outlives the io). */
 mobid_wallet_io cli_wallet_io(cli_wallet_host *host);

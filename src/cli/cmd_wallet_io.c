@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,17 @@
 #include "cli/cli.h"
 #include "cli/cmd_wallet.h"
 #include "http/client.h"
+
+/* Test hook: MOBID_WALLET_KILL_AT=N kills the process (SIGKILL, as kill -9 would) at
+ * the Nth step of the wallet's side effects: before and after each HTTP exchange and
+ * each save. Tests use it to prove that no step of receive can lose a card. */
+static void kill_point(cli_wallet_host *h)
+{
+    const char *at = getenv("MOBID_WALLET_KILL_AT");
+
+    if (at && ++h->steps == strtoul(at, NULL, 10))
+        raise(SIGKILL);
+}
 
 static mobid_err file_load(void *ctx, mobid_buf *out)
 {
@@ -79,6 +91,7 @@ static mobid_err file_save(void *ctx, mobid_view blob)
 
     if (!tmp)
         return MOBID_ERR_NOMEM;
+    kill_point(h);
     snprintf(tmp, n, "%s.tmp.%ld", h->path, (long)getpid());
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
@@ -98,6 +111,7 @@ done:
     if (err)
         unlink(tmp);
     free(tmp);
+    kill_point(h);
     return err;
 }
 
@@ -118,9 +132,11 @@ static mobid_err do_http(void *ctx, const mobid_wallet_http_req *req, long *stat
         headers[nh++] = accept;
     if (req->bearer && snprintf(auth, sizeof auth, "Authorization: Bearer %s", req->bearer) > 0)
         headers[nh++] = auth;
+    kill_point(h);
     if (!err)
         err = mobid_http_client_request(h->http, req->method, req->url, headers,
                                         req->content_type, req->body, &res);
+    kill_point(h);
     *status = res.status;
     if (!err)
         err = mobid_buf_append_view(body, mobid_buf_view(&res.body));
@@ -135,16 +151,20 @@ static mobid_time host_now(void *ctx)
     return h->have_at ? h->at : mobid_now();
 }
 
-/* Read one line from the terminal without echo (prompt on stderr). */
-static mobid_err read_secret(const char *prompt, char *out, size_t cap)
+/* Read one line from the terminal without echo (prompt on stderr). Without a
+ * terminal, h->no_tty says which option replaces the prompt. */
+static mobid_err read_secret(cli_wallet_host *h, const char *prompt, const char *instead,
+                             char *out, size_t cap)
 {
     struct termios old, quiet;
     FILE *tty = fopen("/dev/tty", "r+");
     bool noecho = false;
     mobid_err err = MOBID_OK;
 
-    if (!tty)
-        return MOBID_ERR_IO;
+    if (!tty) {
+        h->no_tty = instead;
+        return MOBID_ERR_CONSENT_DENIED;
+    }
     fprintf(stderr, "%s", prompt);
     if (tcgetattr(fileno(tty), &old) == 0) {
         quiet = old;
@@ -186,9 +206,11 @@ static mobid_err ask_pin(void *ctx, const char *why, char pin[MOBID_WALLET_PIN_L
         err = pin_from_file(h->pin_file, line, sizeof line);
     } else {
         snprintf(prompt, sizeof prompt, "%s: ", why);
-        err = read_secret(prompt, line, sizeof line);
+        err = read_secret(h, prompt, "no terminal to ask the PIN: use --pin-file", line,
+                          sizeof line);
         if (!err && h->confirm_pin) {
-            err = read_secret("repeat the PIN: ", again, sizeof again);
+            err = read_secret(h, "repeat the PIN: ", "no terminal to ask the PIN: use --pin-file",
+                              again, sizeof again);
             if (!err && strcmp(line, again) != 0)
                 err = MOBID_ERR_INVALID_ARG;
         }
@@ -211,9 +233,10 @@ static mobid_err ask_tx_code(void *ctx, unsigned len, const char *desc, char *ou
         snprintf(out, cap, "%s", h->tx_code);
         return MOBID_OK;
     }
-    snprintf(prompt, sizeof prompt, "transaction code (%u digits%s%s): ", len,
+    snprintf(prompt, sizeof prompt, "%u-digit transaction code from the officer%s%s: ", len,
              desc ? ", " : "", desc ? desc : "");
-    return read_secret(prompt, out, cap);
+    return read_secret(h, prompt, "no terminal to ask the transaction code: use --tx-code",
+                       out, cap);
 }
 
 static mobid_err ask_consent(void *ctx, const mobid_wallet_consent *c)
@@ -230,8 +253,10 @@ static mobid_err ask_consent(void *ctx, const mobid_wallet_consent *c)
     if (h->yes)
         return MOBID_OK;
     tty = fopen("/dev/tty", "r+");
-    if (!tty)
+    if (!tty) {
+        h->no_tty = "no terminal to ask for consent: use --yes";
         return MOBID_ERR_CONSENT_DENIED;
+    }
     fprintf(stderr, "share these claims? [y/N] ");
     if (!fgets(answer, sizeof answer, tty))
         answer[0] = '\0';
@@ -244,6 +269,15 @@ mobid_wallet_io cli_wallet_io(cli_wallet_host *host)
     mobid_wallet_io io = { host,     file_load,   file_save,  do_http,
                            host_now, ask_pin,     ask_tx_code, ask_consent, NULL };
     return io;
+}
+
+bool cli_wallet_have_tty(void)
+{
+    FILE *tty = fopen("/dev/tty", "r+");
+
+    if (tty)
+        fclose(tty);
+    return tty != NULL;
 }
 
 void cli_wallet_host_free(cli_wallet_host *host)

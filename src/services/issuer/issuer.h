@@ -259,6 +259,14 @@ MOBID_MUST_CHECK mobid_err issuer_offer_state(issuer_ctx *ctx, mobid_store *s,
  * Runs inside the caller's transaction. */
 MOBID_MUST_CHECK mobid_err issuer_offer_kill(mobid_store *s, const char *offer_id);
 
+/* SQL condition on issuer_offers: the pre-authorized code may be exchanged (again)
+ * while no credential was issued for the offer. A wallet killed after the token
+ * answer, or one that lost its token, can then retry the offer; once a card exists
+ * the code is spent. Each exchange still needs the tx_code. */
+#define ISSUER_OFFER_REDEEMABLE                                                         \
+    "(used_at IS NULL OR NOT EXISTS (SELECT 1 FROM issuer_cards c"                      \
+    " WHERE c.offer_id = issuer_offers.id))"
+
 /* ---- cards and their lifecycle (lifecycle.c) ----
  * A card is one delivery of a card type to one phone (holder key); its credentials
  * (a batch, both formats) share the card's state. Status list values:

@@ -149,7 +149,7 @@ static mobid_err token_issue(token_tx *t, mobid_store *s, const char *offer_id)
     int64_t now = mobid_now();
     mobid_err err = mobid_store_prepare(
         s,
-        "UPDATE issuer_offers SET used_at = $1 WHERE id = $2 AND used_at IS NULL"
+        "UPDATE issuer_offers SET used_at = $1 WHERE id = $2 AND " ISSUER_OFFER_REDEEMABLE
         " AND killed_at IS NULL AND expires_at > $1",
         &st);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 1, now);
@@ -193,7 +193,7 @@ static mobid_err token_body(mobid_store *s, void *arg)
     mobid_err err = mobid_store_prepare(
         s,
         "SELECT id, tx_code_hash, tx_failures FROM issuer_offers WHERE code_hash = $1"
-        " AND used_at IS NULL AND killed_at IS NULL AND expires_at > $2",
+        " AND " ISSUER_OFFER_REDEEMABLE " AND killed_at IS NULL AND expires_at > $2",
         &st);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, t->code_hash);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, mobid_now());
@@ -328,8 +328,9 @@ static mobid_err on_offer(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     err = issuer_db(ctx, &s);
     if (err == MOBID_OK)
         err = mobid_store_prepare(s,
-                                  "SELECT cardtype FROM issuer_offers WHERE id = $1 AND used_at"
-                                  " IS NULL AND killed_at IS NULL AND expires_at > $2",
+                                  "SELECT cardtype FROM issuer_offers WHERE id = $1 AND "
+                                  ISSUER_OFFER_REDEEMABLE
+                                  " AND killed_at IS NULL AND expires_at > $2",
                                   &st);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, id);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, mobid_now());
