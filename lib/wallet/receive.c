@@ -201,7 +201,42 @@ static size_t batch_size(const rx *r)
     return n > MOBID_OID4VCI_MAX_PROOFS ? MOBID_OID4VCI_MAX_PROOFS : (size_t)n;
 }
 
-/* Fresh keys and one proof each: the credential request body. */
+/* The device keys of a batch: the ones a pending receipt sealed for cfg (a retry
+ * after the answer was lost: the issuer answers the same keys again), else fresh
+ * ones, sealed in the pending receipt before the request leaves. */
+static mobid_err batch_keys(rx *r, const char *cfg, mobid_key **keys, size_t *n)
+{
+    json_t *pending = r->w ? json_object_get(r->w->vault, "pending") : NULL;
+    json_t *saved = json_object_get(json_object_get(pending, "keys"), cfg);
+    json_t *jwks = NULL, *jwk = NULL;
+    mobid_err err = MOBID_OK;
+
+    if (json_array_size(saved) > 0 && json_array_size(saved) <= MOBID_OID4VCI_MAX_PROOFS) {
+        *n = json_array_size(saved);
+        for (size_t i = 0; !err && i < *n; i++)
+            err = mobid_jwk_to_key(json_array_get(saved, i), &keys[i]);
+        return err;
+    }
+    for (size_t i = 0; !err && i < *n; i++)
+        err = mobid_key_generate(MOBID_CURVE_P256, &keys[i]);
+    if (err || !pending)
+        return err;
+    if (!(jwks = json_array()))
+        return MOBID_ERR_NOMEM;
+    for (size_t i = 0; !err && i < *n; i++) {
+        err = mobid_jwk_from_key(keys[i], true, &jwk);
+        if (!err && json_array_append_new(jwks, jwk))
+            err = MOBID_ERR_NOMEM;
+    }
+    if (!json_object_get(pending, "keys"))
+        json_object_set_new(pending, "keys", json_object());
+    if (!err && json_object_set(json_object_get(pending, "keys"), cfg, jwks))
+        err = MOBID_ERR_NOMEM;
+    json_decref(jwks);
+    return err ? err : wl_save(r->io, r->w);
+}
+
+/* One proof per key: the credential request body. */
 static mobid_err build_request(rx *r, const char *cfg, const char *nonce, mobid_key **keys,
                                size_t n, mobid_buf *body)
 {
@@ -212,9 +247,7 @@ static mobid_err build_request(rx *r, const char *cfg, const char *nonce, mobid_
     mobid_buf_init(&proof, 0);
     for (size_t i = 0; !err && i < n; i++) {
         proof.len = 0;
-        err = mobid_key_generate(MOBID_CURVE_P256, &keys[i]);
-        if (!err)
-            err = mobid_oid4vci_proof_build(keys[i], r->ov.credential_issuer, nonce,
+        err = mobid_oid4vci_proof_build(keys[i], r->ov.credential_issuer, nonce,
                                             wl_now(r->io), NULL, &proof);
         if (!err)
             err = mobid_buf_terminate(&proof);
@@ -327,7 +360,9 @@ static mobid_err receive_config(rx *r, const char *cfg)
         err = MOBID_ERR_UNSUPPORTED;
         goto done;
     }
-    err = get_nonce(r, &nonce);
+    err = batch_keys(r, cfg, keys, &n);
+    if (!err)
+        err = get_nonce(r, &nonce);
     if (!err)
         err = build_request(r, cfg, nonce, keys, n, &body);
     q.body = mobid_buf_view(&body);
@@ -395,6 +430,7 @@ static mobid_err commit_config(rx *r, const char *cfg)
 
     if (!n || json_array_append(creds, json_array_get(r->received, n - 1)))
         return MOBID_ERR_NOMEM;
+    json_object_del(json_object_get(pending, "keys"), cfg);
     json_array_foreach(left, i, id)
     {
         if (json_is_string(id) && !strcmp(json_string_value(id), cfg)) {

@@ -230,23 +230,42 @@ static mobid_err open_claims(cred_tx *t, const offer_row *o, json_t **claims)
 }
 
 /* One batch per offer and configuration: the proofs of this request and every
- * credential of this format already on the offer's card fit in batch_size. */
+ * credential of this format already on the offer's card fit in batch_size. A key
+ * that already holds a credential of the card does not count again: a wallet whose
+ * answer was lost (killed, network down) asks again with the same device keys and
+ * gets their credentials anew, never more keys than the batch. */
 static mobid_err batch_left(cred_tx *t, mobid_store *s, const char *card)
 {
     mobid_store_stmt *st = NULL;
     bool row = false;
+    int64_t held = 0, again = 0;
+    const char *fmt = t->fmt == ISSUER_FMT_MDOC ? "mso_mdoc" : "dc+sd-jwt";
     mobid_err err = mobid_store_prepare(
         s, "SELECT count(*) FROM issuer_credentials WHERE card_id = $1 AND format = $2", &st);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, card);
-    if (err == MOBID_OK)
-        err = mobid_store_bind_str(st, 2, t->fmt == ISSUER_FMT_MDOC ? "mso_mdoc" : "dc+sd-jwt");
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, fmt);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
-    if (err == MOBID_OK && row &&
-        mobid_store_col_int64(st, 0) + (int64_t)t->n > (int64_t)t->ctx->cfg.batch_size) {
+    if (err == MOBID_OK && row) held = mobid_store_col_int64(st, 0);
+    mobid_store_finalize(st);
+    st = NULL;
+    if (err == MOBID_OK && held > 0)
+        err = mobid_store_prepare(s,
+                                  "SELECT count(*) FROM issuer_credentials WHERE card_id = $1"
+                                  " AND format = $2 AND holder_jkt = $3",
+                                  &st);
+    for (size_t i = 0; err == MOBID_OK && held > 0 && i < t->n; i++) {
+        if ((err = mobid_store_reset(st)) == MOBID_OK &&
+            (err = mobid_store_bind_str(st, 1, card)) == MOBID_OK &&
+            (err = mobid_store_bind_str(st, 2, fmt)) == MOBID_OK &&
+            (err = mobid_store_bind_str(st, 3, t->proofs[i].jkt)) == MOBID_OK &&
+            (err = mobid_store_step(st, &row)) == MOBID_OK && row)
+            again += mobid_store_col_int64(st, 0) > 0;
+    }
+    mobid_store_finalize(st);
+    if (err == MOBID_OK && held + (int64_t)t->n - again > (int64_t)t->ctx->cfg.batch_size) {
         t->oauth_error = "credential_request_denied";
         t->detail = "the credentials of this offer and configuration were issued already";
     }
-    mobid_store_finalize(st);
     return err;
 }
 
