@@ -72,7 +72,7 @@ cat >claims.json <<'JSON'
  "nationality":"KR","resident_country":"DE","residence_status":"permanent",
  "passport_number":"M12345678","issuing_office":"berlin"}
 JSON
-echo 123456 >pin
+echo 583102 >pin
 issued() { # instance -> credentials it issued
   curl -s "http://$1/metrics" | awk '/^mobid_issuer_credentials_issued_total/ { s += $NF } END { print s + 0 }'
 }
