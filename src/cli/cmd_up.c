@@ -218,6 +218,7 @@ static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
 {
     char db[UP_PATH_MAX], cfg[UP_PATH_MAX], listen[32], log[UP_PATH_MAX + 16];
     const char *args[16] = { s->name, "serve", "--listen", listen };
+    const char *gov_key = NULL, *bank_key = NULL;
     size_t n = 4;
     pid_t pid;
 
@@ -230,12 +231,12 @@ static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
         const json_t *bank = json_object_get(json_object_get(state, "portal"), "bank");
         args[n++] = "--verifier";
         args[n++] = all[1].url;
-        args[n++] = "--api-key";
-        args[n++] = rp_key(state, json_string_value(json_object_get(gov, "relying_party")) ?: "gov24");
+        /* the API keys go through the environment: a command line is public to every
+         * local user (ps, /proc/PID/cmdline), a process's environment is not */
+        gov_key = rp_key(state, json_string_value(json_object_get(gov, "relying_party")) ?: "gov24");
+        bank_key = rp_key(state, json_string_value(json_object_get(bank, "relying_party")) ?: "bank");
         args[n++] = "--profile";
         args[n++] = json_string_value(json_object_get(gov, "profile")) ?: "resident_full";
-        args[n++] = "--bank-api-key";
-        args[n++] = rp_key(state, json_string_value(json_object_get(bank, "relying_party")) ?: "bank");
         args[n++] = "--bank-profile";
         args[n++] = json_string_value(json_object_get(bank, "profile")) ?: "bank_basic";
     } else {
@@ -250,8 +251,12 @@ static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
         }
     }
     args[n] = NULL;
-    if ((pid = fork()) == 0)
+    if ((pid = fork()) == 0) {
+        if ((gov_key && setenv("MOBID_PORTAL_API_KEY", gov_key, 1)) ||
+            (bank_key && setenv("MOBID_PORTAL_BANK_API_KEY", bank_key, 1)))
+            _exit(127);
         exec_child(o, args, -1, log);
+    }
     s->pid = pid > 0 ? pid : 0;
     s->started_ms = now_ms();
     return pid;

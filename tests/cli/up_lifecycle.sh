@@ -56,6 +56,16 @@ pw=$(jq -r .admin.password <<<"$first")
 [ ${#pw} -ge 12 ] && ok "generated admin password printed" || bad "admin password '$pw'"
 [ "$(stat -c %a "$T/var/up.json")" = 600 ] && ok "up.json is 0600" || bad "up.json mode"
 [ "$(stat -c %a "$T/var/data.key")" = 600 ] && ok "data key is 0600" || bad "data.key mode"
+# relying parties' API keys never on a command line (public to every local user)
+keys=$(jq -r '.relying_parties[].api_key' "$T/var/up.json")
+[ -n "$keys" ] || bad "no API keys in up.json"
+leak=no
+for p in $(children); do
+    args=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true)
+    for k in $keys; do case "$args" in *"$k"*) leak="yes ($args)" ;; esac; done
+done
+[ "$leak" = no ] && ok "no API key on a child's command line" || bad "API key in argv: $leak"
+[ ! -e "$T/var/admin.password" ] && ok "the bootstrap password file is gone" || bad "admin.password left behind"
 
 for url in "$ISS" "$VER" "$POR"; do
     code=$(curl -s -o /dev/null -w '%{http_code}' "$url/healthz" || true)
