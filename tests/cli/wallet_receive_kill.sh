@@ -65,7 +65,7 @@ offer() { # -> offer.json, $uri, $tx
 fresh_wallet() { # $1 -> a new empty wallet
   rm -f "$1"
   "$bin" wallet --wallet "$1" --pin-file pin --json init --issuer-roots pki/iaca.pem \
-    --rp-roots pki/rp-ca.pem --registration-roots pki/iaca.pem --scrypt-n 1024 >/dev/null \
+    --rp-roots pki/rp-ca.pem --registration-roots pki/iaca.pem --scrypt-n 16384 >/dev/null \
     || { echo "FAIL wallet init"; exit 1; }
 }
 receive() { # wallet [pin file] -> exit status; JSON in rx.json
