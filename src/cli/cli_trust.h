@@ -8,6 +8,7 @@
 #define MOBID_CLI_TRUST_H
 
 #include <getopt.h>
+#include <mobid/sdjwt.h>
 #include <mobid/trust.h>
 
 /* getopt_long codes of the shared options (outside the range of short options). */
@@ -60,5 +61,11 @@ mobid_err cli_trust_load(const cli_trust *t, const char *cmd, mobid_time at, mob
  * failure), 2 for unreadable or unusable inputs. */
 int cli_trust_load_status(mobid_err err);
 void cli_trust_clear(cli_trust *t);
+/* A trust set of the certificate files paths[0..n) alone (--anchor style options),
+ * through cli_trust_load. */
+mobid_err cli_trust_anchors(const char *const *paths, size_t n, const char *cmd,
+                            mobid_trust **out);
+/* A cache of SD-JWT VC issuer metadata fetched over HTTP(S) (for --trust-issuer). */
+mobid_err cli_issuer_cache(mobid_sdjwt_issuer_cache **out);
 
 #endif

@@ -5,6 +5,7 @@
  *   mobid cose sign --key KEY.pem [--x5chain CERT ...] [--out FILE] PAYLOAD
  */
 #include "cli.h"
+#include "cli_trust.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -240,17 +241,9 @@ static mobid_err build_chain(const verify_opts *o, verify_state *v)
 
 static mobid_err check_anchors(const verify_opts *o, verify_state *v)
 {
-    mobid_err err = mobid_trust_new(&v->trust);
-    for (size_t i = 0; err == MOBID_OK && i < o->n_anchors; i++) {
-        mobid_buf b;
-        err = read_cert_bytes(o->anchors[i], &b);
-        if (err == MOBID_OK) {
-            err = mobid_trust_add_pem(v->trust, mobid_buf_view(&b));
-            mobid_buf_free(&b);
-        }
-        if (err != MOBID_OK)
-            v->detail = "cannot read a trust anchor";
-    }
+    mobid_err err = cli_trust_anchors(o->anchors, o->n_anchors, "cose", &v->trust);
+    if (err != MOBID_OK)
+        v->detail = "cannot read a trust anchor";
     if (err == MOBID_OK) {
         err = mobid_trust_verify_chain(v->trust, v->chain, v->n_chain, v->at, v->purpose);
         if (err != MOBID_OK)

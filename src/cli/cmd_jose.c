@@ -7,6 +7,7 @@
  *   mobid jwe decrypt --key PRIV [--json] [--out F] FILE
  */
 #include "cli.h"
+#include "cli_trust.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -169,15 +170,7 @@ static mobid_err check_chain(const jose_opts *o, mobid_cert **chain, size_t n)
     mobid_time at = mobid_now();
     mobid_err err = o->at ? cli_parse_time(o->at, &at) : MOBID_OK;
     if (err == MOBID_OK)
-        err = mobid_trust_new(&trust);
-    for (size_t i = 0; err == MOBID_OK && i < o->n_anchors; i++) {
-        mobid_buf pem;
-        err = cli_read_binary_or_hex(o->anchors[i], &pem);
-        if (err == MOBID_OK) {
-            err = mobid_trust_add_pem(trust, mobid_buf_view(&pem));
-            mobid_buf_free(&pem);
-        }
-    }
+        err = cli_trust_anchors(o->anchors, o->n_anchors, "jws", &trust);
     if (err == MOBID_OK)
         err = mobid_trust_verify_chain(trust, chain, n, at, MOBID_PURPOSE_ANY);
     mobid_trust_free(trust);

@@ -1,6 +1,8 @@
 /* mobid sdjwt verify: check an SD-JWT VC presentation and print the disclosed claims. */
 #include "cli.h"
 
+#include "cli_trust.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +15,12 @@ int cli_sdjwt_verify(int argc, char **argv);
 mobid_err cli_sdjwt_read_text(const char *path, mobid_buf *out);
 
 static const char verify_usage[] =
-    "usage: mobid sdjwt verify (--trust CA.pem ... | --issuer-key PUB) [options] PRES.txt\n"
+    "usage: mobid sdjwt verify (--trust CA.pem ... | --trust-issuer URL ... | --issuer-key PUB)\n"
+    "                          [options] PRES.txt\n"
     "Verify an SD-JWT VC presentation ('-' = stdin) and print its claims.\n"
     "  --trust CA.pem        trust anchor(s) for the x5c chain (PEM bundle); repeatable\n"
+    "  --trust-issuer URL    trust this issuer identifier: its keys come from\n"
+    "                        URL's /.well-known/jwt-vc-issuer (fetched); repeatable\n"
     "  --issuer-key PUB      issuer public key (PEM or JWK) instead of x5c + anchors\n"
     "  --nonce N             expected KB-JWT nonce\n"
     "  --aud A               expected KB-JWT audience\n"
@@ -29,8 +34,7 @@ static const char verify_usage[] =
     "Exit: 0 valid, 1 invalid ({\"valid\":false,\"error\":CODE,\"detail\":...}), 2 usage.\n";
 
 typedef struct verify_args {
-    char **trust;
-    size_t n_trust;
+    cli_trust trust;
     const char *issuer_key, *nonce, *aud, *at, *file, *algs;
     long skew, kb_max_age;
     bool require_kb, json, any_typ;
@@ -39,7 +43,7 @@ typedef struct verify_args {
 static int parse_verify(int argc, char **argv, verify_args *a)
 {
     static const struct option opts[] = {
-        { "trust", 1, NULL, 'T' },      { "issuer-key", 1, NULL, 'k' },
+        CLI_TRUST_OPTIONS,              { "issuer-key", 1, NULL, 'k' },
         { "nonce", 1, NULL, 'n' },      { "aud", 1, NULL, 'a' },
         { "require-kb", 0, NULL, 'r' }, { "at", 1, NULL, 't' },
         { "skew", 1, NULL, 's' },       { "kb-max-age", 1, NULL, 'm' },
@@ -52,16 +56,12 @@ static int parse_verify(int argc, char **argv, verify_args *a)
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int took = cli_trust_option(&a->trust, c, optarg);
+        if (took < 0)
+            return CLI_EXIT_USAGE;
+        if (took)
+            continue;
         switch (c) {
-        case 'T': {
-            char **grown = realloc(a->trust, (a->n_trust + 2) * sizeof *grown);
-            if (!grown)
-                return CLI_EXIT_FAIL;
-            a->trust = grown;
-            a->trust[a->n_trust++] = optarg;
-            a->trust[a->n_trust] = NULL;
-            break;
-        }
         case 'k': a->issuer_key = optarg; break;
         case 'n': a->nonce = optarg; break;
         case 'a': a->aud = optarg; break;
@@ -79,8 +79,8 @@ static int parse_verify(int argc, char **argv, verify_args *a)
     if (optind + 1 != argc)
         return cli_usage_error(verify_usage, "exactly one presentation file is required");
     a->file = argv[optind];
-    if (!a->n_trust == !a->issuer_key)
-        return cli_usage_error(verify_usage, "give either --trust or --issuer-key");
+    if (cli_trust_given(&a->trust) == !!a->issuer_key)
+        return cli_usage_error(verify_usage, "give either --trust/--trust-issuer or --issuer-key");
     return -1;
 }
 
@@ -96,22 +96,6 @@ static bool parse_algs(const char *s, mobid_alg out[5])
     out[ok ? n : 0] = MOBID_ALG_NONE;
     cli_strv_free(names);
     return ok;
-}
-
-static mobid_err load_trust(const verify_args *a, mobid_trust **trust)
-{
-    mobid_err err = mobid_trust_new(trust);
-    for (size_t i = 0; err == MOBID_OK && i < a->n_trust; i++) {
-        mobid_buf pem;
-        err = cli_read_file(a->trust[i], &pem);
-        if (err == MOBID_OK) {
-            err = mobid_trust_add_pem(*trust, mobid_buf_view(&pem));
-            if (err != MOBID_OK)
-                fprintf(stderr, "mobid: %s: no usable certificate\n", a->trust[i]);
-        }
-        mobid_buf_free(&pem);
-    }
-    return err;
 }
 
 static void print_valid(const verify_args *a, const mobid_sdjwt_result *res)
@@ -132,6 +116,7 @@ static int run_verify(const verify_args *a)
     mobid_buf pres;
     mobid_buf_init(&pres, 0);
     mobid_trust *trust = NULL;
+    mobid_sdjwt_issuer_cache *issuers = NULL;
     mobid_key *ik = NULL;
     mobid_alg algs[5];
     mobid_sdjwt_verify_opts o = { .skew = a->skew, .require_kb = a->require_kb,
@@ -150,14 +135,17 @@ static int run_verify(const verify_args *a)
         err = cli_parse_time(a->at, &o.now);
     if (err == MOBID_OK && a->issuer_key)
         err = cli_load_key(a->issuer_key, &ik);
-    if (err == MOBID_OK && a->n_trust)
-        err = load_trust(a, &trust);
+    if (err == MOBID_OK && cli_trust_given(&a->trust))
+        err = cli_trust_load(&a->trust, "sdjwt", o.now, &trust, NULL, 0);
+    if (err == MOBID_OK && a->trust.n_issuers)
+        err = cli_issuer_cache(&issuers);
     if (err != MOBID_OK) {
         rc = cli_fail(a->json, err, "cannot read the inputs");
         goto done;
     }
     o.issuer_key = ik;
     o.trust = trust;
+    o.issuers = issuers;
     err = mobid_sdjwt_verify(mobid_buf_view(&pres), &o, &res);
     if (err != MOBID_OK) {
         rc = cli_fail(a->json, err, res.detail[0] ? res.detail : NULL);
@@ -167,6 +155,7 @@ static int run_verify(const verify_args *a)
     rc = CLI_EXIT_OK;
 done:
     mobid_sdjwt_result_clear(&res);
+    mobid_sdjwt_issuer_cache_free(issuers);
     mobid_trust_free(trust);
     mobid_key_free(ik);
     mobid_buf_free(&pres);
@@ -179,6 +168,6 @@ int cli_sdjwt_verify(int argc, char **argv)
     int rc = parse_verify(argc, argv, &a);
     if (rc < 0)
         rc = run_verify(&a);
-    free(a.trust);
+    cli_trust_clear(&a.trust);
     return rc;
 }

@@ -8,6 +8,7 @@
  *   mobid status decode [--json] LIST_JSON_OR_TOKEN
  */
 #include "cli.h"
+#include "cli_trust.h"
 
 #include <mobid/statuslist.h>
 
@@ -249,22 +250,6 @@ static mobid_err load_chain(const char *path, mobid_cert ***certs, size_t *n)
     return err;
 }
 
-static mobid_err load_trust(const char *path, mobid_trust **out)
-{
-    mobid_buf pem;
-    mobid_err err = cli_read_file(path, &pem);
-    if (err != MOBID_OK)
-        return err;
-    if ((err = mobid_trust_new(out)) == MOBID_OK)
-        err = mobid_trust_add_pem(*out, mobid_buf_view(&pem));
-    if (err == MOBID_OK && mobid_trust_count(*out) == 0)
-        err = MOBID_ERR_CERT_INVALID;
-    if (err != MOBID_OK)
-        fprintf(stderr, "mobid: %s: no usable trust anchor (%s)\n", path, mobid_strerror(err));
-    mobid_buf_free(&pem);
-    return err;
-}
-
 typedef struct sign_args {
     const char *format, *key, *chain, *uri, *kid, *zlib, *out, *list;
     uint64_t ttl;
@@ -478,7 +463,7 @@ static int cmd_check(int argc, char **argv)
     mobid_statuslist_fetcher *f = NULL;
     mobid_statuslist_token *owned = NULL;
     const mobid_statuslist_token *t = NULL;
-    mobid_err err = load_trust(a.trust, &trust);
+    mobid_err err = cli_trust_anchors(&a.trust, 1, "status", &trust);
     if (err != MOBID_OK) {
         rc = CLI_EXIT_USAGE;
         goto done;

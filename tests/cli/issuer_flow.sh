@@ -100,6 +100,17 @@ for i in 0 1 2; do
 done
 jq -e '.claims.given_name_hangul == "민지" and .claims.age_over_19 == true and .claims.age_over_14 == true' \
   v.json >/dev/null || fail "SD-JWT claims: $(cat v.json)"
+# SD-JWT VC issuer metadata: the identifier and the signers' keys; a verifier that
+# trusts this issuer by its identifier (no certificate at all) accepts the credential.
+curl -sf "$url/.well-known/jwt-vc-issuer" >vcmeta.json || fail "jwt-vc-issuer metadata"
+[ "$(jq -r .issuer vcmeta.json)" = "$url" ] || fail "jwt-vc-issuer names $(jq -r .issuer vcmeta.json)"
+jq -e '.jwks.keys[0].kid == "ds-0001" and .jwks.keys[0].kty == "EC"' vcmeta.json >/dev/null \
+  || fail "jwt-vc-issuer keys: $(cat vcmeta.json)"
+"$bin" sdjwt verify --trust-issuer "$url" --json w1/resident_card_sdjwt_0.cred >vi.json \
+  || fail "sdjwt verify --trust-issuer: $(cat vi.json)"
+"$bin" sdjwt verify --trust-issuer "http://127.0.0.1:1/other" --json \
+  w1/resident_card_sdjwt_0.cred >vi.json && fail "an issuer not named was trusted"
+jq -e '.error == "UNTRUSTED_ISSUER"' vi.json >/dev/null || fail "other issuer: $(cat vi.json)"
 idx_a=$(jq -r .claims.status.status_list.idx v.json)
 list_a=$(jq -r .claims.status.status_list.uri v.json)
 # every credential has its own index
