@@ -104,6 +104,8 @@ struct mobid_http_req {
 };
 
 #define LOT_BUCKETS 4096
+#define HTTP_PARKED_METRIC "mobid_http_parked"
+#define HTTP_REFUSED_METRIC "mobid_http_refused_total"
 
 typedef struct http_lot {
     pthread_mutex_t lock;
@@ -168,8 +170,6 @@ struct mobid_http_server {
     atomic_bool reaper_stop;
     pthread_mutex_t conns_lock;
     http_conn *conns;
-    atomic_uint_fast64_t rejected_busy; /* 503 for a full queue */
-    atomic_uint_fast64_t cut_slow;      /* connections cut by the request deadline */
 
     http_page_fallback fallback[HTTP_MAX_FALLBACKS]; /* pages.c */
     size_t nfallback;

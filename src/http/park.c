@@ -216,7 +216,8 @@ static void cut_slow(mobid_http_server *s, double now)
         c->cut = true;
         (void)!send(c->fd, answer, sizeof answer - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
         shutdown(c->fd, SHUT_RDWR);
-        atomic_fetch_add(&s->cut_slow, 1);
+        const char *labels[] = { "reason", "request_timeout", NULL };
+        (void)mobid_metrics_add(s->metrics, HTTP_REFUSED_METRIC, labels, 1);
     }
     pthread_mutex_unlock(&s->conns_lock);
 }

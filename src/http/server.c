@@ -93,6 +93,8 @@ static mobid_err on_readyz(mobid_http_req *req, mobid_http_resp *resp, void *ctx
 static mobid_err on_metrics(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
     mobid_http_server *s = ctx;
+    (void)mobid_metrics_set(s->metrics, HTTP_PARKED_METRIC, NULL,
+                            (double)mobid_http_server_parked(s));
     mobid_buf text;
     mobid_buf_init(&text, 0);
     mobid_err err = mobid_metrics_render(s->metrics, &text);
@@ -131,6 +133,15 @@ mobid_err mobid_http_server_new(const mobid_http_config *cfg, mobid_http_server 
         err = parse_listen(s, cfg->listen ? cfg->listen : "127.0.0.1:0");
     if (err == MOBID_OK)
         err = mobid_metrics_new(&s->metrics);
+    if (err == MOBID_OK)
+        err = mobid_metrics_declare(s->metrics, HTTP_PARKED_METRIC,
+                                    "Requests parked (long-polls waiting for an event)",
+                                    MOBID_METRIC_GAUGE);
+    if (err == MOBID_OK)
+        err = mobid_metrics_declare(s->metrics, HTTP_REFUSED_METRIC,
+                                    "Requests refused for overload (queue_full: 503, "
+                                    "request_timeout: 408 at the request deadline)",
+                                    MOBID_METRIC_COUNTER);
     if (err == MOBID_OK)
         err = mobid_http_route(s, "GET", "/healthz", on_healthz, s);
     if (err == MOBID_OK)
@@ -341,7 +352,8 @@ static enum MHD_Result received(mobid_http_server *s, mobid_http_req *r)
     if (http_queue_push(s, r, true))
         return MHD_YES;
     MHD_resume_connection(r->conn);
-    atomic_fetch_add(&s->rejected_busy, 1);
+    const char *labels[] = { "reason", "queue_full", NULL };
+    (void)mobid_metrics_add(s->metrics, HTTP_REFUSED_METRIC, labels, 1);
     r->state = REQ_READY;
     (void)mobid_http_resp_retry_later(&r->resp, 503, 1, "overloaded",
                                       "the server is busy; retry shortly");

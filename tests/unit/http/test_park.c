@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -160,6 +161,9 @@ static void test_wake_timeout_early(void **state)
     wait_parked(s, 20);
     assert_int_equal(get_status(s, "/healthz", NULL), 200);
     assert_int_equal(get_status(s, "/hello", NULL), 200);
+    assert_int_equal(get_status(s, "/metrics", &out), 200);
+    assert_non_null(strstr((const char *)out.ptr, "\nmobid_http_parked 20\n"));
+    mobid_buf_free(&out);
     mobid_http_server_wake(s, "other");
     assert_int_equal(mobid_http_server_parked(s), 20);
     mobid_http_server_wake(s, "a");
@@ -226,6 +230,10 @@ static void test_queue_full(void **state)
     assert_non_null(strstr((const char *)out.ptr, "overloaded"));
     mobid_buf_free(&out);
     assert_int_equal(get_status(s, "/healthz", NULL), 200);
+    assert_int_equal(get_status(s, "/metrics", &out), 200); /* runs inline: not queued */
+    assert_non_null(strstr((const char *)out.ptr,
+                           "mobid_http_refused_total{reason=\"queue_full\"} "));
+    mobid_buf_free(&out);
     atomic_store(&release_block, true);
     read_all(busy, &out);
     assert_non_null(strstr((const char *)out.ptr, "done"));
@@ -255,6 +263,12 @@ static void test_slow_clients(void **state)
         close(fd);
     }
     assert_int_equal(get_status(s, "/healthz", NULL), 200);
+    mobid_buf out;
+    assert_int_equal(get_status(s, "/metrics", &out), 200);
+    const char *cut = strstr((const char *)out.ptr, "mobid_http_refused_total{reason=\"request_timeout\"} ");
+    assert_non_null(cut);
+    assert_true(atoi(strchr(cut, '}') + 2) >= 2); /* both slow ones (an idle one may add) */
+    mobid_buf_free(&out);
     mobid_http_server_free(s);
 }
 
