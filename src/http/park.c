@@ -214,10 +214,11 @@ static void cut_slow(mobid_http_server *s, double now)
         if (c->busy || c->cut || now < c->deadline)
             continue;
         c->cut = true;
+        const char *labels[] = { "reason", "request_timeout", NULL };
+        (void)mobid_metrics_add(s->metrics, HTTP_REFUSED_METRIC, labels, 1); /* before the
+                                                      client can see the close and look */
         (void)!send(c->fd, answer, sizeof answer - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
         shutdown(c->fd, SHUT_RDWR);
-        const char *labels[] = { "reason", "request_timeout", NULL };
-        (void)mobid_metrics_add(s->metrics, HTTP_REFUSED_METRIC, labels, 1);
     }
     pthread_mutex_unlock(&s->conns_lock);
 }
