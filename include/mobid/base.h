@@ -97,6 +97,15 @@ mobid_err mobid_hex_encode(mobid_view in, mobid_buf *out); /* lower case */
 MOBID_MUST_CHECK mobid_err mobid_hex_decode(mobid_view in, mobid_buf *out);
 /* True when the whole input is hex digits and whitespace with an even digit count. */
 bool mobid_looks_hex(mobid_view in);
+/* The value of one hex digit (0-9, a-f, A-F), or -1 for any other byte. */
+int mobid_hex_digit(uint8_t c);
+
+/* Length (1 to 4) of the well-formed UTF-8 sequence (RFC 3629: no overlong form, no
+ * surrogate, nothing above U+10FFFF) that s starts with; 0 when it starts with none
+ * or s is empty. */
+size_t mobid_utf8_seq(mobid_view s);
+/* True when all of s is well-formed UTF-8 (an empty view is). */
+bool mobid_utf8_valid(mobid_view s);
 
 /* ---- time: seconds since the Unix epoch, UTC ---- */
 typedef int64_t mobid_time;
@@ -113,6 +122,11 @@ mobid_err mobid_date_format(int64_t days, char out[11]);
 /* Civil date helpers. */
 int64_t mobid_days_from_civil(int64_t y, unsigned m, unsigned d);
 void mobid_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+/* Completed years of age on civil day `today` for someone born on civil day `birth`
+ * (days since 1970-01-01): the birthday counts on the day itself, and someone born
+ * on 29 February turns a year older on 1 March in common years. Negative when birth
+ * is after today. */
+int64_t mobid_age_years(int64_t birth, int64_t today);
 
 /* The clock: real time unless pinned (tests, --at). */
 mobid_time mobid_now(void);

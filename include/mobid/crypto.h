@@ -171,6 +171,16 @@ MOBID_MUST_CHECK mobid_err mobid_aes_gcm_decrypt(mobid_view key, mobid_view iv,
                                                  mobid_view aad, mobid_view ct,
                                                  mobid_view tag, mobid_buf *pt);
 
+/* Seal a value for storage at rest: AES-256-GCM under a 32-byte key with a fresh
+ * random IV, appended to out as iv(12) || ciphertext || tag(16). aad binds the value
+ * to its place (a row id, say): unsealing with another aad fails. Returns
+ * MOBID_ERR_INVALID_ARG (key not 32 bytes), CRYPTO, NOMEM. */
+mobid_err mobid_seal(mobid_view key, mobid_view aad, mobid_view plain, mobid_buf *out);
+/* Open what mobid_seal made, appending the plaintext to out. MOBID_ERR_DECRYPT_FAILED
+ * when sealed is too short, was altered, was sealed under another key or aad. */
+MOBID_MUST_CHECK mobid_err mobid_unseal(mobid_view key, mobid_view aad, mobid_view sealed,
+                                        mobid_buf *out);
+
 /* ---- X.509 ---- */
 typedef struct mobid_cert mobid_cert;
 

@@ -152,7 +152,7 @@ mobid_err mobid_hex_encode(mobid_view in, mobid_buf *out)
     return MOBID_OK;
 }
 
-static int hex_value(uint8_t c)
+int mobid_hex_digit(uint8_t c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -174,7 +174,7 @@ mobid_err mobid_hex_decode(mobid_view in, mobid_buf *out)
     for (size_t i = 0; i < in.len; i++) {
         if (is_space(in.ptr[i]) && hi < 0)
             continue;
-        int v = hex_value(in.ptr[i]);
+        int v = mobid_hex_digit(in.ptr[i]);
         if (v < 0) {
             out->len = start;
             return MOBID_ERR_BAD_HEX;
@@ -197,10 +197,49 @@ bool mobid_looks_hex(mobid_view in)
 {
     size_t digits = 0;
     for (size_t i = 0; i < in.len; i++) {
-        if (hex_value(in.ptr[i]) >= 0)
+        if (mobid_hex_digit(in.ptr[i]) >= 0)
             digits++;
         else if (!is_space(in.ptr[i]))
             return false;
     }
     return digits > 0 && digits % 2 == 0;
+}
+
+size_t mobid_utf8_seq(mobid_view s)
+{
+    uint8_t c = s.len ? s.ptr[0] : 0x80, lo = 0x80, hi = 0xbf; /* range of the 2nd byte */
+    size_t n;
+
+    if (c < 0x80)
+        return s.len ? 1 : 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        lo = c == 0xe0 ? 0xa0 : 0x80; /* no overlong forms */
+        hi = c == 0xed ? 0x9f : 0xbf; /* no surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        lo = c == 0xf0 ? 0x90 : 0x80;
+        hi = c == 0xf4 ? 0x8f : 0xbf; /* nothing above U+10FFFF */
+    } else {
+        return 0; /* a continuation byte, C0/C1 (overlong) or F5..FF */
+    }
+    if (s.len < n || s.ptr[1] < lo || s.ptr[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((s.ptr[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+bool mobid_utf8_valid(mobid_view s)
+{
+    size_t i = 0, n;
+    while (i < s.len) {
+        if (!(n = mobid_utf8_seq(mobid_view_make(s.ptr + i, s.len - i))))
+            return false;
+        i += n;
+    }
+    return true;
 }

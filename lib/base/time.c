@@ -166,3 +166,15 @@ mobid_err mobid_date_format(int64_t days, char out[11])
     snprintf(out, 11, "%04d-%02u-%02u", (int)y, m, d);
     return MOBID_OK;
 }
+
+int64_t mobid_age_years(int64_t birth, int64_t today)
+{
+    int64_t by, ty;
+    unsigned bm, bd, tm, td;
+
+    mobid_civil_from_days(birth, &by, &bm, &bd);
+    mobid_civil_from_days(today, &ty, &tm, &td);
+    /* not yet had this year's birthday: a 29 February birthday falls after
+     * 28 February, so it is first had on 1 March in a common year */
+    return ty - by - ((tm < bm || (tm == bm && td < bd)) ? 1 : 0);
+}

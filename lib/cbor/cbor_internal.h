@@ -40,9 +40,6 @@ void cbor_describe(mobid_view span, uint64_t indef_arg, mobid_cbor_item *out);
 /* Limits used to re-walk items that were validated before. */
 extern const mobid_cbor_limits cbor_trusted_limits;
 
-/* Strict UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF). */
-bool cbor_utf8_valid(mobid_view s);
-
 /* IEEE 754 binary16 ↔ double. cbor_double_to_half succeeds only when the value
  * is exactly representable (NaN is not handled here). */
 double cbor_half_to_double(uint16_t h);

@@ -57,50 +57,6 @@ mobid_err cbor_read_head(mobid_view in, cbor_head *h)
     return MOBID_OK;
 }
 
-/* Length of the UTF-8 sequence starting with byte c and the smallest valid
- * second byte range; 0 when c cannot start a sequence. */
-static unsigned utf8_seq(uint8_t c, uint8_t *lo, uint8_t *hi)
-{
-    *lo = 0x80;
-    *hi = 0xbf;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        return 2;
-    if (c >= 0xe0 && c <= 0xef) {
-        if (c == 0xe0)
-            *lo = 0xa0; /* overlong */
-        if (c == 0xed)
-            *hi = 0x9f; /* surrogates */
-        return 3;
-    }
-    if (c >= 0xf0 && c <= 0xf4) {
-        if (c == 0xf0)
-            *lo = 0x90; /* overlong */
-        if (c == 0xf4)
-            *hi = 0x8f; /* past U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
-
-bool cbor_utf8_valid(mobid_view s)
-{
-    size_t i = 0;
-    while (i < s.len) {
-        uint8_t lo, hi;
-        unsigned n = utf8_seq(s.ptr[i], &lo, &hi);
-        if (n == 0 || s.len - i < n)
-            return false;
-        if (n > 1 && (s.ptr[i + 1] < lo || s.ptr[i + 1] > hi))
-            return false;
-        for (unsigned k = 2; k < n; k++)
-            if ((s.ptr[i + k] & 0xc0) != 0x80)
-                return false;
-        i += n;
-    }
-    return true;
-}
 
 double cbor_half_to_double(uint16_t h)
 {
@@ -212,7 +168,7 @@ static mobid_err scan_string(scan_state *s, const cbor_head *h, mobid_view body,
         total += top->n; /* cannot wrap: both are bounded by the input length */
     if (total > lim->max_string)
         return MOBID_ERR_TOO_BIG;
-    if (h->major == 3 && check_utf8 && !cbor_utf8_valid(mobid_view_make(body.ptr, h->arg)))
+    if (h->major == 3 && check_utf8 && !mobid_utf8_valid(mobid_view_make(body.ptr, h->arg)))
         return MOBID_ERR_MALFORMED;
     if (top && top->kind == FR_INDEF_STRING)
         top->n = total;

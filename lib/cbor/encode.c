@@ -124,7 +124,7 @@ void mobid_cbor_put_bytes(mobid_cbor_enc *e, mobid_view v)
 
 void mobid_cbor_put_text(mobid_cbor_enc *e, mobid_view v)
 {
-    if (!cbor_utf8_valid(v))
+    if (!mobid_utf8_valid(v))
         enc_fail(e, MOBID_ERR_MALFORMED);
     put_head(e, 3, v.len);
     enc_write(e, v.ptr, v.len);

@@ -30,32 +30,6 @@ static void fast_ws(fast_parser *s)
         s->p++;
 }
 
-/* Length of the well-formed UTF-8 sequence (RFC 3629) at q, 0 when it is not one. */
-static size_t utf8_seq(const uint8_t *q, size_t avail)
-{
-    uint8_t c = q[0];
-    size_t n;
-    uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlong forms */
-        hi = c == 0xED ? 0x9F : 0xBF; /* no surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF; /* nothing above U+10FFFF */
-    } else
-        return 0;
-    if (avail < n || q[1] < lo || q[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (q[i] < 0x80 || q[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 /* A string without escapes at s->p (on its opening quote): its bytes as a view. */
 static int fast_string(fast_parser *s, const char **str, size_t *len)
 {
@@ -72,7 +46,7 @@ static int fast_string(fast_parser *s, const char **str, size_t *len)
             q++;
             continue;
         }
-        size_t n = utf8_seq(q, (size_t)(s->end - q));
+        size_t n = mobid_utf8_seq(mobid_view_make(q, (size_t)(s->end - q)));
         if (n == 0)
             return FAST_FALLBACK;
         q += n;

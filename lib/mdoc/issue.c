@@ -36,16 +36,6 @@ static const char *digest_name(mobid_hash_alg h)
     return h == MOBID_HASH_SHA384 ? "SHA-384" : h == MOBID_HASH_SHA512 ? "SHA-512" : "SHA-256";
 }
 
-/* Whole years between two day numbers (birthday counted on the day). */
-static int64_t age_in_years(int64_t birth, int64_t today)
-{
-    int64_t by, ty;
-    unsigned bm, bd, tm, td;
-    mobid_civil_from_days(birth, &by, &bm, &bd);
-    mobid_civil_from_days(today, &ty, &tm, &td);
-    return ty - by - ((tm < bm || (tm == bm && td < bd)) ? 1 : 0);
-}
-
 /* Append the age_over_NN items computed from the birth date element. */
 static mobid_err add_ages(const mobid_mdoc_issue_opts *o, mobid_time at, issue_item *items,
                           size_t *n)
@@ -64,7 +54,7 @@ static mobid_err add_ages(const mobid_mdoc_issue_opts *o, mobid_time at, issue_i
     if (mobid_cbor_decode_exact(birth->value, &mdoc_limits, &it) != MOBID_OK ||
         mobid_mdoc_get_full_date(&it, &days) != MOBID_OK)
         return MOBID_ERR_BAD_TIME;
-    int64_t age = age_in_years(days, at >= 0 ? at / 86400 : (at - 86399) / 86400);
+    int64_t age = mobid_age_years(days, at >= 0 ? at / 86400 : (at - 86399) / 86400);
     for (size_t i = 0; i < o->n_age_over; i++) {
         issue_item *x = &items[(*n)++];
         if (o->age_over[i] > 99)

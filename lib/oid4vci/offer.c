@@ -27,17 +27,6 @@ mobid_err mobid_oid4vci_pct_encode(mobid_view in, mobid_buf *out)
     return out->err;
 }
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 mobid_err mobid_oid4vci_pct_decode(mobid_view in, mobid_buf *out)
 {
     for (size_t i = 0; i < in.len; i++) {
@@ -45,8 +34,8 @@ mobid_err mobid_oid4vci_pct_decode(mobid_view in, mobid_buf *out)
         if (c == '%') {
             if (i + 2 >= in.len)
                 return MOBID_ERR_MALFORMED;
-            int hi = hexval(in.ptr[i + 1]);
-            int lo = hexval(in.ptr[i + 2]);
+            int hi = mobid_hex_digit(in.ptr[i + 1]);
+            int lo = mobid_hex_digit(in.ptr[i + 2]);
             if (hi < 0 || lo < 0)
                 return MOBID_ERR_MALFORMED;
             c = (uint8_t)(hi << 4 | lo);

@@ -3,39 +3,6 @@
 
 #include <string.h>
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Strict UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
-static bool utf8_ok(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                                  : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (!len || i + len > n || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
-            return false;
-        for (size_t k = 1; k < len; k++)
-            if ((p[i + k] & 0xc0) != 0x80)
-                return false;
-        if (len == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0)))
-            return false;
-        if (len == 4 && ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90)))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 /* Decode v into dst (room for v.len bytes); returns the decoded length or -1. */
 static long decode_into(mobid_view v, uint8_t *dst)
 {
@@ -45,8 +12,8 @@ static long decode_into(mobid_view v, uint8_t *dst)
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            int hi = i + 2 < v.len ? hexval(v.ptr[i + 1]) : -1;
-            int lo = i + 2 < v.len ? hexval(v.ptr[i + 2]) : -1;
+            int hi = i + 2 < v.len ? mobid_hex_digit(v.ptr[i + 1]) : -1;
+            int lo = i + 2 < v.len ? mobid_hex_digit(v.ptr[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return -1;
             c = (uint8_t)(hi << 4 | lo);
@@ -56,7 +23,7 @@ static long decode_into(mobid_view v, uint8_t *dst)
             return -1;
         dst[o++] = c;
     }
-    return utf8_ok(dst, o) ? (long)o : -1;
+    return mobid_utf8_valid(mobid_view_make(dst, o)) ? (long)o : -1;
 }
 
 mobid_err mobid_http_urldecode(mobid_view v, mobid_buf *out)

@@ -19,17 +19,10 @@
 /* Age in whole years on the day of `at` for a "YYYY-MM-DD" birth date; -1 if unreadable. */
 static int64_t age_at(const char *birth, mobid_time at)
 {
-    int y, m, d;
-    if (!birth || sscanf(birth, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 ||
-        d > 31)
+    int64_t days;
+    if (!birth || mobid_date_parse(mobid_view_str(birth), &days) != MOBID_OK)
         return -1;
-    int64_t ty;
-    unsigned tm, td;
-    mobid_civil_from_days(at / 86400, &ty, &tm, &td);
-    int64_t age = ty - y;
-    if (tm < (unsigned)m || (tm == (unsigned)m && td < (unsigned)d))
-        age--;
-    return age;
+    return mobid_age_years(days, at / 86400);
 }
 
 /* A claim value as the mdoc JSON bridge wants it (dates and bytes tagged). */

@@ -24,21 +24,6 @@ void issuer_eligibility_rules_get(const issuer_ctx *ctx, const issuer_cardtype *
         out->card.min_age = (int)json_integer_value(age);
 }
 
-int issuer_age_years(int64_t birth, int64_t today)
-{
-    int64_t by, ty;
-    unsigned bm, bd, tm, td;
-    int64_t age;
-
-    mobid_civil_from_days(birth, &by, &bm, &bd);
-    mobid_civil_from_days(today, &ty, &tm, &td);
-    age = ty - by;
-    /* not yet had this year's birthday (29 February counts from 1 March) */
-    if (tm < bm || (tm == bm && td < bd))
-        age--;
-    return age < 0 ? -1 : (int)age;
-}
-
 /* A string field of pii, or NULL. */
 static const char *field(const json_t *pii, const char *name)
 {
@@ -99,7 +84,7 @@ mobid_err issuer_eligibility_check(const issuer_eligibility_rules *rules, const 
     }
     if ((err = residence_check(rules, pii, detail)) != MOBID_OK)
         return err;
-    if (birth > today || issuer_age_years(birth, today) < rules->card.min_age) {
+    if (birth > today || mobid_age_years(birth, today) < rules->card.min_age) {
         *detail = "the applicant is younger than the minimum age";
         return MOBID_ERR_INELIGIBLE_AGE;
     }

@@ -178,8 +178,6 @@ void issuer_eligibility_rules_get(const issuer_ctx *ctx, const issuer_cardtype *
 MOBID_MUST_CHECK mobid_err issuer_eligibility_check(const issuer_eligibility_rules *rules,
                                                     const json_t *pii, int64_t today,
                                                     const char **detail);
-/* Completed years between birth day and today (civil days since epoch). */
-int issuer_age_years(int64_t birth, int64_t today);
 
 /* ---- applicant PII at rest (pii.c) ---- */
 

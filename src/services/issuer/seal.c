@@ -6,34 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SEAL_IV 12
-#define SEAL_TAG 16
-
 mobid_err issuer_seal(const issuer_ctx *ctx, mobid_view aad, mobid_view plain, mobid_buf *out)
 {
-    uint8_t iv[SEAL_IV];
-    mobid_err err = mobid_random(iv, sizeof iv);
-    if (err != MOBID_OK)
-        return err;
-    mobid_buf_append(out, iv, sizeof iv);
-    if (out->err != MOBID_OK)
-        return out->err;
-    uint8_t tag[SEAL_TAG];
-    err = mobid_aes_gcm_encrypt(mobid_view_make(ctx->data_key, sizeof ctx->data_key),
-                                mobid_view_make(iv, sizeof iv), aad, plain, out, tag);
-    if (err == MOBID_OK)
-        err = mobid_buf_append(out, tag, sizeof tag);
-    return err;
+    return mobid_seal(mobid_view_make(ctx->data_key, sizeof ctx->data_key), aad, plain, out);
 }
 
 mobid_err issuer_unseal(const issuer_ctx *ctx, mobid_view aad, mobid_view sealed, mobid_buf *out)
 {
-    if (sealed.len < SEAL_IV + SEAL_TAG)
-        return MOBID_ERR_DECRYPT_FAILED;
-    return mobid_aes_gcm_decrypt(
-        mobid_view_make(ctx->data_key, sizeof ctx->data_key), mobid_view_make(sealed.ptr, SEAL_IV),
-        aad, mobid_view_make(sealed.ptr + SEAL_IV, sealed.len - SEAL_IV - SEAL_TAG),
-        mobid_view_make(sealed.ptr + sealed.len - SEAL_TAG, SEAL_TAG), out);
+    return mobid_unseal(mobid_view_make(ctx->data_key, sizeof ctx->data_key), aad, sealed, out);
 }
 
 mobid_err issuer_lookup_hash(const issuer_ctx *ctx, mobid_view value, char out[65])

@@ -210,27 +210,13 @@ mobid_err verifier_session_take_result(mobid_store *s, const char *id, mobid_buf
 
 mobid_err verifier_seal(const verifier_ctx *ctx, const char *id, mobid_view plain, mobid_buf *out)
 {
-    uint8_t iv[12], tag[16];
-    mobid_err err = mobid_random(iv, sizeof iv);
-    if (err)
-        return err;
-    mobid_buf_append(out, iv, sizeof iv);
-    err = mobid_aes_gcm_encrypt(mobid_view_make(ctx->seal_key, 32), mobid_view_make(iv, 12),
-                                mobid_view_str(id), plain, out, tag);
-    if (!err)
-        err = mobid_buf_append(out, tag, sizeof tag);
-    return err;
+    return mobid_seal(mobid_view_make(ctx->seal_key, sizeof ctx->seal_key), mobid_view_str(id), plain, out);
 }
 
 mobid_err verifier_unseal(const verifier_ctx *ctx, const char *id, mobid_view sealed,
                           mobid_buf *out)
 {
-    if (sealed.len < 28)
-        return MOBID_ERR_DECRYPT_FAILED;
-    return mobid_aes_gcm_decrypt(mobid_view_make(ctx->seal_key, 32),
-                                 mobid_view_make(sealed.ptr, 12), mobid_view_str(id),
-                                 mobid_view_make(sealed.ptr + 12, sealed.len - 28),
-                                 mobid_view_make(sealed.ptr + sealed.len - 16, 16), out);
+    return mobid_unseal(mobid_view_make(ctx->seal_key, sizeof ctx->seal_key), mobid_view_str(id), sealed, out);
 }
 
 static mobid_err fail_abandoned(mobid_store *s, mobid_time stuck_before,

@@ -158,6 +158,35 @@ static void test_clock_pin(void **state)
     assert_true(mobid_now() > 1700000000);
 }
 
+/* The shared helpers every module uses instead of its own copy. */
+static void test_utf8_hex_age(void **state)
+{
+    static const char *const good[] = { "", "abc", "\xc3\xa9", "\xed\x9f\xbf", "\xf4\x8f\xbf\xbf",
+                                        "\xea\xb9\x80\xeb\xaf\xbc\xec\xa7\x80" };
+    static const char *const bad[] = { "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                       "\x80", "\xc3", "\xf5\x80\x80\x80", "a\xff" };
+    (void)state;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_true(mobid_utf8_valid(mobid_view_str(good[i])));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(mobid_utf8_valid(mobid_view_str(bad[i])));
+    assert_int_equal(mobid_utf8_seq(mobid_view_str("\xea\xb9\x80x")), 3);
+    assert_int_equal(mobid_utf8_seq(mobid_view_make(NULL, 0)), 0);
+    assert_int_equal(mobid_hex_digit('7'), 7);
+    assert_int_equal(mobid_hex_digit('F'), 15);
+    assert_int_equal(mobid_hex_digit('g'), -1);
+    /* birthday counts on the day; 29 February turns older on 1 March */
+    assert_int_equal(mobid_age_years(mobid_days_from_civil(2008, 6, 1),
+                                     mobid_days_from_civil(2022, 6, 1)), 14);
+    assert_int_equal(mobid_age_years(mobid_days_from_civil(2008, 6, 1),
+                                     mobid_days_from_civil(2022, 5, 31)), 13);
+    assert_int_equal(mobid_age_years(mobid_days_from_civil(2004, 2, 29),
+                                     mobid_days_from_civil(2023, 2, 28)), 18);
+    assert_int_equal(mobid_age_years(mobid_days_from_civil(2004, 2, 29),
+                                     mobid_days_from_civil(2023, 3, 1)), 19);
+    assert_true(mobid_age_years(mobid_days_from_civil(2030, 1, 1), mobid_days_from_civil(2020, 1, 1)) < 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,7 +194,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_b64url),
         cmocka_unit_test(test_b64std),     cmocka_unit_test(test_hex),
         cmocka_unit_test(test_rfc3339),    cmocka_unit_test(test_full_date),
-        cmocka_unit_test(test_clock_pin),
+        cmocka_unit_test(test_clock_pin),  cmocka_unit_test(test_utf8_hex_age),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

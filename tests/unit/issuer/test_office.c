@@ -299,9 +299,9 @@ static void test_ineligible(void **state)
     refuse("birth_date", json_string("1990-13-01"), MOBID_ERR_INVALID_ARG);
     refuse("resident_registration_number", json_string("12345"), MOBID_ERR_INVALID_ARG);
     /* exactly 14 today is old enough */
-    assert_int_equal(issuer_age_years(mobid_days_from_civil(2000, 2, 29),
+    assert_int_equal(mobid_age_years(mobid_days_from_civil(2000, 2, 29),
                                       mobid_days_from_civil(2014, 2, 28)), 13);
-    assert_int_equal(issuer_age_years(mobid_days_from_civil(2000, 2, 29),
+    assert_int_equal(mobid_age_years(mobid_days_from_civil(2000, 2, 29),
                                       mobid_days_from_civil(2014, 3, 1)), 14);
 }
 
