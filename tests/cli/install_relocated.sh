@@ -42,11 +42,20 @@ man -l "$P/share/man/man1/mobid.1" 2>/dev/null | grep -q "mobid wallet" \
   && ok "mobid(1) renders and covers every command" || bad "manual page"
 
 # ---- a program against the installed library (pkg-config from the moved tree)
-cat >"$T/hello.c" <<'C'
+# Every public header, and json_t (jansson) used as the headers use it: mobid.pc must
+# name jansson as a public dependency for this to compile and link from pkg-config alone.
+{ for h in "$P"/include/mobid/*.h; do echo "#include <mobid/$(basename "$h")>"; done
+  cat <<'C'
 #include <stdio.h>
-#include <mobid/error.h>
-int main(void) { puts(mobid_err_name(MOBID_ERR_EXPIRED)); return 0; }
+int main(void)
+{
+    json_t *j = json_object();
+    json_decref(j);
+    puts(mobid_err_name(MOBID_ERR_EXPIRED));
+    return 0;
+}
 C
+} >"$T/hello.c"
 pc=$(ls -d "$P"/lib*/pkgconfig)
 san="" # a sanitizer build's library needs the sanitizer runtime in the program too
 grep -q '^MOBID_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && san="-fsanitize=address,undefined"
