@@ -240,7 +240,8 @@ static bool make_offer(demo *d, char *detail)
     d->offer_uri = ok ? strdup(uri) : NULL;
     d->tx_code = ok ? strdup(code) : NULL;
     if (ok)
-        snprintf(detail, DEMO_DETAIL, "offer link (QR) and a separate %zu-digit code", strlen(code));
+        snprintf(detail, DEMO_DETAIL, "offer link (QR) and, given separately, the %zu-digit code %s",
+                 strlen(code), code);
     json_decref(r);
     return ok && d->offer_uri && d->tx_code;
 }
