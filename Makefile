@@ -81,7 +81,7 @@ bench: build
 	build/mobid bench ecdsa --json
 
 run: build
-	@scripts/run
+	@scripts/run $(if $(PORT_BASE),--port-base $(PORT_BASE))
 
 install: build
 	cmake --install build

@@ -21,7 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -382,6 +386,65 @@ static bool start_all(const up_opts *o, up_service *svc, const json_t *state)
     return true;
 }
 
+/* One `mobid up` per data folder: an exclusive lock on DIR/up.lock, held (and the
+ * descriptor kept open) until this process exits. The file says who holds it. */
+static int lock_dir(const up_opts *o)
+{
+    char path[UP_PATH_MAX], who[32] = "";
+    int fd;
+    ssize_t n;
+
+    up_path(o, "up.lock", path);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "mobid up: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        n = read(fd, who, sizeof who - 1);
+        who[n > 0 ? n : 0] = 0;
+        who[strcspn(who, "\n")] = 0;
+        fprintf(stderr, "mobid up: another mobid up (pid %s) already runs on %s; stop it "
+                        "first, or use another --dir\n", who[0] ? who : "?", o->dir);
+        close(fd);
+        return -1;
+    }
+    snprintf(who, sizeof who, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, who, strlen(who), 0) < 0)
+        fprintf(stderr, "mobid up: cannot write %s\n", path);
+    return fd;
+}
+
+/* Before anything starts or is written: every port must be free, so that a /healthz
+ * answer can only come from our own child, and a fresh data folder is never pinned to
+ * ports another program holds. */
+static bool ports_free(const up_opts *o, const up_service *svc)
+{
+    bool ok = true;
+
+    for (int i = 0; i < UP_NSERVICES; i++) {
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)svc[i].port) };
+        int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd >= 0)
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "port %d is in use by another program (%s); choose "
+                     "other ports with --port-base N (make run PORT_BASE=N)", svc[i].port,
+                     strerror(errno));
+            if (o->json)
+                emit(o, "failed", &svc[i], msg);
+            fprintf(stderr, "mobid up: %s: %s\n", svc[i].name, msg);
+            ok = false;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    return ok;
+}
+
 static int run_up(up_opts *o)
 {
     static const char *names[UP_NSERVICES] = { "issuer", "verifier", "portal" };
@@ -391,7 +454,7 @@ static int run_up(up_opts *o)
     json_t *state = NULL;
     char logdir[UP_PATH_MAX];
     bool first = false;
-    int rc = CLI_EXIT_FAIL;
+    int rc = CLI_EXIT_FAIL, lock = -1;
     mobid_err err;
 
     for (int i = 0; i < UP_NSERVICES; i++) {
@@ -409,6 +472,8 @@ static int run_up(up_opts *o)
         fprintf(stderr, "mobid up: cannot create %s: %s\n", logdir, strerror(errno));
         return CLI_EXIT_FAIL;
     }
+    if ((lock = lock_dir(o)) < 0 || !ports_free(o, svc))
+        goto done;
     if ((err = up_prepare(o, svc, &state, &first))) {
         fprintf(stderr, "mobid up: setting up %s failed: %s\n", o->dir, mobid_err_name(err));
         goto done;
@@ -423,6 +488,8 @@ static int run_up(up_opts *o)
     up_print_welcome(o, svc, state, first);
     rc = supervise(o, svc, state);
 done:
+    if (lock >= 0)
+        close(lock);
     json_decref(state);
     return rc;
 }
