@@ -5,6 +5,7 @@
  */
 #include "services/issuer/issuer.h"
 #include "services/issuer/issuer_int.h"
+#include "services/issuer/office.h"
 #include "http/ratelimit.h"
 
 #include <mobid/oid4vci.h>
@@ -292,8 +293,11 @@ static mobid_err on_nonce(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     issuer_ctx *ctx = arg;
     mobid_store *s = NULL;
     char nonce[44];
-    /* Anonymous and each nonce is a row: bounded per source address. */
-    if (!mobid_http_rate_check(ctx->nonce_rate, mobid_http_req_remote(req), resp))
+    char source[64];
+    /* Anonymous and each nonce is a row: bounded per source address (behind one of
+     * the configuration's trusted_proxies, the address it forwards for). */
+    issuer_request_source(ctx, req, source);
+    if (!mobid_http_rate_check(ctx->nonce_rate, source, resp))
         return MOBID_OK;
     mobid_err err = issuer_db(ctx, &s);
     if (err == MOBID_OK)
