@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "http/resource.h"
 
 #define URI "https://status.example.kr/lists/1"
 
@@ -97,7 +98,8 @@ static mobid_err cached_lookup_ns(mobid_trust *trust, mobid_view token, uint64_t
     bool written = write(fd, token.ptr, token.len) == (ssize_t)token.len;
     close(fd);
     mobid_statuslist_fetcher *f = NULL;
-    mobid_err err = written ? mobid_statuslist_fetcher_new(trust, NULL, &f) : MOBID_ERR_IO;
+    mobid_statuslist_fetch_opts fo = { .get = mobid_http_statuslist_get };
+    mobid_err err = written ? mobid_statuslist_fetcher_new(trust, &fo, &f) : MOBID_ERR_IO;
     if (err == MOBID_OK)
         err = mobid_statuslist_fetcher_map(f, URI, path);
     mobid_status_ref ref = { 0, (char *)URI };

@@ -241,12 +241,29 @@ void mobid_status_ref_clear(mobid_status_ref *r);
 /* ---------------------------------------------------------------- fetcher */
 
 /*
- * The verifier-side fetcher: the one place in lib/ that does I/O (libcurl), as
- * verifiers must get lists from the issuer's URI. http, https and file URLs or a
- * plain local path (offline use). Tokens are verified before they are cached;
- * the cache is bounded in entries and bytes and keeps a token until the earlier
- * of fetch time + ttl (default_ttl when the token has none) and exp.
+ * The verifier-side fetcher: verifiers must get lists from the issuer's URI, but the
+ * library does no I/O itself: the host gives it a transport (`get` below; mobid's
+ * own, over libcurl, is mobid_http_statuslist_get in src/http/resource.c). http and
+ * https URLs, and file URLs or plain local paths for offline use, are handed to the
+ * transport. Tokens are verified before they are cached; the cache is bounded in
+ * entries and bytes and keeps a token until the earlier of fetch time + ttl
+ * (default_ttl when the token has none) and exp.
  */
+/* One GET the fetcher asks its host to make. */
+typedef struct mobid_statuslist_get_req {
+    const char *url;             /* http(s) or file URL, or a local path */
+    const char *accept;          /* value of the Accept header to send */
+    size_t max_response;         /* larger bodies: MOBID_ERR_TOO_BIG */
+    long connect_timeout_ms;
+    long timeout_ms;             /* the whole transfer */
+    const char *ca_file;         /* PEM CAs trusted for https, NULL = the system's */
+} mobid_statuslist_get_req;
+/* The transport: append the body to `body`. Follow redirects to http(s) only, never
+ * to another scheme. Return MOBID_OK (HTTP 200, or a file read), FETCH_FAILED
+ * (transport error, timeout, other status, unreadable file), TOO_BIG or NOMEM. */
+typedef mobid_err (*mobid_statuslist_get_fn)(void *ctx, const mobid_statuslist_get_req *req,
+                                             mobid_buf *body);
+
 typedef struct mobid_statuslist_fetcher mobid_statuslist_fetcher;
 
 typedef struct mobid_statuslist_fetch_opts {
@@ -260,10 +277,13 @@ typedef struct mobid_statuslist_fetch_opts {
     const mobid_statuslist_limits *limits; /* copied; NULL = defaults */
     const char *ca_file;         /* PEM file of the CAs trusted for https (instead of the
                                     system's, e.g. a private CA); copied; NULL = system */
+    mobid_statuslist_get_fn get; /* the transport (required) */
+    void *get_ctx;               /* passed back to get */
 } mobid_statuslist_fetch_opts;
 
-/* New fetcher using `trust` (borrowed: keep it alive while the fetcher is used).
- * opts may be NULL. Returns MOBID_OK, INVALID_ARG, NOMEM, IO (libcurl init). */
+/* New fetcher using `trust` (borrowed: keep it alive while the fetcher is used) and
+ * the transport opts->get. Returns MOBID_OK, INVALID_ARG (no opts or no transport),
+ * NOMEM. */
 MOBID_MUST_CHECK mobid_err mobid_statuslist_fetcher_new(mobid_trust *trust,
                                                         const mobid_statuslist_fetch_opts *opts,
                                                         mobid_statuslist_fetcher **out);

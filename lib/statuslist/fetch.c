@@ -1,18 +1,17 @@
 /*
  * The verifier-side status list fetcher and its cache.
  *
- * This file is the one I/O exception in lib/: a verifier has to get the list
- * from the URI a credential names, and every verifier (phone, bank server,
- * kiosk) embeds the same code, so it lives with the format rather than in
- * src/http/. It uses libcurl for http, https and file URLs (nothing else, also
- * after redirects) and plain stdio for local paths, always with a size bound.
+ * A verifier has to get the list from the URI a credential names, and every
+ * verifier (phone, bank server, kiosk) embeds the same policy, so it lives with the
+ * format; the bytes come through the host's transport (opts.get), as the wallet's
+ * do, so lib/ itself does no I/O. The policy stays here: which URIs a credential
+ * may name, the size bound, the Accept header.
  * Tokens are verified before they enter the cache; the cache is bounded in
  * entries and bytes (least recently used first out) and keeps a token until the
  * earlier of fetch time + ttl and exp.
  */
 #include "statuslist_int.h"
 
-#include <curl/curl.h>
 #include <string.h>
 #include <strings.h>
 
@@ -41,7 +40,6 @@ struct mobid_statuslist_fetcher {
     mobid_statuslist_fetch_opts opts;
     mobid_statuslist_limits limits;
     bool has_limits;
-    CURL *curl;
     cache_entry *entries;
     size_t n_entries;
     location_map *maps;
@@ -71,7 +69,7 @@ static void apply_defaults(mobid_statuslist_fetch_opts *o)
 mobid_err mobid_statuslist_fetcher_new(mobid_trust *trust, const mobid_statuslist_fetch_opts *opts,
                                        mobid_statuslist_fetcher **out)
 {
-    if (!trust || !out)
+    if (!trust || !out || !opts || !opts->get)
         return MOBID_ERR_INVALID_ARG;
     *out = NULL;
     mobid_statuslist_fetcher *f = mobid_calloc(1, sizeof *f);
@@ -93,11 +91,9 @@ mobid_err mobid_statuslist_fetcher_new(mobid_trust *trust, const mobid_statuslis
     }
     f->opts.ca_file = f->ca_file;
     f->entries = mobid_calloc(f->opts.cache_max_entries, sizeof *f->entries);
-    f->curl = curl_easy_init();
-    if (!f->entries || !f->curl) {
-        mobid_err err = f->entries ? MOBID_ERR_IO : MOBID_ERR_NOMEM;
+    if (!f->entries) {
         mobid_statuslist_fetcher_free(f);
-        return err;
+        return MOBID_ERR_NOMEM;
     }
     *out = f;
     return MOBID_OK;
@@ -123,8 +119,6 @@ void mobid_statuslist_fetcher_free(mobid_statuslist_fetcher *f)
     mobid_free(f->maps);
     mobid_free(f->entries);
     mobid_statuslist_token_free(f->lent);
-    if (f->curl)
-        curl_easy_cleanup(f->curl);
     mobid_free(f->ca_file);
     mobid_free(f);
 }
@@ -158,71 +152,32 @@ void mobid_statuslist_fetcher_stats(const mobid_statuslist_fetcher *f,
 
 /* ---------------------------------------------------------------- transport */
 
-static size_t on_body(char *data, size_t size, size_t n, void *arg)
-{
-    mobid_buf *body = arg;
-    /* Returning less than given aborts the transfer; body->err tells why. */
-    return mobid_buf_append(body, data, size * n) == MOBID_OK ? size * n : 0;
-}
-
 static const char *accept_header(mobid_statuslist_format prefer)
 {
     if (prefer == MOBID_STATUSLIST_CWT)
-        return "Accept: " MOBID_STATUSLIST_CWT_MEDIA ", " MOBID_STATUSLIST_JWT_MEDIA ";q=0.9";
-    return "Accept: " MOBID_STATUSLIST_JWT_MEDIA ", " MOBID_STATUSLIST_CWT_MEDIA ";q=0.9";
+        return MOBID_STATUSLIST_CWT_MEDIA ", " MOBID_STATUSLIST_JWT_MEDIA ";q=0.9";
+    return MOBID_STATUSLIST_JWT_MEDIA ", " MOBID_STATUSLIST_CWT_MEDIA ";q=0.9";
 }
 
+static bool has_scheme(const char *s);
+
+/* One GET through the host's transport, bounded in size whatever the host does. Only
+ * http, https and file URLs and local paths are asked for: a list is never read
+ * through another scheme, whatever a credential names. */
 static mobid_err fetch_url(mobid_statuslist_fetcher *f, const char *url, mobid_buf *body)
 {
-    CURL *c = f->curl;
-    struct curl_slist *hdrs = curl_slist_append(NULL, accept_header(f->opts.prefer));
-    if (!hdrs)
-        return MOBID_ERR_NOMEM;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, f->opts.connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, f->opts.timeout_ms);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->opts.max_response);
-    if (f->opts.ca_file)
-        curl_easy_setopt(c, CURLOPT_CAINFO, f->opts.ca_file);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(hdrs);
-    if (body->err != MOBID_OK)
-        return body->err; /* TOO_BIG or NOMEM from the write callback */
-    if (rc == CURLE_FILESIZE_EXCEEDED)
-        return MOBID_ERR_TOO_BIG;
-    if (rc != CURLE_OK)
+    if (has_scheme(url) && strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8) &&
+        strncasecmp(url, "file://", 7))
         return MOBID_ERR_FETCH_FAILED;
-    /* file: URLs have no status; HTTP must answer 200. */
-    return status == 0 || status == 200 ? MOBID_OK : MOBID_ERR_FETCH_FAILED;
-}
-
-static mobid_err read_path(const char *path, mobid_buf *body)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return MOBID_ERR_FETCH_FAILED;
-    uint8_t chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        if (mobid_buf_append(body, chunk, n) != MOBID_OK)
-            break;
-    bool bad = ferror(fp);
-    fclose(fp);
-    if (body->err != MOBID_OK)
-        return body->err;
-    return bad ? MOBID_ERR_FETCH_FAILED : MOBID_OK;
+    mobid_statuslist_get_req req = { url, accept_header(f->opts.prefer), f->opts.max_response,
+                                      f->opts.connect_timeout_ms, f->opts.timeout_ms,
+                                      f->opts.ca_file };
+    mobid_err err = f->opts.get(f->opts.get_ctx, &req, body);
+    if (!err && body->err)
+        err = body->err;
+    if (!err && body->len > f->opts.max_response)
+        err = MOBID_ERR_TOO_BIG;
+    return err;
 }
 
 static bool has_scheme(const char *s)
@@ -330,7 +285,7 @@ static mobid_err fetch_verify(mobid_statuslist_fetcher *f, const char *uri, mobi
         loc = uri;
     mobid_buf body;
     mobid_buf_init(&body, f->opts.max_response);
-    mobid_err err = has_scheme(loc) ? fetch_url(f, loc, &body) : read_path(loc, &body);
+    mobid_err err = fetch_url(f, loc, &body);
     if (err != MOBID_OK)
         goto done;
     mobid_statuslist_verify_params vp = { f->trust, at, direct_local ? NULL : uri,

@@ -12,6 +12,8 @@
 
 #include <mobid/statuslist.h>
 
+#include "http/resource.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -472,7 +474,8 @@ static int cmd_check(int argc, char **argv)
         err = check_token_file(&a, trust, &owned);
         t = owned;
     } else {
-        err = mobid_statuslist_fetcher_new(trust, NULL, &f);
+        mobid_statuslist_fetch_opts fo = { .get = mobid_http_statuslist_get };
+        err = mobid_statuslist_fetcher_new(trust, &fo, &f);
         if (err == MOBID_OK && a.from)
             err = mobid_statuslist_fetcher_map(f, a.uri, a.from);
         if (err == MOBID_OK)

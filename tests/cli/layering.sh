@@ -16,7 +16,8 @@ grep -nE '#include "services/[^"]*(_int|_internal|internal)\.h"' src/cli/*.c src
 grep -nE '#include "(http|store|services|cli|qr)/' $(find lib -name '*.[ch]') \
   | check "lib/ includes nothing from src/"
 grep -nE '#include <(openssl|curl)/' $(find lib -name '*.[ch]' -not -path 'lib/crypto/*') \
-  | grep -v '^lib/statuslist/fetch.c' \
-  | check "only lib/crypto includes OpenSSL (and no lib/ file libcurl)"
+  | check "only lib/crypto includes OpenSSL, and no lib/ file libcurl"
+grep -nE '\b(fopen|open|socket|connect|curl_[a-z_]+)\(' $(find lib -name '*.c') \
+  | check "lib/ opens no file, socket or URL itself"
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "layering: ok"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <mobid/jose.h>
+#include "http/resource.h"
 #include "services/verifier/verifier.h"
 
 static char *path_join(const char *dir, const char *p)
@@ -156,7 +157,7 @@ static mobid_err load_profiles(verifier_ctx *ctx, const json_t *profiles)
  * (an issuer behind a private CA); "status_map" serves some from elsewhere. */
 static mobid_err load_status(verifier_ctx *ctx, const json_t *map, const char *ca_file)
 {
-    mobid_statuslist_fetch_opts fo = { .ca_file = ca_file };
+    mobid_statuslist_fetch_opts fo = { .ca_file = ca_file, .get = mobid_http_statuslist_get };
     mobid_err err = mobid_statuslist_fetcher_new(ctx->trust, &fo, &ctx->status);
     const char *uri;
     json_t *loc;

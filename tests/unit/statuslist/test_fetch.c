@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <mobid/statuslist.h>
+#include "http/resource.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,6 +14,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* The fetcher with mobid's own transport (libcurl, src/http/resource.c). */
+static const mobid_statuslist_fetch_opts NET = { .get = mobid_http_statuslist_get };
 
 #define T0 ((mobid_time)1750000000)
 
@@ -212,7 +216,7 @@ static void test_http_cache_ttl(void **state)
 {
     (void)state;
     mobid_statuslist_fetcher *f = NULL;
-    assert_int_equal(mobid_statuslist_fetcher_new(trust, NULL, &f), MOBID_OK);
+    assert_int_equal(mobid_statuslist_fetcher_new(trust, &NET, &f), MOBID_OK);
     char uri[128];
     url_of("/sl/b", uri, sizeof uri);
     int before = requests();
@@ -246,7 +250,7 @@ static void test_http_cache_exp(void **state)
 {
     (void)state;
     mobid_statuslist_fetcher *f = NULL;
-    assert_int_equal(mobid_statuslist_fetcher_new(trust, NULL, &f), MOBID_OK);
+    assert_int_equal(mobid_statuslist_fetcher_new(trust, &NET, &f), MOBID_OK);
     char uri[128];
     url_of("/sl/a", uri, sizeof uri);
     const mobid_statuslist_token *t = NULL;
@@ -264,7 +268,7 @@ static void test_http_cache_exp(void **state)
 static void test_http_errors(void **state)
 {
     (void)state;
-    mobid_statuslist_fetch_opts o = { .timeout_ms = 300, .max_response = 200 };
+    mobid_statuslist_fetch_opts o = { .timeout_ms = 300, .max_response = 200, .get = mobid_http_statuslist_get };
     mobid_statuslist_fetcher *f = NULL;
     assert_int_equal(mobid_statuslist_fetcher_new(trust, &o, &f), MOBID_OK);
     char uri[128];
@@ -287,7 +291,7 @@ static void test_http_errors(void **state)
 static void test_cache_bounds(void **state)
 {
     (void)state;
-    mobid_statuslist_fetch_opts o = { .cache_max_entries = 2 };
+    mobid_statuslist_fetch_opts o = { .cache_max_entries = 2, .get = mobid_http_statuslist_get };
     mobid_statuslist_fetcher *f = NULL;
     assert_int_equal(mobid_statuslist_fetcher_new(trust, &o, &f), MOBID_OK);
     char a[128], b[128], c[128];
@@ -311,7 +315,7 @@ static void test_cache_bounds(void **state)
     mobid_statuslist_fetcher_free(f);
 
     /* A byte budget smaller than any token: nothing is cached, results still lent. */
-    mobid_statuslist_fetch_opts tiny = { .cache_max_bytes = 16 };
+    mobid_statuslist_fetch_opts tiny = { .cache_max_bytes = 16, .get = mobid_http_statuslist_get };
     assert_int_equal(mobid_statuslist_fetcher_new(trust, &tiny, &f), MOBID_OK);
     assert_int_equal(mobid_statuslist_fetch(f, c, T0, &t), MOBID_OK);
     assert_string_equal(t->sub, c);
@@ -335,7 +339,7 @@ static void test_local_files(void **state)
     char url[128];
     snprintf(url, sizeof url, "file://%s", path);
     mobid_statuslist_fetcher *f = NULL;
-    assert_int_equal(mobid_statuslist_fetcher_new(trust, NULL, &f), MOBID_OK);
+    assert_int_equal(mobid_statuslist_fetcher_new(trust, &NET, &f), MOBID_OK);
     const mobid_statuslist_token *t = NULL;
     assert_int_equal(mobid_statuslist_fetch(f, url, T0, &t), MOBID_OK);
     assert_string_equal(t->sub, uri);
