@@ -1,5 +1,6 @@
 /* mobid trust vical verify / list / sign: VICAL trust lists (ISO 18013-5 Annex C). */
 #include "cli.h"
+#include "cli_trust.h"
 
 #include <getopt.h>
 #include <mobid/trust.h>
@@ -66,29 +67,6 @@ static int vical_parse(int argc, char **argv, vical_args *a)
     return 0;
 }
 
-/* Roots from --anchor files. */
-static mobid_err load_anchors(const vical_args *a, mobid_trust **out)
-{
-    mobid_err err = mobid_trust_new(out);
-    for (size_t i = 0; err == MOBID_OK && i < a->n_anchors; i++) {
-        mobid_buf pem;
-        mobid_cert **certs = NULL;
-        size_t n = 0;
-        if ((err = cli_read_binary_or_hex(a->anchors[i], &pem)) != MOBID_OK)
-            break;
-        err = mobid_cert_parse_all(mobid_buf_view(&pem), &certs, &n);
-        if (err == MOBID_OK && n == 0)
-            err = MOBID_ERR_CERT_INVALID;
-        for (size_t j = 0; err == MOBID_OK && j < n; j++)
-            err = mobid_trust_add(*out, certs[j]);
-        if (err != MOBID_OK)
-            fprintf(stderr, "mobid trust: %s: no certificate\n", a->anchors[i]);
-        mobid_cert_list_free(certs, n);
-        mobid_buf_free(&pem);
-    }
-    return err;
-}
-
 static size_t usable_entries(const mobid_vical *v)
 {
     size_t n = 0;
@@ -151,7 +129,8 @@ static int run_vical(int argc, char **argv, bool must_verify)
     if (rc == 0 && a.at && cli_parse_time(a.at, &at) != MOBID_OK)
         rc = CLI_EXIT_USAGE;
     if (rc == 0 && (cli_read_binary_or_hex(a.file, &in) != MOBID_OK ||
-                    (a.n_anchors && load_anchors(&a, &roots) != MOBID_OK)))
+                    (a.n_anchors &&
+                     cli_trust_anchors(a.anchors, a.n_anchors, "trust", &roots) != MOBID_OK)))
         rc = CLI_EXIT_USAGE;
     if (rc)
         goto done;

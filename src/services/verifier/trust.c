@@ -146,9 +146,15 @@ static mobid_err check_fetched(const verifier_trust_state *st, mobid_view list, 
     mobid_trust *roots = NULL;
     mobid_vical v;
     char detail[192] = "";
-    mobid_err err = mobid_trust_new(&roots);
-    for (size_t i = 0; err == MOBID_OK && i < st->n_vanchors; i++)
-        err = mobid_trust_add_pem(roots, mobid_buf_view(&st->vanchors[i]));
+    mobid_view *views = calloc(st->n_vanchors + 1, sizeof *views);
+    mobid_err err = views ? MOBID_OK : MOBID_ERR_NOMEM;
+    memset(&v, 0, sizeof v);
+    if (err == MOBID_OK) {
+        views_of(st->vanchors, st->n_vanchors, views);
+        mobid_trust_config c = { .anchors = views, .n_anchors = st->n_vanchors };
+        err = mobid_trust_build(&c, &roots, detail, sizeof detail);
+    }
+    free(views);
     if (err == MOBID_OK && (err = mobid_vical_parse(list, &v)) == MOBID_OK)
         err = mobid_vical_verify(&v, roots, now, false, detail, sizeof detail);
     if (err != MOBID_OK)
