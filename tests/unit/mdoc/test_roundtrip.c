@@ -248,6 +248,34 @@ static void test_untrusted_issuer(void **state)
     mobid_buf_free(&resp);
 }
 
+/* An anchor listed for other docTypes (a VICAL entry) does not vouch for this one;
+ * the trust policy's warnings reach the result. */
+static void test_doctype_restricted_anchor(void **state)
+{
+    fixture *f = *state;
+    mobid_buf resp;
+    mobid_mdoc_result res;
+    mobid_trust *t = NULL;
+    mobid_mdoc_verifier *v = NULL;
+    make_response(f, FX_NOW - FX_DAY, FX_NOW + FX_DAY, &resp);
+    mobid_view other = mobid_view_str("org.example.other");
+    assert_int_equal(mobid_trust_new(&t), MOBID_OK);
+    assert_int_equal(mobid_trust_add_for_doctypes(t, f->iaca, &other, 1), MOBID_OK);
+    assert_int_equal(mobid_mdoc_verifier_new(t, &v), MOBID_OK);
+    mobid_mdoc_verify_opts o = { mobid_buf_view(&f->transcript), NULL, FX_NOW, NULL };
+    assert_int_equal(mobid_mdoc_verify(v, mobid_buf_view(&resp), &o, &res),
+                     MOBID_ERR_DOCTYPE_NOT_ALLOWED);
+    assert_non_null(strstr(res.detail, "not trusted for docType"));
+    mobid_mdoc_result_free(&res);
+    mobid_mdoc_verifier_free(v);
+    mobid_trust_free(t);
+    /* The fixture's DS has the 18013-5 EKU: no warning. */
+    assert_int_equal(mobid_mdoc_verify(f->verifier, mobid_buf_view(&resp), &o, &res), MOBID_OK);
+    assert_int_equal(res.docs[0].warnings, 0);
+    mobid_mdoc_result_free(&res);
+    mobid_buf_free(&resp);
+}
+
 static void test_mac_wrong_reader(void **state)
 {
     fixture *f = *state;
@@ -423,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_tampering),
         cmocka_unit_test(test_wrong_transcript),
         cmocka_unit_test(test_untrusted_issuer),
+        cmocka_unit_test(test_doctype_restricted_anchor),
         cmocka_unit_test(test_mac_wrong_reader),
         cmocka_unit_test(test_present_unknown_element),
         cmocka_unit_test(test_digest_ids_and_salts),
