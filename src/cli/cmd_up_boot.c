@@ -173,6 +173,7 @@ static mobid_err first_prepare(const up_opts *o, const up_service *svc, json_t *
     /* what the portal asks for, per site, so a restart starts it the same way */
     json_object_set(state, "portal", json_object_get(policy, "portal"));
     json_object_set_new(state, "port_base", json_integer(o->port_base));
+    json_object_set_new(state, "issuer_url", json_string(svc[0].public_url));
     json_object_set_new(state, "store", json_string(o->db ? "postgresql" : "sqlite"));
     json_object_set(state, "relying_parties", rps);
     json_object_set_new(state, "bootstrapped", json_false());
@@ -201,6 +202,13 @@ mobid_err up_prepare(const up_opts *o, const up_service *svc, json_t **state, bo
         json_integer_value(json_object_get(*state, "port_base")) != o->port_base) {
         fprintf(stderr, "mobid up: %s was set up for --port-base %lld; use that, or a fresh --dir\n",
                 o->dir, (long long)json_integer_value(json_object_get(*state, "port_base")));
+        return MOBID_ERR_INVALID_ARG;
+    }
+    /* The issuer's URL is in its certificates and in every card it issued. */
+    const char *url = json_string_value(json_object_get(*state, "issuer_url"));
+    if (url && strcmp(url, svc[0].public_url)) {
+        fprintf(stderr, "mobid up: %s was set up for the issuer URL %s (it is in the PKI); "
+                        "give --issuer-url %s, or use a fresh --dir\n", o->dir, url, url);
         return MOBID_ERR_INVALID_ARG;
     }
     const char *store = json_string_value(json_object_get(*state, "store"));
