@@ -17,6 +17,7 @@
 #include <mobid/sdjwt.h>
 #include "bench.h"
 #include "http/form.h"
+#include "http/resource.h"
 
 #define LOCAL_API_KEY "bench-api-key"
 #define LOCAL_ISS "https://issuer.example"
@@ -187,15 +188,8 @@ static mobid_err read_into(const char *dir, const char *name, mobid_buf *out)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    uint8_t chunk[4096];
-    size_t n;
-    if (!f)
-        return MOBID_ERR_IO;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        mobid_buf_append(out, chunk, n);
-    fclose(f);
-    return out->err;
+    mobid_err err = mobid_file_read(path, 0, out);
+    return err == MOBID_ERR_NOT_FOUND ? MOBID_ERR_IO : err;
 }
 
 /* The newest document signer in a `mobid pki init` folder: the last ds-*.key by name. */

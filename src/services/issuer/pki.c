@@ -9,6 +9,7 @@
  * Private keys are PKCS#8 PEM written with mode 0600; nothing is ever overwritten.
  */
 #include "services/issuer/issuer.h"
+#include "http/resource.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,16 +51,9 @@ static mobid_err read_all(const char *dir, const char *name, mobid_buf *out)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return MOBID_ERR_NOT_FOUND;
     mobid_buf_init(out, PKI_MAX_FILE);
-    uint8_t chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        mobid_buf_append(out, chunk, n);
-    fclose(f);
-    return out->err;
+    mobid_err err = mobid_file_read(path, PKI_MAX_FILE, out);
+    return err == MOBID_ERR_IO ? MOBID_ERR_NOT_FOUND : err;
 }
 
 /* Write NAME.pem and NAME.key (0600) for a fresh key certified by issuer (NULL: self). */

@@ -3,6 +3,7 @@
 #include "services/issuer/issuer.h"
 #include "services/issuer/issuer_int.h"
 #include "services/issuer/console.h"
+#include "http/resource.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,27 +14,29 @@
 /* The data key file holds 32 raw bytes or their hex (whitespace allowed). */
 static mobid_err load_data_key(const char *path, uint8_t key[32])
 {
-    uint8_t raw[DATA_KEY_FILE_MAX];
-    mobid_buf hex = { 0 };
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    if (!f) {
+    mobid_buf raw, hex = { 0 };
+    mobid_err err;
+
+    mobid_buf_init(&raw, DATA_KEY_FILE_MAX + 1);
+    if (!path || (err = mobid_file_read(path, DATA_KEY_FILE_MAX, &raw))) {
         fprintf(stderr, "issuer: data key file %s cannot be read\n", path ? path : "(none)");
+        mobid_buf_free(&raw);
         return MOBID_ERR_IO;
     }
-    size_t n = fread(raw, 1, sizeof raw, f);
-    fclose(f);
-    mobid_err err = MOBID_ERR_KEY_INVALID;
-    if (n == 32) {
-        memcpy(key, raw, 32);
+    err = MOBID_ERR_KEY_INVALID;
+    if (raw.len == 32) {
+        memcpy(key, raw.ptr, 32);
         err = MOBID_OK;
-    } else if (mobid_looks_hex(mobid_view_make(raw, n)) &&
-               mobid_hex_decode(mobid_view_make(raw, n), &hex) == MOBID_OK && hex.len == 32) {
+    } else if (mobid_looks_hex(mobid_buf_view(&raw)) &&
+               mobid_hex_decode(mobid_buf_view(&raw), &hex) == MOBID_OK && hex.len == 32) {
         memcpy(key, hex.ptr, 32);
         err = MOBID_OK;
     }
     if (err != MOBID_OK)
         fprintf(stderr, "issuer: data key must be 32 bytes (raw or hex)\n");
-    mobid_wipe(raw, sizeof raw);
+    if (raw.ptr)
+        mobid_wipe(raw.ptr, raw.len);
+    mobid_buf_free(&raw);
     mobid_buf_free(&hex);
     return err;
 }

@@ -25,25 +25,17 @@ static char *path_join(const char *dir, const char *p)
 /* Read a whole file relative to dir into out (NUL-terminated). */
 mobid_err verifier_read_file(const char *dir, const char *rel, mobid_buf *out)
 {
-    mobid_err err = MOBID_ERR_IO;
     char *path = rel ? path_join(dir, rel) : NULL;
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    char chunk[4096];
-    size_t n;
+    mobid_err err = path ? MOBID_OK : MOBID_ERR_IO;
 
     mobid_buf_init(out, 16 * 1024 * 1024);
-    if (!f) {
-        fprintf(stderr, "verifier: cannot read %s\n", path ? path : "(missing path)");
-        goto done;
-    }
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        mobid_buf_append(out, chunk, n);
-    err = ferror(f) ? MOBID_ERR_IO : mobid_buf_terminate(out);
-done:
-    if (f)
-        fclose(f);
+    if (!err)
+        err = mobid_file_read(path, 16 * 1024 * 1024, out);
+    if (err)
+        fprintf(stderr, "verifier: cannot read %s: %s\n", path ? path : "(missing path)",
+                mobid_strerror(err));
     free(path);
-    return err;
+    return err == MOBID_ERR_NOT_FOUND ? MOBID_ERR_IO : err;
 }
 
 static mobid_err load_seal_key(verifier_ctx *ctx, const char *dir, const json_t *cfg)
