@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mobid/crypto.h>
 
@@ -168,6 +169,16 @@ static void print_result(const wallet_args *a, json_t *j, const char *human)
         cli_print_json(j);
 }
 
+/* One cause per message: which of init's refusals this was. */
+static const char *init_refusal(const wallet_args *a)
+{
+    if (access(a->host.path, F_OK) == 0)
+        return "a wallet exists there already";
+    if (a->scrypt_n && a->scrypt_n < MOBID_WALLET_SCRYPT_N_MIN)
+        return "--scrypt-n is below 16384";
+    return "the PIN must be 6 digits";
+}
+
 static int cmd_init(wallet_args *a)
 {
     mobid_wallet_io io = cli_wallet_io(&a->host);
@@ -193,10 +204,7 @@ static int cmd_init(wallet_args *a)
     if (!err)
         err = mobid_wallet_init(&io, &o);
     if (err) {
-        rc = wallet_fail(a, err,
-                      err == MOBID_ERR_INVALID_ARG
-                          ? "a wallet exists there already, or the PIN is not 6 digits"
-                          : NULL);
+        rc = wallet_fail(a, err, err != MOBID_ERR_INVALID_ARG ? NULL : init_refusal(a));
     } else {
         j = json_pack("{s:s,s:b}", "wallet", a->host.path, "created", 1);
         print_result(a, j, "wallet created");

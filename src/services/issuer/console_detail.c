@@ -204,8 +204,9 @@ static mobid_err offer_page(console_req *c, const char *id, const issuer_offer *
     console_put(&c->page, (const char *)b64.ptr);
     console_put(&c->page, "\"><p class=\"uri\"><code id=\"offer-uri\">");
     console_esc(&c->page, o->offer_uri);
-    console_put(&c->page, "</code></p></section>\n<section class=\"txcode\"><h2>2. 발급 PIN <small>"
-                          "tx_code — hand over separately</small></h2><p class=\"code\" id=\"tx-code\">");
+    console_put(&c->page, "</code></p></section>\n<section class=\"txcode\"><h2>2. 거래 코드 <small>"
+                          "Transaction code — tell the applicant separately; it is not the "
+                          "wallet PIN</small></h2><p class=\"code\" id=\"tx-code\">");
     console_esc(&c->page, o->tx_code);
     console_put(&c->page, "</p><p>유효 기한 <span class=\"en\">Valid until</span>: ");
     console_time(&c->page, o->expires_at);

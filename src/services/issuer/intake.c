@@ -10,7 +10,9 @@
  *     screen shows), bytes (the portrait) are base64url within a size limit, dates
  *     are real dates;
  *   - the registration number agrees with birth_date (YYMMDD, century digit) and sex
- *     (odd digit male, even female).
+ *     (odd digit male, even female);
+ *   - countries (nationality, country of residence, issuing country) are ISO 3166-1
+ *     alpha-2 codes in capitals, as verifiers compare them.
  * The structural checks run before eligibility, the consistency checks after it, so an
  * ineligible applicant is told why first.
  */
@@ -79,6 +81,29 @@ static int64_t portrait_max(const issuer_ctx *ctx)
                                       "portrait_max_bytes");
     return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v)
                                                             : PORTRAIT_MAX_DEFAULT;
+}
+
+/* ISO 3166-1 alpha-2, every assigned code in order (from Debian's iso-codes). */
+static const char ISO3166_A2[] =
+    "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCR"
+    "CUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHU"
+    "IDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQ"
+    "MRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSI"
+    "SJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
+
+static const char *const COUNTRY_FIELDS[] = { "nationality", "country_of_residence",
+                                              "resident_country", "issuing_country", NULL };
+
+static bool country_ok(const json_t *v)
+{
+    const char *c = json_string_value(v);
+
+    if (!c || json_string_length(v) != 2)
+        return false;
+    for (size_t i = 0; i + 1 < sizeof ISO3166_A2; i += 2)
+        if (ISO3166_A2[i] == c[0] && ISO3166_A2[i + 1] == c[1])
+            return true;
+    return false;
 }
 
 static mobid_err bad(const char **detail, const char *why)
@@ -241,6 +266,10 @@ mobid_err issuer_intake_check(const issuer_ctx *ctx, const issuer_cardtype *ct,
         }
         if ((err = value_check(ctx, kind, v, detail)) != MOBID_OK)
             return err;
+        if (in_list(key, COUNTRY_FIELDS) && !country_ok(v)) {
+            *detail = "a country must be an ISO 3166-1 alpha-2 code in capitals (KR, US, DE)";
+            return MOBID_ERR_INVALID_ARG;
+        }
     }
     if (!required_present(ct, pii)) {
         *detail = "a required field of the card type is missing";

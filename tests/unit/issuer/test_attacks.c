@@ -251,6 +251,16 @@ static void test_intake(void **state)
     assert_non_null(strstr(d, "birth_date"));
     assert_int_equal(create_with("sex", json_integer(1), &d), MOBID_ERR_INVALID_ARG);
     assert_int_equal(create_with("family_name", json_string("김"), &d), MOBID_OK);
+    /* countries are ISO 3166-1 alpha-2 in capitals */
+    assert_int_equal(create_with("country_of_residence", json_string("USA"), &d),
+                     MOBID_ERR_INVALID_ARG);
+    assert_non_null(strstr(d, "ISO 3166-1"));
+    assert_int_equal(create_with("country_of_residence", json_string("XX"), &d),
+                     MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("country_of_residence", json_string("us"), &d),
+                     MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("nationality", json_string("ZZ"), &d), MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("country_of_residence", json_string("DE"), &d), MOBID_OK);
 }
 
 /* Officers' free text is sealed in the audit log; the chain still verifies and the
