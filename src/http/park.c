@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define REAP_MS 200
+#define LOT_MAX_FDS ((size_t)1 << 20) /* 8 MB of table at most */
 
 unsigned http_lot_bucket(const char *key)
 {
@@ -33,8 +34,14 @@ mobid_err http_lot_init(mobid_http_server *s)
 {
     http_lot *l = &s->lot;
     struct rlimit rl;
-    l->by_fd_len = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-                       ? (size_t)rl.rlim_cur : 65536;
+    /* Raised here already (the server raises it again at start): the table must cover
+     * every descriptor a connection can get. */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    l->by_fd_len = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < LOT_MAX_FDS
+                       ? (size_t)rl.rlim_cur : LOT_MAX_FDS;
     l->by_fd = mobid_calloc(l->by_fd_len, sizeof *l->by_fd);
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (!l->by_fd || l->epfd < 0)
