@@ -64,7 +64,7 @@ static mobid_err local_pki(vkit *k)
     if ((err = cert("IACA", true, MOBID_PURPOSE_ANY, NULL, NULL, NULL, &k->iaca_k, &k->iaca)) ||
         (err = cert("DS", false, MOBID_PURPOSE_MDOC_DS, LOCAL_ISS, k->iaca_k, k->iaca, &k->ds_k,
                     &k->ds)) ||
-        (err = cert("Registry", false, MOBID_PURPOSE_SIGNING, NULL, k->iaca_k, k->iaca, &k->reg_k,
+        (err = cert("Registry", false, MOBID_PURPOSE_REGISTRAR, NULL, k->iaca_k, k->iaca, &k->reg_k,
                     &k->reg)) ||
         (err = cert("RP CA", true, MOBID_PURPOSE_ANY, NULL, NULL, NULL, &k->rpca_k, &k->rpca)) ||
         (err = cert("Bank", false, MOBID_PURPOSE_SIGNING, NULL, k->rpca_k, k->rpca, &k->rp_k, &k->rp)) ||

@@ -220,12 +220,22 @@ mobid_err mobid_cert_ski(const mobid_cert *c, mobid_buf *out);
 mobid_err mobid_cert_serial(const mobid_cert *c, mobid_buf *out);
 
 /* What a leaf certificate must be good for. */
+/* mobid's object identifier arc: a UUID OID (ITU-T X.667, 2.25.<UUID>), which needs
+ * no registration; mobid's own extended key usages live under it. */
+#define MOBID_OID_ARC "2.25.159285216848309231004874788084887544912"
+/* Registrar: signs relying-party registrations (what each may ask for). Only a
+ * certificate with this EKU, or a registrar certificate pinned as an anchor, is
+ * believed: not the document signer or the status-list signer under the same root. */
+#define MOBID_OID_REGISTRAR_EKU MOBID_OID_ARC ".1.1"
+
 typedef enum mobid_cert_purpose {
     MOBID_PURPOSE_ANY = 0,
     MOBID_PURPOSE_MDOC_DS = 1,     /* 18013-5 document signer: EKU 1.0.18013.5.1.2 */
     MOBID_PURPOSE_MDOC_READER = 2, /* 18013-5 reader auth: EKU 1.0.18013.5.1.6 */
     MOBID_PURPOSE_SIGNING = 3,     /* digitalSignature key usage, any EKU */
-    MOBID_PURPOSE_VICAL = 4        /* 18013-5 VICAL signer: EKU 1.0.18013.5.1.8 */
+    MOBID_PURPOSE_VICAL = 4,       /* 18013-5 VICAL signer: EKU 1.0.18013.5.1.8 */
+    MOBID_PURPOSE_REGISTRAR = 5    /* signer of relying-party registrations: EKU
+                                      MOBID_OID_REGISTRAR_EKU (mobid's own arc) */
 } mobid_cert_purpose;
 
 /* How the 18013-5 certificate profile (Annex B) is applied to a validated path.

@@ -423,7 +423,7 @@ mobid_err mobid_trust_verify_chain_ex(mobid_trust *t, mobid_cert *const *chain, 
 {
     if (warnings)
         *warnings = 0;
-    if (!t || !chain || n == 0 || purpose < MOBID_PURPOSE_ANY || purpose > MOBID_PURPOSE_VICAL)
+    if (!t || !chain || n == 0 || purpose < MOBID_PURPOSE_ANY || purpose > MOBID_PURPOSE_REGISTRAR)
         return MOBID_ERR_INVALID_ARG;
     for (size_t i = 0; i < n; i++)
         if (!chain[i])

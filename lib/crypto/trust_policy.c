@@ -23,6 +23,7 @@ static const char *purpose_eku(mobid_cert_purpose p)
     case MOBID_PURPOSE_MDOC_DS: return "1.0.18013.5.1.2";
     case MOBID_PURPOSE_MDOC_READER: return "1.0.18013.5.1.6";
     case MOBID_PURPOSE_VICAL: return "1.0.18013.5.1.8";
+    case MOBID_PURPOSE_REGISTRAR: return MOBID_OID_REGISTRAR_EKU;
     default: return NULL;
     }
 }

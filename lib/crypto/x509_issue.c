@@ -129,6 +129,8 @@ static mobid_err add_extensions(X509 *x, X509 *issuer, const mobid_cert_spec *sp
         err = add_ext(x, &ctx, NID_ext_key_usage, "critical,1.0.18013.5.1.6");
     if (err == MOBID_OK && spec->purpose == MOBID_PURPOSE_VICAL)
         err = add_ext(x, &ctx, NID_ext_key_usage, "critical,1.0.18013.5.1.8");
+    if (err == MOBID_OK && spec->purpose == MOBID_PURPOSE_REGISTRAR)
+        err = add_ext(x, &ctx, NID_ext_key_usage, "critical," MOBID_OID_REGISTRAR_EKU);
     if (err == MOBID_OK)
         err = add_sans(x, spec);
     return err;

@@ -46,7 +46,7 @@ done:
 }
 
 mobid_err oid4vp_jwt_verify(mobid_view jwt, const char *typ, mobid_trust *trust, mobid_time at,
-                            json_t **payload, mobid_cert **leaf)
+                            mobid_cert_purpose purpose, json_t **payload, mobid_cert **leaf)
 {
     mobid_err err;
     mobid_jws jws = { 0 };
@@ -71,7 +71,7 @@ mobid_err oid4vp_jwt_verify(mobid_view jwt, const char *typ, mobid_trust *trust,
             err = MOBID_ERR_UNTRUSTED_ISSUER;
         goto done;
     }
-    if ((err = mobid_trust_verify_chain(trust, certs, n, at, MOBID_PURPOSE_SIGNING)) ||
+    if ((err = mobid_trust_verify_chain(trust, certs, n, at, purpose)) ||
         (err = mobid_cert_public_key(certs[0], &key)) ||
         (err = mobid_jws_verify(&jws, key, jwt_algs)))
         goto done;

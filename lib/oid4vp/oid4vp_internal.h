@@ -9,9 +9,10 @@
 mobid_err oid4vp_jwt_sign(const mobid_key *key, mobid_cert *const *x5c, size_t x5c_len,
                           const char *typ, const json_t *payload, mobid_buf *out);
 
-/* Verify a JWT with typ whose x5c chain leads to trust at `at` (leaf: signing use);
+/* Verify a JWT with typ whose x5c chain leads to trust at `at` for purpose (the
+ * leaf's use: SIGNING for a request object, REGISTRAR for a registration);
  * *payload receives the payload object, *leaf (may be NULL) a reference to the leaf. */
 mobid_err oid4vp_jwt_verify(mobid_view jwt, const char *typ, mobid_trust *trust, mobid_time at,
-                            json_t **payload, mobid_cert **leaf);
+                            mobid_cert_purpose purpose, json_t **payload, mobid_cert **leaf);
 
 #endif

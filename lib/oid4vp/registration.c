@@ -70,7 +70,13 @@ mobid_err mobid_oid4vp_registration_verify(mobid_view jwt, mobid_trust *trust, m
     memset(out, 0, sizeof *out);
     if (!at)
         at = mobid_now();
-    if ((err = oid4vp_jwt_verify(jwt, MOBID_OID4VP_REGISTRATION_TYP, trust, at, &pl, NULL)))
+    /* only a registrar certificate: not the document or status-list signer that chain
+     * to the same ministry root */
+    err = oid4vp_jwt_verify(jwt, MOBID_OID4VP_REGISTRATION_TYP, trust, at,
+                            MOBID_PURPOSE_REGISTRAR, &pl, NULL);
+    if (err == MOBID_ERR_CERT_USAGE)
+        err = MOBID_ERR_REGISTRAR_INVALID;
+    if (err)
         goto done;
     out->rp_id = json_string_value(json_object_get(pl, "sub"));
     out->name = json_string_value(json_object_get(pl, "name"));

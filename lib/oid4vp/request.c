@@ -199,7 +199,8 @@ mobid_err mobid_oid4vp_request_verify(mobid_view jwt, mobid_trust *rp_trust, mob
     memset(out, 0, sizeof *out);
     if (!at)
         at = mobid_now();
-    if ((err = oid4vp_jwt_verify(jwt, MOBID_OID4VP_REQUEST_TYP, rp_trust, at, &out->payload,
+    if ((err = oid4vp_jwt_verify(jwt, MOBID_OID4VP_REQUEST_TYP, rp_trust, at,
+                                 MOBID_PURPOSE_SIGNING, &out->payload,
                                  &leaf)) ||
         (err = read_members(out, leaf)))
         goto done;

@@ -25,8 +25,9 @@ static const char USAGE[] =
     "       mobid pki rp-issue --help     (relying-party access certificate + registration)\n"
     "\n"
     "init: creates DIR with the ministry root (iaca), a document signer (ds-0001, with\n"
-    "the ISO 18013-5 document signer EKU), the status-list signer (status) and the\n"
-    "relying-party CA (rp-ca), each as NAME.pem + NAME.key; keys are written 0600 and\n"
+    "the ISO 18013-5 document signer EKU), the status-list signer (status), the\n"
+    "registrar that signs relying-party registrations (registry, with mobid's registrar\n"
+    "EKU) and the relying-party CA (rp-ca), each as NAME.pem + NAME.key; keys are 0600 and\n"
     "nothing is overwritten. --issuer-url goes into the signers' URI SAN (it must be the\n"
     "issuer's credential_issuer / iss). add-ds: a new document signer that signs every\n"
     "new card; older ones keep verifying. retire-ds: marks a signer as no longer signing.\n";

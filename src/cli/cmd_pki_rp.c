@@ -119,7 +119,7 @@ static mobid_err registrar(const rp_args *a, pair *reg)
         return load_pair(a->dir, "registry", reg);
     mobid_err err = load_pair(a->dir, "iaca", &iaca);
     if (!err)
-        err = issue(a->dir, "registry", "Relying-party registry", 3 * 365, MOBID_PURPOSE_SIGNING,
+        err = issue(a->dir, "registry", "Relying-party registry", 3 * 365, MOBID_PURPOSE_REGISTRAR,
                     &iaca, reg);
     free_pair(&iaca);
     return err;

@@ -58,10 +58,12 @@ static mobid_err issue_pair(const up_opts *o, const char *stem, const char *cn,
                             const pki_pair *issuer, pki_pair *out)
 {
     char path[UP_PATH_MAX];
+    /* the registrar gets its own EKU: no other key under the root signs registrations */
     mobid_cert_spec spec = { .subject_cn = cn, .subject_c = "KR",
                              .not_before = mobid_now() - 60,
                              .not_after = mobid_now() + (mobid_time)CERT_DAYS * 86400,
-                             .purpose = MOBID_PURPOSE_SIGNING };
+                             .purpose = strcmp(stem, "registrar") ? MOBID_PURPOSE_SIGNING
+                                                                  : MOBID_PURPOSE_REGISTRAR };
     mobid_buf b;
     mobid_err err;
 

@@ -32,13 +32,13 @@ printf 'keyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n' > ext.c
 openssl x509 -req -in bank.csr -CA pki/rp-ca.pem -CAkey pki/rp-ca.key -CAcreateserial \
     -days 30 -extfile ext.cnf -out bank.pem 2>/dev/null
 client_id="x509_hash:$(openssl x509 -in bank.pem -outform DER | openssl dgst -sha256 -binary | b64url)"
-x5c=$(openssl x509 -in pki/status.pem -outform DER | base64 -w0)
+x5c=$(openssl x509 -in pki/registry.pem -outform DER | base64 -w0)
 now=$(date +%s)
 jq -n --arg cid "$client_id" --argjson now "$now" '{sub:"bank", name:"Example Bank",
     legal_basis:"KYC", client_id:$cid, iat:$now, exp:($now + 86400),
     allowed:[{format:"dc+sd-jwt", type:"urn:mobid:kr:resident_card:1",
               claims:[["family_name"],["age_over_19"]]}]}' > reg.json
-"$BIN" jws sign --key pki/status.key --typ rp-registration+jwt \
+"$BIN" jws sign --key pki/registry.key --typ rp-registration+jwt \
     --header "{\"x5c\":[\"$x5c\"]}" --out bank.registration.jwt reg.json
 openssl rand -hex 32 > seal.hex
 API_KEY=$(openssl rand -hex 24)

@@ -66,13 +66,13 @@ printf 'keyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n' > ext.c
 openssl x509 -req -in shop.csr -CA pki/rp-ca.pem -CAkey pki/rp-ca.key -CAcreateserial \
     -days 30 -extfile ext.cnf -out shop.pem 2>/dev/null
 client_id="x509_hash:$(openssl x509 -in shop.pem -outform DER | openssl dgst -sha256 -binary | b64url)"
-x5c=$(openssl x509 -in pki/status.pem -outform DER | base64 -w0)
+x5c=$(openssl x509 -in pki/registry.pem -outform DER | base64 -w0)
 now=$(date +%s)
 jq -n --arg cid "$client_id" --argjson now "$now" '{sub:"shop", name:"Example Shop",
     legal_basis:"age check", client_id:$cid, iat:$now, exp:($now + 86400),
     allowed:[{format:"mso_mdoc", type:"org.iso.18013.5.1.mDL",
               claims:[["org.iso.18013.5.1","age_over_18"]]}]}' > reg.json
-"$BIN" jws sign --key pki/status.key --typ rp-registration+jwt \
+"$BIN" jws sign --key pki/registry.key --typ rp-registration+jwt \
     --header "{\"x5c\":[\"$x5c\"]}" --out shop.registration.jwt reg.json
 openssl rand -hex 32 > seal.hex
 API_KEY=$(openssl rand -hex 24)

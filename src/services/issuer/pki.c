@@ -148,6 +148,13 @@ mobid_err issuer_pki_init(const char *dir, const char *name, const char *issuer_
                            .san_uris = sans };
     if (err == MOBID_OK)
         err = make_pair(dir, "status", &st, iaca_key, iaca, NULL, NULL);
+    /* the only key whose registrations wallets and verifiers believe (registrar EKU) */
+    snprintf(cn, sizeof cn, "%s relying-party registry", name);
+    mobid_cert_spec reg = { .subject_cn = cn, .subject_o = name, .subject_c = country,
+                            .not_before = now - 3600, .not_after = now + 5 * YEAR_S,
+                            .purpose = MOBID_PURPOSE_REGISTRAR };
+    if (err == MOBID_OK)
+        err = make_pair(dir, "registry", &reg, iaca_key, iaca, NULL, NULL);
     snprintf(cn, sizeof cn, "%s relying-party CA", name);
     mobid_cert_spec rp = { .subject_cn = cn, .subject_o = name, .subject_c = country,
                            .not_before = now - 3600, .not_after = now + 10 * YEAR_S,

@@ -12,7 +12,8 @@ static mobid_key *ca_key, *rp_key, *reg_key;
 static mobid_cert *ca_cert, *rp_cert, *reg_cert;
 static mobid_trust *trust;
 
-static void make(const char *cn, bool ca, mobid_key **k, mobid_cert **c)
+static void make_for(const char *cn, bool ca, mobid_cert_purpose purpose, mobid_key **k,
+                     mobid_cert **c)
 {
     mobid_cert_spec s = { 0 };
     s.subject_cn = cn;
@@ -20,9 +21,14 @@ static void make(const char *cn, bool ca, mobid_key **k, mobid_cert **c)
     s.not_after = mobid_now() + 86400;
     s.is_ca = ca;
     s.path_len = ca ? 1 : 0;
-    s.purpose = ca ? MOBID_PURPOSE_ANY : MOBID_PURPOSE_SIGNING;
+    s.purpose = ca ? MOBID_PURPOSE_ANY : purpose;
     assert_int_equal(mobid_key_generate(MOBID_CURVE_P256, k), MOBID_OK);
     assert_int_equal(mobid_cert_issue(&s, *k, ca ? *k : ca_key, ca ? NULL : ca_cert, c), MOBID_OK);
+}
+
+static void make(const char *cn, bool ca, mobid_key **k, mobid_cert **c)
+{
+    make_for(cn, ca, MOBID_PURPOSE_SIGNING, k, c);
 }
 
 static int setup(void **state)
@@ -30,7 +36,7 @@ static int setup(void **state)
     (void)state;
     make("CA", true, &ca_key, &ca_cert);
     make("RP", false, &rp_key, &rp_cert);
-    make("Registry", false, &reg_key, &reg_cert);
+    make_for("Registry", false, MOBID_PURPOSE_REGISTRAR, &reg_key, &reg_cert);
     assert_int_equal(mobid_trust_new(&trust), MOBID_OK);
     assert_int_equal(mobid_trust_add(trust, ca_cert), MOBID_OK);
     return 0;
@@ -151,6 +157,27 @@ static void test_registration(void **state)
     assert_int_equal(mobid_oid4vp_registration_allows(&r, other, detail, sizeof detail),
                      MOBID_ERR_CLAIM_NOT_ALLOWED);
     mobid_oid4vp_registration_clear(&r);
+
+    /* Signed by another key under the same root (a document signer, a status-list
+     * signer, an RP access certificate): not a registrar, refused. */
+    mobid_key *dsk = NULL;
+    mobid_cert *dsc = NULL;
+    mobid_buf forged;
+    mobid_cert_purpose others[] = { MOBID_PURPOSE_MDOC_DS, MOBID_PURPOSE_SIGNING };
+    for (size_t i = 0; i < 2; i++) {
+        make_for("Not a registrar", false, others[i], &dsk, &dsc);
+        p.key = dsk;
+        p.x5c = &dsc;
+        mobid_buf_init(&forged, 0);
+        assert_int_equal(mobid_oid4vp_registration_sign(&p, &forged), MOBID_OK);
+        assert_int_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&forged), trust, 0, &r),
+                         MOBID_ERR_REGISTRAR_INVALID);
+        mobid_buf_free(&forged);
+        mobid_key_free(dsk);
+        mobid_cert_free(dsc);
+    }
+    p.key = reg_key;
+    p.x5c = &reg_cert;
 
     /* Expired, and tampered. */
     assert_int_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&jwt), trust,

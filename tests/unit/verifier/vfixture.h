@@ -189,7 +189,7 @@ static void vf_setup(vfix *f)
     vf_cert(&f->iaca, "Ministry IACA", NULL, true, MOBID_PURPOSE_ANY, NULL);
     vf_cert(&f->ds, "Ministry DS", &f->iaca, false, MOBID_PURPOSE_MDOC_DS, VF_ISS);
     vf_cert(&f->status_signer, "Ministry status lists", &f->iaca, false, MOBID_PURPOSE_SIGNING, NULL);
-    vf_cert(&f->reg_signer, "Ministry RP registry", &f->iaca, false, MOBID_PURPOSE_SIGNING, NULL);
+    vf_cert(&f->reg_signer, "Ministry RP registry", &f->iaca, false, MOBID_PURPOSE_REGISTRAR, NULL);
     vf_cert(&f->other_root, "Elsewhere IACA", NULL, true, MOBID_PURPOSE_ANY, NULL);
     vf_cert(&f->other_ds, "Elsewhere DS", &f->other_root, false, MOBID_PURPOSE_MDOC_DS, VF_ISS);
     vf_cert(&f->rp_ca, "RP CA", NULL, true, MOBID_PURPOSE_ANY, NULL);
