@@ -70,6 +70,16 @@ typedef struct mobid_oid4vci_offer_view {
 MOBID_MUST_CHECK mobid_err mobid_oid4vci_offer_read(const json_t *offer,
                                                     mobid_oid4vci_offer_view *out);
 
+/* ---- discovery ---- */
+
+/* The well-known URL `name` ("openid-credential-issuer", "oauth-authorization-server")
+ * of an issuer or authorization server identifier, the segment inserted between the
+ * host and the path (OpenID4VCI 1.0 §12.2.2, RFC 8414 §3.1): "https://host/tenant" ->
+ * "https://host/.well-known/<name>/tenant"; a terminating slash is dropped. Appended
+ * to out (NUL-terminated). INVALID_ARG unless id is an http(s) URL with a host and
+ * without query or fragment, and name is one non-empty segment; NOMEM. */
+mobid_err mobid_oid4vci_well_known_url(const char *id, const char *name, mobid_buf *out);
+
 /* ---- percent-encoding (application/x-www-form-urlencoded values, RFC 3986) ---- */
 
 /* Unreserved characters stay, everything else becomes %XX. */

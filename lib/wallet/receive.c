@@ -40,17 +40,6 @@ typedef struct rx {
     size_t dlen;
 } rx;
 
-static char *url_join(const char *base, const char *path)
-{
-    mobid_buf b;
-    size_t n = strlen(base);
-
-    mobid_buf_init(&b, 0);
-    mobid_buf_append(&b, base, n && base[n - 1] == '/' ? n - 1 : n);
-    mobid_buf_append_str(&b, path);
-    return mobid_buf_detach_str(&b);
-}
-
 static mobid_err get_json(rx *r, const char *url, json_t **out)
 {
     mobid_wallet_http_req q = { "GET", url, NULL, "application/json", NULL, { NULL, 0 } };
@@ -83,38 +72,109 @@ done:
     return err;
 }
 
-/* Issuer metadata, then the token endpoint: from the metadata, else from the first
- * authorization server's metadata, else <issuer>/token. */
-static mobid_err fetch_metadata(rx *r)
+/* The well-known URL `name` of an identifier (heap string in *url). */
+static mobid_err well_known(rx *r, const char *id, const char *name, char **url)
 {
-    const char *iss = r->ov.credential_issuer;
-    char *url = url_join(iss, "/.well-known/openid-credential-issuer");
-    const char *as, *te;
-    json_t *asmeta = NULL;
+    mobid_buf b;
     mobid_err err;
 
-    if (!url)
-        return MOBID_ERR_NOMEM;
-    err = get_json(r, url, &r->meta);
+    mobid_buf_init(&b, 0);
+    err = mobid_oid4vci_well_known_url(id, name, &b);
+    if (err == MOBID_ERR_INVALID_ARG) {
+        wl_detail(r->detail, r->dlen, "not an http(s) identifier: %.80s", id);
+        err = MOBID_ERR_MALFORMED;
+    }
+    *url = err ? NULL : mobid_buf_detach_str(&b);
+    if (!err && !*url)
+        err = MOBID_ERR_NOMEM;
+    mobid_buf_free(&b);
+    return err;
+}
+
+/* The authorization server of the pre-authorized grant (OpenID4VCI 1.0 §4.1.1,
+ * §12.2.4): the one the offer's grant names, which must be listed in the issuer's
+ * authorization_servers; else the first listed; else the issuer itself. */
+static const char *pick_as(rx *r)
+{
+    const json_t *list = json_object_get(r->meta, "authorization_servers");
+    const json_t *grant = json_object_get(json_object_get(r->offer, "grants"),
+                                          MOBID_OID4VCI_GRANT_PRE_AUTH);
+    const char *named = json_string_value(json_object_get(grant, "authorization_server"));
+    const char *first = json_string_value(json_array_get(list, 0));
+    size_t i;
+    json_t *v;
+
+    if (!named)
+        return first ? first : r->ov.credential_issuer;
+    json_array_foreach(list, i, v) {
+        if (json_string_value(v) && strcmp(json_string_value(v), named) == 0)
+            return named;
+    }
+    wl_detail(r->detail, r->dlen, "the offer names an authorization server the issuer "
+                                  "does not list: %.80s", named);
+    return NULL;
+}
+
+/* The token endpoint from the authorization server's metadata (RFC 8414), whose
+ * "issuer" must be the server's identifier (§3.3). An issuer that is its own
+ * authorization server and serves no such document may still name token_endpoint
+ * in its own metadata, as the pre-final drafts did. */
+static mobid_err find_token_endpoint(rx *r)
+{
+    const char *as = pick_as(r), *te = NULL, *named;
+    json_t *asmeta = NULL;
+    char *url = NULL;
+    mobid_err err = as ? well_known(r, as, "oauth-authorization-server", &url)
+                       : MOBID_ERR_MALFORMED;
+
+    if (!err)
+        err = get_json(r, url, &asmeta);
+    if (err == MOBID_ERR_FETCH_FAILED && r->last_status == 404 &&
+        as == r->ov.credential_issuer &&
+        (te = json_string_value(json_object_get(r->meta, "token_endpoint"))))
+        err = MOBID_OK;
+    else if (!err) {
+        named = json_string_value(json_object_get(asmeta, "issuer"));
+        te = json_string_value(json_object_get(asmeta, "token_endpoint"));
+        if (!named || strcmp(named, as) || !te) {
+            wl_detail(r->detail, r->dlen, "authorization server metadata at %.100s %s", url,
+                      te ? "names another issuer" : "lacks token_endpoint");
+            err = MOBID_ERR_MALFORMED;
+        }
+    } else if (err == MOBID_ERR_FETCH_FAILED && r->last_status == 404) {
+        wl_detail(r->detail, r->dlen, "no authorization server metadata at %.100s", url);
+    }
+    if (!err && !(r->token_ep = mobid_view_strdup(mobid_view_str(te))))
+        err = MOBID_ERR_NOMEM;
+    json_decref(asmeta);
+    free(url);
+    return err;
+}
+
+/* Issuer metadata (its credential_issuer must be the offer's, §12.2.4), then the
+ * token endpoint. */
+static mobid_err fetch_metadata(rx *r)
+{
+    const char *iss = r->ov.credential_issuer, *named;
+    char *url = NULL;
+    mobid_err err = well_known(r, iss, "openid-credential-issuer", &url);
+
+    if (!err)
+        err = get_json(r, url, &r->meta);
     free(url);
     if (err)
         return err;
+    named = json_string_value(json_object_get(r->meta, "credential_issuer"));
     if (!json_string_value(json_object_get(r->meta, "credential_endpoint")) ||
         !json_is_object(json_object_get(r->meta, "credential_configurations_supported"))) {
         wl_detail(r->detail, r->dlen, "issuer metadata lacks credential_endpoint");
         return MOBID_ERR_MALFORMED;
     }
-    te = json_string_value(json_object_get(r->meta, "token_endpoint"));
-    as = json_string_value(json_array_get(json_object_get(r->meta, "authorization_servers"), 0));
-    if (!te && as) {
-        url = url_join(as, "/.well-known/oauth-authorization-server");
-        if (url && get_json(r, url, &asmeta) == MOBID_OK)
-            te = json_string_value(json_object_get(asmeta, "token_endpoint"));
-        free(url);
+    if (!named || strcmp(named, iss)) {
+        wl_detail(r->detail, r->dlen, "issuer metadata names another credential_issuer");
+        return MOBID_ERR_MALFORMED;
     }
-    r->token_ep = te ? mobid_view_strdup(mobid_view_str(te)) : url_join(iss, "/token");
-    json_decref(asmeta);
-    return r->token_ep ? MOBID_OK : MOBID_ERR_NOMEM;
+    return find_token_endpoint(r);
 }
 
 static mobid_err form_add(mobid_buf *f, const char *name, const char *value)

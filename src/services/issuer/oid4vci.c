@@ -361,13 +361,38 @@ static mobid_err on_offer(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     return err;
 }
 
+/* /.well-known/<name>, and, for an identifier with a path, the URL wallets build by
+ * the book: the segment between host and path (OpenID4VCI 1.0 §12.2.2, RFC 8414 §3.1). */
+static mobid_err route_well_known(mobid_http_server *srv, issuer_ctx *ctx, const char *name,
+                                  mobid_http_handler fn)
+{
+    mobid_buf url, route;
+    const char *path;
+    mobid_err err;
+
+    mobid_buf_init(&url, 0);
+    mobid_buf_init(&route, 0);
+    mobid_buf_append_str(&route, "/.well-known/");
+    mobid_buf_append_str(&route, name);
+    err = mobid_buf_terminate(&route);
+    if (err == MOBID_OK)
+        err = mobid_http_route(srv, "GET", (const char *)route.ptr, fn, ctx);
+    /* The inserted URL's path: everything after the scheme and host. */
+    if (err == MOBID_OK &&
+        mobid_oid4vci_well_known_url(ctx->cfg.issuer_url, name, &url) == MOBID_OK &&
+        (path = strstr((const char *)url.ptr, "://")) && (path = strchr(path + 3, '/')) &&
+        strcmp(path, (const char *)route.ptr) && !strpbrk(path, "{}"))
+        err = mobid_http_route(srv, "GET", path, fn, ctx);
+    mobid_buf_free(&url);
+    mobid_buf_free(&route);
+    return err;
+}
+
 mobid_err issuer_routes_oid4vci(mobid_http_server *srv, issuer_ctx *ctx)
 {
-    mobid_err err = mobid_http_route(srv, "GET", "/.well-known/openid-credential-issuer",
-                                     on_issuer_metadata, ctx);
+    mobid_err err = route_well_known(srv, ctx, "openid-credential-issuer", on_issuer_metadata);
     if (err == MOBID_OK)
-        err = mobid_http_route(srv, "GET", "/.well-known/oauth-authorization-server",
-                               on_as_metadata, ctx);
+        err = route_well_known(srv, ctx, "oauth-authorization-server", on_as_metadata);
     if (err == MOBID_OK) err = mobid_http_route(srv, "POST", "/token", on_token, ctx);
     if (err == MOBID_OK && ctx->cfg.nonce_per_second)
         err = mobid_http_server_ratelimit(srv, ctx->cfg.nonce_per_second,

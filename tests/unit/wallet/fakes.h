@@ -20,7 +20,11 @@
 #include <mobid/wallet.h>
 #include "testutil.h"
 
-#define FK_ISSUER "https://issuer.test"
+/* The issuer identifier has a path: its well-known documents sit between the host and
+ * the path (OpenID4VCI 1.0 §12.2.2, RFC 8414 §3.1). */
+#define FK_HOST "https://issuer.test"
+#define FK_ISSUER FK_HOST "/tenant"
+#define FK_AS "https://as.test"
 #define FK_VCT "urn:mobid:kr:resident:1"
 #define FK_DOCTYPE "kr.go.mois.resident.1"
 #define FK_NS "kr.go.mois.resident.1"
@@ -60,6 +64,8 @@ typedef struct fk_world {
     char nonce[64];
     unsigned batch;
     int http_calls;
+    bool separate_as;       /* authorization server on FK_AS, token at /oauth/token */
+    bool legacy_token;      /* no AS metadata; token_endpoint in the issuer's metadata */
 } fk_world;
 
 static mobid_time fk_now(void *ctx)
@@ -325,42 +331,86 @@ static long fk_credential(fk_world *w, const mobid_wallet_http_req *req, mobid_b
     return 200;
 }
 
+static long fk_token(fk_world *w, const mobid_wallet_http_req *req, mobid_buf *body)
+{
+    char expect[128];
+    char *form = mobid_view_strdup(req->body);
+    bool good;
+
+    snprintf(expect, sizeof expect, "pre-authorized_code=code-1&tx_code=%s", w->tx_code);
+    good = form && strstr(form, expect);
+    free(form);
+    if (!good) {
+        mobid_buf_append_str(body, "{\"error\":\"invalid_grant\"}");
+        return 400;
+    }
+    mobid_buf_append_str(body, "{\"access_token\":\"access-1\",\"token_type\":\"Bearer\"}");
+    return 200;
+}
+
+static void fk_issuer_metadata(fk_world *w, char *text, size_t cap)
+{
+    char extra[160] = "";
+
+    if (w->separate_as)
+        snprintf(extra, sizeof extra, "\"authorization_servers\":[\"%s\"],", FK_AS);
+    else if (w->legacy_token)
+        snprintf(extra, sizeof extra, "\"token_endpoint\":\"%s/token\",", FK_ISSUER);
+    snprintf(text, cap,
+             "{\"credential_issuer\":\"%s\",%s\"credential_endpoint\":\"%s/credential\","
+             "\"nonce_endpoint\":\"%s/nonce\",\"batch_credential_issuance\":"
+             "{\"batch_size\":%u},\"credential_configurations_supported\":{"
+             "\"pid_sdjwt\":{\"format\":\"dc+sd-jwt\",\"vct\":\"%s\"},"
+             "\"pid_mdoc\":{\"format\":\"mso_mdoc\",\"doctype\":\"%s\"}}}",
+             FK_ISSUER, extra, FK_ISSUER, FK_ISSUER, w->batch, FK_VCT, FK_DOCTYPE);
+}
+
+/* The issuer's host: well-known documents (only at the inserted URLs), and the
+ * endpoints under the identifier's path. */
 static long fk_issuer(fk_world *w, const mobid_wallet_http_req *req, mobid_buf *body)
 {
-    const char *path = req->url + strlen(FK_ISSUER);
+    const char *path = req->url + strlen(FK_HOST);
     char text[1024];
 
-    if (strcmp(path, "/.well-known/openid-credential-issuer") == 0) {
-        snprintf(text, sizeof text,
-                 "{\"credential_issuer\":\"%s\",\"credential_endpoint\":\"%s/credential\","
-                 "\"nonce_endpoint\":\"%s/nonce\",\"batch_credential_issuance\":"
-                 "{\"batch_size\":%u},\"credential_configurations_supported\":{"
-                 "\"pid_sdjwt\":{\"format\":\"dc+sd-jwt\",\"vct\":\"%s\"},"
-                 "\"pid_mdoc\":{\"format\":\"mso_mdoc\",\"doctype\":\"%s\"}}}",
-                 FK_ISSUER, FK_ISSUER, FK_ISSUER, w->batch, FK_VCT, FK_DOCTYPE);
-    } else if (strcmp(path, "/offers/1") == 0) {
+    if (strcmp(path, "/.well-known/openid-credential-issuer/tenant") == 0) {
+        fk_issuer_metadata(w, text, sizeof text);
+    } else if (strcmp(path, "/.well-known/oauth-authorization-server/tenant") == 0 &&
+               !w->separate_as && !w->legacy_token) {
+        snprintf(text, sizeof text, "{\"issuer\":\"%s\",\"token_endpoint\":\"%s/token\"}",
+                 FK_ISSUER, FK_ISSUER);
+    } else if (strncmp(req->url, FK_ISSUER "/", strlen(FK_ISSUER) + 1) != 0) {
+        return 404;
+    } else if (strcmp(path, "/tenant/offers/1") == 0) {
         snprintf(text, sizeof text, "%s", w->offer_json);
-    } else if (strcmp(path, "/token") == 0) {
-        char expect[128];
-        snprintf(expect, sizeof expect, "pre-authorized_code=code-1&tx_code=%s", w->tx_code);
-        char *form = mobid_view_strdup(req->body);
-        bool good = form && strstr(form, expect);
-        free(form);
-        if (!good) {
-            mobid_buf_append_str(body, "{\"error\":\"invalid_grant\"}");
-            return 400;
-        }
-        snprintf(text, sizeof text, "{\"access_token\":\"access-1\",\"token_type\":\"Bearer\"}");
-    } else if (strcmp(path, "/nonce") == 0) {
+    } else if (strcmp(path, "/tenant/token") == 0 && !w->separate_as) {
+        return fk_token(w, req, body);
+    } else if (strcmp(path, "/tenant/nonce") == 0) {
         snprintf(w->nonce, sizeof w->nonce, "c-nonce-%d", w->http_calls);
         snprintf(text, sizeof text, "{\"c_nonce\":\"%s\"}", w->nonce);
-    } else if (strcmp(path, "/credential") == 0) {
+    } else if (strcmp(path, "/tenant/credential") == 0) {
         return fk_credential(w, req, body);
     } else {
         return 404;
     }
     mobid_buf_append_str(body, text);
     return 200;
+}
+
+/* An authorization server on its own host, token endpoint at /oauth/token. */
+static long fk_as(fk_world *w, const mobid_wallet_http_req *req, mobid_buf *body)
+{
+    const char *path = req->url + strlen(FK_AS);
+
+    if (!w->separate_as)
+        return 404;
+    if (strcmp(path, "/.well-known/oauth-authorization-server") == 0) {
+        mobid_buf_append_str(body, "{\"issuer\":\"" FK_AS "\",\"token_endpoint\":\"" FK_AS
+                                   "/oauth/token\"}");
+        return 200;
+    }
+    if (strcmp(path, "/oauth/token") == 0)
+        return fk_token(w, req, body);
+    return 404;
 }
 
 /* ---- relying parties ---- */
@@ -403,8 +453,12 @@ static mobid_err fk_http(void *ctx, const mobid_wallet_http_req *req, long *stat
     int i;
 
     w->http_calls++;
-    if (strncmp(req->url, FK_ISSUER, strlen(FK_ISSUER)) == 0) {
+    if (strncmp(req->url, FK_HOST "/", strlen(FK_HOST) + 1) == 0) {
         *status = fk_issuer(w, req, body);
+        return MOBID_OK;
+    }
+    if (strncmp(req->url, FK_AS "/", strlen(FK_AS) + 1) == 0) {
+        *status = fk_as(w, req, body);
         return MOBID_OK;
     }
     if (sscanf(req->url, "https://rp%d.test/", &i) == 1 && i >= 0 && i < FK_MAX_RP) {
