@@ -266,6 +266,9 @@ async function main() {
   check(g.code === 0, "the wallet presents to Government 24");
   check(await page.isVisible("#verified"), "the portal shows \"verified\" without a reload");
   check(/홍길동|Gildong/.test(await page.textContent("#name")), "the verified name is shown");
+  const rrnShown = await page.$eval('#claims dt[data-claim="resident_registration_number"] + dd',
+                                    (d) => d.textContent).catch(() => "");
+  check(/^\d{6}-\d\*{6}$/.test(rrnShown), `the page masks the registration number (${rrnShown})`);
   check(/^MOBID-\d{4}-\d{4}-\d{4}$/.test((await page.textContent("#cert-number")).trim()),
         "a certificate with a verification number is issued");
   await shot(page, "gov24-verified");

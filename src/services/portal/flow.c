@@ -177,6 +177,25 @@ static char *display_name(const json_t *flat)
     return strdup(buf);
 }
 
+/* The claims as the page shows them: the registration number masked after the sex
+ * digit (880722-2******); the whole number appears only on the certificate, whose
+ * purpose is to state it. */
+static json_t *shown_claims(const json_t *flat)
+{
+    json_t *out = json_deep_copy(flat);
+    const char *rrn = json_string_value(json_object_get(out, "resident_registration_number"));
+    char masked[32];
+    size_t n = rrn ? strlen(rrn) : 0;
+
+    if (rrn && n > 8 && n < sizeof masked) {
+        memcpy(masked, rrn, 8);
+        memset(masked + 8, '*', n - 8);
+        masked[n] = 0;
+        json_object_set_new(out, "resident_registration_number", json_string(masked));
+    }
+    return out;
+}
+
 static mobid_err verified(portal_ctx *ctx, portal_site site, const char *id, const json_t *v,
                           mobid_http_resp *resp)
 {
@@ -190,7 +209,8 @@ static mobid_err verified(portal_ctx *ctx, portal_site site, const char *id, con
         return reply(resp, 200, json_pack("{s:s, s:s}", "status", "verified", "reason", "delivered"));
     if ((err = portal_flatten_claims(json_object_get(v, "claims"), &flat)) || !(name = display_name(flat)))
         goto done;
-    out = json_pack("{s:s, s:s, s:O}", "status", "verified", "name", name, "claims", flat);
+    out = json_pack("{s:s, s:s, s:o}", "status", "verified", "name", name, "claims",
+                    shown_claims(flat));
     if (out && site == PORTAL_GOV) {
         if ((err = portal_certificate(ctx, id, flat, number, &html)) || (err = mobid_buf_terminate(&html)))
             goto done;
