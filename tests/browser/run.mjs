@@ -231,6 +231,10 @@ async function portalVerify(page, url, name) {
   check(left > 170 && left <= 180, `${name}: QR with a 180 s countdown (${left})`);
   check((await page.getAttribute("#same-device", "href")).startsWith("openid4vp://"),
         `${name}: same-device link`);
+  await page.click("#copy-link");
+  await page.waitForFunction(() => /Copied/.test(document.getElementById("copy-state").textContent),
+                             null, { timeout: 5000 }).catch(() => {});
+  check(/Copied/.test(await page.textContent("#copy-state")), `${name}: the link's copy button copies`);
   await shot(page, `${name}-qr`);
   const qr = saveDataPng(await page.getAttribute("#qr", "src"), path.join(ART, `${name}-qr.png`));
   const presented = wallet(["present", "--qr", qr]);

@@ -115,5 +115,28 @@
       .catch(function () { showError("network"); });
   }
 
+  // Copy the same-device link (for a wallet on another screen of this computer). The
+  // clipboard API needs a secure context; plain http on loopback falls back to a
+  // selected text field.
+  function copyLink() {
+    var link = $("same-device").href;
+    var said = function (ok) {
+      $("copy-state").textContent = ok ? "복사됨 Copied" : "복사하지 못했습니다 Could not copy";
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(link).then(function () { said(true); }, function () { said(false); });
+      return;
+    }
+    var t = document.createElement("textarea");
+    t.value = link;
+    document.body.appendChild(t);
+    t.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(t);
+    said(ok);
+  }
+
   $("verify").addEventListener("click", start);
+  $("copy-link").addEventListener("click", copyLink);
 })();
