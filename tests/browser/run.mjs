@@ -280,7 +280,10 @@ async function main() {
   // the bank sees only its claims
   const bank = await portalVerify(page, `${urls.portal}/bank`, "bank");
   await page.waitForSelector("#verified", { state: "visible", timeout: 60000 }).catch(() => {});
-  check((await bank).code === 0, "the wallet presents to the bank");
+  const bk = await bank;
+  check(bk.code === 0, "the wallet presents to the bank");
+  const pageBank = (await page.textContent("header.bar.bank")).replace(/\s+/g, " ").trim();
+  check(bk.err.includes(pageBank), `the wallet's consent names the bank as its page does (${pageBank})`);
   const claims = await page.$$eval("#claims dt", (dts) => dts.map((d) => d.getAttribute("data-claim")).sort());
   check(JSON.stringify(claims) === JSON.stringify(["age_over_19", "birth_date", "family_name", "given_name"]),
         `the bank page shows only its claims (${claims})`);
