@@ -87,7 +87,7 @@ extern "C" {
     X(DCQL_UNSATISFIED, 63, "presentation does not satisfy the DCQL query")   \
     X(CLAIM_NOT_ALLOWED, 64, "claim not allowed by the relying party's registration") \
     X(OFFICE_NOT_OPEN, 65, "the office does not accept applications yet")    \
-    X(ACCESS_DENIED, 66, "not allowed for this officer or office")            \
+    X(ACCESS_DENIED, 66, "access denied (to this officer or office, or by the holder's wallet)")            \
     X(FOUR_EYES, 67, "final approval must come from a second person")         \
     X(INELIGIBLE_NATIONALITY, 68, "applicant is not a national")              \
     X(INELIGIBLE_RESIDENCE, 69, "applicant is not a permanent resident abroad") \
@@ -120,7 +120,8 @@ extern "C" {
     X(DOCTYPE_NOT_ALLOWED, 96, "issuer CA is not trusted for this docType") \
     X(ISSUER_METADATA_INVALID, 97, "issuer metadata is unusable or names another issuer") \
     X(RATE_LIMITED, 98, "too many requests; retry after the given seconds")   \
-    X(SESSION_ABANDONED, 99, "the answer to the session was interrupted")
+    X(SESSION_ABANDONED, 99, "the answer to the session was interrupted")        \
+    X(RP_NOT_REGISTERED, 100, "the relying party has no registration from the ministry")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,

@@ -36,9 +36,12 @@ static mobid_err client_metadata(const mobid_oid4vp_request_params *p, json_t **
     mobid_err err = MOBID_OK;
     json_t *jwk = NULL;
     mobid_buf kid = { 0 };
+    /* OpenID4VP 1.0 Appendix B: mdoc algorithms are COSE numbers (ES256 -7, ES384
+     * -35, ES512 -36) for the issuer's and the device's signature. */
     json_t *md = json_pack(
-        "{s:{s:{s:[s,s,s]}, s:{s:[s,s,s], s:[s,s,s]}}}", "vp_formats_supported",
-        MOBID_OID4VP_FMT_MDOC, "alg", "ES256", "ES384", "ES512", MOBID_OID4VP_FMT_SDJWT,
+        "{s:{s:{s:[i,i,i], s:[i,i,i]}, s:{s:[s,s,s], s:[s,s,s]}}}", "vp_formats_supported",
+        MOBID_OID4VP_FMT_MDOC, "issuerauth_alg_values", -7, -35, -36, "deviceauth_alg_values",
+        -7, -35, -36, MOBID_OID4VP_FMT_SDJWT,
         "sd-jwt_alg_values", "ES256", "ES384", "ES512", "kb-jwt_alg_values", "ES256", "ES384",
         "ES512");
     if (!md)
@@ -143,7 +146,7 @@ static mobid_err check_registration(mobid_oid4vp_request *r, mobid_trust *reg_tr
         if (!jwt && json_is_string(json_object_get(e, "data")))
             jwt = json_string_value(json_object_get(e, "data"));
     if (!jwt)
-        return MOBID_ERR_NOT_FOUND;
+        return MOBID_ERR_RP_NOT_REGISTERED;
     if ((err = mobid_oid4vp_registration_verify(mobid_view_str(jwt), reg_trust, at,
                                                 &r->registration)))
         return err;

@@ -60,7 +60,9 @@ static mobid_err verify_request(const mobid_wallet_io *io, wl_wallet *w, const c
         err = wl_trust(w, "registration", &reg);
     if (!err) {
         err = mobid_oid4vp_request_verify(jwt, rp, reg, wl_now(io), req);
-        if (err)
+        if (err == MOBID_ERR_RP_NOT_REGISTERED)
+            wl_detail(detail, dlen, "relying party is not registered with the ministry");
+        else if (err)
             wl_detail(detail, dlen, "request object refused: %s", mobid_strerror(err));
     }
     if (!err && (!req->client_id || strcmp(req->client_id, cid) != 0)) {
@@ -68,8 +70,8 @@ static mobid_err verify_request(const mobid_wallet_io *io, wl_wallet *w, const c
         err = MOBID_ERR_SUBJECT_MISMATCH;
     }
     if (!err && !req->has_registration) {
-        wl_detail(detail, dlen, "relying party is not registered");
-        err = MOBID_ERR_NOT_FOUND;
+        wl_detail(detail, dlen, "relying party is not registered with the ministry");
+        err = MOBID_ERR_RP_NOT_REGISTERED;
     }
     mobid_trust_free(rp);
     mobid_trust_free(reg);

@@ -107,17 +107,16 @@ check "its code" "$(jq -r .error out.json)" CLAIM_NOT_ALLOWED
 state=$(jq -r .payload.state req.json)
 response_uri=$(jq -r .payload.response_uri req.json)
 check "wallet declines" "$(curl -s -o resp.json -w '%{http_code}' --data-urlencode error=access_denied \
-    --data-urlencode "state=$state" "$response_uri")" 400
-check "its code" "$(jq -r .mobid_error resp.json)" DCQL_UNSATISFIED
+    --data-urlencode "state=$state" "$response_uri")" 200
 check "second answer" "$(curl -s -o resp.json -w '%{http_code}' --data-urlencode error=access_denied \
     --data-urlencode "state=$state" "$response_uri")" 400
 check "its code" "$(jq -r .mobid_error resp.json)" SESSION_USED
 check "status read" "$(api "$API_KEY" "$URL/api/v1/verifications/$id?wait=1")" 200
 check "status" "$(jq -r .status out.json)" failed
-check "status error" "$(jq -r .error out.json)" DCQL_UNSATISFIED
+check "status error" "$(jq -r .error out.json)" ACCESS_DENIED
 
 curl -s "$URL/metrics" >metrics.txt
-grep -q 'mobid_verifier_responses_total{outcome="DCQL_UNSATISFIED"} 1' metrics.txt \
+grep -q 'mobid_verifier_responses_total{outcome="ACCESS_DENIED"} 1' metrics.txt \
     && ok "metrics count the outcome" || bad "metrics: $(grep mobid_verifier metrics.txt || true)"
 
 if [ "$fails" -ne 0 ]; then cat serve.log; echo "$fails failed"; exit 1; fi

@@ -102,6 +102,7 @@ typedef struct response_job {
     const mobid_http_form *form;
     json_t *claims;          /* on success */
     bool bound;              /* decrypted and carries the session's state */
+    bool wallet_error;       /* an authorization error response (OpenID4VP 1.0 §8.5) */
     unsigned warnings;       /* what the trust policy let through (MOBID_TRUST_WARN_*) */
     char detail[256];
 } response_job;
@@ -130,8 +131,10 @@ static mobid_err verify_response(response_job *job)
     job->bound = true;
     const char *werr = json_string_value(json_object_get(params, "error"));
     if (werr) {
-        snprintf(job->detail, sizeof job->detail, "the wallet answered %s", werr);
-        err = MOBID_ERR_DCQL_UNSATISFIED;
+        snprintf(job->detail, sizeof job->detail, "the wallet answered %.64s", werr);
+        job->wallet_error = true;
+        err = strcmp(werr, "access_denied") ? MOBID_ERR_DCQL_UNSATISFIED
+                                            : MOBID_ERR_ACCESS_DENIED;
         goto done;
     }
     if ((err = mobid_json_parse(mobid_view_str(vs->dcql), 0, &query)) ||
@@ -249,7 +252,8 @@ static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *v
     const char *labels[] = { "outcome", outcome ? mobid_err_name(outcome) : "verified", NULL };
     mobid_metrics_add(mobid_http_server_metrics(mobid_http_req_server(req)), VERIFIER_METRIC,
                       labels, 1);
-    if (outcome) {
+    /* A wallet's error response, once recorded, was processed: 200 (§8.2). */
+    if (outcome && !job.wallet_error) {
         err = wallet_error(resp, 400, outcome, job.detail);
     } else {
         json_t *ok = json_object();

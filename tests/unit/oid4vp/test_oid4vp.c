@@ -230,10 +230,19 @@ static void test_request_and_response(void **state)
     assert_true(r.encrypted);
     assert_true(mobid_key_public_eq(r.enc_key, enc));
     assert_string_equal(r.response_uri, "https://rp.example/response/1");
+    /* OpenID4VP 1.0 Appendix B names: COSE numbers for mdoc, JOSE names for SD-JWT. */
+    const json_t *vf = json_object_get(json_object_get(r.payload, "client_metadata"),
+                                       "vp_formats_supported");
+    const json_t *mf = json_object_get(vf, "mso_mdoc");
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(mf, "issuerauth_alg_values"), 0)), -7);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(mf, "deviceauth_alg_values"), 0)), -7);
+    assert_null(json_object_get(mf, "alg"));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(
+                            json_object_get(vf, "dc+sd-jwt"), "kb-jwt_alg_values"), 0)), "ES256");
     /* A registration is required when reg_trust is given and none is carried. */
     mobid_oid4vp_request rr;
     assert_int_equal(mobid_oid4vp_request_verify(mobid_buf_view(&jwt), trust, trust, 0, &rr),
-                     MOBID_ERR_NOT_FOUND);
+                     MOBID_ERR_RP_NOT_REGISTERED);
 
     /* The response round trip through the verifier's key. */
     json_t *params = json_pack("{s:{s:[s]}, s:s}", "vp_token", "c", "x.y.z~", "state", "st");

@@ -209,13 +209,23 @@ static void test_unsatisfied(void **state)
     (void)state;
     char code[64];
     wallet w;
-    /* The wallet holds nothing that satisfies the query and says so. */
+    /* The wallet declines: an error response, processed, gets 200 (OpenID4VP 1.0
+     * §8.2) and is recorded under its own code; another wallet error as unsatisfied. */
     json_t *created = create(SDJWT_QUERY);
     wallet_fetch(&w, created);
     json_t *params = json_pack("{s:s, s:s}", "error", "access_denied", "state", w.req.state);
-    assert_int_equal(wallet_post(&w, params, false, code), 400);
-    assert_string_equal(code, "DCQL_UNSATISFIED");
+    assert_int_equal(wallet_post(&w, params, false, code), 200);
     json_t *st = status_of(created, 0);
+    assert_string_equal(json_string_value(json_object_get(st, "error")), "ACCESS_DENIED");
+    json_decref(st);
+    json_decref(params);
+    json_decref(created);
+    wallet_clear(&w);
+    created = create(SDJWT_QUERY);
+    wallet_fetch(&w, created);
+    params = json_pack("{s:s, s:s}", "error", "invalid_request", "state", w.req.state);
+    assert_int_equal(wallet_post(&w, params, false, code), 200);
+    st = status_of(created, 0);
     assert_string_equal(json_string_value(json_object_get(st, "error")), "DCQL_UNSATISFIED");
     json_decref(st);
     json_decref(params);

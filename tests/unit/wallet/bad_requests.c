@@ -72,7 +72,8 @@ static void test_unregistered_rp(void **state)
 
     fk_rp_make(w, 0, "Unknown shop", NULL);
     fk_rp_request(w, 0, fk_dcql(false, name_birth), false, NULL);
-    refused(w, NULL, MOBID_ERR_NOT_FOUND);
+    refused(w, NULL, MOBID_ERR_RP_NOT_REGISTERED);
+    assert_string_equal(mobid_err_name(MOBID_ERR_RP_NOT_REGISTERED), "RP_NOT_REGISTERED");
 }
 
 static void test_client_id_mismatch(void **state)
