@@ -76,6 +76,8 @@ jq -e '.credential_configurations_supported.resident_card_mdoc.doctype' meta.jso
   || fail "mdoc configuration missing"
 jq -e '.credential_configurations_supported.mdl_mdoc.doctype == "org.iso.18013.5.1.mDL"' \
   meta.json >/dev/null || fail "mDL doctype"
+curl -sf "$url/.well-known/oauth-authorization-server" | jq -e '.response_types_supported == null' >/dev/null \
+  || fail "authorization server metadata names response types without an authorization endpoint"
 curl -sf "$url/.well-known/oauth-authorization-server" | jq -e '.token_endpoint' >/dev/null \
   || fail "AS metadata"
 
@@ -143,8 +145,12 @@ st() { "$bin" status check --uri "$1" --trust pki/iaca.pem --idx "$2" --json | j
 # ---- pre-authorized code reused ----
 token "$code" "$tx" | jq -e '.error == "invalid_grant"' >/dev/null || fail "code reused"
 
-# ---- five wrong tx_codes kill the offer ----
+# ---- five wrong tx_codes kill the offer; a missing one is a bad request, no try ----
 offer 800101-1234567
+curl -s -X POST "$url/token" --data-urlencode \
+  "grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code" \
+  --data-urlencode "pre-authorized_code=$code" | jq -e '.error == "invalid_request"' >/dev/null \
+  || fail "missing tx_code is invalid_request"
 wrong=$(printf '%06d' $(( (10#$tx + 1) % 1000000 )))
 for i in 1 2 3 4 5; do
   token "$code" "$wrong" | jq -e '.error == "invalid_grant"' >/dev/null || fail "wrong tx_code $i"

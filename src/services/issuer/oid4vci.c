@@ -94,11 +94,12 @@ static mobid_err on_as_metadata(mobid_http_req *req, mobid_http_resp *resp, void
 {
     issuer_ctx *ctx = arg;
     char *tok = url_of(ctx, "/token");
-    json_t *j = tok ? json_pack("{s:s,s:s,s:[s],s:b,s:[s]}", "issuer", ctx->cfg.issuer_url,
+    /* Only the pre-authorized code grant: no authorization endpoint, so no
+     * response_types_supported (RFC 8414 §2 ties it to that endpoint). */
+    json_t *j = tok ? json_pack("{s:s,s:s,s:[s],s:b}", "issuer", ctx->cfg.issuer_url,
                                 "token_endpoint", tok, "grant_types_supported",
                                 MOBID_OID4VCI_GRANT_PRE_AUTH,
-                                "pre-authorized_grant_anonymous_access_supported", 1,
-                                "response_types_supported", "token")
+                                "pre-authorized_grant_anonymous_access_supported", 1)
                     : NULL;
     mobid_err err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
     json_decref(j);
@@ -108,7 +109,7 @@ static mobid_err on_as_metadata(mobid_http_req *req, mobid_http_resp *resp, void
 
 /* ---- /token ---- */
 
-typedef enum token_result { TOK_OK, TOK_BAD_CODE, TOK_BAD_TX, TOK_KILLED } token_result;
+typedef enum token_result { TOK_OK, TOK_BAD_CODE, TOK_BAD_TX, TOK_KILLED, TOK_NO_TX } token_result;
 
 typedef struct token_tx {
     issuer_ctx *ctx;
@@ -208,8 +209,12 @@ static mobid_err token_body(mobid_store *s, void *arg)
     mobid_store_finalize(st);
     if (err != MOBID_OK || !row)
         return err;
-    t->result = TOK_OK;
-    if (!t->tx_code || strlen(t->tx_code) > 16 ||
+    /* A missing tx_code is a malformed request (OpenID4VCI 1.0 §6.3), not a guess:
+     * it costs no attempt. */
+    t->result = t->tx_code ? TOK_OK : TOK_NO_TX;
+    if (!t->tx_code)
+        return MOBID_OK;
+    if (strlen(t->tx_code) > 16 ||
         (err = issuer_tx_code_hash(t->ctx, id, t->tx_code, got)) != MOBID_OK ||
         !mobid_ct_eq(mobid_view_make(want, 64), mobid_view_make(got, 64)))
         return err != MOBID_OK ? err : tx_failed(t, s, id, failures);
@@ -244,6 +249,8 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     issuer_db_release(ctx, s);
     if (err != MOBID_OK)
         return err;
+    if (t.result == TOK_NO_TX)
+        return mobid_http_resp_oauth_error(resp, 400, "invalid_request", "tx_code missing");
     if (t.result == TOK_BAD_CODE)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_grant",
                                            "pre-authorized code unknown, used or expired");
