@@ -164,6 +164,10 @@ curl -s -o /dev/null -w '%{http_code}' "$url/offers/$(jq -r .offer_id offer.json
 offer 850303-1111111
 tok=$(token "$code" "$tx" | jq -r .access_token)
 [ -n "$tok" ] && [ "$tok" != null ] || fail "token"
+curl -s -X POST "$url/credential" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+  -d '{"credential_configuration_id":"resident_card_sdjwt","proofs":{"jwt":["x.y.z"]},"credential_response_encryption":{"jwk":{"kty":"EC"},"enc":"A128GCM"}}' \
+  | jq -e '.error == "invalid_encryption_parameters"' >/dev/null \
+  || fail "credential_response_encryption not refused"
 "$bin" jwk generate --crv P-256 >hk.jwk 2>/dev/null || "$bin" jwk generate >hk.jwk
 "$bin" jwk generate --crv P-256 >other.jwk 2>/dev/null || "$bin" jwk generate >other.jwk
 cred() { # proof -> response body

@@ -321,6 +321,13 @@ static mobid_err check_request(cred_tx *t, mobid_http_req *req, json_t **body)
         t->detail = "unknown credential_configuration_id";
         return MOBID_OK;
     }
+    /* The metadata offers no credential_response_encryption: a wallet asking for it
+     * must not get plaintext it believes encrypted (OpenID4VCI 1.0 §8.3.1.2). */
+    if (json_object_get(*body, "credential_response_encryption")) {
+        t->oauth_error = "invalid_encryption_parameters";
+        t->detail = "credential response encryption is not supported by this issuer";
+        return MOBID_OK;
+    }
     if (cr.n_jwts > t->ctx->cfg.batch_size) {
         t->detail = "more proofs than the batch size";
         return MOBID_OK;
