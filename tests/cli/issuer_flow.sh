@@ -71,6 +71,8 @@ token() { # code tx -> body on stdout
 
 # ---- metadata ----
 curl -sf "$url/.well-known/openid-credential-issuer" >meta.json || fail "issuer metadata"
+jq -e '[.display[].locale] == ["ko","en"] and .display[0].name == "행정안전부 (mobid)"' meta.json >/dev/null \
+  || fail "issuer display in Korean and English"
 [ "$(jq -r .credential_issuer meta.json)" = "$url" ] || fail "credential_issuer"
 jq -e '.credential_configurations_supported.resident_card_mdoc.doctype' meta.json >/dev/null \
   || fail "mdoc configuration missing"

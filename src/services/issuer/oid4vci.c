@@ -75,10 +75,11 @@ static mobid_err on_issuer_metadata(mobid_http_req *req, mobid_http_resp *resp, 
         }
     }
     if (cred && nonce && configs)
-        j = json_pack("{s:s,s:s,s:s,s:{s:I},s:[{s:s,s:s}],s:O}", "credential_issuer",
+        j = json_pack("{s:s,s:s,s:s,s:{s:I},s:[{s:s,s:s},{s:s,s:s}],s:O}", "credential_issuer",
                       ctx->cfg.issuer_url, "credential_endpoint", cred, "nonce_endpoint", nonce,
                       "batch_credential_issuance", "batch_size",
                       (json_int_t)ctx->cfg.batch_size, "display", "name",
+                      "행정안전부 (mobid)", "locale", "ko", "name",
                       "Ministry of the Interior (mobid)", "locale", "en",
                       "credential_configurations_supported", configs);
     if (j)
