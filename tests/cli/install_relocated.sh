@@ -15,6 +15,7 @@ T=$(mktemp -d /tmp/mobid-inst-XXXXXX)
 UP_PID=
 cleanup() {
   [ -n "$UP_PID" ] && { kill "$UP_PID" 2>/dev/null || true; wait "$UP_PID" 2>/dev/null || true; }
+  stop_all "$T"
   rm -rf "$T"
 }
 trap cleanup EXIT

@@ -15,6 +15,7 @@ T=$(mktemp -d /tmp/mobid-deb-XXXXXX)
 PID=
 cleanup() {
   [ -n "$PID" ] && { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+  stop_all "$T"
   rm -rf "$T"
 }
 trap cleanup EXIT

@@ -17,6 +17,8 @@ T=$(mktemp -d)
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    # servers started inside $(start ...) are not this shell's children: their pids are in files
+    for f in "$T"/*.pid; do [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -92,7 +94,7 @@ config "http://127.0.0.1:1/vical.cbor" > down.json
 start() { # start CONFIG NAME -> URL in $NAME.url
     "$BIN" verifier serve --db "sqlite:$T/$2.db" --listen 127.0.0.1:0 --config "$1" \
         >"$2.url" 2>"$2.log" &
-    PIDS+=($!)
+    echo $! >"$T/$2.pid"
     for _ in $(seq 1 200); do [ -s "$2.url" ] && break; sleep 0.1; done
     jq -r .url "$2.url"
 }

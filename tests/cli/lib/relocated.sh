@@ -18,11 +18,20 @@ hidden() {
   fi
 }
 
-# free_base: three consecutive free loopback ports, printed as the first one.
+# stop_all DIR: end every process whose command line names DIR (the services started
+# through hidden(), whose own pid the caller does not have), and wait for them.
+stop_all() {
+  pkill -TERM -f -- "$1/" 2>/dev/null || true
+  for _ in $(seq 50); do pgrep -f -- "$1/" >/dev/null || return 0; sleep 0.1; done
+  pkill -KILL -f -- "$1/" 2>/dev/null || true
+}
+
+# free_base: three consecutive free loopback ports, printed as the first one (below the
+# ephemeral range, where other tests' outgoing connections take their ports).
 free_base() {
   local b i busy
   for i in $(seq 50); do
-    b=$((20000 + RANDOM % 30000)); busy=0
+    b=$((20000 + RANDOM % 12700)); busy=0
     for p in $b $((b + 1)) $((b + 2)); do
       (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && busy=1
     done
