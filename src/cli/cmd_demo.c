@@ -222,7 +222,7 @@ static int free_port_base(void)
     for (int tries = 0; tries < 200; tries++) {
         if (mobid_random(r, 2))
             break;
-        int base = 20000 + ((r[0] << 8 | r[1]) % 40000);
+        int base = 20000 + ((r[0] << 8 | r[1]) % 12700); /* below the ephemeral range */
         if (port_free(base) && port_free(base + 1) && port_free(base + 2))
             return base;
     }

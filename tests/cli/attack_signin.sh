@@ -17,7 +17,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
 day() { date -u -d "$1 days" +%F; }
 
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12700))
 url="http://127.0.0.1:$port"
 "$bin" pki init "$tmp/pki" --name "mobid test" --issuer-url "$url" --country KR >/dev/null
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/data.key"

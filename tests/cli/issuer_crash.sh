@@ -34,7 +34,7 @@ serve() {
   return 1
 }
 for _ in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 30000)); url="http://127.0.0.1:$port"
+  port=$((20000 + RANDOM % 12700)); url="http://127.0.0.1:$port"
   rm -rf pki; "$bin" pki init pki --issuer-url "$url" 2>/dev/null
   head -c 32 /dev/urandom >data.key
   echo "{\"issuer_url\":\"$url\",\"pki_dir\":\"pki\",\"data_key_file\":\"data.key\"}" >issuer.json

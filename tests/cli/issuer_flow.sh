@@ -25,7 +25,7 @@ cd "$tmp"
 # ---- start: PKI and config name the URL, so pick a port and retry if taken ----
 start() {
   for _ in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 30000))
+    port=$((20000 + RANDOM % 12700))
     url="http://127.0.0.1:$port"
     rm -rf pki
     "$bin" pki init pki --issuer-url "$url" 2>/dev/null || fail "pki init"

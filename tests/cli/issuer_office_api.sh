@@ -44,7 +44,7 @@ applicant() { # file rrn [key value]: an eligible applicant, one field replaced
 }
 
 # one port for the whole run: the signers' certificates name the issuer URL
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12700))
 export MOBID_ISSUER_URL="http://127.0.0.1:$port"
 
 setup_once() {

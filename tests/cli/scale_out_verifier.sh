@@ -67,7 +67,7 @@ start_fleet() { # LBPORT
   fleet_nginx "$T/nginx" "$T/certs" "$1" "$up1" "$up2"
 }
 for _ in 1 2 3 4 5; do
-  LB=$((20000 + RANDOM % 30000))
+  LB=$((20000 + RANDOM % 12700))
   start_fleet "$LB" && break
   fleet_nginx_stop "$T/nginx"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done

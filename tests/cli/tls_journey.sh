@@ -72,7 +72,7 @@ CONF
   "$nginx_bin" -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" 2>/dev/null
 }
 for _ in $(seq 10); do
-  B=$((20000 + RANDOM % 30000)); P=$((20000 + RANDOM % 30000))
+  B=$((20000 + RANDOM % 12700)); P=$((20000 + RANDOM % 12700))
   all_free=1
   for p in $B $((B + 1)) $((B + 2)) $P $((P + 1)) $((P + 2)) $((P + 3)); do
     port_free "$p" || all_free=0

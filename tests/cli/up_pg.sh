@@ -34,7 +34,7 @@ bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 BASE=
 for _ in $(seq 1 50); do
-    b=$((20000 + RANDOM % 40000))
+    b=$((20000 + RANDOM % 12700))
     if ! (exec 3<>/dev/tcp/127.0.0.1/$b) 2>/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/$((b + 1))) 2>/dev/null &&
        ! (exec 3<>/dev/tcp/127.0.0.1/$((b + 2))) 2>/dev/null; then BASE=$b; break; fi
 done

@@ -25,7 +25,7 @@ cd "$tmp" || exit 1
 
 start() {
   for _ in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 30000))
+    port=$((20000 + RANDOM % 12700))
     url="http://127.0.0.1:$port"
     rm -rf pki
     "$bin" pki init pki --issuer-url "$url" >/dev/null 2>&1 || { echo "FAIL pki init"; exit 1; }
