@@ -23,8 +23,13 @@
  * mobid_store_tx() so a lost race is retried; on PostgreSQL any error inside a
  * transaction aborts it, so a body must return on the first error.
  *
- * SQLite connections run in WAL mode with synchronous=FULL (a committed transaction
- * survives SIGKILL and power loss), foreign keys on and a busy timeout.
+ * SQLite connections run in WAL mode, foreign keys on and a busy timeout. A commit
+ * is durable (it survives SIGKILL and power loss) before the statement that made it
+ * returns: the connections of one process to one file share each fsync of the WAL
+ * (group commit, src/store/group_sync.h), so concurrent writers do not each wait
+ * for a disk flush of their own. An autocommit UPDATE ... RETURNING is made durable
+ * when stepped to its end (else at reset or finalize, where a failure can only be
+ * logged): read its rows to the end.
  *
  * Thread safety: a mobid_store (one connection) and its statements belong to one
  * thread at a time. Threads either open their own connection or borrow one from a

@@ -164,9 +164,12 @@ mobid_err verifier_session_answer(mobid_store *s, const char *id, mobid_time now
     else
         mobid_store_bind_null(st, 5);
     mobid_store_bind_int64(st, 6, now);
-    err = mobid_store_step(st, &row);
+    bool won = false;
+    /* Stepped to the end: the commit (and its sync) happens there, with its error. */
+    while (!(err = mobid_store_step(st, &row)) && row)
+        won = true;
     mobid_store_finalize(st);
-    if (err || row)
+    if (err || won)
         return err;
     return not_pending(s, id);
 }

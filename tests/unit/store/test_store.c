@@ -445,7 +445,8 @@ static void test_sqlite_settings(void **state)
     assert_true(row);
     assert_true(mobid_view_eq_str(mobid_store_col_text(st, 0), "wal"));
     mobid_store_finalize(st);
-    assert_int_equal(count_rows(s, "PRAGMA synchronous"), 2); /* FULL */
+    /* NORMAL: COMMIT only writes the WAL; the group commit syncs it before returning. */
+    assert_int_equal(count_rows(s, "PRAGMA synchronous"), 1);
     assert_int_equal(count_rows(s, "PRAGMA foreign_keys"), 1);
     mobid_store_close(s);
 }
