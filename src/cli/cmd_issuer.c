@@ -4,7 +4,7 @@
  *   mobid issuer serve --db URL --listen HOST:PORT --config FILE
  *   mobid issuer offer --db URL --config FILE --cardtype ID --claims FILE --person REF
  *   mobid issuer card suspend|resume|revoke|show --db URL --config FILE REF [--reason TEXT]
- *   mobid issuer audit verify --db URL
+ *   mobid issuer audit verify|checkpoint, backup, restore   (cmd_issuer_ops.c)
  *   mobid issuer fetch --offer URI --tx-code CODE --out DIR [--batch N]   (a test wallet)
  */
 #include "cli.h"
@@ -26,7 +26,10 @@ static const char USAGE[] =
     "       mobid issuer card suspend|resume|revoke|show --db URL --config FILE REF\n"
     "                          [--reason TEXT] [--actor ID]\n"
     "       mobid issuer expire --db URL --config FILE\n"
-    "       mobid issuer audit verify --db URL [--json]\n"
+    "       mobid issuer audit verify --db URL [--checkpoint FILE --trust IACA.pem] [--json]\n"
+    "       mobid issuer audit checkpoint --db URL --config FILE [--out FILE]\n"
+    "       mobid issuer backup --db sqlite:PATH --out FILE\n"
+    "       mobid issuer restore --db sqlite:PATH --from FILE\n"
     "       mobid issuer fetch --offer URI --tx-code CODE --out DIR [--batch N]\n"
     "                          [--config-id ID]... [--trust ROOTS.pem]\n"
     "       mobid issuer proof --key HOLDER --aud ISSUER --nonce N [--sign-key K] [--iat T]\n"
@@ -38,7 +41,9 @@ static const char USAGE[] =
     "offer: creates a credential offer straight from a claims JSON file (operator tool;\n"
     "the consular flow creates offers through the admin API); prints the offer URIs and\n"
     "the tx_code. card: lifecycle of a card (REF = card id or application id).\n"
-    "audit verify: checks the hash chain of the audit log (exit 1 when broken).\n"
+    "audit verify: checks the hash chain of the audit log (exit 1 when broken); with\n"
+    "--checkpoint, against a signed checkpoint too. backup, restore: the database\n"
+    "(`mobid issuer backup --help`; docs/operations.md).\n"
     "fetch: redeems an offer with the wallet library's client (token, nonce, batch\n"
     "credential requests with fresh P-256 holder keys) and writes credentials and keys\n"
     "into DIR; with --trust every credential is checked against those roots first.\n"
@@ -193,26 +198,6 @@ static int issuer_expire_cmd(const issuer_args *a)
     return CLI_EXIT_OK;
 }
 
-static int issuer_audit_cmd(const issuer_args *a)
-{
-    mobid_store *s = NULL;
-    int64_t checked = 0, bad = 0;
-    mobid_err err = mobid_store_open(a->db, &s);
-    if (err == MOBID_OK)
-        err = issuer_audit_verify(s, &checked, &bad);
-    mobid_store_close(s);
-    if (err != MOBID_OK) {
-        fprintf(stderr, "issuer: audit log broken at entry %lld: %s\n", (long long)bad,
-                mobid_strerror(err));
-        printf("{\"valid\":false,\"error\":\"%s\",\"detail\":\"audit chain broken\","
-               "\"first_bad_seq\":%lld}\n",
-               mobid_err_name(err), (long long)bad);
-        return CLI_EXIT_FAIL;
-    }
-    printf("{\"valid\":true,\"entries\":%lld}\n", (long long)checked);
-    return CLI_EXIT_OK;
-}
-
 /* mobid issuer qr --format png|svg|text [-o FILE] TEXT */
 static int issuer_qr_cmd(int argc, char **argv)
 {
@@ -259,6 +244,8 @@ static int cmd_issuer(int argc, char **argv)
         return cmd_issuer_proof(argc - 1, argv + 1);
     if (!strcmp(sub, "qr"))
         return issuer_qr_cmd(argc - 1, argv + 1);
+    if (!strcmp(sub, "backup") || !strcmp(sub, "restore") || !strcmp(sub, "audit"))
+        return cmd_issuer_ops(argc - 1, argv + 1);
     int shift = (!strcmp(sub, "card") || !strcmp(sub, "audit")) ? 2 : 1;
     if (argc <= shift) {
         fputs(USAGE, stderr);
@@ -276,8 +263,6 @@ static int cmd_issuer(int argc, char **argv)
         return issuer_card_cmd(&a, argv[2], argv[shift + optind]);
     if (!strcmp(sub, "expire") && a.db && a.config && !rest)
         return issuer_expire_cmd(&a);
-    if (!strcmp(sub, "audit") && !strcmp(argv[2], "verify") && a.db && !rest)
-        return issuer_audit_cmd(&a);
     fputs(USAGE, stderr);
     return CLI_EXIT_USAGE;
 }

@@ -5,5 +5,7 @@
 
 int cmd_issuer_fetch(int argc, char **argv);
 int cmd_issuer_proof(int argc, char **argv);
+/* backup, restore, audit verify|checkpoint (cmd_issuer_ops.c); argv[0] is the subcommand. */
+int cmd_issuer_ops(int argc, char **argv);
 
 #endif

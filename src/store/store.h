@@ -198,6 +198,22 @@ MOBID_MUST_CHECK mobid_err mobid_store_migrate(mobid_store *s, const char *compo
 MOBID_MUST_CHECK mobid_err mobid_store_schema_version(mobid_store *s, const char *component,
                                                       int64_t *version);
 
+/* ---- backup and restore (SQLite) ---- */
+
+/* Write a consistent copy of the whole database of s into a new file path (created
+ * 0600; an existing file is refused with MOBID_ERR_IO), online: SQLite's backup API
+ * reads one snapshot while other connections go on writing. The copy is a plain
+ * database file (rollback journal, no -wal). s must not be in a transaction.
+ * Returns MOBID_ERR_UNSUPPORTED for PostgreSQL (use pg_dump; docs/operations.md),
+ * MOBID_ERR_IO, MOBID_ERR_STORE (mobid_store_errmsg tells why; the file is removed). */
+MOBID_MUST_CHECK mobid_err mobid_store_backup(mobid_store *s, const char *path);
+
+/* Replace the whole database of s with the database file path (a backup), page by
+ * page under the write lock. Other processes using the database must be stopped
+ * first: their connections would keep reading cached pages. Same errors as
+ * mobid_store_backup; MOBID_ERR_STORE_RETRY when the write lock could not be had. */
+MOBID_MUST_CHECK mobid_err mobid_store_restore(mobid_store *s, const char *path);
+
 /* ---- connection pool (thread-safe) ---- */
 
 typedef struct mobid_store_pool mobid_store_pool;

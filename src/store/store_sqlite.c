@@ -359,3 +359,81 @@ done:
     }
     return err;
 }
+
+/* Copy every page of src's main database into dst's, in one step: the source is read
+ * under one read transaction (a consistent snapshot; in WAL mode writers go on), the
+ * destination is written under its write lock. Busy or locked pages are retried for
+ * as long as the busy timeout would wait. */
+static int sq_copy(sqlite3 *dst, sqlite3 *src)
+{
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    int rc, waited = 0;
+
+    if (!b)
+        return sqlite3_errcode(dst);
+    do {
+        rc = sqlite3_backup_step(b, -1);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+            sqlite3_sleep(20);
+            waited += 20;
+        }
+    } while ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && waited < SQLITE_BUSY_MS);
+    int fin = sqlite3_backup_finish(b);
+    return rc == SQLITE_DONE ? fin : rc;
+}
+
+/* A self-contained backup file: no -wal beside it once closed. */
+static mobid_err sq_backup_to(mobid_store *s, const char *path)
+{
+    sqlite3 *dst = NULL;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    mobid_err err = MOBID_OK;
+
+    if (fd < 0) {
+        store_set_error(s, "backup: cannot create %s (it must not exist yet)", path);
+        return MOBID_ERR_IO;
+    }
+    close(fd);
+    int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sq_copy(dst, db_of(s));
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        store_set_error(s, "backup: %s", dst ? sqlite3_errmsg(dst) : "out of memory");
+        err = MOBID_ERR_STORE;
+    }
+    sqlite3_close(dst);
+    if (err != MOBID_OK)
+        unlink(path);
+    return err;
+}
+
+mobid_err mobid_store_backup(mobid_store *s, const char *path)
+{
+    if (!s || !path)
+        return MOBID_ERR_INVALID_ARG;
+    if (s->kind != MOBID_STORE_SQLITE || s->in_tx)
+        return MOBID_ERR_UNSUPPORTED;
+    return sq_backup_to(s, path);
+}
+
+mobid_err mobid_store_restore(mobid_store *s, const char *path)
+{
+    sqlite3 *src = NULL;
+    mobid_err err = MOBID_OK;
+
+    if (!s || !path)
+        return MOBID_ERR_INVALID_ARG;
+    if (s->kind != MOBID_STORE_SQLITE || s->in_tx)
+        return MOBID_ERR_UNSUPPORTED;
+    int rc = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sq_copy(db_of(s), src);
+    if (rc != SQLITE_OK) {
+        store_set_error(s, "restore: %s", src ? sqlite3_errmsg(src) : "out of memory");
+        err = sq_err(s, rc) == MOBID_ERR_STORE_RETRY ? MOBID_ERR_STORE_RETRY : MOBID_ERR_STORE;
+    }
+    sqlite3_close(src);
+    return err;
+}

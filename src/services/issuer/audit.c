@@ -77,6 +77,12 @@ static mobid_err hex32(mobid_view hex, uint8_t out[32])
     return err;
 }
 
+static void hex_of(const uint8_t h[32], char out[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
 /* Read the head row: last seq and hash. */
 static mobid_err audit_head(mobid_store *s, int64_t *seq, uint8_t hash[32], char hex[65])
 {
@@ -189,7 +195,8 @@ static bool audit_row_ok(mobid_store_stmt *st, int64_t want_seq, uint8_t prev[32
     return hex32(mobid_view_make(want, 64), prev) == MOBID_OK;
 }
 
-mobid_err issuer_audit_verify(mobid_store *s, int64_t *checked, int64_t *bad_seq)
+mobid_err issuer_audit_verify_at(mobid_store *s, int64_t at_seq, char at_hash[65],
+                                 int64_t *checked, int64_t *bad_seq)
 {
     mobid_store_stmt *st = NULL;
     uint8_t prev[32] = { 0 }, head[32];
@@ -199,11 +206,14 @@ mobid_err issuer_audit_verify(mobid_store *s, int64_t *checked, int64_t *bad_seq
 
     if (checked) *checked = 0;
     if (bad_seq) *bad_seq = 0;
+    if (at_hash) *at_hash = '\0';
     err = audit_head(s, &head_seq, head, NULL);
     if (err == MOBID_OK)
         err = mobid_store_prepare(s, "SELECT seq, at, actor, action, subject, detail,"
                                      " prev_hash, hash FROM issuer_audit ORDER BY seq", &st);
     while (err == MOBID_OK && (err = mobid_store_step(st, &row)) == MOBID_OK && row) {
+        if (at_hash && n == at_seq)
+            hex_of(prev, at_hash); /* the hash after entry at_seq, recomputed */
         if (!audit_row_ok(st, n + 1, prev)) {
             err = MOBID_ERR_DIGEST_MISMATCH;
             if (bad_seq) *bad_seq = n + 1; /* the first entry that is not as written */
@@ -213,6 +223,8 @@ mobid_err issuer_audit_verify(mobid_store *s, int64_t *checked, int64_t *bad_seq
     }
     if (err != MOBID_OK)
         goto done;
+    if (at_hash && n == at_seq)
+        hex_of(prev, at_hash);
     /* the newest entries deleted: the chain ends before the head */
     if (head_seq != n || !mobid_ct_eq(mobid_view_make(head, 32), mobid_view_make(prev, 32))) {
         err = MOBID_ERR_DIGEST_MISMATCH;
@@ -222,6 +234,11 @@ done:
     if (checked) *checked = n;
     mobid_store_finalize(st);
     return err;
+}
+
+mobid_err issuer_audit_verify(mobid_store *s, int64_t *checked, int64_t *bad_seq)
+{
+    return issuer_audit_verify_at(s, 0, NULL, checked, bad_seq);
 }
 
 /* One audit row as JSON; the detail text is parsed back into an object. */

@@ -325,6 +325,29 @@ MOBID_MUST_CHECK mobid_err issuer_audit_seal(const issuer_ctx *ctx, const char *
 MOBID_MUST_CHECK mobid_err issuer_audit_verify(mobid_store *s, int64_t *checked,
                                                int64_t *bad_seq);
 
+/* As issuer_audit_verify, and at_hash (65 bytes, may be NULL) gets the chain's hash
+ * after entry at_seq as recomputed from the start (64 zeros for 0; "" when the chain
+ * is shorter or broken before it): what an audit checkpoint of at_seq must name. */
+MOBID_MUST_CHECK mobid_err issuer_audit_verify_at(mobid_store *s, int64_t at_seq,
+                                                  char at_hash[65], int64_t *checked,
+                                                  int64_t *bad_seq);
+
+/* ---- audit checkpoints (checkpoint.c) ----
+ * A checkpoint is a compact JWS (typ "mobid-audit-checkpoint+jwt", x5c: the
+ * status-list signer's certificate, which chains to the IACA) over
+ * {"iss":issuer_url, "seq":N, "head":hex hash after entry N, "iat":time}. Saved
+ * elsewhere, it pins the first N entries: rewriting any of them, even with the whole
+ * tail and the head row recomputed, changes the hash at N. */
+
+/* Sign a checkpoint of the chain as it is now; *jws heap (free()). */
+MOBID_MUST_CHECK mobid_err issuer_audit_checkpoint(issuer_ctx *ctx, mobid_store *s, char **jws);
+/* The newest stored checkpoint, signing and storing a new one first when the chain
+ * moved and the newest is older than max_age_s (or none exists). *jws heap (free()). */
+MOBID_MUST_CHECK mobid_err issuer_audit_checkpoint_latest(issuer_ctx *ctx, mobid_store *s,
+                                                          int64_t max_age_s, char **jws);
+/* GET /audit/checkpoint: the latest checkpoint as JSON {checkpoint, seq, head, iat}. */
+mobid_err issuer_routes_checkpoint(mobid_http_server *srv, issuer_ctx *ctx);
+
 /* ---- HTTP ---- */
 
 /* OpenID4VCI + status lists (oid4vci.c, statuslists.c): /.well-known/..., /token, /nonce,

@@ -194,6 +194,15 @@ static const char V3_SIGNIN_GUARD[] =
 static const char V4_OFFICER_CREATOR[] =
     "ALTER TABLE issuer_officers ADD COLUMN created_by TEXT;";
 
+/* v5 — signed checkpoints of the audit chain (checkpoint.c), every one ever signed. */
+static const char V5_AUDIT_CHECKPOINTS[] =
+    "CREATE TABLE issuer_audit_checkpoints ("
+    " seq BIGINT NOT NULL,"
+    " head TEXT NOT NULL,"
+    " iat BIGINT NOT NULL,"
+    " jws TEXT NOT NULL,"
+    " PRIMARY KEY (iat, seq));";
+
 static const mobid_store_migration issuer_migrations[] = {
     { 1, V1_CORE, NULL },
     /* ---- offices, officers, sessions, applications, audit (applications part):
@@ -201,6 +210,7 @@ static const mobid_store_migration issuer_migrations[] = {
     { 2, V2_OFFICES, NULL },
     { 3, V3_SIGNIN_GUARD, NULL },
     { 4, V4_OFFICER_CREATOR, NULL },
+    { 5, V5_AUDIT_CHECKPOINTS, NULL },
 };
 
 mobid_err issuer_schema_migrate(mobid_store *s)

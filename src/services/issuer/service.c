@@ -121,6 +121,7 @@ mobid_err issuer_server_new(issuer_ctx *ctx, const char *listen, mobid_http_serv
     mobid_err err = mobid_http_server_new(&hc, &srv);
     if (err == MOBID_OK) err = issuer_routes_oid4vci(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_admin(srv, ctx);
+    if (err == MOBID_OK) err = issuer_routes_checkpoint(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_console(srv, ctx);
     if (err == MOBID_OK) {
         mobid_http_server_set_health(srv, health, ctx);

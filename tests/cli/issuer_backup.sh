@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Backup and restore of the issuer's SQLite database: cards A and B are issued, B is
+# suspended, `mobid issuer backup` copies the database while the service runs; then C
+# is issued, A suspended and B revoked. With the service stopped, `mobid issuer
+# restore` brings the backup back: the audit chain verifies (the restore is its last
+# entry), A is active and B suspended again, C is unknown, and the status list the
+# service serves says VALID for A and SUSPENDED for B. A new card after the restore
+# takes its index from a new list. Refusals: an existing --out, a damaged backup (the
+# database is left as it was), PostgreSQL.
+set -euo pipefail
+
+bin=${MOBID_BIN:?}
+tmp=$(mktemp -d /tmp/mobid-backup-XXXXXX)
+pid=""
+stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
+cleanup() { stop; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
+cd "$tmp"
+db=sqlite:$tmp/issuer.db
+
+serve() { # on $port; true once listening
+  : >serve.out
+  "$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config issuer.json \
+    >serve.out 2>>serve.err &
+  pid=$!
+  for _ in $(seq 100); do
+    grep -q listen serve.out 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  stop; return 1
+}
+started=0
+for _ in 1 2 3 4 5; do
+  port=$((20000 + RANDOM % 12700)); url="http://127.0.0.1:$port"
+  rm -rf pki; "$bin" pki init pki --issuer-url "$url" 2>/dev/null || fail "pki init"
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
+  printf '{"issuer_url":"%s","pki_dir":"pki","data_key_file":"data.key"}\n' "$url" >issuer.json
+  if serve; then started=1; break; fi
+done
+[ $started = 1 ] || fail "issuer did not start"
+
+card() { # rrn name -> dir name with one card; offer id in $name.offer
+  sed -e "s/RRN/$1/" >claims.json <<'JSON'
+{"family_name":"Kim","given_name":"Minji","family_name_hangul":"김","given_name_hangul":"민지",
+ "birth_date":"1990-05-17","sex":2,"resident_registration_number":"RRN",
+ "nationality":"KR","resident_country":"DE","residence_status":"permanent",
+ "passport_number":"M12345678","issuing_office":"berlin"}
+JSON
+  "$bin" issuer offer --db "$db" --config issuer.json --cardtype resident_card \
+    --claims claims.json --person "$1" >"$2.offer" || fail "offer $2"
+  mkdir "$2"
+  "$bin" issuer fetch --offer "$(jq -r .offer_uri "$2.offer")" --tx-code "$(jq -r .tx_code "$2.offer")" \
+    --out "$2" --batch 1 >/dev/null || fail "fetch $2"
+  "$bin" sdjwt verify --trust pki/iaca.pem --json "$2/resident_card_sdjwt_0.cred" >"$2.v" || fail "verify $2"
+}
+oid() { jq -r .offer_id "$1.offer"; }
+life() { "$bin" issuer card "$1" --db "$db" --config issuer.json --reason test "$(oid "$2")" >/dev/null \
+  || fail "$1 $2"; }
+state() { "$bin" issuer card show --db "$db" --config issuer.json "$(oid "$1")" | jq -r .state; }
+st() { # card -> status in the served list
+  "$bin" status check --uri "$(jq -r .claims.status.status_list.uri "$1.v")" --trust pki/iaca.pem \
+    --idx "$(jq -r .claims.status.status_list.idx "$1.v")" --json | jq -r .status
+}
+
+card 900517-2345678 A
+card 800101-1234567 B
+life suspend B
+[ "$(st A)/$(st B)" = VALID/SUSPENDED ] || fail "before the backup: $(st A)/$(st B)"
+
+# ---- the backup, online ----
+"$bin" issuer backup --db "$db" --out backup.db --json >backup.json || fail "backup: $(cat backup.json)"
+jq -e '.valid and .cards == 2 and .audit_entries > 0' backup.json >/dev/null || fail "backup facts: $(cat backup.json)"
+[ "$(stat -c %a backup.db)" = 600 ] || fail "backup file is not 0600"
+[ ! -e backup.db-wal ] || fail "backup left a -wal file"
+entries=$(jq -r .audit_entries backup.json)
+set +e; "$bin" issuer backup --db "$db" --out backup.db --json >b2.json 2>/dev/null; rc=$?; set -e
+[ $rc = 1 ] && jq -e '.error == "IO"' b2.json >/dev/null || fail "existing --out overwritten (exit $rc)"
+
+# ---- life goes on ----
+card 850303-1111111 C
+life suspend A
+life revoke B
+[ "$(st A)/$(st B)/$(st C)" = SUSPENDED/INVALID/VALID ] || fail "after the backup: $(st A)/$(st B)/$(st C)"
+
+# ---- refusals: a damaged backup changes nothing; PostgreSQL is pg_dump's ----
+head -c 20000 backup.db >broken.db
+stop
+set +e; "$bin" issuer restore --db "$db" --from broken.db --json >r.json 2>/dev/null; rc=$?; set -e
+[ $rc = 1 ] || fail "damaged backup restored (exit $rc): $(cat r.json)"
+[ "$(state A)" = suspended ] || fail "a refused restore changed the database"
+set +e; "$bin" issuer backup --db postgresql:///none --out pg.db --json >p.json 2>/dev/null; rc=$?; set -e
+[ $rc = 1 ] && jq -e '.error == "UNSUPPORTED"' p.json >/dev/null || fail "PostgreSQL backup: $(cat p.json)"
+
+# ---- the restore ----
+"$bin" issuer restore --db "$db" --from backup.db --json >restore.json || fail "restore: $(cat restore.json)"
+"$bin" issuer audit verify --db "$db" --json >audit.json || fail "audit after restore: $(cat audit.json)"
+[ "$(jq -r .entries audit.json)" = $((entries + 1)) ] || fail "audit entries $(cat audit.json), backup had $entries"
+[ "$(state A)/$(state B)" = active/suspended ] || fail "card states after restore: $(state A)/$(state B)"
+set +e; "$bin" issuer card show --db "$db" --config issuer.json "$(oid C)" >/dev/null 2>&1; rc=$?; set -e
+[ $rc = 1 ] || fail "card C issued after the backup is still known (exit $rc)"
+serve || fail "issuer did not start after the restore"
+[ "$(st A)/$(st B)" = VALID/SUSPENDED ] || fail "served list after restore: $(st A)/$(st B)"
+card 700101-1212121 D
+[ "$(jq -r .claims.status.status_list.uri D.v)" != "$(jq -r .claims.status.status_list.uri A.v)" ] \
+  || fail "a card after the restore took an index from a list open before it"
+echo "issuer_backup: ok"
