@@ -128,6 +128,43 @@ mobid_err mobid_key_to_pem(const mobid_key *k, bool want_private, mobid_buf *out
 /* DER SubjectPublicKeyInfo, appended to out. */
 mobid_err mobid_key_to_spki_der(const mobid_key *k, mobid_buf *out);
 
+/* ---- keys in a PKCS#11 token (hardware security module) ---- */
+/* A token key behaves as any private key for mobid_sign and mobid_cert_issue
+ * (signatures are made inside the token, so COSE, JOSE and X.509 do not notice);
+ * its private half never leaves the token, so mobid_key_to_pem(want_private) and
+ * mobid_key_to_coords(d) refuse it with MOBID_ERR_UNSUPPORTED. Each (module,
+ * token) gets one logged-in session shared by its keys, used under a lock, and
+ * closed with the last key. These functions load the module (dlopen) and talk to
+ * the token: they are lib/crypto's one exception to "no I/O", kept here so that
+ * the key interface stays one. Errors: MOBID_ERR_IO (module cannot be loaded),
+ * NOT_FOUND (no such token or key), PIN_WRONG (login refused), UNSUPPORTED (curve
+ * or mechanism), CRYPTO (any other PKCS#11 failure). */
+
+/* The key named by an RFC 7512 URI. Path attributes: token (required), object
+ * and/or id (at least one; more than one matching key is INVALID_ARG), type
+ * (must be "private" when given). Query attribute module-path, else `module`
+ * (may be NULL when the URI has one). A URI holding pin-value is refused
+ * (INVALID_ARG): the PIN comes from `pin` only (borrowed). */
+MOBID_MUST_CHECK mobid_err mobid_key_from_pkcs11(const char *uri, const char *module,
+                                                 const char *pin, mobid_key **out);
+/* Generate a key pair on curve c (P-256/384/521) inside token `token` of
+ * `module`, labelled `object` (CKA_LABEL and CKA_ID), private key sensitive and
+ * not extractable; *out is the token key. An existing key with that label is
+ * never replaced: MOBID_ERR_IO. */
+MOBID_MUST_CHECK mobid_err mobid_pkcs11_generate(const char *module, const char *token,
+                                                 const char *pin, const char *object,
+                                                 mobid_curve c, mobid_key **out);
+/* True for a key held in a token. */
+bool mobid_key_in_token(const mobid_key *k);
+/* The percent-decoded value of a path or query attribute of a pkcs11: URI, as a
+ * new string (free()). MOBID_ERR_NOT_FOUND when absent, MALFORMED for a URI that
+ * does not start with "pkcs11:" or a bad escape. */
+mobid_err mobid_pkcs11_uri_attr(const char *uri, const char *name, char **value);
+/* Append "pkcs11:token=T;object=O;type=private[?module-path=M]" (percent-encoded;
+ * module may be NULL) to out. */
+mobid_err mobid_pkcs11_uri_make(const char *module, const char *token, const char *object,
+                                mobid_buf *out);
+
 /* ---- signatures ---- */
 /* Sign msg with alg (hashing included); appends the raw signature
  * (mobid_alg_sig_size(alg) bytes) to sig. MOBID_ERR_KEY_INVALID for a public key

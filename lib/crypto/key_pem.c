@@ -150,6 +150,8 @@ mobid_err mobid_key_to_pem(const mobid_key *k, bool want_private, mobid_buf *out
 {
     if (!k || !out)
         return MOBID_ERR_INVALID_ARG;
+    if (want_private && mobid_key_in_token(k))
+        return MOBID_ERR_UNSUPPORTED; /* the private half never leaves the token */
     EVP_PKEY *pk = NULL;
     BIO *bio = NULL;
     mobid_err err = mobid_crypto_key_to_evp(k, &pk);

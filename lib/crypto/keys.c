@@ -357,8 +357,9 @@ mobid_err mobid_key_to_coords(const mobid_key *k, mobid_buf *x, mobid_buf *y, mo
         err = append_bn(bx, n, x);
     if (err == MOBID_OK && y)
         err = append_bn(by, n, y);
-    if (err == MOBID_OK && d && k->has_private)
-        err = append_bn(EC_KEY_get0_private_key(k->ec), n, d);
+    if (err == MOBID_OK && d && k->has_private) /* a token key has no scalar here */
+        err = EC_KEY_get0_private_key(k->ec) ? append_bn(EC_KEY_get0_private_key(k->ec), n, d)
+                                             : MOBID_ERR_UNSUPPORTED;
 done:
     BN_CTX_end(bn);
     return err;
