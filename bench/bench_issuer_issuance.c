@@ -38,7 +38,7 @@ static mobid_err env_open(bench_env *e, const char *db)
     if (!mkdtemp(e->dir))
         return MOBID_ERR_IO;
     snprintf(path, sizeof path, "%s/pki", e->dir);
-    mobid_err err = issuer_pki_init(path, "bench", "http://127.0.0.1", "KR");
+    mobid_err err = issuer_pki_init(path, "bench", "http://127.0.0.1", "KR", NULL);
     snprintf(path, sizeof path, "%s/data.key", e->dir);
     FILE *f = fopen(path, "w");
     if (!f)

@@ -2,7 +2,9 @@
  * `mobid pki`: the ministry PKI directory used by the issuer.
  *
  *   mobid pki init DIR [--name NAME] [--issuer-url URL] [--country CC]
- *   mobid pki add-ds DIR [--issuer-url URL]     a new document signer (newest signs)
+ *                      [--pkcs11-module SO --token-label L --pin-file F]
+ *   mobid pki add-ds DIR [--issuer-url URL] [--pin-file F]
+ *                                               a new document signer (newest signs)
  *   mobid pki retire-ds DIR ID                  stop signing with ds-NNNN (stays valid)
  *
  *   mobid pki rp-issue ...                      a relying party's access certificate
@@ -20,7 +22,8 @@
 
 static const char USAGE[] =
     "usage: mobid pki init DIR [--name NAME] [--issuer-url URL] [--country CC] [--json]\n"
-    "       mobid pki add-ds DIR [--issuer-url URL] [--json]\n"
+    "                      [--pkcs11-module SO --token-label L [--pin-file F]]\n"
+    "       mobid pki add-ds DIR [--issuer-url URL] [--pin-file F] [--json]\n"
     "       mobid pki retire-ds DIR ID\n"
     "       mobid pki rp-issue --help     (relying-party access certificate + registration)\n"
     "\n"
@@ -29,59 +32,95 @@ static const char USAGE[] =
     "registrar that signs relying-party registrations (registry, with mobid's registrar\n"
     "EKU) and the relying-party CA (rp-ca), each as NAME.pem + NAME.key; keys are 0600 and\n"
     "nothing is overwritten. --issuer-url goes into the signers' URI SAN (it must be the\n"
-    "issuer's credential_issuer / iss). add-ds: a new document signer that signs every\n"
-    "new card; older ones keep verifying. retire-ds: marks a signer as no longer signing.\n";
+    "issuer's credential_issuer / iss). With --pkcs11-module the keys are generated inside\n"
+    "the token labelled L (initialised beforehand, e.g. softhsm2-util --init-token), its\n"
+    "user PIN read from F (or $MOBID_PKCS11_PIN), and DIR holds NAME.uri (the RFC 7512\n"
+    "pkcs11: URI of each key) instead of NAME.key. add-ds: a new document signer that\n"
+    "signs every new card (its key where the IACA's is); older ones keep verifying.\n"
+    "retire-ds: marks a signer as no longer signing.\n";
 
-static int pki_init(int argc, char **argv)
+typedef struct init_args {
+    const char *name, *url, *cc, *module, *token, *pin_file;
+    bool json;
+} init_args;
+
+static int parse_init(int argc, char **argv, init_args *a)
 {
     static const struct option opts[] = { { "name", required_argument, 0, 'n' },
                                           { "issuer-url", required_argument, 0, 'u' },
                                           { "country", required_argument, 0, 'c' },
+                                          { "pkcs11-module", required_argument, 0, 'm' },
+                                          { "token-label", required_argument, 0, 't' },
+                                          { "pin-file", required_argument, 0, 'p' },
                                           { "json", no_argument, 0, 'j' },
                                           { "help", no_argument, 0, 'h' },
                                           { 0, 0, 0, 0 } };
-    const char *name = "Ministry of the Interior", *url = "http://127.0.0.1:8080", *cc = "KR";
-    bool json = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': name = optarg; break;
-        case 'u': url = optarg; break;
-        case 'c': cc = optarg; break;
-        case 'j': json = true; break;
+        case 'n': a->name = optarg; break;
+        case 'u': a->url = optarg; break;
+        case 'c': a->cc = optarg; break;
+        case 'm': a->module = optarg; break;
+        case 't': a->token = optarg; break;
+        case 'p': a->pin_file = optarg; break;
+        case 'j': a->json = true; break;
         case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
         default: fputs(USAGE, stderr); return CLI_EXIT_USAGE;
         }
     }
-    if (optind + 1 != argc || strlen(cc) != 2) {
+    if (optind + 1 != argc || strlen(a->cc) != 2 || !a->module != !a->token) {
         fputs(USAGE, stderr);
         return CLI_EXIT_USAGE;
     }
-    mobid_err err = issuer_pki_init(argv[optind], name, url, cc);
+    return -1;
+}
+
+static int pki_init(int argc, char **argv)
+{
+    init_args a = { .name = "Ministry of the Interior", .url = "http://127.0.0.1:8080",
+                    .cc = "KR" };
+    int rc = parse_init(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    char *pin = NULL;
+    issuer_pki_keys keys = { .module = a.module, .token = a.token };
+    mobid_err err = a.token ? issuer_pki_pin(a.pin_file, &pin) : MOBID_OK;
+    if (err == MOBID_OK && a.token && !pin)
+        return cli_fail(a.json, MOBID_ERR_PIN_WRONG, "a token needs its PIN: --pin-file F "
+                                                     "or MOBID_PKCS11_PIN");
+    keys.pin = pin;
+    if (err == MOBID_OK)
+        err = issuer_pki_init(argv[optind], a.name, a.url, a.cc, &keys);
+    free(pin);
     if (err != MOBID_OK)
-        return cli_fail(json, err, "cannot create the PKI directory");
-    if (json)
-        printf("{\"dir\":\"%s\",\"ds\":\"ds-0001\"}\n", argv[optind]);
+        return cli_fail(a.json, err, "cannot create the PKI directory");
+    if (a.json)
+        printf("{\"dir\":\"%s\",\"ds\":\"ds-0001\",\"keys\":\"%s\"}\n", argv[optind],
+               a.token ? "pkcs11" : "files");
     else
-        fprintf(stderr, "pki: created %s (iaca, ds-0001, status, rp-ca)\n", argv[optind]);
+        fprintf(stderr, "pki: created %s (iaca, ds-0001, status, registry, rp-ca)%s\n",
+                argv[optind], a.token ? "; keys in the token, DIR/NAME.uri names each" : "");
     return CLI_EXIT_OK;
 }
 
 static int pki_add_ds(int argc, char **argv)
 {
     static const struct option opts[] = { { "issuer-url", required_argument, 0, 'u' },
+                                          { "pin-file", required_argument, 0, 'p' },
                                           { "json", no_argument, 0, 'j' },
                                           { "help", no_argument, 0, 'h' },
                                           { 0, 0, 0, 0 } };
-    const char *url = "http://127.0.0.1:8080";
+    const char *url = "http://127.0.0.1:8080", *pin_file = NULL;
     bool json = false;
-    char *id = NULL;
+    char *id = NULL, *pin = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'u': url = optarg; break;
+        case 'p': pin_file = optarg; break;
         case 'j': json = true; break;
         case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
         default: fputs(USAGE, stderr); return CLI_EXIT_USAGE;
@@ -91,7 +130,11 @@ static int pki_add_ds(int argc, char **argv)
         fputs(USAGE, stderr);
         return CLI_EXIT_USAGE;
     }
-    mobid_err err = issuer_pki_add_ds(argv[optind], url, &id);
+    mobid_err err = issuer_pki_pin(pin_file, &pin);
+    issuer_pki_keys keys = { .pin = pin };
+    if (err == MOBID_OK)
+        err = issuer_pki_add_ds(argv[optind], url, &keys, &id);
+    free(pin);
     if (err != MOBID_OK)
         return cli_fail(json, err, "cannot add a document signer");
     if (json)

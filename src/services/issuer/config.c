@@ -57,6 +57,30 @@ static mobid_err read_path(const json_t *root, const char *key, const char *base
     return MOBID_OK;
 }
 
+/* "signing_keys": {"ds-0001": "pkcs11:...", ...}. A PIN never sits in the file. */
+static mobid_err read_signing_keys(const json_t *j)
+{
+    const json_t *keys = json_object_get(j, "signing_keys"), *v;
+    const char *name;
+    if (json_object_get(j, "pkcs11_pin")) {
+        fprintf(stderr, "issuer config: no PIN in the configuration: use pkcs11_pin_file or "
+                        "MOBID_PKCS11_PIN\n");
+        return MOBID_ERR_MALFORMED;
+    }
+    if (keys && !json_is_object(keys)) {
+        fprintf(stderr, "issuer config: signing_keys must be an object of pkcs11: URIs\n");
+        return MOBID_ERR_MALFORMED;
+    }
+    json_object_foreach((json_t *)keys, name, v)
+        if (!json_is_string(v) || strncmp(json_string_value(v), "pkcs11:", 7) ||
+            strstr(json_string_value(v), "pin-value=")) {
+            fprintf(stderr, "issuer config: signing_keys.%s must be a pkcs11: URI without "
+                            "pin-value\n", name);
+            return MOBID_ERR_MALFORMED;
+        }
+    return MOBID_OK;
+}
+
 static mobid_err read_numbers(const json_t *j, issuer_config *cfg)
 {
     int64_t life, attempts, len, tok, nonce, batch, size, ttl, validity, body, nrate, nburst;
@@ -135,6 +159,8 @@ static mobid_err config_parse(json_t *j, const char *base_dir, issuer_config *cf
     }
     if ((err = read_path(j, "pki_dir", base_dir, &cfg->pki_dir)) != MOBID_OK ||
         (err = read_path(j, "data_key_file", base_dir, &cfg->data_key_file)) != MOBID_OK ||
+        (err = read_path(j, "pkcs11_pin_file", base_dir, &cfg->pkcs11_pin_file)) != MOBID_OK ||
+        (err = read_signing_keys(j)) != MOBID_OK ||
         (err = read_numbers(j, cfg)) != MOBID_OK)
         return err;
     return cardtypes_read(j, base_dir, cfg);
@@ -191,6 +217,7 @@ void issuer_config_free(issuer_config *cfg)
     free(cfg->issuer_url);
     free(cfg->pki_dir);
     free(cfg->data_key_file);
+    free(cfg->pkcs11_pin_file);
     issuer_cardtypes_free(cfg->cardtypes, cfg->ncardtypes);
     json_decref(cfg->raw);
     memset(cfg, 0, sizeof *cfg);

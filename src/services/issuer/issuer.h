@@ -116,6 +116,9 @@ typedef struct issuer_config {
     char *issuer_url;        /* credential issuer identifier = public base URL, no '/' at end */
     char *pki_dir;           /* written by `mobid pki init` */
     char *data_key_file;     /* 32-byte data key (hex or raw) for PII / claims at rest */
+    char *pkcs11_pin_file;   /* token PIN for "signing_keys" and DIR/NAME.uri keys (else
+                                $MOBID_PKCS11_PIN); "pkcs11_module" and "signing_keys"
+                                are read from raw by issuer_ctx_new */
     int64_t offer_lifetime_s;   /* pre-authorized code lifetime (default 900) */
     unsigned tx_code_attempts;  /* wrong tx_codes that kill an offer (default 5) */
     unsigned tx_code_length;    /* digits (default 6) */
@@ -158,20 +161,37 @@ typedef struct issuer_pki {
     mobid_cert *rp_ca;             /* relying-party CA certificate (no key loaded) */
 } issuer_pki;
 
-/* Load DIR as written by `mobid pki init` / `mobid pki add-ds`. */
-MOBID_MUST_CHECK mobid_err issuer_pki_load(const char *dir, issuer_pki **out);
+/* Where the private keys live. NULL (or all fields NULL) means files in DIR. */
+typedef struct issuer_pki_keys {
+    const char *module;   /* PKCS#11 module for token keys (a URI's module-path wins) */
+    const char *token;    /* token label: new keys are made in this token (init) */
+    const char *pin;      /* the token's user PIN (borrowed); NULL: no token keys */
+    const json_t *uris;   /* {"ds-0001": "pkcs11:...", ...}: keys named by the issuer's
+                             configuration ("signing_keys"); borrowed, may be NULL */
+} issuer_pki_keys;
+
+/* Load DIR as written by `mobid pki init` / `mobid pki add-ds`. A signer's key is
+ * keys->uris[id], else DIR/<id>.key, else the token key named by DIR/<id>.uri. */
+MOBID_MUST_CHECK mobid_err issuer_pki_load(const char *dir, const issuer_pki_keys *keys,
+                                           issuer_pki **out);
+/* The token PIN: the first line of pin_file, or else $MOBID_PKCS11_PIN; *pin is NULL
+ * (and MOBID_OK) when neither is given. Free with free(). */
+MOBID_MUST_CHECK mobid_err issuer_pki_pin(const char *pin_file, char **pin);
 void issuer_pki_free(issuer_pki *p);
 /* The newest document signer that is not retired and is valid at `now`; NULL if none. */
 const issuer_signer *issuer_pki_current_ds(const issuer_pki *p, mobid_time now);
 
 /* Create a PKI directory: iaca.{pem,key}, ds-0001.{pem,key}, status.{pem,key},
- * rp-ca.{pem,key}; keys written 0600. `name` goes into subject CNs, `issuer_url` into
+ * rp-ca.{pem,key}; keys written 0600 (with keys->token: made in the token, and
+ * NAME.uri written instead of NAME.key). `name` goes into subject CNs, `issuer_url` into
  * the DS and status signer URI SANs. Refuses to overwrite (MOBID_ERR_IO). */
 MOBID_MUST_CHECK mobid_err issuer_pki_init(const char *dir, const char *name,
-                                           const char *issuer_url, const char *country);
-/* Add a new document signer ds-NNNN (the next number) under the existing IACA. */
+                                           const char *issuer_url, const char *country,
+                                           const issuer_pki_keys *keys);
+/* Add a new document signer ds-NNNN (the next number) under the existing IACA; its
+ * key goes where the IACA's is (the same token, or a file). */
 MOBID_MUST_CHECK mobid_err issuer_pki_add_ds(const char *dir, const char *issuer_url,
-                                             char **new_id);
+                                             const issuer_pki_keys *keys, char **new_id);
 /* Mark a document signer retired (writes DIR/<id>.retired). */
 MOBID_MUST_CHECK mobid_err issuer_pki_retire_ds(const char *dir, const char *id);
 

@@ -7,6 +7,9 @@
  * DIR/status.{pem,key}    the status-list signer
  * DIR/rp-ca.{pem,key}     the relying-party CA (its key is only used by `mobid pki`)
  * Private keys are PKCS#8 PEM written with mode 0600; nothing is ever overwritten.
+ * With a PKCS#11 token (`mobid pki init --pkcs11-module`) the keys are made inside
+ * the token and DIR/NAME.uri holds the RFC 7512 URI that names each one instead of
+ * NAME.key; the issuer's configuration may also name any key by URI ("signing_keys").
  */
 #include "services/issuer/issuer.h"
 #include "http/resource.h"
@@ -57,24 +60,42 @@ static mobid_err read_all(const char *dir, const char *name, mobid_buf *out)
 }
 
 /* Write NAME.pem and NAME.key (0600) for a fresh key certified by issuer (NULL: self). */
+/* A new key: in the token (its URI into kpem) or in software (PKCS#8 into kpem). */
+static mobid_err new_key(const char *name, const issuer_pki_keys *keys, mobid_key **key,
+                         mobid_buf *kpem)
+{
+    mobid_err err;
+    if (!keys || !keys->token) {
+        err = mobid_key_generate(MOBID_CURVE_P256, key);
+        return err == MOBID_OK ? mobid_key_to_pem(*key, true, kpem) : err;
+    }
+    err = mobid_pkcs11_generate(keys->module, keys->token, keys->pin, name, MOBID_CURVE_P256, key);
+    if (err != MOBID_OK)
+        fprintf(stderr, "pki: cannot make key %s in token %s: %s\n", name, keys->token,
+                mobid_err_name(err));
+    if (err == MOBID_OK)
+        err = mobid_pkcs11_uri_make(keys->module, keys->token, name, kpem);
+    return err == MOBID_OK ? mobid_buf_append_str(kpem, "\n") : err;
+}
+
 static mobid_err make_pair(const char *dir, const char *name, const mobid_cert_spec *spec,
-                           const mobid_key *ikey, const mobid_cert *icert, mobid_key **key_out,
+                           const mobid_key *ikey, const mobid_cert *icert,
+                           const issuer_pki_keys *keys, mobid_key **key_out,
                            mobid_cert **cert_out)
 {
     mobid_key *key = NULL;
     mobid_cert *cert = NULL;
     mobid_buf pem = { 0 }, kpem = { 0 };
     char fname[256];
-    mobid_err err = mobid_key_generate(MOBID_CURVE_P256, &key);
+    bool token = keys && keys->token;
+    mobid_err err = new_key(name, keys, &key, &kpem);
     if (err == MOBID_OK)
         err = mobid_cert_issue(spec, key, ikey ? ikey : key, icert, &cert);
     if (err == MOBID_OK)
         err = mobid_cert_to_pem(cert, &pem);
+    snprintf(fname, sizeof fname, "%s.%s", name, token ? "uri" : "key");
     if (err == MOBID_OK)
-        err = mobid_key_to_pem(key, true, &kpem);
-    snprintf(fname, sizeof fname, "%s.key", name);
-    if (err == MOBID_OK)
-        err = write_new(dir, fname, mobid_buf_view(&kpem), 0600);
+        err = write_new(dir, fname, mobid_buf_view(&kpem), token ? 0644 : 0600);
     snprintf(fname, sizeof fname, "%s.pem", name);
     if (err == MOBID_OK)
         err = write_new(dir, fname, mobid_buf_view(&pem), 0644);
@@ -93,7 +114,54 @@ static mobid_err make_pair(const char *dir, const char *name, const mobid_cert_s
     return err;
 }
 
-static mobid_err load_pair(const char *dir, const char *name, mobid_key **key, mobid_cert **cert)
+static mobid_err key_from_uri(const char *uri, const issuer_pki_keys *keys, mobid_key **key)
+{
+    if (!keys || !keys->pin) {
+        fprintf(stderr, "pki: %s is in a token: give its PIN (--pin-file, pkcs11_pin_file "
+                        "or MOBID_PKCS11_PIN)\n", uri);
+        return MOBID_ERR_PIN_WRONG;
+    }
+    mobid_err err = mobid_key_from_pkcs11(uri, keys->module, keys->pin, key);
+    if (err != MOBID_OK)
+        fprintf(stderr, "pki: cannot use %s: %s\n", uri, mobid_err_name(err));
+    return err;
+}
+
+/* DIR/NAME.uri as a C string without its line end. */
+static mobid_err read_uri(const char *dir, const char *name, mobid_buf *b)
+{
+    char fname[256];
+    snprintf(fname, sizeof fname, "%s.uri", name);
+    mobid_err err = read_all(dir, fname, b);
+    while (err == MOBID_OK && b->len && (b->ptr[b->len - 1] == '\n' || b->ptr[b->len - 1] == '\r'))
+        b->len--;
+    return err == MOBID_OK ? mobid_buf_append_byte(b, 0) : err;
+}
+
+/* NAME's private key: the configuration's URI, DIR/NAME.key, or DIR/NAME.uri. */
+static mobid_err load_key(const char *dir, const char *name, const issuer_pki_keys *keys,
+                          mobid_key **key)
+{
+    mobid_buf b = { 0 };
+    char fname[256];
+    const json_t *u = keys && keys->uris ? json_object_get(keys->uris, name) : NULL;
+    if (json_is_string(u))
+        return key_from_uri(json_string_value(u), keys, key);
+    snprintf(fname, sizeof fname, "%s.key", name);
+    mobid_err err = read_all(dir, fname, &b);
+    if (err == MOBID_OK)
+        err = mobid_key_from_pem(mobid_buf_view(&b), key);
+    if (err == MOBID_ERR_NOT_FOUND) {
+        mobid_buf_free(&b);
+        if ((err = read_uri(dir, name, &b)) == MOBID_OK)
+            err = key_from_uri((const char *)b.ptr, keys, key);
+    }
+    mobid_buf_free(&b);
+    return err;
+}
+
+static mobid_err load_pair(const char *dir, const char *name, const issuer_pki_keys *keys,
+                           mobid_key **key, mobid_cert **cert)
 {
     mobid_buf b = { 0 };
     char fname[256];
@@ -102,29 +170,23 @@ static mobid_err load_pair(const char *dir, const char *name, mobid_key **key, m
     if (err == MOBID_OK)
         err = mobid_cert_parse(mobid_buf_view(&b), cert);
     mobid_buf_free(&b);
-    if (err != MOBID_OK || !key)
-        return err;
-    snprintf(fname, sizeof fname, "%s.key", name);
-    err = read_all(dir, fname, &b);
-    if (err == MOBID_OK)
-        err = mobid_key_from_pem(mobid_buf_view(&b), key);
-    mobid_buf_free(&b);
-    return err;
+    return err != MOBID_OK || !key ? err : load_key(dir, name, keys, key);
 }
 
 static mobid_err make_ds(const char *dir, const char *id, const char *issuer_url,
-                         const mobid_key *iaca_key, const mobid_cert *iaca)
+                         const mobid_key *iaca_key, const mobid_cert *iaca,
+                         const issuer_pki_keys *keys)
 {
     const char *sans[] = { issuer_url, NULL };
     mobid_time now = mobid_now();
     mobid_cert_spec ds = { .subject_cn = id, .subject_o = "mobid issuer", .subject_c = "KR",
                            .not_before = now - 3600, .not_after = now + 5 * YEAR_S,
                            .purpose = MOBID_PURPOSE_MDOC_DS, .san_uris = sans };
-    return make_pair(dir, id, &ds, iaca_key, iaca, NULL, NULL);
+    return make_pair(dir, id, &ds, iaca_key, iaca, keys, NULL, NULL);
 }
 
 mobid_err issuer_pki_init(const char *dir, const char *name, const char *issuer_url,
-                          const char *country)
+                          const char *country, const issuer_pki_keys *keys)
 {
     mobid_key *iaca_key = NULL;
     mobid_cert *iaca = NULL;
@@ -139,28 +201,28 @@ mobid_err issuer_pki_init(const char *dir, const char *name, const char *issuer_
     mobid_cert_spec root = { .subject_cn = cn, .subject_o = name, .subject_c = country,
                              .not_before = now - 3600, .not_after = now + 15 * YEAR_S,
                              .is_ca = true, .path_len = 0 };
-    mobid_err err = make_pair(dir, "iaca", &root, NULL, NULL, &iaca_key, &iaca);
+    mobid_err err = make_pair(dir, "iaca", &root, NULL, NULL, keys, &iaca_key, &iaca);
     if (err == MOBID_OK)
-        err = make_ds(dir, "ds-0001", issuer_url, iaca_key, iaca);
+        err = make_ds(dir, "ds-0001", issuer_url, iaca_key, iaca, keys);
     mobid_cert_spec st = { .subject_cn = "status list signer", .subject_o = name,
                            .subject_c = country, .not_before = now - 3600,
                            .not_after = now + 5 * YEAR_S, .purpose = MOBID_PURPOSE_SIGNING,
                            .san_uris = sans };
     if (err == MOBID_OK)
-        err = make_pair(dir, "status", &st, iaca_key, iaca, NULL, NULL);
+        err = make_pair(dir, "status", &st, iaca_key, iaca, keys, NULL, NULL);
     /* the only key whose registrations wallets and verifiers believe (registrar EKU) */
     snprintf(cn, sizeof cn, "%s relying-party registry", name);
     mobid_cert_spec reg = { .subject_cn = cn, .subject_o = name, .subject_c = country,
                             .not_before = now - 3600, .not_after = now + 5 * YEAR_S,
                             .purpose = MOBID_PURPOSE_REGISTRAR };
     if (err == MOBID_OK)
-        err = make_pair(dir, "registry", &reg, iaca_key, iaca, NULL, NULL);
+        err = make_pair(dir, "registry", &reg, iaca_key, iaca, keys, NULL, NULL);
     snprintf(cn, sizeof cn, "%s relying-party CA", name);
     mobid_cert_spec rp = { .subject_cn = cn, .subject_o = name, .subject_c = country,
                            .not_before = now - 3600, .not_after = now + 10 * YEAR_S,
                            .is_ca = true, .path_len = 0 };
     if (err == MOBID_OK)
-        err = make_pair(dir, "rp-ca", &rp, NULL, NULL, NULL, NULL);
+        err = make_pair(dir, "rp-ca", &rp, NULL, NULL, keys, NULL, NULL);
     mobid_key_free(iaca_key);
     mobid_cert_free(iaca);
     return err;
@@ -193,19 +255,45 @@ static int ds_list(const char *dir, int ids[PKI_MAX_DS], size_t *n)
     return max;
 }
 
-mobid_err issuer_pki_add_ds(const char *dir, const char *issuer_url, char **new_id)
+/* New keys go where the IACA's is: its token (from DIR/iaca.uri) or files. */
+static mobid_err keys_like_iaca(const char *dir, const issuer_pki_keys *in, issuer_pki_keys *out,
+                                char **module, char **token)
+{
+    mobid_buf b = { 0 };
+    *out = in ? *in : (issuer_pki_keys){ 0 };
+    out->token = NULL;
+    mobid_err err = read_uri(dir, "iaca", &b);
+    if (err == MOBID_ERR_NOT_FOUND)
+        return MOBID_OK;
+    if (err == MOBID_OK)
+        err = mobid_pkcs11_uri_attr((const char *)b.ptr, "token", token);
+    if (err == MOBID_OK && mobid_pkcs11_uri_attr((const char *)b.ptr, "module-path", module) ==
+                               MOBID_OK)
+        out->module = *module;
+    out->token = err == MOBID_OK ? *token : NULL;
+    mobid_buf_free(&b);
+    return err;
+}
+
+mobid_err issuer_pki_add_ds(const char *dir, const char *issuer_url, const issuer_pki_keys *keys,
+                            char **new_id)
 {
     int ids[PKI_MAX_DS];
     size_t n;
-    char id[16];
+    char id[16], *module = NULL, *token = NULL;
     mobid_key *ik = NULL;
     mobid_cert *ic = NULL;
+    issuer_pki_keys where;
     snprintf(id, sizeof id, "ds-%04d", ds_list(dir, ids, &n) + 1);
-    mobid_err err = load_pair(dir, "iaca", &ik, &ic);
+    mobid_err err = load_pair(dir, "iaca", keys, &ik, &ic);
     if (err == MOBID_OK)
-        err = make_ds(dir, id, issuer_url, ik, ic);
+        err = keys_like_iaca(dir, keys, &where, &module, &token);
+    if (err == MOBID_OK)
+        err = make_ds(dir, id, issuer_url, ik, ic, &where);
     if (err == MOBID_OK && new_id && !(*new_id = strdup(id)))
         err = MOBID_ERR_NOMEM;
+    free(module);
+    free(token);
     mobid_key_free(ik);
     mobid_cert_free(ic);
     return err;
@@ -228,13 +316,14 @@ static void signer_clear(issuer_signer *s)
     memset(s, 0, sizeof *s);
 }
 
-static mobid_err signer_load(const char *dir, const char *id, issuer_signer *s)
+static mobid_err signer_load(const char *dir, const char *id, const issuer_pki_keys *keys,
+                             issuer_signer *s)
 {
     char path[4096];
     mobid_time nb;
     if (!(s->id = strdup(id)))
         return MOBID_ERR_NOMEM;
-    mobid_err err = load_pair(dir, id, &s->key, &s->cert);
+    mobid_err err = load_pair(dir, id, keys, &s->key, &s->cert);
     if (err != MOBID_OK) {
         fprintf(stderr, "pki: cannot load %s/%s.{pem,key}: %s\n", dir, id, mobid_err_name(err));
         return err;
@@ -245,7 +334,7 @@ static mobid_err signer_load(const char *dir, const char *id, issuer_signer *s)
     return MOBID_OK;
 }
 
-mobid_err issuer_pki_load(const char *dir, issuer_pki **out)
+mobid_err issuer_pki_load(const char *dir, const issuer_pki_keys *keys, issuer_pki **out)
 {
     int ids[PKI_MAX_DS];
     size_t n = 0;
@@ -254,12 +343,12 @@ mobid_err issuer_pki_load(const char *dir, issuer_pki **out)
     mobid_err err = MOBID_ERR_NOMEM;
     if (!p)
         goto done;
-    if ((err = load_pair(dir, "iaca", NULL, &p->iaca)) != MOBID_OK) {
+    if ((err = load_pair(dir, "iaca", keys, NULL, &p->iaca)) != MOBID_OK) {
         fprintf(stderr, "pki: no IACA in %s (run `mobid pki init %s`)\n", dir, dir);
         goto done;
     }
-    if ((err = load_pair(dir, "rp-ca", NULL, &p->rp_ca)) != MOBID_OK ||
-        (err = signer_load(dir, "status", &p->status)) != MOBID_OK)
+    if ((err = load_pair(dir, "rp-ca", keys, NULL, &p->rp_ca)) != MOBID_OK ||
+        (err = signer_load(dir, "status", keys, &p->status)) != MOBID_OK)
         goto done;
     ds_list(dir, ids, &n);
     err = MOBID_ERR_NOT_FOUND;
@@ -271,7 +360,7 @@ mobid_err issuer_pki_load(const char *dir, issuer_pki **out)
         char id[16];
         snprintf(id, sizeof id, "ds-%04d", ids[i]);
         p->nds = i + 1;
-        if ((err = signer_load(dir, id, &p->ds[i])) != MOBID_OK)
+        if ((err = signer_load(dir, id, keys, &p->ds[i])) != MOBID_OK)
             goto done;
     }
     *out = p;
@@ -301,4 +390,29 @@ const issuer_signer *issuer_pki_current_ds(const issuer_pki *p, mobid_time now)
         if (!p->ds[i].retired && p->ds[i].not_after > now)
             return &p->ds[i];
     return NULL;
+}
+
+mobid_err issuer_pki_pin(const char *pin_file, char **pin)
+{
+    *pin = NULL;
+    const char *env = getenv("MOBID_PKCS11_PIN");
+    mobid_buf b = { 0 };
+    if (!pin_file || !pin_file[0])
+        return env && env[0] && !(*pin = strdup(env)) ? MOBID_ERR_NOMEM : MOBID_OK;
+    mobid_buf_init(&b, 4096);
+    mobid_err err = mobid_file_read(pin_file, 4096, &b);
+    if (err != MOBID_OK) {
+        fprintf(stderr, "pki: cannot read the PIN file %s\n", pin_file);
+        return err;
+    }
+    size_t n = 0; /* the first line */
+    while (n < b.len && b.ptr[n] != '\n' && b.ptr[n] != '\r')
+        n++;
+    *pin = n ? mobid_view_strdup(mobid_view_make(b.ptr, n)) : NULL;
+    if (n)
+        memset(b.ptr, 0, b.len);
+    mobid_buf_free(&b);
+    if (!n)
+        fprintf(stderr, "pki: the PIN file %s is empty\n", pin_file);
+    return !n ? MOBID_ERR_PIN_WRONG : *pin ? MOBID_OK : MOBID_ERR_NOMEM;
 }

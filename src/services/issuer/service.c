@@ -41,6 +41,24 @@ static mobid_err load_data_key(const char *path, uint8_t key[32])
     return err;
 }
 
+/* The PKI with its keys in files or a token (config "signing_keys", "pkcs11_module",
+ * "pkcs11_pin_file" or $MOBID_PKCS11_PIN). */
+static mobid_err pki_load(issuer_ctx *ctx)
+{
+    char *pin = NULL;
+    const json_t *mod = json_object_get(ctx->cfg.raw, "pkcs11_module");
+    issuer_pki_keys keys = { .module = json_is_string(mod) ? json_string_value(mod) : NULL,
+                             .uris = json_object_get(ctx->cfg.raw, "signing_keys") };
+    mobid_err err = issuer_pki_pin(ctx->cfg.pkcs11_pin_file, &pin);
+    keys.pin = pin;
+    if (err == MOBID_OK)
+        err = issuer_pki_load(ctx->cfg.pki_dir, &keys, &ctx->pki);
+    if (pin)
+        memset(pin, 0, strlen(pin));
+    free(pin);
+    return err;
+}
+
 mobid_err issuer_ctx_new(issuer_config *cfg, const char *db_url, issuer_ctx **out)
 {
     mobid_store *s = NULL;
@@ -61,7 +79,7 @@ mobid_err issuer_ctx_new(issuer_config *cfg, const char *db_url, issuer_ctx **ou
                           mobid_view_make(ctx->data_key, 32),
                           mobid_view_str("mobid issuer lookup"), ctx->lookup_key, 32)) !=
             MOBID_OK ||
-        (err = issuer_pki_load(ctx->cfg.pki_dir, &ctx->pki)) != MOBID_OK ||
+        (err = pki_load(ctx)) != MOBID_OK ||
         (err = mobid_store_pool_new(db_url, 16, &ctx->pool)) != MOBID_OK ||
         (err = issuer_db(ctx, &s)) != MOBID_OK)
         goto done;
