@@ -133,6 +133,24 @@ function applicant(rrn, extra = {}) {
     passport_expiry: exp }, extra);
 }
 
+// A form post as the page's own (its CSRF token), for actions the page does not offer.
+async function postForm(page, action, fields) {
+  await Promise.all([page.waitForNavigation(), page.evaluate(([action, fields]) => {
+    const f = document.createElement("form");
+    f.method = "post";
+    f.action = action;
+    const all = Object.assign({ csrf: document.querySelector('input[name="csrf"]').value }, fields);
+    for (const [k, v] of Object.entries(all)) {
+      const i = document.createElement("input");
+      i.name = k;
+      i.value = v;
+      f.appendChild(i);
+    }
+    document.body.appendChild(f);
+    f.submit();
+  }, [action, fields])]);
+}
+
 async function step(page, name, fields = {}) {
   for (const [k, v] of Object.entries(fields)) {
     if (v === true) await page.check(`form[action$="/${name}"] [name="${k}"]`);
@@ -181,9 +199,11 @@ async function consoleJourney(page, urls, state) {
   await page.goto(appUrl);
   await step(page, "verify", { passport_seen: true, residency: "US permanent resident card" });
   check(/verified/.test(await page.textContent("#state")), "identity verified");
-  const [four] = await step(page, "approve");
-  check(four.status() === 409 && (await page.getAttribute("#refusal", "data-error")) === "FOUR_EYES",
-        "the officer who verified cannot approve (four eyes)");
+  check((await page.locator("#do-approve").count()) === 0 && (await page.isVisible('[data-why="approve"]')),
+        "the officer who verified is not offered Approve, and is told another officer approves");
+  await postForm(page, `${appUrl}/approve`, {});
+  check(/[?]refused=FOUR_EYES/.test(page.url()) && (await page.getAttribute("#refusal", "data-error")) === "FOUR_EYES",
+        "a forged approval by the officer who verified is refused (four eyes), after a redirect");
   await shot(page, "console-four-eyes");
 
   // cross-site form posts without the CSRF token are refused
@@ -261,7 +281,8 @@ async function main() {
   if (rec.code !== 0) console.log(rec.err);
   must(rec.code === 0, "the wallet receives the card from the QR image taken from the page");
   await page.goto(app.appUrl);
-  check(/card issued/.test(await page.textContent("#state")), "console: card issued");
+  check((await page.getAttribute("#state", "data-card")) === "active" && /card active/.test(await page.textContent("#state")),
+        "console: the card is active");
 
   // Government 24: verified name and the certificate
   const gov = await portalVerify(page, `${urls.portal}/`, "gov24");
@@ -301,6 +322,7 @@ async function main() {
   await page.goto(app.appUrl);
   await step(page, "suspend", { reason: "lost phone reported" });
   check(await page.isVisible(".notice.ok"), "the card is suspended from the console with a reason");
+  check((await page.getAttribute("#state", "data-card")) === "suspended", "the page shows the card suspended");
   const sus = portalVerify(page, `${urls.portal}/`, "gov24-suspended");
   await page.waitForSelector('#status-box[data-reason="suspended"]', { timeout: 60000 }).catch(() => {});
   await sus;
@@ -311,8 +333,12 @@ async function main() {
   await page.goto(app.appUrl);
   await step(page, "resume", { reason: "phone found" });
   check(await page.isVisible(".notice.ok"), "the card is resumed");
-  await step(page, "revoke", { reason: "loss of residency" });
-  check(await page.isVisible(".notice.ok"), "the card is revoked");
+  await Promise.all([page.waitForNavigation(), page.click("#do-revoke")]);
+  await page.fill('[name="reason"]', "loss of residency");
+  await page.check("#confirm");
+  await Promise.all([page.waitForNavigation(), page.click("#confirm-revoke")]);
+  check(await page.isVisible(".notice.ok") && (await page.getAttribute("#state", "data-card")) === "revoked",
+        "the card is revoked after its confirmation");
   const rev = portalVerify(page, `${urls.portal}/`, "gov24-revoked");
   await page.waitForSelector('#status-box[data-reason="revoked"]', { timeout: 60000 }).catch(() => {});
   await rev;

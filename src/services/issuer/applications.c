@@ -533,6 +533,7 @@ typedef struct offer_tx {
     const char *id;
     issuer_offer *offer;
     const char **detail;
+    bool replace;      /* an outstanding offer (lost, never redeemed) gives way */
 } offer_tx;
 
 static mobid_err offer_body(mobid_store *s, void *arg)
@@ -551,8 +552,11 @@ static mobid_err offer_body(mobid_store *s, void *arg)
     if (err != MOBID_OK)
         return err;
     err = app_effective_state(t->ctx, s, &r, &state);
-    if (err == MOBID_OK && strcmp(state, "approved") && strcmp(state, "offer_expired"))
+    if (err == MOBID_OK && strcmp(state, "approved") && strcmp(state, "offer_expired") &&
+        !(t->replace && !strcmp(state, "offer_issued")))
         err = MOBID_ERR_WRONG_STATE; /* an expired offer may be offered again */
+    if (err == MOBID_OK && !strcmp(state, "offer_issued") && r.col[C_OFFER])
+        err = issuer_offer_kill(s, r.col[C_OFFER]); /* the lost code stops working */
     if (err == MOBID_OK && !(ct = issuer_cardtype_find(t->ctx, r.col[C_CARDTYPE])))
         err = MOBID_ERR_NOT_FOUND;
     if (err == MOBID_OK) err = issuer_pii_open(t->ctx, t->id, r.col[C_PII], &pii);
@@ -567,7 +571,8 @@ static mobid_err offer_body(mobid_store *s, void *arg)
         err = app_write(s, &u);
     }
     if (err == MOBID_OK) {
-        json_t *x = json_pack("{s:s}", "offer", t->offer->offer_id);
+        json_t *x = json_pack("{s:s, s:s?}", "offer", t->offer->offer_id, "replaces",
+                              strcmp(state, "approved") ? r.col[C_OFFER] : NULL);
         err = x ? audit_step(t->ctx, s, t->who, "application.offer", &r, "offer_issued", x)
                 : MOBID_ERR_NOMEM;
         json_decref(x);
@@ -578,10 +583,10 @@ static mobid_err offer_body(mobid_store *s, void *arg)
     return err;
 }
 
-mobid_err issuer_app_offer(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                           const char *id, issuer_offer *offer, const char **detail)
+static mobid_err app_offer(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
+                           const char *id, issuer_offer *offer, const char **detail, bool replace)
 {
-    offer_tx t = { ctx, who, id, offer, detail };
+    offer_tx t = { ctx, who, id, offer, detail, replace };
     mobid_err err;
 
     *detail = NULL;
@@ -594,6 +599,18 @@ mobid_err issuer_app_offer(issuer_ctx *ctx, mobid_store *s, const issuer_officer
         memset(offer, 0, sizeof *offer);
     }
     return err;
+}
+
+mobid_err issuer_app_offer(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
+                           const char *id, issuer_offer *offer, const char **detail)
+{
+    return app_offer(ctx, s, who, id, offer, detail, false);
+}
+
+mobid_err issuer_app_offer_replace(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
+                                   const char *id, issuer_offer *offer, const char **detail)
+{
+    return app_offer(ctx, s, who, id, offer, detail, true);
 }
 
 /* ---- reading ---- */

@@ -74,7 +74,8 @@ void console_head(mobid_buf *b, const char *title_ko, const char *title_en)
     console_esc(b, title_ko);
     console_put(b, " / ");
     console_esc(b, title_en);
-    console_put(b, " — mobid</title><link rel=\"stylesheet\" href=\"/console/static/console.css\">"
+    console_put(b, " — mobid</title><link rel=\"icon\" href=\"/console/static/favicon.svg\" "
+                   "type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"/console/static/console.css\">"
                    "<script src=\"/console/static/console.js\" defer></script></head>\n<body>\n");
 }
 
@@ -98,8 +99,11 @@ void console_page_open(console_req *c, const char *title_ko, const char *title_e
     console_esc(b, issuer_role_name(c->who.role));
     if (c->who.office_id[0]) {
         console_put(b, " · ");
-        console_esc(b, c->who.office_id);
+        console_office(c, c->who.office_id);
     }
+    console_put(b, " · <span id=\"zone\">");
+    console_esc(b, c->tz[0] ? c->tz : "UTC");
+    console_put(b, "</span>");
     console_put(b, "</span>");
     console_form_open(c, "/console/signout");
     console_put(b, "<button type=\"submit\" id=\"signout\">로그아웃 Sign out</button></form>"
@@ -237,22 +241,68 @@ static mobid_err on_home(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
     return mobid_http_resp_redirect(resp, 303, "/console/applications");
 }
 
+mobid_err console_message_page(mobid_http_resp *resp, unsigned status, const char *id,
+                               const char *title_ko, const char *title_en, const char *ko,
+                               const char *en)
+{
+    mobid_buf b;
+    mobid_err err;
+
+    mobid_buf_init(&b, 0);
+    console_security_headers(resp);
+    console_head(&b, title_ko, title_en);
+    console_put(&b, "<header class=\"bar\"><strong>영사 콘솔</strong> <span class=\"en\">Office "
+                    "console</span></header>\n<main class=\"narrow\"><h1>");
+    console_esc(&b, title_ko);
+    console_put(&b, " <small>");
+    console_esc(&b, title_en);
+    console_put(&b, "</small></h1>\n<div class=\"notice error\" role=\"alert\"><p id=\"");
+    console_esc(&b, id);
+    console_put(&b, "\">");
+    console_esc(&b, ko);
+    console_put(&b, "</p><p class=\"en\">");
+    console_esc(&b, en);
+    console_put(&b, "</p></div>\n<p><a href=\"/console/applications\">영사 콘솔로 <span class=\"en\">"
+                    "To the office console</span></a></p></main></body></html>\n");
+    err = b.err ? b.err
+                : mobid_http_resp_body(resp, status, "text/html; charset=utf-8", mobid_buf_view(&b));
+    mobid_buf_free(&b);
+    return err;
+}
+
 /* A page address under /console/ that does not exist: an HTML page, not API JSON. */
 mobid_err console_not_found(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    static const char page[] =
-        "<!doctype html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>페이지 없음 Page not found — mobid</title>"
-        "<link rel=\"stylesheet\" href=\"/console/static/console.css\"></head>\n"
-        "<body><main><h1>페이지 없음 Page not found</h1>\n"
-        "<p>이 주소에는 페이지가 없습니다. There is no page at this address.</p>\n"
-        "<p><a href=\"/console/applications\">영사 콘솔로 To the office console</a></p>"
-        "</main></body></html>\n";
+    (void)req;
+    (void)ctx;
+    return console_message_page(resp, 404, "not-found", "페이지 없음", "Page not found",
+                                "이 주소에는 페이지가 없습니다.", "There is no page at this address.");
+}
 
-    console_security_headers(resp);
-    return mobid_http_resp_body(resp, 404, "text/html; charset=utf-8",
-                                mobid_view_make(page, sizeof page - 1));
+mobid_err console_error_page(mobid_http_req *req, mobid_http_resp *resp, mobid_err err)
+{
+    bool busy = err == MOBID_ERR_BUSY;
+    (void)req;
+    fprintf(stderr, "console: %s %s: %s\n", mobid_http_req_method(req), mobid_http_req_path(req),
+            mobid_err_name(err));
+    return console_message_page(resp, busy ? 503 : 500, "server-error",
+                                busy ? "잠시 후 다시 시도하세요" : "서버 오류",
+                                busy ? "Busy" : "Server error",
+                                busy ? "서버가 바쁩니다. 잠시 후 다시 시도하세요."
+                                     : "서버에서 오류가 발생해 요청을 마치지 못했습니다. 변경된 내용이 "
+                                       "있는지 신청 화면에서 확인한 뒤 다시 시도하세요.",
+                                busy ? "The server is busy. Please try again in a moment."
+                                     : "The server failed to finish the request. Check on the "
+                                       "application page whether anything changed, then retry.");
+}
+
+/* /favicon.ico as browsers ask for it: the console's icon. */
+static mobid_err on_favicon(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    (void)req;
+    (void)ctx;
+    mobid_http_resp_header(resp, "Cache-Control", "max-age=86400");
+    return mobid_http_resp_redirect(resp, 301, "/console/static/favicon.svg");
 }
 
 mobid_err issuer_routes_console(mobid_http_server *srv, issuer_ctx *ctx)
@@ -263,6 +313,7 @@ mobid_err issuer_routes_console(mobid_http_server *srv, issuer_ctx *ctx)
         (err = mobid_http_route(srv, "GET", "/console/static/{file}", on_static, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/console/", on_home, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/", on_home, ctx)) ||
+        (err = mobid_http_route(srv, "GET", "/favicon.ico", on_favicon, ctx)) ||
         (err = mobid_http_not_found(srv, "/console/", console_not_found, ctx)))
         return err;
     return MOBID_OK;

@@ -12,9 +12,14 @@
  * written into a page is HTML-escaped; responses carry a strict
  * Content-Security-Policy (no inline script or style, no event handler attributes).
  *
- * Files: console.c (sign-in, sessions, the page frame, static files, routes),
- * console_apps.c (applications: list, new, detail, steps, offer, card actions),
- * console_admin.c (audit trail, offices).
+ * Files: console.c (the page frame, static files, error pages, routes), console_auth.c
+ * (sign-in, sessions), console_apps.c (applications: list with search, new),
+ * console_detail.c (one application: state, history, the actions its state and the
+ * officer's role allow), console_view.c (office times, names, labels, readable audit),
+ * console_search.c (the blind index), console_admin.c (audit trail, offices).
+ *
+ * Every action is post/redirect/get: a POST answers 303 to the page it changed, with
+ * what happened in the query (?done=, ?refused=), so a reload never repeats it.
  *
  * Settings come from the "console" object of the issuer configuration:
  * idle_timeout_s (900), session_lifetime_s (28800), signin_slow_after (3),
@@ -37,6 +42,9 @@ MOBID_MUST_CHECK mobid_err issuer_routes_console(mobid_http_server *srv, issuer_
 
 /* ---- shared by the console's files ---- */
 
+/* A time zone read from its TZif file (console_view.c). */
+typedef struct console_zone console_zone;
+
 /* One console request: its connection, officer, CSRF token and page buffer. */
 typedef struct console_req {
     issuer_ctx *ctx;
@@ -47,6 +55,8 @@ typedef struct console_req {
     mobid_http_req *req;
     mobid_http_resp *resp;
     mobid_buf page;
+    char tz[65];               /* the zone times are shown in ("" = UTC) */
+    console_zone *zone;
 } console_req;
 
 typedef mobid_err (*console_fn)(console_req *c);
@@ -80,6 +90,13 @@ void console_time(mobid_buf *b, int64_t t);
 mobid_err console_redirect(console_req *c, const char *location);
 /* The console's HTML 404 page (an unknown address under /console/). */
 mobid_err console_not_found(mobid_http_req *req, mobid_http_resp *resp, void *ctx);
+/* A stand-alone HTML page with a bilingual message (id names its paragraph) and a
+ * link back to the console. */
+mobid_err console_message_page(mobid_http_resp *resp, unsigned status, const char *id,
+                               const char *title_ko, const char *title_en, const char *ko,
+                               const char *en);
+/* The HTML page for a fault that reached console_run (500, 503 when busy). */
+mobid_err console_error_page(mobid_http_req *req, mobid_http_resp *resp, mobid_err err);
 
 #define CONSOLE_SESSION_COOKIE "mobid_session" /* shared with the admin API */
 #define CONSOLE_CSRF_COOKIE "mobid_csrf"
@@ -110,8 +127,59 @@ void console_security_headers(mobid_http_resp *resp);
 bool console_is_refusal(mobid_err err);
 /* A bilingual refusal box naming the error code, with detail (or the code's text). */
 void console_refusal(console_req *c, mobid_err err, const char *detail);
-/* "접수 received" etc. for an application state. */
-const char *console_state_label(const char *state);
+
+/* ---- console_view.c ---- */
+
+/* The zone (IANA name) as read from /usr/share/zoneinfo, or NULL; free with
+ * console_zone_free. */
+console_zone *console_zone_load(const char *tz);
+void console_zone_free(console_zone *z);
+/* Show times in the zone of office_id from now on (unknown office or zone: UTC). */
+void console_set_zone(console_req *c, const char *office_id);
+/* A <time> with the local time and zone abbreviation ("2026-03-01 09:30 PST"), UTC in
+ * its datetime and title. */
+void console_when(console_req *c, int64_t t);
+/* An office's name (its id when unknown). */
+void console_office(console_req *c, const char *office_id);
+/* An officer's display name and user name (the id when unknown; system, holder). */
+void console_officer(console_req *c, const char *id);
+/* A card type's ko/en display name. */
+void console_cardtype(console_req *c, const char *id);
+/* A value of a card type form field: option labels, 예/아니요, else the text. */
+void console_value(console_req *c, const json_t *field, const json_t *v);
+/* The ko/en label of an application state or a card state. */
+void console_state_html(console_req *c, const char *state);
+/* The ko/en label of an audit action. */
+void console_action_html(console_req *c, const char *action);
+/* An audit detail as a readable list. */
+void console_audit_detail(console_req *c, const json_t *detail);
+/* Entries of sql ($1 = key, $2 = after when named; columns seq, at, actor, action,
+ * subject, detail), their sealed parts opened. */
+mobid_err console_audit_query(console_req *c, const char *sql, const char *key, int64_t after,
+                              json_t **out);
+/* <tr> rows of entries: time, officer, action, subject (with_subject), detail. */
+void console_audit_rows(console_req *c, const json_t *list, bool with_subject);
+
+/* ---- console_once.c: the offer page after the redirect ---- */
+
+/* Keep the offer's link and code sealed for the officer's next GET and redirect there. */
+mobid_err console_offer_stash(console_req *c, const char *app_id, const issuer_offer *o);
+/* Take them back once (offer_uri and tx_code, expires_at); NOT_FOUND when shown already,
+ * expired or another session's. Free with issuer_offer_clear. */
+mobid_err console_offer_take(console_req *c, const char *app_id, const char *once,
+                             issuer_offer *o);
+
+/* ---- console_search.c: the blind index ---- */
+
+/* Index the applications not indexed yet (each opened once). */
+mobid_err console_search_sync(console_req *c);
+/* Add to ids (an object used as a set) the applications whose `kind` ("name",
+ * "birth") equals value after normalizing. */
+mobid_err console_search_ids(console_req *c, const char *kind, const char *value, json_t *ids);
+/* The applicant's name: national script, then Latin. */
+void console_person_name(console_req *c, const issuer_cardtype *ct, const json_t *pii);
+/* Is this card type form field the birth date? */
+bool console_is_birth_field(const json_t *f);
 
 /* Routes of console_apps.c, console_detail.c and console_admin.c. */
 mobid_err console_detail_routes(mobid_http_server *srv, issuer_ctx *ctx);

@@ -8,65 +8,18 @@
 #include <string.h>
 #include "services/issuer/console.h"
 
-static void audit_rows(console_req *c, const json_t *list)
+/* Entries after `after`, at most 200: every office's for a ministry admin, else those
+ * made by the officers of who's office; officers' names from their table. */
+static mobid_err audit_list(console_req *c, int64_t after, json_t **out)
 {
-    mobid_buf *b = &c->page;
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        const json_t *e = json_array_get(list, i);
-        char *detail = json_dumps(json_object_get(e, "detail"), JSON_COMPACT | JSON_SORT_KEYS);
-        console_put(b, "<tr><td>");
-        console_int(b, (long long)json_integer_value(json_object_get(e, "seq")));
-        console_put(b, "</td><td>");
-        console_time(b, json_integer_value(json_object_get(e, "at")));
-        console_put(b, "</td><td>");
-        console_esc(b, json_string_value(json_object_get(e, "actor")));
-        console_put(b, "</td><td class=\"action\">");
-        console_esc(b, json_string_value(json_object_get(e, "action")));
-        console_put(b, "</td><td>");
-        console_esc(b, json_string_value(json_object_get(e, "subject")));
-        console_put(b, "</td><td><code>");
-        console_esc(b, detail);
-        console_put(b, "</code></td></tr>\n");
-        free(detail);
-    }
-}
-
-/* The entries made by the officers of who's office. issuer_audit_json answers only
- * a ministry admin today (office.h promises the office view too), so the console reads
- * the issuer's audit table itself for officers. */
-static mobid_err office_audit_json(mobid_store *s, const issuer_officer *who, int64_t after,
-                                   json_t **out)
-{
-    mobid_store_stmt *st = NULL;
-    bool row = false;
-    mobid_err err = mobid_store_prepare(
-        s, "SELECT a.seq, a.at, a.actor, a.action, a.subject, a.detail FROM issuer_audit a"
-           " JOIN issuer_officers o ON o.id = a.actor WHERE o.office_id = $1 AND a.seq > $2"
-           " ORDER BY a.seq LIMIT 200", &st);
-    *out = json_array();
-    if (!err && !*out) err = MOBID_ERR_NOMEM;
-    if (!err) err = mobid_store_bind_str(st, 1, who->office_id);
-    if (!err) err = mobid_store_bind_int64(st, 2, after);
-    while (!err && !(err = mobid_store_step(st, &row)) && row) {
-        char *f[4];
-        for (int i = 0; i < 4; i++)
-            f[i] = mobid_store_col_strdup(st, i + 2);
-        json_t *d = f[3] ? json_loads(f[3], 0, NULL) : NULL;
-        json_t *e = json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:o}", "seq",
-                              (json_int_t)mobid_store_col_int64(st, 0), "at",
-                              (json_int_t)mobid_store_col_int64(st, 1), "actor", f[0], "action",
-                              f[1], "subject", f[2], "detail", d ? d : json_object());
-        for (int i = 0; i < 4; i++)
-            free(f[i]);
-        if (!e || json_array_append_new(*out, e))
-            err = MOBID_ERR_NOMEM;
-    }
-    mobid_store_finalize(st);
-    if (err) {
-        json_decref(*out);
-        *out = NULL;
-    }
-    return err;
+    if (c->who.role == ISSUER_ROLE_ADMIN)
+        return console_audit_query(c, "SELECT seq, at, actor, action, subject, detail"
+                                      " FROM issuer_audit WHERE $1 = '' AND seq > $2"
+                                      " ORDER BY seq LIMIT 200", "", after, out);
+    return console_audit_query(c, "SELECT a.seq, a.at, a.actor, a.action, a.subject, a.detail"
+                                  " FROM issuer_audit a JOIN issuer_officers o ON o.id = a.actor"
+                                  " WHERE o.office_id = $1 AND a.seq > $2 ORDER BY a.seq LIMIT 200",
+                               c->who.office_id, after, out);
 }
 
 static mobid_err do_audit(console_req *c)
@@ -74,14 +27,10 @@ static mobid_err do_audit(console_req *c)
     const char *after_s = mobid_http_req_query(c->req, "after");
     int64_t after = after_s ? strtoll(after_s, NULL, 10) : 0, checked = 0, bad = 0;
     json_t *list = NULL;
-    mobid_err chain, err = c->who.role == ISSUER_ROLE_ADMIN
-                               ? issuer_audit_json(c->s, &c->who, after > 0 ? after : 0, 200, &list)
-                               : office_audit_json(c->s, &c->who, after > 0 ? after : 0, &list);
+    mobid_err chain, err = audit_list(c, after > 0 ? after : 0, &list);
 
     if (err)
         return err;
-    if (c->who.role == ISSUER_ROLE_ADMIN)
-        issuer_audit_unseal_list(c->ctx, list);
     console_page_open(c, "감사 기록", "Audit trail");
     if (c->who.role == ISSUER_ROLE_ADMIN) {
         chain = issuer_audit_verify(c->s, &checked, &bad);
@@ -95,7 +44,7 @@ static mobid_err do_audit(console_req *c)
     console_put(&c->page, "<table id=\"audit\"><thead><tr><th>#</th><th>시각 Time</th><th>직원 Actor"
                           "</th><th>작업 Action</th><th>대상 Subject</th><th>내용 Detail</th></tr>"
                           "</thead><tbody>\n");
-    audit_rows(c, list);
+    console_audit_rows(c, list, true);
     console_put(&c->page, "</tbody></table>\n");
     if (json_array_size(list) == 200) {
         console_put(&c->page, "<p><a href=\"/console/audit?after=");
@@ -135,6 +84,7 @@ static mobid_err do_offices(console_req *c)
         console_put(&c->page, "</td><td>");
         console_esc(&c->page, json_string_value(json_object_get(o, "tz")));
         console_put(&c->page, "</td><td>");
+        /* accepts_from is already the office's own date */
         console_esc(&c->page, json_string_value(json_object_get(o, "accepts_from")));
         console_put(&c->page, "</td><td>");
         console_int(&c->page, (long long)json_integer_value(json_object_get(o, "wave")));

@@ -9,20 +9,6 @@
 #include <string.h>
 #include "services/issuer/console.h"
 
-const char *console_state_label(const char *st)
-{
-    static const char *const map[][2] = {
-        { "received", "접수 received" }, { "verified", "신원 확인 verified" },
-        { "approved", "승인 approved" }, { "offer_issued", "발급 대기 offer issued" },
-        { "card_issued", "발급 완료 card issued" }, { "rejected", "반려 rejected" },
-        { "offer_expired", "발급 만료 offer expired" }, { "cancelled", "취소 cancelled" },
-    };
-    for (size_t i = 0; st && i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(st, map[i][0]))
-            return map[i][1];
-    return st ? st : "";
-}
-
 bool console_is_refusal(mobid_err err)
 {
     switch (err) {
@@ -65,46 +51,124 @@ void console_refusal(console_req *c, mobid_err err, const char *detail)
     console_put(&c->page, ")</p></div>\n");
 }
 
-/* ---- the list ---- */
+/* ---- the list and the search ---- */
+
+static const char *query(console_req *c, const char *name)
+{
+    const char *v = mobid_http_req_query(c->req, name);
+    return v && *v ? v : NULL;
+}
+
+/* The applications matching the search (name, birth date, registration number; all
+ * that are given), newest first, within who's scope. */
+static mobid_err search(console_req *c, const char *name, const char *birth, const char *rrn,
+                        json_t **out)
+{
+    json_t *sets[2] = { NULL, NULL }, *rows = NULL;
+    const char *kinds[2] = { "name", "birth" }, *vals[2] = { name, birth };
+    mobid_err err = console_search_sync(c);
+
+    for (int k = 0; !err && k < 2; k++)
+        if (vals[k] && !(err = (sets[k] = json_object()) ? MOBID_OK : MOBID_ERR_NOMEM))
+            err = console_search_ids(c, kinds[k], vals[k], sets[k]);
+    /* the registration number's own index, or the office's applications */
+    if (!err)
+        err = issuer_apps_list(c->ctx, c->s, &c->who, NULL, rrn, 1000, &rows);
+    if (err == MOBID_ERR_INVALID_ARG && rrn)
+        err = (rows = json_array()) ? MOBID_OK : MOBID_ERR_NOMEM; /* not a number: nobody */
+    *out = json_array();
+    for (size_t i = 0; !err && *out && i < json_array_size(rows); i++) {
+        const json_t *a = json_array_get(rows, i);
+        const char *id = json_string_value(json_object_get(a, "id"));
+        if ((!sets[0] || json_object_get(sets[0], id)) && (!sets[1] || json_object_get(sets[1], id)))
+            json_array_append(*out, (json_t *)a);
+    }
+    json_decref(sets[0]);
+    json_decref(sets[1]);
+    json_decref(rows);
+    return err;
+}
+
+static void search_form(console_req *c, const char *name, const char *birth, const char *rrn)
+{
+    mobid_buf *b = &c->page;
+    console_put(b, "<form method=\"get\" action=\"/console/applications\" id=\"search\" class=\"search\">"
+                   "<label>이름 <span class=\"en\">Name (Hangul or Latin)</span><input name=\"name\" "
+                   "id=\"q-name\" value=\"");
+    console_esc(b, name);
+    console_put(b, "\"></label><label>생년월일 <span class=\"en\">Birth date</span><input type=\"date\" "
+                   "name=\"birth\" id=\"q-birth\" value=\"");
+    console_esc(b, birth);
+    console_put(b, "\"></label><label>주민등록번호 <span class=\"en\">Registration number</span><input "
+                   "name=\"rrn\" id=\"q-rrn\" autocomplete=\"off\" value=\"");
+    console_esc(b, rrn);
+    console_put(b, "\"></label><button type=\"submit\" id=\"do-search\">찾기 Search</button></form>\n");
+}
+
+static void list_row(console_req *c, const json_t *a)
+{
+    const char *id = json_string_value(json_object_get(a, "id"));
+    json_t *full = NULL;
+    const json_t *pii = NULL, *f;
+    const issuer_cardtype *ct = issuer_cardtype_find(c->ctx, json_string_value(json_object_get(a, "cardtype")));
+    size_t i;
+
+    /* name and birth date: opened for the rows shown only */
+    if (issuer_app_json(c->ctx, c->s, &c->who, id, true, &full) == MOBID_OK)
+        pii = json_object_get(full, "applicant");
+    console_put(&c->page, "<tr><td class=\"who\"><a href=\"/console/applications/");
+    console_esc(&c->page, id);
+    console_put(&c->page, "\">");
+    console_person_name(c, ct, pii);
+    console_put(&c->page, "</a></td><td class=\"birth\">");
+    json_array_foreach (ct ? ct->form : NULL, i, f)
+        if (console_is_birth_field(f))
+            console_esc(&c->page, json_string_value(json_object_get(pii, json_string_value(json_object_get(f, "name")))));
+    console_put(&c->page, "</td><td>");
+    console_cardtype(c, json_string_value(json_object_get(a, "cardtype")));
+    console_put(&c->page, "</td><td class=\"state\" data-state=\"");
+    console_esc(&c->page, json_string_value(json_object_get(a, "state")));
+    console_put(&c->page, "\">");
+    console_state_html(c, json_string_value(json_object_get(a, "state")));
+    console_put(&c->page, "</td><td>");
+    console_office(c, json_string_value(json_object_get(a, "office_id")));
+    console_put(&c->page, "</td><td>");
+    console_when(c, json_integer_value(json_object_get(a, "created_at")));
+    console_put(&c->page, "</td></tr>\n");
+    json_decref(full);
+}
 
 static mobid_err do_list(console_req *c)
 {
-    const char *state = mobid_http_req_query(c->req, "state");
+    const char *state = query(c, "state"), *name = query(c, "name"), *birth = query(c, "birth"),
+               *rrn = query(c, "rrn");
+    bool searching = name || birth || rrn;
     json_t *list = NULL;
-    mobid_err err = issuer_apps_list(c->ctx, c->s, &c->who, state && *state ? state : NULL, NULL, 200, &list);
+    mobid_err err = searching ? search(c, name, birth, rrn, &list)
+                              : issuer_apps_list(c->ctx, c->s, &c->who, state, NULL, 100, &list);
     if (err)
         return err;
     console_page_open(c, "신청 목록", "Applications");
+    search_form(c, name, birth, rrn);
     console_put(&c->page, "<p class=\"filters\"><a href=\"/console/applications\">전체 All</a>");
-    const char *states[] = { "received", "verified", "approved", "offer_issued", "card_issued", "rejected" };
-    for (size_t i = 0; i < 6; i++) {
+    const char *states[] = { "received", "verified", "approved", "offer_issued", "offer_expired",
+                             "card_issued", "rejected", "cancelled" };
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
         console_put(&c->page, " <a href=\"/console/applications?state=");
         console_put(&c->page, states[i]);
         console_put(&c->page, "\">");
-        console_put(&c->page, console_state_label(states[i]));
+        console_state_html(c, states[i]);
         console_put(&c->page, "</a>");
     }
-    console_put(&c->page, "</p>\n<table id=\"applications\"><thead><tr><th>번호 ID</th><th>종류 Card type"
-                          "</th><th>상태 State</th><th>공관 Office</th><th>접수 Received</th></tr></thead><tbody>\n");
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        const json_t *a = json_array_get(list, i);
-        const char *id = json_string_value(json_object_get(a, "id"));
-        console_put(&c->page, "<tr><td><a href=\"/console/applications/");
-        console_esc(&c->page, id);
-        console_put(&c->page, "\">");
-        console_esc(&c->page, id);
-        console_put(&c->page, "</a></td><td>");
-        console_esc(&c->page, json_string_value(json_object_get(a, "cardtype")));
-        console_put(&c->page, "</td><td class=\"state\">");
-        console_esc(&c->page, console_state_label(json_string_value(json_object_get(a, "state"))));
-        console_put(&c->page, "</td><td>");
-        console_esc(&c->page, json_string_value(json_object_get(a, "office_id")));
-        console_put(&c->page, "</td><td>");
-        console_time(&c->page, json_integer_value(json_object_get(a, "created_at")));
-        console_put(&c->page, "</td></tr>\n");
-    }
+    console_put(&c->page, "</p>\n<table id=\"applications\"><thead><tr><th>성명 Name</th><th>생년월일 "
+                          "Birth date</th><th>종류 Card type</th><th>상태 State</th><th>공관 Office</th>"
+                          "<th>접수 Received</th></tr></thead><tbody>\n");
+    for (size_t i = 0; i < json_array_size(list) && i < 200; i++)
+        list_row(c, json_array_get(list, i));
     if (!json_array_size(list))
-        console_put(&c->page, "<tr><td colspan=\"5\">신청이 없습니다. No applications.</td></tr>\n");
+        console_put(&c->page, searching ? "<tr><td colspan=\"6\" id=\"no-match\">찾는 신청이 없습니다. "
+                                          "No application matches.</td></tr>\n"
+                                        : "<tr><td colspan=\"6\">신청이 없습니다. No applications.</td></tr>\n");
     console_put(&c->page, "</tbody></table>\n");
     json_decref(list);
     return console_page_send(c, 200);

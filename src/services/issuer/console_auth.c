@@ -22,6 +22,16 @@ static const mobid_store_migration console_migrations[] = {
       "CREATE TABLE console_signin (username TEXT PRIMARY KEY, failures BIGINT NOT NULL,"
       " locked_until BIGINT NOT NULL);",
       NULL },
+    /* the offer page after post/redirect/get, the blind search index, and the
+     * application history's lookup of audit entries by subject */
+    { 2,
+      "CREATE TABLE console_once (k TEXT PRIMARY KEY, session_hash TEXT NOT NULL,"
+      " app_id TEXT NOT NULL, sealed TEXT NOT NULL, expires_at BIGINT NOT NULL);"
+      "CREATE TABLE console_search (app_id TEXT NOT NULL, token TEXT NOT NULL,"
+      " PRIMARY KEY (app_id, token));"
+      "CREATE INDEX console_search_token ON console_search (token);"
+      "CREATE INDEX console_audit_subject ON issuer_audit (subject);",
+      NULL },
 };
 
 /* ---- the sign-in page ---- */
@@ -179,10 +189,11 @@ static mobid_err check_session(console_req *c, const char *csrf)
 
 static mobid_err refuse_post(console_req *c)
 {
-    return mobid_http_resp_body(c->resp, 403, "text/html; charset=utf-8",
-                                mobid_view_str("<!DOCTYPE html><html><body><h1>403</h1><p id=\"csrf-refused\">"
-                                               "보안 토큰이 없거나 맞지 않습니다. The request's security "
-                                               "token is missing or wrong.</p></body></html>\n"));
+    return console_message_page(c->resp, 403, "csrf-refused", "요청이 거부되었습니다",
+                                "Request refused",
+                                "보안 토큰이 없거나 맞지 않습니다. 페이지를 새로 열고 다시 시도하세요.",
+                                "The request's security token is missing or wrong. Open the "
+                                "page again and retry.");
 }
 
 mobid_err console_run(mobid_http_req *req, mobid_http_resp *resp, void *ctx, console_fn fn)
@@ -210,13 +221,16 @@ mobid_err console_run(mobid_http_req *req, mobid_http_resp *resp, void *ctx, con
         err = mobid_http_resp_redirect(resp, 303, err == MOBID_ERR_SESSION_EXPIRED
                                                       ? "/console/signin?why=idle" : "/console/signin");
     } else if (!err) {
+        console_set_zone(&c, c.who.office_id);
         err = fn(&c);
     }
 done:
     if (c.s)
         issuer_db_release(c.ctx, c.s);
+    console_zone_free(c.zone);
     mobid_buf_free(&c.page);
-    return err;
+    /* a fault is still a page for the browser, not the server's JSON */
+    return err ? console_error_page(req, resp, err) : MOBID_OK;
 }
 
 static mobid_err do_signout(console_req *c)

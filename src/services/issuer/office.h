@@ -242,6 +242,11 @@ MOBID_MUST_CHECK mobid_err issuer_app_cancel(issuer_ctx *ctx, mobid_store *s,
 MOBID_MUST_CHECK mobid_err issuer_app_offer(issuer_ctx *ctx, mobid_store *s,
                                             const issuer_officer *who, const char *id,
                                             issuer_offer *offer, const char **detail);
+/* As issuer_app_offer, and also from offer_issued (a code that was lost before any card
+ * came of it): the outstanding offer is voided in the same transaction. */
+MOBID_MUST_CHECK mobid_err issuer_app_offer_replace(issuer_ctx *ctx, mobid_store *s,
+                                                    const issuer_officer *who, const char *id,
+                                                    issuer_offer *offer, const char **detail);
 /* One application as JSON; with_pii adds the decrypted applicant data. */
 MOBID_MUST_CHECK mobid_err issuer_app_json(issuer_ctx *ctx, mobid_store *s,
                                            const issuer_officer *who, const char *id,
