@@ -451,6 +451,44 @@ static void test_sqlite_settings(void **state)
     mobid_store_close(s);
 }
 
+/* A statement prepared again with the same text (reused from the connection's cache
+ * on SQLite) starts fresh: no binding or row of its last run shows, and it follows the
+ * schema when a table was dropped and made again in between. */
+static void test_prepare_again(void **state)
+{
+    mobid_store *s = open_store();
+    static const char sel[] = "SELECT count(*) FROM items"
+                              " WHERE (CAST($1 AS TEXT) IS NULL OR name = $1)"
+                              " AND (CAST($2 AS BIGINT) IS NULL OR id = $2)";
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    reset_tables(s);
+    insert_item(s, 1, "one", mobid_view_str("x"), MOBID_OK);
+    insert_item(s, 2, "two", mobid_view_str("y"), MOBID_OK);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(mobid_store_prepare(s, sel, &st), MOBID_OK);
+        if (round == 0) { /* both bound: one row matches */
+            assert_int_equal(mobid_store_bind_str(st, 1, "one"), MOBID_OK);
+            assert_int_equal(mobid_store_bind_int64(st, 2, 1), MOBID_OK);
+        }
+        assert_int_equal(mobid_store_step(st, &row), MOBID_OK);
+        assert_true(row);
+        /* Later rounds bind nothing: the old bindings must read as NULL (2 rows). */
+        assert_int_equal(mobid_store_col_int64(st, 0), round == 0 ? 1 : 2);
+        if (round != 1) /* round 1 is finalized with its row unread */
+            assert_int_equal(mobid_store_step(st, &row), MOBID_OK);
+        mobid_store_finalize(st);
+    }
+    reset_tables(s);
+    insert_item(s, 3, "three", mobid_view_str("z"), MOBID_OK);
+    assert_int_equal(mobid_store_prepare(s, sel, &st), MOBID_OK);
+    assert_int_equal(mobid_store_step(st, &row), MOBID_OK);
+    assert_true(row);
+    assert_int_equal(mobid_store_col_int64(st, 0), 1);
+    mobid_store_finalize(st);
+    mobid_store_close(s);
+}
+
 /* Every allocation mobid makes may fail: each run ends in OK or NOMEM, never a crash
  * or a leak (ASan builds check leaks). SQLite's and libpq's own memory is not hooked. */
 static void test_alloc_failures(void **state)
@@ -490,7 +528,8 @@ static void test_alloc_failures(void **state)
         cmocka_unit_test(test_tx_helper), cmocka_unit_test(test_migrations),              \
         cmocka_unit_test(test_concurrent_claims), cmocka_unit_test(test_concurrent_migrations), \
         cmocka_unit_test(test_claim_exhausted), cmocka_unit_test(test_pool),              \
-        cmocka_unit_test(test_sqlite_settings), cmocka_unit_test(test_alloc_failures)
+        cmocka_unit_test(test_sqlite_settings), cmocka_unit_test(test_prepare_again),     \
+        cmocka_unit_test(test_alloc_failures)
 
 int main(void)
 {
