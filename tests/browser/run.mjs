@@ -4,160 +4,12 @@
 // tests/browser/artifacts/. Exit 0 when every check passed, 1 otherwise.
 //
 //   MOBID_BIN=build/mobid node tests/browser/run.mjs
-import { chromium } from "playwright-core";
-import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { harness, signIn, signOut, fileApplication, applicant, step, postForm } from "./lib.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = path.resolve(process.env.MOBID_BIN || path.join(here, "../../build/mobid"));
-const ART = path.join(here, "artifacts");
-const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "mobid-browser-"));
-// A port base whose three service ports (and the two the CSRF test uses) are free now,
-// below the kernel's ephemeral range (32768+) so no outgoing connection can hold one.
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-}
-async function freePortBase() {
-  for (let tries = 0; tries < 50; tries++) {
-    const base = 20000 + Math.floor(Math.random() * 12000);
-    const ports = [base, base + 1, base + 2, base + 50, base + 51];
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
-  }
-  throw new Error("no free port base found");
-}
-const PORT = await freePortBase();
-fs.mkdirSync(ART, { recursive: true });
-
-let failures = 0, shotNo = 0, up = null, context = null;
-function check(cond, what) {
-  console.log(`${cond ? "ok  " : "FAIL"} ${what}`);
-  if (!cond) failures++;
-  return cond;
-}
-function must(cond, what) {
-  if (!check(cond, what)) throw new Error(`cannot go on: ${what}`);
-}
-async function shot(page, name) {
-  const file = path.join(ART, `${String(++shotNo).padStart(2, "0")}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-}
-
-// ---- the system under test ----
-
-function startUp() {
-  return new Promise((resolve, reject) => {
-    up = spawn(BIN, ["up", "--dir", path.join(TMP, "up"), "--port-base", String(PORT), "--json"],
-               { stdio: ["ignore", "pipe", "inherit"] });
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error("mobid up: not ready after 120 s")), 120000);
-    up.on("exit", (code) => reject(new Error(`mobid up exited with ${code}`)));
-    up.stdout.on("data", (d) => {
-      buf += d;
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const ev = JSON.parse(line);
-          if (ev.event === "ready") { clearTimeout(timer); resolve(ev); }
-        } catch { /* prose */ }
-      }
-    });
-  });
-}
-
-function wallet(args, opts = {}) {
-  const pki = path.join(TMP, "up", "pki");
-  const base = ["wallet", "--wallet", path.join(TMP, "phone.wallet"), "--pin-file",
-                path.join(TMP, "pin"), "--yes", "--json"];
-  if (args[0] === "init")
-    base.push("--issuer-roots", `${pki}/iaca.pem`, "--rp-roots", `${pki}/rp-ca.pem`,
-              "--registration-roots", `${pki}/iaca.pem`, "--scrypt-n", "16384");
-  return new Promise((resolve) => {
-    const p = spawn(BIN, [...base, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (err += d));
-    p.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
-
-function saveDataPng(dataUri, file) {
-  const m = /^data:image\/png;base64,(.+)$/.exec(dataUri || "");
-  must(m, `${path.basename(file)}: the page's QR is a PNG data URI`);
-  fs.writeFileSync(file, Buffer.from(m[1], "base64"));
-  return file;
-}
-
-// ---- console steps ----
-
-async function signIn(page, urls, who) {
-  await page.goto(`${urls.issuer}/console/signin`);
-  await page.fill("#username", who.username);
-  await page.fill("#password", who.password);
-  const [resp] = await Promise.all([
-    page.waitForResponse((r) => r.url().endsWith("/console/signin") && r.request().method() === "POST"),
-    page.click("#signin"),
-  ]);
-  await page.waitForLoadState();
-  return resp;
-}
-
-async function signOut(page) {
-  await Promise.all([page.waitForNavigation(), page.click("#signout")]);
-}
-
-async function fileApplication(page, urls, a) {
-  await page.goto(`${urls.issuer}/console/applications/new`);
-  for (const [k, v] of Object.entries(a)) await page.fill(`#f-${k}`, v);
-  if (a.portrait !== undefined) return;
-  await page.setInputFiles("#portrait-file", { name: "portrait.jpg", mimeType: "image/jpeg",
-    buffer: Buffer.from("/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAAA//EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AN//Z", "base64") });
-  await page.waitForFunction(() => document.getElementById("f-portrait").value.length > 0);
-  await Promise.all([page.waitForNavigation(), page.click("#file-application")]);
-}
-
-function applicant(rrn, extra = {}) {
-  const exp = new Date(Date.now() + 5 * 365 * 86400e3).toISOString().slice(0, 10);
-  return Object.assign({ family_name: "Hong", given_name: "Gildong", family_name_hangul: "홍",
-    given_name_hangul: "길동", birth_date: "1990-03-01", resident_registration_number: rrn,
-    nationality: "KR", country_of_residence: "US", passport_number: "M" + rrn.slice(-8),
-    passport_expiry: exp }, extra);
-}
-
-// A form post as the page's own (its CSRF token), for actions the page does not offer.
-async function postForm(page, action, fields) {
-  await Promise.all([page.waitForNavigation(), page.evaluate(([action, fields]) => {
-    const f = document.createElement("form");
-    f.method = "post";
-    f.action = action;
-    const all = Object.assign({ csrf: document.querySelector('input[name="csrf"]').value }, fields);
-    for (const [k, v] of Object.entries(all)) {
-      const i = document.createElement("input");
-      i.name = k;
-      i.value = v;
-      f.appendChild(i);
-    }
-    document.body.appendChild(f);
-    f.submit();
-  }, [action, fields])]);
-}
-
-async function step(page, name, fields = {}) {
-  for (const [k, v] of Object.entries(fields)) {
-    if (v === true) await page.check(`form[action$="/${name}"] [name="${k}"]`);
-    else await page.fill(`form[action$="/${name}"] [name="${k}"]`, v);
-  }
-  return Promise.all([page.waitForNavigation(), page.click(`#do-${name}`)]);
-}
+const h = await harness("artifacts");
+const { ART, TMP, PORT, check, must, shot, wallet, saveDataPng } = h;
 
 async function consoleJourney(page, urls, state) {
   const officer = state.officers.find((o) => o.username === "los-angeles.officer");
@@ -262,18 +114,12 @@ async function portalVerify(page, url, name) {
 }
 
 async function main() {
-  fs.writeFileSync(path.join(TMP, "pin"), "482916\n", { mode: 0o600 });
-  const ready = await startUp();
+  const ready = await h.startUp();
   const urls = ready.urls;
   const state = JSON.parse(fs.readFileSync(path.join(TMP, "up", "up.json"), "utf8"));
   check(urls && urls.issuer && urls.portal, "mobid up is ready");
 
-  context = await chromium.launchPersistentContext(path.join(TMP, "profile"), {
-    executablePath: "/usr/bin/chromium", headless: true, viewport: { width: 1280, height: 900 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-  const page = context.pages()[0] || (await context.newPage());
+  const page = await h.browser();
 
   const app = await consoleJourney(page, urls, state);
   must((await wallet(["init"])).code === 0, "wallet init");
@@ -378,12 +224,6 @@ async function main() {
 try {
   await main();
 } catch (e) {
-  console.log(`FAIL ${e.message}`);
-  failures++;
-} finally {
-  if (context) await context.close().catch(() => {});
-  if (up) up.kill("SIGTERM");
-  fs.rmSync(TMP, { recursive: true, force: true });
+  check(false, e.message);
 }
-console.log(failures ? `${failures} check(s) failed; screenshots in ${ART}` : `all checks passed; screenshots in ${ART}`);
-process.exit(failures ? 1 : 0);
+process.exit(await h.finish());

@@ -90,6 +90,11 @@ static void step_refusal(console_req *c, const step_info *si, mobid_err err)
         }
         break;
     case MOBID_ERR_NOT_FOUND:
+        if (!strcmp(si->step, "offer")) { /* the once-only page asked for again */
+            snprintf(ko, sizeof ko, "발급 코드 화면은 한 번만 표시됩니다. 코드를 잃었다면 발급 코드를 교체하세요.");
+            snprintf(en, sizeof en, "The offer page is shown only once: if the code was lost, replace the offer.");
+            break;
+        }
         snprintf(ko, sizeof ko, "이 신청에는 %s할 대상이 없습니다.", si->ko);
         snprintf(en, sizeof en, "There is nothing to %s on this application.", si->en);
         break;

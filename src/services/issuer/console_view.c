@@ -353,8 +353,16 @@ static void detail_item(console_req *c, const char *label)
 /* One known member of an audit detail; false for others. */
 static bool detail_known(console_req *c, const char *key, const json_t *v)
 {
-    if (!strcmp(key, "from") || !strcmp(key, "sealed"))
+    if (!strcmp(key, "from") || !strcmp(key, "sealed") || json_is_null(v))
         return true; /* "from" goes with "to"; "sealed" is opened or noted apart */
+    if (!strcmp(key, "offer") || !strcmp(key, "replaces")) {
+        detail_item(c, !strcmp(key, "offer") ? "발급 코드 <span class=\"en\">offer</span>"
+                                             : "교체된 코드 <span class=\"en\">replaces offer</span>");
+        console_put(&c->page, "<code>");
+        console_esc(&c->page, json_string_value(v));
+        console_put(&c->page, "</code></li>");
+        return true;
+    }
     if (!strcmp(key, "reason") || !strcmp(key, "name") || !strcmp(key, "username")) {
         detail_item(c, !strcmp(key, "reason") ? "사유 <span class=\"en\">reason</span>"
                                               : "이름 <span class=\"en\">name</span>");
@@ -413,9 +421,9 @@ void console_audit_detail(console_req *c, const json_t *d)
             console_put(&c->page, "</li>");
             continue;
         }
-        detail_item(c, "");
+        console_put(&c->page, "<li>");
         console_esc(&c->page, key);
-        console_put(&c->page, " ");
+        console_put(&c->page, ": ");
         char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         console_esc(&c->page, s ? s : json_string_value(v));
         free(s);
