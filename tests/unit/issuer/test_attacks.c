@@ -21,7 +21,7 @@
 
 static issuer_ctx *g_ctx;
 static mobid_store *g_s;
-static issuer_officer g_admin, g_sup, g_off, g_puppet;
+static issuer_officer g_admin, g_sup, g_off, g_puppet, g_puppet2;
 static unsigned g_n;
 static char g_dir[] = "/tmp/mobid-attacks-XXXXXX";
 
@@ -91,6 +91,7 @@ static int setup(void **state)
     officer(&g_admin, "la.off", "officer", &g_off);
     /* the supervisor's own creature: a second account, not a second person */
     officer(&g_sup, "la.puppet", "officer", &g_puppet);
+    officer(&g_sup, "la.puppet2", "officer", &g_puppet2);
     return 0;
 }
 
@@ -146,6 +147,24 @@ static void test_four_eyes_creator(void **state)
     take(&g_puppet, applicant(), id2);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_puppet, id2, ev), MOBID_OK);
     assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_sup, id2), MOBID_ERR_FOUR_EYES);
+    json_decref(ev);
+}
+
+/* Four eyes: two accounts the same supervisor made are one person for each other's
+ * applications; two the ministry's administrator made (every office's staff) are not. */
+static void test_four_eyes_siblings(void **state)
+{
+    char id[23], id2[23];
+    json_t *ev = evidence();
+
+    (void)state;
+    take(&g_puppet, applicant(), id);
+    assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_puppet, id, ev), MOBID_OK);
+    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_puppet2, id), MOBID_ERR_FOUR_EYES);
+    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_off, id), MOBID_OK);
+    take(&g_off, applicant(), id2);
+    assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_off, id2, ev), MOBID_OK);
+    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_sup, id2), MOBID_OK);
     json_decref(ev);
 }
 
@@ -374,6 +393,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_four_eyes_creator),
+        cmocka_unit_test(test_four_eyes_siblings),
         cmocka_unit_test(test_verify_needs_evidence),
         cmocka_unit_test(test_stuck_offer),
         cmocka_unit_test(test_intake),
