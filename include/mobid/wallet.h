@@ -155,7 +155,9 @@ MOBID_MUST_CHECK mobid_err mobid_wallet_fetch(const mobid_wallet_io *io, const c
  * ask for consent (registered name and the exact claims) and the PIN, then answer
  * with a credential of the batch never shown before: SD-JWT VC + KB-JWT or an mdoc
  * DeviceResponse with the OpenID4VP handover, by direct_post or direct_post.jwt.
- * Nothing is sent when any check fails. *summary (may be NULL) receives {"rp":...,
+ * Nothing is sent when any check fails. The trust anchors are authenticated before
+ * the request is checked or anything shown: by the device MAC when io->device_secret
+ * is set, otherwise by asking the PIN first (then consent). *summary (may be NULL) receives {"rp":...,
  * "claims":[...], "credentials":[...], "redirect_uri":...}. Returns MOBID_OK; the
  * request verification errors (SIGNATURE_INVALID, UNTRUSTED_ISSUER, SUBJECT_MISMATCH,
  * NOT_FOUND for an unregistered RP, CLAIM_NOT_ALLOWED, EXPIRED, ...); CONSENT_DENIED;

@@ -98,6 +98,9 @@ static mobid_err answer(ip_session *p, const mobid_px_device_request *dr, mobid_
         wl_detail(p->detail, p->dlen, "one document per request is answered in person");
         err = MOBID_ERR_UNSUPPORTED;
     }
+    /* without a device secret only the PIN authenticates the anchors: PIN first */
+    if (!err && !p->w.has_dev && !p->w.unlocked)
+        err = wl_unlock(p->io, "PIN to share these claims in person", &p->w);
     if (!err)
         err = ip_check_reader(&r, &p->w, mobid_px_session_transcript(p->s), wl_now(p->io),
                               p->detail, p->dlen);

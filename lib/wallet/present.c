@@ -3,6 +3,9 @@
  * object checked (RP CA chain, x509_hash client_id, the ministry-signed registration
  * allowing every claim asked) before anything is shown or sent; consent, PIN, then a
  * never-shown credential of the batch answers by direct_post or direct_post.jwt.
+ * The anchors are authenticated before the request is checked against them: by the
+ * device MAC at open, or, on a wallet without a device secret, by asking the PIN
+ * first (swapped anchors then end the flow as WALLET_TAMPERED with nothing shown).
  */
 #include <stdio.h>
 #include <string.h>
@@ -237,6 +240,10 @@ mobid_err mobid_wallet_present(const mobid_wallet_io *io, const char *uri, json_
         err = MOBID_ERR_WALLET_LOCKED;
     if (!err)
         err = fetch_request(io, uri, &p.client_id, &p.jwt, detail, detail_len);
+    /* Without a device secret only the PIN authenticates the anchors the request is
+     * checked against: the PIN comes first, so swapped anchors show nothing. */
+    if (!err && !p.w.has_dev)
+        err = wl_unlock(io, "PIN to share these claims", &p.w);
     if (!err)
         err = verify_request(io, &p.w, p.client_id, mobid_buf_view(&p.jwt), &p.req, detail,
                              detail_len);
@@ -244,7 +251,7 @@ mobid_err mobid_wallet_present(const mobid_wallet_io *io, const char *uri, json_
         err = wl_query_prepare(&p.req, &p.q, &p.claims, detail, detail_len);
     if (!err)
         err = ask_consent(io, &p.req, p.claims);
-    if (!err)
+    if (!err && !p.w.unlocked)
         err = wl_unlock(io, "PIN to share these claims", &p.w);
     if (!err)
         err = wl_answer_build(io, &p.w, &p.req, p.q, &p.ans, &p.vp_token, detail, detail_len);

@@ -10,8 +10,9 @@
  *   mac       HMAC(MAC key) over format, version, KDF parameters, device_bound and the
  *             trust anchors: swapped anchors or a weakened KDF are found at unlock,
  *             before anything leaves the wallet (WALLET_TAMPERED, not PIN_WRONG);
- *   lock_mac  (device-bound wallets) HMAC over the wrong-PIN counter under a key from
- *             d alone, checked on every open: the counter cannot be edited.
+ *   lock_mac  (device-bound wallets) HMAC over the wrong-PIN counter, the trust anchors
+ *             and the KDF under a key from d alone, checked on every open: the counter
+ *             cannot be edited, and swapped anchors are refused before any use.
  * The counter must be a number from 0 to MOBID_WALLET_MAX_TRIES, the KDF at least
  * MOBID_WALLET_SCRYPT_N_MIN; anything else is WALLET_TAMPERED. Without a device
  * secret the file alone allows an offline PIN search and a restored old copy resets
@@ -176,23 +177,33 @@ static bool member_is(const json_t *outer, const char *name, const mobid_buf *wa
     return got && mobid_ct_eq(mobid_view_str(got), mobid_buf_view(want));
 }
 
-/* The lockout MAC of a device-bound wallet: key from the device secret and the salt. */
+/* The device MAC of a device-bound wallet, under a key from the device secret and the
+ * salt: over the wrong-PIN counter (it cannot be edited back) and over the trust
+ * anchors and KDF, so swapped anchors are refused at open, before a request is
+ * verified against them or anything is shown (the PIN MAC only speaks after the PIN). */
 static mobid_err lock_mac(const wl_wallet *w, mobid_buf *out)
 {
     uint8_t key[32];
-    char msg[64];
     const char *salt = json_string_value(json_object_get(json_object_get(w->outer, "kdf"), "salt"));
-    mobid_err err = salt ? MOBID_OK : MOBID_ERR_WALLET_TAMPERED;
+    json_t *part = json_pack("{s:O?,s:b,s:O?,s:O?}", "failed",
+                             json_object_get(w->outer, "failed"), "locked",
+                             json_is_true(json_object_get(w->outer, "locked")), "trust",
+                             json_object_get(w->outer, "trust"), "kdf",
+                             json_object_get(w->outer, "kdf"));
+    mobid_buf text;
+    mobid_err err = !salt ? MOBID_ERR_WALLET_TAMPERED : part ? MOBID_OK : MOBID_ERR_NOMEM;
 
+    mobid_buf_init(&text, MOBID_WALLET_MAX_BLOB);
+    if (!err)
+        err = mobid_json_dump(part, true, &text);
     if (!err)
         err = mobid_hkdf(MOBID_HASH_SHA256, mobid_view_str(salt), mobid_view_make(w->dev, 32),
-                         mobid_view_str("mobid-wallet-v2 lockout"), key, sizeof key);
-    snprintf(msg, sizeof msg, "failed=%lld;locked=%d",
-             (long long)json_integer_value(json_object_get(w->outer, "failed")),
-             json_is_true(json_object_get(w->outer, "locked")));
+                         mobid_view_str("mobid-wallet-v2 device"), key, sizeof key);
     if (!err)
-        err = hmac_b64(key, mobid_view_str(msg), 32, out);
+        err = hmac_b64(key, mobid_buf_view(&text), 32, out);
     mobid_wipe(key, sizeof key);
+    mobid_buf_free(&text);
+    json_decref(part);
     return err;
 }
 

@@ -181,6 +181,9 @@ static void fk_rp_uri(const fk_world *w, int i, const char *client_id, char *out
 static void fk_world_init(fk_world *w)
 {
     memset(w, 0, sizeof *w);
+    /* a phone's keystore: refusals come before consent and PIN (tests unset it to see
+     * a wallet without one) */
+    w->device = "fakes' device secret: 32 bytes..";
     assert_int_equal(mobid_key_generate(MOBID_CURVE_P256, &w->root_key), MOBID_OK);
     assert_int_equal(mobid_key_generate(MOBID_CURVE_P256, &w->ds_key), MOBID_OK);
     assert_int_equal(mobid_key_generate(MOBID_CURVE_P256, &w->rpca_key), MOBID_OK);

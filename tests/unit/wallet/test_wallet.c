@@ -309,6 +309,7 @@ static void test_tamper_refused(void **state)
     bool locked;
     void (*edits[])(json_t *) = { swap_rp_roots, edit_vault };
 
+    w->device = NULL; /* only the PIN MAC guards this wallet */
     fk_wallet_ready(w, false);
     mobid_buf_init(&pristine, 0);
     assert_int_equal(mobid_buf_append_view(&pristine, mobid_buf_view(&w->blob)), MOBID_OK);
@@ -332,6 +333,56 @@ static void test_tamper_refused(void **state)
     blob_edit(w, old_format);
     assert_int_equal(mobid_wallet_lock_status(&io, &failed, &locked), MOBID_ERR_UNSUPPORTED);
     mobid_buf_free(&pristine);
+}
+
+/* The attacker's relying-party CA and registration signer put in place of the
+ * wallet's own: the attacker's request verifies against them, so the anchors' MAC must
+ * refuse it before the consent screen, on a device-bound wallet before the PIN too. */
+static void put_attacker_roots(fk_world *w)
+{
+    char *text;
+    json_t *outer = NULL, *trust;
+
+    assert_int_equal(mobid_json_parse(mobid_buf_view(&w->blob), 0, &outer), MOBID_OK);
+    trust = json_object_get(outer, "trust");
+    json_object_set_new(trust, "rp", json_string((const char *)w->rpca_pem.ptr));
+    json_object_set_new(trust, "registration", json_string((const char *)w->reg_pem.ptr));
+    text = json_dumps(outer, JSON_COMPACT);
+    w->blob.len = 0;
+    assert_int_equal(mobid_buf_append_str(&w->blob, text), MOBID_OK);
+    assert_int_equal(mobid_buf_terminate(&w->blob), MOBID_OK);
+    free(text);
+    json_decref(outer);
+}
+
+static void test_swapped_anchors_before_consent(void **state)
+{
+    fk_world *w = *state;
+    /* the genuine anchors: the ministry root, which never signed the attacker's RP */
+    mobid_wallet_init_opts o = { (const char *)w->root_pem.ptr, (const char *)w->root_pem.ptr,
+                                 (const char *)w->root_pem.ptr, MOBID_WALLET_SCRYPT_N_MIN, 8, 1 };
+    char uri[512], detail[256] = "";
+
+    fk_rp_make(w, 0, "Attacker", fk_allowed(false, name_birth));
+    fk_rp_request(w, 0, fk_dcql(false, name_birth), false, NULL);
+    fk_rp_uri(w, 0, NULL, uri, sizeof uri);
+    for (int bound = 0; bound < 2; bound++) {
+        mobid_wallet_io io;
+        int pins, consents = w->consent_asked;
+
+        w->device = bound ? "0123456789abcdef0123456789abcdef" : NULL;
+        w->blob.len = 0;
+        w->has_blob = false;
+        io = fk_io(w);
+        assert_int_equal(mobid_wallet_init(&io, &o), MOBID_OK);
+        put_attacker_roots(w);
+        pins = w->pin_asked;
+        assert_int_equal(mobid_wallet_present(&io, uri, NULL, detail, sizeof detail),
+                         MOBID_ERR_WALLET_TAMPERED);
+        assert_int_equal(w->consent_asked, consents);
+        assert_int_equal(w->pin_asked, pins + (bound ? 0 : 1));
+        assert_int_equal(w->rp[0].responses, 0);
+    }
 }
 
 /* Trivial PINs and a weak KDF are refused when the wallet is made. */
@@ -402,6 +453,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wrong_pin_locks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_refuses_overwrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_swapped_anchors_before_consent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_weak_pin_and_kdf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_device_bound, setup, teardown),
     };
