@@ -29,6 +29,9 @@ static const char wallet_usage[] =
     "  lock-status     wrong PINs so far and whether the wallet is locked (no PIN)\n"
     "options:\n"
     "  --wallet FILE          wallet file (default $MOBID_WALLET or ./wallet.mobid)\n"
+    "  --device-key F         the device secret kept outside the wallet file (default\n"
+    "                         $MOBID_WALLET_DEVICE_KEY or the wallet's name + .key; init\n"
+    "                         makes it when missing); the wallet does not open without it\n"
     "  --pin-file F           read the PIN from the first line of F instead of the terminal\n"
     "  --tx-code C            the offer's transaction code instead of a prompt\n"
     "  --yes                  consent without asking (the claims are still printed)\n"
@@ -50,6 +53,7 @@ typedef struct wallet_args {
     cli_wallet_host host;
     const char *qr;
     const char *advertise;
+    const char *device_key;
     const char *issuer_roots, *rp_roots, *reg_roots;
     uint64_t scrypt_n;
     const char *cmd;
@@ -67,6 +71,7 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         { "scrypt-n", required_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
         { "advertise", required_argument, NULL, 'A' },
         { "ca-file", required_argument, NULL, 'C' },
+        { "device-key", required_argument, NULL, 'D' },
         { NULL, 0, NULL, 0 }
     };
     int c;
@@ -90,6 +95,7 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         case 'R': a->rp_roots = optarg; break;
         case 'G': a->reg_roots = optarg; break;
         case 'C': a->host.ca_file = optarg; break;
+        case 'D': a->device_key = optarg; break;
         case 'N': a->scrypt_n = strtoull(optarg, NULL, 10); break;
         case 'h': fputs(wallet_usage, stdout); return -1;
         default: return cli_usage_error(wallet_usage, "unknown option");
@@ -103,7 +109,15 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         return cli_usage_error(wallet_usage, "unexpected argument '%s'", argv[optind]);
     if (!a->host.path)
         a->host.path = getenv("MOBID_WALLET") ? getenv("MOBID_WALLET") : "wallet.mobid";
-    return 0;
+    if (!a->device_key)
+        a->device_key = getenv("MOBID_WALLET_DEVICE_KEY");
+    if (a->device_key) {
+        a->host.device_key = strdup(a->device_key);
+    } else if ((a->host.device_key = malloc(strlen(a->host.path) + 5))) {
+        strcpy(a->host.device_key, a->host.path);
+        strcat(a->host.device_key, ".key");
+    }
+    return a->host.device_key ? 0 : cli_usage_error(wallet_usage, "out of memory");
 }
 
 /* A failure: a prompt without a terminal is a usage error (exit 2) naming the option
@@ -201,6 +215,7 @@ static int cmd_init(wallet_args *a)
     o.reg_roots_pem = (const char *)pem[2].ptr;
     o.scrypt_n = a->scrypt_n;
     a->host.confirm_pin = true;
+    a->host.make_device_key = true;
     if (!err)
         err = mobid_wallet_init(&io, &o);
     if (err) {

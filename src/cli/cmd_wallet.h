@@ -6,6 +6,8 @@
 
 typedef struct cli_wallet_host {
     const char *path;      /* the wallet file */
+    char *device_key;      /* the device secret's file (heap; default beside the wallet) */
+    bool make_device_key;  /* init: create the device key file when there is none */
     const char *pin_file;  /* --pin-file, or NULL for a prompt */
     const char *tx_code;   /* --tx-code, or NULL for a prompt */
     bool yes;              /* --yes: consent without asking */

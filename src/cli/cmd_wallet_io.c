@@ -13,6 +13,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <mobid/crypto.h>
+
 #include "cli/cli.h"
 #include "cli/cmd_wallet.h"
 #include "http/client.h"
@@ -264,10 +266,55 @@ static mobid_err ask_consent(void *ctx, const mobid_wallet_consent *c)
     return answer[0] == 'y' || answer[0] == 'Y' ? MOBID_OK : MOBID_ERR_CONSENT_DENIED;
 }
 
+/* A new device secret: 32 random bytes in a file of its own, mode 0600, never
+ * replaced (O_EXCL: two wallets made at once share the one that won). */
+static mobid_err device_key_make(const char *path)
+{
+    uint8_t key[32];
+    int fd;
+    mobid_err err = mobid_random(key, sizeof key);
+
+    if (err)
+        return err;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        err = errno == EEXIST ? MOBID_OK : MOBID_ERR_IO;
+    else if (write_all(fd, mobid_view_make(key, sizeof key)) != MOBID_OK || fsync(fd) != 0)
+        err = MOBID_ERR_IO;
+    if (fd >= 0 && close(fd) != 0)
+        err = MOBID_ERR_IO;
+    if (fd >= 0 && !err)
+        err = sync_dir(path);
+    mobid_wipe(key, sizeof key);
+    return err;
+}
+
+/* The device secret, kept outside the wallet file so that a copy of the wallet alone
+ * allows no offline PIN search and no counter edit. A missing or wrong-sized key file
+ * is KEY_INVALID: the wallet it was made with does not open without it. */
+static mobid_err device_secret(void *ctx, uint8_t out[32])
+{
+    cli_wallet_host *h = ctx;
+    mobid_buf b;
+    mobid_err err = !h->device_key ? MOBID_ERR_KEY_INVALID
+                    : h->make_device_key ? device_key_make(h->device_key) : MOBID_OK;
+
+    mobid_buf_init(&b, 64);
+    if (!err)
+        err = cli_read_file(h->device_key, &b);
+    if (err == MOBID_ERR_IO || err == MOBID_ERR_NOT_FOUND || (!err && b.len != 32))
+        err = MOBID_ERR_KEY_INVALID;
+    if (!err)
+        memcpy(out, b.ptr, 32);
+    mobid_wipe(b.ptr, b.len);
+    mobid_buf_free(&b);
+    return err;
+}
+
 mobid_wallet_io cli_wallet_io(cli_wallet_host *host)
 {
     mobid_wallet_io io = { host,     file_load,   file_save,  do_http,
-                           host_now, ask_pin,     ask_tx_code, ask_consent, NULL };
+                           host_now, ask_pin,     ask_tx_code, ask_consent, device_secret };
     return io;
 }
 
@@ -282,6 +329,8 @@ bool cli_wallet_have_tty(void)
 
 void cli_wallet_host_free(cli_wallet_host *host)
 {
+    free(host->device_key);
+    host->device_key = NULL;
     mobid_http_client_free(host->http);
     host->http = NULL;
 }

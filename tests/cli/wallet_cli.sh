@@ -50,6 +50,28 @@ check "receive refuses a broken offer" 1 $? "$T/out" '"error":"MALFORMED"'
 grep -q '"vault"' "$W" && ! grep -q -- '-----BEGIN PRIVATE' "$W" && echo "ok   sealed vault, no key" \
   || { echo "FAIL wallet contents"; fails=$((fails+1)); }
 
+# The device secret lives in a file of its own (mode 0600): the wallet file alone does
+# not open (no offline PIN search), another device's secret or an edited counter is
+# refused, and the anchors are bound to it.
+mode=$(stat -c %a "$W.key" 2>/dev/null)
+[ "$mode" = 600 ] && [ "$(stat -c %s "$W.key")" = 32 ] && grep -q '"device_bound":true' "$W" \
+  && echo "ok   device key beside, mode 0600, wallet bound" || { echo "FAIL device key $mode"; fails=$((fails+1)); }
+mv "$W.key" "$T/away.key"
+wallet --pin-file "$T/pin" --json list > "$T/out" 2>/dev/null
+check "wallet file alone does not open" 1 $? "$T/out" '"error":"KEY_INVALID"'
+wallet --device-key "$T/away.key" --pin-file "$T/pin" --json list > "$T/out" 2>/dev/null
+check "--device-key elsewhere opens it" 0 $? "$T/out" '^\[\]'
+head -c 32 /dev/urandom > "$T/other.key"
+MOBID_WALLET_DEVICE_KEY="$T/other.key" wallet --json lock-status > "$T/out" 2>/dev/null
+check "another device's secret" 1 $? "$T/out" '"error":"WALLET_TAMPERED"'
+mv "$T/away.key" "$W.key"
+cp "$W" "$T/pristine"
+wallet --pin-file "$T/bad" list >/dev/null 2>&1
+sed -i 's/"failed":1/"failed":0/' "$W"
+wallet --json lock-status > "$T/out" 2>/dev/null
+check "edited counter refused" 1 $? "$T/out" '"error":"WALLET_TAMPERED"'
+cp "$T/pristine" "$W"
+
 # Wrong PINs: four are counted, the fifth locks for good (the right PIN no longer helps).
 for i in 1 2 3 4; do
   wallet --pin-file "$T/bad" --json list > "$T/out" 2>/dev/null
