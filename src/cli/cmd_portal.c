@@ -1,6 +1,7 @@
 /*
  * mobid portal serve --listen HOST:PORT --verifier URL --api-key KEY
  *                    [--bank-api-key KEY] [--profile NAME] [--bank-profile NAME]
+ *                    [--config FILE]
  *                    [--dcql FILE] [--bank-dcql FILE] [--web DIR]
  *
  * A relying party's web site (a Government 24-style page at "/", a bank's page at
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mobid/jose.h>
 #include "cli/cli.h"
 #include "http/log.h"
 #include "http/notify.h"
@@ -20,6 +22,7 @@ static const char usage[] =
     "usage: mobid portal serve --verifier URL --api-key KEY [--listen HOST:PORT]\n"
     "                          [--bank-api-key KEY] [--profile NAME] [--bank-profile NAME]\n"
     "                          [--dcql FILE] [--bank-dcql FILE] [--web DIR] [--wait SECONDS]\n"
+    "                          [--config FILE]\n"
     "\n"
     "serve: runs the portal: a Government 24-style page at / (\"Verify with Mobile ID\",\n"
     "a QR code with a countdown, a same-device link, the verified name and a sample\n"
@@ -31,20 +34,21 @@ static const char usage[] =
     "the card types; --dcql FILE sends that DCQL query instead. --web DIR serves\n"
     "the pages from DIR (default: the copies of web/portal compiled into mobid).\n"
     "The keys may come from $MOBID_PORTAL_API_KEY and $MOBID_PORTAL_BANK_API_KEY\n"
-    "instead, out of the command line. Prints "
+    "instead, out of the command line. --config FILE (JSON, see etc/portal.example.json)\n"
+    "sets the HTTP limits (\"http\": workers, max_queue, per_client_connections,\n"
+    "request_timeout_s, ...), the rate of starts per address (\"start_per_second\",\n"
+    "\"start_burst\"), \"max_waiting\" and \"wait_s\"; --wait overrides wait_s. Prints "
     "{\"url\":...} on stdout once listening; stops on SIGINT or SIGTERM.\n";
 
-static int run(const portal_config *pc, const char *listen)
+static int run(const portal_config *pc, mobid_http_config *hc)
 {
     portal_ctx *ctx = NULL;
     mobid_http_server *srv = NULL;
-    mobid_http_config hc = { .name = "portal", .listen = listen, .max_body = 16 * 1024,
-                             .access_log = true };
     mobid_err err;
     int rc = CLI_EXIT_FAIL;
 
     if ((err = mobid_http_signals_block()) || (err = portal_ctx_new(pc, &ctx)) ||
-        (err = mobid_http_server_new(&hc, &srv)) || (err = portal_routes(ctx, srv)) ||
+        (err = mobid_http_server_new(hc, &srv)) || (err = portal_routes(ctx, srv)) ||
         (err = mobid_http_server_start(srv))) {
         fprintf(stderr, "portal: %s\n", mobid_strerror(err));
         goto done;
@@ -73,6 +77,25 @@ static int load_dcql(const char *path, char **out)
     return *out ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
+static int load_config(const char *path, portal_config *pc, mobid_http_config *hc)
+{
+    mobid_buf b = { 0 };
+    json_t *j = NULL;
+    int rc = CLI_EXIT_USAGE;
+    if (cli_read_file(path, &b))
+        goto done;
+    if (mobid_json_parse(mobid_buf_view(&b), 0, &j)) {
+        fprintf(stderr, "portal: %s is not JSON\n", path);
+        goto done;
+    }
+    if (portal_config_read(j, pc, hc) == MOBID_OK)
+        rc = CLI_EXIT_OK;
+done:
+    json_decref(j);
+    mobid_buf_free(&b);
+    return rc;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -81,17 +104,21 @@ static int cmd_serve(int argc, char **argv)
         { "dcql", required_argument, 0, 'd' }, { "bank-dcql", required_argument, 0, 'D' },
         { "web", required_argument, 0, 'w' }, { "wait", required_argument, 0, 'W' },
         { "profile", required_argument, 0, 'p' }, { "bank-profile", required_argument, 0, 'P' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
+        { "config", required_argument, 0, 'c' }, { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
     };
     portal_config pc = { 0 };
-    const char *listen = "127.0.0.1:0";
+    mobid_http_config hc = { .name = "portal", .listen = "127.0.0.1:0", .max_body = 16 * 1024,
+                             .access_log = true };
+    const char *config = NULL, *wait = NULL;
     char *dcql[2] = { NULL, NULL };
     int c, rc = CLI_EXIT_USAGE;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': listen = optarg; break;
+        case 'l': hc.listen = optarg; break;
+        case 'c': config = optarg; break;
         case 'v': pc.verifier_url = optarg; break;
         case 'k': pc.sites[PORTAL_GOV].api_key = optarg; break;
         case 'b': pc.sites[PORTAL_BANK].api_key = optarg; break;
@@ -100,7 +127,7 @@ static int cmd_serve(int argc, char **argv)
         case 'w': pc.web_dir = optarg; break;
         case 'p': pc.sites[PORTAL_GOV].profile = optarg; break;
         case 'P': pc.sites[PORTAL_BANK].profile = optarg; break;
-        case 'W': pc.wait_s = atol(optarg); break;
+        case 'W': wait = optarg; break;
         case 'h': fputs(usage, stdout); rc = CLI_EXIT_OK; goto done;
         default: fputs(usage, stderr); goto done;
         }
@@ -118,9 +145,13 @@ static int cmd_serve(int argc, char **argv)
         rc = cli_usage_error(usage, "--verifier must be an http(s) URL");
         goto done;
     }
+    if (config && (rc = load_config(config, &pc, &hc)))
+        goto done;
+    if (wait)
+        pc.wait_s = atol(wait);
     pc.sites[PORTAL_GOV].dcql_json = dcql[0];
     pc.sites[PORTAL_BANK].dcql_json = dcql[1];
-    rc = run(&pc, listen);
+    rc = run(&pc, &hc);
 done:
     free(dcql[0]);
     free(dcql[1]);

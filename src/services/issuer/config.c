@@ -1,6 +1,7 @@
 /* issuer: the configuration file (etc/issuer.example.json documents every key). */
 #include "services/issuer/issuer.h"
 #include "services/provision/provision.h"
+#include "http/limits.h"
 
 #include <mobid/jose.h>
 
@@ -161,7 +162,8 @@ static mobid_err config_parse(json_t *j, const char *base_dir, issuer_config *cf
         (err = read_path(j, "data_key_file", base_dir, &cfg->data_key_file)) != MOBID_OK ||
         (err = read_path(j, "pkcs11_pin_file", base_dir, &cfg->pkcs11_pin_file)) != MOBID_OK ||
         (err = read_signing_keys(j)) != MOBID_OK ||
-        (err = read_numbers(j, cfg)) != MOBID_OK)
+        (err = read_numbers(j, cfg)) != MOBID_OK ||
+        (err = mobid_http_limits_read(json_object_get(j, "http"), "issuer", &cfg->http)))
         return err;
     return cardtypes_read(j, base_dir, cfg);
 }

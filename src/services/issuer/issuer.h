@@ -131,6 +131,7 @@ typedef struct issuer_config {
     int64_t status_list_ttl_s;  /* ttl claim of served lists (default 300) */
     int64_t status_list_validity_s; /* exp - iat of served lists (default 86400) */
     size_t max_body;            /* request body limit (default 64 KiB) */
+    mobid_http_config http;     /* the "http" limits (http/limits.h); 0 = default */
     issuer_cardtype *cardtypes;
     size_t ncardtypes;
     json_t *raw;             /* the whole parsed file (owned); other parts read their keys */

@@ -3,6 +3,7 @@
 #include "services/issuer/issuer.h"
 #include "services/issuer/issuer_int.h"
 #include "services/issuer/console.h"
+#include "http/limits.h"
 #include "http/resource.h"
 
 #include <stdio.h>
@@ -136,6 +137,7 @@ mobid_err issuer_server_new(issuer_ctx *ctx, const char *listen, mobid_http_serv
     mobid_http_config hc = { .name = "issuer", .listen = listen, .max_body = ctx->cfg.max_body,
                              .access_log = true };
     mobid_http_server *srv = NULL;
+    mobid_http_limits_apply(&ctx->cfg.http, &hc);
     mobid_err err = mobid_http_server_new(&hc, &srv);
     if (err == MOBID_OK) err = issuer_routes_oid4vci(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_admin(srv, ctx);

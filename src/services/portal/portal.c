@@ -10,6 +10,7 @@
 #include <mobid/crypto.h>
 #include "assets/assets.h"
 #include "http/fetch.h"
+#include "http/limits.h"
 #include "http/ratelimit.h"
 #include "services/portal/portal.h"
 
@@ -24,6 +25,52 @@ struct portal_ctx {
     mobid_http_fetcher *fetcher;  /* the verifier long-polls */
     mobid_ratelimit *start_rate;  /* starts per source address */
 };
+
+/* A number key of the portal's configuration within [min, max]. */
+static mobid_err read_number(const json_t *j, const char *key, double min, double max,
+                             double *out)
+{
+    const json_t *v = json_object_get(j, key);
+    if (!v)
+        return MOBID_OK;
+    if (!json_is_number(v) || json_number_value(v) < min || json_number_value(v) > max) {
+        fprintf(stderr, "portal config: %s must be a number from %g to %g\n", key, min, max);
+        return MOBID_ERR_MALFORMED;
+    }
+    *out = json_number_value(v);
+    return MOBID_OK;
+}
+
+mobid_err portal_config_read(const json_t *j, portal_config *pc, mobid_http_config *hc)
+{
+    static const char *const known[] = { "http", "start_per_second", "start_burst",
+                                         "max_waiting", "wait_s" };
+    double waiting = pc->max_waiting, wait = (double)pc->wait_s;
+    const char *key;
+    json_t *v;
+    mobid_err err = MOBID_ERR_MALFORMED;
+    if (!json_is_object(j)) {
+        fprintf(stderr, "portal config: not a JSON object\n");
+        return err;
+    }
+    json_object_foreach((json_t *)j, key, v) {
+        size_t i = 0;
+        while (i < sizeof known / sizeof known[0] && strcmp(known[i], key))
+            i++;
+        if (i == sizeof known / sizeof known[0]) {
+            fprintf(stderr, "portal config: unknown key %s\n", key);
+            return err;
+        }
+    }
+    if ((err = read_number(j, "start_per_second", 0.001, 1e6, &pc->start_per_second)) ||
+        (err = read_number(j, "start_burst", 1, 1e6, &pc->start_burst)) ||
+        (err = read_number(j, "max_waiting", 1, 100000, &waiting)) ||
+        (err = read_number(j, "wait_s", 1, 120, &wait)))
+        return err;
+    pc->max_waiting = (unsigned)waiting;
+    pc->wait_s = (long)wait;
+    return mobid_http_limits_read(json_object_get(j, "http"), "portal", hc);
+}
 
 /* The portal's queries are the verifier's profiles, which the provisioning policy
  * derives from the card types; a DCQL query given here replaces the profile. */

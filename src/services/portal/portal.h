@@ -48,6 +48,14 @@ typedef struct portal_config {
     double start_burst;         /* ... and its burst (default 20) */
 } portal_config;
 
+/* Read a configuration file's keys into pc and hc: "http" (the server's limits,
+ * http/limits.h), "start_per_second" and "start_burst" (starts per source address),
+ * "max_waiting" (long-polls to the verifier) and "wait_s". j is borrowed; pc keeps no
+ * pointer into it. Returns MOBID_ERR_MALFORMED with a message on stderr for an unknown
+ * key or a value out of range. */
+MOBID_MUST_CHECK mobid_err portal_config_read(const json_t *j, portal_config *pc,
+                                              mobid_http_config *hc);
+
 typedef struct portal_ctx portal_ctx;
 
 /* Copy cfg, parse the DCQL queries given instead of profiles, draw a fresh ticket key. Returns

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include "http/ratelimit.h"
+#include "http/limits.h"
 #include "services/verifier/verifier.h"
 
 #define VERIFIER_SWEEP_S 30
@@ -152,12 +153,6 @@ static mobid_err rate_of(const json_t *j, mobid_ratelimit **out)
     return mobid_ratelimit_new(rate, burst >= 1 ? burst : rate < 1 ? 1 : rate, 1, out);
 }
 
-static unsigned uint_of(const json_t *http, const char *name)
-{
-    json_int_t v = json_integer_value(json_object_get(http, name));
-    return v > 0 && v < 0x7fffffff ? (unsigned)v : 0;
-}
-
 mobid_err verifier_events_load(verifier_ctx *ctx, const char *db_url, const json_t *cfg)
 {
     const json_t *rps = json_object_get(cfg, "relying_parties");
@@ -176,15 +171,7 @@ mobid_err verifier_events_load(verifier_ctx *ctx, const char *db_url, const json
         if ((err = rate_of(own ? own : all, &ctx->rps[i].create_rate)))
             return err;
     }
-    ctx->http.workers = uint_of(http, "workers");
-    ctx->http.max_connections = uint_of(http, "max_connections");
-    ctx->http.per_client_connections = uint_of(http, "per_client_connections");
-    ctx->http.request_timeout_s = uint_of(http, "request_timeout_s");
-    ctx->http.max_queue = uint_of(http, "max_queue");
-    if (json_is_integer(json_object_get(http, "per_client_connections")) &&
-        json_integer_value(json_object_get(http, "per_client_connections")) == 0)
-        ctx->http.per_client_connections = MOBID_HTTP_UNLIMITED;
-    return MOBID_OK;
+    return mobid_http_limits_read(http, "verifier", &ctx->http);
 fail:
     free(ev);
     return err;
@@ -207,9 +194,5 @@ void verifier_events_free(verifier_ctx *ctx)
 
 void verifier_http_config(const verifier_ctx *ctx, mobid_http_config *hc)
 {
-    hc->workers = ctx->http.workers;
-    hc->max_connections = ctx->http.max_connections;
-    hc->per_client_connections = ctx->http.per_client_connections;
-    hc->request_timeout_s = ctx->http.request_timeout_s;
-    hc->max_queue = ctx->http.max_queue;
+    mobid_http_limits_apply(&ctx->http, hc);
 }
