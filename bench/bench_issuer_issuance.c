@@ -84,7 +84,8 @@ static mobid_err make_offer(bench_env *e, int i, issuer_offer *o)
     snprintf(person, sizeof person, "bench-%d", i);
     json_t *claims = json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s}", "family_name", "Kim", "given_name",
-        "Minji", "family_name_hangul", "김", "given_name_hangul", "민지", "birth_date",
+        "Minji", "family_name_national_character", "김", "given_name_national_character", "민지",
+        "birth_date",
         "1990-05-17", "sex", 2, "resident_registration_number", "900517-2345678", "nationality",
         "KR", "resident_country", "DE", "residence_status", "permanent", "passport_number",
         "M1", "issuing_office", "berlin");

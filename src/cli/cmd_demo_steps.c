@@ -20,8 +20,9 @@
 static json_t *applicant(void)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
-                     "family_name", "KIM", "given_name", "MINJI", "family_name_hangul", "김",
-                     "given_name_hangul", "민지", "birth_date", "1990-03-15", "sex", 2,
+                     "family_name", "KIM", "given_name", "MINJI",
+                     "family_name_national_character", "김", "given_name_national_character", "민지",
+                     "birth_date", "1990-03-15", "sex", 2,
                      "resident_registration_number", RRN, "nationality", "KR",
                      "country_of_residence", "US",
                      "residence_status", "permanent", "passport_number", "M12345678",
@@ -288,7 +289,7 @@ static bool bank_verifies(demo *d, char *detail)
 {
     char names[256] = "";
     json_t *claims = NULL;
-    bool ok = verified(d, "bank", "bank_basic", "phone1.wallet", detail, &claims);
+    bool ok = verified(d, "bank", "bank_age_check", "phone1.wallet", detail, &claims);
     if (ok) {
         leaf_names(claims, names, sizeof names);
         ok = !find_claim(claims, "resident_registration_number") &&

@@ -30,7 +30,7 @@ static const char usage[] =
     "claims. It uses the verifier's /api/v1/verifications API over HTTP with the given\n"
     "API keys (--api-key for the portal, --bank-api-key for the bank). Each site asks\n"
     "the verifier for one of its named profiles (--profile, default resident_full;\n"
-    "--bank-profile, default bank_basic), which the provisioning policy derives from\n"
+    "--bank-profile, default bank_age_check), which the provisioning policy derives from\n"
     "the card types; --dcql FILE sends that DCQL query instead. --web DIR serves\n"
     "the pages from DIR (default: the copies of web/portal compiled into mobid).\n"
     "The keys may come from $MOBID_PORTAL_API_KEY and $MOBID_PORTAL_BANK_API_KEY\n"

@@ -242,7 +242,7 @@ static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
         args[n++] = "--profile";
         args[n++] = json_string_value(json_object_get(gov, "profile")) ?: "resident_full";
         args[n++] = "--bank-profile";
-        args[n++] = json_string_value(json_object_get(bank, "profile")) ?: "bank_basic";
+        args[n++] = json_string_value(json_object_get(bank, "profile")) ?: "bank_age_check";
     } else {
         snprintf(cfg, sizeof cfg, "%s/%s.json", o->dir, s->name);
         args[n++] = "--db";

@@ -162,7 +162,9 @@ static mobid_err first_prepare(const up_opts *o, const up_service *svc, json_t *
 
     if (!realpath(o->dir, abs))
         return MOBID_ERR_IO;
-    if ((err = prov_cardtypes_load(NULL, &cts)) || (err = prov_policy_load(o->policy, &policy)) ||
+    if ((err = prov_cardtypes_load(NULL, &cts)) ||
+        (err = prov_cardtypes_bind(cts, svc[0].public_url)) ||
+        (err = prov_policy_load(o->policy, &policy)) ||
         (err = pki_init(o, svc)) || (err = write_key_once(o, "data.key")) ||
         (err = write_key_once(o, "verifier-seal.key")) ||
         (err = write_issuer_config(o, abs, svc)) ||

@@ -31,7 +31,7 @@ async function consoleJourney(page, urls, state) {
   // inline eligibility check, then a real application with a portrait
   await page.goto(`${urls.issuer}/console/applications/new`);
   await page.fill("#f-birth_date", new Date(Date.now() - 10 * 365 * 86400e3).toISOString().slice(0, 10));
-  check(/under 14/.test(await page.textContent("#check-birth_date")), "inline eligibility: under 14 flagged");
+  check(/under 17/.test(await page.textContent("#check-birth_date")), "inline eligibility: under 17 flagged");
   await shot(page, "console-new-inline-check");
   const rrn = "900301-1" + String(Math.floor(Math.random() * 1e6)).padStart(6, "0");
   await fileApplication(page, urls, applicant(rrn));
@@ -161,7 +161,7 @@ async function main() {
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${bankKey}` },
     body: JSON.stringify({ dcql_query: { credentials: [{ id: "c", format: "mso_mdoc",
       meta: { doctype_value: "kr.go.mois.resident.1" },
-      claims: [{ path: ["kr.go.mois.resident.1", "resident_registration_number"] }] }] } }) });
+      claims: [{ path: ["kr.go.mois.resident.1", "passport_number"] }] }] } }) });
   check(more.status === 403, `the bank asking for more than it is registered for is refused (${more.status})`);
 
   // suspended card: a clear message on the portal

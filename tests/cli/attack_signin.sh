@@ -86,7 +86,7 @@ grep -qi '^Retry-After: [1-9]' "$tmp/h" || fail "console: no Retry-After"
 tok=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$tmp/b")
 cat >"$tmp/app.json" <<JSON
 {"cardtype": "resident_card", "applicant": {"family_name": "KIM", "given_name": "MINJI",
- "family_name_hangul": "김", "given_name_hangul": "민지", "sex": 2, "birth_date": "1990-01-01",
+ "family_name_national_character": "김", "given_name_national_character": "민지", "sex": 2, "birth_date": "1990-01-01",
  "resident_registration_number": "900101-2345678", "nationality": "KR",
  "country_of_residence": "US", "residence_status": "permanent", "passport_number": "M12345678",
  "passport_expiry": "$(day 400)", "e_passport": true}}

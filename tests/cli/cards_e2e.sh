@@ -6,8 +6,10 @@
 # wallet (`mobid wallet`) receives the card, and Government 24 verifies it through the
 # verifier with the profile the policy derives for that card. Then the refusals that
 # come from the card types' own rules: a national asking for the foreign resident
-# card, a foreigner for the resident card, a 16-year-old for the mDL, a bank asking
-# for the mDL it was never granted.
+# card, a foreigner for the resident card, a 16-year-old for the mDL or the resident
+# card (17 and over), a bank asking for the mDL it was never granted. Between them, the
+# names of each format and the Korean rules: the bank's account-opening and age-check
+# profiles, and the Civil Act and Youth Protection Act ages told apart.
 set -u
 BIN=${MOBID_BIN:?MOBID_BIN must point at the mobid binary}
 for tool in jq curl; do
@@ -67,7 +69,7 @@ applicant() { # cardtype -> applicant JSON
   # born on the day the registration numbers below say (900101)
   local base; base=$(common 1990-01-01)
   case $1 in
-  resident_card) jq --arg x "$(day -11000)" '. + {family_name_hangul: "김", given_name_hangul: "민지",
+  resident_card) jq --arg x "$(day -11000)" '. + {family_name_national_character: "김", given_name_national_character: "민지",
       sex: 2, resident_registration_number: "900101-2345671", nationality: "KR",
       country_of_residence: "US", residence_status: "permanent", e_passport: true}' <<<"$base" ;;
   mdl) jq --arg i "$(day -400)" --arg x "$(day 1400)" '. + {resident_registration_number: "900101-2345672",
@@ -130,6 +132,49 @@ verify "$GOV" mdl && jq -e '[.. | objects | .driving_privileges? // empty][0][0]
   "$T/verdict" >/dev/null && ok "the mDL's driving privileges arrive as structured data" \
   || bad "mDL driving_privileges: $(cat "$T/verdict")"
 
+# Names and Korean rules (docs/claims.md). Government 24 in SD-JWT VC: EU PID names.
+has() { # verdict-file key -> the first value of key anywhere in the verdict
+  jq -c --arg k "$2" '[.. | objects | select(has($k)) | .[$k]][0]' "$1"
+}
+verify "$GOV" resident_sdjwt && [ "$(has "$T/verdict" personal_administrative_number)" = '"900101-2345671"' ] \
+  && [ "$(has "$T/verdict" nationalities)" = '["KR"]' ] && [ "$(has "$T/verdict" birthdate)" = '"1990-01-01"' ] \
+  && [ "$(has "$T/verdict" age_equal_or_over)" = '{"19":true}' ] \
+  && ok "SD-JWT VC: birthdate, nationalities, personal_administrative_number, age_equal_or_over.19" \
+  || bad "resident card in SD-JWT VC: $(cat "$T/verdict")"
+# The bank: account opening receives the registration number, the age check does not.
+verify "$BANK" bank_account_opening && [ "$(has "$T/verdict" resident_registration_number)" = '"900101-2345671"' ] \
+  && ok "the bank's account opening receives the registration number (Real Name Act)" \
+  || bad "bank_account_opening: $(cat "$T/verdict")"
+verify "$BANK" bank_age_check && [ "$(has "$T/verdict" age_over_19)" = true ] \
+  && [ "$(has "$T/verdict" resident_registration_number)" = null ] \
+  && ok "the bank's age check gets age_over_19 and no registration number" \
+  || bad "bank_age_check: $(cat "$T/verdict")"
+# The two age rules apart: born 31 December nineteen years ago, one is 19 by year
+# (Youth Protection Act) and 18 by the Civil Act until that day.
+Y=$(( $(date -u +%Y) - 19 ))
+civil=false; [ "$(date -u +%m-%d)" = 12-31 ] && civil=true
+W2=$T/young.wallet
+"$BIN" wallet --wallet "$W2" --pin-file "$T/pin" --yes --json --issuer-roots "$D/pki/iaca.pem" \
+  --rp-roots "$D/pki/rp-ca.pem" --registration-roots "$D/pki/iaca.pem" --scrypt-n 16384 init \
+  >/dev/null 2>>"$T/wallet.err"
+body=$(jq -n --argjson a "$(applicant resident_card | jq --arg b "$Y-12-31" \
+  --arg r "${Y:2:2}1231-4345671" '.birth_date = $b | .resident_registration_number = $r')" \
+  '{cardtype: "resident_card", applicant: $a}')
+id=$(api POST /api/v1/applications "$OFF" "$body" | jq -r '.id // empty')
+api POST "/api/v1/applications/$id/verify" "$OFF" '{"evidence":{"passport":"chip read","residency":"seen"}}' >/dev/null
+api POST "/api/v1/applications/$id/approve" "$SUP" >/dev/null
+api POST "/api/v1/applications/$id/offer" "$OFF" >"$T/offer"
+W_SAVE=$W; W=$W2
+if wallet --tx-code "$(jq -r .tx_code "$T/offer")" receive "$(jq -r .offer_uri "$T/offer")" \
+     >"$T/recv" 2>>"$T/wallet.err" && verify "$GOV" youth_protection_check \
+   && [ "$(has "$T/verdict" age_over_19_by_year)" = true ] && verify "$BANK" bank_age_check \
+   && [ "$(has "$T/verdict" age_over_19)" = "$civil" ]; then
+  ok "born $Y-12-31: age_over_19_by_year true, age_over_19 $civil"
+else
+  bad "the two age rules (born $Y-12-31): $(cat "$T/body") $(cat "$T/verdict")"
+fi
+W=$W_SAVE
+
 # Refusals from the card types' own eligibility.
 refuse() { # name cardtype jq-edit want-error
   local body; body=$(jq -n --arg c "$2" --argjson a "$(applicant "$2" | jq "$3")" '{cardtype: $c, applicant: $a}')
@@ -145,7 +190,9 @@ refuse "a foreigner living abroad asking for the foreign resident card" foreign_
   '.country_of_residence = "VN" | .alien_registration_number = "900101-5345678"' INELIGIBLE_RESIDENCE
 refuse "a 16-year-old asking for the mDL" mdl \
   ".birth_date = \"$(day -5900)\" | .resident_registration_number = \"100101-3345678\"" INELIGIBLE_AGE
-# The bank was granted the resident card's basic claims only, never the mDL.
+refuse "a 16-year-old asking for the resident card" resident_card \
+  ".birth_date = \"$(day -5900)\" | .resident_registration_number = \"100101-4345678\"" INELIGIBLE_AGE
+# The bank was granted the resident and foreign resident cards only, never the mDL.
 curl -s -H "Authorization: Bearer $BANK" -H 'Content-Type: application/json' \
   -d '{"profile":"mdl"}' "$V/api/v1/verifications" >"$T/bank"
 jq -e '.error == "CLAIM_NOT_ALLOWED"' "$T/bank" >/dev/null && ok "the bank may not ask for the mDL" \

@@ -44,7 +44,7 @@ done
 [ -n "$pid" ] || fail "issuer did not start"
 
 cat >claims.json <<'JSON'
-{"family_name":"Park","given_name":"Jisoo","family_name_hangul":"박","given_name_hangul":"지수",
+{"family_name":"Park","given_name":"Jisoo","family_name_national_character":"박","given_name_national_character":"지수",
  "birth_date":"2001-02-03","sex":1,"resident_registration_number":"010203-3000000",
  "nationality":"KR","resident_country":"US","residence_status":"permanent",
  "passport_number":"M00000001","issuing_office":"los-angeles"}

@@ -50,7 +50,7 @@ start
 [ "$(stat -c %a pki/ds-0001.key)" = 600 ] || fail "document signer key is not 0600"
 
 cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_hangul":"김","given_name_hangul":"민지",
+{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
  "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
  "nationality":"KR","resident_country":"DE","residence_status":"permanent",
  "passport_number":"M12345678","issuing_office":"berlin"}
@@ -102,8 +102,23 @@ for i in 0 1 2; do
   "$bin" sdjwt verify --trust pki/iaca.pem --json "w1/resident_card_sdjwt_$i.cred" >v.json \
     || fail "sdjwt verify $i: $(cat v.json)"
 done
-jq -e '.claims.given_name_hangul == "민지" and .claims.age_over_19 == true and .claims.age_over_14 == true' \
+# SD-JWT VC / EU PID names: birthdate, nationalities, personal_administrative_number,
+# age_equal_or_over; the administrative elements; an https-style vct under the issuer.
+jq -e --arg u "$url" '.claims.given_name_national_character == "민지"
+    and .claims.age_equal_or_over["19"] == true and .claims.age_equal_or_over["14"] == true
+    and .claims.age_equal_or_over["18"] == true and (.claims | has("age_over_19") | not)
+    and (.claims.birthdate | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")) and .claims.nationalities == ["KR"]
+    and (.claims.personal_administrative_number | length) == 14 and .claims.issuing_country == "KR"
+    and (.claims.date_of_expiry | test("^20")) and (.claims.document_number | length) > 0
+    and .claims.vct == ($u + "/vct/resident_card/1")' \
   v.json >/dev/null || fail "SD-JWT claims: $(cat v.json)"
+# SD-JWT VC Type Metadata served at the vct: ko and en names, a label for each claim.
+curl -sf "$(jq -r .claims.vct v.json)" >tm.json || fail "type metadata at the vct"
+jq -e --arg u "$url" '.vct == ($u + "/vct/resident_card/1") and (.display | map(.locale) | sort) == ["en", "ko"]
+    and any(.claims[]; .path == ["birthdate"] and any(.display[]; .locale == "ko" and .label == "생년월일"))
+    and any(.claims[]; .path == ["age_equal_or_over", "18"])
+    and all(.claims[]; (.display | length) == 2)' tm.json >/dev/null || fail "type metadata: $(cat tm.json)"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/vct/no_such_card/1")" = 404 ] || fail "unknown vct"
 # SD-JWT VC issuer metadata: the identifier and the signers' keys; a verifier that
 # trusts this issuer by its identifier (no certificate at all) accepts the credential.
 curl -sf "$url/.well-known/jwt-vc-issuer" >vcmeta.json || fail "jwt-vc-issuer metadata"
@@ -128,7 +143,7 @@ mdoc_verify() { # cred key -> exit status of mdoc verify
   "$bin" mdoc transcript --oid4vp --client-id x509_hash:abc --nonce n-1 \
     --response-uri https://rp.example/cb -o t.cbor
   "$bin" mdoc present --issuer-signed is.cbor --device-key "$2" --transcript t.cbor \
-    --reveal kr.go.mois.resident.1/family_name_hangul,kr.go.mois.resident.1/age_over_19 \
+    --reveal kr.go.mois.resident.1/family_name_national_character,kr.go.mois.resident.1/age_over_19 \
     -o resp.cbor
   "$bin" mdoc verify --trust pki/iaca.pem --transcript t.cbor --json resp.cbor >mv.json
 }

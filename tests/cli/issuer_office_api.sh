@@ -32,8 +32,8 @@ refused() {
 field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" | head -n 1; }
 
 applicant() { # file rrn [key value]: an eligible applicant, one field replaced
-  local -A f=([family_name]='"KIM"' [given_name]='"MINJI"' [family_name_hangul]='"김"'
-    [given_name_hangul]='"민지"' [sex]=2 [birth_date]='"1990-01-01"'
+  local -A f=([family_name]='"KIM"' [given_name]='"MINJI"' [family_name_national_character]='"김"'
+    [given_name_national_character]='"민지"' [sex]=2 [birth_date]='"1990-01-01"'
     [resident_registration_number]="\"$2\"" [nationality]='"KR"'
     [country_of_residence]='"US"' [residence_status]='"permanent"'
     [passport_number]='"M12345678"' [passport_expiry]="\"$(day 400)\"" [e_passport]=true)

@@ -19,9 +19,10 @@
     var b = $("f-birth_date"), p = $("f-passport_expiry"), n = $("f-nationality"),
         r = $("f-residence_status"), c = $("f-country_of_residence");
     if (b && b.value) {
-      var a = age(b.value);
-      say("birth_date", a >= 14, a >= 14 ? "만 " + a + "세 — 신청 가능 (age " + a + ", eligible)"
-                                          : "만 14세 미만은 신청할 수 없습니다 (under 14: not eligible)");
+      var ct = document.querySelector("input[name=cardtype]");
+      var min = Number((ct && ct.getAttribute("data-min-age")) || 14), a = age(b.value);
+      say("birth_date", a >= min, a >= min ? "만 " + a + "세 — 신청 가능 (age " + a + ", eligible)"
+                                          : "만 " + min + "세 미만은 신청할 수 없습니다 (under " + min + ": not eligible)");
     }
     if (p && p.value)
       say("passport_expiry", p.value > today(), p.value > today() ? "유효 (valid)"

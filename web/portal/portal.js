@@ -15,7 +15,7 @@
   };
   var labels = {
     family_name: "성 Family name", given_name: "이름 Given name",
-    family_name_hangul: "성 (한글) Family name (Hangul)", given_name_hangul: "이름 (한글) Given name (Hangul)",
+    family_name_national_character: "성 (한글) Family name (Hangul)", given_name_national_character: "이름 (한글) Given name (Hangul)",
     birth_date: "생년월일 Birth date", age_over_19: "만 19세 이상 Age 19 or over",
     resident_registration_number: "주민등록번호 Registration number", resident_country: "거주국 Country of residence"
   };

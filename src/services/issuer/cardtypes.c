@@ -13,11 +13,19 @@
 static const struct {
     const char *name;
     issuer_claim_kind kind;
+    issuer_computed computed;
 } KINDS[] = {
-    { "string", ISSUER_CLAIM_STRING }, { "date", ISSUER_CLAIM_DATE },
-    { "bool", ISSUER_CLAIM_BOOL },     { "int", ISSUER_CLAIM_INT },
-    { "bytes", ISSUER_CLAIM_BYTES },   { "age_over", ISSUER_CLAIM_COMPUTED },
-    { "json", ISSUER_CLAIM_JSON },
+    { "string", ISSUER_CLAIM_STRING, 0 },
+    { "date", ISSUER_CLAIM_DATE, 0 },
+    { "bool", ISSUER_CLAIM_BOOL, 0 },
+    { "int", ISSUER_CLAIM_INT, 0 },
+    { "bytes", ISSUER_CLAIM_BYTES, 0 },
+    { "json", ISSUER_CLAIM_JSON, 0 },
+    { "age_over", ISSUER_CLAIM_COMPUTED, ISSUER_COMPUTED_AGE_OVER },
+    { "age_by_year", ISSUER_CLAIM_COMPUTED, ISSUER_COMPUTED_AGE_BY_YEAR },
+    { "issued_on", ISSUER_CLAIM_COMPUTED, ISSUER_COMPUTED_ISSUED_ON },
+    { "expires_on", ISSUER_CLAIM_COMPUTED, ISSUER_COMPUTED_EXPIRES_ON },
+    { "card_id", ISSUER_CLAIM_COMPUTED, ISSUER_COMPUTED_CARD_ID },
 };
 
 static char *dup_field(const json_t *o, const char *key, bool required, mobid_err *err)
@@ -41,10 +49,74 @@ static char *dup_field(const json_t *o, const char *key, bool required, mobid_er
     return s;
 }
 
+/* "sd_jwt": the SD-JWT VC name ("birthdate") or path (["age_equal_or_over", "18"]),
+ * kept as one '/'-joined path; absent, the claim's name. */
+static mobid_err sd_path_parse(const json_t *j, issuer_claim *c)
+{
+    const json_t *p = json_object_get(j, "sd_jwt"), *seg;
+    json_t *one = json_is_string(p) ? json_pack("[O]", p) : json_incref((json_t *)p);
+    size_t i, len = 0;
+    mobid_err err = MOBID_OK;
+
+    c->sd_array = json_is_true(json_object_get(j, "sd_jwt_array"));
+    if (!p)
+        return (c->sd_path = strdup(c->name)) ? MOBID_OK : MOBID_ERR_NOMEM;
+    json_array_foreach (one, i, seg)
+        len += json_string_length(seg) + 1;
+    if (!json_is_array(one) || !json_array_size(one) || !(c->sd_path = calloc(1, len)))
+        err = json_is_array(one) && json_array_size(one) ? MOBID_ERR_NOMEM : MOBID_ERR_MALFORMED;
+    json_array_foreach (one, i, seg) {
+        const char *s = json_string_value(seg);
+        if (err || !s || !*s || strchr(s, '/')) {
+            err = err ? err : MOBID_ERR_MALFORMED;
+            break;
+        }
+        if (i)
+            strcat(c->sd_path, "/");
+        strcat(c->sd_path, s);
+    }
+    if (err == MOBID_ERR_MALFORMED)
+        fprintf(stderr, "issuer config: claim %s: sd_jwt must be a name or a list of names\n",
+                c->name);
+    json_decref(one);
+    return err;
+}
+
+static mobid_err kind_parse(const json_t *j, issuer_claim *c)
+{
+    const json_t *t = json_object_get(j, "type"), *age = json_object_get(j, "age");
+    size_t i = 0;
+
+    c->kind = ISSUER_CLAIM_STRING;
+    if ((c->value = json_incref(json_object_get(j, "value")))) {
+        c->kind = ISSUER_CLAIM_COMPUTED;
+        c->computed = ISSUER_COMPUTED_VALUE;
+        return MOBID_OK;
+    }
+    if (!t)
+        return MOBID_OK;
+    while (i < sizeof KINDS / sizeof KINDS[0] &&
+           (!json_is_string(t) || strcmp(KINDS[i].name, json_string_value(t))))
+        i++;
+    if (i == sizeof KINDS / sizeof KINDS[0]) {
+        fprintf(stderr, "issuer config: claim %s has an unknown type\n", c->name);
+        return MOBID_ERR_MALFORMED;
+    }
+    c->kind = KINDS[i].kind;
+    c->computed = KINDS[i].computed;
+    if (c->kind != ISSUER_CLAIM_COMPUTED || c->computed > ISSUER_COMPUTED_AGE_BY_YEAR)
+        return MOBID_OK;
+    if (!json_is_integer(age) || json_integer_value(age) < 1 || json_integer_value(age) > 99) {
+        fprintf(stderr, "issuer config: claim %s needs an \"age\" 1..99\n", c->name);
+        return MOBID_ERR_MALFORMED;
+    }
+    c->age = (int)json_integer_value(age);
+    return MOBID_OK;
+}
+
 static mobid_err claim_parse(const json_t *j, issuer_claim *c)
 {
     mobid_err err = MOBID_OK;
-    const json_t *t = json_object_get(j, "type");
     if (!json_is_object(j))
         return MOBID_ERR_MALFORMED;
     c->name = dup_field(j, "name", true, &err);
@@ -52,31 +124,13 @@ static mobid_err claim_parse(const json_t *j, issuer_claim *c)
     c->display_en = dup_field(json_object_get(j, "display"), "en", false, &err);
     c->required = json_is_true(json_object_get(j, "required"));
     c->sensitive = json_is_true(json_object_get(j, "sensitive"));
-    c->kind = ISSUER_CLAIM_STRING;
-    if (err != MOBID_OK)
-        return err;
-    if (t) {
-        size_t i = 0;
-        while (i < sizeof KINDS / sizeof KINDS[0] &&
-               (!json_is_string(t) || strcmp(KINDS[i].name, json_string_value(t))))
-            i++;
-        if (i == sizeof KINDS / sizeof KINDS[0]) {
-            fprintf(stderr, "issuer config: claim %s has an unknown type\n", c->name);
-            return MOBID_ERR_MALFORMED;
-        }
-        c->kind = KINDS[i].kind;
-    }
-    if (c->kind == ISSUER_CLAIM_COMPUTED) {
-        const json_t *age = json_object_get(j, "age");
-        if (!json_is_integer(age) || json_integer_value(age) < 1 ||
-            json_integer_value(age) > 99) {
-            fprintf(stderr, "issuer config: claim %s needs an \"age\" 1..99\n", c->name);
-            return MOBID_ERR_MALFORMED;
-        }
-        c->age = (int)json_integer_value(age);
+    if (err == MOBID_OK)
+        err = sd_path_parse(j, c);
+    if (err == MOBID_OK)
+        err = kind_parse(j, c);
+    if (c->kind == ISSUER_CLAIM_COMPUTED)
         c->required = false;
-    }
-    return MOBID_OK;
+    return err;
 }
 
 static mobid_err formats_parse(const json_t *f, unsigned *out)
@@ -215,6 +269,8 @@ void issuer_cardtypes_free(issuer_cardtype *cts, size_t n)
         issuer_cardtype *ct = &cts[i];
         for (size_t k = 0; k < ct->nclaims; k++) {
             free(ct->claims[k].name);
+            free(ct->claims[k].sd_path);
+            json_decref(ct->claims[k].value);
             free(ct->claims[k].display_ko);
             free(ct->claims[k].display_en);
         }
@@ -268,6 +324,24 @@ done:
     issuer_cardtypes_free(cts, count);
     json_decref(deflt);
     return err;
+}
+
+mobid_err issuer_cardtypes_bind(issuer_config *cfg)
+{
+    static const char MARK[] = "{issuer_url}";
+    for (size_t i = 0; cfg->issuer_url && i < cfg->ncardtypes; i++) {
+        issuer_cardtype *ct = &cfg->cardtypes[i];
+        if (strncmp(ct->vct, MARK, sizeof MARK - 1))
+            continue;
+        size_t n = strlen(cfg->issuer_url) + strlen(ct->vct) + 1;
+        char *v = malloc(n);
+        if (!v)
+            return MOBID_ERR_NOMEM;
+        snprintf(v, n, "%s%s", cfg->issuer_url, ct->vct + sizeof MARK - 1);
+        free(ct->vct);
+        ct->vct = v;
+    }
+    return MOBID_OK;
 }
 
 const issuer_cardtype *issuer_cardtype_find(const issuer_ctx *ctx, const char *id)

@@ -165,7 +165,9 @@ static mobid_err config_parse(json_t *j, const char *base_dir, issuer_config *cf
         (err = read_numbers(j, cfg)) != MOBID_OK ||
         (err = mobid_http_limits_read(json_object_get(j, "http"), "issuer", &cfg->http)))
         return err;
-    return cardtypes_read(j, base_dir, cfg);
+    if ((err = cardtypes_read(j, base_dir, cfg)) != MOBID_OK)
+        return err;
+    return issuer_cardtypes_bind(cfg);
 }
 
 mobid_err issuer_config_from_json(json_t *j, issuer_config *cfg)

@@ -334,8 +334,12 @@ static void new_form(console_req *c, const issuer_cardtype *ct)
     const json_t *f;
     cardtype_menu(c, ct);
     console_form_open(c, "/console/applications");
+    char age[16];
+    snprintf(age, sizeof age, "%d", ct->eligibility.min_age);
     console_put(b, "<input type=\"hidden\" name=\"cardtype\" value=\"");
     console_esc(b, ct->id);
+    console_put(b, "\" data-min-age=\""); /* the card type's, for the inline check */
+    console_put(b, age);
     console_put(b, "\"><fieldset><legend>신청인 Applicant</legend>\n");
     json_array_foreach (ct->form, i, f)
         field_input(c, f);

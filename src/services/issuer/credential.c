@@ -1,7 +1,9 @@
 /*
  * issuer: building one credential (mso_mdoc or dc+sd-jwt) of a card type for one
  * holder key, from the claim values of the offer. Every claim is selectively
- * disclosable; age_over_NN claims are computed from birth_date at issuance.
+ * disclosable. Claim names per format come from the card type: the element identifier
+ * in mdoc, the SD-JWT VC path (EU PID names) in dc+sd-jwt; computed claims (ages, the
+ * card's dates and number, constants) are made here at issuance.
  */
 #include "services/issuer/issuer.h"
 #include "services/issuer/issuer_int.h"
@@ -16,19 +18,63 @@
 
 #define CRED_MAX_CLAIMS 64
 
-/* Age in whole years on the day of `at` for a "YYYY-MM-DD" birth date; -1 if unreadable. */
-static int64_t age_at(const char *birth, mobid_time at)
+/* Age in whole years on the day of `at` for a "YYYY-MM-DD" birth date; -1 if
+ * unreadable. by_year: the Youth Protection Act's count, the year of `at` minus the
+ * year of birth (one is 19 from 1 January of the year one turns 19). */
+static int64_t age_at(const char *birth, mobid_time at, bool by_year)
 {
-    int64_t days;
+    int64_t days, by, ny;
+    unsigned m, d;
     if (!birth || mobid_date_parse(mobid_view_str(birth), &days) != MOBID_OK)
         return -1;
-    return mobid_age_years(days, at / 86400);
+    if (!by_year)
+        return mobid_age_years(days, at / 86400);
+    mobid_civil_from_days(days, &by, &m, &d);
+    mobid_civil_from_days(at / 86400, &ny, &m, &d);
+    return ny - by;
+}
+
+static json_t *date_json(mobid_time t)
+{
+    char s[11];
+    return mobid_date_format(t / 86400, s) == MOBID_OK ? json_string(s) : NULL;
+}
+
+/* A claim's value (new reference), computed ones included; NULL when absent. */
+static json_t *claim_value(const issuer_cred_in *in, const issuer_claim *c)
+{
+    const char *birth = json_string_value(json_object_get(in->claims, "birth_date"));
+    int64_t age;
+    if (c->kind != ISSUER_CLAIM_COMPUTED)
+        return json_incref(json_object_get(in->claims, c->name));
+    switch (c->computed) {
+    case ISSUER_COMPUTED_AGE_OVER:
+    case ISSUER_COMPUTED_AGE_BY_YEAR:
+        age = age_at(birth, in->now, c->computed == ISSUER_COMPUTED_AGE_BY_YEAR);
+        return age >= 0 ? json_boolean(age >= c->age) : NULL;
+    case ISSUER_COMPUTED_ISSUED_ON: /* the card's: its expiry less its validity */
+        return date_json(in->exp - in->ct->validity_s);
+    case ISSUER_COMPUTED_EXPIRES_ON:
+        return date_json(in->exp);
+    case ISSUER_COMPUTED_CARD_ID:
+        return in->card_id ? json_string(in->card_id) : NULL;
+    case ISSUER_COMPUTED_VALUE:
+        return json_incref(c->value);
+    }
+    return NULL;
+}
+
+static bool is_date(const issuer_claim *c)
+{
+    return c->kind == ISSUER_CLAIM_DATE ||
+           (c->kind == ISSUER_CLAIM_COMPUTED && (c->computed == ISSUER_COMPUTED_ISSUED_ON ||
+                                                 c->computed == ISSUER_COMPUTED_EXPIRES_ON));
 }
 
 /* A claim value as the mdoc JSON bridge wants it (dates and bytes tagged). */
 static json_t *mdoc_value(const issuer_claim *c, json_t *v)
 {
-    if (c->kind == ISSUER_CLAIM_DATE && json_is_string(v))
+    if (is_date(c) && json_is_string(v))
         return json_pack("{s:O}", "$date", v);
     if (c->kind == ISSUER_CLAIM_BYTES && json_is_string(v))
         return json_pack("{s:O}", "$bytes", v);
@@ -45,15 +91,17 @@ static mobid_err mdoc_build(const issuer_cred_in *in, mobid_buf *out)
     memset(vals, 0, sizeof vals);
     for (size_t i = 0; i < in->ct->nclaims && err == MOBID_OK; i++) {
         const issuer_claim *c = &in->ct->claims[i];
-        json_t *v = json_object_get(in->claims, c->name);
-        if (c->kind == ISSUER_CLAIM_COMPUTED) {
+        /* age_over_NN: the mdoc library computes them from birth_date */
+        if (c->kind == ISSUER_CLAIM_COMPUTED && c->computed == ISSUER_COMPUTED_AGE_OVER) {
             if (json_object_get(in->claims, "birth_date"))
                 ages[nages++] = (unsigned)c->age;
             continue;
         }
+        json_t *v = claim_value(in, c);
         if (!v)
             continue;
         json_t *mv = mdoc_value(c, v);
+        json_decref(v);
         mobid_cbor_enc enc;
         mobid_cbor_enc_init(&enc, &vals[n]);
         err = mv ? mobid_mdoc_value_from_json(mv, &enc) : MOBID_ERR_NOMEM;
@@ -82,30 +130,49 @@ static mobid_err mdoc_build(const issuer_cred_in *in, mobid_buf *out)
     return err;
 }
 
+/* Put v (stolen) at the '/'-joined path in obj, creating the objects on the way. */
+static mobid_err set_path(json_t *obj, const char *path, json_t *v)
+{
+    char seg[80];
+    const char *slash;
+    while ((slash = strchr(path, '/'))) {
+        json_t *child;
+        snprintf(seg, sizeof seg, "%.*s", (int)(slash - path), path);
+        if (!(child = json_object_get(obj, seg))) {
+            if (json_object_set_new(obj, seg, child = json_object()) || !child) {
+                json_decref(v);
+                return MOBID_ERR_NOMEM;
+            }
+        }
+        obj = child;
+        path = slash + 1;
+    }
+    return json_object_set_new(obj, path, v) ? MOBID_ERR_NOMEM : MOBID_OK;
+}
+
 static mobid_err sdjwt_build(const issuer_cred_in *in, mobid_buf *out)
 {
     const char *paths[CRED_MAX_CLAIMS + 1];
-    char pathbuf[CRED_MAX_CLAIMS][80];
     size_t np = 0;
     json_t *claims = json_object();
     mobid_err err = claims ? MOBID_OK : MOBID_ERR_NOMEM;
-    const char *birth = json_string_value(json_object_get(in->claims, "birth_date"));
     for (size_t i = 0; i < in->ct->nclaims && err == MOBID_OK; i++) {
         const issuer_claim *c = &in->ct->claims[i];
-        json_t *v = json_object_get(in->claims, c->name);
-        if (c->kind == ISSUER_CLAIM_COMPUTED) {
-            int64_t age = age_at(birth, in->now);
-            v = age >= 0 ? json_boolean(age >= c->age) : NULL;
-            if (v && json_object_set_new(claims, c->name, v))
+        json_t *v = claim_value(in, c);
+        if (!v)
+            continue;
+        if (c->sd_array && !json_is_array(v)) {
+            json_t *a = json_array();
+            if (!a || json_array_append_new(a, v)) {
+                json_decref(a);
                 err = MOBID_ERR_NOMEM;
-        } else if (v && json_object_set(claims, c->name, v)) {
-            err = MOBID_ERR_NOMEM;
+                break;
+            }
+            v = a;
         }
-        if (v && np < CRED_MAX_CLAIMS) {
-            snprintf(pathbuf[np], sizeof pathbuf[np], "%s", c->name);
-            paths[np] = pathbuf[np];
-            np++;
-        }
+        err = set_path(claims, c->sd_path, v);
+        if (np < CRED_MAX_CLAIMS)
+            paths[np++] = c->sd_path;
     }
     paths[np] = NULL;
     mobid_cert *chain[1] = { in->signer->cert };

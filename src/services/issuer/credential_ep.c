@@ -199,7 +199,7 @@ static mobid_err issue_one(cred_tx *t, mobid_store *s, const char *card, const j
     mobid_err err = issuer_status_alloc(t->ctx, s, &list, &idx);
     if (err == MOBID_OK) err = issuer_status_uri(t->ctx, list, uri, sizeof uri);
     issuer_cred_in in = { t->ct, t->fmt, claims, signer, p->holder, t->ctx->cfg.issuer_url,
-                          uri, (uint64_t)idx, now, exp };
+                          card, uri, (uint64_t)idx, now, exp };
     if (err == MOBID_OK) err = issuer_credential_build(&in, &cred);
     if (err == MOBID_OK)
         err = record_credential(s, card, t->fmt == ISSUER_FMT_MDOC ? "mso_mdoc" : "dc+sd-jwt",

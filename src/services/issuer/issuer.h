@@ -38,6 +38,7 @@ extern "C" {
 #endif
 
 typedef struct issuer_ctx issuer_ctx;
+struct issuer_config;
 
 /* ---- card types (configuration) ---- */
 
@@ -50,16 +51,32 @@ typedef enum issuer_claim_kind {
     ISSUER_CLAIM_BOOL,
     ISSUER_CLAIM_INT,
     ISSUER_CLAIM_BYTES,   /* base64url in the application data; bstr in mdoc */
-    ISSUER_CLAIM_COMPUTED, /* age_over_NN: derived from birth_date at issuance */
+    ISSUER_CLAIM_COMPUTED, /* set by the issuer at issuance (issuer_computed says how) */
     ISSUER_CLAIM_JSON     /* any JSON value (arrays, objects), e.g. driving_privileges */
 } issuer_claim_kind;
 
+/* How a COMPUTED claim is made (the card type's "type"). */
+typedef enum issuer_computed {
+    ISSUER_COMPUTED_AGE_OVER = 0, /* "age_over": completed years from birth_date (Civil Act) */
+    ISSUER_COMPUTED_AGE_BY_YEAR,  /* "age_by_year": from 1 January of the year of that age
+                                     (Youth Protection Act) */
+    ISSUER_COMPUTED_ISSUED_ON,    /* "issued_on": the card's issue date */
+    ISSUER_COMPUTED_EXPIRES_ON,   /* "expires_on": the card's expiry date */
+    ISSUER_COMPUTED_CARD_ID,      /* "card_id": the card's number */
+    ISSUER_COMPUTED_VALUE         /* "value": a constant of the card type */
+} issuer_computed;
+
 typedef struct issuer_claim {
-    char *name;           /* element identifier / SD-JWT claim name */
+    char *name;           /* ISO 18013-5 element identifier, key of the application data */
+    char *sd_path;        /* SD-JWT VC claim path, segments joined by '/' ("birthdate",
+                             "age_equal_or_over/18"); never NULL */
+    bool sd_array;        /* SD-JWT VC: the value wrapped in an array ("nationalities") */
     issuer_claim_kind kind;
+    issuer_computed computed; /* COMPUTED: how */
+    json_t *value;        /* COMPUTED VALUE: the constant (owned) */
     bool required;        /* the application must supply it (not for COMPUTED) */
     bool sensitive;       /* granted to relying parties only by name ("non_sensitive") */
-    int age;              /* COMPUTED: the NN of age_over_NN */
+    int age;              /* COMPUTED AGE_*: the age */
     char *display_ko;     /* labels for the console and the metadata (may be NULL) */
     char *display_en;
 } issuer_claim;
@@ -107,6 +124,9 @@ const issuer_cardtype *issuer_cardtype_by_config_id(const issuer_ctx *ctx,
 MOBID_MUST_CHECK mobid_err issuer_cardtypes_parse(const json_t *list, issuer_cardtype **out,
                                                   size_t *n);
 void issuer_cardtypes_free(issuer_cardtype *cts, size_t n);
+/* Replace a leading "{issuer_url}" in each card type's vct by cfg->issuer_url (when
+ * set); the issuer serves the type metadata at the result. Idempotent. */
+MOBID_MUST_CHECK mobid_err issuer_cardtypes_bind(struct issuer_config *cfg);
 /* The card type with this id, or NULL. */
 const issuer_cardtype *issuer_cardtype_find(const issuer_ctx *ctx, const char *id);
 

@@ -21,6 +21,7 @@ typedef struct issuer_cred_in {
     const issuer_signer *signer; /* current document signer */
     const mobid_key *holder;     /* proven holder key */
     const char *issuer_url;      /* iss of SD-JWTs */
+    const char *card_id;         /* the card's number (document_number), or NULL */
     const char *status_uri;
     uint64_t status_idx;
     mobid_time now, exp;
@@ -58,6 +59,18 @@ mobid_err issuer_nonce_new(issuer_ctx *ctx, mobid_store *s, char out[44]);
 mobid_err issuer_routes_credential(mobid_http_server *srv, issuer_ctx *ctx);
 /* vc_metadata.c: /.well-known/jwt-vc-issuer (issuer identifier and document signer keys). */
 mobid_err issuer_routes_vc_metadata(mobid_http_server *srv, issuer_ctx *ctx);
+
+/* ---- type_metadata.c ---- */
+
+/* A claim's path: [namespace, name] for ISSUER_FMT_MDOC, its SD-JWT VC path otherwise.
+ * New reference (NULL on allocation failure). */
+json_t *issuer_claim_path(const issuer_cardtype *ct, const issuer_claim *c, unsigned fmt);
+/* [{key: label, "locale": "ko"}, {..."en"}] for the claim's labels. New reference. */
+json_t *issuer_claim_display(const issuer_claim *c, const char *key);
+/* The SD-JWT VC Type Metadata document of ct. New reference. */
+json_t *issuer_type_metadata(const issuer_cardtype *ct);
+/* GET <issuer path>/vct/{card}/{version}: the type metadata of the card type of that vct. */
+mobid_err issuer_routes_type_metadata(mobid_http_server *srv, issuer_ctx *ctx);
 
 /* ---- purge.c ---- */
 /* Delete at most batch rows per table of expired nonces, access tokens, ended sessions

@@ -28,13 +28,8 @@ static json_t *config_json(const issuer_cardtype *ct, unsigned fmt)
     json_t *claims = json_array();
     for (size_t i = 0; claims && i < ct->nclaims; i++) {
         const issuer_claim *c = &ct->claims[i];
-        json_t *path = fmt == ISSUER_FMT_MDOC ? json_pack("[ss]", ct->ns, c->name)
-                                              : json_pack("[s]", c->name);
-        json_t *display = json_array();
-        if (c->display_ko)
-            json_array_append_new(display, json_pack("{s:s, s:s}", "name", c->display_ko, "locale", "ko"));
-        if (c->display_en)
-            json_array_append_new(display, json_pack("{s:s, s:s}", "name", c->display_en, "locale", "en"));
+        json_t *path = issuer_claim_path(ct, c, fmt);
+        json_t *display = issuer_claim_display(c, "name");
         json_array_append_new(claims, json_pack("{s:o, s:b, s:o}", "path", path, "mandatory",
                                                 c->required, "display", display));
     }
@@ -411,5 +406,6 @@ mobid_err issuer_routes_oid4vci(mobid_http_server *srv, issuer_ctx *ctx)
     if (err == MOBID_OK) err = issuer_routes_credential(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_status(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_vc_metadata(srv, ctx);
+    if (err == MOBID_OK) err = issuer_routes_type_metadata(srv, ctx);
     return err;
 }

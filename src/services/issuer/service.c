@@ -150,6 +150,8 @@ mobid_err issuer_server_new(issuer_ctx *ctx, const char *listen, mobid_http_serv
     if (err == MOBID_OK && !ctx->cfg.issuer_url &&
         !(ctx->cfg.issuer_url = strdup(mobid_http_server_url(srv))))
         err = MOBID_ERR_NOMEM;
+    if (err == MOBID_OK)
+        err = issuer_cardtypes_bind(&ctx->cfg);
     if (err != MOBID_OK)
         mobid_http_server_free(srv);
     else

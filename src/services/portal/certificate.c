@@ -94,8 +94,8 @@ mobid_err portal_certificate(const portal_ctx *ctx, const char *verification_id,
                          "<title>주민등록표 등본 (Resident registration certificate)</title>"
                          "</head><body><h1>주민등록표 등본 <small>Resident registration "
                          "certificate (sample)</small></h1>\n<table>\n");
-    row(html, "성명 Name (Hangul)", flat, "family_name_hangul");
-    row(html, "이름 Given name (Hangul)", flat, "given_name_hangul");
+    row(html, "성명 Name (Hangul)", flat, "family_name_national_character");
+    row(html, "이름 Given name (Hangul)", flat, "given_name_national_character");
     row(html, "성 Family name", flat, "family_name");
     row(html, "이름 Given name", flat, "given_name");
     row(html, "생년월일 Birth date", flat, "birth_date");

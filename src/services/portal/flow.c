@@ -165,8 +165,8 @@ static const char *reason_of(const char *error, const char *detail)
 /* "홍길동 (Gildong Hong)" from whatever name claims there are. */
 static char *display_name(const json_t *flat)
 {
-    const char *fh = json_string_value(json_object_get(flat, "family_name_hangul"));
-    const char *gh = json_string_value(json_object_get(flat, "given_name_hangul"));
+    const char *fh = json_string_value(json_object_get(flat, "family_name_national_character"));
+    const char *gh = json_string_value(json_object_get(flat, "given_name_national_character"));
     const char *f = json_string_value(json_object_get(flat, "family_name"));
     const char *g = json_string_value(json_object_get(flat, "given_name"));
     char buf[512];

@@ -76,7 +76,7 @@ mobid_err portal_config_read(const json_t *j, portal_config *pc, mobid_http_conf
  * derives from the card types; a DCQL query given here replaces the profile. */
 static mobid_err site_init(portal_ctx *ctx, portal_site site, const portal_site_config *sc)
 {
-    const char *profile = sc->profile ? sc->profile : site == PORTAL_GOV ? "resident_full" : "bank_basic";
+    const char *profile = sc->profile ? sc->profile : site == PORTAL_GOV ? "resident_full" : "bank_age_check";
     if (!sc->api_key)
         return MOBID_OK;
     ctx->api_key[site] = strdup(sc->api_key);

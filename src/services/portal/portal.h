@@ -32,7 +32,7 @@ typedef enum portal_site { PORTAL_GOV = 0, PORTAL_BANK = 1, PORTAL_NSITES = 2 } 
 typedef struct portal_site_config {
     const char *api_key;     /* the relying party's verifier API key (NULL: site off) */
     const char *profile;     /* the verifier profile to ask for; NULL = "resident_full"
-                                (gov) or "bank_basic" (bank) */
+                                (gov) or "bank_age_check" (bank) */
     const char *dcql_json;   /* a DCQL query (JSON text) to send instead of the profile */
 } portal_site_config;
 

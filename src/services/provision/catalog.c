@@ -6,6 +6,7 @@
 #include "services/provision/provision.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 mobid_err prov_json_load(const char *path, const char *builtin, json_t **out)
@@ -40,6 +41,27 @@ mobid_err prov_cardtypes_load(const char *path, json_t **out)
     return err;
 }
 
+mobid_err prov_cardtypes_bind(json_t *cts, const char *issuer_url)
+{
+    static const char MARK[] = "{issuer_url}";
+    size_t i;
+    json_t *ct;
+    json_array_foreach (cts, i, ct) {
+        const char *vct = json_string_value(json_object_get(ct, "vct"));
+        char *v;
+        size_t n;
+        if (!issuer_url || !vct || strncmp(vct, MARK, sizeof MARK - 1))
+            continue;
+        n = strlen(issuer_url) + strlen(vct) + 1;
+        if (!(v = malloc(n)))
+            return MOBID_ERR_NOMEM;
+        snprintf(v, n, "%s%s", issuer_url, vct + sizeof MARK - 1);
+        json_object_set_new(ct, "vct", json_string(v));
+        free(v);
+    }
+    return MOBID_OK;
+}
+
 const json_t *prov_cardtype_find(const json_t *cts, const char *id)
 {
     size_t i;
@@ -58,6 +80,16 @@ const json_t *prov_claim_find(const json_t *ct, const char *name)
         if (name && !strcmp(json_string_value(json_object_get(c, "name")) ?: "", name))
             return c;
     return NULL;
+}
+
+json_t *prov_claim_path(const json_t *ct, const char *name, bool mdoc)
+{
+    const json_t *sd = json_object_get(prov_claim_find(ct, name), "sd_jwt");
+    if (mdoc)
+        return json_pack("[s,s]", json_string_value(json_object_get(ct, "namespace")) ?: "", name);
+    if (json_is_array(sd))
+        return json_deep_copy(sd);
+    return json_pack("[s]", json_is_string(sd) ? json_string_value(sd) : name);
 }
 
 mobid_err prov_claims_select(const json_t *ct, const json_t *sel, json_t **out)
@@ -108,7 +140,6 @@ mobid_err prov_dcql(const json_t *cts, const char *cardtype, const char *format,
                     const json_t *sel, json_t **out)
 {
     const json_t *ct = cardtype_or_say(cts, cardtype);
-    const char *ns = json_string_value(json_object_get(ct, "namespace"));
     bool mdoc = format && !strcmp(format, "mso_mdoc");
     json_t *names = NULL, *claims = json_array(), *name;
     size_t i;
@@ -118,8 +149,8 @@ mobid_err prov_dcql(const json_t *cts, const char *cardtype, const char *format,
     if (!err && !mdoc && (!format || strcmp(format, "dc+sd-jwt")))
         err = MOBID_ERR_INVALID_ARG;
     json_array_foreach (names, i, name)
-        json_array_append_new(claims, mdoc ? json_pack("{s:[s,O]}", "path", ns, name)
-                                           : json_pack("{s:[O]}", "path", name));
+        json_array_append_new(claims, json_pack("{s:o}", "path",
+                                                prov_claim_path(ct, json_string_value(name), mdoc)));
     if (!err)
         *out = mdoc ? json_pack("{s:[{s:s, s:s, s:{s:O}, s:O}]}", "credentials", "id", cardtype,
                                 "format", format, "meta", "doctype_value",
@@ -137,7 +168,6 @@ mobid_err prov_dcql(const json_t *cts, const char *cardtype, const char *format,
 /* The registration entries of one grant: both formats the card type is issued in. */
 static mobid_err grant_allowed(const json_t *ct, const json_t *sel, json_t *allowed)
 {
-    const char *ns = json_string_value(json_object_get(ct, "namespace"));
     json_t *names = NULL, *fmt, *name;
     size_t i, k;
     mobid_err err = prov_claims_select(ct, sel, &names);
@@ -146,7 +176,7 @@ static mobid_err grant_allowed(const json_t *ct, const json_t *sel, json_t *allo
         bool mdoc = !strcmp(json_string_value(fmt) ?: "", "mso_mdoc");
         json_t *paths = json_array();
         json_array_foreach (names, k, name)
-            json_array_append_new(paths, mdoc ? json_pack("[s,O]", ns, name) : json_pack("[O]", name));
+            json_array_append_new(paths, prov_claim_path(ct, json_string_value(name), mdoc));
         json_array_append_new(allowed, json_pack("{s:O, s:O, s:o}", "format", fmt, "type",
                                                  json_object_get(ct, mdoc ? "doctype" : "vct"),
                                                  "claims", paths));

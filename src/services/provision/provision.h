@@ -36,6 +36,12 @@ MOBID_MUST_CHECK mobid_err prov_json_load(const char *path, const char *builtin,
 /* The card types: path NULL = the compiled-in catalogue. The file holds
  * {"card_types":[...]} (or the bare array); *out is the array. */
 MOBID_MUST_CHECK mobid_err prov_cardtypes_load(const char *path, json_t **out);
+/* Replace a leading "{issuer_url}" in each card type's vct by issuer_url (NULL: no
+ * change), as the issuer does with its own identifier. */
+MOBID_MUST_CHECK mobid_err prov_cardtypes_bind(json_t *cts, const char *issuer_url);
+/* A claim's path in a DCQL query or a registration: [namespace, name] in mso_mdoc,
+ * the card type's "sd_jwt" path (default [name]) in dc+sd-jwt. New reference. */
+json_t *prov_claim_path(const json_t *ct, const char *name, bool mdoc);
 /* The card type with this id in cts (borrowed), or NULL. */
 const json_t *prov_cardtype_find(const json_t *cts, const char *id);
 /* The claim of card type ct (a card_types entry) with this name (borrowed), or NULL. */

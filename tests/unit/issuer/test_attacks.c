@@ -34,8 +34,8 @@ static json_t *applicant(void)
     snprintf(rrn, sizeof rrn, "900315-2%06u", (++g_n * 13 + (unsigned)getpid()) % 1000000);
     assert_int_equal(mobid_date_format(mobid_now() / 86400 + 400, exp), MOBID_OK);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
-                     "family_name", "KIM", "given_name", "MINJI", "family_name_hangul", "김",
-                     "given_name_hangul", "민지", "birth_date", "1990-03-15", "sex", 2,
+                     "family_name", "KIM", "given_name", "MINJI", "family_name_national_character", "김",
+                     "given_name_national_character", "민지", "birth_date", "1990-03-15", "sex", 2,
                      "resident_registration_number", rrn, "nationality", "KR",
                      "residence_status", "permanent", "country_of_residence", "US",
                      "passport_number", "M12345678", "passport_expiry", exp, "e_passport", 1);

@@ -266,8 +266,8 @@ static void new_app(browser *b, const char *rrn, const char *given, long want)
     go(b, "/console/applications/new", NULL, NULL);
     assert_int_equal(b->status, 200);
     snprintf(form, sizeof form,
-             "csrf=%s&family_name=Hong&given_name=%s&family_name_hangul=%%ED%%99%%8D"
-             "&given_name_hangul=%%EA%%B8%%B8%%EB%%8F%%99&birth_date=%s"
+             "csrf=%s&family_name=Hong&given_name=%s&family_name_national_character=%%ED%%99%%8D"
+             "&given_name_national_character=%%EA%%B8%%B8%%EB%%8F%%99&birth_date=%s"
              "&resident_registration_number=%s&nationality=KR&country_of_residence=US"
              "&passport_number=M1234567&passport_expiry=%s&sex=1&residence_status=permanent"
              "&e_passport=1&portrait=_9j_4AAQ",

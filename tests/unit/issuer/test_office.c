@@ -38,8 +38,8 @@ static json_t *applicant(void)
     snprintf(rrn, sizeof rrn, "%.2s%.2s%.2s-2%06u", birth + 2, birth + 5, birth + 8,
              ((++g_person) * 7 + (unsigned)getpid() % 7) % 1000000);
     return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
-                     "family_name", "KIM", "given_name", "MINJI", "family_name_hangul", "김",
-                     "given_name_hangul", "민지", "sex", 2,
+                     "family_name", "KIM", "given_name", "MINJI", "family_name_national_character", "김",
+                     "given_name_national_character", "민지", "sex", 2,
                      "birth_date", birth,
                      "resident_registration_number", rrn, "nationality", "KR",
                      "residence_status", "permanent", "country_of_residence", "US",

@@ -139,7 +139,7 @@ static void test_start_uses_the_site_key(void **state)
     free(start(f, "bank"));
     assert_string_equal(fake_auth, "Bearer bank-key");
     /* each site asks for its own profile of the verifier, not a query of its own */
-    assert_string_equal(fake_profile, "bank_basic");
+    assert_string_equal(fake_profile, "bank_age_check");
 }
 
 static void test_start_refuses_a_form_post(void **state)
@@ -205,7 +205,7 @@ static void test_verified_escapes_the_certificate(void **state)
     char *t = start(f, "gov");
     fake_status = "{\"status\":\"verified\",\"claims\":{\"resident_card\":{\"kr.go.mois.resident.1\":"
                   "{\"family_name\":\"<script>alert(1)</script>\",\"given_name\":\"Gildong\","
-                  "\"family_name_hangul\":\"홍\",\"given_name_hangul\":\"길동\","
+                  "\"family_name_national_character\":\"홍\",\"given_name_national_character\":\"길동\","
                   "\"birth_date\":\"1990-01-01\"}}}}";
     json_t *j = result(f, "gov", t, &st);
     assert_int_equal(st, 200);
