@@ -81,7 +81,7 @@ grep -q PIN_WRONG serve.err || fail "wrong PIN: $(cat serve.err)"
 conf pin ''
 start issuer.json || fail "issuer with token keys did not start"
 cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_hangul":"김","given_name_hangul":"민지",
+{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
  "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
  "nationality":"KR","resident_country":"DE","residence_status":"permanent",
  "passport_number":"M12345678","issuing_office":"berlin"}

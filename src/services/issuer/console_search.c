@@ -8,8 +8,8 @@
  * of a whole normalized value.
  *
  * Which fields are names: the card type's application fields whose name starts with
- * family_name / given_name (the same suffix pairs them: family_name_hangul with
- * given_name_hangul); the birth date is the date field whose name holds "birth".
+ * family_name / given_name (the same suffix pairs them: family_name_national_character with
+ * given_name_national_character); the birth date is the date field whose name holds "birth".
  * Applications are indexed on the first search after they were filed: each one is
  * opened once, ever (the console_search row "-" marks it done).
  */
