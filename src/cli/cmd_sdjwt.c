@@ -20,6 +20,7 @@
 #include <mobid/sdjwt.h>
 
 int cli_sdjwt_verify(int argc, char **argv);
+int cli_sdjwt_type_metadata(int argc, char **argv);
 mobid_err cli_sdjwt_read_text(const char *path, mobid_buf *out);
 
 static const char issue_usage[] =
@@ -60,7 +61,7 @@ static const char present_usage[] =
     "Exit: 0 done, 1 failure ({\"valid\":false,\"error\":CODE} with --json), 2 usage.\n";
 
 static const char sdjwt_usage[] =
-    "usage: mobid sdjwt issue|present|verify [options]\n"
+    "usage: mobid sdjwt issue|present|verify|type-metadata [options]\n"
     "SD-JWT VC (RFC 9901, dc+sd-jwt). Run 'mobid sdjwt <sub> --help' for options.\n";
 
 /* Read a text file and drop trailing whitespace (files usually end with a newline). */
@@ -385,6 +386,8 @@ static int cmd_sdjwt(int argc, char **argv)
         return cmd_present(argc - 1, argv + 1);
     if (!strcmp(argv[1], "verify"))
         return cli_sdjwt_verify(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "type-metadata"))
+        return cli_sdjwt_type_metadata(argc - 1, argv + 1);
     return cli_usage_error(sdjwt_usage, "unknown sdjwt command '%s'", argv[1]);
 }
 

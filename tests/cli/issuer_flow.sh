@@ -119,6 +119,13 @@ jq -e --arg u "$url" '.vct == ($u + "/vct/resident_card/1") and (.display | map(
     and any(.claims[]; .path == ["age_equal_or_over", "18"])
     and all(.claims[]; (.display | length) == 2)' tm.json >/dev/null || fail "type metadata: $(cat tm.json)"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/vct/no_such_card/1")" = 404 ] || fail "unknown vct"
+# A wallet or verifier fetches it: `mobid sdjwt type-metadata`, with vct#integrity.
+vct=$(jq -r .claims.vct v.json)
+sri="sha256-$(curl -sf "$vct" | openssl dgst -sha256 -binary | base64 -w0)"
+"$bin" sdjwt type-metadata --json --integrity "$sri" "$vct" >tm2.json || fail "type-metadata: $(cat tm2.json)"
+jq -e --arg v "$vct" '.vct == $v' tm2.json >/dev/null || fail "type-metadata output"
+"$bin" sdjwt type-metadata --json --integrity "sha256-AAAA" "$vct" >tm3.json && fail "a wrong integrity was accepted"
+jq -e '.error == "DIGEST_MISMATCH"' tm3.json >/dev/null || fail "wrong integrity: $(cat tm3.json)"
 # SD-JWT VC issuer metadata: the identifier and the signers' keys; a verifier that
 # trusts this issuer by its identifier (no certificate at all) accepts the credential.
 curl -sf "$url/.well-known/jwt-vc-issuer" >vcmeta.json || fail "jwt-vc-issuer metadata"
