@@ -144,9 +144,11 @@ check "  only age_over_18 handed over" "$(jq -c '.claims.mdl' out.json)" \
     '{"org.iso.18013.5.1":{"age_over_18":true}}'
 check "  the DS without EKU is reported" "$(jq -c .warnings out.json)" '["DS_EKU_MISSING"]'
 verify "$URL" utah-other.is
-check "the listed IACA signing another docType" "$(jq -r .error out.json)" DOCTYPE_NOT_ALLOWED
+# (an answer that proves no holder is refused to the wallet; the session stays open)
+check "the listed IACA signing another docType" "$(jq -r .mobid_error posted.json)" DOCTYPE_NOT_ALLOWED
 verify "$URL" rogue.is
-check "an IACA no list names" "$(jq -r .error out.json)" UNTRUSTED_ISSUER
+check "an IACA no list names" "$(jq -r .mobid_error posted.json)" UNTRUSTED_ISSUER
+check "  the session still open" "$(jq -r .status out.json)" pending
 
 # ---- the url is down: the last good (stale) list stays, the service keeps serving
 "$BIN" trust vical sign --key vsigner.key --chain vsigner.pem --provider "Test Lists" \

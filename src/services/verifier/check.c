@@ -53,6 +53,8 @@ static mobid_err check_sdjwt(const verifier_check *c, const verifier_trustset *t
         SAY("%s: %s", q->id, res.detail[0] ? res.detail : mobid_strerror(err));
         goto done;
     }
+    if (c->holder_proven)
+        *c->holder_proven = true;
     const char *vct = json_string_value(json_object_get(res.claims, "vct"));
     if (!mobid_dcql_cred_accepts(q, MOBID_DCQL_SDJWT, vct)) {
         SAY("%s: credential type %s was not asked for", q->id, vct ? vct : "(none)");
@@ -125,6 +127,8 @@ static mobid_err check_mdoc(const verifier_check *c, const verifier_trustset *ts
         SAY("%s: %s", q->id, res.detail[0] ? res.detail : mobid_strerror(err));
         goto done;
     }
+    if (c->holder_proven)
+        *c->holder_proven = true;
     if (res.n_docs != 1) {
         SAY("%s: one document per presentation expected", q->id);
         err = MOBID_ERR_DCQL_UNSATISFIED;

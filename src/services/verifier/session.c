@@ -29,6 +29,8 @@ static const mobid_store_migration migrations[] = {
       " enc_key BYTEA, result BYTEA, delivered INTEGER NOT NULL DEFAULT 0,"
       " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, answered_at BIGINT);"
       "CREATE INDEX verifier_sessions_expiry ON verifier_sessions(expires_at);" },
+    /* v2: wrong answers so far (VERIFIER_RESPONSE_ATTEMPTS) */
+    { 2, "ALTER TABLE verifier_sessions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;", NULL },
 };
 
 mobid_err verifier_store_migrate(mobid_store *s)
@@ -172,6 +174,39 @@ mobid_err verifier_session_answer(mobid_store *s, const char *id, mobid_time now
     if (err || won)
         return err;
     return not_pending(s, id);
+}
+
+/* One conditional UPDATE, so simultaneous wrong answers cannot exceed the limit: only
+ * a pending session below the last allowed attempt takes the strike. */
+mobid_err verifier_session_strike(mobid_store *s, const char *id, mobid_time now,
+                                  bool *counted)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    mobid_err err = run(s, "UPDATE verifier_sessions SET attempts = attempts + 1"
+                           " WHERE id = $1 AND status = 'pending' AND expires_at > $2"
+                           " AND attempts + 1 < $3 RETURNING id", &st);
+
+    *counted = false;
+    if (err)
+        return err;
+    mobid_store_bind_str(st, 1, id);
+    mobid_store_bind_int64(st, 2, now);
+    mobid_store_bind_int64(st, 3, VERIFIER_RESPONSE_ATTEMPTS);
+    while (!(err = mobid_store_step(st, &row)) && row)
+        *counted = true;
+    mobid_store_finalize(st);
+    if (err || *counted)
+        return err;
+    verifier_session vs;
+    if ((err = verifier_session_load(s, id, &vs)))
+        return err;
+    if (strcmp(vs.status, "pending"))
+        err = MOBID_ERR_SESSION_USED;
+    else if (now >= vs.expires_at)
+        err = MOBID_ERR_SESSION_EXPIRED;
+    verifier_session_clear(&vs); /* else: the last attempt, the caller records it */
+    return err;
 }
 
 typedef struct take_ctx {

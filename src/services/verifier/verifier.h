@@ -157,6 +157,16 @@ void verifier_session_clear(verifier_session *vs);
 /* pending -> verified (with sealed claims; code MOBID_OK) or failed (code and detail),
  * atomically and only while unexpired; SESSION_USED when another response came first,
  * SESSION_EXPIRED when its time is up. Notifies other instances (PostgreSQL). */
+/* Wrong answers a session takes before it fails: a response bound to the session
+ * (decrypts, right state) that proves no holder of a trusted credential counts one. */
+#define VERIFIER_RESPONSE_ATTEMPTS 3
+
+/* Count one such answer against session id. *counted: the session stays pending (below
+ * the limit); false: this was the last allowed one, record it with
+ * verifier_session_answer. Returns MOBID_OK, SESSION_USED / SESSION_EXPIRED (no longer
+ * pending) or store errors. */
+mobid_err verifier_session_strike(mobid_store *s, const char *id, mobid_time now,
+                                  bool *counted);
 mobid_err verifier_session_answer(mobid_store *s, const char *id, mobid_time now, mobid_err code,
                                   const char *detail, mobid_view sealed_result);
 /* Housekeeping (events.c runs it): fail sessions left "processing" since before
@@ -185,6 +195,8 @@ typedef struct verifier_check {
     const mobid_dcql *query;
     mobid_time now;
     unsigned *warnings;            /* out (may be NULL): MOBID_TRUST_WARN_* bits */
+    bool *holder_proven;           /* out (may be NULL): set once a presentation's issuer
+                                      signature and holder binding to this session held */
 } verifier_check;
 
 /* Verify every presentation of vp_token against the session and build *claims:

@@ -6,7 +6,11 @@
  *
  * Only a response bound to the session ends it: one that decrypts with the session's
  * key (direct_post.jwt) and carries the session's state. Anything else is refused and
- * the session stays pending, so whoever saw the QR cannot spoil it with junk.
+ * the session stays pending, so whoever saw the QR cannot spoil it with junk. Anyone
+ * who fetched the request object can still build a bound response, so one that proves
+ * no holder (no presentation passed its issuer signature and holder binding to this
+ * session) only counts an attempt; the VERIFIER_RESPONSE_ATTEMPTS-th ends the session.
+ * A holder's answer ends it whatever its outcome (revoked, claims missing).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +106,7 @@ typedef struct response_job {
     const mobid_http_form *form;
     json_t *claims;          /* on success */
     bool bound;              /* decrypted and carries the session's state */
+    bool proven;             /* a presentation passed issuer signature and holder binding */
     bool wallet_error;       /* an authorization error response (OpenID4VP 1.0 §8.5) */
     unsigned warnings;       /* what the trust policy let through (MOBID_TRUST_WARN_*) */
     char detail[256];
@@ -160,6 +165,7 @@ static mobid_err verify_response(response_job *job)
     c.query = q;
     c.now = mobid_now();
     c.warnings = &job->warnings;
+    c.holder_proven = &job->proven;
     const json_t *tok = json_object_get(params, "vp_token");
     if (!tok) {
         snprintf(job->detail, sizeof job->detail, "no vp_token");
@@ -243,6 +249,17 @@ static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *v
     }
     if ((err = mobid_store_pool_acquire(job.ctx->pool, &s)))
         goto done;
+    bool counted = false;
+    if (outcome && !job.wallet_error && !job.proven &&
+        (err = verifier_session_strike(s, vs.id, mobid_now(), &counted))) {
+        err = err == MOBID_ERR_SESSION_USED || err == MOBID_ERR_SESSION_EXPIRED
+                  ? wallet_error(resp, 400, err, NULL) : err;
+        goto done;
+    }
+    if (counted) { /* proves no holder: refused, the session goes on for a while */
+        err = wallet_error(resp, 400, outcome, job.detail);
+        goto done;
+    }
     if ((err = record(&job, s, outcome))) {
         /* Another response came first, or the session expired meanwhile. */
         if (err == MOBID_ERR_SESSION_USED || err == MOBID_ERR_SESSION_EXPIRED)

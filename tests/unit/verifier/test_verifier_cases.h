@@ -42,6 +42,41 @@ static void expect_case(const char *query, const cred_opts *o, const char *want)
     expect_failure(st, http, code, want);
 }
 
+/* An answer that proves no holder (untrusted issuer, wrong nonce): each is refused with
+ * its code while the session stays pending, up to VERIFIER_RESPONSE_ATTEMPTS; the last
+ * one fails the session with that code, and nothing is taken after it. */
+static void expect_strikes(const char *query, const cred_opts *o, const char *nonce,
+                           const char *want)
+{
+    wallet w;
+    mobid_buf pres;
+    char code[64];
+    json_t *created = create(query), *st;
+    wallet_fetch(&w, created);
+    const json_t *cq = json_array_get(json_object_get(w.req.dcql_query, "credentials"), 0);
+    if (!strcmp(json_string_value(json_object_get(cq, "format")), "mso_mdoc"))
+        present_mdoc(&w, o, &pres);
+    else
+        present_sdjwt(&w, o, nonce, &pres);
+    json_t *params = vp_params(&w, json_string_value(json_object_get(cq, "id")),
+                               (const char *)pres.ptr);
+    for (int i = 1; i < VERIFIER_RESPONSE_ATTEMPTS; i++) {
+        assert_int_equal(wallet_post(&w, params, false, code), 400);
+        assert_string_equal(code, want);
+        st = status_of(created, 0);
+        assert_string_equal(json_string_value(json_object_get(st, "status")), "pending");
+        json_decref(st);
+    }
+    long http = wallet_post(&w, params, false, code);
+    expect_failure(status_of(created, 0), http, code, want);
+    assert_int_equal(wallet_post(&w, params, false, code), 400);
+    assert_string_equal(code, "SESSION_USED");
+    json_decref(params);
+    json_decref(created);
+    mobid_buf_free(&pres);
+    wallet_clear(&w);
+}
+
 static void test_sdjwt_verified_once(void **state)
 {
     (void)state;
@@ -118,11 +153,8 @@ static void test_mdoc_verified(void **state)
 static void test_wrong_nonce(void **state)
 {
     (void)state;
-    char code[64];
-    long http;
     cred_opts o = { .status_idx = -1 };
-    json_t *st = answer(SDJWT_QUERY, &o, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", code, &http);
-    expect_failure(st, http, code, "NONCE_MISMATCH");
+    expect_strikes(SDJWT_QUERY, &o, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "NONCE_MISMATCH");
 }
 
 static void test_replay(void **state)
@@ -192,8 +224,8 @@ static void test_untrusted_issuer(void **state)
 {
     (void)state;
     cred_opts o = { .status_idx = -1, .untrusted = true };
-    expect_case(SDJWT_QUERY, &o, "UNTRUSTED_ISSUER");
-    expect_case(MDOC_QUERY, &o, "UNTRUSTED_ISSUER");
+    expect_strikes(SDJWT_QUERY, &o, NULL, "UNTRUSTED_ISSUER");
+    expect_strikes(MDOC_QUERY, &o, NULL, "UNTRUSTED_ISSUER");
 }
 
 static void test_missing_claim(void **state)
@@ -263,6 +295,13 @@ static void test_tampered(void **state)
     json_t *nostate = json_pack("{s:s}", "vp_token", "{}");
     assert_int_equal(wallet_post(&w, nostate, false, code), 400);
     json_decref(nostate);
+    /* bound (it decrypts, right state) but proving no holder: counted, not the end */
+    json_t *junk = vp_params(&w, "card", "not.a~presentation~");
+    assert_int_equal(wallet_post(&w, junk, false, code), 400);
+    json_decref(junk);
+    st = status_of(created, 0);
+    assert_string_equal(json_string_value(json_object_get(st, "status")), "pending");
+    json_decref(st);
     assert_int_equal(wallet_post(&w, params, false, code), 200);
     st = status_of(created, 0);
     assert_string_equal(json_string_value(json_object_get(st, "status")), "verified");
