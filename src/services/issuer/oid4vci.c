@@ -105,22 +105,69 @@ static mobid_err on_as_metadata(mobid_http_req *req, mobid_http_resp *resp, void
 
 /* ---- /token ---- */
 
-typedef enum token_result { TOK_OK, TOK_BAD_CODE, TOK_BAD_TX, TOK_KILLED, TOK_NO_TX } token_result;
+typedef enum token_result {
+    TOK_OK, TOK_BAD_CODE, TOK_BAD_TX, TOK_KILLED, TOK_NO_TX, TOK_SOURCE_LOCKED
+} token_result;
+
+/* Wrong tx_codes are limited per source: tx_code_attempts from one address stop that
+ * address for this offer, and the offer goes on for the holder elsewhere, so whoever
+ * saw the QR (a colleague at the next desk) cannot void it. Only this many times the
+ * limit, from all sources together, voids the offer: a bound on distributed guessing
+ * (20 guesses of 10^6 codes by default). */
+#define TX_TOTAL_FACTOR 4
 
 typedef struct token_tx {
     issuer_ctx *ctx;
     const char *code, *tx_code;
     char code_hash[65];
+    char guard_key[160];     /* "t:<offer id>\x1f<source>" in issuer_signin_guard */
+    char source[64];
     char token[44];
     token_result result;
 } token_tx;
+
+/* Wrong tx_codes from this source for this offer so far (the sign-in guard's table:
+ * its purge forgets quiet rows). */
+static mobid_err source_failures(token_tx *t, mobid_store *s, const char *offer_id, int64_t *n)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    mobid_err err;
+
+    snprintf(t->guard_key, sizeof t->guard_key, "t:%s\x1f%s", offer_id, t->source);
+    *n = 0;
+    err = mobid_store_prepare(s, "SELECT failures FROM issuer_signin_guard WHERE k = $1", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, t->guard_key);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    if (err == MOBID_OK && row)
+        *n = mobid_store_col_int64(st, 0);
+    mobid_store_finalize(st);
+    return err;
+}
+
+static mobid_err source_failed(token_tx *t, mobid_store *s)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    mobid_err err = mobid_store_prepare(
+        s, "INSERT INTO issuer_signin_guard (k, failures, last_at, locked_until)"
+           " VALUES ($1, 1, $2, 0) ON CONFLICT (k) DO UPDATE SET"
+           " failures = issuer_signin_guard.failures + 1, last_at = $2", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, t->guard_key);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, mobid_now());
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    return err;
+}
 
 static mobid_err tx_failed(token_tx *t, mobid_store *s, const char *offer_id, int64_t failures)
 {
     mobid_store_stmt *st = NULL;
     bool row;
-    bool kill = failures + 1 >= (int64_t)t->ctx->cfg.tx_code_attempts;
-    mobid_err err = mobid_store_prepare(
+    bool kill = failures + 1 >= (int64_t)t->ctx->cfg.tx_code_attempts * TX_TOTAL_FACTOR;
+    mobid_err err = source_failed(t, s);
+    if (err == MOBID_OK)
+        err = mobid_store_prepare(
         s,
         "UPDATE issuer_offers SET tx_failures = tx_failures + 1,"
         " killed_at = CASE WHEN $1 = 1 THEN $2 ELSE killed_at END WHERE id = $3",
@@ -210,6 +257,13 @@ static mobid_err token_body(mobid_store *s, void *arg)
     t->result = t->tx_code ? TOK_OK : TOK_NO_TX;
     if (!t->tx_code)
         return MOBID_OK;
+    int64_t mine = 0;
+    if ((err = source_failures(t, s, id, &mine)) != MOBID_OK)
+        return err;
+    if (mine >= (int64_t)t->ctx->cfg.tx_code_attempts) { /* refused unchecked */
+        t->result = TOK_SOURCE_LOCKED;
+        return MOBID_OK;
+    }
     if (strlen(t->tx_code) > 16 ||
         (err = issuer_tx_code_hash(t->ctx, id, t->tx_code, got)) != MOBID_OK ||
         !mobid_ct_eq(mobid_view_make(want, 64), mobid_view_make(got, 64)))
@@ -238,6 +292,7 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     if (!t.code || strlen(t.code) > 128)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request",
                                            "pre-authorized_code missing");
+    issuer_request_source(ctx, req, t.source);
     if ((err = issuer_hash_hex(mobid_view_str(t.code), t.code_hash)) != MOBID_OK ||
         (err = issuer_db(ctx, &s)) != MOBID_OK)
         return err;
@@ -254,6 +309,8 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_grant",
                                            t.result == TOK_KILLED
                                                ? "wrong tx_code; the offer is now void"
+                                           : t.result == TOK_SOURCE_LOCKED
+                                               ? "too many wrong tx_codes from this address"
                                                : "wrong tx_code");
     json_t *j = json_pack("{s:s,s:s,s:I}", "access_token", t.token, "token_type", "Bearer",
                           "expires_in", (json_int_t)ctx->cfg.token_lifetime_s);
