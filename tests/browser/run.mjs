@@ -131,6 +131,9 @@ async function main() {
         "console: the card is active");
 
   // Government 24: verified name and the certificate
+  // the long poll's verified answer (an earlier one may be "pending")
+  const govResult = page.waitForResponse(async (r) => r.url().includes("/api/v1/result") &&
+    (await r.json().catch(() => ({}))).status === "verified", { timeout: 90000 }).then((r) => r.json());
   const gov = await portalVerify(page, `${urls.portal}/`, "gov24");
   await page.waitForSelector("#verified", { state: "visible", timeout: 60000 }).catch(() => {});
   const g = await gov;
@@ -142,6 +145,13 @@ async function main() {
   check(/^\d{6}-\d\*{6}$/.test(rrnShown), `the page masks the registration number (${rrnShown})`);
   check(/^MOBID-\d{4}-\d{4}-\d{4}$/.test((await page.textContent("#cert-number")).trim()),
         "a certificate with a verification number is issued");
+  const dd = (claim) => page.$eval(`#claims dt[data-claim="${claim}"] + dd`, (d) => d.textContent).catch(() => "");
+  const dt = (claim) => page.$eval(`#claims dt[data-claim="${claim}"]`, (d) => d.textContent).catch(() => "");
+  check((await dt("family_name")) === "성 (로마자) Family name (Latin)" && /^국적 Nationality/.test(await dt("nationality")),
+        `claims carry the card type's labels (${await dt("family_name")}; ${await dt("nationality")})`);
+  const cert = (await govResult).certificate.html;
+  check(/<th>성명 Name<\/th><td>홍길동 \(Gildong Hong\)<\/td>/.test(cert), "the certificate's 성명 is the whole name");
+  check(cert.includes("국적 Nationality") && !cert.includes("family_name"), "the certificate's rows carry the card type's labels");
   await shot(page, "gov24-verified");
 
   // the bank sees only its claims
@@ -155,6 +165,8 @@ async function main() {
   check(JSON.stringify(claims) === JSON.stringify(["age_over_19", "birth_date", "family_name", "given_name"]),
         `the bank page shows only its claims (${claims})`);
   check(!(await page.content()).includes(app.rrn.slice(0, 6) + "-"), "no registration number on the bank page");
+  const age = await page.$eval('#claims dt[data-claim="age_over_19"] + dd', (d) => d.textContent).catch(() => "");
+  check(age === "예 Yes", `the bank reads the age flag as a word (${age})`);
   await shot(page, "bank-verified");
   const bankKey = state.relying_parties.find((r) => r.id === "bank").api_key;
   const more = await fetch(`${urls.verifier}/api/v1/verifications`, { method: "POST",

@@ -13,12 +13,6 @@
     failed: ["본인 확인에 실패했습니다.", "The verification failed."],
     network: ["서버에 연결할 수 없습니다.", "The server cannot be reached."]
   };
-  var labels = {
-    family_name: "성 Family name", given_name: "이름 Given name",
-    family_name_national_character: "성 (한글) Family name (Hangul)", given_name_national_character: "이름 (한글) Given name (Hangul)",
-    birth_date: "생년월일 Birth date", age_over_19: "만 19세 이상 Age 19 or over",
-    resident_registration_number: "주민등록번호 Registration number", resident_country: "거주국 Country of residence"
-  };
   var timer = null, deadline = 0, done = false;
   function $(id) { return document.getElementById(id); }
 
@@ -53,10 +47,14 @@
     $("name").textContent = r.name || "";
     var dl = $("claims");
     dl.textContent = "";
-    Object.keys(r.claims || {}).forEach(function (k) {
-      var dt = document.createElement("dt"); dt.textContent = labels[k] || k;
-      var dd = document.createElement("dd"); dd.textContent = String(r.claims[k]);
-      dt.setAttribute("data-claim", k);
+    // labels and value words come from the card type (r.shown)
+    var shown = r.shown || Object.keys(r.claims || {}).map(function (k) {
+      return { claim: k, label: k, value: String(r.claims[k]) };
+    });
+    shown.forEach(function (c) {
+      var dt = document.createElement("dt"); dt.textContent = c.label;
+      var dd = document.createElement("dd"); dd.textContent = c.value;
+      dt.setAttribute("data-claim", c.claim);
       dl.appendChild(dt); dl.appendChild(dd);
     });
     if (r.certificate && $("certificate")) {

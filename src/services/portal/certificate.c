@@ -8,6 +8,7 @@
 #include <string.h>
 #include <mobid/crypto.h>
 #include "services/portal/portal.h"
+#include "services/provision/provision.h"
 
 static mobid_err flatten_into(const json_t *j, json_t *out, int depth)
 {
@@ -62,22 +63,59 @@ static mobid_err verification_number(const portal_ctx *ctx, const char *id, char
     return MOBID_OK;
 }
 
-static void row(mobid_buf *b, const char *label, const json_t *flat, const char *claim)
+/* Claims the certificate and the page state otherwise: the name (as one row), the
+ * portrait, and age flags (the certificate states the birth date itself). */
+static bool folded(const char *claim)
 {
-    const json_t *v = json_object_get(flat, claim);
-    char num[32];
-    const char *text = json_string_value(v);
-    if (!text && json_is_integer(v)) {
-        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-        text = num;
+    return !strncmp(claim, "family_name", 11) || !strncmp(claim, "given_name", 10) ||
+           !strcmp(claim, "portrait") || !strncmp(claim, "age_", 4);
+}
+
+json_t *portal_shown(const portal_ctx *ctx, const json_t *flat)
+{
+    json_t *out = json_array();
+    const char *key;
+    const json_t *v;
+    char label[256], text[512];
+    const json_t *ct = prov_cardtype_for_claims(portal_cardtypes(ctx), flat);
+
+    json_object_foreach ((json_t *)flat, key, v) {
+        const json_t *cl = prov_claim_by_path(ct, key);
+        prov_claim_label(cl, key, label, sizeof label);
+        prov_value_text(cl, v, text, sizeof text);
+        if (out && !json_is_object(v) && !json_is_array(v))
+            json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "claim", key, "label", label,
+                                                 "value", text));
     }
-    if (!text)
-        return;
+    return out;
+}
+
+static void row(mobid_buf *b, const char *label, const char *text)
+{
     mobid_buf_append_str(b, "<tr><th>");
-    mobid_buf_append_str(b, label);
+    portal_html_escape(b, label);
     mobid_buf_append_str(b, "</th><td>");
     portal_html_escape(b, text);
     mobid_buf_append_str(b, "</td></tr>\n");
+}
+
+/* 성명: the whole name, then every other claim with the card type's label and words. */
+static void rows(const portal_ctx *ctx, const json_t *flat, mobid_buf *html)
+{
+    char name[512];
+    json_t *shown = portal_shown(ctx, flat);
+    size_t i;
+    const json_t *e;
+
+    prov_person_name(flat, name, sizeof name);
+    row(html, "성명 Name", name);
+    json_array_foreach (shown, i, e) {
+        const char *claim = json_string_value(json_object_get(e, "claim"));
+        if (!folded(claim))
+            row(html, json_string_value(json_object_get(e, "label")),
+                json_string_value(json_object_get(e, "value")));
+    }
+    json_decref(shown);
 }
 
 mobid_err portal_certificate(const portal_ctx *ctx, const char *verification_id,
@@ -94,13 +132,7 @@ mobid_err portal_certificate(const portal_ctx *ctx, const char *verification_id,
                          "<title>주민등록표 등본 (Resident registration certificate)</title>"
                          "</head><body><h1>주민등록표 등본 <small>Resident registration "
                          "certificate (sample)</small></h1>\n<table>\n");
-    row(html, "성명 Name (Hangul)", flat, "family_name_national_character");
-    row(html, "이름 Given name (Hangul)", flat, "given_name_national_character");
-    row(html, "성 Family name", flat, "family_name");
-    row(html, "이름 Given name", flat, "given_name");
-    row(html, "생년월일 Birth date", flat, "birth_date");
-    row(html, "주민등록번호 Registration number", flat, "resident_registration_number");
-    row(html, "거주국 Country of residence", flat, "resident_country");
+    rows(ctx, flat, html);
     mobid_buf_append_str(html, "</table>\n<p>발급일시 Issued: ");
     mobid_buf_append_str(html, issued);
     mobid_buf_append_str(html, "</p>\n<p>확인번호 Verification number: <strong>");

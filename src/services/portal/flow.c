@@ -24,6 +24,7 @@
 #include "http/ratelimit.h"
 #include "qr/qr.h"
 #include "services/portal/portal.h"
+#include "services/provision/provision.h"
 
 static bool site_from(const char *name, portal_site *site)
 {
@@ -165,15 +166,8 @@ static const char *reason_of(const char *error, const char *detail)
 /* "홍길동 (Gildong Hong)" from whatever name claims there are. */
 static char *display_name(const json_t *flat)
 {
-    const char *fh = json_string_value(json_object_get(flat, "family_name_national_character"));
-    const char *gh = json_string_value(json_object_get(flat, "given_name_national_character"));
-    const char *f = json_string_value(json_object_get(flat, "family_name"));
-    const char *g = json_string_value(json_object_get(flat, "given_name"));
     char buf[512];
-    if (fh && gh && f && g)
-        snprintf(buf, sizeof buf, "%s%s (%s %s)", fh, gh, g, f);
-    else
-        snprintf(buf, sizeof buf, "%s %s", g ? g : "", f ? f : "");
+    prov_person_name(flat, buf, sizeof buf);
     return strdup(buf);
 }
 
@@ -209,8 +203,10 @@ static mobid_err verified(portal_ctx *ctx, portal_site site, const char *id, con
         return reply(resp, 200, json_pack("{s:s, s:s}", "status", "verified", "reason", "delivered"));
     if ((err = portal_flatten_claims(json_object_get(v, "claims"), &flat)) || !(name = display_name(flat)))
         goto done;
-    out = json_pack("{s:s, s:s, s:o}", "status", "verified", "name", name, "claims",
-                    shown_claims(flat));
+    json_t *masked = shown_claims(flat);
+    out = json_pack("{s:s, s:s, s:O, s:o}", "status", "verified", "name", name, "claims", masked,
+                    "shown", portal_shown(ctx, masked));
+    json_decref(masked);
     if (out && site == PORTAL_GOV) {
         if ((err = portal_certificate(ctx, id, flat, number, &html)) || (err = mobid_buf_terminate(&html)))
             goto done;

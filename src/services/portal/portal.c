@@ -13,6 +13,7 @@
 #include "http/limits.h"
 #include "http/ratelimit.h"
 #include "services/portal/portal.h"
+#include "services/provision/provision.h"
 
 struct portal_ctx {
     char *verifier_url;
@@ -24,6 +25,7 @@ struct portal_ctx {
     uint8_t ticket_key[32];
     mobid_http_fetcher *fetcher;  /* the verifier long-polls */
     mobid_ratelimit *start_rate;  /* starts per source address */
+    json_t *cardtypes;            /* the compiled-in card types: labels (NULL: none) */
 };
 
 /* A number key of the portal's configuration within [min, max]. */
@@ -72,6 +74,11 @@ mobid_err portal_config_read(const json_t *j, portal_config *pc, mobid_http_conf
     return mobid_http_limits_read(json_object_get(j, "http"), "portal", hc);
 }
 
+const json_t *portal_cardtypes(const portal_ctx *ctx)
+{
+    return ctx->cardtypes;
+}
+
 /* The portal's queries are the verifier's profiles, which the provisioning policy
  * derives from the card types; a DCQL query given here replaces the profile. */
 static mobid_err site_init(portal_ctx *ctx, portal_site site, const portal_site_config *sc)
@@ -115,6 +122,9 @@ mobid_err portal_ctx_new(const portal_config *cfg, portal_ctx **out)
                                    cfg->start_burst >= 1 ? cfg->start_burst : 20, 0,
                                    &ctx->start_rate)))
         goto done;
+    /* labels only: without them the page shows claim names */
+    if (prov_cardtypes_load(NULL, &ctx->cardtypes) != MOBID_OK)
+        ctx->cardtypes = NULL;
     *out = ctx;
     ctx = NULL;
 done:
@@ -133,6 +143,7 @@ void portal_ctx_free(portal_ctx *ctx)
     }
     mobid_http_fetcher_free(ctx->fetcher);
     mobid_ratelimit_free(ctx->start_rate);
+    json_decref(ctx->cardtypes);
     free(ctx->verifier_url);
     free(ctx->web_dir);
     mobid_wipe(ctx->ticket_key, sizeof ctx->ticket_key);

@@ -101,6 +101,12 @@ MOBID_MUST_CHECK mobid_err portal_ticket_open(const portal_ctx *ctx, portal_site
 /* HMAC-SHA-256(ticket key, "certificate:" id) into mac (32 bytes). */
 mobid_err portal_number_mac(const portal_ctx *ctx, const char *id, uint8_t *mac);
 
+/* The card types (labels of claims and values), or NULL. Borrowed. */
+const json_t *portal_cardtypes(const portal_ctx *ctx);
+/* The claims as people read them: [{claim, label, value}] in the order of flat, labels
+ * and value words from the card type ("성별 Sex": "여 Female"). New reference. */
+json_t *portal_shown(const portal_ctx *ctx, const json_t *flat);
+
 /* Verified claims flattened to {claim: value} (strings, numbers, booleans; nested
  * mdoc namespaces and SD-JWT objects walked). *out owned by the caller. */
 MOBID_MUST_CHECK mobid_err portal_flatten_claims(const json_t *claims, json_t **out);

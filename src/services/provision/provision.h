@@ -58,6 +58,28 @@ MOBID_MUST_CHECK mobid_err prov_dcql(const json_t *cts, const char *cardtype, co
  * ([{"cardtype","claims"}]): one entry per card type and format it is issued in. */
 MOBID_MUST_CHECK mobid_err prov_allowed(const json_t *cts, const json_t *grants, json_t **out);
 
+/* ---- labels (labels.c): the card type's words for people ---- */
+
+/* The card type whose id, doctype or vct is type (borrowed), or NULL. */
+const json_t *prov_cardtype_by_type(const json_t *cts, const char *type);
+/* The claim of ct that path names: its name, its SD-JWT path ("address/country"), or
+ * an mdoc path "namespace/element" (borrowed), or NULL. */
+const json_t *prov_claim_by_path(const json_t *ct, const char *path);
+/* The first card type's claim named name in cts; *ct (may be NULL) gets its type. */
+const json_t *prov_claim_any(const json_t *cts, const char *name, const json_t **ct);
+/* The card type that has the most of the claims in flat (an object of claim name ->
+ * value): the one a presentation came from (borrowed), or NULL. */
+const json_t *prov_cardtype_for_claims(const json_t *cts, const json_t *flat);
+/* "성별 Sex": the claim's ko and en display names (fallback when it has none). */
+void prov_claim_label(const json_t *claim, const char *fallback, char *out, size_t n);
+/* A value in words: an option's "여 Female", "예 Yes" / "아니요 No", the number or
+ * text; "" for other JSON. */
+void prov_value_text(const json_t *claim, const json_t *v, char *out, size_t n);
+/* The full name from the claims (an object of claim name -> value): the national-
+ * script pair (family_name_<x> + given_name_<x>) then the Latin one in brackets,
+ * "홍길동 (Gildong Hong)"; as much as there is. */
+void prov_person_name(const json_t *flat, char *out, size_t n);
+
 /* The policy: path NULL = the compiled-in etc/provisioning.example.json. */
 MOBID_MUST_CHECK mobid_err prov_policy_load(const char *path, json_t **out);
 /* The verifier's "profiles" object: every profile of the policy as a DCQL query. */
