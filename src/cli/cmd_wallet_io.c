@@ -15,6 +15,7 @@
 
 #include <mobid/crypto.h>
 
+#include "services/provision/provision.h"
 #include "cli/cli.h"
 #include "cli/cmd_wallet.h"
 #include "http/client.h"
@@ -241,6 +242,39 @@ static mobid_err ask_tx_code(void *ctx, unsigned len, const char *desc, char *ou
                        out, cap);
 }
 
+/* The claims asked for, grouped by card: the card type's name once, then each claim
+ * by its ko/en label, sensitive ones marked. A claim the compiled-in card types do
+ * not know is shown by its path. Lines are "<type>: <path>" (lib/wallet). */
+static void consent_claims(const char *const *claims)
+{
+    json_t *cts = NULL;
+    char type[256] = "", label[256];
+    if (prov_cardtypes_load(NULL, &cts) != MOBID_OK)
+        cts = NULL;
+    for (size_t i = 0; claims[i]; i++) {
+        const char *sep = strstr(claims[i], ": ");
+        size_t tlen = sep ? (size_t)(sep - claims[i]) : 0;
+        const char *path = sep ? sep + 2 : claims[i];
+        char t[256];
+        snprintf(t, sizeof t, "%.*s", (int)tlen, claims[i]);
+        const json_t *ct = prov_cardtype_by_type(cts, t);
+        if (strcmp(t, type) != 0) {
+            const json_t *d = json_object_get(ct, "display");
+            snprintf(type, sizeof type, "%s", t);
+            if (ct && json_string_value(json_object_get(d, "ko")))
+                fprintf(stderr, "  %s %s:\n", json_string_value(json_object_get(d, "ko")),
+                        json_string_value(json_object_get(d, "en")) ?: "");
+            else
+                fprintf(stderr, "  %s:\n", t[0] ? t : "credential");
+        }
+        const json_t *cl = prov_claim_by_path(ct, path);
+        prov_claim_label(cl, path, label, sizeof label);
+        fprintf(stderr, "    - %s%s\n", label,
+                json_is_true(json_object_get(cl, "sensitive")) ? "  [민감 정보 sensitive]" : "");
+    }
+    json_decref(cts);
+}
+
 static mobid_err ask_consent(void *ctx, const mobid_wallet_consent *c)
 {
     cli_wallet_host *h = ctx;
@@ -250,8 +284,7 @@ static mobid_err ask_consent(void *ctx, const mobid_wallet_consent *c)
     fprintf(stderr, "%s (%s) asks for:\n", c->rp_name, c->client_id);
     if (c->legal_basis)
         fprintf(stderr, "  legal basis: %s\n", c->legal_basis);
-    for (size_t i = 0; c->claims[i]; i++)
-        fprintf(stderr, "  - %s\n", c->claims[i]);
+    consent_claims(c->claims);
     if (h->yes)
         return MOBID_OK;
     tty = fopen("/dev/tty", "r+");

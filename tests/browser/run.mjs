@@ -138,6 +138,11 @@ async function main() {
   await page.waitForSelector("#verified", { state: "visible", timeout: 60000 }).catch(() => {});
   const g = await gov;
   check(g.code === 0, "the wallet presents to Government 24");
+  check((g.err.match(/재외국민 주민등록증 Overseas national resident ID card:/g) || []).length === 1 &&
+        /- 주민등록번호 Resident registration number {2}\[민감 정보 sensitive\]/.test(g.err) &&
+        /- 생년월일 Birth date\n/.test(g.err) && !/kr\.go\.mois\.resident\.1\//.test(g.err),
+        "the wallet's consent names the card once, labels each claim and marks the sensitive ones");
+  fs.writeFileSync(path.join(ART, "gov24-consent.txt"), g.err);
   check(await page.isVisible("#verified"), "the portal shows \"verified\" without a reload");
   check(/홍길동|Gildong/.test(await page.textContent("#name")), "the verified name is shown");
   const rrnShown = await page.$eval('#claims dt[data-claim="resident_registration_number"] + dd',
