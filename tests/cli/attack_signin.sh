@@ -7,38 +7,15 @@
 set -euo pipefail
 
 bin=${MOBID_BIN:?}
-tmp=$(mktemp -d /tmp/mobid-attack-signin-XXXXXX)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../common/issuer_fixture.sh"
+trap issuer_fixture_stop EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
 day() { date -u -d "$1 days" +%F; }
 
-port=$((20000 + RANDOM % 12700))
-url="http://127.0.0.1:$port"
-"$bin" pki init "$tmp/pki" --name "mobid test" --issuer-url "$url" --country KR >/dev/null
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/data.key"
-cat >"$tmp/offices.json" <<JSON
-{"offices": [{"id": "los-angeles", "name": "Consulate General in Los Angeles", "country": "US",
-  "city": "Los Angeles", "tz": "America/Los_Angeles", "accepts_from": "$(day -2)", "wave": 1}]}
-JSON
 # the test speaks for several sources through X-Forwarded-For from a trusted proxy
-cat >"$tmp/issuer.json" <<JSON
-{"issuer_url": "$url", "pki_dir": "$tmp/pki", "data_key_file": "$tmp/data.key",
- "trusted_proxies": ["127.0.0.1"],
- "console": {"signin_lock_after": 5, "signin_slow_after": 100, "signin_lock_s": 900}}
-JSON
-db="sqlite:$tmp/issuer.db"
-MOBID_PASSWORD="ministry secret pw" "$bin" office bootstrap --db "$db" --user minister \
-  --offices "$tmp/offices.json" >/dev/null || fail bootstrap
-"$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config "$tmp/issuer.json" \
-  >"$tmp/serve.out" 2>"$tmp/serve.err" &
-pid=$!
-for _ in $(seq 100); do grep -q listen "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
-grep -q listen "$tmp/serve.out" || fail "issuer did not start"
+issuer_fixture_start '"trusted_proxies": ["127.0.0.1"],
+ "console": {"signin_lock_after": 5, "signin_slow_after": 100, "signin_lock_s": 900}' ||
+  fail "issuer did not start"
 
 # token USER PASSWORD SOURCE: prints the HTTP status; headers in $tmp/h, body in $tmp/b
 token() {
@@ -59,8 +36,7 @@ console() {
 }
 
 pw="correct horse battery"
-admin=$(MOBID_PASSWORD="ministry secret pw" MOBID_ISSUER_URL="$url" "$bin" office login --user minister |
-  sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
+admin=$(issuer_fixture_admin_token)
 [ -n "$admin" ] || fail "admin login"
 MOBID_PASSWORD="$pw" MOBID_ISSUER_URL="$url" "$bin" office officers create --token "$admin" \
   --username la.kim --role officer --office los-angeles >/dev/null || fail "create officer"
