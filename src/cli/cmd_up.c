@@ -3,9 +3,10 @@
  *
  *   mobid up [--dir DIR] [--db postgres://...] [--port-base N] [--json]
  *
- * The issuer (with the office console), the verifier and the portal run as children
- * of this process (`mobid issuer serve`, `mobid verifier serve`, `mobid portal
- * serve`), each on 127.0.0.1: issuer N, verifier N+1, portal N+2 (N = 8441). A child
+ * The issuer (with the office console), the verifier, the portal and the citizen's
+ * wallet app run as children of this process (`mobid issuer serve`, `mobid verifier
+ * serve`, `mobid portal serve`, `mobid wallet serve`), each on 127.0.0.1: issuer N,
+ * verifier N+1, portal N+2, wallet app N+3 (N = 8441). A child
  * that exits on its own is started again; SIGINT or SIGTERM stops all of them
  * (SIGTERM, then SIGKILL after 5 seconds) and `up` exits 0. The first start in an
  * empty DIR bootstraps everything (see cmd_up_boot.c); later starts reuse it.
@@ -37,8 +38,9 @@ static const char USAGE[] =
     "usage: mobid up [--dir DIR] [--db postgres://...] [--port-base N] [--policy FILE] [--json]\n"
     "                [--issuer-url URL] [--verifier-url URL] [--portal-url URL] [--ca-file PEM]\n"
     "\n"
-    "Runs the issuer with the office console (127.0.0.1:N), the verifier (N+1) and the\n"
-    "portal (N+2) as one supervised process group; N is 8441 unless --port-base says\n"
+    "Runs the issuer with the office console (127.0.0.1:N), the verifier (N+1), the\n"
+    "portal (N+2) and the citizen's wallet app (N+3, wallet DIR/phone.wallet, its URL\n"
+    "with a per-launch secret printed) as one supervised process group; N is 8441 unless --port-base says\n"
     "otherwise. Data lives in DIR (default ./var): SQLite databases, the PKI, the\n"
     "configuration and log/<service>.log; --db puts both services' tables in one\n"
     "PostgreSQL database instead. The first start in an empty DIR bootstraps the PKI,\n"
@@ -220,16 +222,31 @@ static const char *rp_key(const json_t *state, const char *id)
 static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
                          const json_t *state)
 {
-    char db[UP_PATH_MAX], cfg[UP_PATH_MAX], listen[32], log[UP_PATH_MAX + 16];
+    char db[UP_PATH_MAX], cfg[UP_PATH_MAX], rp[UP_PATH_MAX], listen[32], log[UP_PATH_MAX + 16];
     const char *args[16] = { s->name, "serve", "--listen", listen };
-    const char *gov_key = NULL, *bank_key = NULL;
+    const char *gov_key = NULL, *bank_key = NULL, *secret = NULL;
     size_t n = 4;
     pid_t pid;
 
     snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
     snprintf(log, sizeof log, "%s/log/%s.log", o->dir, s->name);
     up_db_url(o, s->name, db);
-    if (!strcmp(s->name, "portal")) {
+    if (!strcmp(s->name, "wallet")) {
+        /* the citizen's wallet app: the phone's wallet file in DIR, this installation's
+         * anchors for its first start, the launch secret in the environment */
+        snprintf(cfg, sizeof cfg, "%s/phone.wallet", o->dir);
+        snprintf(db, sizeof db, "%s/pki/iaca.pem", o->dir);
+        snprintf(rp, sizeof rp, "%s/pki/rp-ca.pem", o->dir);
+        args[n++] = "--wallet";
+        args[n++] = cfg;
+        args[n++] = "--issuer-roots";
+        args[n++] = db;
+        args[n++] = "--registration-roots";
+        args[n++] = db;
+        args[n++] = "--rp-roots";
+        args[n++] = rp;
+        secret = strstr(s->public_url, "?k=") ? strstr(s->public_url, "?k=") + 3 : NULL;
+    } else if (!strcmp(s->name, "portal")) {
         /* each site speaks as the relying party the policy names, with its profile */
         const json_t *gov = json_object_get(json_object_get(state, "portal"), "gov");
         const json_t *bank = json_object_get(json_object_get(state, "portal"), "bank");
@@ -257,7 +274,8 @@ static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
     args[n] = NULL;
     if ((pid = fork()) == 0) {
         if ((gov_key && setenv("MOBID_PORTAL_API_KEY", gov_key, 1)) ||
-            (bank_key && setenv("MOBID_PORTAL_BANK_API_KEY", bank_key, 1)))
+            (bank_key && setenv("MOBID_PORTAL_BANK_API_KEY", bank_key, 1)) ||
+            (secret && setenv("MOBID_WALLET_APP_SECRET", secret, 1)))
             _exit(127);
         exec_child(o, args, -1, log);
     }
@@ -445,10 +463,22 @@ static bool ports_free(const up_opts *o, const up_service *svc)
     return ok;
 }
 
+/* The wallet app's address with a secret drawn for this launch (given to the child
+ * through its environment, never its command line). */
+static int wallet_app_url(up_service *s)
+{
+    char secret[65];
+
+    if (up_random_hex(secret))
+        return -1;
+    snprintf(s->public_url, sizeof s->public_url, "%s/open?k=%s", s->url, secret);
+    return 0;
+}
+
 static int run_up(up_opts *o)
 {
-    static const char *names[UP_NSERVICES] = { "issuer", "verifier", "portal" };
-    const char *publics[UP_NSERVICES] = { o->issuer_url, o->verifier_url, o->portal_url };
+    static const char *names[UP_NSERVICES] = { "issuer", "verifier", "portal", "wallet" };
+    const char *publics[UP_NSERVICES] = { o->issuer_url, o->verifier_url, o->portal_url, NULL };
     up_service svc[UP_NSERVICES] = { { 0 } };
     struct sigaction sa = { 0 };
     json_t *state = NULL;
@@ -464,6 +494,8 @@ static int run_up(up_opts *o)
         snprintf(svc[i].public_url, sizeof svc[i].public_url, "%s",
                  publics[i] ? publics[i] : svc[i].url);
     }
+    if (wallet_app_url(&svc[3]))
+        return CLI_EXIT_FAIL;
     sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -536,8 +568,8 @@ static int cmd_up(int argc, char **argv)
         case 'b': o.db = optarg; break;
         case 'p':
             o.port_base = (int)strtol(optarg, &end, 10);
-            if (!end || *end || o.port_base < 1 || o.port_base > 65533)
-                return cli_usage_error(USAGE, "--port-base must be a port number (1-65533)");
+            if (!end || *end || o.port_base < 1 || o.port_base > 65532)
+                return cli_usage_error(USAGE, "--port-base must be a port number (1-65532)");
             break;
         case 'j': o.json = true; break;
         case 'I': o.issuer_url = optarg; break;

@@ -21,7 +21,7 @@
 #include <jansson.h>
 #include <mobid/base.h>
 
-#define UP_NSERVICES 3
+#define UP_NSERVICES 4 /* issuer, verifier, portal, the wallet app */
 #define UP_DEFAULT_PORT_BASE 8441
 #define UP_PATH_MAX 512
 #define UP_DIR_MAX 256     /* longest --dir / --db: every path built from it fits */
@@ -29,7 +29,8 @@
 typedef struct up_opts {
     const char *dir;        /* data directory */
     const char *db;         /* NULL = SQLite files in dir; else a postgres:// URL */
-    int port_base;          /* issuer = base, verifier = base + 1, portal = base + 2 */
+    int port_base;          /* issuer = base, verifier = base + 1, portal = base + 2,
+                               the citizen's wallet app = base + 3 */
     bool json;              /* one JSON object per line on stdout instead of prose */
     const char *self;       /* path of this mobid binary (children run it) */
     const char *policy;     /* provisioning policy file; NULL = the compiled-in
@@ -44,7 +45,8 @@ typedef struct up_service {
     const char *name;       /* "issuer", "verifier", "portal" */
     int port;
     char url[64];           /* http://127.0.0.1:PORT (where up itself reaches it) */
-    char public_url[160];   /* what wallets and browsers are told (--issuer-url, ...) */
+    char public_url[160];   /* what wallets and browsers are told (--issuer-url, ...);
+                               the wallet app's carries this launch's secret */
     pid_t pid;              /* 0 when not running */
     int restarts;
     long started_ms;        /* monotonic start time of the running child */

@@ -32,6 +32,7 @@ static void print_prose(const up_opts *o, const up_service *svc, const json_t *s
     fprintf(stderr, "  verifier API               %s/api/v1/verifications\n", svc[1].public_url);
     fprintf(stderr, "  Government 24 portal       %s/\n", svc[2].public_url);
     fprintf(stderr, "  bank portal                %s/bank\n", svc[2].public_url);
+    fprintf(stderr, "  citizen's wallet app       %s\n", svc[3].public_url);
     fprintf(stderr, "  health and metrics         /healthz and /metrics on each\n");
     fprintf(stderr, "  relying parties            gov24, overseas, bank (API keys in %s/up.json)\n",
             o->dir);
@@ -44,12 +45,15 @@ static void print_prose(const up_opts *o, const up_service *svc, const json_t *s
             "\nThen, as the applicant:\n"
             "  1. In the console, sign in as los-angeles.officer, take an application, check\n"
             "     the passport; sign in as los-angeles.supervisor and approve; issue the offer.\n"
-            "  2. With the wallet (another terminal; it asks for a new PIN, then the code):\n"
+            "  2. Open the citizen's wallet app (link above) as on a phone: choose a PIN, add\n"
+            "     the card from the offer's QR image or link and its code. Or, for scripts,\n"
+            "     the wallet command (another terminal; it asks for a new PIN, then the code):\n"
             "       %s wallet --wallet me.wallet --issuer-roots %s/pki/iaca.pem \\\n"
             "           --rp-roots %s/pki/rp-ca.pem --registration-roots %s/pki/iaca.pem init\n"
             "       %s wallet --wallet me.wallet receive 'openid-credential-offer://...'\n"
             "     (the offer link from the console, or --qr offer.png with its QR image)\n"
-            "  3. Open %s/, press \"Verify with Mobile ID\" and give the wallet the link:\n"
+            "  3. Open %s/, press \"Verify with Mobile ID\" and give the wallet app the link\n"
+            "     (Present my ID), or the command:\n"
             "       %s wallet --wallet me.wallet present 'openid4vp://...'\n"
             "\nOr watch the whole journey at once: %s demo.   Ctrl-C stops everything.\n\n",
             o->self, o->dir, o->dir, o->dir, o->self, svc[2].public_url, o->self, o->self);
@@ -57,9 +61,10 @@ static void print_prose(const up_opts *o, const up_service *svc, const json_t *s
 
 static void print_json(const up_opts *o, const up_service *svc, const json_t *state, bool first)
 {
-    json_t *j = json_pack("{s:s, s:s, s:b, s:{s:s, s:s, s:s}, s:s}", "event", "ready", "dir",
+    json_t *j = json_pack("{s:s, s:s, s:b, s:{s:s, s:s, s:s, s:s}, s:s}", "event", "ready", "dir",
                           o->dir, "first_start", first, "urls", "issuer", svc[0].public_url, "verifier",
-                          svc[1].public_url, "portal", svc[2].public_url, "state_file", "up.json");
+                          svc[1].public_url, "portal", svc[2].public_url, "wallet",
+                          svc[3].public_url, "state_file", "up.json");
     if (j && first) {
         json_object_set(j, "admin", json_object_get(state, "admin"));
         json_object_set(j, "officers", json_object_get(state, "officers"));

@@ -27,6 +27,8 @@ static const char wallet_usage[] =
     "                  the reader that scans it (after consent and PIN)\n"
     "  history         every presentation made: when, to whom, which claims\n"
     "  lock-status     wrong PINs so far and whether the wallet is locked (no PIN)\n"
+    "  serve           the wallet as a web app for a phone-sized browser; prints the URL\n"
+    "                  with this launch's secret (--listen, --web-dir, --session-timeout)\n"
     "options:\n"
     "  --wallet FILE          wallet file (default $MOBID_WALLET or ./wallet.mobid)\n"
     "  --device-key F         the device secret kept outside the wallet file (default\n"
@@ -39,6 +41,9 @@ static const char wallet_usage[] =
     "                         engage: where to write the engagement QR code\n"
     "  --advertise HOST:PORT  engage: the address the QR code names instead of the one\n"
     "                         listened on (a port forward in front of the wallet)\n"
+    "  --listen HOST:PORT     serve: address (default 127.0.0.1:8444, loopback)\n"
+    "  --web-dir DIR          serve: pages from DIR instead of the built-in ones\n"
+    "  --session-timeout S    serve: idle session timeout in seconds (default 600)\n"
     "  --json                 JSON on stdout\n"
     "  --at RFC3339           pin the clock (tests)\n"
     "  --ca-file PEM          CAs trusted for https:// instead of the system's (a private CA)\n"
@@ -56,6 +61,7 @@ typedef struct wallet_args {
     const char *device_key;
     const char *issuer_roots, *rp_roots, *reg_roots;
     uint64_t scrypt_n;
+    cli_wallet_serve_opts serve;
     const char *cmd;
     const char *arg;
 } wallet_args;
@@ -72,6 +78,8 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         { "advertise", required_argument, NULL, 'A' },
         { "ca-file", required_argument, NULL, 'C' },
         { "device-key", required_argument, NULL, 'D' },
+        { "listen", required_argument, NULL, 'L' },   { "web-dir", required_argument, NULL, 'W' },
+        { "session-timeout", required_argument, NULL, 'S' },
         { NULL, 0, NULL, 0 }
     };
     int c;
@@ -97,6 +105,9 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         case 'C': a->host.ca_file = optarg; break;
         case 'D': a->device_key = optarg; break;
         case 'N': a->scrypt_n = strtoull(optarg, NULL, 10); break;
+        case 'L': a->serve.listen = optarg; break;
+        case 'W': a->serve.web_dir = optarg; break;
+        case 'S': a->serve.session_s = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'h': fputs(wallet_usage, stdout); return -1;
         default: return cli_usage_error(wallet_usage, "unknown option");
         }
@@ -382,6 +393,15 @@ static int cmd_read(wallet_args *a, int which)
     return CLI_EXIT_OK;
 }
 
+static int cmd_serve(wallet_args *a)
+{
+    a->serve.issuer_roots = a->issuer_roots;
+    a->serve.rp_roots = a->rp_roots;
+    a->serve.reg_roots = a->reg_roots;
+    a->serve.scrypt_n = a->scrypt_n;
+    return cli_wallet_serve(&a->host, &a->serve);
+}
+
 static int wallet_main(int argc, char **argv)
 {
     wallet_args a;
@@ -408,6 +428,8 @@ static int wallet_main(int argc, char **argv)
         rc = cmd_read(&a, 2);
     else if (!strcmp(a.cmd, "lock-status"))
         rc = cmd_lock_status(&a);
+    else if (!strcmp(a.cmd, "serve"))
+        rc = cmd_serve(&a);
     else
         rc = cli_usage_error(wallet_usage, "unknown command '%s'", a.cmd);
     cli_wallet_host_free(&a.host);

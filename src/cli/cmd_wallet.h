@@ -38,4 +38,17 @@ mobid_err cli_wallet_qr_decode(const char *png_path, char **text);
  * command's exit code. */
 int cli_wallet_engage(cli_wallet_host *host, const char *png_path, const char *advertise);
 
+/* `mobid wallet serve`: the web app's options besides the host's wallet file, CA
+ * file and clock. */
+typedef struct cli_wallet_serve_opts {
+    const char *listen;        /* NULL = 127.0.0.1:8444 */
+    const char *issuer_roots, *rp_roots, *reg_roots; /* for the first start, or NULL */
+    const char *web_dir;       /* pages from a folder instead of the built-in ones */
+    unsigned session_s;        /* idle session timeout; 0 = 600 */
+    uint64_t scrypt_n;
+} cli_wallet_serve_opts;
+
+/* Serve the wallet app until SIGINT/SIGTERM. Returns the command's exit code. */
+int cli_wallet_serve(const cli_wallet_host *host, const cli_wallet_serve_opts *o);
+
 #endif

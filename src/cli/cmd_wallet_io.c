@@ -2,14 +2,10 @@
  * Host callbacks of `mobid wallet`: the wallet file (atomic, durable, mode 0600), HTTP
  * through libcurl, the clock, and terminal prompts (PIN and tx_code without echo).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -18,7 +14,7 @@
 #include "services/provision/provision.h"
 #include "cli/cli.h"
 #include "cli/cmd_wallet.h"
-#include "http/client.h"
+#include "services/wallet/host.h"
 
 /* Test hook: MOBID_WALLET_KILL_AT=N kills the process (SIGKILL, as kill -9 would) at
  * the Nth step of the wallet's side effects: before and after each HTTP exchange and
@@ -33,87 +29,16 @@ static void kill_point(cli_wallet_host *h)
 
 static mobid_err file_load(void *ctx, mobid_buf *out)
 {
-    cli_wallet_host *h = ctx;
-    char chunk[65536];
-    ssize_t n;
-    int fd = open(h->path, O_RDONLY | O_CLOEXEC);
-    mobid_err err = MOBID_OK;
-
-    if (fd < 0)
-        return errno == ENOENT ? MOBID_ERR_NOT_FOUND : MOBID_ERR_IO;
-    while (!err && (n = read(fd, chunk, sizeof chunk)) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        err = n < 0 ? MOBID_ERR_IO : mobid_buf_append(out, chunk, (size_t)n);
-    }
-    close(fd);
-    return err;
+    return wallet_file_load(((cli_wallet_host *)ctx)->path, out);
 }
 
-static mobid_err write_all(int fd, mobid_view data)
-{
-    size_t off = 0;
-
-    while (off < data.len) {
-        ssize_t w = write(fd, data.ptr + off, data.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return MOBID_ERR_IO;
-        off += (size_t)w;
-    }
-    return MOBID_OK;
-}
-
-/* fsync the folder so the rename itself survives a power cut. */
-static mobid_err sync_dir(const char *path)
-{
-    char *copy = strdup(path);
-    int fd;
-    mobid_err err = MOBID_ERR_IO;
-
-    if (!copy)
-        return MOBID_ERR_NOMEM;
-    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0 && fsync(fd) == 0)
-        err = MOBID_OK;
-    if (fd >= 0)
-        close(fd);
-    free(copy);
-    return err;
-}
-
-/* Temp file in the same folder (mode 0600 from creation), fsync, rename, fsync dir. */
 static mobid_err file_save(void *ctx, mobid_view blob)
 {
     cli_wallet_host *h = ctx;
-    size_t n = strlen(h->path) + 32;
-    char *tmp = malloc(n);
-    int fd = -1;
-    mobid_err err = MOBID_ERR_IO;
+    mobid_err err;
 
-    if (!tmp)
-        return MOBID_ERR_NOMEM;
     kill_point(h);
-    snprintf(tmp, n, "%s.tmp.%ld", h->path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        goto done;
-    if (fchmod(fd, 0600) != 0 || write_all(fd, blob) != MOBID_OK || fsync(fd) != 0)
-        goto done;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto done;
-    }
-    fd = -1;
-    if (rename(tmp, h->path) == 0)
-        err = sync_dir(h->path);
-done:
-    if (fd >= 0)
-        close(fd);
-    if (err)
-        unlink(tmp);
-    free(tmp);
+    err = wallet_file_save(h->path, blob);
     kill_point(h);
     return err;
 }
@@ -122,29 +47,11 @@ static mobid_err do_http(void *ctx, const mobid_wallet_http_req *req, long *stat
                          mobid_buf *body)
 {
     cli_wallet_host *h = ctx;
-    mobid_http_client_opts o = { 15000, 5000, MOBID_WALLET_MAX_HTTP, false, h->ca_file };
-    mobid_http_result res = { 0 };
-    char accept[160] = "", auth[4200] = "";
-    const char *headers[3] = { NULL, NULL, NULL };
-    size_t nh = 0;
-    mobid_err err = MOBID_OK;
+    mobid_err err;
 
-    if (!h->http)
-        err = mobid_http_client_new(&o, (mobid_http_client **)&h->http);
-    if (req->accept && snprintf(accept, sizeof accept, "Accept: %s", req->accept) > 0)
-        headers[nh++] = accept;
-    if (req->bearer && snprintf(auth, sizeof auth, "Authorization: Bearer %s", req->bearer) > 0)
-        headers[nh++] = auth;
     kill_point(h);
-    if (!err)
-        err = mobid_http_client_request(h->http, req->method, req->url, headers,
-                                        req->content_type, req->body, &res);
+    err = wallet_http(&h->http, h->ca_file, req, status, body);
     kill_point(h);
-    *status = res.status;
-    if (!err)
-        err = mobid_buf_append_view(body, mobid_buf_view(&res.body));
-    mobid_wipe(auth, sizeof auth);
-    mobid_http_result_free(&res);
     return err;
 }
 
@@ -299,49 +206,12 @@ static mobid_err ask_consent(void *ctx, const mobid_wallet_consent *c)
     return answer[0] == 'y' || answer[0] == 'Y' ? MOBID_OK : MOBID_ERR_CONSENT_DENIED;
 }
 
-/* A new device secret: 32 random bytes in a file of its own, mode 0600, never
- * replaced (O_EXCL: two wallets made at once share the one that won). */
-static mobid_err device_key_make(const char *path)
-{
-    uint8_t key[32];
-    int fd;
-    mobid_err err = mobid_random(key, sizeof key);
-
-    if (err)
-        return err;
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        err = errno == EEXIST ? MOBID_OK : MOBID_ERR_IO;
-    else if (write_all(fd, mobid_view_make(key, sizeof key)) != MOBID_OK || fsync(fd) != 0)
-        err = MOBID_ERR_IO;
-    if (fd >= 0 && close(fd) != 0)
-        err = MOBID_ERR_IO;
-    if (fd >= 0 && !err)
-        err = sync_dir(path);
-    mobid_wipe(key, sizeof key);
-    return err;
-}
-
-/* The device secret, kept outside the wallet file so that a copy of the wallet alone
- * allows no offline PIN search and no counter edit. A missing or wrong-sized key file
- * is KEY_INVALID: the wallet it was made with does not open without it. */
+/* The device secret, kept outside the wallet file (host.h). */
 static mobid_err device_secret(void *ctx, uint8_t out[32])
 {
     cli_wallet_host *h = ctx;
-    mobid_buf b;
-    mobid_err err = !h->device_key ? MOBID_ERR_KEY_INVALID
-                    : h->make_device_key ? device_key_make(h->device_key) : MOBID_OK;
 
-    mobid_buf_init(&b, 64);
-    if (!err)
-        err = cli_read_file(h->device_key, &b);
-    if (err == MOBID_ERR_IO || err == MOBID_ERR_NOT_FOUND || (!err && b.len != 32))
-        err = MOBID_ERR_KEY_INVALID;
-    if (!err)
-        memcpy(out, b.ptr, 32);
-    mobid_wipe(b.ptr, b.len);
-    mobid_buf_free(&b);
-    return err;
+    return wallet_device_secret(h->device_key, h->make_device_key, out);
 }
 
 mobid_wallet_io cli_wallet_io(cli_wallet_host *host)
@@ -364,6 +234,5 @@ void cli_wallet_host_free(cli_wallet_host *host)
 {
     free(host->device_key);
     host->device_key = NULL;
-    mobid_http_client_free(host->http);
-    host->http = NULL;
+    wallet_http_free(&host->http);
 }
