@@ -196,6 +196,16 @@ MOBID_MUST_CHECK mobid_err mobid_wallet_present_in_person(const mobid_wallet_io 
 MOBID_MUST_CHECK mobid_err mobid_wallet_list(const mobid_wallet_io *io, const char *id,
                                              json_t **out);
 
+/* The status of each held card, as its issuer publishes it: for every element of cards
+ * (the list of mobid_wallet_list with each one's "claims", as shown after the PIN)
+ * whose claims carry a Token Status List reference ("status"), the list is fetched
+ * through io->http, verified against the wallet's ministry roots, and "status" is set
+ * to "active", "suspended", "revoked" or "unknown" (not reachable or not verifiable).
+ * Cards without a reference (an mdoc, whose reference is in its MSO) are left as they
+ * are. No PIN: the claims are already the holder's. Returns MOBID_OK, INVALID_ARG
+ * (cards not an array), or the errors of opening the wallet. */
+MOBID_MUST_CHECK mobid_err mobid_wallet_status(const mobid_wallet_io *io, json_t *cards);
+
 /* After the PIN: the presentation log [{"at","rp","client_id","claims","credential"}]. */
 MOBID_MUST_CHECK mobid_err mobid_wallet_history(const mobid_wallet_io *io, json_t **out);
 

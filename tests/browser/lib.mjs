@@ -19,12 +19,12 @@ function portFree(port) {
   });
 }
 
-// A port base whose three service ports (and the two the CSRF test uses) are free now,
+// A port base whose four service ports (and the two the CSRF test uses) are free now,
 // below the kernel's ephemeral range (32768+) so no outgoing connection can hold one.
 async function freePortBase() {
   for (let tries = 0; tries < 50; tries++) {
     const base = 20000 + Math.floor(Math.random() * 12000);
-    const ports = [base, base + 1, base + 2, base + 50, base + 51];
+    const ports = [base, base + 1, base + 2, base + 3, base + 50, base + 51];
     if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
   }
   throw new Error("no free port base found");

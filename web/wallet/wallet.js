@@ -176,9 +176,26 @@
   function claimName(s) { const p = String(s).split(/[:/.]\s*/); return p[p.length - 1].trim(); }
   function claimWords(s) { return label(claimName(s)); }
 
+  // An mdoc's claims come by namespace: one flat set of claim names for the page.
+  function flat(claims) {
+    const out = {};
+    Object.keys(claims || {}).forEach((k) => {
+      const v = claims[k];
+      if (k.includes('.') && v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
+      else out[k] = v;
+    });
+    return out;
+  }
+
   async function refreshCards() {
     const j = await api('GET', '/api/cards');
-    cards = j.cards || []; history = j.history || [];
+    cards = (j.cards || []).map((c) => Object.assign(c, { claims: flat(c.claims) }));
+    history = j.history || [];
+    // both formats of one card share its state: an mdoc (status in its MSO) shows the
+    // state its SD-JWT twin of the same card type got from the status list
+    const byType = {};
+    cards.forEach((c) => { if (c.status) byType[typeOf(c).id] = c.status; });
+    cards.forEach((c) => { if (!c.status && byType[typeOf(c).id]) c.status = byType[typeOf(c).id]; });
     renderCards(); renderHistory();
   }
 
@@ -215,7 +232,7 @@
   }
   async function failed(e) {
     showError(e);
-    if (e.error === 'WALLET_LOCKED') return start();
+    if (e.error === 'WALLET_LOCKED') { pinAction = null; await start(); return showError(e); }
     if (e.error === 'UNAUTHENTICATED') return show('setup');
     if (e.error === 'RP_NOT_REGISTERED' || e.error === 'CLAIM_NOT_ALLOWED' || e.error === 'SUBJECT_MISMATCH' || e.error === 'UNTRUSTED_ISSUER') {
       $('refused-text').textContent = words[e.error] || e.detail || '';

@@ -132,11 +132,23 @@ static void call_end(app_call *c)
 
 /* ---- answers ---- */
 
+/* The library's error as the API's answer: the holder's or a party's refusal is 4xx
+ * (422 when the shared status table calls it a server fault: a refused request object
+ * is not this server's), an unreachable party 502, only our own faults 500. */
 static mobid_err fail(mobid_http_resp *resp, mobid_err err, const char *detail)
 {
     unsigned st = mobid_http_status_of(err);
-    return mobid_http_resp_error(resp, st >= 500 && err != MOBID_ERR_FETCH_FAILED ? 500 : st < 400 ? 400 : st,
-                                 mobid_err_name(err), detail && detail[0] ? detail : mobid_strerror(err));
+
+    if (err == MOBID_ERR_FETCH_FAILED)
+        st = 502;
+    else if (err == MOBID_ERR_PIN_WRONG)
+        st = 403;
+    else if (err == MOBID_ERR_WALLET_LOCKED)
+        st = 423;
+    else if (st >= 500 && err != MOBID_ERR_NOMEM && err != MOBID_ERR_IO)
+        st = 422;
+    return mobid_http_resp_error(resp, st, mobid_err_name(err),
+                                 detail && detail[0] ? detail : mobid_strerror(err));
 }
 
 /* Tries left after a wrong PIN, for the page's message. */
@@ -194,6 +206,8 @@ static mobid_err load_cards(app_call *c)
     }
     if (!err)
         err = mobid_wallet_history(&io, &hist);
+    if (!err && mobid_wallet_status(&io, list) != MOBID_OK)
+        err = MOBID_OK; /* a status list out of reach leaves "unknown", not an error */
     if (!err) {
         wallet_app_forget(c->app);
         c->app->cards = list;
@@ -320,6 +334,21 @@ static mobid_err api_qr(app_call *c, json_t *body, mobid_http_req *req, mobid_ht
     return err;
 }
 
+/* After receive or present: the cards read again (copies, history) and the summary
+ * (consumed), or the failure in words. */
+static mobid_err flow_answer(app_call *c, mobid_http_resp *resp, mobid_err err, json_t *summary,
+                             const char *detail)
+{
+    if (!err)
+        err = load_cards(c);
+    if (!err)
+        err = mobid_http_resp_json(resp, 200, summary);
+    else
+        err = fail_pin(c, resp, err, detail);
+    json_decref(summary);
+    return err;
+}
+
 static mobid_err api_receive(app_call *c, json_t *body, mobid_http_req *req, mobid_http_resp *resp)
 {
     mobid_wallet_io io = call_io(c);
@@ -332,14 +361,7 @@ static mobid_err api_receive(app_call *c, json_t *body, mobid_http_req *req, mob
     if (!uri)
         return fail(resp, MOBID_ERR_INVALID_ARG, "no offer link");
     err = mobid_wallet_receive(&io, uri, &summary, detail, sizeof detail);
-    if (!err)
-        err = load_cards(c);
-    if (!err)
-        err = mobid_http_resp_json(resp, 200, summary);
-    else
-        err = fail_pin(c, resp, err, detail);
-    json_decref(summary);
-    return err;
+    return flow_answer(c, resp, err, summary, detail);
 }
 
 static mobid_err api_present_check(app_call *c, json_t *body, mobid_http_req *req,
@@ -378,14 +400,7 @@ static mobid_err api_present(app_call *c, json_t *body, mobid_http_req *req, mob
     err = mobid_wallet_present(&io, uri, &summary, detail, sizeof detail);
     free(c->app->approved);
     c->app->approved = NULL;
-    if (!err)
-        err = load_cards(c);
-    if (!err)
-        err = mobid_http_resp_json(resp, 200, summary);
-    else
-        err = fail_pin(c, resp, err, detail);
-    json_decref(summary);
-    return err;
+    return flow_answer(c, resp, err, summary, detail);
 }
 
 /* Delete the wallet file, after the page's confirmation ("confirm": "delete"). */
