@@ -117,7 +117,7 @@ async function rogueLink(urls) {
   for (const f of ["rp-ca.pem", "rp-ca.key"]) fs.copyFileSync(path.join(up, "pki", f), path.join(hybrid, f));
   for (const f of ["iaca.pem", "iaca.key"]) fs.copyFileSync(path.join(rogue, f), path.join(hybrid, f));
   const vcfg = JSON.parse(fs.readFileSync(path.join(up, "verifier.json"), "utf8"));
-  const bankProfile = vcfg.profiles.bank_basic.credentials[0];
+  const bankProfile = vcfg.profiles.bank_age_check.credentials[0];
   fs.writeFileSync(path.join(TMP, "allowed.json"), JSON.stringify([{ format: bankProfile.format,
     type: bankProfile.meta.doctype_value, claims: bankProfile.claims.map((c) => c.path) }]));
   const iss = await h.run(["pki", "rp-issue", hybrid, "--id", "rogue", "--name", "Rogue Shop",
@@ -139,7 +139,7 @@ async function rogueLink(urls) {
   for (let i = 0; i < 200 && !r; i++) {
     r = await fetch(`http://127.0.0.1:${port}/api/v1/verifications`, { method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
-      body: JSON.stringify({ profile: "bank_basic" }) }).catch(() => null);
+      body: JSON.stringify({ profile: "bank_age_check" }) }).catch(() => null);
     if (!r) await new Promise((res) => setTimeout(res, 100));
   }
   const j = r ? await r.json() : {};
@@ -215,6 +215,8 @@ async function main() {
   const govClaims = await phone.locator("#c-claims li").count();
   check(await phone.isVisible("#c-claims li.sensitive"), "the registration number is marked sensitive on the consent screen");
   await shot(phone, "app-consent-gov24");
+  check(!(await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)),
+        "the consent screen fits 390 px");
   await phone.click("#c-yes");
   await typePin(phone, PIN);
   await screen(phone, "result", 90000);

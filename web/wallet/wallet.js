@@ -79,7 +79,13 @@
     if (typeof v === 'object') return JSON.stringify(v);
     return String(v);
   }
-  function typeOf(c) { return types[c.type] || { id: c.type, display: { ko: c.type, en: '' } }; }
+  // A card's type by its doctype or vct; a vct made from the issuer's URL
+  // ("{issuer_url}/vct/resident_card/1") is matched by what follows the URL.
+  function typeOf(c) {
+    if (types[c.type]) return types[c.type];
+    const t = Object.keys(types).find((k) => k.startsWith('{issuer_url}') && String(c.type).endsWith(k.slice(12)));
+    return t ? types[t] : { id: c.type, display: { ko: c.type, en: '' } };
+  }
 
   function portraitSrc(p) {
     if (typeof p !== 'string' || p.length < 16) return '';
@@ -121,7 +127,8 @@
       const d = document.createElement('div'); d.className = 'noportrait'; el.append(d);
     }
     const info = document.createElement('div');
-    const hangul = (k.family_name_hangul || '') + (k.given_name_hangul || '');
+    const hangul = (k.family_name_national_character || k.family_name_hangul || '') +
+      (k.given_name_national_character || k.given_name_hangul || '');
     const latin = [k.family_name, k.given_name].filter(Boolean).join(' ');
     const add = (cls, text) => { const p = document.createElement('div'); p.className = cls; p.textContent = text; info.append(p); };
     if (hangul) add('name', hangul);
@@ -173,7 +180,15 @@
     $('no-history').hidden = history.length > 0;
   }
 
-  function claimName(s) { const p = String(s).split(/[:/.]\s*/); return p[p.length - 1].trim(); }
+  // "<type>: <claim path>" -> the claim's name as the card type spells it.
+  function claimName(s) {
+    const path = String(s).slice(String(s).lastIndexOf(': ') + 2).trim();
+    const dotted = path.replace(/[/,]/g, '.');
+    if (labels[dotted]) return dotted;
+    const p = dotted.split('.');
+    for (let i = 1; i < p.length; i++) if (labels[p.slice(i).join('.')]) return p.slice(i).join('.');
+    return p[p.length - 1];
+  }
   function claimWords(s) { return label(claimName(s)); }
 
   // An mdoc's claims come by namespace: one flat set of claim names for the page.
@@ -182,6 +197,8 @@
     Object.keys(claims || {}).forEach((k) => {
       const v = claims[k];
       if (k.includes('.') && v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
+      else if (k !== 'status' && k !== 'cnf' && v && typeof v === 'object' && !Array.isArray(v))
+        Object.keys(v).forEach((n) => { out[k + '.' + n] = v[n]; });
       else out[k] = v;
     });
     return out;
@@ -373,7 +390,10 @@
       if (t.doctype) types[t.doctype] = t;
       if (t.vct) types[t.vct] = t;
       (t.claims || []).forEach((c) => {
-        if (!labels[c.name]) labels[c.name] = { ko: c.display.ko, en: c.display.en, sensitive: !!c.sensitive, options: c.options };
+        const l = { ko: c.display.ko, en: c.display.en, sensitive: !!c.sensitive, options: c.options };
+        if (!labels[c.name]) labels[c.name] = l;
+        const sd = Array.isArray(c.sd_jwt) ? c.sd_jwt.join('.') : c.sd_jwt;
+        if (sd && !labels[sd]) labels[sd] = l;
       });
     });
   }
