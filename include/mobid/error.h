@@ -121,7 +121,9 @@ extern "C" {
     X(ISSUER_METADATA_INVALID, 97, "issuer metadata is unusable or names another issuer") \
     X(RATE_LIMITED, 98, "too many requests; retry after the given seconds")   \
     X(SESSION_ABANDONED, 99, "the answer to the session was interrupted")        \
-    X(RP_NOT_REGISTERED, 100, "the relying party has no registration from the ministry")
+    X(RP_NOT_REGISTERED, 100, "the relying party has no registration from the ministry") \
+    X(PASSWORD_CHANGE_REQUIRED, 101, "the password was reset: choose a new one to sign in") \
+    X(SECOND_FACTOR_REQUIRED, 102, "a valid authenticator code is required")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,

@@ -10,8 +10,10 @@ unsigned mobid_http_status_of(mobid_err err)
 {
     switch (err) {
     case MOBID_ERR_OK: return 200;
-    case MOBID_ERR_UNAUTHENTICATED: return 401;
+    case MOBID_ERR_UNAUTHENTICATED:
+    case MOBID_ERR_SECOND_FACTOR_REQUIRED: return 401;
     case MOBID_ERR_ACCESS_DENIED:
+    case MOBID_ERR_PASSWORD_CHANGE_REQUIRED:
     case MOBID_ERR_CLAIM_NOT_ALLOWED: return 403;
     case MOBID_ERR_NOT_FOUND: return 404;
     case MOBID_ERR_WRONG_STATE:

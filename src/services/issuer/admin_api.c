@@ -6,6 +6,7 @@
  * {"error":"CODE","detail":"..."} with the stable mobid error names.
  */
 #include "services/issuer/office.h"
+#include "services/issuer/officer_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 
 /* The officer behind the request: a bearer token, else a session cookie (with the
  * CSRF header on anything but GET). */
-static mobid_err authenticate(mobid_http_req *req, mobid_store *s, issuer_officer *who)
+mobid_err issuer_admin_authenticate(mobid_http_req *req, mobid_store *s, issuer_officer *who)
 {
     const char *auth = mobid_http_req_header(req, "Authorization");
     const char *cookie = mobid_http_req_cookie(req, SESSION_COOKIE);
@@ -58,7 +59,7 @@ static mobid_err run(mobid_http_req *req, mobid_http_resp *resp, void *ctx, call
     err = issuer_db(c.ctx, &c.s);
     if (err != MOBID_OK)
         return mobid_http_resp_err(resp, err, NULL);
-    if (!open && (err = authenticate(req, c.s, &c.who)) != MOBID_OK) {
+    if (!open && (err = issuer_admin_authenticate(req, c.s, &c.who)) != MOBID_OK) {
         mobid_http_resp_err(resp, err, "a valid API token (Authorization: Bearer) is required");
         goto done;
     }
@@ -99,7 +100,8 @@ static json_t *officer_json(const issuer_officer *w)
 static mobid_err do_token_create(call *c, mobid_http_req *req, mobid_http_resp *resp)
 {
     char token[ISSUER_TOKEN_LEN + 1], source[64], retry[24];
-    issuer_signin in = { body_str(c, "username"), body_str(c, "password"), source, "api", 0 };
+    issuer_signin in = { body_str(c, "username"), body_str(c, "password"), source, "api", 0,
+                         body_str(c, "totp"), body_str(c, "new_password"), NULL };
     json_int_t life = json_integer_value(json_object_get(c->body, "lifetime"));
     mobid_err err;
 
@@ -115,7 +117,7 @@ static mobid_err do_token_create(call *c, mobid_http_req *req, mobid_http_resp *
         (void)mobid_http_resp_header(resp, "Retry-After", retry);
     }
     return reply(resp, err, 201, j, err == MOBID_ERR_UNAUTHENTICATED
-                                        ? "wrong username or password" : NULL);
+                                        ? "wrong username or password" : in.detail);
 }
 
 static mobid_err do_token_revoke(call *c, mobid_http_req *req, mobid_http_resp *resp)

@@ -105,6 +105,10 @@ MOBID_MUST_CHECK mobid_err issuer_officers_json(mobid_store *s, const issuer_off
 typedef struct issuer_signin {
     const char *username, *password, *source, *path;
     int64_t retry_after;
+    const char *totp;          /* the authenticator code, when the officer has one */
+    const char *new_password;  /* set the password to this after the check (required
+                                  after an administrator's reset); may be NULL */
+    const char *detail;        /* out: why a new password was refused (static) */
 } issuer_signin;
 
 /* Check a password behind the throttle described in signin.c: per account and source

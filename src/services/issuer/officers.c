@@ -289,7 +289,8 @@ mobid_err issuer_officers_json(mobid_store *s, const issuer_officer *who, json_t
     *out = NULL;
     if (!arr)
         return MOBID_ERR_NOMEM;
-    err = mobid_store_prepare(s, "SELECT id, username, display_name, office_id, role, disabled"
+    err = mobid_store_prepare(s, "SELECT id, username, display_name, office_id, role, disabled,"
+                                 " must_change_pw, totp_sealed IS NOT NULL"
                                  " FROM issuer_officers WHERE $1 = '' OR office_id = $1"
                                  " ORDER BY username", &st);
     if (err == MOBID_OK)
@@ -298,9 +299,11 @@ mobid_err issuer_officers_json(mobid_store *s, const issuer_officer *who, json_t
         char *f[5];
         for (int i = 0; i < 5; i++)
             f[i] = mobid_store_col_strdup(st, i);
-        json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "id", f[0], "username", f[1],
-                              "display_name", f[2], "office_id", f[3], "role", f[4], "disabled",
-                              (int)mobid_store_col_int64(st, 5));
+        json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:b}", "id", f[0],
+                              "username", f[1], "display_name", f[2], "office_id", f[3], "role",
+                              f[4], "disabled", (int)mobid_store_col_int64(st, 5),
+                              "must_change_password", (int)mobid_store_col_int64(st, 6), "totp",
+                              (int)mobid_store_col_int64(st, 7));
         for (int i = 0; i < 5; i++)
             free(f[i]);
         if (!o || json_array_append_new(arr, o) != 0)

@@ -248,6 +248,8 @@ static json_t *office_row_json(mobid_store_stmt *st, int64_t now)
                   "country", f[2], "city", f[3], "tz", f[4], "accepts_from", f[5], "wave",
                   (json_int_t)mobid_store_col_int64(st, 6), "open",
                   now >= mobid_store_col_int64(st, 7));
+    if (j)
+        json_object_set_new(j, "require_totp", json_boolean(mobid_store_col_int64(st, 8) != 0));
     for (int i = 0; i < 6; i++)
         free(f[i]);
     return j;
@@ -265,7 +267,7 @@ mobid_err issuer_offices_json(mobid_store *s, const char *id, json_t **out)
     if (!arr)
         return MOBID_ERR_NOMEM;
     err = mobid_store_prepare(s, "SELECT id, name, country, city, tz, accepts_from, wave,"
-                                 " accepts_from_at FROM issuer_offices"
+                                 " accepts_from_at, require_totp FROM issuer_offices"
                                  " WHERE $1 = '' OR id = $1 ORDER BY accepts_from, id", &st);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, id ? id : "");
     while (err == MOBID_OK && (err = mobid_store_step(st, &row)) == MOBID_OK && row) {

@@ -203,6 +203,15 @@ static const char V5_AUDIT_CHECKPOINTS[] =
     " jws TEXT NOT NULL,"
     " PRIMARY KEY (iat, seq));";
 
+/* v6 — officer management (officer_admin.c): a reset password must be changed at the
+ * next sign-in; an optional TOTP secret (sealed under the data key) and the last
+ * 30-second step accepted (each code works once); offices that require it. */
+static const char V6_OFFICER_ADMIN[] =
+    "ALTER TABLE issuer_officers ADD COLUMN must_change_pw BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE issuer_officers ADD COLUMN totp_sealed TEXT;"
+    "ALTER TABLE issuer_officers ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE issuer_offices ADD COLUMN require_totp BIGINT NOT NULL DEFAULT 0;";
+
 static const mobid_store_migration issuer_migrations[] = {
     { 1, V1_CORE, NULL },
     /* ---- offices, officers, sessions, applications, audit (applications part):
@@ -211,6 +220,7 @@ static const mobid_store_migration issuer_migrations[] = {
     { 3, V3_SIGNIN_GUARD, NULL },
     { 4, V4_OFFICER_CREATOR, NULL },
     { 5, V5_AUDIT_CHECKPOINTS, NULL },
+    { 6, V6_OFFICER_ADMIN, NULL },
 };
 
 mobid_err issuer_schema_migrate(mobid_store *s)

@@ -1,6 +1,7 @@
 /* issuer: the service context, database connections and the HTTP server. */
 #include "http/notify.h"
 #include "services/issuer/issuer.h"
+#include "services/issuer/officer_admin.h"
 #include "services/issuer/issuer_int.h"
 #include "services/issuer/console.h"
 #include "http/limits.h"
@@ -142,6 +143,7 @@ mobid_err issuer_server_new(issuer_ctx *ctx, const char *listen, mobid_http_serv
     if (err == MOBID_OK) err = issuer_routes_oid4vci(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_admin(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_checkpoint(srv, ctx);
+    if (err == MOBID_OK) err = issuer_routes_officer_admin(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_console(srv, ctx);
     if (err == MOBID_OK) {
         mobid_http_server_set_health(srv, health, ctx);

@@ -36,6 +36,7 @@
  */
 #include "services/issuer/office.h"
 #include "services/issuer/issuer_int.h"
+#include "services/issuer/officer_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,7 +297,12 @@ mobid_err issuer_signin_check(issuer_ctx *ctx, mobid_store *s, issuer_signin *in
         return err ? err : MOBID_ERR_SIGNIN_THROTTLED;
     }
     pw = check_capped(ctx, s, &t.pol, in, who);
-    t.outcome = pw == MOBID_OK ? END_OK : END_FAIL;
+    bool second = pw == MOBID_OK, counted = false;
+    if (second) /* the authenticator code and a forced password change */
+        pw = issuer_signin_second(ctx, s, in, who, &counted);
+    t.outcome = pw == MOBID_OK ? END_OK : second && !counted ? END_GIVE_BACK : END_FAIL;
+    if (second && pw != MOBID_OK)
+        t.action = counted ? "signin.fail" : "signin.incomplete";
     if (pw == MOBID_ERR_BUSY) {
         t.outcome = END_GIVE_BACK; /* no password was checked */
         t.action = "signin.busy";

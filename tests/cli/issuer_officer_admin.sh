@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Officer management by the ministry administrator, through the admin API and the
+# console: disable (the officer's token stops working, sign-in refused) and enable;
+# password reset (the temporary password only lets the officer choose a new one, then
+# the old ones fail); a TOTP second factor (the code from RFC 6238 with the secret
+# handed out once, each code used once, a wrong code refused); an office that
+# requires one; non-admins refused; every action in the audit log.
+set -euo pipefail
+
+bin=${MOBID_BIN:?}
+tmp=$(mktemp -d /tmp/mobid-officers-XXXXXX)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
+cd "$tmp"
+db=sqlite:$tmp/issuer.db
+day() { date -u -d "$1 days" +%F; }
+
+cat >offices.json <<JSON
+{"offices": [
+ {"id": "los-angeles", "name": "Consulate General in Los Angeles", "country": "US",
+  "city": "Los Angeles", "tz": "America/Los_Angeles", "accepts_from": "$(day -2)", "wave": 1},
+ {"id": "tokyo", "name": "Embassy in Tokyo", "country": "JP", "city": "Tokyo",
+  "tz": "Asia/Tokyo", "accepts_from": "$(day -2)", "wave": 1}]}
+JSON
+MOBID_PASSWORD="ministry secret pw" "$bin" office bootstrap --db "$db" --user minister \
+  --offices offices.json >/dev/null || fail "bootstrap"
+started=0
+for _ in 1 2 3 4 5; do
+  port=$((20000 + RANDOM % 12700)); url="http://127.0.0.1:$port"
+  rm -rf pki; "$bin" pki init pki --issuer-url "$url" 2>/dev/null || fail "pki init"
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
+  printf '{"issuer_url":"%s","pki_dir":"pki","data_key_file":"data.key"}\n' "$url" >issuer.json
+  "$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config issuer.json >serve.out 2>serve.err &
+  pid=$!
+  for _ in $(seq 100); do
+    grep -q listen serve.out 2>/dev/null && { started=1; break; }
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ $started = 1 ] && break
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
+done
+[ $started = 1 ] || fail "issuer did not start"
+
+# POST JSON -> body in $out, status in $code
+api() { # method path token body
+  code=$(curl -s -o resp.json -w '%{http_code}' -X "$1" "$url$2" ${3:+-H "Authorization: Bearer $3"} \
+    -H 'Content-Type: application/json' ${4:+--data-binary "$4"})
+  out=$(cat resp.json)
+}
+token() { # user password [extra json members] -> $tok
+  api POST /api/v1/tokens "" "$(jq -nc --arg u "$1" --arg p "$2" "{username:\$u,password:\$p} + ${3:-{\}}")"
+  tok=$(jq -r '.token // empty' resp.json)
+}
+expect() { # status error
+  [ "$code" = "$1" ] && { [ -z "${2:-}" ] || [ "$(jq -r .error resp.json)" = "$2" ]; } \
+    || fail "expected $1 ${2:-} got $code: $out"
+}
+pw="correct horse battery"
+token minister "ministry secret pw"; admin=$tok; [ -n "$admin" ] || fail "admin token: $out"
+for u in la.kim:officer la.boss:supervisor; do
+  api POST /api/v1/officers "$admin" "$(jq -nc --arg u "${u%%:*}" --arg r "${u##*:}" --arg p "$pw" \
+    '{username:$u,display_name:$u,office_id:"los-angeles",role:$r,password:$p}')"
+  expect 201
+done
+kim_id=$(curl -s "$url/api/v1/officers" -H "Authorization: Bearer $admin" | jq -r '.[] | select(.username=="la.kim") | .id')
+[ -n "$kim_id" ] || fail "officer id"
+token la.kim "$pw"; kim=$tok; token la.boss "$pw"; boss=$tok
+[ -n "$kim" ] && [ -n "$boss" ] || fail "officer tokens"
+
+# ---- only the ministry administrator; not on their own account ----
+api POST "/api/v1/officers/$kim_id/disable" "$boss"; expect 403 ACCESS_DENIED
+api POST "/api/v1/officers/$kim_id/password-reset" "$kim"; expect 403 ACCESS_DENIED
+admin_id=$(curl -s "$url/api/v1/me" -H "Authorization: Bearer $admin" | jq -r '.id // .officer.id')
+api POST "/api/v1/officers/$admin_id/disable" "$admin"; expect 400 INVALID_ARG
+api POST "/api/v1/officers/nobody/disable" "$admin"; expect 404 NOT_FOUND
+
+# ---- disable and enable ----
+api POST "/api/v1/officers/$kim_id/disable" "$admin"; expect 200
+jq -e '.disabled == true' resp.json >/dev/null || fail "disable: $out"
+api GET /api/v1/me "$kim"; expect 401 UNAUTHENTICATED
+token la.kim "$pw"; expect 401 UNAUTHENTICATED
+curl -s "$url/api/v1/officers" -H "Authorization: Bearer $admin" \
+  | jq -e '.[] | select(.username=="la.kim") | .disabled == true' >/dev/null || fail "listed as disabled"
+api POST "/api/v1/officers/$kim_id/enable" "$admin"; expect 200
+token la.kim "$pw"; expect 201; kim=$tok
+
+# ---- password reset: a forced change at the next sign-in ----
+api POST "/api/v1/officers/$kim_id/password-reset" "$admin"; expect 200
+temp=$(jq -r .temporary_password resp.json); [ ${#temp} -eq 20 ] || fail "temporary password: $out"
+api GET /api/v1/me "$kim"; expect 401 UNAUTHENTICATED
+token la.kim "$pw"; expect 401 UNAUTHENTICATED
+token la.kim "$temp"; expect 403 PASSWORD_CHANGE_REQUIRED
+[ -z "$tok" ] || fail "a token before the change"
+token la.kim "$temp" '{new_password:"la.kim"}'; expect 400 INVALID_ARG
+newpw="violet tractor mango"
+token la.kim "$temp" "{new_password:\"$newpw\"}"; expect 201
+token la.kim "$temp"; expect 401 UNAUTHENTICATED
+token la.kim "$newpw"; expect 201
+
+# ---- TOTP ----
+totp() { # base32 secret [offset steps] -> the current code (RFC 6238, SHA-1, 6 digits)
+  python3 - "$1" "${2:-0}" <<'PY'
+import base64, hashlib, hmac, struct, sys, time
+k = base64.b32decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 8))
+c = int(time.time()) // 30 + int(sys.argv[2])
+h = hmac.new(k, struct.pack(">Q", c), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))
+PY
+}
+api POST "/api/v1/officers/$kim_id/totp" "$admin"; expect 200
+secret=$(jq -r .secret resp.json)
+jq -e '.otpauth_uri | startswith("otpauth://totp/mobid:la.kim?secret=")' resp.json >/dev/null \
+  || fail "otpauth URI: $out"
+token la.kim "$newpw"; expect 401 SECOND_FACTOR_REQUIRED
+[ -z "$tok" ] || fail "a token without the code"
+token la.kim "$newpw" '{totp:"000000"}'
+[ "$(totp "$secret")" = 000000 ] || expect 401 SECOND_FACTOR_REQUIRED
+token la.kim "$newpw" "{totp:\"$(totp "$secret" -1)\"}"; expect 201
+token la.kim "$newpw" "{totp:\"$(totp "$secret" -1)\"}"; expect 401 SECOND_FACTOR_REQUIRED
+api POST "/api/v1/officers/$kim_id/totp-remove" "$admin"; expect 200
+token la.kim "$newpw"; expect 201
+
+# ---- an office that requires a second factor ----
+api POST /api/v1/offices/los-angeles/require-totp "$boss" '{"required":true}'; expect 403 ACCESS_DENIED
+api POST /api/v1/offices/los-angeles/require-totp "$admin" '{"required":true}'; expect 200
+curl -s "$url/api/v1/offices/los-angeles" -H "Authorization: Bearer $admin" \
+  | jq -e '(if type == "array" then .[0] else . end) | .require_totp == true' >/dev/null || fail "office shows require_totp"
+token la.boss "$pw"; expect 401 SECOND_FACTOR_REQUIRED
+token minister "ministry secret pw"; expect 201
+api POST /api/v1/offices/los-angeles/require-totp "$admin" '{"required":false}'; expect 200
+token la.boss "$pw"; expect 201
+
+# ---- every action audited ----
+curl -s "$url/api/v1/audit?limit=1000" -H "Authorization: Bearer $admin" >audit.json
+for a in officer.disable officer.enable officer.password_reset officer.password_change \
+         officer.totp_set officer.totp_clear office.require_totp office.totp_optional signin.incomplete; do
+  jq -e --arg a "$a" 'any(.[]; .action == $a)' audit.json >/dev/null || fail "no $a in the audit log"
+done
+"$bin" issuer audit verify --db "$db" >/dev/null || fail "audit chain"
+echo "issuer_officer_admin: ok"
