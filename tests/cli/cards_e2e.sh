@@ -175,6 +175,24 @@ else
 fi
 W=$W_SAVE
 
+# Same-device (HAIP): with a redirect_uri the wallet is sent back with a one-time
+# response code, and the claims go only to whoever presents it.
+curl -s -H "Authorization: Bearer $GOV" -H 'Content-Type: application/json' \
+  -d '{"profile":"bank_age_check","redirect_uri":"https://www.gov.kr/done?x=1"}' "$V/api/v1/verifications" >"$T/session"
+sid=$(jq -r '.id // empty' "$T/session")
+wallet present "$(jq -r .deep_link "$T/session")" >"$T/present" 2>>"$T/wallet.err"
+rcode=$(jq -r '.. | strings | select(startswith("https://www.gov.kr/done?x=1#response_code="))' "$T/present" \
+  | head -1 | sed 's/.*#response_code=//')
+st() { curl -s -H "Authorization: Bearer $GOV" "$V/api/v1/verifications/$sid$1"; }
+if [ -n "$rcode" ] && st "" | jq -e '.status == "verified" and .claims == null and .claims_withheld' >/dev/null &&
+   st "?response_code=${rcode}x" | jq -e '.claims == null' >/dev/null &&
+   st "?response_code=$rcode" | jq -e '.claims != null' >/dev/null &&
+   st "?response_code=$rcode" | jq -e '.claims == null and .claims_delivered' >/dev/null; then
+  ok "same-device: redirect_uri with a one-time response code; no code, a wrong code: no claims"
+else
+  bad "same-device response code: $(cat "$T/session") $(cat "$T/present") $(st "")"
+fi
+
 # Refusals from the card types' own eligibility.
 refuse() { # name cardtype jq-edit want-error
   local body; body=$(jq -n --arg c "$2" --argjson a "$(applicant "$2" | jq "$3")" '{cardtype: $c, applicant: $a}')

@@ -189,8 +189,18 @@ static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vct
         err = api_error(resp, 400, MOBID_ERR_INVALID_ARG, "qr is a list of \"png\" and \"svg\"");
         goto done;
     }
+    const json_t *redirect = json_object_get(body, "redirect_uri");
+    if (redirect && (!json_is_string(redirect) || (strncmp(json_string_value(redirect), "https://", 8) &&
+                                                   strncmp(json_string_value(redirect), "http://", 7)) ||
+                     json_string_length(redirect) > 1024 || strchr(json_string_value(redirect), '#'))) {
+        err = api_error(resp, 400, MOBID_ERR_INVALID_ARG, "redirect_uri is an http(s) URL without a fragment");
+        goto done;
+    }
     bool encrypted = mode ? !strcmp(mode, "direct_post.jwt") : rp->encrypted;
-    if ((err = build_session(ctx, rp, query, encrypted, &vs, &enc)) ||
+    if (!(err = build_session(ctx, rp, query, encrypted, &vs, &enc)) && redirect &&
+        !(vs.redirect_uri = strdup(json_string_value(redirect))))
+        err = MOBID_ERR_NOMEM;
+    if (err ||
         (err = mobid_store_pool_acquire(ctx->pool, &s)) || (err = verifier_session_insert(s, &vs)) ||
         (err = created_json(ctx, rp, &vs, qr, &out)))
         goto done;
@@ -214,7 +224,11 @@ static const char *shown_status(const verifier_session *vs, mobid_time now)
     return vs->status;
 }
 
-static mobid_err status_json(verifier_ctx *ctx, mobid_store *s, verifier_session *vs, json_t **out)
+/* With a redirect_uri (same-device), the claims go only to whoever presents the one-time
+ * response code the wallet's redirect carried: the relying party's page, not whoever
+ * started or fixed the session (OpenID4VP 1.0 §13.3, HAIP). */
+static mobid_err status_json(verifier_ctx *ctx, mobid_store *s, verifier_session *vs,
+                             const char *response_code, json_t **out)
 {
     char exp[21];
     mobid_buf sealed = { 0 }, plain = { 0 };
@@ -232,6 +246,10 @@ static mobid_err status_json(verifier_ctx *ctx, mobid_store *s, verifier_session
         json_object_set_new(*out, "detail", json_string(vs->detail));
     if (strcmp(st, "verified"))
         return MOBID_OK;
+    if (!verifier_response_code_ok(vs, response_code)) {
+        json_object_set_new(*out, "claims_withheld", json_string("present the response_code"));
+        return MOBID_OK;
+    }
     mobid_buf_init(&sealed, 0);
     mobid_buf_init(&plain, 0);
     if ((err = verifier_session_take_result(s, vs->id, &sealed)))
@@ -298,7 +316,7 @@ static mobid_err status_answer(mobid_http_req *req, mobid_http_resp *resp, statu
         err = mobid_http_req_park(req, left < to_expiry ? left : to_expiry, status_step, w);
         goto done;
     }
-    if ((err = status_json(w->ctx, s, &vs, &out)))
+    if ((err = status_json(w->ctx, s, &vs, mobid_http_req_query(req, "response_code"), &out)))
         goto done;
     err = mobid_http_resp_json(resp, 200, out);
     mobid_http_resp_header(resp, "Cache-Control", "no-store");

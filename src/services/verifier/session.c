@@ -31,6 +31,13 @@ static const mobid_store_migration migrations[] = {
       "CREATE INDEX verifier_sessions_expiry ON verifier_sessions(expires_at);" },
     /* v2: wrong answers so far (VERIFIER_RESPONSE_ATTEMPTS) */
     { 2, "ALTER TABLE verifier_sessions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;", NULL },
+    /* same-device flows (HAIP): where the wallet sends the user back, and the hash of
+     * the one-time response code that the relying party must present for the result */
+    { 3,
+      "ALTER TABLE verifier_sessions ADD COLUMN redirect_uri TEXT;"
+      "ALTER TABLE verifier_sessions ADD COLUMN response_code TEXT;",
+      "ALTER TABLE verifier_sessions ADD COLUMN redirect_uri TEXT;"
+      "ALTER TABLE verifier_sessions ADD COLUMN response_code TEXT;" },
 };
 
 mobid_err verifier_store_migrate(mobid_store *s)
@@ -50,8 +57,9 @@ mobid_err verifier_session_insert(mobid_store *s, const verifier_session *vs)
     bool row;
     mobid_err err = run(s,
                         "INSERT INTO verifier_sessions(id, rp_id, status, nonce, state, dcql,"
-                        " request_jwt, response_mode, enc_key, created_at, expires_at)"
-                        " VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10)",
+                        " request_jwt, response_mode, enc_key, created_at, expires_at,"
+                        " redirect_uri)"
+                        " VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                         &st);
     if (err)
         return err;
@@ -68,6 +76,10 @@ mobid_err verifier_session_insert(mobid_store *s, const verifier_session *vs)
         mobid_store_bind_null(st, 8);
     mobid_store_bind_int64(st, 9, vs->created_at);
     mobid_store_bind_int64(st, 10, vs->expires_at);
+    if (vs->redirect_uri)
+        mobid_store_bind_str(st, 11, vs->redirect_uri);
+    else
+        mobid_store_bind_null(st, 11);
     err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
     return err;
@@ -75,8 +87,11 @@ mobid_err verifier_session_insert(mobid_store *s, const verifier_session *vs)
 
 static mobid_err copy_row(mobid_store_stmt *st, verifier_session *o)
 {
-    char **cols[] = { &o->id,    &o->rp_id, &o->status,      &o->error,        &o->detail,
-                      &o->nonce, &o->state, &o->dcql,        &o->request_jwt, &o->response_mode };
+    char **cols[] = { &o->id,    &o->rp_id, &o->status, &o->error,       &o->detail,
+                      &o->nonce, &o->state, &o->dcql,   &o->request_jwt, &o->response_mode };
+    if ((!mobid_store_col_null(st, 15) && !(o->redirect_uri = mobid_store_col_strdup(st, 15))) ||
+        (!mobid_store_col_null(st, 16) && !(o->response_code = mobid_store_col_strdup(st, 16))))
+        return MOBID_ERR_NOMEM;
     for (int i = 0; i < 10; i++)
         if (!mobid_store_col_null(st, i) && !(*cols[i] = mobid_store_col_strdup(st, i)))
             return MOBID_ERR_NOMEM;
@@ -99,8 +114,8 @@ mobid_err verifier_session_load(mobid_store *s, const char *id, verifier_session
     memset(out, 0, sizeof *out);
     err = run(s,
               "SELECT id, rp_id, status, error, detail, nonce, state, dcql, request_jwt,"
-              " response_mode, enc_key, result, delivered, created_at, expires_at"
-              " FROM verifier_sessions WHERE id = $1",
+              " response_mode, enc_key, result, delivered, created_at, expires_at,"
+              " redirect_uri, response_code FROM verifier_sessions WHERE id = $1",
               &st);
     if (err)
         return err;
@@ -119,9 +134,55 @@ void verifier_session_clear(verifier_session *vs)
                      vs->nonce, vs->state, vs->dcql,   vs->request_jwt, vs->response_mode };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(strs[i]);
+    free(vs->redirect_uri);
+    free(vs->response_code);
     mobid_buf_free(&vs->enc_key);
     mobid_buf_free(&vs->result);
     memset(vs, 0, sizeof *vs);
+}
+
+mobid_err verifier_session_response_code(mobid_store *s, const char *id, char code[44])
+{
+    uint8_t raw[32], digest[MOBID_HASH_MAX];
+    mobid_buf b64 = { 0 }, hex = { 0 };
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    mobid_err err;
+
+    mobid_buf_init(&b64, 0);
+    mobid_buf_init(&hex, 0);
+    if ((err = mobid_random(raw, sizeof raw)) ||
+        (err = mobid_b64url_encode(mobid_view_make(raw, sizeof raw), &b64)) ||
+        (err = mobid_hash(MOBID_HASH_SHA256, mobid_buf_view(&b64), digest)) ||
+        (err = mobid_hex_encode(mobid_view_make(digest, 32), &hex)) ||
+        (err = mobid_buf_terminate(&hex)) ||
+        (err = run(s, "UPDATE verifier_sessions SET response_code = $2 WHERE id = $1", &st)))
+        goto done;
+    mobid_store_bind_str(st, 1, id);
+    mobid_store_bind_str(st, 2, (const char *)hex.ptr);
+    if (!(err = mobid_store_step(st, &row)))
+        snprintf(code, 44, "%.*s", (int)b64.len, (const char *)b64.ptr);
+done:
+    mobid_store_finalize(st);
+    mobid_buf_free(&b64);
+    mobid_buf_free(&hex);
+    mobid_wipe(raw, sizeof raw);
+    return err;
+}
+
+bool verifier_response_code_ok(const verifier_session *vs, const char *code)
+{
+    uint8_t digest[MOBID_HASH_MAX];
+    mobid_buf hex = { 0 };
+    bool ok;
+    if (!vs->response_code)
+        return true;
+    mobid_buf_init(&hex, 0);
+    ok = code && mobid_hash(MOBID_HASH_SHA256, mobid_view_str(code), digest) == MOBID_OK &&
+         mobid_hex_encode(mobid_view_make(digest, 32), &hex) == MOBID_OK &&
+         mobid_ct_eq(mobid_buf_view(&hex), mobid_view_str(vs->response_code));
+    mobid_buf_free(&hex);
+    return ok;
 }
 
 /* Why an answer found no pending session: another response came first, or time is up. */

@@ -147,6 +147,8 @@ typedef struct verifier_session {
     mobid_buf result;    /* sealed claims (empty until verified or after delivery) */
     int64_t created_at, expires_at;
     bool delivered;
+    char *redirect_uri;  /* same-device: where the wallet sends the user back, or NULL */
+    char *response_code; /* hex SHA-256 of the one-time response code, or NULL */
 } verifier_session;
 
 mobid_err verifier_store_migrate(mobid_store *s);
@@ -177,6 +179,11 @@ mobid_err verifier_sessions_sweep(mobid_store *s, mobid_time stuck_before, mobid
                                   void *ctx, int64_t *deleted);
 /* Take the sealed claims once: copies them to out and erases them from the store.
  * Empty out when they were delivered already. */
+/* Same-device flows (OpenID4VP 1.0 §8.2, HAIP): make a fresh one-time response code for
+ * an answered session, keep its hash and put the code (base64url) in code. */
+mobid_err verifier_session_response_code(mobid_store *s, const char *id, char code[44]);
+/* May the result be handed over? True without a response code, else when code is it. */
+bool verifier_response_code_ok(const verifier_session *vs, const char *code);
 mobid_err verifier_session_take_result(mobid_store *s, const char *id, mobid_buf *out);
 
 /* AES-256-GCM sealing bound to an id (used as AAD): iv || ciphertext || tag. */

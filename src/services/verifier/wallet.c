@@ -229,6 +229,32 @@ static mobid_err load_pending(response_job *job, const char *id, mobid_http_resp
     return err;
 }
 
+/* 200 for a processed response; in a same-device flow with the redirect_uri the
+ * wallet sends the user to, carrying a fresh one-time response code (§8.2). */
+static mobid_err processed(response_job *job, mobid_store *s, mobid_http_resp *resp)
+{
+    char code[44];
+    mobid_buf uri = { 0 };
+    json_t *ok = NULL;
+    mobid_err err = MOBID_OK;
+
+    mobid_buf_init(&uri, 0);
+    if (job->vs->redirect_uri && !(err = verifier_session_response_code(s, job->vs->id, code))) {
+        mobid_buf_append_str(&uri, job->vs->redirect_uri);
+        mobid_buf_append_str(&uri, "#response_code=");
+        mobid_buf_append_str(&uri, code);
+        err = mobid_buf_terminate(&uri);
+    }
+    if (!err)
+        ok = uri.len ? json_pack("{s:s}", "redirect_uri", (const char *)uri.ptr) : json_object();
+    if (!err)
+        err = ok ? mobid_http_resp_json(resp, 200, ok) : MOBID_ERR_NOMEM;
+    json_decref(ok);
+    mobid_buf_free(&uri);
+    mobid_wipe(code, sizeof code);
+    return err;
+}
+
 static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
 {
     response_job job = { .ctx = vctx };
@@ -273,9 +299,7 @@ static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *v
     if (outcome && !job.wallet_error) {
         err = wallet_error(resp, 400, outcome, job.detail);
     } else {
-        json_t *ok = json_object();
-        err = ok ? mobid_http_resp_json(resp, 200, ok) : MOBID_ERR_NOMEM;
-        json_decref(ok);
+        err = processed(&job, s, resp);
     }
 done:
     json_decref(job.claims);
