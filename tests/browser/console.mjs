@@ -81,6 +81,13 @@ async function main() {
   check(hits.length === 0 && (await page.isVisible("#no-match")), "name and birth date together must both match");
   await shot(page, "search-none");
 
+  // a refused application: both languages say what is wrong, with the card type's labels
+  await fileApplication(page, urls, applicant("900301-1" + rnd(), {}, { birth: "1991-03-01" }));
+  const why = (await page.textContent("#refusal").catch(() => "")).replace(/\s+/g, " ");
+  check(/주민등록번호의 생년월일/.test(why) && /is not Birth date/.test(why) && !/birth_date/.test(why),
+        `a registration number that disagrees with the birth date: specific in Korean and English (${why.trim()})`);
+  await shot(page, "refused-form");
+
   // ---- actions by state and role ----
   await page.goto(appA);
   check(await has(page, "#do-verify") && !(await has(page, "#do-approve")) && !(await has(page, "#do-suspend")),

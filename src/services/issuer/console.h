@@ -127,6 +127,10 @@ void console_security_headers(mobid_http_resp *resp);
 bool console_is_refusal(mobid_err err);
 /* A bilingual refusal box naming the error code, with detail (or the code's text). */
 void console_refusal(console_req *c, mobid_err err, const char *detail);
+/* The same for a refused application form: the check's sentence in Korean too, field
+ * names replaced by the card type's labels, a missing required field named. */
+void console_refusal_form(console_req *c, mobid_err err, const char *detail,
+                          const issuer_cardtype *ct);
 
 /* ---- console_view.c ---- */
 

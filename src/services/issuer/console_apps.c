@@ -51,6 +51,105 @@ void console_refusal(console_req *c, mobid_err err, const char *detail)
     console_put(&c->page, ")</p></div>\n");
 }
 
+/* ---- refusals of the form, in both languages ---- */
+
+static const char *fstr(const json_t *f, const char *key)
+{
+    return json_string_value(json_object_get(f, key)) ?: "";
+}
+
+
+/* Korean for the intake and eligibility checks' sentences (the English is theirs). */
+static const char *const DETAIL_KO[][2] = {
+    { "a country must be an ISO 3166-1 alpha-2 code in capitals (KR, US, DE)",
+      "국가는 ISO 3166-1 두 글자 대문자 코드로 적어야 합니다 (KR, US, DE)." },
+    { "a required field of the card type is missing", "필수 항목이 비어 있습니다." },
+    { "the registration number's date (YYMMDD and century digit) is not birth_date",
+      "주민등록번호의 생년월일(앞 6자리와 세기 자리)이 생년월일과 다릅니다." },
+    { "the registration number's sex digit does not match sex",
+      "주민등록번호의 성별 자리가 성별과 맞지 않습니다." },
+    { "the applicant must hold permanent residency in another country",
+      "신청인은 해외 영주권자여야 합니다." },
+    { "the applicant must reside in the issuing state", "신청인은 국내에 거주해야 합니다." },
+    { "the applicant is younger than the minimum age", "신청인이 최소 나이에 이르지 않았습니다." },
+    { "the passport expires on or before the day of application",
+      "여권이 신청일 이전에 만료되었거나 신청일에 만료됩니다." },
+    { "the applicant has a field the card type does not define", "이 신분증에 없는 항목이 있습니다." },
+    { "this person already has an active application for this card type",
+      "이 사람에게 진행 중인 같은 신분증 신청이 이미 있습니다." },
+    { "the office does not accept applications yet", "이 공관은 아직 신청을 받지 않습니다." },
+};
+
+/* The first required field of the card type's form left empty, or NULL. */
+static const json_t *missing_field(console_req *c, const issuer_cardtype *ct)
+{
+    size_t i;
+    const json_t *f;
+    json_array_foreach (ct ? ct->form : NULL, i, f) {
+        const char *v = console_field(c, fstr(f, "name"));
+        if (json_is_true(json_object_get(f, "required")) && strcmp(fstr(f, "type"), "bool") &&
+            (!v || !*v))
+            return f;
+    }
+    return NULL;
+}
+
+/* en with each form field's snake_case name replaced by its English label. */
+static void en_with_labels(mobid_buf *b, const char *en, const issuer_cardtype *ct)
+{
+    for (const char *p = en; p && *p;) {
+        size_t i, best = 0;
+        const json_t *f, *hit = NULL;
+        json_array_foreach (ct ? ct->form : NULL, i, f) {
+            size_t n = strlen(fstr(f, "name"));
+            if (n > best && !strncmp(p, fstr(f, "name"), n) && (p == en || p[-1] == ' ' || p[-1] == '(')) {
+                best = n;
+                hit = f;
+            }
+        }
+        if (hit) {
+            console_esc(b, fstr(hit, "en"));
+            p += best;
+        } else {
+            char one[2] = { *p++, 0 };
+            console_esc(b, one);
+        }
+    }
+}
+
+/* A refused application: what is wrong, in Korean and in English, with the field's
+ * ko/en labels from the card type (never snake_case names). */
+void console_refusal_form(console_req *c, mobid_err err, const char *detail,
+                          const issuer_cardtype *ct)
+{
+    const json_t *miss = err == MOBID_ERR_INVALID_ARG ? missing_field(c, ct) : NULL;
+    const char *ko = NULL;
+    for (size_t i = 0; detail && i < sizeof DETAIL_KO / sizeof DETAIL_KO[0]; i++)
+        if (!strcmp(detail, DETAIL_KO[i][0]))
+            ko = DETAIL_KO[i][1];
+    if (!ko && !miss) {
+        console_refusal(c, err, detail);
+        return;
+    }
+    console_put(&c->page, "<div class=\"notice error\" role=\"alert\" id=\"refusal\" data-error=\"");
+    console_esc(&c->page, mobid_err_name(err));
+    console_put(&c->page, "\"><p>");
+    if (miss) {
+        console_esc(&c->page, fstr(miss, "ko"));
+        console_put(&c->page, " 항목을 입력하세요.</p><p class=\"en\">Fill in ");
+        console_esc(&c->page, fstr(miss, "en"));
+        console_put(&c->page, ".");
+    } else {
+        console_esc(&c->page, ko);
+        console_put(&c->page, "</p><p class=\"en\">");
+        en_with_labels(&c->page, detail, ct);
+        console_put(&c->page, ".");
+    }
+    console_put(&c->page, " (");
+    console_esc(&c->page, mobid_err_name(err));
+    console_put(&c->page, ")</p></div>\n");
+}
+
 /* ---- the list and the search ---- */
 
 static const char *query(console_req *c, const char *name)
@@ -86,7 +185,11 @@ static mobid_err search(console_req *c, const char *name, const char *birth, con
     json_decref(sets[0]);
     json_decref(sets[1]);
     json_decref(rows);
-    return err;
+    if (err || !*out) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return err ? err : *out ? MOBID_OK : MOBID_ERR_NOMEM;
 }
 
 static void search_form(console_req *c, const char *name, const char *birth, const char *rrn)
@@ -190,11 +293,6 @@ static const issuer_cardtype *form_cardtype(console_req *c)
     if (id)
         return issuer_cardtype_find(c->ctx, id);
     return c->ctx->cfg.ncardtypes ? &c->ctx->cfg.cardtypes[0] : NULL;
-}
-
-static const char *fstr(const json_t *f, const char *key)
-{
-    return json_string_value(json_object_get(f, key)) ?: "";
 }
 
 static void label_open(mobid_buf *b, const json_t *f)
@@ -418,7 +516,7 @@ static mobid_err do_create(console_req *c)
     if (!console_is_refusal(err))
         return err;
     console_page_open(c, "새 신청", "New application");
-    console_refusal(c, err, detail);
+    console_refusal_form(c, err, detail, ct);
     if (ct)
         new_form(c, ct);
     return console_page_send(c, mobid_http_status_of(err));
