@@ -137,6 +137,42 @@ token minister "ministry secret pw"; expect 201
 api POST /api/v1/offices/los-angeles/require-totp "$admin" '{"required":false}'; expect 200
 token la.boss "$pw"; expect 201
 
+
+# ---- the console: the officers page, an action with its one-time answer, and a
+# reset officer led to the password change page ----
+console_signin() { # jar user password [code] -> status of the sign-in POST; Location in $loc
+  rm -f "$1"
+  local csrf
+  csrf=$(curl -s -c "$1" "$url/console/signin" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+  loc=$(curl -s -o /dev/null -b "$1" -c "$1" -w '%{http_code} %{redirect_url}' "$url/console/signin" \
+    --data-urlencode "csrf=$csrf" --data-urlencode "username=$2" --data-urlencode "password=$3" \
+    --data-urlencode "code=${4:-}")
+}
+console_signin admin.jar minister "ministry secret pw"
+[ "${loc%% *}" = 303 ] || fail "admin console sign-in: $loc"
+curl -s -b admin.jar "$url/console/officers" >officers.html
+grep -q 'id="officers"' officers.html && grep -q 'data-username="la.kim"' officers.html \
+  || fail "officers page"
+grep -q "/console/officers/$kim_id/password-reset" officers.html || fail "reset button"
+ccsrf=$(awk '$6 == "mobid_csrf" {print $7}' admin.jar)
+curl -s -b admin.jar "$url/console/officers/$kim_id/password-reset" --data-urlencode "csrf=$ccsrf" >reset.html
+temp=$(sed -n 's/.*id="temporary-password">\([^<]*\)<.*/\1/p' reset.html)
+[ ${#temp} -eq 20 ] || fail "console reset shows no temporary password"
+console_signin kim.jar la.kim "$temp"
+[ "$loc" = "303 $url/console/password?why=reset" ] || fail "reset officer not sent to the password page: $loc"
+newpw2="purple kettle orbit"
+code=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$url/console/password" \
+  --data-urlencode "username=la.kim" --data-urlencode "password=$temp" \
+  --data-urlencode "new_password=$newpw2" --data-urlencode "new_password2=$newpw2")
+[ "$code" = "303 $url/console/signin?why=changed" ] || fail "console password change: $code"
+console_signin kim.jar la.kim "$newpw2"
+[ "$loc" = "303 $url/console/applications" ] || fail "sign-in with the new password: $loc"
+curl -s -b kim.jar "$url/console/officers" -o /dev/null -w '%{http_code}' | grep -q 403 \
+  || fail "an officer reached the officers page"
+curl -s -b admin.jar "$url/console/officers/$kim_id/disable" --data-urlencode "csrf=$ccsrf" -o /dev/null
+curl -s -b admin.jar "$url/console/officers" | grep -A1 'data-username="la.kim"' | grep -q disabled \
+  || fail "console disable"
+
 # ---- every action audited ----
 curl -s "$url/api/v1/audit?limit=1000" -H "Authorization: Bearer $admin" >audit.json
 for a in officer.disable officer.enable officer.password_reset officer.password_change \

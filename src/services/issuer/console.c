@@ -110,7 +110,8 @@ void console_page_open(console_req *c, const char *title_ko, const char *title_e
                    "</header>\n<nav><a href=\"/console/applications\">신청 목록 Applications</a>"
                    "<a href=\"/console/applications/new\">새 신청 New application</a>"
                    "<a href=\"/console/audit\">감사 기록 Audit trail</a>"
-                   "<a href=\"/console/offices\">공관 Offices</a></nav>\n<main>\n<h1>");
+                   "<a href=\"/console/offices\">공관 Offices</a>"
+                   "<a href=\"/console/officers\">직원 Officers</a></nav>\n<main>\n<h1>");
     console_esc(b, title_ko);
     console_put(b, " <small>");
     console_esc(b, title_en);
@@ -309,7 +310,7 @@ mobid_err issuer_routes_console(mobid_http_server *srv, issuer_ctx *ctx)
 {
     mobid_err err;
     if ((err = console_auth_routes(srv, ctx)) || (err = console_apps_routes(srv, ctx)) ||
-        (err = console_admin_routes(srv, ctx)) ||
+        (err = console_admin_routes(srv, ctx)) || (err = console_officers_routes(srv, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/console/static/{file}", on_static, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/console/", on_home, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/", on_home, ctx)) ||

@@ -189,6 +189,13 @@ bool console_is_birth_field(const json_t *f);
 mobid_err console_detail_routes(mobid_http_server *srv, issuer_ctx *ctx);
 mobid_err console_apps_routes(mobid_http_server *srv, issuer_ctx *ctx);
 mobid_err console_admin_routes(mobid_http_server *srv, issuer_ctx *ctx);
+/* Officer management and the password change page (console_officers.c). */
+mobid_err console_officers_routes(mobid_http_server *srv, issuer_ctx *ctx);
+/* The sign-in's answer when the password was right but a step is missing: the
+ * password change page (PASSWORD_CHANGE_REQUIRED) or the sign-in page asking for the
+ * authenticator code (SECOND_FACTOR_REQUIRED); detail from issuer_signin. */
+mobid_err console_signin_second(mobid_http_req *req, mobid_http_resp *resp, mobid_err why,
+                                const char *detail);
 
 #ifdef __cplusplus
 }

@@ -68,6 +68,9 @@ static mobid_err signin_page(mobid_http_req *req, mobid_http_resp *resp, unsigne
                     "</label><label>비밀번호 <span class=\"en\">Password</span><input "
                     "type=\"password\" name=\"password\" id=\"password\" "
                     "autocomplete=\"current-password\" required></label>"
+                    "<label>인증 코드 <span class=\"en\">Authenticator code (if set up)</span>"
+                    "<input name=\"code\" id=\"code\" inputmode=\"numeric\" "
+                    "autocomplete=\"one-time-code\" maxlength=\"6\"></label>"
                     "<button type=\"submit\" id=\"signin\">로그인 Sign in</button></form>\n"
                     "</main></body></html>\n");
     if ((err = b.err) ||
@@ -88,6 +91,13 @@ static mobid_err on_signin_get(mobid_http_req *req, mobid_http_resp *resp, void 
     if (why && !strcmp(why, "idle"))
         return signin_page(req, resp, 200, "오래 사용하지 않아 로그아웃되었습니다.",
                            "You were signed out after a period of inactivity.");
+    if (why && !strcmp(why, "code"))
+        return signin_page(req, resp, 200, "인증 앱의 6자리 코드를 입력하세요.",
+                           "Enter the 6-digit code of your authenticator app (an office that "
+                           "requires one: ask the ministry administrator to set it up).");
+    if (why && !strcmp(why, "changed"))
+        return signin_page(req, resp, 200, "비밀번호를 바꾸었습니다. 새 비밀번호로 로그인하세요.",
+                           "Your password was changed. Sign in with the new one.");
     if (why && !strcmp(why, "out"))
         return signin_page(req, resp, 200, "로그아웃했습니다.", "You are signed out.");
     return signin_page(req, resp, 200, NULL, NULL);
@@ -133,6 +143,8 @@ static mobid_err on_signin_post(mobid_http_req *req, mobid_http_resp *resp, void
                            "The form's security token does not match. Please try again.");
     in.username = user;
     in.password = pw;
+    if (mobid_http_form_get(form, "code", &in.totp) != MOBID_OK)
+        in.totp = NULL;
     issuer_request_source(ctx, req, source);
     if ((err = issuer_db(ctx, &s)))
         goto done;
@@ -150,6 +162,8 @@ static mobid_err on_signin_post(mobid_http_req *req, mobid_http_resp *resp, void
     } else if (err == MOBID_ERR_UNAUTHENTICATED) {
         err = signin_page(req, resp, 401, "사용자 이름 또는 비밀번호가 틀렸습니다.",
                           "Wrong user name or password.");
+    } else if (err == MOBID_ERR_PASSWORD_CHANGE_REQUIRED || err == MOBID_ERR_SECOND_FACTOR_REQUIRED) {
+        err = console_signin_second(req, resp, err, in.detail); /* console_officers.c */
     } else if (!err) {
         err = signed_in(ctx, s, req, resp, user, session, token);
     }
