@@ -138,6 +138,45 @@ typedef struct mobid_oid4vci_credreq {
 MOBID_MUST_CHECK mobid_err mobid_oid4vci_credreq_read(const json_t *req,
                                                       mobid_oid4vci_credreq *out);
 
+/* ---- DPoP proofs (RFC 9449): tokens bound to a wallet key ---- */
+
+#define MOBID_OID4VCI_DPOP_TYP "dpop+jwt"
+
+/* Build a DPoP proof signed with key (ES256 on P-256): header {alg, typ "dpop+jwt",
+ * jwk (public)}, payload {jti (random), htm, htu, iat[, ath]}. access_token (may be
+ * NULL) adds ath = base64url(SHA-256(token)), as a request that carries the token
+ * needs. iat 0 = now. Appends the compact JWT to out. INVALID_ARG without key, htm or
+ * htu; NOMEM; CRYPTO. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_dpop_build(const mobid_key *key, const char *htm,
+                                                    const char *htu, const char *access_token,
+                                                    mobid_time iat, mobid_buf *out);
+
+typedef struct mobid_oid4vci_dpop_check_params {
+    const char *htm;           /* the request's method (required) */
+    const char *htu;           /* the endpoint's URL (required; query and fragment ignored) */
+    const char *access_token;  /* the token the request carries, or NULL: then ath is
+                                  not checked */
+    mobid_time now;            /* 0 = mobid_now() */
+    int64_t max_age_s;         /* iat not older than this (0 = 300) */
+    int64_t max_skew_s;        /* nor further in the future (0 = 60) */
+} mobid_oid4vci_dpop_check_params;
+
+typedef struct mobid_oid4vci_dpop {
+    char jkt[44];              /* RFC 7638 thumbprint of the proof's key, base64url */
+    char jti[80];              /* the caller keeps it until iat + max_age_s (replay) */
+    mobid_time iat;
+} mobid_oid4vci_dpop;
+
+/* Check one DPoP proof: typ, alg ES256 only, a public "jwk" in the header, the
+ * signature, htm and htu of this request, iat window, jti (8..79 characters) and,
+ * with access_token, ath. Returns MOBID_OK; MALFORMED / BAD_BASE64 (broken JWT or
+ * missing claims); TOO_BIG; TYPE_MISMATCH; ALG_NOT_ALLOWED; KEY_INVALID (no usable
+ * public key); SIGNATURE_INVALID; AUDIENCE_MISMATCH (htm or htu of another request);
+ * KB_IAT_INVALID; SUBJECT_MISMATCH (ath of another token). *out is zeroed on error. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_dpop_check(mobid_view jwt,
+                                                    const mobid_oid4vci_dpop_check_params *p,
+                                                    mobid_oid4vci_dpop *out);
+
 #ifdef __cplusplus
 }
 #endif
