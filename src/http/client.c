@@ -204,6 +204,9 @@ mobid_err mobid_http_client_request(mobid_http_client *c, const char *method, co
         return out->body.err;
     if (rc == CURLE_UNSUPPORTED_PROTOCOL)
         return MOBID_ERR_UNSUPPORTED;
+    out->not_sent = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
+                    rc == CURLE_COULDNT_CONNECT || rc == CURLE_SSL_CONNECT_ERROR ||
+                    rc == CURLE_PEER_FAILED_VERIFICATION;
     if (rc != CURLE_OK)
         return MOBID_ERR_FETCH_FAILED;
     out->content_type = dup_info(c->curl, CURLINFO_CONTENT_TYPE);

@@ -34,6 +34,8 @@ typedef struct mobid_http_result {
     char *content_type; /* heap; NULL when the response had none */
     char *location;     /* heap; Location header of a redirect, or NULL */
     mobid_buf body;     /* NUL-terminated (the NUL is not counted in len) */
+    bool not_sent;      /* FETCH_FAILED before any byte of the request left (no name,
+                           no connection, no TLS session) */
 } mobid_http_result;
 
 /* opts may be NULL (defaults); copied. Returns MOBID_ERR_NOMEM or MOBID_OK. */

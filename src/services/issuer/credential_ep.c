@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Prometheus counter of credentials issued (one per proof answered). */
 #define ISSUER_METRIC "mobid_issuer_credentials_issued_total"
@@ -28,6 +29,9 @@ typedef struct cred_tx {
     unsigned fmt;
     mobid_oid4vci_proof *proofs;
     size_t n;
+    bool dpop_scheme;         /* Authorization: DPoP (else Bearer) */
+    issuer_dpop dpop;         /* the request's DPoP proof, checked before the database */
+    bool refreshed;           /* the token came from a refresh grant: a batch of its own */
     /* outputs (reset at the start of each run) */
     const char *oauth_error, *detail;
     json_t *creds;
@@ -37,6 +41,7 @@ typedef struct cred_tx {
 typedef struct offer_row {
     char id[64], cardtype[64], person[80];
     char *app, *sealed;
+    char jkt[44];             /* "" for a bearer token */
 } offer_row;
 
 static mobid_err load_offer(cred_tx *t, mobid_store *s, offer_row *o)
@@ -45,7 +50,8 @@ static mobid_err load_offer(cred_tx *t, mobid_store *s, offer_row *o)
     bool row = false;
     mobid_err err = mobid_store_prepare(
         s,
-        "SELECT o.id, o.cardtype, o.person_ref, o.application_id, o.claims_sealed FROM"
+        "SELECT o.id, o.cardtype, o.person_ref, o.application_id, o.claims_sealed, t.jkt,"
+        " t.refreshed FROM"
         " issuer_access_tokens t JOIN issuer_offers o ON o.id = t.offer_id"
         " WHERE t.token_hash = $1 AND t.expires_at > $2",
         &st);
@@ -60,6 +66,9 @@ static mobid_err load_offer(cred_tx *t, mobid_store *s, offer_row *o)
         snprintf(o->person, sizeof o->person, "%.*s", (int)v[2].len, (const char *)v[2].ptr);
         o->app = mobid_store_col_strdup(st, 3);
         o->sealed = mobid_store_col_strdup(st, 4);
+        mobid_view k = mobid_store_col_text(st, 5);
+        snprintf(o->jkt, sizeof o->jkt, "%.*s", (int)k.len, k.ptr ? (const char *)k.ptr : "");
+        t->refreshed = mobid_store_col_int64(st, 6) != 0;
         if (!o->sealed)
             err = MOBID_ERR_NOMEM;
     } else if (err == MOBID_OK) {
@@ -67,6 +76,31 @@ static mobid_err load_offer(cred_tx *t, mobid_store *s, offer_row *o)
         t->detail = "access token unknown or expired";
     }
     mobid_store_finalize(st);
+    return err;
+}
+
+/* A token bound to a key (RFC 9449 §7) is only good with a fresh DPoP proof by that
+ * key made for this token; a bearer token only with the Bearer scheme. */
+static mobid_err check_binding(cred_tx *t, mobid_store *s, const offer_row *o)
+{
+    bool fresh = false;
+    mobid_err err = MOBID_OK;
+    if (!o->jkt[0] && !t->dpop_scheme)
+        return MOBID_OK;
+    t->oauth_error = "invalid_token";
+    t->detail = "the access token is bound to a key: DPoP scheme and proof required";
+    if (!o->jkt[0] || !t->dpop_scheme)
+        return MOBID_OK;
+    t->oauth_error = "invalid_dpop_proof";
+    t->detail = t->dpop.present ? mobid_err_name(t->dpop.err) : "DPoP proof missing";
+    if (!t->dpop.present || t->dpop.err != MOBID_OK)
+        return MOBID_OK;
+    t->detail = "the DPoP proof is made with another key than the token's";
+    if (!mobid_ct_eq(mobid_view_str(o->jkt), mobid_view_str(t->dpop.proof.jkt)))
+        return MOBID_OK;
+    t->detail = "DPoP proof already used";
+    if ((err = issuer_dpop_use(s, &t->dpop, &fresh)) == MOBID_OK && fresh)
+        t->oauth_error = t->detail = NULL;
     return err;
 }
 
@@ -113,7 +147,7 @@ static mobid_err card_for_offer(cred_tx *t, mobid_store *s, const offer_row *o, 
         snprintf(card, 23, "%.*s", (int)mobid_store_col_text(st, 0).len,
                  (const char *)mobid_store_col_text(st, 0).ptr);
         *exp = mobid_store_col_int64(st, 2);
-        if (mobid_store_col_int64(st, 1) != ISSUER_CARD_ACTIVE) {
+        if (mobid_store_col_int64(st, 1) != ISSUER_CARD_ACTIVE || *exp <= now) {
             t->oauth_error = "invalid_token";
             t->detail = "the card of this offer is no longer active";
         }
@@ -121,6 +155,11 @@ static mobid_err card_for_offer(cred_tx *t, mobid_store *s, const offer_row *o, 
     mobid_store_finalize(st);
     if (err != MOBID_OK || row)
         return err;
+    if (t->refreshed) { /* a refresh never creates a card */
+        t->oauth_error = "invalid_token";
+        t->detail = "the card of this offer is no longer active";
+        return MOBID_OK;
+    }
     /* replace the previous card(s) of this person and type */
     err = mobid_store_prepare(s,
                               "SELECT id FROM issuer_cards WHERE person_ref = $1 AND cardtype = $2"
@@ -165,7 +204,8 @@ static mobid_err card_for_offer(cred_tx *t, mobid_store *s, const offer_row *o, 
 
 static mobid_err record_credential(mobid_store *s, const char *card, const char *fmt,
                                    const char *jkt, const char *signer, const char *list,
-                                   int64_t idx, int64_t now, int64_t exp, mobid_view cred)
+                                   int64_t idx, int64_t now, int64_t exp, mobid_view cred,
+                                   const char *grant)
 {
     mobid_store_stmt *st = NULL;
     bool row;
@@ -176,7 +216,8 @@ static mobid_err record_credential(mobid_store *s, const char *card, const char 
         err = mobid_store_prepare(
             s,
             "INSERT INTO issuer_credentials (id, card_id, format, holder_jkt, signer_id, list_id,"
-            " status_idx, issued_at, expires_at, digest) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+            " status_idx, issued_at, expires_at, digest, grant_hash)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
             &st);
     const char *txt[6] = { id, card, fmt, jkt, signer, list };
     for (int i = 0; i < 6 && err == MOBID_OK; i++)
@@ -185,6 +226,8 @@ static mobid_err record_credential(mobid_store *s, const char *card, const char 
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 8, now);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 9, exp);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 10, digest);
+    if (err == MOBID_OK)
+        err = grant ? mobid_store_bind_str(st, 11, grant) : mobid_store_bind_null(st, 11);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
     return err;
@@ -203,7 +246,8 @@ static mobid_err issue_one(cred_tx *t, mobid_store *s, const char *card, const j
     if (err == MOBID_OK) err = issuer_credential_build(&in, &cred);
     if (err == MOBID_OK)
         err = record_credential(s, card, t->fmt == ISSUER_FMT_MDOC ? "mso_mdoc" : "dc+sd-jwt",
-                                p->jkt, signer->id, list, idx, now, exp, mobid_buf_view(&cred));
+                                p->jkt, signer->id, list, idx, now, exp, mobid_buf_view(&cred),
+                                t->refreshed ? t->token_hash : NULL);
     if (err == MOBID_OK) {
         json_t *c = json_pack("{s:s%}", "credential", (const char *)cred.ptr, cred.len);
         if (!c || json_array_append_new(t->creds, c))
@@ -240,10 +284,16 @@ static mobid_err batch_left(cred_tx *t, mobid_store *s, const char *card)
     bool row = false;
     int64_t held = 0, again = 0;
     const char *fmt = t->fmt == ISSUER_FMT_MDOC ? "mso_mdoc" : "dc+sd-jwt";
+    /* a refreshed token counts only what was issued under it ('' never matches) */
+    const char *grant = t->refreshed ? t->token_hash : "";
     mobid_err err = mobid_store_prepare(
-        s, "SELECT count(*) FROM issuer_credentials WHERE card_id = $1 AND format = $2", &st);
+        s,
+        "SELECT count(*) FROM issuer_credentials WHERE card_id = $1 AND format = $2"
+        " AND ($3 = '' OR grant_hash = $3)",
+        &st);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, card);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, fmt);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 3, grant);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     if (err == MOBID_OK && row) held = mobid_store_col_int64(st, 0);
     mobid_store_finalize(st);
@@ -251,13 +301,15 @@ static mobid_err batch_left(cred_tx *t, mobid_store *s, const char *card)
     if (err == MOBID_OK && held > 0)
         err = mobid_store_prepare(s,
                                   "SELECT count(*) FROM issuer_credentials WHERE card_id = $1"
-                                  " AND format = $2 AND holder_jkt = $3",
+                                  " AND format = $2 AND holder_jkt = $3"
+                                  " AND ($4 = '' OR grant_hash = $4)",
                                   &st);
     for (size_t i = 0; err == MOBID_OK && held > 0 && i < t->n; i++) {
         if ((err = mobid_store_reset(st)) == MOBID_OK &&
             (err = mobid_store_bind_str(st, 1, card)) == MOBID_OK &&
             (err = mobid_store_bind_str(st, 2, fmt)) == MOBID_OK &&
             (err = mobid_store_bind_str(st, 3, t->proofs[i].jkt)) == MOBID_OK &&
+            (err = mobid_store_bind_str(st, 4, grant)) == MOBID_OK &&
             (err = mobid_store_step(st, &row)) == MOBID_OK && row)
             again += mobid_store_col_int64(st, 0) > 0;
     }
@@ -277,7 +329,7 @@ static mobid_err cred_body(mobid_store *s, void *arg)
     char card[23];
     int64_t exp = 0;
     t->oauth_error = t->detail = NULL;
-    t->replaced = false;
+    t->replaced = t->refreshed = false;
     json_decref(t->creds);
     t->creds = json_array();
     const issuer_signer *signer = issuer_pki_current_ds(t->ctx->pki, mobid_now());
@@ -285,6 +337,7 @@ static mobid_err cred_body(mobid_store *s, void *arg)
     if (!signer)
         err = MOBID_ERR_NOT_FOUND; /* no usable document signer: a 500 */
     if (err == MOBID_OK) err = load_offer(t, s, &o);
+    if (err == MOBID_OK && !t->oauth_error) err = check_binding(t, s, &o);
     if (err == MOBID_OK && !t->oauth_error && strcmp(o.cardtype, t->ct->id)) {
         t->oauth_error = "unknown_credential_configuration";
         t->detail = "this offer is for another card type";
@@ -354,18 +407,32 @@ static mobid_err check_request(cred_tx *t, mobid_http_req *req, json_t **body)
     return MOBID_OK;
 }
 
+/* The access token of "Authorization: Bearer <t>" or "Authorization: DPoP <t>". */
+static const char *access_token(mobid_http_req *req, bool *dpop)
+{
+    const char *h = mobid_http_req_header(req, "Authorization");
+    *dpop = h && !strncasecmp(h, "DPoP ", 5);
+    if (!*dpop)
+        return mobid_http_req_bearer(req);
+    for (h += 5; *h == ' '; h++)
+        ;
+    return *h ? h : NULL;
+}
+
 static mobid_err on_credential(mobid_http_req *req, mobid_http_resp *resp, void *arg)
 {
     cred_tx t = { .ctx = arg };
     json_t *body = NULL;
     mobid_store *s = NULL;
-    const char *bearer = mobid_http_req_bearer(req);
+    const char *bearer = access_token(req, &t.dpop_scheme);
     mobid_err err = MOBID_OK;
     if (!bearer || strlen(bearer) > 128) {
-        mobid_http_resp_header(resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-        return mobid_http_resp_oauth_error(resp, 401, "invalid_token", "bearer token required");
+        mobid_http_resp_header(resp, "WWW-Authenticate",
+                               "Bearer error=\"invalid_token\", DPoP algs=\"ES256\"");
+        return mobid_http_resp_oauth_error(resp, 401, "invalid_token", "access token required");
     }
-    if ((err = issuer_hash_hex(mobid_view_str(bearer), t.token_hash)) != MOBID_OK ||
+    if ((err = issuer_dpop_read(t.ctx, req, "/credential", bearer, &t.dpop)) != MOBID_OK ||
+        (err = issuer_hash_hex(mobid_view_str(bearer), t.token_hash)) != MOBID_OK ||
         (err = check_request(&t, req, &body)) != MOBID_OK || t.oauth_error)
         goto done;
     if ((err = issuer_db(t.ctx, &s)) == MOBID_OK)
@@ -375,7 +442,11 @@ static mobid_err on_credential(mobid_http_req *req, mobid_http_resp *resp, void 
     issuer_db_release(t.ctx, s);
 done:
     if (err == MOBID_OK && t.oauth_error)
-        err = mobid_http_resp_oauth_error(resp, strcmp(t.oauth_error, "invalid_token") ? 400 : 401,
+        err = mobid_http_resp_oauth_error(resp,
+                                          strcmp(t.oauth_error, "invalid_token") &&
+                                                  strcmp(t.oauth_error, "invalid_dpop_proof")
+                                              ? 400
+                                              : 401,
                                           t.oauth_error, t.detail);
     else if (err == MOBID_OK) {
         const char *labels[] = { "format", t.fmt == ISSUER_FMT_MDOC ? "mso_mdoc" : "dc+sd-jwt",

@@ -230,6 +230,9 @@ struct issuer_ctx {
     struct mobid_ratelimit *nonce_rate; /* owned by the server; NULL: no limit */
     unsigned pw_hashing;      /* password hashes running now (signin.c caps it) */
     int64_t purge_due;        /* when purge.c runs next (epoch seconds) */
+    /* refresh.c: the refresh grant and DPoP ("refresh" in the configuration) */
+    bool refresh_enabled, dpop_required;
+    int64_t refresh_max, refresh_period_s;
 };
 
 /* Build a context: load cfg (owned by the ctx afterwards), the PKI, the data key,

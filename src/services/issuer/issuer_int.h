@@ -72,6 +72,34 @@ json_t *issuer_type_metadata(const issuer_cardtype *ct);
 /* GET <issuer path>/vct/{card}/{version}: the type metadata of the card type of that vct. */
 mobid_err issuer_routes_type_metadata(mobid_http_server *srv, issuer_ctx *ctx);
 
+/* ---- refresh.c: DPoP-bound tokens and the refresh grant ---- */
+
+#include <mobid/oid4vci.h>
+
+/* The "refresh" section of the configuration into ctx (enabled, dpop_required,
+ * max_per_period, period_s). MALFORMED with a message on stderr. */
+mobid_err issuer_refresh_config(issuer_ctx *ctx);
+/* A fresh 43-character token and the SHA-256 hex of it (what the store keeps). */
+mobid_err issuer_random_token(char token[44], char hash[65]);
+
+typedef struct issuer_dpop {
+    bool present;             /* the request had a DPoP header */
+    mobid_err err;            /* its check (MOBID_OK: proof holds the key and claims) */
+    mobid_oid4vci_dpop proof;
+} issuer_dpop;
+/* Check the request's DPoP header for POST <issuer_url><path>, with ath of
+ * access_token when not NULL. A bad proof is reported in out->err, not returned. */
+mobid_err issuer_dpop_read(issuer_ctx *ctx, mobid_http_req *req, const char *path,
+                           const char *access_token, issuer_dpop *out);
+/* Record the proof's jti inside the caller's transaction; *fresh false on a replay. */
+mobid_err issuer_dpop_use(mobid_store *s, const issuer_dpop *d, bool *fresh);
+/* A refresh token for offer_id bound to jkt (inside the caller's transaction). */
+mobid_err issuer_refresh_token_new(issuer_ctx *ctx, mobid_store *s, const char *offer_id,
+                                   const char *jkt, int64_t lifetime_s, char token[44]);
+/* POST /token with grant_type=refresh_token: answers resp itself. */
+mobid_err issuer_refresh_grant(issuer_ctx *ctx, mobid_http_req *req, mobid_http_resp *resp,
+                               const char *refresh_token, const issuer_dpop *dpop);
+
 /* ---- purge.c ---- */
 /* Delete at most batch rows per table of expired nonces, access tokens, ended sessions
  * and API tokens and quiet sign-in counters; *deleted (may be NULL) gets the count. */

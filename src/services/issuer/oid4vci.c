@@ -92,11 +92,15 @@ static mobid_err on_as_metadata(mobid_http_req *req, mobid_http_resp *resp, void
     char *tok = url_of(ctx, "/token");
     /* Only the pre-authorized code grant: no authorization endpoint, so no
      * response_types_supported (RFC 8414 §2 ties it to that endpoint). */
-    json_t *j = tok ? json_pack("{s:s,s:s,s:[s],s:b}", "issuer", ctx->cfg.issuer_url,
+    json_t *j = tok ? json_pack("{s:s,s:s,s:[s],s:b,s:[s]}", "issuer", ctx->cfg.issuer_url,
                                 "token_endpoint", tok, "grant_types_supported",
                                 MOBID_OID4VCI_GRANT_PRE_AUTH,
-                                "pre-authorized_grant_anonymous_access_supported", 1)
+                                "pre-authorized_grant_anonymous_access_supported", 1,
+                                "dpop_signing_alg_values_supported", "ES256")
                     : NULL;
+    if (j && ctx->refresh_enabled)
+        json_array_append_new(json_object_get(j, "grant_types_supported"),
+                              json_string("refresh_token"));
     mobid_err err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
     json_decref(j);
     free(tok);
@@ -106,7 +110,8 @@ static mobid_err on_as_metadata(mobid_http_req *req, mobid_http_resp *resp, void
 /* ---- /token ---- */
 
 typedef enum token_result {
-    TOK_OK, TOK_BAD_CODE, TOK_BAD_TX, TOK_KILLED, TOK_NO_TX, TOK_SOURCE_LOCKED
+    TOK_OK, TOK_BAD_CODE, TOK_BAD_TX, TOK_KILLED, TOK_NO_TX, TOK_SOURCE_LOCKED,
+    TOK_DPOP_REPLAY
 } token_result;
 
 /* Wrong tx_codes are limited per source: tx_code_attempts from one address stop that
@@ -119,10 +124,13 @@ typedef enum token_result {
 typedef struct token_tx {
     issuer_ctx *ctx;
     const char *code, *tx_code;
+    const issuer_dpop *dpop;  /* a valid proof binds the tokens to its key */
     char code_hash[65];
     char guard_key[160];     /* "t:<offer id>\x1f<source>" in issuer_signin_guard */
     char source[64];
     char token[44];
+    char refresh[44];         /* "" when none is given */
+    char cardtype[64];
     token_result result;
 } token_tx;
 
@@ -187,11 +195,10 @@ static mobid_err tx_failed(token_tx *t, mobid_store *s, const char *offer_id, in
 static mobid_err token_issue(token_tx *t, mobid_store *s, const char *offer_id)
 {
     mobid_store_stmt *st = NULL;
-    bool row;
-    uint8_t rnd[32];
+    bool row, fresh = true;
     char hash[65];
-    mobid_buf b = { 0 };
     int64_t now = mobid_now();
+    const char *jkt = t->dpop->present ? t->dpop->proof.jkt : NULL;
     mobid_err err = mobid_store_prepare(
         s,
         "UPDATE issuer_offers SET used_at = $1 WHERE id = $2 AND " ISSUER_OFFER_REDEEMABLE
@@ -205,25 +212,28 @@ static mobid_err token_issue(token_tx *t, mobid_store *s, const char *offer_id)
     mobid_store_finalize(st);
     if (err != MOBID_OK || t->result != TOK_OK)
         return err;
-    if ((err = mobid_random(rnd, sizeof rnd)) == MOBID_OK &&
-        (err = mobid_b64url_encode(mobid_view_make(rnd, sizeof rnd), &b)) == MOBID_OK) {
-        memcpy(t->token, b.ptr, 43);
-        t->token[43] = 0;
-        err = issuer_hash_hex(mobid_view_str(t->token), hash);
-    }
+    if (jkt && (err = issuer_dpop_use(s, t->dpop, &fresh)) == MOBID_OK && !fresh)
+        t->result = TOK_DPOP_REPLAY;
+    if (err != MOBID_OK || t->result != TOK_OK)
+        return err;
+    err = issuer_random_token(t->token, hash);
     if (err == MOBID_OK)
         err = mobid_store_prepare(s,
                                   "INSERT INTO issuer_access_tokens (token_hash, offer_id,"
-                                  " created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                                  " created_at, expires_at, jkt) VALUES ($1, $2, $3, $4, $5)",
                                   &st);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, hash);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, offer_id);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 3, now);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 4, now + t->ctx->cfg.token_lifetime_s);
+    if (err == MOBID_OK) err = jkt ? mobid_store_bind_str(st, 5, jkt) : mobid_store_bind_null(st, 5);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
-    mobid_wipe(rnd, sizeof rnd);
-    mobid_buf_free(&b);
+    /* A key-bound wallet may come back for new copies of this card (refresh.c); the
+     * card lives at most its type's validity from now. */
+    const issuer_cardtype *ct = issuer_cardtype_find(t->ctx, t->cardtype);
+    if (err == MOBID_OK && jkt && t->ctx->refresh_enabled && ct)
+        err = issuer_refresh_token_new(t->ctx, s, offer_id, jkt, ct->validity_s, t->refresh);
     return err;
 }
 
@@ -237,7 +247,7 @@ static mobid_err token_body(mobid_store *s, void *arg)
     t->result = TOK_BAD_CODE;
     mobid_err err = mobid_store_prepare(
         s,
-        "SELECT id, tx_code_hash, tx_failures FROM issuer_offers WHERE code_hash = $1"
+        "SELECT id, tx_code_hash, tx_failures, cardtype FROM issuer_offers WHERE code_hash = $1"
         " AND " ISSUER_OFFER_REDEEMABLE " AND killed_at IS NULL AND expires_at > $2",
         &st);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, t->code_hash);
@@ -248,6 +258,8 @@ static mobid_err token_body(mobid_store *s, void *arg)
         snprintf(id, sizeof id, "%.*s", (int)v.len, (const char *)v.ptr);
         snprintf(want, sizeof want, "%.*s", (int)h.len, (const char *)h.ptr);
         failures = mobid_store_col_int64(st, 2);
+        mobid_view c = mobid_store_col_text(st, 3);
+        snprintf(t->cardtype, sizeof t->cardtype, "%.*s", (int)c.len, (const char *)c.ptr);
     }
     mobid_store_finalize(st);
     if (err != MOBID_OK || !row)
@@ -276,16 +288,26 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     issuer_ctx *ctx = arg;
     const mobid_http_form *form = NULL;
     mobid_store *s = NULL;
-    token_tx t = { .ctx = ctx };
+    issuer_dpop dpop;
+    token_tx t = { .ctx = ctx, .dpop = &dpop };
     mobid_err err = mobid_http_req_form(req, &form);
     if (err != MOBID_OK)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request",
                                            "expected an application/x-www-form-urlencoded body");
-    const char *grant = NULL;
+    const char *grant = NULL, *refresh = NULL;
     if (mobid_http_form_get(form, "grant_type", &grant) == MOBID_ERR_MALFORMED ||
         mobid_http_form_get(form, "pre-authorized_code", &t.code) == MOBID_ERR_MALFORMED ||
-        mobid_http_form_get(form, "tx_code", &t.tx_code) == MOBID_ERR_MALFORMED)
+        mobid_http_form_get(form, "tx_code", &t.tx_code) == MOBID_ERR_MALFORMED ||
+        mobid_http_form_get(form, "refresh_token", &refresh) == MOBID_ERR_MALFORMED)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request", "repeated parameter");
+    if ((err = issuer_dpop_read(ctx, req, "/token", NULL, &dpop)) != MOBID_OK)
+        return err;
+    if (grant && !strcmp(grant, "refresh_token"))
+        return issuer_refresh_grant(ctx, req, resp, refresh, &dpop);
+    if ((dpop.present && dpop.err != MOBID_OK) || (!dpop.present && ctx->dpop_required))
+        return mobid_http_resp_oauth_error(resp, 400, "invalid_dpop_proof",
+                                           dpop.present ? mobid_err_name(dpop.err)
+                                                        : "a DPoP proof is required");
     if (!grant || strcmp(grant, MOBID_OID4VCI_GRANT_PRE_AUTH))
         return mobid_http_resp_oauth_error(resp, 400, "unsupported_grant_type",
                                            "only the pre-authorized code grant is supported");
@@ -300,6 +322,8 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     issuer_db_release(ctx, s);
     if (err != MOBID_OK)
         return err;
+    if (t.result == TOK_DPOP_REPLAY)
+        return mobid_http_resp_oauth_error(resp, 400, "invalid_dpop_proof", "DPoP proof already used");
     if (t.result == TOK_NO_TX)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request", "tx_code missing");
     if (t.result == TOK_BAD_CODE)
@@ -312,9 +336,13 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
                                            : t.result == TOK_SOURCE_LOCKED
                                                ? "too many wrong tx_codes from this address"
                                                : "wrong tx_code");
-    json_t *j = json_pack("{s:s,s:s,s:I}", "access_token", t.token, "token_type", "Bearer",
-                          "expires_in", (json_int_t)ctx->cfg.token_lifetime_s);
+    json_t *j = json_pack("{s:s,s:s,s:I}", "access_token", t.token, "token_type",
+                          dpop.present ? "DPoP" : "Bearer", "expires_in",
+                          (json_int_t)ctx->cfg.token_lifetime_s);
+    if (j && t.refresh[0])
+        json_object_set_new(j, "refresh_token", json_string(t.refresh));
     mobid_wipe(t.token, sizeof t.token);
+    mobid_wipe(t.refresh, sizeof t.refresh);
     mobid_http_resp_header(resp, "Cache-Control", "no-store");
     err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
     json_decref(j);
@@ -450,7 +478,9 @@ static mobid_err route_well_known(mobid_http_server *srv, issuer_ctx *ctx, const
 
 mobid_err issuer_routes_oid4vci(mobid_http_server *srv, issuer_ctx *ctx)
 {
-    mobid_err err = route_well_known(srv, ctx, "openid-credential-issuer", on_issuer_metadata);
+    mobid_err err = issuer_refresh_config(ctx);
+    if (err == MOBID_OK)
+        err = route_well_known(srv, ctx, "openid-credential-issuer", on_issuer_metadata);
     if (err == MOBID_OK)
         err = route_well_known(srv, ctx, "oauth-authorization-server", on_as_metadata);
     if (err == MOBID_OK) err = mobid_http_route(srv, "POST", "/token", on_token, ctx);

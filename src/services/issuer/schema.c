@@ -212,6 +212,29 @@ static const char V6_OFFICER_ADMIN[] =
     "ALTER TABLE issuer_officers ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;"
     "ALTER TABLE issuer_offices ADD COLUMN require_totp BIGINT NOT NULL DEFAULT 0;";
 
+/* v7 — tokens bound to the wallet's key (DPoP) and the refresh grant (refresh.c):
+ * the key of each access token, credentials issued under a refreshed token, refresh
+ * tokens, the rate of refreshes per card, and the jti of every DPoP proof seen. */
+static const char V7_REFRESH[] =
+    "ALTER TABLE issuer_access_tokens ADD COLUMN jkt TEXT;"  /* NULL: a bearer token */
+    "ALTER TABLE issuer_access_tokens ADD COLUMN refreshed BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE issuer_credentials ADD COLUMN grant_hash TEXT;" /* the refreshed token */
+    "CREATE INDEX issuer_credentials_grant ON issuer_credentials (grant_hash);"
+    "CREATE TABLE issuer_refresh_tokens ("
+    " token_hash TEXT PRIMARY KEY,"
+    " offer_id TEXT NOT NULL REFERENCES issuer_offers (id),"
+    " jkt TEXT NOT NULL,"                /* RFC 7638 thumbprint of the wallet's DPoP key */
+    " created_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL);"
+    "CREATE TABLE issuer_refresh_rate ("
+    " card_id TEXT PRIMARY KEY REFERENCES issuer_cards (id),"
+    " window_start BIGINT NOT NULL,"
+    " grants BIGINT NOT NULL);"
+    "CREATE TABLE issuer_dpop_jtis ("
+    " jti_hash TEXT PRIMARY KEY,"
+    " expires_at BIGINT NOT NULL);"
+    "CREATE INDEX issuer_dpop_jtis_exp ON issuer_dpop_jtis (expires_at);";
+
 static const mobid_store_migration issuer_migrations[] = {
     { 1, V1_CORE, NULL },
     /* ---- offices, officers, sessions, applications, audit (applications part):
@@ -221,6 +244,7 @@ static const mobid_store_migration issuer_migrations[] = {
     { 4, V4_OFFICER_CREATOR, NULL },
     { 5, V5_AUDIT_CHECKPOINTS, NULL },
     { 6, V6_OFFICER_ADMIN, NULL },
+    { 7, V7_REFRESH, NULL },
 };
 
 mobid_err issuer_schema_migrate(mobid_store *s)
