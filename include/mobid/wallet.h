@@ -46,6 +46,8 @@ typedef struct mobid_wallet_http_req {
     const char *accept;        /* may be NULL */
     const char *bearer;        /* Authorization: Bearer value, or NULL */
     mobid_view body;
+    const char *dpop;          /* a DPoP proof (RFC 9449), or NULL: send it as the "DPoP"
+                                  header, and the token in bearer as "Authorization: DPoP" */
 } mobid_wallet_http_req;
 
 /* What the holder is asked to agree to before a presentation. */
@@ -66,7 +68,9 @@ typedef struct mobid_wallet_io {
     /* Replace the wallet blob atomically (all of it or nothing, durable on return). */
     mobid_err (*save)(void *ctx, mobid_view blob);
     /* Make an HTTP request; *status gets the HTTP status, body the response body
-     * (at most MOBID_WALLET_MAX_HTTP bytes). Transport failures: FETCH_FAILED. */
+     * (at most MOBID_WALLET_MAX_HTTP bytes). Transport failures: FETCH_FAILED, with
+     * *status -1 when the request certainly never left (no connection could be made):
+     * then a presentation keeps its copy unused. */
     mobid_err (*http)(void *ctx, const mobid_wallet_http_req *req, long *status,
                       mobid_buf *body);
     /* The current time; NULL = mobid_now(). */
@@ -157,7 +161,12 @@ MOBID_MUST_CHECK mobid_err mobid_wallet_fetch(const mobid_wallet_io *io, const c
  * DeviceResponse with the OpenID4VP handover, by direct_post or direct_post.jwt.
  * Nothing is sent when any check fails. The trust anchors are authenticated before
  * the request is checked or anything shown: by the device MAC when io->device_secret
- * is set, otherwise by asking the PIN first (then consent). *summary (may be NULL) receives {"rp":...,
+ * is set, otherwise by asking the PIN first (then consent). A copy counts as used once
+ * it is sent: it is marked before the answer leaves (a crash never shows it twice) and
+ * marked unused again when the answer certainly never left (io->http reported status
+ * -1). After an answer, a card with fewer than MOBID_WALLET_REFRESH_BELOW unused copies
+ * left is refreshed (mobid_wallet_refresh) when it can be; the summary's "refresh" says
+ * how that went, and its failure does not fail the presentation. *summary (may be NULL) receives {"rp":...,
  * "claims":[...], "credentials":[...], "redirect_uri":...}. Returns MOBID_OK; the
  * request verification errors (SIGNATURE_INVALID, UNTRUSTED_ISSUER, SUBJECT_MISMATCH,
  * NOT_FOUND for an unregistered RP, CLAIM_NOT_ALLOWED, EXPIRED, ...); CONSENT_DENIED;
@@ -189,6 +198,33 @@ MOBID_MUST_CHECK mobid_err mobid_wallet_present_in_person(const mobid_wallet_io 
                                                           mobid_view engagement,
                                                           json_t **summary, char *detail,
                                                           size_t detail_len);
+
+/* Unused copies below which a presentation refreshes its card (when it can). */
+#define MOBID_WALLET_REFRESH_BELOW 3
+
+/* What mobid_wallet_refresh renews. */
+typedef struct mobid_wallet_refresh_opts {
+    unsigned below;  /* refresh a card whose unused copies of some format are fewer than
+                        this; 0 = MOBID_WALLET_REFRESH_BELOW */
+    bool force;      /* every refreshable card, however many copies are left */
+} mobid_wallet_refresh_opts;
+
+/* After the PIN: get new single-use copies online (OpenID4VCI refresh_token grant,
+ * DPoP-bound to the key the wallet received the card with). For each card received
+ * with a refresh token that runs low (or all with force): one grant, then one batch per
+ * format; the used copies are dropped and the new ones added, so the card holds a full
+ * batch again. Cards without a refresh token are skipped. o may be NULL. *summary (may
+ * be NULL) receives {"refreshed":[{id, format, type, unused, total}], "skipped":n}.
+ * Returns MOBID_OK (also when nothing was due); SUSPENDED, REVOKED, EXPIRED (the
+ * issuer says the card is no longer active: suspended; revoked or replaced by a newer
+ * delivery; expired); RATE_LIMITED (refreshed too often; detail says when to retry);
+ * UNAUTHENTICATED (the issuer refuses the refresh token or its key binding);
+ * FETCH_FAILED; the verification errors of the new credentials; PIN_WRONG;
+ * WALLET_LOCKED; NOMEM. Copies received before a failure stay sealed. */
+MOBID_MUST_CHECK mobid_err mobid_wallet_refresh(const mobid_wallet_io *io,
+                                                const mobid_wallet_refresh_opts *o,
+                                                json_t **summary, char *detail,
+                                                size_t detail_len);
 
 /* After the PIN: the stored credentials without keys or raw credentials:
  * [{"id","format","type","issuer","received","total","unused"}], or one with "claims"

@@ -14,12 +14,13 @@
 #include <mobid/oid4vci.h>
 #include <mobid/oid4vp.h>
 #include "wallet_present.h"
+#include "wallet_receive.h"
 
 static mobid_err fetch_request(const mobid_wallet_io *io, const char *uri, char **client_id,
                                mobid_buf *jwt, char *detail, size_t dlen)
 {
     mobid_wallet_http_req q = { "GET", NULL, NULL, "application/oauth-authz-req+jwt", NULL,
-                                { NULL, 0 } };
+                                { NULL, 0 }, NULL };
     char *request_uri = NULL, *method = NULL;
     mobid_err err;
 
@@ -147,12 +148,44 @@ static mobid_err record(const mobid_wallet_io *io, wl_wallet *w,
     return err;
 }
 
+/* The answer never left: the copies were not shown, so they count as unused again and
+ * the history forgets the attempt. */
+static mobid_err unrecord(const mobid_wallet_io *io, wl_wallet *w, const wl_answer *a)
+{
+    json_t *history = json_object_get(w->vault, "history");
+
+    for (size_t i = 0; i < a->n; i++)
+        json_object_set_new(a->item[i], "used", json_false());
+    json_array_remove(history, json_array_size(history) - 1);
+    return wl_save(io, w);
+}
+
+/* After an answer: a card running low is refreshed while the vault is open. The
+ * outcome goes into the summary; a failure does not undo the presentation. */
+static void refresh_after(const mobid_wallet_io *io, wl_wallet *w, json_t *summary)
+{
+    mobid_wallet_refresh_opts o = { 0 };
+    json_t *list = json_array();
+    unsigned skipped;
+    char detail[256] = "";
+    mobid_err err = list ? wl_refresh(io, w, &o, list, &skipped, detail, sizeof detail)
+                         : MOBID_ERR_NOMEM;
+
+    if (summary && err)
+        json_object_set_new(summary, "refresh",
+                            json_pack("{s:s,s:s}", "error", mobid_err_name(err), "detail", detail));
+    else if (summary && json_array_size(list))
+        json_object_set_new(summary, "refresh", json_pack("{s:O}", "refreshed", list));
+    json_decref(list);
+}
+
 static mobid_err send_response(const mobid_wallet_io *io, const mobid_oid4vp_request *req,
-                               json_t *vp_token, json_t **reply, char *detail, size_t dlen)
+                               json_t *vp_token, json_t **reply, long *status, char *detail,
+                               size_t dlen)
 {
     mobid_wallet_http_req q = { "POST", req->response_uri,
                                 "application/x-www-form-urlencoded", "application/json",
-                                NULL, { NULL, 0 } };
+                                NULL, { NULL, 0 }, NULL };
     json_t *params = json_pack("{s:O}", "vp_token", vp_token);
     mobid_buf form, val;
     mobid_err err = params ? MOBID_OK : MOBID_ERR_NOMEM;
@@ -176,7 +209,7 @@ static mobid_err send_response(const mobid_wallet_io *io, const mobid_oid4vp_req
     }
     q.body = mobid_buf_view(&form);
     if (!err)
-        err = wl_http_json(io, &q, reply, detail, dlen);
+        err = wl_http_json_st(io, &q, reply, status, detail, dlen);
     if (err == MOBID_ERR_MALFORMED) /* an empty or non-JSON 200 is still accepted */
         err = MOBID_OK;
     json_decref(params);
@@ -229,6 +262,7 @@ mobid_err mobid_wallet_present(const mobid_wallet_io *io, const char *uri, json_
                                char *detail, size_t detail_len)
 {
     px p;
+    bool sent = false;
     mobid_err err;
 
     memset(&p, 0, sizeof p);
@@ -257,10 +291,17 @@ mobid_err mobid_wallet_present(const mobid_wallet_io *io, const char *uri, json_
         err = wl_answer_build(io, &p.w, &p.req, p.q, &p.ans, &p.vp_token, detail, detail_len);
     if (!err)
         err = record(io, &p.w, &p.req, &p.ans, p.claims);
-    if (!err)
-        err = send_response(io, &p.req, p.vp_token, &p.reply, detail, detail_len);
+    if (!err) {
+        long status = 0;
+        err = send_response(io, &p.req, p.vp_token, &p.reply, &status, detail, detail_len);
+        if (err == MOBID_ERR_FETCH_FAILED && status == -1)
+            (void)unrecord(io, &p.w, &p.ans); /* not saved: the copy just stays spent */
+        sent = !err;
+    }
     if (!err && summary && !(*summary = summarize(&p.req, p.claims, &p.ans, p.reply)))
         err = MOBID_ERR_NOMEM;
+    if (sent)
+        refresh_after(io, &p.w, summary ? *summary : NULL);
     px_clear(&p);
     return err;
 }

@@ -16,6 +16,8 @@ static json_t *describe(const json_t *e, bool with_claims)
                   json_object_get(e, "format"), "type", json_object_get(e, "type"), "issuer",
                   json_object_get(e, "issuer"), "received", json_object_get(e, "received"),
                   "total", (json_int_t)json_array_size(items), "unused", unused);
+    if (d)
+        json_object_set_new(d, "refreshable", json_boolean(json_object_get(e, "refresh") != NULL));
     if (d && with_claims)
         json_object_set(d, "claims", json_object_get(e, "claims"));
     return d;

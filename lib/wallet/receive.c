@@ -12,37 +12,23 @@
  * that the next receive, after the PIN, completes with the sealed access token.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <mobid/jose.h>
 #include <mobid/oid4vci.h>
 #include <mobid/oid4vp.h>
 #include "wallet_check.h"
+#include "wallet_receive.h"
 
 #define WL_TX_CODE_MAX 32
 
-typedef struct rx {
-    const mobid_wallet_io *io;
-    json_t *offer;
-    json_t *meta;
-    mobid_oid4vci_offer_view ov;
-    char *token_ep;
-    char *access_token;
-    json_t *received;    /* vault entries built so far */
-    mobid_trust *trust;  /* NULL only for mobid_wallet_fetch without roots */
-    size_t batch;        /* proofs per configuration; 0 = the issuer's batch_size */
-    const char *const *only; /* configurations to fetch (NULL-terminated), NULL = all */
-    long last_status;    /* HTTP status of the last request (0: no answer) */
-    wl_wallet *w;        /* unlocked: batches are sealed into it as they arrive (NULL:
-                            mobid_wallet_fetch, nothing is sealed) */
-    const char *uri;     /* the offer as given (to recognise a pending receipt) */
-    char *detail;
-    size_t dlen;
-} rx;
+
 
 static mobid_err get_json(rx *r, const char *url, json_t **out)
 {
-    mobid_wallet_http_req q = { "GET", url, NULL, "application/json", NULL, { NULL, 0 } };
+    mobid_wallet_http_req q = { "GET", url, NULL, "application/json", NULL, { NULL, 0 }, NULL };
 
     return wl_http_json_st(r->io, &q, out, &r->last_status, r->detail, r->dlen);
 }
@@ -153,7 +139,7 @@ static mobid_err find_token_endpoint(rx *r)
 
 /* Issuer metadata (its credential_issuer must be the offer's, §12.2.4), then the
  * token endpoint. */
-static mobid_err fetch_metadata(rx *r)
+mobid_err wl_rx_metadata(rx *r)
 {
     const char *iss = r->ov.credential_issuer, *named;
     char *url = NULL;
@@ -190,9 +176,8 @@ static mobid_err get_token(rx *r)
 {
     char tx[WL_TX_CODE_MAX + 1] = { 0 };
     mobid_wallet_http_req q = { "POST", r->token_ep, "application/x-www-form-urlencoded",
-                                "application/json", NULL, { NULL, 0 } };
+                                "application/json", NULL, { NULL, 0 }, NULL };
     json_t *resp = NULL;
-    const char *tok;
     mobid_buf form;
     mobid_err err = MOBID_OK;
 
@@ -210,18 +195,63 @@ static mobid_err get_token(rx *r)
     if (!err)
         err = form.err;
     q.body = mobid_buf_view(&form);
+    /* A wallet binds its tokens to a key of its own (DPoP): the refresh token that may
+     * come with them is useless on another device. */
+    if (!err && r->w && !r->dpop_key)
+        err = mobid_key_generate(MOBID_CURVE_P256, &r->dpop_key);
     if (!err)
-        err = wl_http_json(r->io, &q, &resp, r->detail, r->dlen);
+        err = wl_token_request(r, &q, &resp);
+    mobid_wipe(tx, sizeof tx);
+    mobid_buf_free(&form);
+    json_decref(resp);
+    return err;
+}
+
+mobid_err wl_token_request(rx *r, mobid_wallet_http_req *q, json_t **resp_out)
+{
+    json_t *resp = NULL;
+    const char *tok, *type, *refresh;
+    mobid_buf proof, body;
+    mobid_err err = MOBID_OK;
+
+    mobid_buf_init(&proof, 0);
+    mobid_buf_init(&body, MOBID_WALLET_MAX_HTTP);
+    if (r->dpop_key) {
+        err = mobid_oid4vci_dpop_build(r->dpop_key, "POST", q->url, NULL, wl_now(r->io),
+                                       &proof);
+        if (!err)
+            err = mobid_buf_terminate(&proof);
+        q->dpop = (const char *)proof.ptr;
+    }
+    if (!err)
+        err = wl_http_st(r->io, q, &body, &r->last_status, r->detail, r->dlen);
+    /* a refusal's error object too: refresh.c reads why */
+    if ((!err || err == MOBID_ERR_FETCH_FAILED) && body.len &&
+        mobid_json_parse(mobid_buf_view(&body), MOBID_WALLET_MAX_HTTP, &resp) == MOBID_OK &&
+        !json_is_object(resp)) {
+        json_decref(resp);
+        resp = NULL;
+    }
+    if (!err && !resp) {
+        wl_detail(r->detail, r->dlen, "%s: answer is not a JSON object", q->url);
+        err = MOBID_ERR_MALFORMED;
+    }
     tok = json_string_value(json_object_get(resp, "access_token"));
+    type = json_string_value(json_object_get(resp, "token_type"));
+    refresh = json_string_value(json_object_get(resp, "refresh_token"));
     if (!err && !tok) {
         wl_detail(r->detail, r->dlen, "token response without access_token");
         err = MOBID_ERR_MALFORMED;
     }
+    r->dpop_bound = r->dpop_key && type && !strcasecmp(type, "DPoP");
     if (!err && !(r->access_token = mobid_view_strdup(mobid_view_str(tok))))
         err = MOBID_ERR_NOMEM;
-    mobid_wipe(tx, sizeof tx);
-    mobid_buf_free(&form);
-    json_decref(resp);
+    if (!err && r->dpop_bound && refresh && !r->refresh_token &&
+        !(r->refresh_token = mobid_view_strdup(mobid_view_str(refresh))))
+        err = MOBID_ERR_NOMEM;
+    mobid_buf_free(&proof);
+    mobid_buf_free(&body);
+    *resp_out = resp;
     return err;
 }
 
@@ -229,7 +259,7 @@ static mobid_err get_nonce(rx *r, char **nonce)
 {
     const char *ep = json_string_value(json_object_get(r->meta, "nonce_endpoint"));
     mobid_wallet_http_req q = { "POST", ep, "application/json", "application/json", NULL,
-                                { (const uint8_t *)"{}", 2 } };
+                                { (const uint8_t *)"{}", 2 }, NULL };
     json_t *resp = NULL;
     const char *n;
     mobid_err err;
@@ -399,22 +429,23 @@ static mobid_err take_batch(rx *r, const char *cfg, const char *fmt, const json_
     return err;
 }
 
-static mobid_err receive_config(rx *r, const char *cfg)
+mobid_err wl_rx_config(rx *r, const char *cfg)
 {
     const json_t *conf = json_object_get(
         json_object_get(r->meta, "credential_configurations_supported"), cfg);
     const char *fmt = json_string_value(json_object_get(conf, "format"));
     const char *ep = json_string_value(json_object_get(r->meta, "credential_endpoint"));
     mobid_wallet_http_req q = { "POST", ep, "application/json", "application/json",
-                                r->access_token, { NULL, 0 } };
+                                r->access_token, { NULL, 0 }, NULL };
     mobid_key *keys[MOBID_OID4VCI_MAX_PROOFS] = { 0 };
     size_t n = batch_size(r);
     char *nonce = NULL;
     json_t *resp = NULL;
-    mobid_buf body;
+    mobid_buf body, proof;
     mobid_err err;
 
     mobid_buf_init(&body, 0);
+    mobid_buf_init(&proof, 0);
     if (!fmt || (strcmp(fmt, "mso_mdoc") != 0 && strcmp(fmt, "dc+sd-jwt") != 0)) {
         wl_detail(r->detail, r->dlen, "configuration %s: unsupported format", cfg);
         err = MOBID_ERR_UNSUPPORTED;
@@ -426,6 +457,13 @@ static mobid_err receive_config(rx *r, const char *cfg)
     if (!err)
         err = build_request(r, cfg, nonce, keys, n, &body);
     q.body = mobid_buf_view(&body);
+    if (!err && r->dpop_bound) {
+        err = mobid_oid4vci_dpop_build(r->dpop_key, "POST", ep, r->access_token,
+                                       wl_now(r->io), &proof);
+        if (!err)
+            err = mobid_buf_terminate(&proof);
+        q.dpop = (const char *)proof.ptr;
+    }
     if (!err)
         err = wl_http_json_st(r->io, &q, &resp, &r->last_status, r->detail, r->dlen);
     if (!err)
@@ -436,6 +474,7 @@ done:
     free(nonce);
     json_decref(resp);
     mobid_buf_free(&body);
+    mobid_buf_free(&proof);
     return err;
 }
 
@@ -471,9 +510,17 @@ static mobid_err pending_begin(rx *r)
     json_t *p = json_pack("{s:s,s:s,s:s,s:o}", "offer", r->uri, "issuer",
                           r->ov.credential_issuer, "access_token", r->access_token,
                           "configs", json_deep_copy(r->ov.config_ids));
+    json_t *key = NULL;
+    mobid_err err = p ? MOBID_OK : MOBID_ERR_NOMEM;
 
-    if (!p || json_object_set_new(r->w->vault, "pending", p))
-        return MOBID_ERR_NOMEM;
+    if (!err && r->dpop_bound && !(err = mobid_jwk_from_key(r->dpop_key, true, &key)))
+        json_object_set_new(p, "dpop_key", key);
+    if (!err && r->refresh_token)
+        json_object_set_new(p, "refresh_token", json_string(r->refresh_token));
+    if (err || json_object_set_new(r->w->vault, "pending", p)) {
+        json_decref(p);
+        return err ? err : MOBID_ERR_NOMEM;
+    }
     return wl_save(r->io, r->w);
 }
 
@@ -488,7 +535,17 @@ static mobid_err commit_config(rx *r, const char *cfg)
     size_t i;
     json_t *id;
 
-    if (!n || json_array_append(creds, json_array_get(r->received, n - 1)))
+    json_t *entry = json_array_get(r->received, n - 1), *key = NULL;
+    mobid_err err = MOBID_OK;
+
+    /* the card's refresh token and the key it is bound to go with each of its batches */
+    if (entry && r->refresh_token && !(err = mobid_jwk_from_key(r->dpop_key, true, &key)) &&
+        json_object_set_new(entry, "refresh",
+                            json_pack("{s:s,s:o}", "token", r->refresh_token, "dpop_key", key)))
+        err = MOBID_ERR_NOMEM;
+    if (err)
+        return err;
+    if (!n || json_array_append(creds, entry))
         return MOBID_ERR_NOMEM;
     json_object_del(json_object_get(pending, "keys"), cfg);
     json_array_foreach(left, i, id)
@@ -515,7 +572,7 @@ static mobid_err receive_all(rx *r, const json_t *configs)
             return MOBID_ERR_MALFORMED;
         if (!wanted(r, json_string_value(id)))
             continue;
-        err = receive_config(r, json_string_value(id));
+        err = wl_rx_config(r, json_string_value(id));
         if (!err && r->w)
             err = commit_config(r, json_string_value(id));
         if (err)
@@ -552,14 +609,19 @@ static mobid_err resume_pending(rx *r)
     }
     r->ov.credential_issuer = iss;
     r->access_token = mobid_view_strdup(mobid_view_str(tok));
-    err = r->access_token ? fetch_metadata(r) : MOBID_ERR_NOMEM;
+    if (json_object_get(p, "dpop_key") &&
+        mobid_jwk_to_key(json_object_get(p, "dpop_key"), &r->dpop_key) == MOBID_OK)
+        r->dpop_bound = true;
+    if (r->dpop_bound && json_string_value(json_object_get(p, "refresh_token")))
+        r->refresh_token = strdup(json_string_value(json_object_get(p, "refresh_token")));
+    err = r->access_token ? wl_rx_metadata(r) : MOBID_ERR_NOMEM;
     if (!err)
         err = receive_all(r, configs);
     json_decref(configs);
     return pending_settle(r, err);
 }
 
-static void rx_clear(rx *r)
+void wl_rx_clear(rx *r)
 {
     mobid_trust_free(r->trust);
     json_decref(r->offer);
@@ -569,9 +631,13 @@ static void rx_clear(rx *r)
     if (r->access_token)
         mobid_wipe(r->access_token, strlen(r->access_token));
     free(r->access_token);
+    if (r->refresh_token)
+        mobid_wipe(r->refresh_token, strlen(r->refresh_token));
+    free(r->refresh_token);
+    mobid_key_free(r->dpop_key);
 }
 
-static void rx_init(rx *r, const mobid_wallet_io *io, wl_wallet *w, const char *uri,
+void wl_rx_init(rx *r, const mobid_wallet_io *io, wl_wallet *w, const char *uri,
                     char *detail, size_t detail_len)
 {
     memset(r, 0, sizeof *r);
@@ -594,7 +660,7 @@ static mobid_err finish_pending(rx *main_rx, bool *done)
     *done = false;
     if (!p)
         return MOBID_OK;
-    rx_init(&r, main_rx->io, main_rx->w, was, main_rx->detail, main_rx->dlen);
+    wl_rx_init(&r, main_rx->io, main_rx->w, was, main_rx->detail, main_rx->dlen);
     *done = was && !strcmp(was, main_rx->uri);
     err = r.received ? wl_trust(main_rx->w, "issuer", &r.trust) : MOBID_ERR_NOMEM;
     if (!err)
@@ -607,7 +673,7 @@ static mobid_err finish_pending(rx *main_rx, bool *done)
         err = MOBID_OK;
         *done = false;
     }
-    rx_clear(&r);
+    wl_rx_clear(&r);
     return err;
 }
 
@@ -618,7 +684,7 @@ static mobid_err redeem(rx *r)
     mobid_err err = fetch_offer(r, r->uri);
 
     if (!err)
-        err = fetch_metadata(r);
+        err = wl_rx_metadata(r);
     if (!err)
         err = get_token(r);
     if (!err && r->w)
@@ -642,7 +708,7 @@ mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const char *uri, json_
         *summary = NULL;
     if (!uri)
         return MOBID_ERR_INVALID_ARG;
-    rx_init(&r, io, &w, uri, detail, detail_len);
+    wl_rx_init(&r, io, &w, uri, detail, detail_len);
     err = r.received ? wl_open(io, &w) : MOBID_ERR_NOMEM;
     if (!err && json_is_true(json_object_get(w.outer, "locked")))
         err = MOBID_ERR_WALLET_LOCKED;
@@ -658,7 +724,7 @@ mobid_err mobid_wallet_receive(const mobid_wallet_io *io, const char *uri, json_
     if (!err && summary && !(*summary = summarize(r.received)))
         err = MOBID_ERR_NOMEM;
     wl_close(&w);
-    rx_clear(&r);
+    wl_rx_clear(&r);
     return err;
 }
 
@@ -706,6 +772,6 @@ mobid_err mobid_wallet_fetch(const mobid_wallet_io *io, const char *uri,
         err = redeem(&r);
     if (!err && !(*out = handed_out(r.received)))
         err = MOBID_ERR_NOMEM;
-    rx_clear(&r);
+    wl_rx_clear(&r);
     return err;
 }

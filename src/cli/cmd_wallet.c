@@ -1,6 +1,6 @@
 /*
  * mobid wallet [--wallet FILE] init | receive URI | list | show ID | present URI |
- * engage --qr OUT.png | history | lock-status — the holder's wallet on the command line. Interactive by
+ * engage --qr OUT.png | refresh | history | lock-status — the holder's wallet on the command line. Interactive by
  * default (PIN, tx_code and consent asked on the terminal); scriptable with
  * --pin-file, --tx-code, --yes and --json.
  */
@@ -25,6 +25,7 @@ static const char wallet_usage[] =
     "  present URI     answer an openid4vp:// request (after consent and PIN)\n"
     "  engage --qr OUT.png  in person (ISO 18013-5): write the engagement QR, answer\n"
     "                  the reader that scans it (after consent and PIN)\n"
+    "  refresh         new single-use copies online for cards running low (PIN)\n"
     "  history         every presentation made: when, to whom, which claims\n"
     "  lock-status     wrong PINs so far and whether the wallet is locked (no PIN)\n"
     "  serve           the wallet as a web app for a phone-sized browser; prints the URL\n"
@@ -51,6 +52,8 @@ static const char wallet_usage[] =
     "  --rp-roots PEM         init: relying-party CA certificate(s)\n"
     "  --registration-roots PEM  init: signer(s) of relying-party registrations\n"
     "  --scrypt-n N           init: scrypt cost (power of two, at least 16384; default 32768)\n"
+    "  --below N              refresh: cards with fewer than N unused copies (default 3)\n"
+    "  --force                refresh: every card that can be refreshed\n"
     "plain http:// is refused (INSECURE_TRANSPORT) except to loopback (127.0.0.0/8, [::1])\n"
     "exit: 0 success, 1 failure ({\"valid\":false,\"error\":CODE,...} with --json), 2 usage\n";
 
@@ -62,6 +65,7 @@ typedef struct wallet_args {
     const char *issuer_roots, *rp_roots, *reg_roots;
     uint64_t scrypt_n;
     cli_wallet_serve_opts serve;
+    mobid_wallet_refresh_opts refresh;
     const char *cmd;
     const char *arg;
 } wallet_args;
@@ -80,6 +84,7 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         { "device-key", required_argument, NULL, 'D' },
         { "listen", required_argument, NULL, 'L' },   { "web-dir", required_argument, NULL, 'W' },
         { "session-timeout", required_argument, NULL, 'S' },
+        { "below", required_argument, NULL, 'B' },    { "force", no_argument, NULL, 'F' },
         { NULL, 0, NULL, 0 }
     };
     int c;
@@ -108,6 +113,12 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         case 'L': a->serve.listen = optarg; break;
         case 'W': a->serve.web_dir = optarg; break;
         case 'S': a->serve.session_s = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'B':
+            a->refresh.below = (unsigned)strtoul(optarg, NULL, 10);
+            if (a->refresh.below < 1 || a->refresh.below > 100)
+                return cli_usage_error(wallet_usage, "--below must be 1..100");
+            break;
+        case 'F': a->refresh.force = true; break;
         case 'h': fputs(wallet_usage, stdout); return -1;
         default: return cli_usage_error(wallet_usage, "unknown option");
         }
@@ -370,6 +381,30 @@ static int cmd_flow(wallet_args *a, bool receive)
     return rc;
 }
 
+static int cmd_refresh(wallet_args *a)
+{
+    mobid_wallet_io io = cli_wallet_io(&a->host);
+    char detail[256] = "";
+    json_t *summary = NULL, *e;
+    size_t i;
+    mobid_err err = mobid_wallet_refresh(&io, &a->refresh, &summary, detail, sizeof detail);
+
+    if (err)
+        return wallet_fail(a, err, detail[0] ? detail : NULL);
+    if (a->host.json)
+        cli_print_json(summary);
+    json_array_foreach(json_object_get(summary, "refreshed"), i, e)
+        fprintf(stderr, "refreshed %s (%s): %lld of %lld copies unused\n",
+                json_string_value(json_object_get(e, "type")) ?: "?",
+                json_string_value(json_object_get(e, "format")) ?: "?",
+                (long long)json_integer_value(json_object_get(e, "unused")),
+                (long long)json_integer_value(json_object_get(e, "total")));
+    if (json_array_size(json_object_get(summary, "refreshed")) == 0)
+        fprintf(stderr, "nothing to refresh\n");
+    json_decref(summary);
+    return CLI_EXIT_OK;
+}
+
 static int cmd_read(wallet_args *a, int which)
 {
     mobid_wallet_io io = cli_wallet_io(&a->host);
@@ -426,6 +461,8 @@ static int wallet_main(int argc, char **argv)
         rc = cmd_read(&a, 1);
     else if (!strcmp(a.cmd, "history"))
         rc = cmd_read(&a, 2);
+    else if (!strcmp(a.cmd, "refresh"))
+        rc = cmd_refresh(&a);
     else if (!strcmp(a.cmd, "lock-status"))
         rc = cmd_lock_status(&a);
     else if (!strcmp(a.cmd, "serve"))

@@ -142,8 +142,8 @@ mobid_err wallet_http(void **client, const char *ca_file, const mobid_wallet_htt
 {
     mobid_http_client_opts o = { 15000, 5000, MOBID_WALLET_MAX_HTTP, false, ca_file };
     mobid_http_result res = { 0 };
-    char accept[160] = "", auth[4200] = "";
-    const char *headers[3] = { NULL, NULL, NULL };
+    char accept[160] = "", auth[4200] = "", dpop[4200] = "";
+    const char *headers[4] = { NULL, NULL, NULL, NULL };
     size_t nh = 0;
     mobid_err err = MOBID_OK;
 
@@ -151,12 +151,15 @@ mobid_err wallet_http(void **client, const char *ca_file, const mobid_wallet_htt
         err = mobid_http_client_new(&o, (mobid_http_client **)client);
     if (req->accept && snprintf(accept, sizeof accept, "Accept: %s", req->accept) > 0)
         headers[nh++] = accept;
-    if (req->bearer && snprintf(auth, sizeof auth, "Authorization: Bearer %s", req->bearer) > 0)
+    if (req->bearer && snprintf(auth, sizeof auth, "Authorization: %s %s",
+                                req->dpop ? "DPoP" : "Bearer", req->bearer) > 0)
         headers[nh++] = auth;
+    if (req->dpop && snprintf(dpop, sizeof dpop, "DPoP: %s", req->dpop) > 0)
+        headers[nh++] = dpop;
     if (!err)
         err = mobid_http_client_request(*client, req->method, req->url, headers,
                                         req->content_type, req->body, &res);
-    *status = res.status;
+    *status = res.not_sent ? -1 : res.status; /* -1: the request never left */
     if (!err)
         err = mobid_buf_append_view(body, mobid_buf_view(&res.body));
     mobid_wipe(auth, sizeof auth);

@@ -66,6 +66,8 @@ typedef struct fk_world {
     int http_calls;
     bool separate_as;       /* authorization server on FK_AS, token at /oauth/token */
     bool legacy_token;      /* no AS metadata; token_endpoint in the issuer's metadata */
+    int rp_down;            /* response_uri: 1 unreachable (nothing sent, status -1),
+                               2 connection lost after the request went out (status 0) */
 } fk_world;
 
 static mobid_time fk_now(void *ctx)
@@ -469,6 +471,10 @@ static mobid_err fk_http(void *ctx, const mobid_wallet_http_req *req, long *stat
             *status = w->rp[i].request ? 200 : 404;
             if (w->rp[i].request)
                 mobid_buf_append_str(body, w->rp[i].request);
+        } else if (w->rp_down) {
+            *status = w->rp_down == 1 ? -1 : 0;
+            w->rp[i].responses += w->rp_down == 2;
+            return MOBID_ERR_FETCH_FAILED;
         } else {
             *status = fk_rp_response(&w->rp[i], req, body);
         }

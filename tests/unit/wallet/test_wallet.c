@@ -216,6 +216,57 @@ static void test_consent_denied(void **state)
     assert_int_equal(w->pin_asked, pins);
 }
 
+static json_int_t unused_copies(fk_world *w)
+{
+    mobid_wallet_io io = fk_io(w);
+    json_t *list = NULL;
+    json_int_t n;
+
+    assert_int_equal(mobid_wallet_list(&io, NULL, &list), MOBID_OK);
+    n = json_integer_value(json_object_get(json_array_get(list, 0), "unused"));
+    json_decref(list);
+    return n;
+}
+
+/* A copy counts as used once it is sent: a refusal by the holder and an answer that
+ * never left keep it; an answer lost after it left does not (it may have been seen). */
+static void test_unsent_copy_kept(void **state)
+{
+    fk_world *w = *state;
+    mobid_wallet_io io = fk_io(w);
+    json_t *h = NULL;
+    char uri[512], detail[256] = "";
+
+    fk_wallet_ready(w, true);
+    fk_rp_make(w, 0, "Government 24", fk_allowed(false, name_birth));
+    fk_rp_request(w, 0, fk_dcql(false, name_birth), false, NULL);
+    fk_rp_uri(w, 0, NULL, uri, sizeof uri);
+    assert_int_equal(unused_copies(w), 3);
+    w->consent = false;
+    assert_int_equal(mobid_wallet_present(&io, uri, NULL, detail, sizeof detail),
+                     MOBID_ERR_CONSENT_DENIED);
+    assert_int_equal(unused_copies(w), 3);
+    w->consent = true;
+    w->rp_down = 1;
+    assert_int_equal(mobid_wallet_present(&io, uri, NULL, detail, sizeof detail),
+                     MOBID_ERR_FETCH_FAILED);
+    assert_int_equal(w->rp[0].responses, 0);
+    assert_int_equal(unused_copies(w), 3);
+    assert_int_equal(mobid_wallet_history(&io, &h), MOBID_OK);
+    assert_int_equal(json_array_size(h), 0);
+    json_decref(h);
+    w->rp_down = 2;
+    assert_int_equal(mobid_wallet_present(&io, uri, NULL, detail, sizeof detail),
+                     MOBID_ERR_FETCH_FAILED);
+    assert_int_equal(unused_copies(w), 2);
+    w->rp_down = 0;
+    present_ok(w, 0, NULL);
+    assert_int_equal(unused_copies(w), 1);
+    assert_int_equal(mobid_wallet_history(&io, &h), MOBID_OK);
+    assert_int_equal(json_array_size(h), 2);
+    json_decref(h);
+}
+
 static void test_wrong_pin_locks(void **state)
 {
     fk_world *w = *state;
@@ -450,6 +501,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mdoc_encrypted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_and_exhaustion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consent_denied, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsent_copy_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_pin_locks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_refuses_overwrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_refused, setup, teardown),
