@@ -14,32 +14,14 @@ set -euo pipefail
 bin=${MOBID_BIN:?}
 tmp=$(mktemp -d /tmp/mobid-ckpt-XXXXXX)
 pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
+. "$(dirname "$0")/lib/issuer_serve.sh"
+cleanup() { issuer_serve_stop; rm -rf "$tmp"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
 cd "$tmp"
 db=sqlite:$tmp/issuer.db
 
-started=0
-for _ in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 12700)); url="http://127.0.0.1:$port"
-  rm -rf pki; "$bin" pki init pki --issuer-url "$url" 2>/dev/null || fail "pki init"
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
-  printf '{"issuer_url":"%s","pki_dir":"pki","data_key_file":"data.key"}\n' "$url" >issuer.json
-  "$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config issuer.json >serve.out 2>serve.err &
-  pid=$!
-  for _ in $(seq 100); do
-    grep -q listen serve.out 2>/dev/null && { started=1; break; }
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ $started = 1 ] && break
-  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
-done
-[ $started = 1 ] || fail "issuer did not start"
+issuer_serve_start "$db" || fail "issuer did not start"
 
 cat >claims.json <<'JSON'
 {"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
@@ -76,7 +58,7 @@ set +e; verify --checkpoint forged.jws --trust pki/iaca.pem >bad.json 2>/dev/nul
 [ $rc = 1 ] || fail "edited checkpoint accepted (exit $rc)"
 
 # ---- tampering with the database (the service is stopped) ----
-kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+issuer_serve_stop
 cp issuer.db pristine.db
 # Rewrite entry FROM's detail to DETAIL; with "rehash", recompute every hash from there
 # on and the head row, as someone who knows the chain's construction would.

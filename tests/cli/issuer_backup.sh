@@ -12,34 +12,15 @@ set -euo pipefail
 bin=${MOBID_BIN:?}
 tmp=$(mktemp -d /tmp/mobid-backup-XXXXXX)
 pid=""
-stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
+. "$(dirname "$0")/lib/issuer_serve.sh"
+stop() { issuer_serve_stop; }
 cleanup() { stop; rm -rf "$tmp"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
 cd "$tmp"
 db=sqlite:$tmp/issuer.db
 
-serve() { # on $port; true once listening
-  : >serve.out
-  "$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config issuer.json \
-    >serve.out 2>>serve.err &
-  pid=$!
-  for _ in $(seq 100); do
-    grep -q listen serve.out 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  stop; return 1
-}
-started=0
-for _ in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 12700)); url="http://127.0.0.1:$port"
-  rm -rf pki; "$bin" pki init pki --issuer-url "$url" 2>/dev/null || fail "pki init"
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
-  printf '{"issuer_url":"%s","pki_dir":"pki","data_key_file":"data.key"}\n' "$url" >issuer.json
-  if serve; then started=1; break; fi
-done
-[ $started = 1 ] || fail "issuer did not start"
+issuer_serve_start "$db" || fail "issuer did not start"
 
 card() { # rrn name -> dir name with one card; offer id in $name.offer
   sed -e "s/RRN/$1/" >claims.json <<'JSON'
@@ -100,7 +81,7 @@ set +e; "$bin" issuer backup --db postgresql:///none --out pg.db --json >p.json 
 [ "$(state A)/$(state B)" = active/suspended ] || fail "card states after restore: $(state A)/$(state B)"
 set +e; "$bin" issuer card show --db "$db" --config issuer.json "$(oid C)" >/dev/null 2>&1; rc=$?; set -e
 [ $rc = 1 ] || fail "card C issued after the backup is still known (exit $rc)"
-serve || fail "issuer did not start after the restore"
+issuer_serve "$db" || fail "issuer did not start after the restore"
 [ "$(st A)/$(st B)" = VALID/SUSPENDED ] || fail "served list after restore: $(st A)/$(st B)"
 card 700101-1212121 D
 [ "$(jq -r .claims.status.status_list.uri D.v)" != "$(jq -r .claims.status.status_list.uri A.v)" ] \

@@ -10,10 +10,8 @@ set -euo pipefail
 bin=${MOBID_BIN:?}
 tmp=$(mktemp -d /tmp/mobid-officers-XXXXXX)
 pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
+. "$(dirname "$0")/lib/issuer_serve.sh"
+cleanup() { issuer_serve_stop; rm -rf "$tmp"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
 cd "$tmp"
@@ -29,23 +27,7 @@ cat >offices.json <<JSON
 JSON
 MOBID_PASSWORD="ministry secret pw" "$bin" office bootstrap --db "$db" --user minister \
   --offices offices.json >/dev/null || fail "bootstrap"
-started=0
-for _ in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 12700)); url="http://127.0.0.1:$port"
-  rm -rf pki; "$bin" pki init pki --issuer-url "$url" 2>/dev/null || fail "pki init"
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
-  printf '{"issuer_url":"%s","pki_dir":"pki","data_key_file":"data.key"}\n' "$url" >issuer.json
-  "$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config issuer.json >serve.out 2>serve.err &
-  pid=$!
-  for _ in $(seq 100); do
-    grep -q listen serve.out 2>/dev/null && { started=1; break; }
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ $started = 1 ] && break
-  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
-done
-[ $started = 1 ] || fail "issuer did not start"
+issuer_serve_start "$db" || fail "issuer did not start"
 
 # POST JSON -> body in $out, status in $code
 api() { # method path token body
