@@ -23,16 +23,10 @@ token() {
     -H 'Content-Type: application/json' \
     -d "{\"username\":\"$1\",\"password\":\"$2\"}" "$url/api/v1/tokens"
 }
-# console USER PASSWORD SOURCE: the sign-in form with its login-CSRF token
+# console USER PASSWORD SOURCE: the sign-in form; headers in $tmp/h, body in $tmp/b
 console() {
-  rm -f "$tmp/jar"
-  local csrf
-  csrf=$(curl -s -c "$tmp/jar" -H "X-Forwarded-For: $3" "$url/console/signin" |
-    sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p')
-  [ -n "$csrf" ] || fail "no sign-in form"
-  curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -b "$tmp/jar" -H "X-Forwarded-For: $3" \
-    --data-urlencode "csrf=$csrf" --data-urlencode "username=$1" \
-    --data-urlencode "password=$2" "$url/console/signin"
+  issuer_fixture_console "$1" "$2" "$tmp/jar" "$3"
+  cp "$tmp/console.h" "$tmp/h"; cp "$tmp/console.b" "$tmp/b"
 }
 
 pw="correct horse battery"

@@ -1,9 +1,11 @@
 # Sourced by tests/cli/*.sh: one issuer service on SQLite with a fresh PKI, data key,
-# one office (los-angeles, open since two days) and its ministry admin, for the tests
-# that attack or drive a single issuer over HTTP.
+# offices open since two days and the ministry admin, for the tests
+# that attack or drive a single issuer over HTTP (a second office, tokyo, for scoping).
 #   issuer_fixture_start [EXTRA_CONFIG_JSON]  sets tmp, url, port, db, issuer_pid and
 #       admin_pw; EXTRA_CONFIG_JSON (members without braces) goes into issuer.json
 #   issuer_fixture_admin_token                prints a ministry admin API token
+#   issuer_fixture_console USER PASSWORD JAR [SOURCE]  signs in through the console form
+#       (with its login-CSRF token); prints the HTTP status, the cookies in JAR
 #   issuer_fixture_stop                       stops the issuer and removes tmp
 # The caller sets bin (the mobid binary) first and traps issuer_fixture_stop on EXIT.
 source "$(dirname "${BASH_SOURCE[0]}")/free_ports.sh"
@@ -27,7 +29,9 @@ issuer_fixture_start() {
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/data.key"
   cat >"$tmp/offices.json" <<JSON
 {"offices": [{"id": "los-angeles", "name": "Consulate General in Los Angeles", "country": "US",
-  "city": "Los Angeles", "tz": "America/Los_Angeles", "accepts_from": "$day", "wave": 1}]}
+  "city": "Los Angeles", "tz": "America/Los_Angeles", "accepts_from": "$day", "wave": 1},
+ {"id": "tokyo", "name": "Embassy in Tokyo", "country": "JP", "city": "Tokyo",
+  "tz": "Asia/Tokyo", "accepts_from": "$day", "wave": 1}]}
 JSON
   cat >"$tmp/issuer.json" <<JSON
 {"issuer_url": "$url", "pki_dir": "$tmp/pki", "data_key_file": "$tmp/data.key"${extra:+, $extra}}
@@ -45,4 +49,16 @@ JSON
 issuer_fixture_admin_token() {
   MOBID_PASSWORD="$admin_pw" MOBID_ISSUER_URL="$url" "$bin" office login --user minister |
     sed -n 's/.*"token": *"\([^"]*\)".*/\1/p'
+}
+
+issuer_fixture_console() {
+  local csrf fwd=()
+  [ -n "${4:-}" ] && fwd=(-H "X-Forwarded-For: $4")
+  rm -f "$3"
+  csrf=$(curl -s -c "$3" "${fwd[@]}" "$url/console/signin" |
+    sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p')
+  [ -n "$csrf" ] || { echo "no sign-in form"; return 1; }
+  curl -s -o "$tmp/console.b" -D "$tmp/console.h" -w '%{http_code}' -b "$3" -c "$3" "${fwd[@]}" \
+    --data-urlencode "csrf=$csrf" --data-urlencode "username=$1" \
+    --data-urlencode "password=$2" "$url/console/signin"
 }
