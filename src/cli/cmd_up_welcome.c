@@ -34,8 +34,9 @@ static void print_prose(const up_opts *o, const up_service *svc, const json_t *s
     fprintf(stderr, "  bank portal                %s/bank\n", svc[2].public_url);
     fprintf(stderr, "  citizen's wallet app       %s\n", svc[3].public_url);
     fprintf(stderr, "  health and metrics         /healthz and /metrics on each\n");
-    fprintf(stderr, "  relying parties            gov24, overseas, bank (API keys in %s/up.json)\n",
-            o->dir);
+    /* overseas has no page of its own: it is the API client of docs/verifier.md */
+    fprintf(stderr, "  relying parties            gov24 and bank (pages above), overseas (API "
+                    "only); API keys in %s/up.json\n", o->dir);
     if (first)
         print_people(state);
     else
