@@ -192,6 +192,8 @@ typedef struct mobid_oid4vp_request {
     const json_t *dcql_query;
     bool has_registration;    /* verifier_info carried a registration that verified */
     mobid_oid4vp_registration registration;
+    char *subject;            /* the access certificate's subject (RFC 2253), owned; may
+                                 be NULL */
 } mobid_oid4vp_request;
 
 /* Verify a request object: typ, signature by the x5c leaf, the chain to rp_trust at

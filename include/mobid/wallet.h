@@ -57,6 +57,7 @@ typedef struct mobid_wallet_consent {
     const char *client_id;     /* x509_hash client identifier */
     const char *legal_basis;   /* from the registration, may be NULL */
     const char *const *claims; /* NULL-terminated, "<type>: <claim path>" per claim */
+    const char *subject;       /* the access certificate's subject (RFC 2253), may be NULL */
 } mobid_wallet_consent;
 
 /* Host callbacks. ctx is passed back unchanged. Callbacks return MOBID_OK or an

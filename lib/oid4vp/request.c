@@ -186,6 +186,11 @@ static mobid_err read_members(mobid_oid4vp_request *r, const mobid_cert *leaf)
     }
     r->encrypted = !strcmp(mode, "direct_post.jwt");
     err = r->encrypted ? enc_key_of(pl, &r->enc_key) : MOBID_OK;
+    mobid_buf_free(&cid);
+    mobid_buf_init(&cid, 0);
+    /* the subject is shown to the holder; a certificate without one shows none */
+    if (!err && mobid_cert_subject(leaf, &cid) == MOBID_OK && mobid_buf_terminate(&cid) == MOBID_OK)
+        r->subject = mobid_buf_detach_str(&cid);
 done:
     mobid_buf_free(&cid);
     return err;
@@ -228,5 +233,6 @@ void mobid_oid4vp_request_clear(mobid_oid4vp_request *r)
     mobid_oid4vp_registration_clear(&r->registration);
     mobid_key_free(r->enc_key);
     json_decref(r->payload);
+    free(r->subject);
     memset(r, 0, sizeof *r);
 }

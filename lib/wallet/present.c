@@ -98,6 +98,7 @@ static mobid_err ask_consent(const mobid_wallet_io *io, const mobid_oid4vp_reque
     c.client_id = req->client_id;
     c.legal_basis = req->registration.legal_basis;
     c.claims = list;
+    c.subject = req->subject;
     err = io->consent ? io->consent(io->ctx, &c) : MOBID_ERR_CONSENT_DENIED;
     mobid_free(list);
     return err;

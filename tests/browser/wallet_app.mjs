@@ -212,6 +212,7 @@ async function main() {
   const govName = (await phone.textContent("#c-name")).trim();
   check(govName.length > 0 && (await phone.textContent("#c-basis")).trim().length > 1, `consent names who asks (${govName}) and why`);
   check((await phone.textContent("#c-client")).startsWith("x509_hash:"), "consent shows the certificate's client id");
+  check(/CN=/.test(await phone.textContent("#c-subject")), `consent shows the certificate's subject (${await phone.textContent("#c-subject")})`);
   const govClaims = await phone.locator("#c-claims li").count();
   check(await phone.isVisible("#c-claims li.sensitive"), "the registration number is marked sensitive on the consent screen");
   await shot(phone, "app-consent-gov24");

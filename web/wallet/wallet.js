@@ -345,6 +345,7 @@
         $('c-name').textContent = c.rp_name || '';
         $('c-id').textContent = c.rp_id || '';
         $('c-client').textContent = c.client_id || '';
+        $('c-subject').textContent = c.subject || '';
         $('c-basis').textContent = c.legal_basis || '—';
         const ul = $('c-claims');
         ul.replaceChildren();

@@ -83,8 +83,9 @@ static json_t *consent_json(const mobid_wallet_consent *k)
 
     for (size_t i = 0; k->claims && k->claims[i]; i++)
         json_array_append_new(claims, json_string(k->claims[i]));
-    j = json_pack("{s:s?,s:s?,s:s?,s:s?,s:o}", "rp_name", k->rp_name, "rp_id", k->rp_id,
-                  "client_id", k->client_id, "legal_basis", k->legal_basis, "claims", claims);
+    j = json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:o}", "rp_name", k->rp_name, "rp_id", k->rp_id,
+                  "client_id", k->client_id, "subject", k->subject, "legal_basis",
+                  k->legal_basis, "claims", claims);
     return j;
 }
 
