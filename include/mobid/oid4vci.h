@@ -125,7 +125,9 @@ void mobid_oid4vci_proof_clear(mobid_oid4vci_proof *p);
 /* ---- credential request ---- */
 
 typedef struct mobid_oid4vci_credreq {
-    const char *config_id;    /* credential_configuration_id (borrowed from the JSON) */
+    const char *config_id;    /* credential_configuration_id, or the credential_identifier
+                                 when by_identifier (borrowed from the JSON) */
+    bool by_identifier;       /* the request named a credential_identifier */
     const char *jwts[MOBID_OID4VCI_MAX_PROOFS]; /* the jwt proofs (borrowed) */
     size_t n_jwts;
 } mobid_oid4vci_credreq;

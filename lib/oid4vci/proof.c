@@ -205,9 +205,16 @@ mobid_err mobid_oid4vci_credreq_read(const json_t *req, mobid_oid4vci_credreq *o
     memset(out, 0, sizeof *out);
     if (!json_is_object(req))
         return MOBID_ERR_MALFORMED;
-    if (json_object_get(req, "credential_identifier"))
-        return MOBID_ERR_UNSUPPORTED;
+    /* One of the two (OpenID4VCI 1.0 §8.2): a credential_identifier from the token
+     * response's authorization_details, or a credential_configuration_id. The caller
+     * learns which from out->by_identifier. */
+    const json_t *cid = json_object_get(req, "credential_identifier");
     const json_t *id = json_object_get(req, "credential_configuration_id");
+    if (cid && id)
+        return MOBID_ERR_MALFORMED;
+    out->by_identifier = cid != NULL;
+    if (cid)
+        id = cid;
     if (!json_is_string(id))
         return MOBID_ERR_MALFORMED;
     out->config_id = json_string_value(id);

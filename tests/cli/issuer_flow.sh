@@ -169,6 +169,21 @@ st() { "$bin" status check --uri "$1" --trust pki/iaca.pem --idx "$2" --json | j
 # ---- pre-authorized code reused ----
 token "$code" "$tx" | jq -e '.error == "invalid_grant"' >/dev/null || fail "code reused"
 
+# ---- authorization_details (OpenID4VCI 1.0 §5.1.1, §6.2): answered with
+# credential_identifiers; a configuration of another card is refused ----
+code_a=$code tx_a=$tx
+offer 700101-1234567
+details() { curl -s -X POST "$url/token" --data-urlencode \
+  "grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code" \
+  --data-urlencode "pre-authorized_code=$code" --data-urlencode "tx_code=$tx" \
+  --data-urlencode "authorization_details=$1"; }
+details '[{"type":"openid_credential","credential_configuration_id":"mdl_sdjwt"}]' \
+  | jq -e '.error == "invalid_authorization_details"' >/dev/null || fail "details for another card"
+details '[{"type":"openid_credential","credential_configuration_id":"resident_card_sdjwt"}]' >ad.json
+jq -e '.access_token and .authorization_details[0].credential_identifiers == ["resident_card_sdjwt"]' \
+  ad.json >/dev/null || fail "authorization_details: $(cat ad.json)"
+code=$code_a tx=$tx_a
+
 # ---- wrong tx_codes: limited per address, twenty in all void the offer; a missing one
 # is a bad request, no try ----
 offer 800101-1234567

@@ -369,9 +369,12 @@ static mobid_err check_request(cred_tx *t, mobid_http_req *req, json_t **body)
         }
         return MOBID_OK;
     }
+    /* credential_identifiers given at /token are the configuration ids themselves */
     if (!(t->ct = issuer_cardtype_by_config_id(t->ctx, cr.config_id, &t->fmt))) {
-        t->oauth_error = "unknown_credential_configuration";
-        t->detail = "unknown credential_configuration_id";
+        t->oauth_error = cr.by_identifier ? "unknown_credential_identifier"
+                                          : "unknown_credential_configuration";
+        t->detail = cr.by_identifier ? "unknown credential_identifier"
+                                     : "unknown credential_configuration_id";
         return MOBID_OK;
     }
     /* The metadata offers no credential_response_encryption: a wallet asking for it

@@ -8,6 +8,7 @@
 #include "services/issuer/office.h"
 #include "http/ratelimit.h"
 
+#include <mobid/jose.h>
 #include <mobid/oid4vci.h>
 
 #include <stdio.h>
@@ -111,7 +112,7 @@ static mobid_err on_as_metadata(mobid_http_req *req, mobid_http_resp *resp, void
 
 typedef enum token_result {
     TOK_OK, TOK_BAD_CODE, TOK_BAD_TX, TOK_KILLED, TOK_NO_TX, TOK_SOURCE_LOCKED,
-    TOK_DPOP_REPLAY
+    TOK_DPOP_REPLAY, TOK_BAD_DETAILS
 } token_result;
 
 /* Wrong tx_codes are limited per source: tx_code_attempts from one address stop that
@@ -132,6 +133,7 @@ typedef struct token_tx {
     char refresh[44];         /* "" when none is given */
     char cardtype[64];
     token_result result;
+    json_t *details;         /* authorization_details asked for, or NULL */
 } token_tx;
 
 /* Wrong tx_codes from this source for this offer so far (the sign-in guard's table:
@@ -237,6 +239,29 @@ static mobid_err token_issue(token_tx *t, mobid_store *s, const char *offer_id)
     return err;
 }
 
+/* authorization_details (OpenID4VCI 1.0 §5.1.1, RFC 9396): at most 8 entries of type
+ * openid_credential, each naming a configuration of the offer's card type. Each is
+ * answered with credential_identifiers (our identifier is the configuration id). */
+static bool details_ok(token_tx *t, const char *cardtype)
+{
+    size_t i;
+    json_t *d;
+    if (!t->details)
+        return true;
+    if (!json_is_array(t->details) || !json_array_size(t->details) || json_array_size(t->details) > 8)
+        return false;
+    json_array_foreach (t->details, i, d) {
+        const char *type = json_string_value(json_object_get(d, "type"));
+        const char *id = json_string_value(json_object_get(d, "credential_configuration_id"));
+        unsigned fmt;
+        const issuer_cardtype *ct = issuer_cardtype_by_config_id(t->ctx, id, &fmt);
+        if (!type || strcmp(type, "openid_credential") || !ct || strcmp(ct->id, cardtype) ||
+            json_object_set_new(d, "credential_identifiers", json_pack("[s]", id)))
+            return false;
+    }
+    return true;
+}
+
 static mobid_err token_body(mobid_store *s, void *arg)
 {
     token_tx *t = arg;
@@ -260,6 +285,11 @@ static mobid_err token_body(mobid_store *s, void *arg)
         failures = mobid_store_col_int64(st, 2);
         mobid_view c = mobid_store_col_text(st, 3);
         snprintf(t->cardtype, sizeof t->cardtype, "%.*s", (int)c.len, (const char *)c.ptr);
+        if (!details_ok(t, t->cardtype)) {
+            mobid_store_finalize(st);
+            t->result = TOK_BAD_DETAILS;
+            return MOBID_OK;
+        }
     }
     mobid_store_finalize(st);
     if (err != MOBID_OK || !row)
@@ -294,8 +324,9 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     if (err != MOBID_OK)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request",
                                            "expected an application/x-www-form-urlencoded body");
-    const char *grant = NULL, *refresh = NULL;
-    if (mobid_http_form_get(form, "grant_type", &grant) == MOBID_ERR_MALFORMED ||
+    const char *grant = NULL, *refresh = NULL, *details = NULL;
+    if (mobid_http_form_get(form, "authorization_details", &details) == MOBID_ERR_MALFORMED ||
+        mobid_http_form_get(form, "grant_type", &grant) == MOBID_ERR_MALFORMED ||
         mobid_http_form_get(form, "pre-authorized_code", &t.code) == MOBID_ERR_MALFORMED ||
         mobid_http_form_get(form, "tx_code", &t.tx_code) == MOBID_ERR_MALFORMED ||
         mobid_http_form_get(form, "refresh_token", &refresh) == MOBID_ERR_MALFORMED)
@@ -314,14 +345,30 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     if (!t.code || strlen(t.code) > 128)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request",
                                            "pre-authorized_code missing");
+    if (details && (strlen(details) > 4096 ||
+                    mobid_json_parse(mobid_view_str(details), 0, &t.details) != MOBID_OK))
+        return mobid_http_resp_oauth_error(resp, 400, "invalid_authorization_details",
+                                           "authorization_details is not JSON");
     issuer_request_source(ctx, req, t.source);
     if ((err = issuer_hash_hex(mobid_view_str(t.code), t.code_hash)) != MOBID_OK ||
-        (err = issuer_db(ctx, &s)) != MOBID_OK)
+        (err = issuer_db(ctx, &s)) != MOBID_OK) {
+        json_decref(t.details);
         return err;
+    }
     err = mobid_store_tx(s, 0, token_body, &t);
     issuer_db_release(ctx, s);
-    if (err != MOBID_OK)
+    if (err == MOBID_OK && t.result == TOK_BAD_DETAILS)
+        err = mobid_http_resp_oauth_error(resp, 400, "invalid_authorization_details",
+                                          "authorization_details must be openid_credential entries "
+                                          "naming configurations of the offered card");
+    if (err != MOBID_OK || t.result == TOK_BAD_DETAILS) {
+        json_decref(t.details);
         return err;
+    }
+    if (t.result != TOK_OK) {
+        json_decref(t.details);
+        t.details = NULL;
+    }
     if (t.result == TOK_DPOP_REPLAY)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_dpop_proof", "DPoP proof already used");
     if (t.result == TOK_NO_TX)
@@ -341,6 +388,9 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
                           (json_int_t)ctx->cfg.token_lifetime_s);
     if (j && t.refresh[0])
         json_object_set_new(j, "refresh_token", json_string(t.refresh));
+    if (j && t.details)
+        json_object_set(j, "authorization_details", t.details);
+    json_decref(t.details);
     mobid_wipe(t.token, sizeof t.token);
     mobid_wipe(t.refresh, sizeof t.refresh);
     mobid_http_resp_header(resp, "Cache-Control", "no-store");

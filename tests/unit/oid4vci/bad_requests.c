@@ -91,7 +91,8 @@ static void bad_credreqs(void **state)
           MOBID_ERR_UNSUPPORTED },
         { "{\"credential_configuration_id\":\"a\",\"proof\":{\"proof_type\":\"jwt\",\"jwt\":\"x\"},"
           "\"proofs\":{\"jwt\":[\"x\"]}}", MOBID_ERR_MALFORMED },
-        { "{\"credential_identifier\":\"x\",\"proofs\":{\"jwt\":[\"x\"]}}", MOBID_ERR_UNSUPPORTED },
+        { "{\"credential_identifier\":\"x\",\"credential_configuration_id\":\"x\",\"proofs\":{\"jwt\":[\"x\"]}}", MOBID_ERR_MALFORMED },
+        { "{\"credential_identifier\":7,\"proofs\":{\"jwt\":[\"x\"]}}", MOBID_ERR_MALFORMED },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mobid_oid4vci_credreq r;
