@@ -127,6 +127,8 @@ run_flow() { # db sql-runner
   # a wallet redeems it; the application reads card_issued and Kim suspends the card
   rm -rf "$tmp/wallet"; mkdir -p "$tmp/wallet"
   "$bin" issuer fetch --offer "$uri" --tx-code "$code" --out "$tmp/wallet" >"$tmp/fetch.out" 2>&1 || fail "wallet fetch: $(cat "$tmp/fetch.out")"
+  [ "$($sqlrun "SELECT state FROM issuer_applications WHERE id = '$id'" | tr -d ' \n')" = card_issued ] \
+    || fail "the application was not marked card_issued when its card was made"
   "$bin" office apps show "$id" --token "$kim" | grep -q '"state": *"card_issued"' || fail "card_issued"
   refused "$bin" office apps suspend "$id" --token "$sato" --reason "not mine" ACCESS_DENIED
   "$bin" office apps suspend "$id" --token "$kim" --reason "lost phone reported" >/dev/null || fail suspend

@@ -133,6 +133,29 @@ static mobid_err consume_nonces(cred_tx *t, mobid_store *s)
 
 /* The card of this offer; created on the first credential request, replacing the
  * person's active or suspended card of the same type. */
+
+/* The application reads "card issued" from the moment its card exists, in the same
+ * transaction (not when someone next reads it), with its own audit entry. */
+static mobid_err mark_app_issued(issuer_ctx *ctx, mobid_store *s, const char *app,
+                                 const char *card, int64_t now)
+{
+    mobid_store_stmt *st = NULL;
+    char detail[64];
+    bool row;
+    mobid_err err = mobid_store_prepare(s, "UPDATE issuer_applications SET state = 'card_issued',"
+                                           " updated_at = $2 WHERE id = $1"
+                                           " AND state = 'offer_issued'", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, app);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, now);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    bool moved = err == MOBID_OK && mobid_store_changes(st) == 1;
+    mobid_store_finalize(st);
+    snprintf(detail, sizeof detail, "{\"card\":\"%.40s\"}", card);
+    if (moved)
+        err = issuer_audit_append(ctx, s, "system", "application.card_issued", app, detail);
+    return err;
+}
+
 static mobid_err card_for_offer(cred_tx *t, mobid_store *s, const offer_row *o, char card[23],
                                 int64_t *exp)
 {
@@ -199,6 +222,8 @@ static mobid_err card_for_offer(cred_tx *t, mobid_store *s, const offer_row *o, 
     mobid_store_finalize(st);
     if (err == MOBID_OK)
         err = issuer_audit_append(t->ctx, s, "holder", "card.issue", card, NULL);
+    if (err == MOBID_OK && o->app)
+        err = mark_app_issued(t->ctx, s, o->app, card, now);
     return err;
 }
 
