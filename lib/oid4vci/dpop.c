@@ -7,6 +7,7 @@
  */
 #include <mobid/oid4vci.h>
 #include <mobid/jose.h>
+#include "oid4vci_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -116,7 +117,6 @@ mobid_err mobid_oid4vci_dpop_check(mobid_view jwt, const mobid_oid4vci_dpop_chec
     static const mobid_alg allowed[] = { MOBID_ALG_ES256, MOBID_ALG_NONE };
     mobid_jws jws = { 0 };
     mobid_key *key = NULL;
-    mobid_buf jkt = { 0 };
     const json_t *typ, *jwk;
     memset(out, 0, sizeof *out);
     mobid_err err = MOBID_ERR_INVALID_ARG;
@@ -143,20 +143,13 @@ mobid_err mobid_oid4vci_dpop_check(mobid_view jwt, const mobid_oid4vci_dpop_chec
         goto done;
     }
     if ((err = mobid_jws_verify(&jws, key, allowed)) != MOBID_OK ||
-        (err = dpop_claims(&jws, p, out)) != MOBID_OK ||
-        (err = mobid_jwk_thumbprint_key(key, &jkt)) != MOBID_OK)
+        (err = dpop_claims(&jws, p, out)) != MOBID_OK)
         goto done;
-    err = MOBID_ERR_INVALID_ARG;
-    if (jkt.len >= sizeof out->jkt)
-        goto done;
-    memcpy(out->jkt, jkt.ptr, jkt.len);
-    out->jkt[jkt.len] = 0;
-    err = MOBID_OK;
+    err = oid4vci_jkt(key, out->jkt);
 done:
     if (err != MOBID_OK)
         memset(out, 0, sizeof *out);
     mobid_key_free(key);
     mobid_jws_clear(&jws);
-    mobid_buf_free(&jkt);
     return err;
 }

@@ -1,6 +1,7 @@
 /* oid4vci: jwt key proofs (OpenID4VCI 1.0 appendix F.1) and credential requests. */
 #include <mobid/oid4vci.h>
 #include <mobid/jose.h>
+#include "oid4vci_internal.h"
 
 #include <string.h>
 
@@ -113,7 +114,6 @@ mobid_err mobid_oid4vci_proof_check(mobid_view jwt, const mobid_oid4vci_proof_ch
 {
     static const mobid_alg allowed[] = { MOBID_ALG_ES256, MOBID_ALG_NONE };
     mobid_jws jws = { 0 };
-    mobid_buf jkt = { 0 };
     memset(out, 0, sizeof *out);
     mobid_err err = MOBID_ERR_INVALID_ARG;
     if (!p || !p->aud)
@@ -136,18 +136,24 @@ mobid_err mobid_oid4vci_proof_check(mobid_view jwt, const mobid_oid4vci_proof_ch
         goto done;
     if ((err = proof_claims(&jws, p, out)) != MOBID_OK)
         goto done;
-    if ((err = mobid_jwk_thumbprint_key(out->holder, &jkt)) != MOBID_OK)
-        goto done;
-    err = MOBID_ERR_INVALID_ARG;
-    if (jkt.len >= sizeof out->jkt)
-        goto done;
-    memcpy(out->jkt, jkt.ptr, jkt.len);
-    out->jkt[jkt.len] = 0;
-    err = MOBID_OK;
+    err = oid4vci_jkt(out->holder, out->jkt);
 done:
     if (err != MOBID_OK)
         mobid_oid4vci_proof_clear(out);
     mobid_jws_clear(&jws);
+    return err;
+}
+
+mobid_err oid4vci_jkt(const mobid_key *key, char out[44])
+{
+    mobid_buf jkt = { 0 };
+    mobid_err err = mobid_jwk_thumbprint_key(key, &jkt);
+    if (err == MOBID_OK && jkt.len >= 44)
+        err = MOBID_ERR_INVALID_ARG;
+    if (err == MOBID_OK) {
+        memcpy(out, jkt.ptr, jkt.len);
+        out[jkt.len] = 0;
+    }
     mobid_buf_free(&jkt);
     return err;
 }
