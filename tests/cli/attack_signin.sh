@@ -9,8 +9,6 @@ set -euo pipefail
 bin=${MOBID_BIN:?}
 source "$(dirname "$0")/../common/issuer_fixture.sh"
 trap issuer_fixture_stop EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
-day() { date -u -d "$1 days" +%F; }
 
 # the test speaks for several sources through X-Forwarded-For from a trusted proxy
 issuer_fixture_start '"trusted_proxies": ["127.0.0.1"],

@@ -9,7 +9,6 @@ set -euo pipefail
 bin=${MOBID_BIN:?}
 source "$(dirname "$0")/../common/issuer_fixture.sh"
 trap issuer_fixture_stop EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
 
 issuer_fixture_start '"trusted_proxies": ["127.0.0.1"], "console": {"max_password_hashes": 2}' ||
   fail "issuer did not start"

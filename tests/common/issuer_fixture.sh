@@ -7,8 +7,13 @@
 #   issuer_fixture_console USER PASSWORD JAR [SOURCE]  signs in through the console form
 #       (with its login-CSRF token); prints the HTTP status, the cookies in JAR
 #   issuer_fixture_stop                       stops the issuer and removes tmp
+#   fail MESSAGE                              stops the test, with the service's last words
+#   day N                                     the UTC date N days from today
 # The caller sets bin (the mobid binary) first and traps issuer_fixture_stop on EXIT.
 source "$(dirname "${BASH_SOURCE[0]}")/free_ports.sh"
+
+fail() { echo "FAIL: $*" >&2; [ -f "${tmp:-}/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
+day() { date -u -d "$1 days" +%F; }
 
 issuer_fixture_stop() {
   if [ -n "${issuer_pid:-}" ]; then

@@ -389,21 +389,12 @@ static void test_tamper_refused(void **state)
 /* The attacker's relying-party CA and registration signer put in place of the
  * wallet's own: the attacker's request verifies against them, so the anchors' MAC must
  * refuse it before the consent screen, on a device-bound wallet before the PIN too. */
-static void put_attacker_roots(fk_world *w)
+static const char *g_attacker_rp, *g_attacker_reg;
+static void attacker_roots(json_t *o)
 {
-    char *text;
-    json_t *outer = NULL, *trust;
-
-    assert_int_equal(mobid_json_parse(mobid_buf_view(&w->blob), 0, &outer), MOBID_OK);
-    trust = json_object_get(outer, "trust");
-    json_object_set_new(trust, "rp", json_string((const char *)w->rpca_pem.ptr));
-    json_object_set_new(trust, "registration", json_string((const char *)w->reg_pem.ptr));
-    text = json_dumps(outer, JSON_COMPACT);
-    w->blob.len = 0;
-    assert_int_equal(mobid_buf_append_str(&w->blob, text), MOBID_OK);
-    assert_int_equal(mobid_buf_terminate(&w->blob), MOBID_OK);
-    free(text);
-    json_decref(outer);
+    json_t *trust = json_object_get(o, "trust");
+    json_object_set_new(trust, "rp", json_string(g_attacker_rp));
+    json_object_set_new(trust, "registration", json_string(g_attacker_reg));
 }
 
 static void test_swapped_anchors_before_consent(void **state)
@@ -426,7 +417,9 @@ static void test_swapped_anchors_before_consent(void **state)
         w->has_blob = false;
         io = fk_io(w);
         assert_int_equal(mobid_wallet_init(&io, &o), MOBID_OK);
-        put_attacker_roots(w);
+        g_attacker_rp = (const char *)w->rpca_pem.ptr;
+        g_attacker_reg = (const char *)w->reg_pem.ptr;
+        blob_edit(w, attacker_roots);
         pins = w->pin_asked;
         assert_int_equal(mobid_wallet_present(&io, uri, NULL, detail, sizeof detail),
                          MOBID_ERR_WALLET_TAMPERED);
