@@ -14,4 +14,5 @@ if ! command -v node >/dev/null || [ ! -d "$here/node_modules/playwright-core" ]
     exit 77
 fi
 export MOBID_BIN
-exec node "$here/run.mjs"
+# an argument names another test of tests/browser/ (web_console.sh: console.mjs)
+exec node "$here/${1:-run.mjs}"
