@@ -2,6 +2,7 @@
 #include "http/notify.h"
 #include "services/issuer/issuer.h"
 #include "services/issuer/officer_admin.h"
+#include "services/issuer/sweeper.h"
 #include "services/issuer/issuer_int.h"
 #include "services/issuer/console.h"
 #include "http/limits.h"
@@ -172,7 +173,11 @@ mobid_err issuer_serve(issuer_ctx *ctx, const char *listen)
            ctx->cfg.issuer_url);
     fflush(stdout);
     (void)mobid_sd_notify("READY=1");
+    issuer_sweeper *sweeper = NULL;
+    if (issuer_sweeper_start(ctx, &sweeper) != MOBID_OK) /* states then change on read */
+        fprintf(stderr, "issuer: the lifecycle sweep did not start\n");
     mobid_http_signals_wait();
+    issuer_sweeper_stop(sweeper);
     (void)mobid_sd_notify("STOPPING=1");
     mobid_http_server_stop(srv);
     mobid_http_server_free(srv);

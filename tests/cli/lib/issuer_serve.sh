@@ -4,6 +4,7 @@
 #   issuer_serve_start DB   pki/, data.key, issuer.json, the service; sets port, url, pid
 #   issuer_serve DB         (re)start on $port with the files made; false if it did not
 #   issuer_serve_stop
+# $ISSUER_EXTRA_CONFIG: more members for issuer.json ("\"a\":1,\"b\":2").
 # The caller's EXIT trap calls issuer_serve_stop; output goes to serve.out, serve.err.
 issuer_serve() {
   : >serve.out
@@ -27,7 +28,8 @@ issuer_serve_start() {
     port=$((20000 + RANDOM % 12700)); url="http://127.0.0.1:$port"
     rm -rf pki; "$bin" pki init pki --issuer-url "$url" 2>/dev/null || return 1
     head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
-    printf '{"issuer_url":"%s","pki_dir":"pki","data_key_file":"data.key"}\n' "$url" >issuer.json
+    printf '{"issuer_url":"%s","pki_dir":"pki","data_key_file":"data.key"%s}\n' "$url" \
+      "${ISSUER_EXTRA_CONFIG:+,$ISSUER_EXTRA_CONFIG}" >issuer.json
     issuer_serve "$1" && return 0
   done
   return 1

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Lifecycle by time: the service's sweep (every "lifecycle"."sweep_s" seconds) moves an
+# application whose offer expired unredeemed to offer_expired by itself: nothing reads
+# the application meanwhile, the test only watches the database. An application whose
+# offer is still valid stays offer_issued. The change is audited and the chain holds.
+set -euo pipefail
+
+bin=${MOBID_BIN:?}
+tmp=$(mktemp -d /tmp/mobid-expiry-XXXXXX)
+pid=""
+. "$(dirname "$0")/lib/issuer_serve.sh"
+cleanup() { issuer_serve_stop; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
+cd "$tmp"
+db=sqlite:$tmp/issuer.db
+ISSUER_EXTRA_CONFIG='"lifecycle":{"sweep_s":1}' issuer_serve_start "$db" || fail "issuer did not start"
+
+cat >claims.json <<'JSON'
+{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
+ "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
+ "nationality":"KR","resident_country":"DE","residence_status":"permanent",
+ "passport_number":"M12345678","issuing_office":"berlin"}
+JSON
+for p in 1 2; do
+  "$bin" issuer offer --db "$db" --config issuer.json --cardtype resident_card --claims claims.json \
+    --person "900517-234567$p" >"o$p.json" || fail "offer $p"
+done
+# Two applications in offer_issued, one per offer; the first offer's time runs out.
+sql() {
+  python3 - "$tmp/issuer.db" "$@" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+rows = db.execute(sys.argv[2], sys.argv[3:]).fetchall()
+db.commit()
+for r in rows: print(*r)
+PY
+}
+for p in 1 2; do
+  sql "INSERT INTO issuer_applications (id, office_id, cardtype, person_ref, state, pii_sealed,
+       received_by, offer_id, created_at, updated_at) VALUES (?, 'x', 'resident_card', ?,
+       'offer_issued', 'x', 'x', ?, 0, 0)" "app$p" "person$p" "$(jq -r .offer_id "o$p.json")"
+done
+sql "UPDATE issuer_offers SET expires_at = 1 WHERE id = ?" "$(jq -r .offer_id o1.json)"
+state() { sql "SELECT state FROM issuer_applications WHERE id = ?" "$1"; }
+for _ in $(seq 150); do [ "$(state app1)" = offer_expired ] && break; sleep 0.1; done
+[ "$(state app1)" = offer_expired ] || fail "expired offer's application: $(state app1)"
+[ "$(state app2)" = offer_issued ] || fail "valid offer's application moved: $(state app2)"
+[ "$(sql "SELECT count(*) FROM issuer_audit WHERE action = 'application.offer_expired' AND subject = 'app1'")" = 1 ] \
+  || fail "not audited"
+"$bin" issuer audit verify --db "$db" >/dev/null || fail "audit chain"
+echo "issuer_offer_expiry: ok"
