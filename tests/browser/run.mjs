@@ -214,6 +214,9 @@ async function main() {
   await shot(page, "console-audit");
   await signOut(page);
   await signIn(page, urls, state.admin);
+  await page.goto(`${urls.issuer}/console/audit`);
+  check((await page.locator("#audit tbody tr").count()) >= 5 && (await page.isVisible(".notice.ok")),
+        "the ministry admin sees every office's audit trail, its chain intact");
   await page.goto(`${urls.issuer}/console/offices`);
   check((await page.locator("#offices tbody tr").count()) >= 7 && (await page.locator("#offices td.closed").count()) > 0,
         "the ministry admin sees the offices and their opening dates");

@@ -14,7 +14,7 @@ static mobid_err audit_list(console_req *c, int64_t after, json_t **out)
 {
     if (c->who.role == ISSUER_ROLE_ADMIN)
         return console_audit_query(c, "SELECT seq, at, actor, action, subject, detail"
-                                      " FROM issuer_audit WHERE $1 = '' AND seq > $2"
+                                      " FROM issuer_audit WHERE CAST($1 AS TEXT) = '' AND seq > $2"
                                       " ORDER BY seq LIMIT 200", "", after, out);
     return console_audit_query(c, "SELECT a.seq, a.at, a.actor, a.action, a.subject, a.detail"
                                   " FROM issuer_audit a JOIN issuer_officers o ON o.id = a.actor"
