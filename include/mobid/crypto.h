@@ -394,6 +394,10 @@ typedef struct mobid_cert_spec {
     const char *const *san_uris; /* NULL-terminated list or NULL */
     const char *const *san_dns;  /* NULL-terminated list or NULL */
     mobid_key_usage key_usage;   /* MOBID_KU_DEFAULT unless a profile needs otherwise */
+    const char *issuer_alt_uri;  /* IssuerAltName URI (18013-5 Annex B); NULL: copied
+                                    from the issuer certificate when it has one */
+    const char *crl_uri;         /* CRL distribution point URI; NULL: copied from the
+                                    issuer certificate (the CRL its CA signs) */
 } mobid_cert_spec;
 
 /* Issue a certificate for subject_key signed by issuer_key under issuer_cert
@@ -410,6 +414,65 @@ MOBID_MUST_CHECK mobid_err mobid_cert_issue(const mobid_cert_spec *spec,
                                             const mobid_cert *issuer_cert, mobid_cert **out);
 /* PEM encoding appended to out. */
 mobid_err mobid_cert_to_pem(const mobid_cert *c, mobid_buf *out);
+
+/* A DER X.509 v2 CRL signed by ca_key under ca (RFC 5280: authorityKeyIdentifier,
+ * cRLNumber = `number`), listing the certificates whose serials (unsigned big-endian,
+ * as mobid_cert_serial gives) are in revoked[0..n) as revoked at this_update.
+ * Appended to out. MOBID_ERR_INVALID_ARG for next_update <= this_update;
+ * KEY_INVALID when ca_key cannot sign. Token keys sign inside their token. */
+MOBID_MUST_CHECK mobid_err mobid_crl_issue(const mobid_cert *ca, const mobid_key *ca_key,
+                                           mobid_time this_update, mobid_time next_update,
+                                           uint64_t number, const mobid_view *revoked,
+                                           size_t n, mobid_buf *out);
+/* Parse a DER or PEM CRL and check its signature against ca: *this_update and
+ * *next_update (may be NULL) receive its times. MOBID_ERR_MALFORMED for anything
+ * unparsable, SIGNATURE_INVALID when ca did not sign it. */
+MOBID_MUST_CHECK mobid_err mobid_crl_check(mobid_view crl, const mobid_cert *ca,
+                                           mobid_time *this_update, mobid_time *next_update);
+
+/* ---- the ISO 18013-5 Annex B certificate profile (checked on one certificate) ---- */
+
+typedef enum mobid_cert_profile {
+    MOBID_PROFILE_AUTO = 0,   /* a CA: IACA; the DS EKU: DS; any other leaf: SIGNER */
+    MOBID_PROFILE_IACA = 1,   /* B.1.2 */
+    MOBID_PROFILE_DS = 2,     /* B.1.4 */
+    MOBID_PROFILE_SIGNER = 3  /* other leaves under an IACA (status list, registrar,
+                                 reader, relying party): B.1.4 without the DS EKU and
+                                 the 457-day limit */
+} mobid_cert_profile;
+
+/* One failed rule: a stable code ("PROFILE_CRL_DP", ...) and a sentence (both static). */
+typedef struct mobid_profile_failure {
+    const char *code;
+    const char *detail;
+} mobid_profile_failure;
+
+#define MOBID_PROFILE_MAX_FAILURES 16
+
+/* Check c against profile p (AUTO picks one; *used, may be NULL, receives it).
+ * Rules and their codes:
+ *   PROFILE_VERSION            not an X.509 v3 certificate
+ *   PROFILE_SERIAL             serial not positive, or outside 8..20 octets (63+ random bits)
+ *   PROFILE_SIGNATURE_ALG      not ECDSA with SHA-256/384/512 nor EdDSA
+ *   PROFILE_COUNTRY            the subject has no single countryName (IACA, DS), or
+ *                              it differs from the issuer's (leaves)
+ *   PROFILE_SELF_SIGNED        an IACA whose issuer is not its subject
+ *   PROFILE_VALIDITY           IACA over 20 years, DS over 457 days
+ *   PROFILE_SKI                no subjectKeyIdentifier
+ *   PROFILE_AKI                a leaf without authorityKeyIdentifier
+ *   PROFILE_BASIC_CONSTRAINTS  IACA: not critical CA:TRUE pathLen 0; leaf: a CA
+ *   PROFILE_KEY_USAGE          not critical, or IACA not exactly keyCertSign+cRLSign,
+ *                              DS not exactly digitalSignature, SIGNER without a usage
+ *   PROFILE_EKU                DS: no critical EKU with 1.0.18013.5.1.2; IACA: any EKU
+ *   PROFILE_ISSUER_ALT_NAME    no IssuerAltName (IACA, DS)
+ *   PROFILE_CRL_DP             no CRL distribution point with a URI (IACA, DS)
+ * failures[0..*n) receive what failed (at most MOBID_PROFILE_MAX_FAILURES). Returns
+ * MOBID_OK when every rule holds, MOBID_ERR_CERT_PROFILE otherwise. No I/O. */
+MOBID_MUST_CHECK mobid_err mobid_cert_check_profile(const mobid_cert *c, mobid_cert_profile p,
+                                                    mobid_cert_profile *used,
+                                                    mobid_profile_failure *failures, size_t *n);
+/* "iaca", "ds", "signer" ("auto" for AUTO); static storage. */
+const char *mobid_cert_profile_name(mobid_cert_profile p);
 
 #ifdef __cplusplus
 }

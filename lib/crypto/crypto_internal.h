@@ -78,4 +78,13 @@ mobid_err mobid_crypto_asn1_time(const ASN1_TIME *t, mobid_time *out);
 mobid_err mobid_crypto_check_path(STACK_OF(X509) *path, mobid_cert_purpose purpose,
                                   mobid_trust_policy policy, bool pinned, unsigned *warnings);
 
+/* Helpers of the profile checks (trust_policy.c), shared with cert_profile.c. */
+typedef enum { EKU_ABSENT, EKU_HAS, EKU_OTHER } mobid_crypto_eku;
+/* Whether x's extendedKeyUsage is absent, holds oid, or holds only others. */
+mobid_crypto_eku mobid_crypto_eku_of(X509 *x, const char *oid);
+/* True when x has the extension nid and it is marked critical. */
+bool mobid_crypto_ext_critical(X509 *x, int nid);
+/* The name's countryName, or "" when it has none or several. */
+void mobid_crypto_name_country(X509_NAME *n, char out[8]);
+
 #endif

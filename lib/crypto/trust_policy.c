@@ -28,13 +28,11 @@ static const char *purpose_eku(mobid_cert_purpose p)
     }
 }
 
-typedef enum { EKU_ABSENT, EKU_HAS, EKU_OTHER } eku_state;
-
-static eku_state eku_of(X509 *x, const char *oid)
+mobid_crypto_eku mobid_crypto_eku_of(X509 *x, const char *oid)
 {
     EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
     ASN1_OBJECT *want = OBJ_txt2obj(oid, 1);
-    eku_state st = eku ? EKU_OTHER : EKU_ABSENT;
+    mobid_crypto_eku st = eku ? EKU_OTHER : EKU_ABSENT;
     for (int i = 0; eku && want && st == EKU_OTHER && i < sk_ASN1_OBJECT_num(eku); i++)
         if (OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want) == 0)
             st = EKU_HAS;
@@ -53,16 +51,14 @@ static bool issuer_ok(X509 *x, bool is_anchor)
     return is_anchor && X509_get_version(x) == X509_VERSION_1 && X509_check_ca(x) == 3;
 }
 
-static bool ext_critical(X509 *x, int nid)
+bool mobid_crypto_ext_critical(X509 *x, int nid)
 {
     int i = X509_get_ext_by_NID(x, nid, -1);
     return i >= 0 && X509_EXTENSION_get_critical(X509_get_ext(x, i));
 }
 
-/* The subject's countryName, or "" when it has none or several. */
-static void subject_country(X509 *x, char out[8])
+void mobid_crypto_name_country(X509_NAME *n, char out[8])
 {
-    X509_NAME *n = X509_get_subject_name(x);
     int i = X509_NAME_get_index_by_NID(n, NID_countryName, -1);
     out[0] = 0;
     if (i < 0 || X509_NAME_get_index_by_NID(n, NID_countryName, i) >= 0)
@@ -79,8 +75,10 @@ static mobid_err check_annex_b(X509 *leaf, X509 *ca)
 {
     mobid_time nb = 0, na = 0;
     char c1[8], c2[8];
-    if (!(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) || !ext_critical(leaf, NID_key_usage) ||
-        !ext_critical(leaf, NID_ext_key_usage) || (X509_get_extension_flags(leaf) & EXFLAG_CA))
+    if (!(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) ||
+        !mobid_crypto_ext_critical(leaf, NID_key_usage) ||
+        !mobid_crypto_ext_critical(leaf, NID_ext_key_usage) ||
+        (X509_get_extension_flags(leaf) & EXFLAG_CA))
         return MOBID_ERR_CERT_PROFILE;
     if (mobid_crypto_asn1_time(X509_get0_notBefore(leaf), &nb) != MOBID_OK ||
         mobid_crypto_asn1_time(X509_get0_notAfter(leaf), &na) != MOBID_OK ||
@@ -89,12 +87,12 @@ static mobid_err check_annex_b(X509 *leaf, X509 *ca)
     if (!ca)
         return MOBID_OK; /* a pinned DS: no IACA in the path to check */
     uint32_t ku = X509_get_key_usage(ca);
-    if (!ext_critical(ca, NID_basic_constraints) || X509_get_pathlen(ca) != 0 ||
-        !ext_critical(ca, NID_key_usage) || (ku & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) !=
-                                                (KU_KEY_CERT_SIGN | KU_CRL_SIGN))
+    if (!mobid_crypto_ext_critical(ca, NID_basic_constraints) || X509_get_pathlen(ca) != 0 ||
+        !mobid_crypto_ext_critical(ca, NID_key_usage) ||
+        (ku & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) != (KU_KEY_CERT_SIGN | KU_CRL_SIGN))
         return MOBID_ERR_CERT_PROFILE;
-    subject_country(leaf, c1);
-    subject_country(ca, c2);
+    mobid_crypto_name_country(X509_get_subject_name(leaf), c1);
+    mobid_crypto_name_country(X509_get_subject_name(ca), c2);
     return c1[0] && !strcmp(c1, c2) ? MOBID_OK : MOBID_ERR_CERT_PROFILE;
 }
 
@@ -106,7 +104,7 @@ static mobid_err check_eku(X509 *leaf, mobid_cert_purpose purpose, mobid_trust_p
     bool strict = policy == MOBID_TRUST_STRICT;
     if (!oid || (pinned && !strict))
         return MOBID_OK;
-    eku_state st = eku_of(leaf, oid);
+    mobid_crypto_eku st = mobid_crypto_eku_of(leaf, oid);
     if (st == EKU_HAS)
         return MOBID_OK;
     if (strict)

@@ -105,6 +105,22 @@ static const char *key_usage(const mobid_cert_spec *spec)
     }
 }
 
+/* A URI-valued extension from the spec, else a copy of the issuer's own (a leaf
+ * names its CA's contact and the CRL its CA signs: the same as the CA's). */
+static mobid_err add_uri_ext(X509 *x, X509 *issuer, X509V3_CTX *ctx, int nid, const char *uri)
+{
+    char conf[1100];
+    if (uri) {
+        if (strchr(uri, ',') || snprintf(conf, sizeof conf, "URI:%s", uri) >= (int)sizeof conf)
+            return MOBID_ERR_INVALID_ARG; /* the config syntax splits on commas */
+        return add_ext(x, ctx, nid, conf);
+    }
+    int i = issuer != x ? X509_get_ext_by_NID(issuer, nid, -1) : -1;
+    if (i < 0)
+        return MOBID_OK;
+    return X509_add_ext(x, X509_get_ext(issuer, i), -1) ? MOBID_OK : MOBID_ERR_NOMEM;
+}
+
 static mobid_err add_extensions(X509 *x, X509 *issuer, const mobid_cert_spec *spec)
 {
     X509V3_CTX ctx;
@@ -133,6 +149,10 @@ static mobid_err add_extensions(X509 *x, X509 *issuer, const mobid_cert_spec *sp
         err = add_ext(x, &ctx, NID_ext_key_usage, "critical," MOBID_OID_REGISTRAR_EKU);
     if (err == MOBID_OK)
         err = add_sans(x, spec);
+    if (err == MOBID_OK)
+        err = add_uri_ext(x, issuer, &ctx, NID_issuer_alt_name, spec->issuer_alt_uri);
+    if (err == MOBID_OK)
+        err = add_uri_ext(x, issuer, &ctx, NID_crl_distribution_points, spec->crl_uri);
     return err;
 }
 

@@ -6,6 +6,9 @@
  *   mobid pki add-ds DIR [--issuer-url URL] [--pin-file F]
  *                                               a new document signer (newest signs)
  *   mobid pki retire-ds DIR ID                  stop signing with ds-NNNN (stays valid)
+ *   mobid pki revoke-ds DIR ID                  list ds-NNNN in the IACA's CRL
+ *   mobid pki crl DIR [--pin-file F]            sign the CAs' CRLs again (DIR/NAME.crl)
+ *   mobid pki check CERT [--profile P] [--json] the Annex B profile (cmd_pki_check.c)
  *
  *   mobid pki rp-issue ...                      a relying party's access certificate
  *                                               and signed registration (cmd_pki_rp.c)
@@ -25,6 +28,9 @@ static const char USAGE[] =
     "                      [--pkcs11-module SO --token-label L [--pin-file F]]\n"
     "       mobid pki add-ds DIR [--issuer-url URL] [--pin-file F] [--json]\n"
     "       mobid pki retire-ds DIR ID\n"
+    "       mobid pki revoke-ds DIR ID\n"
+    "       mobid pki crl DIR [--pin-file F]\n"
+    "       mobid pki check CERT [--profile auto|iaca|ds|signer] [--json]\n"
     "       mobid pki rp-issue --help     (relying-party access certificate + registration)\n"
     "\n"
     "init: creates DIR with the ministry root (iaca), a document signer (ds-0001, with\n"
@@ -37,7 +43,13 @@ static const char USAGE[] =
     "user PIN read from F (or $MOBID_PKCS11_PIN), and DIR holds NAME.uri (the RFC 7512\n"
     "pkcs11: URI of each key) instead of NAME.key. add-ds: a new document signer that\n"
     "signs every new card (its key where the IACA's is); older ones keep verifying.\n"
-    "retire-ds: marks a signer as no longer signing.\n";
+    "retire-ds: marks a signer as no longer signing. revoke-ds: lists a signer in the\n"
+    "IACA's CRL (its cards stop verifying). The IACA and RP CA certificates carry an\n"
+    "IssuerAltName (the issuer URL) and a CRL distribution point <issuer-url>/pki/NAME.crl\n"
+    "(copied into every certificate under them); document signers live 457 days (Annex\n"
+    "B). crl: signs DIR/iaca.crl and DIR/rp-ca.crl again (30 days), for CAs whose key the\n"
+    "issuer does not hold; an issuer holding it keeps its CRL current itself. check: see\n"
+    "`mobid pki check --help`.\n";
 
 typedef struct init_args {
     const char *name, *url, *cc, *module, *token, *pin_file;
@@ -145,6 +157,50 @@ static int pki_add_ds(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* `revoke-ds DIR ID` (argv[0] is the subcommand). */
+static int pki_mark(int argc, char **argv, mobid_err (*mark)(const char *, const char *),
+                    const char *what)
+{
+    if (argc == 2 && !strcmp(argv[1], "--help")) {
+        fputs(USAGE, stdout);
+        return CLI_EXIT_OK;
+    }
+    if (argc != 3) {
+        fputs(USAGE, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    mobid_err err = mark(argv[1], argv[2]);
+    return err == MOBID_OK ? CLI_EXIT_OK : cli_fail(false, err, what);
+}
+
+static int pki_crl(int argc, char **argv)
+{
+    static const struct option opts[] = { { "pin-file", required_argument, 0, 'p' },
+                                          { "help", no_argument, 0, 'h' },
+                                          { 0, 0, 0, 0 } };
+    const char *pin_file = NULL;
+    char *pin = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': pin_file = optarg; break;
+        case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
+        default: fputs(USAGE, stderr); return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        fputs(USAGE, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    mobid_err err = issuer_pki_pin(pin_file, &pin);
+    issuer_pki_keys keys = { .pin = pin };
+    if (err == MOBID_OK)
+        err = issuer_pki_write_crls(argv[optind], &keys);
+    free(pin);
+    return err == MOBID_OK ? CLI_EXIT_OK : cli_fail(false, err, "cannot sign the CRLs");
+}
+
 static int cmd_pki(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -157,6 +213,12 @@ static int cmd_pki(int argc, char **argv)
         return pki_add_ds(argc - 1, argv + 1);
     if (!strcmp(argv[1], "rp-issue"))
         return cli_pki_rp_issue(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "check"))
+        return cli_pki_check(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "crl"))
+        return pki_crl(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "revoke-ds"))
+        return pki_mark(argc - 1, argv + 1, issuer_pki_revoke_ds, "cannot revoke the signer");
     if (!strcmp(argv[1], "retire-ds")) {
         if (argc == 3 && !strcmp(argv[2], "--help")) {
             fputs(USAGE, stdout);

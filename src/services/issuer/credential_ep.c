@@ -264,6 +264,10 @@ static mobid_err issue_one(cred_tx *t, mobid_store *s, const char *card, const j
     char *list = NULL, uri[1024];
     int64_t idx = 0, now = mobid_now();
     mobid_buf cred = { 0 };
+    /* a copy never outlives its signer: past the DS notAfter, verifiers would refuse a
+     * card still within its validity (CERT_EXPIRED); the card itself keeps its expiry */
+    if (exp > signer->not_after)
+        exp = signer->not_after;
     mobid_err err = issuer_status_alloc(t->ctx, s, &list, &idx);
     if (err == MOBID_OK) err = issuer_status_uri(t->ctx, list, uri, sizeof uri);
     issuer_cred_in in = { t->ct, t->fmt, claims, signer, p->holder, t->ctx->cfg.issuer_url,

@@ -213,6 +213,19 @@ MOBID_MUST_CHECK mobid_err issuer_pki_init(const char *dir, const char *name,
  * key goes where the IACA's is (the same token, or a file). */
 MOBID_MUST_CHECK mobid_err issuer_pki_add_ds(const char *dir, const char *issuer_url,
                                              const issuer_pki_keys *keys, char **new_id);
+/* A DER CRL of ca (signed by key) listing the document signers marked revoked
+ * (DIR/ds-NNNN.revoked) that ca issued; cRLNumber is this_update. Appended to der. */
+MOBID_MUST_CHECK mobid_err issuer_pki_crl(const char *dir, const mobid_cert *ca,
+                                          const mobid_key *key, mobid_time this_update,
+                                          mobid_time next_update, mobid_buf *der);
+/* Re-sign DIR/iaca.crl and DIR/rp-ca.crl (valid 30 days) with the CA keys. */
+MOBID_MUST_CHECK mobid_err issuer_pki_write_crls(const char *dir, const issuer_pki_keys *keys);
+/* Mark a document signer revoked: it goes into the IACA's CRL (DIR/<id>.revoked). */
+MOBID_MUST_CHECK mobid_err issuer_pki_revoke_ds(const char *dir, const char *id);
+/* A CA's key when this process may use it (DIR/NAME.key, or DIR/NAME.uri with a
+ * PIN); MOBID_ERR_NOT_FOUND when the key is kept elsewhere (offline). */
+MOBID_MUST_CHECK mobid_err issuer_pki_load_ca_key(const char *dir, const char *name,
+                                                  const issuer_pki_keys *keys, mobid_key **key);
 /* Mark a document signer retired (writes DIR/<id>.retired). */
 MOBID_MUST_CHECK mobid_err issuer_pki_retire_ds(const char *dir, const char *id);
 
@@ -233,6 +246,7 @@ struct issuer_ctx {
     /* refresh.c: the refresh grant and DPoP ("refresh" in the configuration) */
     bool refresh_enabled, dpop_required;
     int64_t refresh_max, refresh_period_s;
+    struct issuer_crls *crls; /* crl.c: the CAs' CRLs and the keys that keep them current */
 };
 
 /* Build a context: load cfg (owned by the ctx afterwards), the PKI, the data key,

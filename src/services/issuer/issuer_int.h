@@ -42,6 +42,12 @@ mobid_err issuer_status_uri(const issuer_ctx *ctx, const char *list_id, char *ou
 mobid_err issuer_status_set_card(mobid_store *s, const char *card_id, int64_t status);
 mobid_err issuer_routes_status(mobid_http_server *srv, issuer_ctx *ctx);
 
+/* ---- crl.c: GET /pki/iaca.crl and /pki/rp-ca.crl ---- */
+/* Load the CA keys this process may use (ctx->crls); the others are served from files. */
+mobid_err issuer_crls_new(issuer_ctx *ctx, const issuer_pki_keys *keys);
+void issuer_crls_free(struct issuer_crls *c);
+mobid_err issuer_routes_crl(mobid_http_server *srv, issuer_ctx *ctx);
+
 /* ---- lifecycle.c ---- */
 mobid_err issuer_card_set_state(mobid_store *s, const char *card_id, int64_t state,
                                 const char *reason);

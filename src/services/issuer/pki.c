@@ -26,6 +26,8 @@
 #define YEAR_S ((int64_t)365 * 86400)
 #define PKI_MAX_FILE ((size_t)1 << 20)
 #define PKI_MAX_DS 64
+#define DS_LIFETIME_S ((int64_t)457 * 86400)
+#define CRL_DAYS 30 /* a CRL written by `mobid pki init` / `mobid pki crl` */
 
 static mobid_err write_new(const char *dir, const char *name, mobid_view data, mode_t mode)
 {
@@ -179,10 +181,31 @@ static mobid_err make_ds(const char *dir, const char *id, const char *issuer_url
 {
     const char *sans[] = { issuer_url, NULL };
     mobid_time now = mobid_now();
+    /* Annex B: a document signer lives at most 457 days (rotate with add-ds) */
     mobid_cert_spec ds = { .subject_cn = id, .subject_o = "mobid issuer", .subject_c = "KR",
-                           .not_before = now - 3600, .not_after = now + 5 * YEAR_S,
+                           .not_before = now - 3600, .not_after = now - 3600 + DS_LIFETIME_S,
                            .purpose = MOBID_PURPOSE_MDOC_DS, .san_uris = sans };
     return make_pair(dir, id, &ds, iaca_key, iaca, keys, NULL, NULL);
+}
+
+/* DIR/NAME.crl: a CRL valid CRL_DAYS listing the signers marked DIR/<id>.revoked
+ * (replacing the file: a CRL is meant to be rewritten). */
+static mobid_err write_crl(const char *dir, const char *name, const mobid_cert *ca,
+                           const mobid_key *key)
+{
+    mobid_buf der = { 0 };
+    char path[4096], tmp[4200];
+    mobid_time now = mobid_now();
+    mobid_err err = issuer_pki_crl(dir, ca, key, now, now + CRL_DAYS * 86400, &der);
+    snprintf(path, sizeof path, "%s/%s.crl", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    (void)unlink(tmp);
+    if (err == MOBID_OK)
+        err = write_new(dir, strrchr(tmp, '/') + 1, mobid_buf_view(&der), 0644);
+    if (err == MOBID_OK && rename(tmp, path) != 0)
+        err = MOBID_ERR_IO;
+    mobid_buf_free(&der);
+    return err;
 }
 
 mobid_err issuer_pki_init(const char *dir, const char *name, const char *issuer_url,
@@ -197,10 +220,16 @@ mobid_err issuer_pki_init(const char *dir, const char *name, const char *issuer_
         return MOBID_ERR_INVALID_ARG;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return MOBID_ERR_IO;
+    char iaca_crl[2048], rp_crl[2048];
+    snprintf(iaca_crl, sizeof iaca_crl, "%s/pki/iaca.crl", issuer_url);
+    snprintf(rp_crl, sizeof rp_crl, "%s/pki/rp-ca.crl", issuer_url);
     snprintf(cn, sizeof cn, "%s IACA", name);
+    /* Annex B: IssuerAltName (the issuer's URL as contact) and the CRL the issuer
+     * serves; every certificate issued under a CA copies both */
     mobid_cert_spec root = { .subject_cn = cn, .subject_o = name, .subject_c = country,
                              .not_before = now - 3600, .not_after = now + 15 * YEAR_S,
-                             .is_ca = true, .path_len = 0 };
+                             .is_ca = true, .path_len = 0, .issuer_alt_uri = issuer_url,
+                             .crl_uri = iaca_crl };
     mobid_err err = make_pair(dir, "iaca", &root, NULL, NULL, keys, &iaca_key, &iaca);
     if (err == MOBID_OK)
         err = make_ds(dir, "ds-0001", issuer_url, iaca_key, iaca, keys);
@@ -220,9 +249,18 @@ mobid_err issuer_pki_init(const char *dir, const char *name, const char *issuer_
     snprintf(cn, sizeof cn, "%s relying-party CA", name);
     mobid_cert_spec rp = { .subject_cn = cn, .subject_o = name, .subject_c = country,
                            .not_before = now - 3600, .not_after = now + 10 * YEAR_S,
-                           .is_ca = true, .path_len = 0 };
+                           .is_ca = true, .path_len = 0, .issuer_alt_uri = issuer_url,
+                           .crl_uri = rp_crl };
+    mobid_key *rp_key = NULL;
+    mobid_cert *rp_cert = NULL;
     if (err == MOBID_OK)
-        err = make_pair(dir, "rp-ca", &rp, NULL, NULL, keys, NULL, NULL);
+        err = make_pair(dir, "rp-ca", &rp, NULL, NULL, keys, &rp_key, &rp_cert);
+    if (err == MOBID_OK)
+        err = write_crl(dir, "iaca", iaca, iaca_key);
+    if (err == MOBID_OK)
+        err = write_crl(dir, "rp-ca", rp_cert, rp_key);
+    mobid_key_free(rp_key);
+    mobid_cert_free(rp_cert);
     mobid_key_free(iaca_key);
     mobid_cert_free(iaca);
     return err;
@@ -415,4 +453,90 @@ mobid_err issuer_pki_pin(const char *pin_file, char **pin)
     if (!n)
         fprintf(stderr, "pki: the PIN file %s is empty\n", pin_file);
     return !n ? MOBID_ERR_PIN_WRONG : *pin ? MOBID_OK : MOBID_ERR_NOMEM;
+}
+
+/* Serials of the document signers marked DIR/ds-NNNN.revoked that ca issued. */
+static mobid_err revoked_serials(const char *dir, const mobid_cert *ca, mobid_buf serials[],
+                                 mobid_view views[], size_t *n)
+{
+    int ids[PKI_MAX_DS];
+    size_t nds;
+    mobid_buf ca_name = { 0 };
+    mobid_err err = mobid_cert_subject(ca, &ca_name);
+    *n = 0;
+    ds_list(dir, ids, &nds);
+    for (size_t i = 0; i < nds && err == MOBID_OK; i++) {
+        char path[4096], id[16];
+        mobid_cert *c = NULL;
+        mobid_buf iss = { 0 };
+        snprintf(id, sizeof id, "ds-%04d", ids[i]);
+        snprintf(path, sizeof path, "%s/%s.revoked", dir, id);
+        if (access(path, F_OK) != 0 || load_pair(dir, id, NULL, NULL, &c) != MOBID_OK)
+            continue;
+        err = mobid_cert_issuer(c, &iss);
+        if (err == MOBID_OK && iss.len == ca_name.len && !memcmp(iss.ptr, ca_name.ptr, iss.len)) {
+            serials[*n] = (mobid_buf){ 0 };
+            err = mobid_cert_serial(c, &serials[*n]);
+            views[*n] = mobid_buf_view(&serials[*n]);
+            ++*n;
+        }
+        mobid_buf_free(&iss);
+        mobid_cert_free(c);
+    }
+    mobid_buf_free(&ca_name);
+    return err;
+}
+
+mobid_err issuer_pki_crl(const char *dir, const mobid_cert *ca, const mobid_key *key,
+                         mobid_time this_update, mobid_time next_update, mobid_buf *der)
+{
+    mobid_buf serials[PKI_MAX_DS];
+    mobid_view views[PKI_MAX_DS];
+    size_t n = 0;
+    mobid_err err = revoked_serials(dir, ca, serials, views, &n);
+    /* the time as cRLNumber: it grows with every CRL, across processes */
+    if (err == MOBID_OK)
+        err = mobid_crl_issue(ca, key, this_update, next_update, (uint64_t)this_update, views,
+                              n, der);
+    for (size_t i = 0; i < n; i++)
+        mobid_buf_free(&serials[i]);
+    return err;
+}
+
+mobid_err issuer_pki_revoke_ds(const char *dir, const char *id)
+{
+    char name[64];
+    if (!id || strncmp(id, "ds-", 3) || strlen(id) > 16)
+        return MOBID_ERR_INVALID_ARG;
+    snprintf(name, sizeof name, "%s.revoked", id);
+    return write_new(dir, name, mobid_view_str("revoked\n"), 0644);
+}
+
+mobid_err issuer_pki_write_crls(const char *dir, const issuer_pki_keys *keys)
+{
+    static const char *const cas[] = { "iaca", "rp-ca" };
+    mobid_err err = MOBID_OK;
+    for (size_t i = 0; i < 2 && err == MOBID_OK; i++) {
+        mobid_key *k = NULL;
+        mobid_cert *c = NULL;
+        err = load_pair(dir, cas[i], keys, &k, &c);
+        if (err == MOBID_OK)
+            err = write_crl(dir, cas[i], c, k);
+        mobid_key_free(k);
+        mobid_cert_free(c);
+    }
+    return err;
+}
+
+mobid_err issuer_pki_load_ca_key(const char *dir, const char *name, const issuer_pki_keys *keys,
+                                 mobid_key **key)
+{
+    char path[4096];
+    *key = NULL;
+    snprintf(path, sizeof path, "%s/%s.key", dir, name);
+    bool file = access(path, R_OK) == 0;
+    snprintf(path, sizeof path, "%s/%s.uri", dir, name);
+    if (!file && (access(path, R_OK) != 0 || !keys || !keys->pin))
+        return MOBID_ERR_NOT_FOUND; /* kept offline: the CRL file is served as it is */
+    return load_key(dir, name, keys, key);
 }

@@ -56,6 +56,8 @@ static mobid_err pki_load(issuer_ctx *ctx)
     keys.pin = pin;
     if (err == MOBID_OK)
         err = issuer_pki_load(ctx->cfg.pki_dir, &keys, &ctx->pki);
+    if (err == MOBID_OK)
+        err = issuer_crls_new(ctx, &keys);
     if (pin)
         memset(pin, 0, strlen(pin));
     free(pin);
@@ -102,6 +104,7 @@ void issuer_ctx_free(issuer_ctx *ctx)
     if (!ctx)
         return;
     issuer_pki_free(ctx->pki);
+    issuer_crls_free(ctx->crls);
     mobid_store_pool_free(ctx->pool);
     issuer_config_free(&ctx->cfg);
     pthread_mutex_destroy(&ctx->lock);
@@ -145,6 +148,7 @@ mobid_err issuer_server_new(issuer_ctx *ctx, const char *listen, mobid_http_serv
     if (err == MOBID_OK) err = issuer_routes_admin(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_checkpoint(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_officer_admin(srv, ctx);
+    if (err == MOBID_OK) err = issuer_routes_crl(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_console(srv, ctx);
     if (err == MOBID_OK) {
         mobid_http_server_set_health(srv, health, ctx);
