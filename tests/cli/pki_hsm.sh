@@ -103,6 +103,9 @@ tr -d '\n' <w/resident_card_mdoc_0.cred | tr '_-' '/+' \
   --transcript t.cbor --reveal kr.go.mois.resident.1/family_name -o resp.cbor || fail "present"
 "$bin" mdoc verify --trust pki/iaca.pem --transcript t.cbor --json resp.cbor >mv.json \
   || fail "mdoc verify: $(cat mv.json)"
+# the card lives 3 years, its signer 457 days: the copy ends with its signer, not after
+ds_end=$(date -d "$(openssl x509 -in pki/ds-0001.pem -noout -enddate | cut -d= -f2)" +%s)
+[ "$(jq -r .claims.exp v.json)" = "$ds_end" ] || fail "exp $(jq -r .claims.exp v.json) is not the DS notAfter $ds_end"
 list=$(jq -r .claims.status.status_list.uri v.json); idx=$(jq -r .claims.status.status_list.idx v.json)
 "$bin" status check --uri "$list" --trust pki/iaca.pem --idx "$idx" --json >st.json \
   || fail "status list: $(cat st.json)"
