@@ -10,15 +10,9 @@
 set -euo pipefail
 
 bin=${MOBID_BIN:?}
-tmp=$(mktemp -d /tmp/mobid-backup-XXXXXX)
-pid=""
 . "$(dirname "$0")/lib/issuer_serve.sh"
+issuer_test_begin backup
 stop() { issuer_serve_stop; }
-cleanup() { stop; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
-cd "$tmp"
-db=sqlite:$tmp/issuer.db
 
 issuer_serve_start "$db" || fail "issuer did not start"
 

@@ -6,14 +6,8 @@
 set -euo pipefail
 
 bin=${MOBID_BIN:?}
-tmp=$(mktemp -d /tmp/mobid-expiry-XXXXXX)
-pid=""
 . "$(dirname "$0")/lib/issuer_serve.sh"
-cleanup() { issuer_serve_stop; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
-cd "$tmp"
-db=sqlite:$tmp/issuer.db
+issuer_test_begin expiry
 ISSUER_EXTRA_CONFIG='"lifecycle":{"sweep_s":1}' issuer_serve_start "$db" || fail "issuer did not start"
 
 cat >claims.json <<'JSON'

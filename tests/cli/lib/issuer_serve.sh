@@ -34,3 +34,15 @@ issuer_serve_start() {
   done
   return 1
 }
+
+# The head every such test shares: a temporary folder to work in (sets tmp and db, the
+# SQLite database inside it), removed with the service on exit, and fail(), which shows
+# the service's last errors. issuer_test_begin NAME (NAME only names the folder).
+issuer_test_begin() {
+  tmp=$(mktemp -d "/tmp/mobid-$1-XXXXXX")
+  pid=""
+  trap 'issuer_serve_stop; rm -rf "$tmp"' EXIT
+  cd "$tmp"
+  db=sqlite:$tmp/issuer.db
+}
+fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
