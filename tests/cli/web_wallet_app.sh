@@ -1,17 +1,5 @@
 #!/usr/bin/env bash
 # The citizen's wallet app in a browser (tests/browser/wallet_app.mjs): Debian's
-# chromium at 390x844 through the whole journey against `mobid up`. Skips (77) only
-# when chromium or the test's node_modules are missing, and says which.
-set -euo pipefail
-here=$(cd "$(dirname "$0")/../browser" && pwd)
-: "${MOBID_BIN:?MOBID_BIN must point to the mobid binary}"
-if [ ! -x /usr/bin/chromium ]; then
-    echo "SKIP: /usr/bin/chromium is missing (apt-get install chromium)" >&2
-    exit 77
-fi
-if ! command -v node >/dev/null || [ ! -d "$here/node_modules/playwright-core" ]; then
-    echo "SKIP: node or tests/browser/node_modules is missing (cd tests/browser && npm ci)" >&2
-    exit 77
-fi
-export MOBID_BIN
-exec node "$here/wallet_app.mjs"
+# chromium at 390x844 through the whole journey against `mobid up`. The same set-up
+# and skips as web_browser.sh.
+exec bash "$(dirname "$0")/web_browser.sh" wallet_app.mjs
