@@ -87,13 +87,10 @@ static mobid_err dpop_claims(const mobid_jws *jws, const mobid_oid4vci_dpop_chec
     err = MOBID_ERR_AUDIENCE_MISMATCH; /* the proof was made for another request */
     if (strcmp(json_string_value(htm), p->htm) || !htu_matches(json_string_value(htu), p->htu))
         goto done;
-    mobid_time now = p->now ? p->now : mobid_now();
-    int64_t age = p->max_age_s ? p->max_age_s : 300, skew = p->max_skew_s ? p->max_skew_s : 60;
-    err = MOBID_ERR_KB_IAT_INVALID;
-    if (!json_is_integer(iat) || json_integer_value(iat) < now - age ||
-        json_integer_value(iat) > now + skew)
+    err = oid4vci_iat_check(iat, p->now ? p->now : mobid_now(), p->max_age_s, p->max_skew_s,
+                            &out->iat);
+    if (err != MOBID_OK)
         goto done;
-    out->iat = json_integer_value(iat);
     if (p->access_token) {
         err = ath_of(p->access_token, &ath);
         if (err == MOBID_OK && (!json_is_string(got_ath) ||

@@ -89,13 +89,10 @@ static mobid_err proof_claims(const mobid_jws *jws, const mobid_oid4vci_proof_ch
     if (!aud_matches(json_object_get(pl, "aud"), p->aud))
         goto done;
     const json_t *iat = json_object_get(pl, "iat");
-    mobid_time now = p->now ? p->now : mobid_now();
-    int64_t age = p->max_age_s ? p->max_age_s : 300, skew = p->max_skew_s ? p->max_skew_s : 60;
-    err = MOBID_ERR_KB_IAT_INVALID;
-    if (!json_is_integer(iat) || json_integer_value(iat) < now - age ||
-        json_integer_value(iat) > now + skew)
+    err = oid4vci_iat_check(iat, p->now ? p->now : mobid_now(), p->max_age_s, p->max_skew_s,
+                            &out->iat);
+    if (err != MOBID_OK)
         goto done;
-    out->iat = json_integer_value(iat);
     const json_t *nonce = json_object_get(pl, "nonce");
     err = MOBID_ERR_NONCE_MISMATCH;
     if (!json_is_string(nonce) || !json_string_length(nonce))
@@ -228,4 +225,15 @@ mobid_err mobid_oid4vci_credreq_read(const json_t *req, mobid_oid4vci_credreq *o
     if (err != MOBID_OK)
         memset(out, 0, sizeof *out);
     return err;
+}
+
+mobid_err oid4vci_iat_check(const json_t *iat, mobid_time now, int64_t max_age_s,
+                            int64_t max_skew_s, int64_t *out)
+{
+    int64_t age = max_age_s ? max_age_s : 300, skew = max_skew_s ? max_skew_s : 60;
+    if (!json_is_integer(iat) || json_integer_value(iat) < now - age ||
+        json_integer_value(iat) > now + skew)
+        return MOBID_ERR_KB_IAT_INVALID;
+    *out = json_integer_value(iat);
+    return MOBID_OK;
 }
