@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ISO 18013-5 mdoc interop with @auth0/mdl 3.0.1 and @animo-id/mdoc 0.5.2 (pinned in
+# ISO 18013-5 mdoc interop with @auth0/mdl 3.0.1, @animo-id/mdoc 0.5.2 and @owf/mdoc 0.6.0 (pinned in
 # tests/interop/mdoc/): each peer issues an mDL and presents three elements over a
 # SessionTranscript that mobid built, and mobid verifies; mobid issues and presents,
 # and each peer verifies; a tampered response is refused both ways. Then the trust
@@ -11,7 +11,8 @@ peer="$here/mdoc"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "SKIP: node/npm not installed (scripts/deps installs them)"; exit 77
 fi
-if [ ! -d "$peer/node_modules/@auth0/mdl" ] || [ ! -d "$peer/node_modules/@animo-id/mdoc" ]; then
+if [ ! -d "$peer/node_modules/@auth0/mdl" ] || [ ! -d "$peer/node_modules/@animo-id/mdoc" ] ||
+   [ ! -d "$peer/node_modules/@owf/mdoc" ]; then
   echo "SKIP: $peer/node_modules missing (run scripts/deps, which runs npm ci there)"; exit 77
 fi
 if ! command -v openssl >/dev/null 2>&1; then
@@ -49,7 +50,7 @@ openssl pkey -in "$T/device.key" -pubout -out "$T/device.pub" 2>/dev/null
   { echo "FAIL: mobid transcript"; exit 1; }
 NS=org.iso.18013.5.1
 
-for lib in auth0 animo; do
+for lib in auth0 animo owf; do
   # 1. The peer issues and presents; mobid verifies.
   if node "$peer/peer.js" issue-present $lib "$T" "$T/$lib.cbor" 2> "$T/err"; then
     "$MOBID_BIN" mdoc verify --trust "$T/iaca.pem" --transcript "$T/t.cbor" --json "$T/$lib.cbor" \

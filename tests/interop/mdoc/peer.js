@@ -1,5 +1,5 @@
-// Peer side of the mdoc interop test (tests/interop/mdoc.sh): @auth0/mdl and
-// @animo-id/mdoc issue, present and verify ISO 18013-5 DeviceResponses.
+// Peer side of the mdoc interop test (tests/interop/mdoc.sh): @auth0/mdl,
+// @animo-id/mdoc and @owf/mdoc issue, present and verify ISO 18013-5 DeviceResponses.
 //
 //   node peer.js issue-present LIB DIR OUT   LIB issues an mDL with DIR/ds.{key,pem} to the
 //                                            holder key DIR/device.key and presents
@@ -7,7 +7,7 @@
 //                                            the SessionTranscript in DIR/t.cbor
 //   node peer.js verify LIB DIR RESPONSE     LIB verifies RESPONSE with DIR/iaca.pem as
 //                                            anchor; prints {"valid":..,"claims":{..}}
-// LIB is "auth0" or "animo". Certificates and keys are PEM files made by the script.
+// LIB is "auth0", "animo" or "owf". Certificates and keys are PEM files made by the script.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -130,6 +130,54 @@ const animoContext = {
   },
 };
 
+// ---------------------------------------------------------------- @owf/mdoc context
+// @owf/mdoc is ESM only: loaded with import() from this CommonJS file. Its callbacks
+// get COSE keys (CoseKey) and raw to-be-signed bytes; node:crypto does the rest.
+let owf;
+const loadOwf = async () => (owf = owf || (await import('@owf/mdoc')));
+const hashOfCurve = (crv) => ({ 'P-256': 'sha256', 'P-384': 'sha384', 'P-521': 'sha512' })[crv];
+const publicOnly = ({ kty, crv, x, y }) => ({ kty, crv, x, y });
+
+const owfContext = {
+  crypto: {
+    random: (n) => new Uint8Array(crypto.randomBytes(n)),
+    digest: ({ digestAlgorithm, bytes }) =>
+      new Uint8Array(crypto.createHash(digestAlgorithm.replace('-', '').toLowerCase()).update(bytes).digest()),
+    calculateEphemeralMacKey: () => {
+      throw new Error('deviceMac is not used in this test');
+    },
+  },
+  cose: {
+    sign1: {
+      sign: ({ toBeSigned, key }) => {
+        const jwk = key.jwk;
+        const k = crypto.createPrivateKey({ key: jwk, format: 'jwk' });
+        return new Uint8Array(crypto.sign(hashOfCurve(jwk.crv), toBeSigned, { key: k, dsaEncoding: 'ieee-p1363' }));
+      },
+      verify: ({ key, sign1 }) => {
+        const jwk = publicOnly(key.jwk);
+        const k = crypto.createPublicKey({ key: jwk, format: 'jwk' });
+        return crypto.verify(hashOfCurve(jwk.crv), sign1.toBeSigned, { key: k, dsaEncoding: 'ieee-p1363' },
+          sign1.signature);
+      },
+    },
+    mac0: {
+      sign: () => {
+        throw new Error('deviceMac is not used in this test');
+      },
+      verify: () => false,
+    },
+  },
+  x509: {
+    getIssuerNameField: animoContext.x509.getIssuerNameField,
+    getPublicKey: ({ certificate }) =>
+      owf.CoseKey.fromJwk(animoContext.x509.getPublicKey({ certificate })),
+    verifyCertificateChain: ({ trustedCertificates, x5chain }) =>
+      animoContext.x509.validateCertificateChain({ trustedCertificates, x5chain }),
+    getCertificateData: animoContext.x509.getCertificateData,
+  },
+};
+
 // ---------------------------------------------------------------- issue and present
 async function issuePresentAuth0(dir) {
   const { Document, DeviceResponse, MDoc } = require('@auth0/mdl');
@@ -177,6 +225,38 @@ async function issuePresentAnimo(dir) {
   return resp.encode();
 }
 
+async function issuePresentOwf(dir) {
+  const { Issuer, Holder, CoseKey, DeviceKey, DeviceRequest, DocRequest, ItemsRequest, DateOnly,
+    SessionTranscript, SignatureAlgorithm } = await loadOwf();
+  const now = new Date();
+  // Full-dates as ISO 18013-5 wants them: tag 1004.
+  const dated = { ...claims };
+  for (const k of ['birth_date', 'issue_date', 'expiry_date']) dated[k] = new DateOnly(claims[k]);
+  const issuerSigned = await new Issuer(DOCTYPE, owfContext).addIssuerNamespace(NS, dated).sign({
+    signingKey: CoseKey.fromJwk(privJwk(readPem(dir, 'ds.key'))),
+    algorithm: SignatureAlgorithm.ES256,
+    digestAlgorithm: 'SHA-256',
+    validityInfo: { signed: now, validFrom: now, validUntil: new Date(now.getTime() + 86400e3) },
+    deviceKeyInfo: { deviceKey: DeviceKey.fromJwk(pubJwk(readPem(dir, 'device.key'))) },
+    certificates: [new Uint8Array(pemToDer(readPem(dir, 'ds.pem')))],
+  });
+  const wanted = Object.fromEntries(['family_name', 'birth_date', 'issue_date'].map((e) => [e, false]));
+  const deviceRequest = DeviceRequest.create({
+    docRequests: [DocRequest.create({ itemsRequest: ItemsRequest.create({ docType: DOCTYPE, namespaces: { [NS]: wanted } }) })],
+  });
+  const resp = await Holder.createDeviceResponseForDeviceRequest(
+    {
+      deviceRequest,
+      sessionTranscript: SessionTranscript.decode(new Uint8Array(fs.readFileSync(path.join(dir, 't.cbor')))),
+      issuerSigned: [issuerSigned],
+      // The key names its algorithm: @owf/mdoc takes the device signature's alg from it.
+      signature: { signingKey: CoseKey.fromJwk({ ...privJwk(readPem(dir, 'device.key')), alg: 'ES256' }) },
+    },
+    owfContext,
+  );
+  return resp.encode();
+}
+
 // ---------------------------------------------------------------- verify
 function plain(v) {
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plain(x)]));
@@ -209,21 +289,37 @@ async function verifyAnimo(dir, resp) {
   return plain(mdoc.documents[0].getIssuerNameSpace(NS));
 }
 
+async function verifyOwf(dir, resp) {
+  const { Verifier, DeviceResponse, SessionTranscript } = await loadOwf();
+  const response = DeviceResponse.decode(new Uint8Array(resp));
+  await Verifier.verifyDeviceResponse(
+    {
+      deviceResponse: response,
+      sessionTranscript: SessionTranscript.decode(new Uint8Array(fs.readFileSync(path.join(dir, 't.cbor')))),
+      trustedCertificates: [new Uint8Array(pemToDer(readPem(dir, 'iaca.pem')))],
+    },
+    owfContext,
+  );
+  return plain(response.documents[0].issuerSigned.getPrettyClaims(NS));
+}
+
 async function main() {
   const [cmd, lib, dir, file] = process.argv.slice(2);
-  if (!['auth0', 'animo'].includes(lib) || !dir || !file) {
-    console.error('usage: node peer.js issue-present|verify auth0|animo DIR FILE');
+  const issuePresent = { auth0: issuePresentAuth0, animo: issuePresentAnimo, owf: issuePresentOwf }[lib];
+  const verify = { auth0: verifyAuth0, animo: verifyAnimo, owf: verifyOwf }[lib];
+  if (!issuePresent || !dir || !file) {
+    console.error('usage: node peer.js issue-present|verify auth0|animo|owf DIR FILE');
     process.exit(2);
   }
   if (cmd === 'issue-present') {
-    const bytes = await (lib === 'auth0' ? issuePresentAuth0 : issuePresentAnimo)(dir);
+    const bytes = await issuePresent(dir);
     fs.writeFileSync(file, Buffer.from(bytes));
     return;
   }
   if (cmd === 'verify') {
     const resp = fs.readFileSync(file);
     try {
-      const c = await (lib === 'auth0' ? verifyAuth0 : verifyAnimo)(dir, resp);
+      const c = await verify(dir, resp);
       console.log(JSON.stringify({ valid: true, claims: c }));
     } catch (e) {
       console.log(JSON.stringify({ valid: false, error: String((e && e.message) || e) }));
