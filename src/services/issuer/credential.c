@@ -71,6 +71,25 @@ static bool is_date(const issuer_claim *c)
                                                  c->computed == ISSUER_COMPUTED_EXPIRES_ON));
 }
 
+/* ISO 18013-5 7.2.4: a DrivingPrivilege's issue_date and expiry_date are full-dates
+ * (tag 1004) in mdoc, while the application holds them as "YYYY-MM-DD" strings like
+ * every other date. A copy of the array with those members tagged for the mdoc JSON
+ * bridge (new reference; NULL when out of memory). */
+static json_t *privileges_dates(json_t *v)
+{
+    static const char *const dated[] = { "issue_date", "expiry_date" };
+    json_t *out = json_deep_copy(v), *p;
+    size_t i;
+    json_array_foreach (out, i, p) {
+        for (size_t k = 0; json_is_object(p) && k < sizeof dated / sizeof *dated; k++) {
+            json_t *d = json_object_get(p, dated[k]);
+            if (json_is_string(d))
+                json_object_set_new(p, dated[k], json_pack("{s:O}", "$date", d));
+        }
+    }
+    return out;
+}
+
 /* A claim value as the mdoc JSON bridge wants it (dates and bytes tagged). */
 static json_t *mdoc_value(const issuer_claim *c, json_t *v)
 {
@@ -78,6 +97,8 @@ static json_t *mdoc_value(const issuer_claim *c, json_t *v)
         return json_pack("{s:O}", "$date", v);
     if (c->kind == ISSUER_CLAIM_BYTES && json_is_string(v))
         return json_pack("{s:O}", "$bytes", v);
+    if (c->kind == ISSUER_CLAIM_JSON && json_is_array(v) && !strcmp(c->name, "driving_privileges"))
+        return privileges_dates(v);
     return json_incref(v);
 }
 
