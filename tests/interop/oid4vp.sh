@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# OpenID4VP 1.0 interop with @openid4vc/openid4vp 0.4.6 (pinned in tests/interop/oid4vp/,
+# with @sd-jwt/sd-jwt-vc 0.19.0 and @owf/mdoc 0.6.0 for the credentials), both roles,
+# both formats, on an mDL from mobid's issuer:
+# - verifier role: the peer signs a request object (JAR by request_uri, x509_hash
+#   client_id under the ministry's RP CA, the ministry's registration in verifier_info,
+#   DCQL) and mobid's wallet (`mobid wallet present`) answers it; the peer checks the
+#   SD-JWT VC (issuer x5c chain, disclosures, KB-JWT nonce and aud) or the DeviceResponse
+#   (OpenID4VPHandover transcript, issuer chain, digests, device signature) and sees the
+#   mDL's driving_privileges dates as full-dates (tag 1004). A presentation altered on
+#   the way is refused; a request without a registration is refused by the wallet,
+#   which sends nothing.
+# - wallet role: the peer parses the link of mobid's verifier, verifies its request
+#   object, builds its own presentations from credentials `mobid issuer fetch` got, and
+#   answers by direct_post.jwt or direct_post; the session turns verified with the
+#   claims. An altered presentation is refused (400 with mobid's code) and leaves the
+#   session pending, so the genuine answer still verifies it.
+set -u
+bin=${MOBID_BIN:?MOBID_BIN must point at the mobid binary}
+here=$(cd "$(dirname "$0")" && pwd)
+peer="$here/oid4vp"
+for c in node jq curl openssl; do
+  command -v $c >/dev/null 2>&1 || { echo "SKIP: $c not installed (scripts/deps installs it)"; exit 77; }
+done
+if [ ! -d "$peer/node_modules/@openid4vc/openid4vp" ] || [ ! -d "$peer/node_modules/@owf/mdoc" ]; then
+  echo "SKIP: $peer/node_modules missing (run scripts/deps, which runs npm ci there)"; exit 77
+fi
+"$bin" issuer --help >/dev/null 2>&1 || { echo "SKIP: no issuer in this build"; exit 77; }
+source "$here/../common/issuer_fixture.sh"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  issuer_fixture_stop
+}
+trap cleanup EXIT
+fails=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+issuer_fixture_start || fail "the issuer did not start"
+cd "$tmp" || exit 1
+
+# ---- an mDL in both formats, for mobid's wallet and for the peer wallet
+cat >claims.json <<'JSON'
+{"family_name":"Park","given_name":"Jiwoo","birth_date":"1995-03-14","document_number":"11-22-333333-44",
+ "issue_date":"2024-02-01","expiry_date":"2034-02-01","issuing_country":"KR",
+ "issuing_authority":"Korean National Police Agency","un_distinguishing_sign":"ROK",
+ "driving_privileges":[{"vehicle_category_code":"B","issue_date":"2014-05-02","expiry_date":"2034-02-01"}],
+ "portrait":"_9j_4AAQSkZJRg"}
+JSON
+# Two holders: a second delivery to the same person would supersede the first one's cards.
+offer() { "$bin" issuer offer --db "$db" --config issuer.json --cardtype mdl --claims claims.json \
+  --person "$2" >"$1" || fail "issuer offer"; }
+offer offer1.json 950314-1234567
+offer offer2.json 950314-1234568
+echo 135790 >pin
+W=(--wallet w.mobid --pin-file pin --json)
+"$bin" wallet "${W[@]}" --scrypt-n 16384 --issuer-roots pki/iaca.pem --rp-roots pki/rp-ca.pem \
+  --registration-roots pki/iaca.pem init >/dev/null || fail "wallet init"
+"$bin" wallet "${W[@]}" --tx-code "$(jq -r .tx_code offer1.json)" receive \
+  "$(jq -r .offer_ref_uri offer1.json)" >rx.json 2>rx.err || fail "wallet receive: $(cat rx.json rx.err)"
+mkdir held
+"$bin" issuer fetch --offer "$(jq -r .offer_uri offer2.json)" --tx-code "$(jq -r .tx_code offer2.json)" \
+  --out held --batch 1 >/dev/null || fail "issuer fetch"
+cp pki/rp-ca.pem held/
+
+# ---- the peer relying party, registered by the ministry for these claims
+VCT="$url/vct/mdl/1"
+NS=org.iso.18013.5.1
+jq -n --arg vct "$VCT" --arg ns $NS '[
+  {format:"dc+sd-jwt", type:$vct, claims:[["family_name"],["birthdate"],["age_equal_or_over","18"]]},
+  {format:"mso_mdoc", type:"org.iso.18013.5.1.mDL",
+   claims:[[$ns,"family_name"],[$ns,"birth_date"],[$ns,"driving_privileges"],[$ns,"age_over_18"]]}]' >allowed.json
+"$bin" pki rp-issue pki --id peer --name "Peer verifier" --legal-basis "interop test" \
+  --allowed allowed.json >/dev/null || fail "pki rp-issue"
+SDQ=$(jq -nc --arg vct "$VCT" '{credentials:[{id:"pid", format:"dc+sd-jwt", meta:{vct_values:[$vct]},
+  claims:[{path:["family_name"]},{path:["birthdate"]},{path:["age_equal_or_over","18"]}]}]}')
+MDQ=$(jq -nc --arg ns $NS '{credentials:[{id:"mdl", format:"mso_mdoc",
+  meta:{doctype_value:"org.iso.18013.5.1.mDL"}, claims:[{path:[$ns,"family_name"]},
+  {path:[$ns,"birth_date"]},{path:[$ns,"driving_privileges"]},{path:[$ns,"age_over_18"]}]}]}')
+
+# ======== verifier role: the peer asks, mobid's wallet answers
+mkdir pv
+cp pki/rp/peer.key pv/rp.key; cp pki/rp/peer.pem pv/rp.pem; cp pki/rp/peer.registration.jwt pv/rp.jwt
+cp pki/iaca.pem pv/iaca.pem
+PV="http://127.0.0.1:$((port + 1))"
+node "$peer/verifier.mjs" $((port + 1)) "$tmp/pv" 2>pv.err &
+PIDS+=($!)
+for _ in $(seq 300); do [ -f pv/ready ] && break; kill -0 "${PIDS[0]}" 2>/dev/null || break; sleep 0.1; done
+[ -f pv/ready ] || fail "the peer verifier did not start: $(cat pv.err)"
+
+# ask QUERY MODE TAMPER [UNREGISTERED] -> the wallet's JSON in wallet.json, the peer's result in result.json
+ask() {
+  curl -s -X POST "$PV/sessions" -d "{\"query\":$1,\"mode\":\"$2\",\"tamper\":$3,\"unregistered\":${4:-false}}" \
+    >session.json
+  "$bin" wallet "${W[@]}" --yes present "$(jq -r .link session.json)" >wallet.json 2>wallet.err
+  curl -s "$PV/result/$(jq -r .id session.json)" >result.json
+}
+ask "$SDQ" direct_post false
+if jq -e '.status == "verified" and .mode == "direct_post" and .claims.pid.family_name == "Park" and
+          .claims.pid.birthdate == "1995-03-14" and .claims.pid.age_equal_or_over["18"] == true and
+          (.claims.pid | has("given_name") | not)' result.json >/dev/null; then
+  ok "peer verifier: mobid's wallet answers dc+sd-jwt (direct_post), the asked claims only"
+else bad "peer verifier, dc+sd-jwt: $(cat result.json wallet.json)"; fi
+ask "$MDQ" direct_post.jwt false
+if jq -e --arg ns $NS '.status == "verified" and .mode == "direct_post.jwt" and
+          .claims.mdl[$ns].family_name == "Park" and .claims.mdl[$ns].age_over_18 == true and
+          .claims.mdl[$ns].birth_date == {"full-date":"1995-03-14"}' result.json >/dev/null; then
+  ok "peer verifier: mobid's wallet answers mso_mdoc (direct_post.jwt, OpenID4VPHandover)"
+else bad "peer verifier, mso_mdoc: $(cat result.json wallet.json)"; fi
+if jq -e --arg ns $NS '.claims.mdl[$ns].driving_privileges == [{"vehicle_category_code":"B",
+          "issue_date":{"full-date":"2014-05-02"},"expiry_date":{"full-date":"2034-02-01"}}]' \
+     result.json >/dev/null; then
+  ok "  driving_privileges' issue_date and expiry_date are full-dates (tag 1004)"
+else bad "driving_privileges: $(jq -c ".claims.mdl" result.json)"; fi
+ask "$SDQ" direct_post.jwt true
+jq -e '.status == "refused"' result.json >/dev/null &&
+  ok "peer verifier refuses an altered dc+sd-jwt answer ($(jq -r .error result.json))" ||
+  bad "altered dc+sd-jwt: $(cat result.json)"
+ask "$MDQ" direct_post true
+jq -e '.status == "refused"' result.json >/dev/null &&
+  ok "peer verifier refuses an altered mso_mdoc answer ($(jq -r .error result.json))" ||
+  bad "altered mso_mdoc: $(cat result.json)"
+ask "$SDQ" direct_post false true
+if jq -e '.error == "RP_NOT_REGISTERED"' wallet.json >/dev/null && jq -e '.status == "pending"' result.json >/dev/null; then
+  ok "mobid's wallet refuses the peer's request without a registration (RP_NOT_REGISTERED), sends nothing"
+else bad "unregistered request: $(cat wallet.json result.json)"; fi
+
+# ======== wallet role: mobid's verifier asks, the peer wallet answers
+openssl rand -hex 32 >seal.hex
+KEY=$(openssl rand -hex 24)
+jq -n --arg h "$("$bin" verifier hash-key "$KEY")" '{seal_key_file:"seal.hex",
+  trust_anchors:["pki/iaca.pem"], registration_anchors:["pki/iaca.pem"],
+  relying_parties:[{id:"peer", api_key_sha256:$h, key:"pki/rp/peer.key", cert:"pki/rp/peer.pem",
+                    registration:"pki/rp/peer.registration.jwt", response_mode:"direct_post.jwt"}]}' \
+  >verifier.json
+"$bin" verifier serve --db "sqlite:$tmp/verifier.db" --listen 127.0.0.1:0 --config verifier.json \
+  >verifier.url 2>verifier.log &
+PIDS+=($!)
+for _ in $(seq 300); do [ -s verifier.url ] && break; sleep 0.1; done
+V=$(jq -r .url verifier.url 2>/dev/null)
+[ -n "$V" ] && [ "$V" != null ] || fail "mobid's verifier did not start: $(cat verifier.log)"
+api() { curl -s -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" "$@"; }
+# session QUERY MODE -> $sid, $link
+session() {
+  api -X POST "$V/api/v1/verifications" -d "{\"dcql_query\":$1,\"response_mode\":\"$2\"}" >vs.json
+  sid=$(jq -r .id vs.json); link=$(jq -r .deep_link vs.json)
+}
+answer() { node "$peer/wallet.mjs" "$link" "$tmp/held" "$@" >answer.json 2>answer.err; }
+status() { api "$V/api/v1/verifications/$sid" >status.json; }
+
+for fmt in sdjwt mdoc; do
+  for mode in direct_post.jwt direct_post; do
+    [ $fmt = sdjwt ] && q=$SDQ || q=$MDQ
+    session "$q" $mode
+    answer tamper
+    status
+    if jq -e '.status == 400 and (.body | fromjson | .mobid_error | test("SIGNATURE|DIGEST"))' answer.json >/dev/null &&
+       jq -e '.status == "pending" and (has("claims") | not)' status.json >/dev/null; then
+      ok "mobid's verifier refuses the peer wallet's altered $fmt ($mode): $(jq -r '.body | fromjson | .mobid_error' answer.json), the session stays pending"
+    else bad "altered $fmt $mode: $(cat answer.json answer.err status.json)"; fi
+    answer
+    status
+    if [ $fmt = sdjwt ]; then
+      want='.claims.pid == {"family_name":"Park","birthdate":"1995-03-14","age_equal_or_over":{"18":true}}'
+    else
+      want='.claims.mdl["org.iso.18013.5.1"] | .family_name == "Park" and .birth_date == "1995-03-14" and
+            .age_over_18 == true and .driving_privileges[0].issue_date == "2014-05-02"'
+    fi
+    if jq -e '.status == 200 and .request.version == 100' answer.json >/dev/null &&
+       jq -e ".status == \"verified\" and ($want)" status.json >/dev/null; then
+      ok "the peer wallet answers mobid's verifier: $fmt over $mode, verified"
+    else bad "peer wallet $fmt $mode: $(cat answer.json answer.err status.json)"; fi
+  done
+done
+
+[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "OpenID4VP interop with @openid4vc/openid4vp 0.4.6 (verifier and wallet roles): ok"
