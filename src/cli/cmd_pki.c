@@ -3,8 +3,10 @@
  *
  *   mobid pki init DIR [--name NAME] [--issuer-url URL] [--country CC]
  *                      [--pkcs11-module SO --token-label L --pin-file F]
- *   mobid pki add-ds DIR [--issuer-url URL] [--pin-file F]
+ *   mobid pki add-ds DIR [--issuer-url URL] [--days N] [--pin-file F]
  *                                               a new document signer (newest signs)
+ *   mobid pki add-status DIR [--issuer-url URL] [--days N] [--pin-file F]
+ *                                               a new status-list signer (newest signs)
  *   mobid pki retire-ds DIR ID                  stop signing with ds-NNNN (stays valid)
  *   mobid pki revoke-ds DIR ID                  list ds-NNNN in the IACA's CRL
  *   mobid pki crl DIR [--pin-file F]            sign the CAs' CRLs again (DIR/NAME.crl)
@@ -26,7 +28,8 @@
 static const char USAGE[] =
     "usage: mobid pki init DIR [--name NAME] [--issuer-url URL] [--country CC] [--json]\n"
     "                      [--pkcs11-module SO --token-label L [--pin-file F]]\n"
-    "       mobid pki add-ds DIR [--issuer-url URL] [--pin-file F] [--json]\n"
+    "       mobid pki add-ds DIR [--issuer-url URL] [--days N] [--pin-file F] [--json]\n"
+    "       mobid pki add-status DIR [--issuer-url URL] [--days N] [--pin-file F] [--json]\n"
     "       mobid pki retire-ds DIR ID\n"
     "       mobid pki revoke-ds DIR ID\n"
     "       mobid pki crl DIR [--pin-file F]\n"
@@ -43,6 +46,12 @@ static const char USAGE[] =
     "user PIN read from F (or $MOBID_PKCS11_PIN), and DIR holds NAME.uri (the RFC 7512\n"
     "pkcs11: URI of each key) instead of NAME.key. add-ds: a new document signer that\n"
     "signs every new card (its key where the IACA's is); older ones keep verifying.\n"
+    "add-status: a new status-list signer status-NNNN (its key where the IACA's is); from\n"
+    "the issuer's next start it signs every status list and audit checkpoint, and lists\n"
+    "signed by the older one are signed again at their next request; both verify, since\n"
+    "verifiers trust the IACA. Both carry the IACA's country, and the issuer URL given to\n"
+    "init unless --issuer-url says otherwise; --days: a shorter life (from an hour ago;\n"
+    "at most and by default 457 for a document signer, 1825 for a status-list signer).\n"
     "retire-ds: marks a signer as no longer signing. revoke-ds: lists a signer in the\n"
     "IACA's CRL (its cards stop verifying). The IACA and RP CA certificates carry an\n"
     "IssuerAltName (the issuer URL) and a CRL distribution point <issuer-url>/pki/NAME.crl\n"
@@ -117,40 +126,50 @@ static int pki_init(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-static int pki_add_ds(int argc, char **argv)
+typedef mobid_err (*pki_add_fn)(const char *, const char *, int64_t, const issuer_pki_keys *,
+                                char **);
+
+/* add-ds and add-status: DIR [--issuer-url URL] [--days N] [--pin-file F] [--json] */
+static int pki_add(int argc, char **argv, const char *kind, int max_days, pki_add_fn add)
 {
     static const struct option opts[] = { { "issuer-url", required_argument, 0, 'u' },
+                                          { "days", required_argument, 0, 'd' },
                                           { "pin-file", required_argument, 0, 'p' },
                                           { "json", no_argument, 0, 'j' },
                                           { "help", no_argument, 0, 'h' },
                                           { 0, 0, 0, 0 } };
-    const char *url = "http://127.0.0.1:8080", *pin_file = NULL;
+    const char *url = NULL, *pin_file = NULL; /* NULL: the URL init was given */
     bool json = false;
-    char *id = NULL, *pin = NULL;
+    char *id = NULL, *pin = NULL, *end = NULL;
+    long days = max_days;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'u': url = optarg; break;
+        case 'd': days = strtol(optarg, &end, 10); days = *end ? 0 : days; break;
         case 'p': pin_file = optarg; break;
         case 'j': json = true; break;
         case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
         default: fputs(USAGE, stderr); return CLI_EXIT_USAGE;
         }
     }
-    if (optind + 1 != argc) {
+    if (optind + 1 != argc || days < 1 || days > max_days) {
+        if (days < 1 || days > max_days)
+            fprintf(stderr, "pki: --days must be 1..%d\n", max_days);
         fputs(USAGE, stderr);
         return CLI_EXIT_USAGE;
     }
     mobid_err err = issuer_pki_pin(pin_file, &pin);
     issuer_pki_keys keys = { .pin = pin };
     if (err == MOBID_OK)
-        err = issuer_pki_add_ds(argv[optind], url, &keys, &id);
+        err = add(argv[optind], url, (int64_t)days * 86400, &keys, &id);
     free(pin);
     if (err != MOBID_OK)
-        return cli_fail(json, err, "cannot add a document signer");
+        return cli_fail(json, err, strcmp(kind, "ds") ? "cannot add a status-list signer"
+                                                      : "cannot add a document signer");
     if (json)
-        printf("{\"ds\":\"%s\"}\n", id);
+        printf("{\"%s\":\"%s\"}\n", kind, id);
     else
         fprintf(stderr, "pki: added %s\n", id);
     free(id);
@@ -210,7 +229,9 @@ static int cmd_pki(int argc, char **argv)
     if (!strcmp(argv[1], "init"))
         return pki_init(argc - 1, argv + 1);
     if (!strcmp(argv[1], "add-ds"))
-        return pki_add_ds(argc - 1, argv + 1);
+        return pki_add(argc - 1, argv + 1, "ds", 457, issuer_pki_add_ds);
+    if (!strcmp(argv[1], "add-status"))
+        return pki_add(argc - 1, argv + 1, "status", 5 * 365, issuer_pki_add_status);
     if (!strcmp(argv[1], "rp-issue"))
         return cli_pki_rp_issue(argc - 1, argv + 1);
     if (!strcmp(argv[1], "check"))

@@ -178,7 +178,8 @@ typedef struct issuer_pki {
     mobid_cert *iaca;              /* the ministry root */
     issuer_signer *ds;             /* document signers, oldest first */
     size_t nds;
-    issuer_signer status;          /* status-list signer */
+    issuer_signer status;          /* the status-list signer that signs: the newest valid
+                                      status-NNNN, else "status" (older ones are not loaded) */
     mobid_cert *rp_ca;             /* relying-party CA certificate (no key loaded) */
 } issuer_pki;
 
@@ -210,9 +211,19 @@ MOBID_MUST_CHECK mobid_err issuer_pki_init(const char *dir, const char *name,
                                            const char *issuer_url, const char *country,
                                            const issuer_pki_keys *keys);
 /* Add a new document signer ds-NNNN (the next number) under the existing IACA; its
- * key goes where the IACA's is (the same token, or a file). */
+ * key goes where the IACA's is (the same token, or a file). It carries the IACA's
+ * country; issuer_url NULL takes the one DIR/status.pem names (from init). It lives
+ * life_s seconds from an hour ago (0 or more than the maximum: 457 days, Annex B). */
 MOBID_MUST_CHECK mobid_err issuer_pki_add_ds(const char *dir, const char *issuer_url,
-                                             const issuer_pki_keys *keys, char **new_id);
+                                             int64_t life_s, const issuer_pki_keys *keys,
+                                             char **new_id);
+/* Add a new status-list signer status-NNNN (the next number; the first one, from init,
+ * is "status") under the existing IACA, as issuer_pki_add_ds does (life_s: 0 or at most
+ * 5 years). The issuer signs
+ * every status list and audit checkpoint with the newest valid one from its next start. */
+MOBID_MUST_CHECK mobid_err issuer_pki_add_status(const char *dir, const char *issuer_url,
+                                                 int64_t life_s, const issuer_pki_keys *keys,
+                                                 char **new_id);
 /* A DER CRL of ca (signed by key) listing the document signers marked revoked
  * (DIR/ds-NNNN.revoked) that ca issued; cRLNumber is this_update. Appended to der. */
 MOBID_MUST_CHECK mobid_err issuer_pki_crl(const char *dir, const mobid_cert *ca,

@@ -4,7 +4,8 @@
  * DIR/iaca.{pem,key}      the root (IACA), self-signed CA
  * DIR/ds-NNNN.{pem,key}   document signers (18013-5 DS EKU), newest = highest NNNN;
  *                         DIR/ds-NNNN.retired marks one that no longer signs
- * DIR/status.{pem,key}    the status-list signer
+ * DIR/status.{pem,key}    the status-list signer; DIR/status-NNNN.{pem,key} rolled in
+ *                         later (`mobid pki add-status`), the newest valid one signs
  * DIR/rp-ca.{pem,key}     the relying-party CA (its key is only used by `mobid pki`)
  * Private keys are PKCS#8 PEM written with mode 0600; nothing is ever overwritten.
  * With a PKCS#11 token (`mobid pki init --pkcs11-module`) the keys are made inside
@@ -27,6 +28,7 @@
 #define PKI_MAX_FILE ((size_t)1 << 20)
 #define PKI_MAX_DS 64
 #define DS_LIFETIME_S ((int64_t)457 * 86400)
+#define STATUS_LIFETIME_S (5 * YEAR_S)
 #define CRL_DAYS 30 /* a CRL written by `mobid pki init` / `mobid pki crl` */
 
 static mobid_err write_new(const char *dir, const char *name, mobid_view data, mode_t mode)
@@ -176,16 +178,34 @@ static mobid_err load_pair(const char *dir, const char *name, const issuer_pki_k
 }
 
 static mobid_err make_ds(const char *dir, const char *id, const char *issuer_url,
-                         const mobid_key *iaca_key, const mobid_cert *iaca,
-                         const issuer_pki_keys *keys)
+                         const char *country, int64_t life_s, const mobid_key *iaca_key,
+                         const mobid_cert *iaca, const issuer_pki_keys *keys)
 {
     const char *sans[] = { issuer_url, NULL };
     mobid_time now = mobid_now();
     /* Annex B: a document signer lives at most 457 days (rotate with add-ds) */
-    mobid_cert_spec ds = { .subject_cn = id, .subject_o = "mobid issuer", .subject_c = "KR",
-                           .not_before = now - 3600, .not_after = now - 3600 + DS_LIFETIME_S,
+    if (life_s <= 0 || life_s > DS_LIFETIME_S)
+        life_s = DS_LIFETIME_S;
+    mobid_cert_spec ds = { .subject_cn = id, .subject_o = "mobid issuer", .subject_c = country,
+                           .not_before = now - 3600, .not_after = now - 3600 + life_s,
                            .purpose = MOBID_PURPOSE_MDOC_DS, .san_uris = sans };
     return make_pair(dir, id, &ds, iaca_key, iaca, keys, NULL, NULL);
+}
+
+/* A status-list signer rolled in by add-status (init makes the first, "status"). */
+static mobid_err make_status(const char *dir, const char *id, const char *issuer_url,
+                             const char *country, int64_t life_s, const mobid_key *iaca_key,
+                             const mobid_cert *iaca, const issuer_pki_keys *keys)
+{
+    const char *sans[] = { issuer_url, NULL };
+    mobid_time now = mobid_now();
+    if (life_s <= 0 || life_s > STATUS_LIFETIME_S)
+        life_s = STATUS_LIFETIME_S;
+    mobid_cert_spec st = { .subject_cn = "status list signer", .subject_o = "mobid issuer",
+                           .subject_c = country, .not_before = now - 3600,
+                           .not_after = now - 3600 + life_s,
+                           .purpose = MOBID_PURPOSE_SIGNING, .san_uris = sans };
+    return make_pair(dir, id, &st, iaca_key, iaca, keys, NULL, NULL);
 }
 
 /* DIR/NAME.crl: a CRL valid CRL_DAYS listing the signers marked DIR/<id>.revoked
@@ -232,10 +252,10 @@ mobid_err issuer_pki_init(const char *dir, const char *name, const char *issuer_
                              .crl_uri = iaca_crl };
     mobid_err err = make_pair(dir, "iaca", &root, NULL, NULL, keys, &iaca_key, &iaca);
     if (err == MOBID_OK)
-        err = make_ds(dir, "ds-0001", issuer_url, iaca_key, iaca, keys);
+        err = make_ds(dir, "ds-0001", issuer_url, country, 0, iaca_key, iaca, keys);
     mobid_cert_spec st = { .subject_cn = "status list signer", .subject_o = name,
                            .subject_c = country, .not_before = now - 3600,
-                           .not_after = now + 5 * YEAR_S, .purpose = MOBID_PURPOSE_SIGNING,
+                           .not_after = now + STATUS_LIFETIME_S, .purpose = MOBID_PURPOSE_SIGNING,
                            .san_uris = sans };
     if (err == MOBID_OK)
         err = make_pair(dir, "status", &st, iaca_key, iaca, keys, NULL, NULL);
@@ -266,18 +286,20 @@ mobid_err issuer_pki_init(const char *dir, const char *name, const char *issuer_
     return err;
 }
 
-/* Highest NNNN among DIR/ds-NNNN.pem (0 when none); fills ids (sorted) when given. */
-static int ds_list(const char *dir, int ids[PKI_MAX_DS], size_t *n)
+/* Highest NNNN among DIR/<kind>-NNNN.pem (0 when none); ids gets them, sorted. */
+static int signer_list(const char *dir, const char *kind, int ids[PKI_MAX_DS], size_t *n)
 {
     DIR *d = opendir(dir);
     int max = 0;
+    size_t klen = strlen(kind);
     *n = 0;
     struct dirent *e;
     while (d && (e = readdir(d))) {
         int num = 0;
         char tail[8] = "";
-        if (sscanf(e->d_name, "ds-%4d.%3s", &num, tail) == 2 && !strcmp(tail, "pem") &&
-            *n < PKI_MAX_DS) {
+        if (!strncmp(e->d_name, kind, klen) && e->d_name[klen] == '-' &&
+            sscanf(e->d_name + klen + 1, "%4d.%3s", &num, tail) == 2 && !strcmp(tail, "pem") &&
+            num > 0 && *n < PKI_MAX_DS) {
             ids[(*n)++] = num;
             max = num > max ? num : max;
         }
@@ -291,6 +313,11 @@ static int ds_list(const char *dir, int ids[PKI_MAX_DS], size_t *n)
             ids[k - 1] = t;
         }
     return max;
+}
+
+static int ds_list(const char *dir, int ids[PKI_MAX_DS], size_t *n)
+{
+    return signer_list(dir, "ds", ids, n);
 }
 
 /* New keys go where the IACA's is: its token (from DIR/iaca.uri) or files. */
@@ -313,28 +340,86 @@ static mobid_err keys_like_iaca(const char *dir, const issuer_pki_keys *in, issu
     return err;
 }
 
-mobid_err issuer_pki_add_ds(const char *dir, const char *issuer_url, const issuer_pki_keys *keys,
+typedef mobid_err (*make_signer_fn)(const char *dir, const char *id, const char *issuer_url,
+                                     const char *country, int64_t life_s,
+                                     const mobid_key *iaca_key, const mobid_cert *iaca,
+                                     const issuer_pki_keys *keys);
+
+/* What a rolled-in signer copies: the IACA's country (the C= of its subject), and the
+ * issuer URL of the first status-list signer (`pki init --issuer-url`) unless given. */
+static mobid_err signer_defaults(const char *dir, const mobid_cert *iaca, char cc[3],
+                                 char **url)
+{
+    mobid_buf subj = { 0 };
+    mobid_cert *st = NULL;
+    char **sans = NULL;
+    size_t n = 0;
+    mobid_err err = mobid_cert_subject(iaca, &subj);
+    if (err == MOBID_OK)
+        err = mobid_buf_terminate(&subj);
+    const char *c = err == MOBID_OK ? strstr((const char *)subj.ptr, "C=") : NULL;
+    while (c && c != (const char *)subj.ptr && c[-1] != ',') /* not the tail of "DC=" */
+        c = strstr(c + 1, "C=");
+    if (err == MOBID_OK && (!c || strlen(c) < 4 || (c[4] && c[4] != ',')))
+        err = MOBID_ERR_MALFORMED; /* a country is two letters */
+    if (err == MOBID_OK)
+        snprintf(cc, 3, "%.2s", c + 2);
+    if (err == MOBID_OK && !*url && (err = load_pair(dir, "status", NULL, NULL, &st)) == MOBID_OK &&
+        (err = mobid_cert_san(st, &sans, &n)) == MOBID_OK && n == 0)
+        err = MOBID_ERR_NOT_FOUND;
+    if (err == MOBID_OK && !*url && !(*url = strdup(sans[0])))
+        err = MOBID_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        free(sans[i]);
+    free(sans);
+    mobid_cert_free(st);
+    mobid_buf_free(&subj);
+    return err;
+}
+
+/* <kind>-NNNN (the next number) made by make under the IACA, its key where the IACA's is.
+ * The first status-list signer is "status" (number 1), so add-status starts at 0002. */
+static mobid_err add_signer(const char *dir, const char *kind, make_signer_fn make,
+                            const char *issuer_url, int64_t life_s, const issuer_pki_keys *keys,
                             char **new_id)
 {
-    int ids[PKI_MAX_DS];
+    int ids[PKI_MAX_DS], max;
     size_t n;
-    char id[16], *module = NULL, *token = NULL;
+    char id[32], cc[3] = "", *module = NULL, *token = NULL, *url = NULL;
     mobid_key *ik = NULL;
     mobid_cert *ic = NULL;
     issuer_pki_keys where;
-    snprintf(id, sizeof id, "ds-%04d", ds_list(dir, ids, &n) + 1);
-    mobid_err err = load_pair(dir, "iaca", keys, &ik, &ic);
+    max = signer_list(dir, kind, ids, &n);
+    snprintf(id, sizeof id, "%s-%04d", kind, max < 1 && !strcmp(kind, "status") ? 2 : max + 1);
+    mobid_err err = n >= PKI_MAX_DS ? MOBID_ERR_LIMIT : load_pair(dir, "iaca", keys, &ik, &ic);
+    if (err == MOBID_OK && issuer_url && !(url = strdup(issuer_url)))
+        err = MOBID_ERR_NOMEM;
+    if (err == MOBID_OK)
+        err = signer_defaults(dir, ic, cc, &url);
     if (err == MOBID_OK)
         err = keys_like_iaca(dir, keys, &where, &module, &token);
     if (err == MOBID_OK)
-        err = make_ds(dir, id, issuer_url, ik, ic, &where);
+        err = make(dir, id, url, cc, life_s, ik, ic, &where);
     if (err == MOBID_OK && new_id && !(*new_id = strdup(id)))
         err = MOBID_ERR_NOMEM;
+    free(url);
     free(module);
     free(token);
     mobid_key_free(ik);
     mobid_cert_free(ic);
     return err;
+}
+
+mobid_err issuer_pki_add_ds(const char *dir, const char *issuer_url, int64_t life_s,
+                            const issuer_pki_keys *keys, char **new_id)
+{
+    return add_signer(dir, "ds", make_ds, issuer_url, life_s, keys, new_id);
+}
+
+mobid_err issuer_pki_add_status(const char *dir, const char *issuer_url, int64_t life_s,
+                                const issuer_pki_keys *keys, char **new_id)
+{
+    return add_signer(dir, "status", make_status, issuer_url, life_s, keys, new_id);
 }
 
 mobid_err issuer_pki_retire_ds(const char *dir, const char *id)
@@ -372,6 +457,31 @@ static mobid_err signer_load(const char *dir, const char *id, const issuer_pki_k
     return MOBID_OK;
 }
 
+/* The status-list signer that signs from now on: the newest status-NNNN that is valid
+ * now and not retired, else the first one ("status"). Older ones need no key here:
+ * lists they signed stay good until their exp, since verifiers trust the IACA. */
+static mobid_err status_load(const char *dir, const issuer_pki_keys *keys, issuer_signer *s)
+{
+    int ids[PKI_MAX_DS];
+    size_t n;
+    mobid_time now = mobid_now();
+    signer_list(dir, "status", ids, &n);
+    for (size_t i = n; i-- > 0;) {
+        char id[32], path[4096];
+        mobid_cert *c = NULL;
+        mobid_time nb = 0, na = 0;
+        snprintf(id, sizeof id, "status-%04d", ids[i]);
+        snprintf(path, sizeof path, "%s/%s.retired", dir, id);
+        if (access(path, F_OK) == 0 || load_pair(dir, id, NULL, NULL, &c) != MOBID_OK)
+            continue;
+        mobid_cert_validity(c, &nb, &na);
+        mobid_cert_free(c);
+        if (nb <= now && now < na)
+            return signer_load(dir, id, keys, s);
+    }
+    return signer_load(dir, "status", keys, s);
+}
+
 mobid_err issuer_pki_load(const char *dir, const issuer_pki_keys *keys, issuer_pki **out)
 {
     int ids[PKI_MAX_DS];
@@ -386,7 +496,7 @@ mobid_err issuer_pki_load(const char *dir, const issuer_pki_keys *keys, issuer_p
         goto done;
     }
     if ((err = load_pair(dir, "rp-ca", keys, NULL, &p->rp_ca)) != MOBID_OK ||
-        (err = signer_load(dir, "status", keys, &p->status)) != MOBID_OK)
+        (err = status_load(dir, keys, &p->status)) != MOBID_OK)
         goto done;
     ds_list(dir, ids, &n);
     err = MOBID_ERR_NOT_FOUND;

@@ -235,6 +235,11 @@ static const char V7_REFRESH[] =
     " expires_at BIGINT NOT NULL);"
     "CREATE INDEX issuer_dpop_jtis_exp ON issuer_dpop_jtis (expires_at);";
 
+/* v8 — which status-list signer signed each list's tokens, so a list signed by an
+ * older signer is signed again by the newest (`mobid pki add-status`) at its next
+ * request (NULL: signed before this version, also signed again once). */
+static const char V8_STATUS_SIGNER[] = "ALTER TABLE issuer_status_lists ADD COLUMN signer TEXT;";
+
 static const mobid_store_migration issuer_migrations[] = {
     { 1, V1_CORE, NULL },
     /* ---- offices, officers, sessions, applications, audit (applications part):
@@ -245,6 +250,7 @@ static const mobid_store_migration issuer_migrations[] = {
     { 5, V5_AUDIT_CHECKPOINTS, NULL },
     { 6, V6_OFFICER_ADMIN, NULL },
     { 7, V7_REFRESH, NULL },
+    { 8, V8_STATUS_SIGNER, NULL },
 };
 
 mobid_err issuer_schema_migrate(mobid_store *s)

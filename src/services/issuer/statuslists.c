@@ -138,6 +138,11 @@ static mobid_err load_bits(mobid_store *s, const char *id, int64_t size, mobid_s
     return err;
 }
 
+static const char *signer_id(const issuer_ctx *ctx)
+{
+    return ctx->pki->status.id ? ctx->pki->status.id : "status";
+}
+
 static mobid_err sign_list(issuer_ctx *ctx, const mobid_statuslist *l, const char *uri,
                            mobid_statuslist_format f, int64_t now, mobid_buf *out)
 {
@@ -151,20 +156,21 @@ static mobid_err sign_list(issuer_ctx *ctx, const mobid_statuslist *l, const cha
 }
 
 static mobid_err store_tokens(mobid_store *s, const char *id, int64_t version, mobid_view jwt,
-                              mobid_view cwt_b64, int64_t now)
+                              mobid_view cwt_b64, int64_t now, const char *signer)
 {
     mobid_store_stmt *st = NULL;
     bool row;
     mobid_err err = mobid_store_prepare(
         s,
         "UPDATE issuer_status_lists SET jwt = $1, cwt = $2, signed_at = $3, dirty = 0,"
-        " version = version + 1 WHERE id = $4 AND version = $5",
+        " version = version + 1, signer = $6 WHERE id = $4 AND version = $5",
         &st);
     if (err == MOBID_OK) err = mobid_store_bind_text(st, 1, jwt);
     if (err == MOBID_OK) err = mobid_store_bind_text(st, 2, cwt_b64);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 3, now);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 4, id);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 5, version);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 6, signer);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
     return err;
@@ -184,7 +190,8 @@ static mobid_err refresh_one(issuer_ctx *ctx, mobid_store *s, const char *id, in
     if (err == MOBID_OK) err = sign_list(ctx, l, uri, MOBID_STATUSLIST_CWT, now, &cwt);
     if (err == MOBID_OK) err = mobid_b64url_encode(mobid_buf_view(&cwt), &cwt64);
     if (err == MOBID_OK)
-        err = store_tokens(s, id, version, mobid_buf_view(&jwt), mobid_buf_view(&cwt64), now);
+        err = store_tokens(s, id, version, mobid_buf_view(&jwt), mobid_buf_view(&cwt64), now,
+                           signer_id(ctx));
     mobid_statuslist_free(l);
     mobid_buf_free(&jwt);
     mobid_buf_free(&cwt);
@@ -209,10 +216,13 @@ static mobid_err refresh_body(mobid_store *s, void *arg)
     mobid_err err = mobid_store_prepare(
         s,
         "SELECT id, size, version FROM issuer_status_lists WHERE (dirty <> 0 OR signed_at IS NULL"
-        " OR signed_at < $1) AND ($2 = '' OR id = $2) ORDER BY id",
+        " OR signed_at < $1 OR signer IS NULL OR signer <> $3) AND ($2 = '' OR id = $2)"
+        " ORDER BY id",
         &st);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 1, stale);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, r->only ? r->only : "");
+    /* a list signed by an older status-list signer is signed again by the current one */
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 3, signer_id(r->ctx));
     while (err == MOBID_OK && n < 64 && (err = mobid_store_step(st, &row)) == MOBID_OK && row) {
         sizes[n] = mobid_store_col_int64(st, 1);
         versions[n] = mobid_store_col_int64(st, 2);
