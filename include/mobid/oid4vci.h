@@ -38,6 +38,8 @@ typedef struct mobid_oid4vci_offer {
     const char *pre_auth_code;       /* pre-authorized_code */
     unsigned tx_code_length;         /* 0 = no tx_code; else numeric of this length */
     const char *tx_code_description; /* may be NULL */
+    const char *issuer_state;        /* non-NULL: also an authorization_code grant with
+                                        this issuer_state; pre_auth_code may then be NULL */
 } mobid_oid4vci_offer;
 
 /* The credential_offer object. *out is a new reference. INVALID_ARG for missing
@@ -57,8 +59,9 @@ MOBID_MUST_CHECK mobid_err mobid_oid4vci_offer_uri_parse(mobid_view uri, json_t 
                                                          char **offer_url);
 
 /* Read an offer object: views into it (valid while it lives). MALFORMED when
- * credential_issuer, credential_configuration_ids or the pre-authorized grant is
- * missing or mistyped. tx_code_length is 0 without tx_code, else its length (or 6
+ * credential_issuer or credential_configuration_ids is missing or mistyped, or when
+ * neither a pre-authorized nor an authorization_code grant is there (pre_auth_code is
+ * NULL without the first). tx_code_length is 0 without tx_code, else its length (or 6
  * when the offer omits it). The ids are reported as a json array (borrowed). */
 typedef struct mobid_oid4vci_offer_view {
     const char *credential_issuer;
@@ -66,6 +69,8 @@ typedef struct mobid_oid4vci_offer_view {
     const char *pre_auth_code;
     unsigned tx_code_length;
     bool has_tx_code;
+    bool has_auth_code;       /* an authorization_code grant */
+    const char *issuer_state; /* its issuer_state, or NULL */
 } mobid_oid4vci_offer_view;
 MOBID_MUST_CHECK mobid_err mobid_oid4vci_offer_read(const json_t *offer,
                                                     mobid_oid4vci_offer_view *out);
@@ -178,6 +183,79 @@ typedef struct mobid_oid4vci_dpop {
 MOBID_MUST_CHECK mobid_err mobid_oid4vci_dpop_check(mobid_view jwt,
                                                     const mobid_oid4vci_dpop_check_params *p,
                                                     mobid_oid4vci_dpop *out);
+
+/* ---- wallet attestation (OAuth 2.0 Attestation-Based Client Authentication draft)
+ *      and PKCE (RFC 7636) ---- */
+
+#define MOBID_OID4VCI_ATTESTATION_TYP "oauth-client-attestation+jwt"
+#define MOBID_OID4VCI_ATTESTATION_POP_TYP "oauth-client-attestation-pop+jwt"
+#define MOBID_OID4VCI_ATTESTATION_HEADER "OAuth-Client-Attestation"
+#define MOBID_OID4VCI_ATTESTATION_POP_HEADER "OAuth-Client-Attestation-PoP"
+/* token_endpoint_auth_method of attestation-based client authentication */
+#define MOBID_OID4VCI_AUTH_ATTEST "attest_jwt_client_auth"
+#define MOBID_OID4VCI_GRANT_AUTH_CODE "authorization_code"
+
+typedef struct mobid_oid4vci_attestation_spec {
+    const mobid_key *provider;  /* the wallet provider's signing key (ES256, required) */
+    const json_t *x5c;          /* "x5c" header value (provider certificate chain), or NULL */
+    const char *provider_id;    /* iss: the wallet provider (required) */
+    const char *client_id;      /* sub: the wallet's client_id (required) */
+    const mobid_key *instance;  /* the app instance's key; its public JWK goes in cnf.jwk */
+    mobid_time iat;             /* 0 = now */
+    int64_t lifetime_s;         /* exp - iat; 0 = one day */
+} mobid_oid4vci_attestation_spec;
+
+/* A Client Attestation JWT (typ oauth-client-attestation+jwt, ES256): payload {iss,
+ * sub, iat, exp, cnf: {jwk}}. Appends the compact JWT to out (NUL-terminated).
+ * INVALID_ARG for a missing member; KEY_INVALID; NOMEM; CRYPTO. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_attestation_build(const mobid_oid4vci_attestation_spec *s,
+                                                           mobid_buf *out);
+/* A Client Attestation PoP JWT (typ oauth-client-attestation-pop+jwt) signed with the
+ * instance key: {iss: client_id, aud, jti (random), iat, exp (iat + 300)[, challenge]}.
+ * challenge may be NULL; iat 0 = now. Appends the compact JWT to out (NUL-terminated). */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_attestation_pop_build(const mobid_key *instance,
+                                                               const char *client_id,
+                                                               const char *aud,
+                                                               const char *challenge,
+                                                               mobid_time iat, mobid_buf *out);
+
+typedef struct mobid_oid4vci_attestation_check_params {
+    const char *aud;                /* the authorization server's identifier (required) */
+    mobid_key *const *providers;    /* trusted wallet-provider keys (borrowed) */
+    size_t n_providers;
+    mobid_trust *provider_roots;    /* or NULL: an attestation with x5c must chain here */
+    mobid_time now;                 /* 0 = mobid_now() */
+    int64_t max_age_s;              /* PoP iat not older than this (0 = 300) */
+    int64_t max_skew_s;             /* nor further in the future (0 = 60) */
+} mobid_oid4vci_attestation_check_params;
+
+typedef struct mobid_oid4vci_attestation {
+    char client_id[256];            /* the attestation's sub */
+    char jkt[44];                   /* RFC 7638 thumbprint of the instance key (cnf.jwk) */
+    char jti[80];                   /* the PoP's jti: the caller keeps it (replay) */
+    mobid_time exp;                 /* the attestation's expiry */
+} mobid_oid4vci_attestation;
+
+/* Check an attestation and its PoP, as the two header values came. The attestation:
+ * typ, ES256, signed by a leaf of an x5c chain to provider_roots or, without x5c, by
+ * one of providers; iss, sub and exp present, exp in the future; a public cnf.jwk.
+ * The PoP: typ, ES256, signed by the cnf key, aud (string or array) holding p->aud,
+ * jti (8..79 characters), iat in the window, exp (when present) in the future and iss
+ * (when present) equal to the attestation's sub. Returns MOBID_OK; MALFORMED /
+ * BAD_BASE64; TOO_BIG; TYPE_MISMATCH; ALG_NOT_ALLOWED; UNTRUSTED_ISSUER (no trusted
+ * wallet provider signed it; or its chain's errors: CERT_EXPIRED, ...); EXPIRED;
+ * KEY_INVALID; SIGNATURE_INVALID (PoP not by the attested key); AUDIENCE_MISMATCH;
+ * SUBJECT_MISMATCH; KB_IAT_INVALID. *out is zeroed on error. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_attestation_check(mobid_view attestation, mobid_view pop,
+                                                           const mobid_oid4vci_attestation_check_params *p,
+                                                           mobid_oid4vci_attestation *out);
+
+/* The S256 code_challenge of a PKCE code_verifier: base64url(SHA-256(verifier)), 43
+ * characters and a NUL. MALFORMED unless the verifier is 43..128 characters of
+ * [A-Za-z0-9-._~] (RFC 7636 §4.1). */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_pkce_s256(const char *verifier, char out[44]);
+/* A fresh code_verifier: 32 random bytes, base64url (43 characters and a NUL). */
+MOBID_MUST_CHECK mobid_err mobid_oid4vci_pkce_verifier(char out[44]);
 
 #ifdef __cplusplus
 }

@@ -51,7 +51,8 @@ mobid_err mobid_oid4vci_pct_decode(mobid_view in, mobid_buf *out)
 mobid_err mobid_oid4vci_offer_json(const mobid_oid4vci_offer *o, json_t **out)
 {
     *out = NULL;
-    if (!o || !o->credential_issuer || !o->pre_auth_code || !o->config_ids || !o->n_config_ids)
+    if (!o || !o->credential_issuer || (!o->pre_auth_code && !o->issuer_state) ||
+        !o->config_ids || !o->n_config_ids)
         return MOBID_ERR_INVALID_ARG;
     json_t *ids = json_array();
     json_t *grant = json_object();
@@ -62,7 +63,8 @@ mobid_err mobid_oid4vci_offer_json(const mobid_oid4vci_offer *o, json_t **out)
     for (size_t i = 0; i < o->n_config_ids; i++)
         if (json_array_append_new(ids, json_string(o->config_ids[i])))
             goto done;
-    if (json_object_set_new(grant, "pre-authorized_code", json_string(o->pre_auth_code)))
+    if (o->pre_auth_code &&
+        json_object_set_new(grant, "pre-authorized_code", json_string(o->pre_auth_code)))
         goto done;
     if (o->tx_code_length) {
         json_t *tx = json_pack("{s:s,s:i}", "input_mode", "numeric", "length",
@@ -74,8 +76,13 @@ mobid_err mobid_oid4vci_offer_json(const mobid_oid4vci_offer *o, json_t **out)
     }
     if (json_object_set_new(offer, "credential_issuer", json_string(o->credential_issuer)) ||
         json_object_set(offer, "credential_configuration_ids", ids) ||
-        json_object_set_new(offer, "grants",
-                            json_pack("{s:O}", MOBID_OID4VCI_GRANT_PRE_AUTH, grant)))
+        json_object_set_new(offer, "grants", json_object()))
+        goto done;
+    json_t *grants = json_object_get(offer, "grants");
+    if ((o->pre_auth_code && json_object_set(grants, MOBID_OID4VCI_GRANT_PRE_AUTH, grant)) ||
+        (o->issuer_state &&
+         json_object_set_new(grants, MOBID_OID4VCI_GRANT_AUTH_CODE,
+                             json_pack("{s:s}", "issuer_state", o->issuer_state))))
         goto done;
     *out = offer;
     offer = NULL;
@@ -184,9 +191,14 @@ mobid_err mobid_oid4vci_offer_read(const json_t *offer, mobid_oid4vci_offer_view
     const json_t *ids = json_object_get(offer, "credential_configuration_ids");
     const json_t *iss = json_object_get(offer, "credential_issuer");
     const json_t *code = json_object_get(pa, "pre-authorized_code");
+    const json_t *ac = json_object_get(grants, MOBID_OID4VCI_GRANT_AUTH_CODE);
+    const json_t *state = json_object_get(ac, "issuer_state");
     if (!json_is_string(iss) || !json_is_array(ids) || !json_array_size(ids) ||
-        !json_is_string(code))
+        (pa && !json_is_string(code)) || (ac && !json_is_object(ac)) ||
+        (state && !json_is_string(state)) || (!pa && !ac))
         return MOBID_ERR_MALFORMED;
+    out->has_auth_code = ac != NULL;
+    out->issuer_state = json_string_value(state);
     for (size_t i = 0; i < json_array_size(ids); i++)
         if (!json_is_string(json_array_get(ids, i)))
             return MOBID_ERR_MALFORMED;

@@ -10,7 +10,7 @@
 static void offer_roundtrip(void **state)
 {
     const char *ids[] = { "resident_card_mdoc", "resident_card_sdjwt" };
-    mobid_oid4vci_offer o = { ISS, ids, 2, "code-123", 6, "PIN" };
+    mobid_oid4vci_offer o = { ISS, ids, 2, "code-123", 6, "PIN", NULL };
     json_t *j = NULL, *back = NULL;
     char *ref = NULL;
     mobid_buf uri = { 0 };
