@@ -137,6 +137,34 @@ static mobid_err cardtypes_read(const json_t *j, const char *base_dir, issuer_co
     return err;
 }
 
+/* "haip"."wallet_providers": PEM files of trusted wallet providers (certificates or
+ * public keys), resolved like the other paths; oid4vci_authz.c reads them. */
+static mobid_err haip_paths_read(const json_t *j, const char *base_dir, issuer_config *cfg)
+{
+    const json_t *list = json_object_get(json_object_get(j, "haip"), "wallet_providers");
+    size_t i;
+    json_t *v;
+    mobid_err err = MOBID_OK;
+    if (!list)
+        return MOBID_OK;
+    if (!json_is_array(list) || json_array_size(list) > 64) {
+        fprintf(stderr, "issuer config: haip.wallet_providers must be a list of PEM files\n");
+        return MOBID_ERR_MALFORMED;
+    }
+    if (!(cfg->haip_providers = calloc(json_array_size(list) + 1, sizeof(char *))))
+        return MOBID_ERR_NOMEM;
+    json_array_foreach (list, i, v) {
+        json_t *one = json_pack("{s:O}", "wallet_providers", v);
+        err = one ? read_path(one, "wallet_providers", base_dir, &cfg->haip_providers[i])
+                  : MOBID_ERR_NOMEM;
+        json_decref(one);
+        if (err != MOBID_OK)
+            return err;
+        cfg->nhaip_providers++;
+    }
+    return err;
+}
+
 static mobid_err config_parse(json_t *j, const char *base_dir, issuer_config *cfg)
 {
     mobid_err err = MOBID_ERR_MALFORMED;
@@ -162,6 +190,7 @@ static mobid_err config_parse(json_t *j, const char *base_dir, issuer_config *cf
         (err = read_path(j, "data_key_file", base_dir, &cfg->data_key_file)) != MOBID_OK ||
         (err = read_path(j, "pkcs11_pin_file", base_dir, &cfg->pkcs11_pin_file)) != MOBID_OK ||
         (err = read_signing_keys(j)) != MOBID_OK ||
+        (err = haip_paths_read(j, base_dir, cfg)) != MOBID_OK ||
         (err = read_numbers(j, cfg)) != MOBID_OK ||
         (err = mobid_http_limits_read(json_object_get(j, "http"), "issuer", &cfg->http)))
         return err;
@@ -223,6 +252,9 @@ void issuer_config_free(issuer_config *cfg)
     free(cfg->data_key_file);
     free(cfg->pkcs11_pin_file);
     issuer_cardtypes_free(cfg->cardtypes, cfg->ncardtypes);
+    for (size_t i = 0; i < cfg->nhaip_providers; i++)
+        free(cfg->haip_providers[i]);
+    free(cfg->haip_providers);
     json_decref(cfg->raw);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -154,6 +154,8 @@ typedef struct issuer_config {
     mobid_http_config http;     /* the "http" limits (http/limits.h); 0 = default */
     issuer_cardtype *cardtypes;
     size_t ncardtypes;
+    char **haip_providers;   /* "haip"."wallet_providers": PEM files, paths resolved */
+    size_t nhaip_providers;
     json_t *raw;             /* the whole parsed file (owned); other parts read their keys */
 } issuer_config;
 
@@ -257,6 +259,12 @@ struct issuer_ctx {
     /* refresh.c: the refresh grant and DPoP ("refresh" in the configuration) */
     bool refresh_enabled, dpop_required;
     int64_t refresh_max, refresh_period_s;
+    /* oid4vci_authz.c: the HAIP profile ("haip" in the configuration) */
+    bool haip;                /* authorization code + PKCE + PAR + wallet attestation on */
+    bool haip_pre_auth;       /* ... and the pre-authorized grant still offered beside it */
+    struct mobid_key **wallet_keys; /* trusted wallet-provider keys (owned) */
+    size_t nwallet_keys;
+    struct mobid_trust *wallet_roots; /* trusted wallet-provider CAs for x5c (owned) */
     struct issuer_crls *crls; /* crl.c: the CAs' CRLs and the keys that keep them current */
 };
 

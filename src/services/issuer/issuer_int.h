@@ -99,12 +99,64 @@ mobid_err issuer_dpop_read(issuer_ctx *ctx, mobid_http_req *req, const char *pat
                            const char *access_token, issuer_dpop *out);
 /* Record the proof's jti inside the caller's transaction; *fresh false on a replay. */
 mobid_err issuer_dpop_use(mobid_store *s, const issuer_dpop *d, bool *fresh);
+/* The same for any one-time proof identifier (kept as long as a DPoP proof's). */
+mobid_err issuer_jti_use(mobid_store *s, const char *jti, bool *fresh);
 /* A refresh token for offer_id bound to jkt (inside the caller's transaction). */
 mobid_err issuer_refresh_token_new(issuer_ctx *ctx, mobid_store *s, const char *offer_id,
                                    const char *jkt, int64_t lifetime_s, char token[44]);
 /* POST /token with grant_type=refresh_token: answers resp itself. */
 mobid_err issuer_refresh_grant(issuer_ctx *ctx, mobid_http_req *req, mobid_http_resp *resp,
                                const char *refresh_token, const issuer_dpop *dpop);
+
+/* ---- oid4vci.c: the token endpoint's pieces shared with oid4vci_authz.c ---- */
+
+typedef enum issuer_token_result {
+    TOK_OK, TOK_BAD_CODE, TOK_BAD_TX, TOK_KILLED, TOK_NO_TX, TOK_SOURCE_LOCKED,
+    TOK_DPOP_REPLAY, TOK_BAD_DETAILS
+} issuer_token_result;
+
+typedef struct issuer_token_tx {
+    issuer_ctx *ctx;
+    const char *code, *tx_code;
+    const issuer_dpop *dpop;  /* a valid proof binds the tokens to its key */
+    char code_hash[65];
+    char guard_key[160];     /* "t:<offer id>\x1f<source>" in issuer_signin_guard */
+    char source[64];
+    char token[44];
+    char refresh[44];         /* "" when none is given */
+    char cardtype[64];
+    issuer_token_result result;
+    json_t *details;         /* authorization_details asked for, or NULL */
+} issuer_token_tx;
+
+/* Redeem offer_id in t's transaction: mark it used, issue the access token (bound to
+ * t->dpop's key when present) and a refresh token; t->result TOK_BAD_CODE when the
+ * offer can no longer be redeemed, TOK_DPOP_REPLAY for a proof seen before. */
+mobid_err issuer_token_issue(issuer_token_tx *t, mobid_store *s, const char *offer_id);
+/* t->tx_code against the offer's tx_code hash want, with the per-source and overall
+ * limits: t->result TOK_OK, TOK_BAD_TX, TOK_KILLED or TOK_SOURCE_LOCKED. */
+mobid_err issuer_tx_code_try(issuer_token_tx *t, mobid_store *s, const char *id, const char *want,
+                             int64_t failures);
+/* authorization_details (OpenID4VCI 1.0 §5.1.1) naming configurations of cardtype:
+ * true when absent or valid; each entry gets its credential_identifiers. */
+bool issuer_details_ok(const issuer_ctx *ctx, json_t *details, const char *cardtype);
+/* The 200 token response of t (consumes t->details, wipes the tokens). */
+mobid_err issuer_token_answer(issuer_ctx *ctx, mobid_http_resp *resp, issuer_token_tx *t);
+
+/* ---- oid4vci_authz.c: the HAIP profile (authorization code, PKCE, PAR, wallet
+ * attestation) ---- */
+
+/* The "haip" section of the configuration into ctx, and the wallet-provider trust it
+ * names. MALFORMED with a message on stderr. */
+mobid_err issuer_haip_config(issuer_ctx *ctx);
+void issuer_haip_free(issuer_ctx *ctx);
+/* Members the profile adds to the authorization server metadata object j. */
+mobid_err issuer_haip_as_metadata(const issuer_ctx *ctx, json_t *j);
+/* POST /par, GET and POST /authorize. */
+mobid_err issuer_routes_authz(mobid_http_server *srv, issuer_ctx *ctx);
+/* POST /token with grant_type=authorization_code: answers resp itself. */
+mobid_err issuer_authcode_grant(issuer_ctx *ctx, mobid_http_req *req, mobid_http_resp *resp,
+                                const mobid_http_form *form, const issuer_dpop *dpop);
 
 /* ---- purge.c ---- */
 /* Delete at most batch rows per table of expired nonces, access tokens, ended sessions

@@ -196,11 +196,16 @@ mobid_err issuer_offer_uris(issuer_ctx *ctx, const issuer_cardtype *ct, issuer_o
         snprintf(idbuf[n], sizeof idbuf[n], "%s_mdoc", ct->id), ids[n] = idbuf[n], n++;
     if (ct->formats & ISSUER_FMT_SDJWT)
         snprintf(idbuf[n], sizeof idbuf[n], "%s_sdjwt", ct->id), ids[n] = idbuf[n], n++;
-    mobid_oid4vci_offer spec = { ctx->cfg.issuer_url, ids, n, o->pre_auth_code,
-                                 ctx->cfg.tx_code_length,
-                                 "PIN given to you by the consular officer" };
     char path[96];
     mobid_err err = issuer_offer_ref(ctx, o->offer_id, path);
+    /* The HAIP profile: an authorization_code grant whose issuer_state names this
+     * offer (the MAC'd reference, as in the offer's URL), beside or instead of the
+     * pre-authorized code. */
+    bool pre = !ctx->haip || ctx->haip_pre_auth;
+    mobid_oid4vci_offer spec = { ctx->cfg.issuer_url, ids, n, pre ? o->pre_auth_code : NULL,
+                                 pre ? ctx->cfg.tx_code_length : 0,
+                                 "PIN given to you by the consular officer",
+                                 ctx->haip ? path : NULL };
     snprintf(url, sizeof url, "%s/offers/%s", ctx->cfg.issuer_url, path);
     if (err == MOBID_OK) err = mobid_oid4vci_offer_json(&spec, &j);
     if (err == MOBID_OK) err = mobid_json_dump(j, false, &js);

@@ -91,8 +91,9 @@ static mobid_err on_as_metadata(mobid_http_req *req, mobid_http_resp *resp, void
 {
     issuer_ctx *ctx = arg;
     char *tok = url_of(ctx, "/token");
-    /* Only the pre-authorized code grant: no authorization endpoint, so no
-     * response_types_supported (RFC 8414 §2 ties it to that endpoint). */
+    /* The pre-authorized code grant; the HAIP profile adds the authorization endpoint
+     * and its members. Without it no response_types_supported (RFC 8414 §2 ties it to
+     * that endpoint). */
     json_t *j = tok ? json_pack("{s:s,s:s,s:[s],s:b,s:[s]}", "issuer", ctx->cfg.issuer_url,
                                 "token_endpoint", tok, "grant_types_supported",
                                 MOBID_OID4VCI_GRANT_PRE_AUTH,
@@ -102,7 +103,15 @@ static mobid_err on_as_metadata(mobid_http_req *req, mobid_http_resp *resp, void
     if (j && ctx->refresh_enabled)
         json_array_append_new(json_object_get(j, "grant_types_supported"),
                               json_string("refresh_token"));
-    mobid_err err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
+    mobid_err err = j ? MOBID_OK : MOBID_ERR_NOMEM;
+    /* /token takes authorization_details with the pre-authorized code too */
+    if (err == MOBID_OK && !ctx->haip)
+        err = json_object_set_new(j, "authorization_details_types_supported",
+                                  json_pack("[s]", "openid_credential")) ? MOBID_ERR_NOMEM : MOBID_OK;
+    if (err == MOBID_OK && ctx->haip)
+        err = issuer_haip_as_metadata(ctx, j);
+    if (err == MOBID_OK)
+        err = mobid_http_resp_json(resp, 200, j);
     json_decref(j);
     free(tok);
     return err;
@@ -110,10 +119,6 @@ static mobid_err on_as_metadata(mobid_http_req *req, mobid_http_resp *resp, void
 
 /* ---- /token ---- */
 
-typedef enum token_result {
-    TOK_OK, TOK_BAD_CODE, TOK_BAD_TX, TOK_KILLED, TOK_NO_TX, TOK_SOURCE_LOCKED,
-    TOK_DPOP_REPLAY, TOK_BAD_DETAILS
-} token_result;
 
 /* Wrong tx_codes are limited per source: tx_code_attempts from one address stop that
  * address for this offer, and the offer goes on for the holder elsewhere, so whoever
@@ -122,23 +127,10 @@ typedef enum token_result {
  * (20 guesses of 10^6 codes by default). */
 #define TX_TOTAL_FACTOR 4
 
-typedef struct token_tx {
-    issuer_ctx *ctx;
-    const char *code, *tx_code;
-    const issuer_dpop *dpop;  /* a valid proof binds the tokens to its key */
-    char code_hash[65];
-    char guard_key[160];     /* "t:<offer id>\x1f<source>" in issuer_signin_guard */
-    char source[64];
-    char token[44];
-    char refresh[44];         /* "" when none is given */
-    char cardtype[64];
-    token_result result;
-    json_t *details;         /* authorization_details asked for, or NULL */
-} token_tx;
 
 /* Wrong tx_codes from this source for this offer so far (the sign-in guard's table:
  * its purge forgets quiet rows). */
-static mobid_err source_failures(token_tx *t, mobid_store *s, const char *offer_id, int64_t *n)
+static mobid_err source_failures(issuer_token_tx *t, mobid_store *s, const char *offer_id, int64_t *n)
 {
     mobid_store_stmt *st = NULL;
     bool row = false;
@@ -155,7 +147,7 @@ static mobid_err source_failures(token_tx *t, mobid_store *s, const char *offer_
     return err;
 }
 
-static mobid_err source_failed(token_tx *t, mobid_store *s)
+static mobid_err source_failed(issuer_token_tx *t, mobid_store *s)
 {
     mobid_store_stmt *st = NULL;
     bool row;
@@ -170,7 +162,7 @@ static mobid_err source_failed(token_tx *t, mobid_store *s)
     return err;
 }
 
-static mobid_err tx_failed(token_tx *t, mobid_store *s, const char *offer_id, int64_t failures)
+static mobid_err tx_failed(issuer_token_tx *t, mobid_store *s, const char *offer_id, int64_t failures)
 {
     mobid_store_stmt *st = NULL;
     bool row;
@@ -194,7 +186,7 @@ static mobid_err tx_failed(token_tx *t, mobid_store *s, const char *offer_id, in
     return err;
 }
 
-static mobid_err token_issue(token_tx *t, mobid_store *s, const char *offer_id)
+mobid_err issuer_token_issue(issuer_token_tx *t, mobid_store *s, const char *offer_id)
 {
     mobid_store_stmt *st = NULL;
     bool row, fresh = true;
@@ -242,19 +234,19 @@ static mobid_err token_issue(token_tx *t, mobid_store *s, const char *offer_id)
 /* authorization_details (OpenID4VCI 1.0 §5.1.1, RFC 9396): at most 8 entries of type
  * openid_credential, each naming a configuration of the offer's card type. Each is
  * answered with credential_identifiers (our identifier is the configuration id). */
-static bool details_ok(token_tx *t, const char *cardtype)
+bool issuer_details_ok(const issuer_ctx *ctx, json_t *details, const char *cardtype)
 {
     size_t i;
     json_t *d;
-    if (!t->details)
+    if (!details)
         return true;
-    if (!json_is_array(t->details) || !json_array_size(t->details) || json_array_size(t->details) > 8)
+    if (!json_is_array(details) || !json_array_size(details) || json_array_size(details) > 8)
         return false;
-    json_array_foreach (t->details, i, d) {
+    json_array_foreach (details, i, d) {
         const char *type = json_string_value(json_object_get(d, "type"));
         const char *id = json_string_value(json_object_get(d, "credential_configuration_id"));
         unsigned fmt;
-        const issuer_cardtype *ct = issuer_cardtype_by_config_id(t->ctx, id, &fmt);
+        const issuer_cardtype *ct = issuer_cardtype_by_config_id(ctx, id, &fmt);
         if (!type || strcmp(type, "openid_credential") || !ct || strcmp(ct->id, cardtype) ||
             json_object_set_new(d, "credential_identifiers", json_pack("[s]", id)))
             return false;
@@ -262,12 +254,34 @@ static bool details_ok(token_tx *t, const char *cardtype)
     return true;
 }
 
+/* The tx_code in t against the offer's hash want: t->result TOK_OK when it matches,
+ * else TOK_BAD_TX / TOK_KILLED / TOK_SOURCE_LOCKED (the failure counted). */
+mobid_err issuer_tx_code_try(issuer_token_tx *t, mobid_store *s, const char *id, const char *want,
+                             int64_t failures)
+{
+    mobid_err err;
+    char got[65];
+    t->result = TOK_OK;
+    int64_t mine = 0;
+    if ((err = source_failures(t, s, id, &mine)) != MOBID_OK)
+        return err;
+    if (mine >= (int64_t)t->ctx->cfg.tx_code_attempts) { /* refused unchecked */
+        t->result = TOK_SOURCE_LOCKED;
+        return MOBID_OK;
+    }
+    if (strlen(t->tx_code) > 16 ||
+        (err = issuer_tx_code_hash(t->ctx, id, t->tx_code, got)) != MOBID_OK ||
+        !mobid_ct_eq(mobid_view_make(want, 64), mobid_view_make(got, 64)))
+        return err != MOBID_OK ? err : tx_failed(t, s, id, failures);
+    return MOBID_OK;
+}
+
 static mobid_err token_body(mobid_store *s, void *arg)
 {
-    token_tx *t = arg;
+    issuer_token_tx *t = arg;
     mobid_store_stmt *st = NULL;
     bool row = false;
-    char id[64] = "", want[65], got[65];
+    char id[64] = "", want[65];
     int64_t failures = 0;
     t->result = TOK_BAD_CODE;
     mobid_err err = mobid_store_prepare(
@@ -285,7 +299,7 @@ static mobid_err token_body(mobid_store *s, void *arg)
         failures = mobid_store_col_int64(st, 2);
         mobid_view c = mobid_store_col_text(st, 3);
         snprintf(t->cardtype, sizeof t->cardtype, "%.*s", (int)c.len, (const char *)c.ptr);
-        if (!details_ok(t, t->cardtype)) {
+        if (!issuer_details_ok(t->ctx, t->details, t->cardtype)) {
             mobid_store_finalize(st);
             t->result = TOK_BAD_DETAILS;
             return MOBID_OK;
@@ -299,18 +313,10 @@ static mobid_err token_body(mobid_store *s, void *arg)
     t->result = t->tx_code ? TOK_OK : TOK_NO_TX;
     if (!t->tx_code)
         return MOBID_OK;
-    int64_t mine = 0;
-    if ((err = source_failures(t, s, id, &mine)) != MOBID_OK)
+    err = issuer_tx_code_try(t, s, id, want, failures);
+    if (err != MOBID_OK || t->result != TOK_OK)
         return err;
-    if (mine >= (int64_t)t->ctx->cfg.tx_code_attempts) { /* refused unchecked */
-        t->result = TOK_SOURCE_LOCKED;
-        return MOBID_OK;
-    }
-    if (strlen(t->tx_code) > 16 ||
-        (err = issuer_tx_code_hash(t->ctx, id, t->tx_code, got)) != MOBID_OK ||
-        !mobid_ct_eq(mobid_view_make(want, 64), mobid_view_make(got, 64)))
-        return err != MOBID_OK ? err : tx_failed(t, s, id, failures);
-    return token_issue(t, s, id);
+    return issuer_token_issue(t, s, id);
 }
 
 static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
@@ -319,7 +325,7 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     const mobid_http_form *form = NULL;
     mobid_store *s = NULL;
     issuer_dpop dpop;
-    token_tx t = { .ctx = ctx, .dpop = &dpop };
+    issuer_token_tx t = { .ctx = ctx, .dpop = &dpop };
     mobid_err err = mobid_http_req_form(req, &form);
     if (err != MOBID_OK)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request",
@@ -335,13 +341,16 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
         return err;
     if (grant && !strcmp(grant, "refresh_token"))
         return issuer_refresh_grant(ctx, req, resp, refresh, &dpop);
+    if (ctx->haip && grant && !strcmp(grant, MOBID_OID4VCI_GRANT_AUTH_CODE))
+        return issuer_authcode_grant(ctx, req, resp, form, &dpop);
     if ((dpop.present && dpop.err != MOBID_OK) || (!dpop.present && ctx->dpop_required))
         return mobid_http_resp_oauth_error(resp, 400, "invalid_dpop_proof",
                                            dpop.present ? mobid_err_name(dpop.err)
                                                         : "a DPoP proof is required");
-    if (!grant || strcmp(grant, MOBID_OID4VCI_GRANT_PRE_AUTH))
+    if (!grant || strcmp(grant, MOBID_OID4VCI_GRANT_PRE_AUTH) || (ctx->haip && !ctx->haip_pre_auth))
         return mobid_http_resp_oauth_error(resp, 400, "unsupported_grant_type",
-                                           "only the pre-authorized code grant is supported");
+                                           ctx->haip ? "grant type not offered by this issuer"
+                                                     : "only the pre-authorized code grant is supported");
     if (!t.code || strlen(t.code) > 128)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request",
                                            "pre-authorized_code missing");
@@ -383,18 +392,24 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
                                            : t.result == TOK_SOURCE_LOCKED
                                                ? "too many wrong tx_codes from this address"
                                                : "wrong tx_code");
-    json_t *j = json_pack("{s:s,s:s,s:I}", "access_token", t.token, "token_type",
-                          dpop.present ? "DPoP" : "Bearer", "expires_in",
+    return issuer_token_answer(ctx, resp, &t);
+}
+
+mobid_err issuer_token_answer(issuer_ctx *ctx, mobid_http_resp *resp, issuer_token_tx *t)
+{
+    json_t *j = json_pack("{s:s,s:s,s:I}", "access_token", t->token, "token_type",
+                          t->dpop->present ? "DPoP" : "Bearer", "expires_in",
                           (json_int_t)ctx->cfg.token_lifetime_s);
-    if (j && t.refresh[0])
-        json_object_set_new(j, "refresh_token", json_string(t.refresh));
-    if (j && t.details)
-        json_object_set(j, "authorization_details", t.details);
-    json_decref(t.details);
-    mobid_wipe(t.token, sizeof t.token);
-    mobid_wipe(t.refresh, sizeof t.refresh);
+    if (j && t->refresh[0])
+        json_object_set_new(j, "refresh_token", json_string(t->refresh));
+    if (j && t->details)
+        json_object_set(j, "authorization_details", t->details);
+    json_decref(t->details);
+    t->details = NULL;
+    mobid_wipe(t->token, sizeof t->token);
+    mobid_wipe(t->refresh, sizeof t->refresh);
     mobid_http_resp_header(resp, "Cache-Control", "no-store");
-    err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
+    mobid_err err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
     json_decref(j);
     return err;
 }
@@ -529,6 +544,7 @@ static mobid_err route_well_known(mobid_http_server *srv, issuer_ctx *ctx, const
 mobid_err issuer_routes_oid4vci(mobid_http_server *srv, issuer_ctx *ctx)
 {
     mobid_err err = issuer_refresh_config(ctx);
+    if (err == MOBID_OK) err = issuer_routes_authz(srv, ctx);
     if (err == MOBID_OK)
         err = route_well_known(srv, ctx, "openid-credential-issuer", on_issuer_metadata);
     if (err == MOBID_OK)

@@ -23,6 +23,8 @@ static const struct {
       " issuer_refresh_tokens WHERE expires_at < $1 LIMIT $2)" },
     { "DELETE FROM issuer_dpop_jtis WHERE jti_hash IN (SELECT jti_hash FROM"
       " issuer_dpop_jtis WHERE expires_at < $1 LIMIT $2)" },
+    { "DELETE FROM issuer_authz WHERE k IN (SELECT k FROM"
+      " issuer_authz WHERE expires_at < $1 LIMIT $2)" },
     { "DELETE FROM issuer_sessions WHERE session_hash IN (SELECT session_hash FROM"
       " issuer_sessions WHERE expires_at < $1 OR revoked_at < $1 - 86400 LIMIT $2)" },
     { "DELETE FROM issuer_api_tokens WHERE token_hash IN (SELECT token_hash FROM"

@@ -104,12 +104,12 @@ mobid_err issuer_dpop_read(issuer_ctx *ctx, mobid_http_req *req, const char *pat
     return out->err == MOBID_ERR_NOMEM ? out->err : MOBID_OK;
 }
 
-mobid_err issuer_dpop_use(mobid_store *s, const issuer_dpop *d, bool *fresh)
+mobid_err issuer_jti_use(mobid_store *s, const char *jti, bool *fresh)
 {
     mobid_store_stmt *st = NULL;
     bool row;
     char hash[65];
-    mobid_err err = issuer_hash_hex(mobid_view_str(d->proof.jti), hash);
+    mobid_err err = issuer_hash_hex(mobid_view_str(jti), hash);
     *fresh = false;
     if (err == MOBID_OK)
         err = mobid_store_prepare(s,
@@ -124,6 +124,11 @@ mobid_err issuer_dpop_use(mobid_store *s, const issuer_dpop *d, bool *fresh)
         *fresh = mobid_store_changes(st) == 1;
     mobid_store_finalize(st);
     return err;
+}
+
+mobid_err issuer_dpop_use(mobid_store *s, const issuer_dpop *d, bool *fresh)
+{
+    return issuer_jti_use(s, d->proof.jti, fresh);
 }
 
 /* ---- the refresh token given with a DPoP-bound pre-authorized token ---- */

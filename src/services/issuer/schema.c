@@ -240,6 +240,26 @@ static const char V7_REFRESH[] =
  * request (NULL: signed before this version, also signed again once). */
 static const char V8_STATUS_SIGNER[] = "ALTER TABLE issuer_status_lists ADD COLUMN signer TEXT;";
 
+/* v9 — the authorization-code flow (oid4vci_authz.c): one row per pushed authorization
+ * request (kind 'par', keyed by its request_uri) and per authorization code (kind
+ * 'code'), each single-use and short-lived, tied to the offer whose issuer_state it
+ * carries and to the attested client, redirect_uri and PKCE challenge. */
+static const char V9_AUTHZ[] =
+    "CREATE TABLE issuer_authz ("
+    " k TEXT PRIMARY KEY,"              /* SHA-256 hex of the request_uri or the code */
+    " kind TEXT NOT NULL,"
+    " offer_id TEXT NOT NULL REFERENCES issuer_offers (id),"
+    " client_id TEXT NOT NULL,"
+    " redirect_uri TEXT NOT NULL,"
+    " challenge TEXT NOT NULL,"         /* S256 code_challenge */
+    " state TEXT,"
+    " details TEXT,"                    /* authorization_details (JSON) */
+    " jkt TEXT,"                        /* DPoP key the code is bound to (RFC 9449 §10) */
+    " created_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL,"
+    " used_at BIGINT);"
+    "CREATE INDEX issuer_authz_exp ON issuer_authz (expires_at);";
+
 static const mobid_store_migration issuer_migrations[] = {
     { 1, V1_CORE, NULL },
     /* ---- offices, officers, sessions, applications, audit (applications part):
@@ -251,6 +271,7 @@ static const mobid_store_migration issuer_migrations[] = {
     { 6, V6_OFFICER_ADMIN, NULL },
     { 7, V7_REFRESH, NULL },
     { 8, V8_STATUS_SIGNER, NULL },
+    { 9, V9_AUTHZ, NULL },
 };
 
 mobid_err issuer_schema_migrate(mobid_store *s)

@@ -84,7 +84,7 @@ mobid_err issuer_ctx_new(issuer_config *cfg, const char *db_url, issuer_ctx **ou
                           mobid_view_make(ctx->data_key, 32),
                           mobid_view_str("mobid issuer lookup"), ctx->lookup_key, 32)) !=
             MOBID_OK ||
-        (err = pki_load(ctx)) != MOBID_OK ||
+        (err = pki_load(ctx)) != MOBID_OK || (err = issuer_haip_config(ctx)) != MOBID_OK ||
         (err = mobid_store_pool_new(db_url, 16, &ctx->pool)) != MOBID_OK ||
         (err = issuer_db(ctx, &s)) != MOBID_OK)
         goto done;
@@ -105,6 +105,7 @@ void issuer_ctx_free(issuer_ctx *ctx)
         return;
     issuer_pki_free(ctx->pki);
     issuer_crls_free(ctx->crls);
+    issuer_haip_free(ctx);
     mobid_store_pool_free(ctx->pool);
     issuer_config_free(&ctx->cfg);
     pthread_mutex_destroy(&ctx->lock);
