@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static fz f;
     static bool ready;
-    mobid_wallet_io io = { &f, fz_load, fz_save, fz_http, NULL, fz_pin, fz_tx, fz_consent, NULL };
+    mobid_wallet_io io = { &f, fz_load, fz_save, fz_http, NULL, fz_pin, fz_tx, fz_consent, NULL, NULL };
     char detail[256];
     json_t *summary = NULL;
     char *link = NULL;

@@ -48,6 +48,10 @@ typedef struct mobid_wallet_http_req {
     mobid_view body;
     const char *dpop;          /* a DPoP proof (RFC 9449), or NULL: send it as the "DPoP"
                                   header, and the token in bearer as "Authorization: DPoP" */
+    const char *attestation;   /* the "OAuth-Client-Attestation" header, or NULL */
+    const char *attestation_pop; /* the "OAuth-Client-Attestation-PoP" header, or NULL */
+    mobid_buf *location;       /* not NULL: a redirect (3xx) is not followed, and its
+                                  Location is appended here (NUL-terminated) */
 } mobid_wallet_http_req;
 
 /* What the holder is asked to agree to before a presentation. */
@@ -89,6 +93,13 @@ typedef struct mobid_wallet_io {
      * wallet file alone allows no offline PIN search and no counter edit. NULL = none
      * (a wallet made without it opens without it; one made with it needs it). */
     mobid_err (*device_secret)(void *ctx, uint8_t out[32]);
+    /* The app's wallet attestation (OAuth 2.0 Attestation-Based Client Authentication),
+     * for an authorization server that asks for it: append the Client Attestation JWT
+     * its wallet provider issued to attestation, and a fresh PoP JWT for audience aud
+     * signed by the attested instance key (mobid_oid4vci_attestation_pop_build) to pop,
+     * both NUL-terminated. NULL or NOT_FOUND: the app has none. */
+    mobid_err (*client_attestation)(void *ctx, const char *aud, mobid_buf *attestation,
+                                    mobid_buf *pop);
 } mobid_wallet_io;
 
 /* Options of a new wallet. The trust anchors are PEM bundles (copied into the wallet).

@@ -20,7 +20,7 @@ static mobid_err fetch_request(const mobid_wallet_io *io, const char *uri, char 
                                mobid_buf *jwt, char *detail, size_t dlen)
 {
     mobid_wallet_http_req q = { "GET", NULL, NULL, "application/oauth-authz-req+jwt", NULL,
-                                { NULL, 0 }, NULL };
+                                { NULL, 0 }, NULL, NULL, NULL, NULL };
     char *request_uri = NULL, *method = NULL;
     mobid_err err;
 
@@ -186,7 +186,7 @@ static mobid_err send_response(const mobid_wallet_io *io, const mobid_oid4vp_req
 {
     mobid_wallet_http_req q = { "POST", req->response_uri,
                                 "application/x-www-form-urlencoded", "application/json",
-                                NULL, { NULL, 0 }, NULL };
+                                NULL, { NULL, 0 }, NULL, NULL, NULL, NULL };
     json_t *params = json_pack("{s:O}", "vp_token", vp_token);
     mobid_buf form, val;
     mobid_err err = params ? MOBID_OK : MOBID_ERR_NOMEM;

@@ -1,7 +1,8 @@
 /*
- * Receiving credentials (OpenID4VCI 1.0, pre-authorized code flow): offer, issuer
- * metadata, tx_code, token, nonce, one proof per fresh device key, a batch per
- * configuration; every credential is checked before it is sealed in the vault.
+ * Receiving credentials (OpenID4VCI 1.0, pre-authorized code flow, or the
+ * authorization-code flow of authcode.c): offer, issuer metadata, tx_code, token,
+ * nonce, one proof per fresh device key, a batch per configuration; every credential
+ * is checked before it is sealed in the vault.
  *
  * Receiving is atomic from the holder's side. The PIN opens the vault before the
  * offer is redeemed, so a wrong PIN or a cancel spends nothing. Once the token is
@@ -28,7 +29,7 @@
 
 static mobid_err get_json(rx *r, const char *url, json_t **out)
 {
-    mobid_wallet_http_req q = { "GET", url, NULL, "application/json", NULL, { NULL, 0 }, NULL };
+    mobid_wallet_http_req q = { "GET", url, NULL, "application/json", NULL, { NULL, 0 }, NULL, NULL, NULL, NULL };
 
     return wl_http_json_st(r->io, &q, out, &r->last_status, r->detail, r->dlen);
 }
@@ -132,6 +133,11 @@ static mobid_err find_token_endpoint(rx *r)
     }
     if (!err && !(r->token_ep = mobid_view_strdup(mobid_view_str(te))))
         err = MOBID_ERR_NOMEM;
+    if (!err && asmeta) {
+        json_decref(r->asmeta);
+        r->asmeta = asmeta;
+        asmeta = NULL;
+    }
     json_decref(asmeta);
     free(url);
     return err;
@@ -163,7 +169,7 @@ mobid_err wl_rx_metadata(rx *r)
     return find_token_endpoint(r);
 }
 
-static mobid_err form_add(mobid_buf *f, const char *name, const char *value)
+mobid_err wl_form_add(mobid_buf *f, const char *name, const char *value)
 {
     if (f->len)
         mobid_buf_append_byte(f, '&');
@@ -176,22 +182,34 @@ static mobid_err get_token(rx *r)
 {
     char tx[WL_TX_CODE_MAX + 1] = { 0 };
     mobid_wallet_http_req q = { "POST", r->token_ep, "application/x-www-form-urlencoded",
-                                "application/json", NULL, { NULL, 0 }, NULL };
+                                "application/json", NULL, { NULL, 0 }, NULL, NULL, NULL, NULL };
     json_t *resp = NULL;
     mobid_buf form;
     mobid_err err = MOBID_OK;
 
     mobid_buf_init(&form, 0);
+    if (!r->ov.pre_auth_code) {
+        wl_detail(r->detail, r->dlen, "the offer has only an authorization_code grant, and the "
+                                      "authorization server offers no pushed authorization "
+                                      "requests");
+        return MOBID_ERR_UNSUPPORTED;
+    }
     if (r->ov.has_tx_code) {
         if (!r->io->tx_code)
             return MOBID_ERR_INVALID_ARG;
         err = r->io->tx_code(r->io->ctx, r->ov.tx_code_length, NULL, tx, sizeof tx);
         tx[WL_TX_CODE_MAX] = '\0';
     }
-    form_add(&form, "grant_type", MOBID_OID4VCI_GRANT_PRE_AUTH);
-    form_add(&form, "pre-authorized_code", r->ov.pre_auth_code);
+    wl_form_add(&form, "grant_type", MOBID_OID4VCI_GRANT_PRE_AUTH);
+    wl_form_add(&form, "pre-authorized_code", r->ov.pre_auth_code);
     if (!err && r->ov.has_tx_code)
-        form_add(&form, "tx_code", tx);
+        wl_form_add(&form, "tx_code", tx);
+    json_t *details = wl_rx_details(r);
+    char *dj = details ? json_dumps(details, JSON_COMPACT) : NULL;
+    if (!err && dj)
+        wl_form_add(&form, "authorization_details", dj);
+    free(dj);
+    json_decref(details);
     if (!err)
         err = form.err;
     q.body = mobid_buf_view(&form);
@@ -201,6 +219,8 @@ static mobid_err get_token(rx *r)
         err = mobid_key_generate(MOBID_CURVE_P256, &r->dpop_key);
     if (!err)
         err = wl_token_request(r, &q, &resp);
+    if (!err)
+        err = wl_rx_take_details(r, resp);
     mobid_wipe(tx, sizeof tx);
     mobid_buf_free(&form);
     json_decref(resp);
@@ -259,7 +279,7 @@ static mobid_err get_nonce(rx *r, char **nonce)
 {
     const char *ep = json_string_value(json_object_get(r->meta, "nonce_endpoint"));
     mobid_wallet_http_req q = { "POST", ep, "application/json", "application/json", NULL,
-                                { (const uint8_t *)"{}", 2 }, NULL };
+                                { (const uint8_t *)"{}", 2 }, NULL, NULL, NULL, NULL };
     json_t *resp = NULL;
     const char *n;
     mobid_err err;
@@ -344,9 +364,12 @@ static mobid_err build_request(rx *r, const char *cfg, const char *nonce, mobid_
         if (!err && json_array_append_new(jwts, json_string((const char *)proof.ptr)))
             err = MOBID_ERR_NOMEM;
     }
+    /* OpenID4VCI 1.0 §8.2: after credential_identifiers, the request names one */
+    const char *ident = json_string_value(json_object_get(r->cred_ids, cfg));
     if (!err) {
-        req = json_pack("{s:s,s:{s:O}}", "credential_configuration_id", cfg, "proofs", "jwt",
-                        jwts);
+        req = json_pack("{s:s,s:{s:O}}", ident ? "credential_identifier"
+                                               : "credential_configuration_id",
+                        ident ? ident : cfg, "proofs", "jwt", jwts);
         err = req ? mobid_json_dump(req, false, body) : MOBID_ERR_NOMEM;
     }
     json_decref(req);
@@ -436,7 +459,7 @@ mobid_err wl_rx_config(rx *r, const char *cfg)
     const char *fmt = json_string_value(json_object_get(conf, "format"));
     const char *ep = json_string_value(json_object_get(r->meta, "credential_endpoint"));
     mobid_wallet_http_req q = { "POST", ep, "application/json", "application/json",
-                                r->access_token, { NULL, 0 }, NULL };
+                                r->access_token, { NULL, 0 }, NULL, NULL, NULL, NULL };
     mobid_key *keys[MOBID_OID4VCI_MAX_PROOFS] = { 0 };
     size_t n = batch_size(r);
     char *nonce = NULL;
@@ -517,6 +540,8 @@ static mobid_err pending_begin(rx *r)
         json_object_set_new(p, "dpop_key", key);
     if (!err && r->refresh_token)
         json_object_set_new(p, "refresh_token", json_string(r->refresh_token));
+    if (!err && r->cred_ids)
+        json_object_set(p, "identifiers", r->cred_ids);
     if (err || json_object_set_new(r->w->vault, "pending", p)) {
         json_decref(p);
         return err ? err : MOBID_ERR_NOMEM;
@@ -614,6 +639,8 @@ static mobid_err resume_pending(rx *r)
         r->dpop_bound = true;
     if (r->dpop_bound && json_string_value(json_object_get(p, "refresh_token")))
         r->refresh_token = strdup(json_string_value(json_object_get(p, "refresh_token")));
+    if (json_is_object(json_object_get(p, "identifiers")))
+        r->cred_ids = json_deep_copy(json_object_get(p, "identifiers"));
     err = r->access_token ? wl_rx_metadata(r) : MOBID_ERR_NOMEM;
     if (!err)
         err = receive_all(r, configs);
@@ -626,6 +653,8 @@ void wl_rx_clear(rx *r)
     mobid_trust_free(r->trust);
     json_decref(r->offer);
     json_decref(r->meta);
+    json_decref(r->asmeta);
+    json_decref(r->cred_ids);
     json_decref(r->received);
     free(r->token_ep);
     if (r->access_token)
@@ -686,7 +715,7 @@ static mobid_err redeem(rx *r)
     if (!err)
         err = wl_rx_metadata(r);
     if (!err)
-        err = get_token(r);
+        err = wl_rx_use_authcode(r) ? wl_rx_authcode_token(r) : get_token(r);
     if (!err && r->w)
         err = pending_begin(r);
     if (!err)

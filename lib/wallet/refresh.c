@@ -56,7 +56,7 @@ static mobid_err refusal(rx *r, const json_t *resp, mobid_err err)
 static mobid_err grant(rx *r, const json_t *refresh)
 {
     mobid_wallet_http_req q = { "POST", r->token_ep, "application/x-www-form-urlencoded",
-                                "application/json", NULL, { NULL, 0 }, NULL };
+                                "application/json", NULL, { NULL, 0 }, NULL, NULL, NULL, NULL };
     const char *token = json_string_value(json_object_get(refresh, "token"));
     json_t *resp = NULL;
     mobid_buf form;

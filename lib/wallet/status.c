@@ -23,7 +23,7 @@ static mobid_err one_status(const mobid_wallet_io *io, mobid_trust *trust, const
                             const char **out)
 {
     mobid_wallet_http_req q = { "GET", NULL, NULL, "application/statuslist+jwt", NULL,
-                                { NULL, 0 }, NULL };
+                                { NULL, 0 }, NULL, NULL, NULL, NULL };
     mobid_statuslist_verify_params p = { 0 };
     mobid_statuslist_token *tok = NULL;
     mobid_status_ref ref = { 0 };

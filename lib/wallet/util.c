@@ -136,6 +136,8 @@ mobid_err wl_http_st(const mobid_wallet_io *io, const mobid_wallet_http_req *req
     }
     if (body->len > MOBID_WALLET_MAX_HTTP)
         return MOBID_ERR_TOO_BIG;
+    if (req->location && *status >= 300 && *status <= 399) /* a redirect asked for */
+        return MOBID_OK;
     if (*status < 200 || *status > 299) {
         refusal_detail(req, *status, mobid_buf_view(body), detail, detail_len);
         return MOBID_ERR_FETCH_FAILED;

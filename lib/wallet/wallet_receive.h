@@ -9,6 +9,10 @@ typedef struct rx {
     const mobid_wallet_io *io;
     json_t *offer;
     json_t *meta;
+    json_t *asmeta;      /* the authorization server's metadata (NULL: the issuer's own
+                            token_endpoint was taken) */
+    json_t *cred_ids;    /* configuration id -> credential_identifier, from the token
+                            response's authorization_details (NULL: none) */
     mobid_oid4vci_offer_view ov;
     char *token_ep;
     char *access_token;
@@ -39,6 +43,22 @@ mobid_err wl_token_request(rx *r, mobid_wallet_http_req *q, json_t **resp);
 /* One batch of configuration cfg (r->batch proofs, or the issuer's batch_size),
  * checked and appended to r->received as a new entry. */
 mobid_err wl_rx_config(rx *r, const char *cfg);
+
+/* authcode.c: the authorization-code flow (PAR, PKCE, DPoP, wallet attestation). */
+/* Whether to take it: the offer has the grant and the server the endpoints, and
+ * either no pre-authorized grant is offered or the host can attest the app. */
+bool wl_rx_use_authcode(const rx *r);
+/* Push the request, authorize with the offer's transaction code, and exchange the
+ * code: sets r->access_token (DPoP-bound) like the pre-authorized token request. */
+mobid_err wl_rx_authcode_token(rx *r);
+/* authorization_details for the wanted configurations of the offer when the server
+ * lists openid_credential (new reference), else NULL. */
+json_t *wl_rx_details(const rx *r);
+/* The credential_identifiers of a token response's authorization_details into
+ * r->cred_ids. */
+mobid_err wl_rx_take_details(rx *r, const json_t *resp);
+/* application/x-www-form-urlencoded name=value appended (with '&' when not first). */
+mobid_err wl_form_add(mobid_buf *f, const char *name, const char *value);
 
 /* Refresh the due cards of the unlocked wallet w (refresh.c); summary gets one object
  * per refreshed card, *skipped the cards without a refresh token. */

@@ -37,6 +37,11 @@ static const char wallet_usage[] =
     "                         makes it when missing); the wallet does not open without it\n"
     "  --pin-file F           read the PIN from the first line of F instead of the terminal\n"
     "  --tx-code C            the offer's transaction code instead of a prompt\n"
+    "  --wallet-provider-key K  receive: attest this app to the issuer (OAuth attestation-\n"
+    "                         based client authentication) as if K's wallet provider had\n"
+    "                         (tests, development); then the authorization-code flow\n"
+    "  --wallet-provider-cert C  its certificate chain, sent as x5c\n"
+    "  --client-id ID         the attested client_id (default mobid-wallet)\n"
     "  --yes                  consent without asking (the claims are still printed)\n"
     "  --qr FILE.png          receive/present: take the URI from a QR code image;\n"
     "                         engage: where to write the engagement QR code\n"
@@ -85,6 +90,9 @@ static int parse_args(int argc, char **argv, wallet_args *a)
         { "listen", required_argument, NULL, 'L' },   { "web-dir", required_argument, NULL, 'W' },
         { "session-timeout", required_argument, NULL, 'S' },
         { "below", required_argument, NULL, 'B' },    { "force", no_argument, NULL, 'F' },
+        { "wallet-provider-key", required_argument, NULL, 'K' },
+        { "wallet-provider-cert", required_argument, NULL, 'P' },
+        { "client-id", required_argument, NULL, 'c' },
         { NULL, 0, NULL, 0 }
     };
     int c;
@@ -119,6 +127,9 @@ static int parse_args(int argc, char **argv, wallet_args *a)
                 return cli_usage_error(wallet_usage, "--below must be 1..100");
             break;
         case 'F': a->refresh.force = true; break;
+        case 'K': a->host.provider_key = optarg; break;
+        case 'P': a->host.provider_cert = optarg; break;
+        case 'c': a->host.client_id = optarg; break;
         case 'h': fputs(wallet_usage, stdout); return -1;
         default: return cli_usage_error(wallet_usage, "unknown option");
         }

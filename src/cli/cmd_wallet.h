@@ -19,6 +19,11 @@ typedef struct cli_wallet_host {
     void *http;            /* mobid_http_client, created on first use */
     const char *no_tty;    /* set when a prompt found no terminal: what to use instead */
     unsigned long steps;   /* side effects so far (MOBID_WALLET_KILL_AT test hook) */
+    /* --wallet-provider-key / --wallet-provider-cert / --client-id: the host plays its
+     * own wallet provider (tests, development) and attests a fresh instance key */
+    const char *provider_key, *provider_cert, *client_id;
+    mobid_key *instance;   /* the attested instance key (made on first use) */
+    char *attestation;     /* the Client Attestation JWT (heap) */
 } cli_wallet_host;
 
 /* Whether a terminal can be opened to ask the PIN, a code or consent. */

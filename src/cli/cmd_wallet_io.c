@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include <mobid/crypto.h>
+#include <mobid/jose.h>
+#include <mobid/oid4vci.h>
+
+#include "http/resource.h"
 
 #include "services/provision/provision.h"
 #include "cli/cli.h"
@@ -214,10 +218,61 @@ static mobid_err device_secret(void *ctx, uint8_t out[32])
     return wallet_device_secret(h->device_key, h->make_device_key, out);
 }
 
+/* The wallet provider's side, played by the host for tests and development: an
+ * attestation of a fresh instance key signed by --wallet-provider-key (with its
+ * --wallet-provider-cert chain as x5c when given), made once per run. A phone app
+ * would get its attestation from its provider's backend instead. */
+static mobid_err attestation_make(cli_wallet_host *h)
+{
+    mobid_buf pem = { 0 }, out = { 0 };
+    mobid_key *provider = NULL;
+    mobid_cert **chain = NULL;
+    size_t n = 0;
+    json_t *x5c = NULL;
+    const char *cid = h->client_id ? h->client_id : "mobid-wallet";
+    mobid_err err = mobid_file_read(h->provider_key, 1 << 16, &pem);
+    if (!err) err = mobid_key_from_pem(mobid_buf_view(&pem), &provider);
+    mobid_wipe(pem.ptr, pem.len);
+    pem.len = 0;
+    if (!err && h->provider_cert && !(err = mobid_file_read(h->provider_cert, 1 << 20, &pem)) &&
+        !(err = mobid_cert_parse_all(mobid_buf_view(&pem), &chain, &n)))
+        err = mobid_jose_x5c_from_certs(chain, n, &x5c);
+    if (!err) err = mobid_key_generate(MOBID_CURVE_P256, &h->instance);
+    mobid_oid4vci_attestation_spec spec = { provider, x5c, "urn:mobid:wallet-provider", cid,
+                                            h->instance, 0, 0 };
+    if (!err) err = mobid_oid4vci_attestation_build(&spec, &out);
+    if (!err && !(h->attestation = strdup((const char *)out.ptr)))
+        err = MOBID_ERR_NOMEM;
+    json_decref(x5c);
+    mobid_cert_list_free(chain, n);
+    mobid_key_free(provider);
+    mobid_buf_free(&pem);
+    mobid_buf_free(&out);
+    return err;
+}
+
+static mobid_err client_attestation(void *ctx, const char *aud, mobid_buf *att, mobid_buf *pop)
+{
+    cli_wallet_host *h = ctx;
+    mobid_err err = MOBID_OK;
+    if (!h->provider_key)
+        return MOBID_ERR_NOT_FOUND;
+    if (!h->attestation && (err = attestation_make(h)) != MOBID_OK) {
+        fprintf(stderr, "wallet attestation: %s\n", mobid_err_name(err));
+        return err == MOBID_ERR_NOMEM ? err : MOBID_ERR_KEY_INVALID;
+    }
+    if ((err = mobid_buf_append_str(att, h->attestation)) == MOBID_OK)
+        err = mobid_buf_terminate(att);
+    const char *cid = h->client_id ? h->client_id : "mobid-wallet";
+    if (err == MOBID_OK)
+        err = mobid_oid4vci_attestation_pop_build(h->instance, cid, aud, NULL, host_now(h), pop);
+    return err;
+}
+
 mobid_wallet_io cli_wallet_io(cli_wallet_host *host)
 {
-    mobid_wallet_io io = { host,     file_load,   file_save,  do_http,
-                           host_now, ask_pin,     ask_tx_code, ask_consent, device_secret };
+    mobid_wallet_io io = { host,     file_load,   file_save,   do_http,       host_now,
+                           ask_pin,  ask_tx_code, ask_consent, device_secret, client_attestation };
     return io;
 }
 
@@ -234,5 +289,9 @@ void cli_wallet_host_free(cli_wallet_host *host)
 {
     free(host->device_key);
     host->device_key = NULL;
+    free(host->attestation);
+    host->attestation = NULL;
+    mobid_key_free(host->instance);
+    host->instance = NULL;
     wallet_http_free(&host->http);
 }

@@ -119,7 +119,7 @@ static mobid_err cb_device_secret(void *ctx, uint8_t out[32])
 static mobid_wallet_io call_io(app_call *c)
 {
     mobid_wallet_io io = { c, cb_load, cb_save, cb_http, cb_now, cb_pin, cb_tx_code,
-                           cb_consent, cb_device_secret };
+                           cb_consent, cb_device_secret, NULL };
     return io;
 }
 

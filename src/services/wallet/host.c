@@ -142,8 +142,8 @@ mobid_err wallet_http(void **client, const char *ca_file, const mobid_wallet_htt
 {
     mobid_http_client_opts o = { 15000, 5000, MOBID_WALLET_MAX_HTTP, false, ca_file };
     mobid_http_result res = { 0 };
-    char accept[160] = "", auth[4200] = "", dpop[4200] = "";
-    const char *headers[4] = { NULL, NULL, NULL, NULL };
+    char accept[160] = "", auth[4200] = "", dpop[4200] = "", att[8300] = "", pop[4200] = "";
+    const char *headers[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
     size_t nh = 0;
     mobid_err err = MOBID_OK;
 
@@ -156,12 +156,21 @@ mobid_err wallet_http(void **client, const char *ca_file, const mobid_wallet_htt
         headers[nh++] = auth;
     if (req->dpop && snprintf(dpop, sizeof dpop, "DPoP: %s", req->dpop) > 0)
         headers[nh++] = dpop;
+    if (req->attestation && req->attestation_pop &&
+        snprintf(att, sizeof att, "OAuth-Client-Attestation: %s", req->attestation) > 0 &&
+        snprintf(pop, sizeof pop, "OAuth-Client-Attestation-PoP: %s", req->attestation_pop) > 0) {
+        headers[nh++] = att;
+        headers[nh++] = pop;
+    }
     if (!err)
         err = mobid_http_client_request(*client, req->method, req->url, headers,
                                         req->content_type, req->body, &res);
     *status = res.not_sent ? -1 : res.status; /* -1: the request never left */
     if (!err)
         err = mobid_buf_append_view(body, mobid_buf_view(&res.body));
+    if (!err && req->location && res.location &&
+        !(err = mobid_buf_append_str(req->location, res.location)))
+        err = mobid_buf_terminate(req->location);
     mobid_wipe(auth, sizeof auth);
     mobid_http_result_free(&res);
     return err;

@@ -545,7 +545,7 @@ static mobid_err fk_device(void *ctx, uint8_t out[32])
 static mobid_wallet_io fk_io(fk_world *w)
 {
     mobid_wallet_io io = { w, fk_load, fk_save, fk_http, fk_now, fk_pin, fk_tx, fk_consent,
-                           w->device ? fk_device : NULL };
+                           w->device ? fk_device : NULL, NULL };
     return io;
 }
 
