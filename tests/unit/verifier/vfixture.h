@@ -217,7 +217,9 @@ static void vf_setup(vfix *f)
     assert_int_equal(verifier_routes(f->ctx, f->srv), MOBID_OK);
     assert_int_equal(mobid_http_server_start(f->srv), MOBID_OK);
     assert_int_equal(verifier_set_public_url(f->ctx, mobid_http_server_url(f->srv)), MOBID_OK);
-    assert_int_equal(mobid_http_client_new(NULL, &f->http), MOBID_OK);
+    /* The relying party's client outlasts the longest long-poll (VERIFIER_MAX_WAIT). */
+    mobid_http_client_opts rp_opts = { .timeout_ms = (VERIFIER_MAX_WAIT + 30) * 1000L };
+    assert_int_equal(mobid_http_client_new(&rp_opts, &f->http), MOBID_OK);
     assert_int_equal(mobid_http_client_new(NULL, &f->whttp), MOBID_OK);
 }
 
