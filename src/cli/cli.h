@@ -62,6 +62,27 @@ int cli_fail(bool json, mobid_err err, const char *detail);
 int cli_usage_error(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* One --option of a subcommand and where it goes: value for an option that takes an
+ * argument (the last one given wins), flag for one that does not (set true). */
+typedef struct cli_opt {
+    const char *name;
+    const char **value;
+    bool *flag;
+} cli_opt;
+
+#define CLI_VALUE(name, where) { (name), (where), NULL }
+#define CLI_FLAG(name, where) { (name), NULL, (where) }
+#define CLI_END { NULL, NULL, NULL }
+
+/* What cli_parse returns when the command should go on and run. */
+#define CLI_RUN (-1)
+/* Parse the options of argv (argv[0] is the subcommand) against opts (ended by an
+ * entry whose name is NULL; --help is implied). operands: how many arguments must
+ * follow the options (-1: any number; they start at argv[optind]). Returns CLI_RUN, or
+ * the exit status to return: CLI_EXIT_OK after --help (usage on stdout),
+ * CLI_EXIT_USAGE for an unknown option or a wrong number of operands (on stderr). */
+int cli_parse(int argc, char **argv, const cli_opt *opts, int operands, const char *usage);
+
 /* Split "a,b,c" into a NULL-terminated array of heap strings (free with cli_strv_free). */
 char **cli_split_commas(const char *s);
 void cli_strv_free(char **v);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,4 +199,43 @@ void cli_strv_free(char **v)
     for (char **p = v; *p; p++)
         free(*p);
     free(v);
+}
+
+/* Options past this many in one subcommand are a programming error. */
+#define CLI_MAX_OPTS 32
+
+int cli_parse(int argc, char **argv, const cli_opt *opts, int operands, const char *usage)
+{
+    struct option lo[CLI_MAX_OPTS + 2];
+    size_t n = 0;
+    int c;
+
+    for (; opts[n].name; n++) {
+        if (n == CLI_MAX_OPTS)
+            abort();
+        lo[n] = (struct option){ opts[n].name, opts[n].value ? required_argument : no_argument,
+                                 NULL, 256 + (int)n };
+    }
+    lo[n] = (struct option){ "help", no_argument, NULL, 'h' };
+    lo[n + 1] = (struct option){ 0 };
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (c < 256) { /* getopt has said which option it did not know */
+            fputs(usage, stderr);
+            return CLI_EXIT_USAGE;
+        }
+        if (opts[c - 256].value)
+            *opts[c - 256].value = optarg;
+        else
+            *opts[c - 256].flag = true;
+    }
+    if (operands < 0 || argc - optind == operands)
+        return CLI_RUN;
+    if (argc - optind > operands)
+        return cli_usage_error(usage, "unexpected argument %s", argv[optind + operands]);
+    return cli_usage_error(usage, "missing argument");
 }

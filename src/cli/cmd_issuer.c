@@ -56,32 +56,12 @@ typedef struct issuer_args {
 
 static int parse_args(int argc, char **argv, issuer_args *a)
 {
-    static const struct option opts[] = {
-        { "db", required_argument, 0, 'd' },       { "listen", required_argument, 0, 'l' },
-        { "config", required_argument, 0, 'c' },   { "cardtype", required_argument, 0, 't' },
-        { "claims", required_argument, 0, 'm' },   { "person", required_argument, 0, 'p' },
-        { "reason", required_argument, 0, 'r' },   { "actor", required_argument, 0, 'a' },
-        { "json", no_argument, 0, 'j' },           { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 }
-    };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': a->db = optarg; break;
-        case 'l': a->listen = optarg; break;
-        case 'c': a->config = optarg; break;
-        case 't': a->cardtype = optarg; break;
-        case 'm': a->claims = optarg; break;
-        case 'p': a->person = optarg; break;
-        case 'r': a->reason = optarg; break;
-        case 'a': a->actor = optarg; break;
-        case 'j': a->json = true; break;
-        case 'h': fputs(USAGE, stdout); return -1;
-        default: fputs(USAGE, stderr); return CLI_EXIT_USAGE;
-        }
-    }
-    return 0;
+    const cli_opt opts[] = { CLI_VALUE("db", &a->db),         CLI_VALUE("listen", &a->listen),
+                             CLI_VALUE("config", &a->config), CLI_VALUE("cardtype", &a->cardtype),
+                             CLI_VALUE("claims", &a->claims), CLI_VALUE("person", &a->person),
+                             CLI_VALUE("reason", &a->reason), CLI_VALUE("actor", &a->actor),
+                             CLI_FLAG("json", &a->json), CLI_END };
+    return cli_parse(argc, argv, opts, -1, USAGE);
 }
 
 static mobid_err open_ctx(const issuer_args *a, issuer_ctx **ctx)
@@ -252,8 +232,8 @@ static int cmd_issuer(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     int rc = parse_args(argc - shift, argv + shift, &a);
-    if (rc)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (rc != CLI_RUN)
+        return rc;
     int rest = argc - shift - optind;
     if (!strcmp(sub, "serve") && a.db && a.config && !rest)
         return issuer_serve_cmd(&a);

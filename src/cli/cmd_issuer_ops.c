@@ -11,7 +11,6 @@
 #include "cli.h"
 #include "cmd_issuer.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,29 +48,11 @@ typedef struct ops_args {
 
 static int parse(int argc, char **argv, ops_args *a)
 {
-    static const struct option opts[] = {
-        { "db", required_argument, 0, 'd' },     { "out", required_argument, 0, 'o' },
-        { "from", required_argument, 0, 'f' },   { "checkpoint", required_argument, 0, 'k' },
-        { "trust", required_argument, 0, 't' },  { "config", required_argument, 0, 'c' },
-        { "json", no_argument, 0, 'j' },         { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 }
-    };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': a->db = optarg; break;
-        case 'o': a->out = optarg; break;
-        case 'f': a->from = optarg; break;
-        case 'k': a->checkpoint = optarg; break;
-        case 't': a->trust = optarg; break;
-        case 'c': a->config = optarg; break;
-        case 'j': a->json = true; break;
-        case 'h': fputs(USAGE, stdout); return -1;
-        default: fputs(USAGE, stderr); return CLI_EXIT_USAGE;
-        }
-    }
-    return optind == argc ? 0 : cli_usage_error(USAGE, "unexpected argument %s", argv[optind]);
+    const cli_opt opts[] = { CLI_VALUE("db", &a->db),         CLI_VALUE("out", &a->out),
+                             CLI_VALUE("from", &a->from),     CLI_VALUE("checkpoint", &a->checkpoint),
+                             CLI_VALUE("trust", &a->trust),   CLI_VALUE("config", &a->config),
+                             CLI_FLAG("json", &a->json), CLI_END };
+    return cli_parse(argc, argv, opts, 0, USAGE);
 }
 
 /* sqlite:PATH -> PATH, or NULL for another backend. */
@@ -401,8 +382,8 @@ int cmd_issuer_ops(int argc, char **argv)
     int rc = audit && argc < 2 ? cli_usage_error(USAGE, "audit verify | checkpoint")
                                : parse(argc - audit, argv + audit, &a);
 
-    if (rc)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (rc != CLI_RUN)
+        return rc;
     if (!strcmp(sub, "backup") && a.db && a.out)
         return backup_cmd(&a);
     if (!strcmp(sub, "restore") && a.db && a.from)

@@ -67,35 +67,19 @@ typedef struct init_args {
 
 static int parse_init(int argc, char **argv, init_args *a)
 {
-    static const struct option opts[] = { { "name", required_argument, 0, 'n' },
-                                          { "issuer-url", required_argument, 0, 'u' },
-                                          { "country", required_argument, 0, 'c' },
-                                          { "pkcs11-module", required_argument, 0, 'm' },
-                                          { "token-label", required_argument, 0, 't' },
-                                          { "pin-file", required_argument, 0, 'p' },
-                                          { "json", no_argument, 0, 'j' },
-                                          { "help", no_argument, 0, 'h' },
-                                          { 0, 0, 0, 0 } };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'n': a->name = optarg; break;
-        case 'u': a->url = optarg; break;
-        case 'c': a->cc = optarg; break;
-        case 'm': a->module = optarg; break;
-        case 't': a->token = optarg; break;
-        case 'p': a->pin_file = optarg; break;
-        case 'j': a->json = true; break;
-        case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
-        default: fputs(USAGE, stderr); return CLI_EXIT_USAGE;
-        }
-    }
-    if (optind + 1 != argc || strlen(a->cc) != 2 || !a->module != !a->token) {
-        fputs(USAGE, stderr);
-        return CLI_EXIT_USAGE;
-    }
-    return -1;
+    const cli_opt opts[] = { CLI_VALUE("name", &a->name),
+                             CLI_VALUE("issuer-url", &a->url),
+                             CLI_VALUE("country", &a->cc),
+                             CLI_VALUE("pkcs11-module", &a->module),
+                             CLI_VALUE("token-label", &a->token),
+                             CLI_VALUE("pin-file", &a->pin_file),
+                             CLI_FLAG("json", &a->json),
+                             CLI_END };
+    int rc = cli_parse(argc, argv, opts, 1, USAGE);
+    if (rc == CLI_RUN && (strlen(a->cc) != 2 || !a->module != !a->token))
+        rc = cli_usage_error(USAGE, "--country takes two letters; --pkcs11-module goes with "
+                                    "--token-label");
+    return rc;
 }
 
 static int pki_init(int argc, char **argv)
@@ -103,7 +87,7 @@ static int pki_init(int argc, char **argv)
     init_args a = { .name = "Ministry of the Interior", .url = "http://127.0.0.1:8080",
                     .cc = "KR" };
     int rc = parse_init(argc, argv, &a);
-    if (rc >= 0)
+    if (rc != CLI_RUN)
         return rc;
     char *pin = NULL;
     issuer_pki_keys keys = { .module = a.module, .token = a.token };
@@ -132,31 +116,22 @@ typedef mobid_err (*pki_add_fn)(const char *, const char *, int64_t, const issue
 /* add-ds and add-status: DIR [--issuer-url URL] [--days N] [--pin-file F] [--json] */
 static int pki_add(int argc, char **argv, const char *kind, int max_days, pki_add_fn add)
 {
-    static const struct option opts[] = { { "issuer-url", required_argument, 0, 'u' },
-                                          { "days", required_argument, 0, 'd' },
-                                          { "pin-file", required_argument, 0, 'p' },
-                                          { "json", no_argument, 0, 'j' },
-                                          { "help", no_argument, 0, 'h' },
-                                          { 0, 0, 0, 0 } };
-    const char *url = NULL, *pin_file = NULL; /* NULL: the URL init was given */
+    const char *url = NULL, *pin_file = NULL, *days_arg = NULL; /* NULL: the URL init was given */
     bool json = false;
     char *id = NULL, *pin = NULL, *end = NULL;
     long days = max_days;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'u': url = optarg; break;
-        case 'd': days = strtol(optarg, &end, 10); days = *end ? 0 : days; break;
-        case 'p': pin_file = optarg; break;
-        case 'j': json = true; break;
-        case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
-        default: fputs(USAGE, stderr); return CLI_EXIT_USAGE;
-        }
+    const cli_opt opts[] = { CLI_VALUE("issuer-url", &url), CLI_VALUE("days", &days_arg),
+                             CLI_VALUE("pin-file", &pin_file), CLI_FLAG("json", &json),
+                             CLI_END };
+    int rc = cli_parse(argc, argv, opts, 1, USAGE);
+    if (rc != CLI_RUN)
+        return rc;
+    if (days_arg) {
+        days = strtol(days_arg, &end, 10);
+        days = *end ? 0 : days;
     }
-    if (optind + 1 != argc || days < 1 || days > max_days) {
-        if (days < 1 || days > max_days)
-            fprintf(stderr, "pki: --days must be 1..%d\n", max_days);
+    if (days < 1 || days > max_days) {
+        fprintf(stderr, "pki: --days must be 1..%d\n", max_days);
         fputs(USAGE, stderr);
         return CLI_EXIT_USAGE;
     }
@@ -194,24 +169,12 @@ static int pki_mark(int argc, char **argv, mobid_err (*mark)(const char *, const
 
 static int pki_crl(int argc, char **argv)
 {
-    static const struct option opts[] = { { "pin-file", required_argument, 0, 'p' },
-                                          { "help", no_argument, 0, 'h' },
-                                          { 0, 0, 0, 0 } };
     const char *pin_file = NULL;
     char *pin = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'p': pin_file = optarg; break;
-        case 'h': fputs(USAGE, stdout); return CLI_EXIT_OK;
-        default: fputs(USAGE, stderr); return CLI_EXIT_USAGE;
-        }
-    }
-    if (optind + 1 != argc) {
-        fputs(USAGE, stderr);
-        return CLI_EXIT_USAGE;
-    }
+    const cli_opt opts[] = { CLI_VALUE("pin-file", &pin_file), CLI_END };
+    int rc = cli_parse(argc, argv, opts, 1, USAGE);
+    if (rc != CLI_RUN)
+        return rc;
     mobid_err err = issuer_pki_pin(pin_file, &pin);
     issuer_pki_keys keys = { .pin = pin };
     if (err == MOBID_OK)
