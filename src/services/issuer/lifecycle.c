@@ -7,6 +7,7 @@
  */
 #include "services/issuer/issuer.h"
 #include "services/issuer/issuer_int.h"
+#include "services/issuer/sweeper.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,14 +140,9 @@ mobid_err issuer_card_revoke(issuer_ctx *ctx, const char *card_ref, const char *
     return run_transition(&t);
 }
 
-typedef struct expire_ctx {
-    issuer_ctx *ctx;
-    int64_t now, count;
-} expire_ctx;
-
 static mobid_err expire_body(mobid_store *s, void *arg)
 {
-    expire_ctx *e = arg;
+    issuer_sweep_run *e = arg;
     mobid_store_stmt *st = NULL;
     bool row;
     e->count = 0;
@@ -169,15 +165,7 @@ static mobid_err expire_body(mobid_store *s, void *arg)
 
 mobid_err issuer_cards_expire(issuer_ctx *ctx, int64_t now, int64_t *count)
 {
-    mobid_store *s = NULL;
-    expire_ctx e = { ctx, now ? now : mobid_now(), 0 };
-    mobid_err err = issuer_db(ctx, &s);
-    if (err == MOBID_OK)
-        err = mobid_store_tx(s, 0, expire_body, &e);
-    issuer_db_release(ctx, s);
-    if (count)
-        *count = e.count;
-    return err;
+    return issuer_sweep_step(ctx, now, expire_body, count);
 }
 
 static mobid_err card_credentials(mobid_store *s, const char *id, json_t *arr)

@@ -22,14 +22,24 @@ struct issuer_sweeper {
     bool stop;
 };
 
-typedef struct offers_run {
-    issuer_ctx *ctx;
-    int64_t now, count;
-} offers_run;
+mobid_err issuer_sweep_step(issuer_ctx *ctx, int64_t now,
+                            mobid_err (*body)(mobid_store *s, void *arg), int64_t *count)
+{
+    mobid_store *s = NULL;
+    issuer_sweep_run r = { ctx, now ? now : mobid_now(), 0 };
+    mobid_err err = issuer_db(ctx, &s);
+    if (err == MOBID_OK)
+        err = mobid_store_tx(s, 0, body, &r);
+    if (ctx && s)
+        issuer_db_release(ctx, s);
+    if (count)
+        *count = r.count;
+    return err;
+}
 
 static mobid_err offers_body(mobid_store *s, void *arg)
 {
-    offers_run *r = arg;
+    issuer_sweep_run *r = arg;
     mobid_store_stmt *st = NULL;
     char *ids[100] = { 0 };
     size_t n = 0;
@@ -65,16 +75,7 @@ static mobid_err offers_body(mobid_store *s, void *arg)
 
 mobid_err issuer_offers_expire(issuer_ctx *ctx, int64_t now, int64_t *count)
 {
-    mobid_store *s = NULL;
-    offers_run r = { ctx, now ? now : mobid_now(), 0 };
-    mobid_err err = issuer_db(ctx, &s);
-    if (err == MOBID_OK)
-        err = mobid_store_tx(s, 0, offers_body, &r);
-    if (ctx && s)
-        issuer_db_release(ctx, s);
-    if (count)
-        *count = r.count;
-    return err;
+    return issuer_sweep_step(ctx, now, offers_body, count);
 }
 
 static void *sweep_main(void *arg)
