@@ -16,10 +16,10 @@ for tool in jq curl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not found"; exit 77; }
 done
 "$BIN" up --help >/dev/null 2>&1 || { echo "SKIP: this mobid has no up (services not built)"; exit 77; }
+. "$(dirname "$0")/lib/up.sh"
 T=$(mktemp -d)
-UP=""
 cleanup() {
-  [ -n "$UP" ] && { kill -INT "$UP" 2>/dev/null; wait "$UP" 2>/dev/null; }
+  up_stop
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -27,19 +27,12 @@ fails=0
 ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 
-. "$(dirname "$0")/../common/free_ports.sh"
 BASE=$(free_base)
 I=http://127.0.0.1:$BASE
 V=http://127.0.0.1:$((BASE + 1))
 D=$T/var
-"$BIN" up --dir "$D" --port-base "$BASE" --json >"$T/events" 2>"$T/up.err" &
-UP=$!
-for _ in $(seq 1 1200); do
-  grep -q '"event":"ready"' "$T/events" && break
-  kill -0 "$UP" 2>/dev/null || break
-  sleep 0.1
-done
-grep -q '"event":"ready"' "$T/events" || { cat "$T/events" "$T/up.err"; echo "FAIL mobid up"; exit 1; }
+up_start "$T/events" "$T/up.err" --dir "$D" --port-base "$BASE" \
+  || { cat "$T/events" "$T/up.err"; echo "FAIL mobid up"; exit 1; }
 
 pw() { jq -r --arg u "$1" '.officers[] | select(.username == $u) | .password' "$D/up.json"; }
 signin() {

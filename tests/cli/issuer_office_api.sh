@@ -9,6 +9,7 @@ set -euo pipefail
 
 bin=${MOBID_BIN:?}
 src=${MOBID_SOURCE_DIR:?}
+. "$(dirname "$0")/../common/wait.sh"
 tmp=$(mktemp -d /tmp/mobid-office-api-XXXXXX)
 pid=""
 pgdir=""
@@ -69,8 +70,7 @@ JSON
   "$bin" issuer serve --db "$1" --listen "127.0.0.1:$port" --config "$tmp/issuer.json" \
     >"$tmp/serve.out" 2>"$tmp/serve.err" &
   pid=$!
-  for _ in $(seq 100); do grep -q listen "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
-  grep -q listen "$tmp/serve.out" || fail "issuer did not start"
+  wait_until -p "$pid" grep -q listen "$tmp/serve.out" || fail "issuer did not start"
 }
 
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }

@@ -22,7 +22,8 @@ set -e
 "$MOBID_BIN" portal serve --listen 127.0.0.1:0 --verifier http://127.0.0.1:9 --api-key k \
     --bank-api-key b >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-for _ in $(seq 50); do grep -q '"url"' "$tmp/out" && break; sleep 0.1; done
+. "$(dirname "$0")/../common/wait.sh"
+wait_until -p "$pid" grep -q '"url"' "$tmp/out" || true
 url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$tmp/out")
 [ -n "$url" ] || fail "no {\"url\":...} line"
 

@@ -8,6 +8,7 @@
 # with SIGKILL: the next wallet is served by the other, and a redeemed code stays
 # redeemed. Skips (77) only when nginx or the PostgreSQL server binaries are missing.
 set -euo pipefail
+. "$(dirname "$0")/../common/wait.sh"
 
 src=${MOBID_SOURCE_DIR:?}
 bin=${MOBID_BIN:?}
@@ -49,7 +50,7 @@ start_fleet() { # LBPORT
     eval "ipid$i=$!"
   done
   for i in 1 2; do
-    for _ in $(seq 100); do grep -q listen "i$i.out" 2>/dev/null && break; sleep 0.1; done
+    wait_until grep -q listen "i$i.out" 2>/dev/null || true
     grep -q listen "i$i.out" || die "instance $i did not start"
   done
   up1=$(jq -r .listen i1.out | sed 's|http://||'); up2=$(jq -r .listen i2.out | sed 's|http://||')

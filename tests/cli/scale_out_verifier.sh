@@ -11,6 +11,7 @@
 # As a benchmark (docs/benchmarks.md): MOBID_FLEET_CLIENTS=64 MOBID_FLEET_SECONDS=10
 # make step 1 that size and print its JSON.
 set -euo pipefail
+. "$(dirname "$0")/../common/wait.sh"
 
 src=${MOBID_SOURCE_DIR:?}
 bin=${MOBID_BIN:?}
@@ -60,7 +61,7 @@ start_fleet() { # LBPORT
     eval "vpid$i=$!"
   done
   for i in 1 2; do
-    for _ in $(seq 100); do [ -s "v$i.url" ] && break; sleep 0.1; done
+    wait_until test -s "v$i.url" || true
     [ -s "v$i.url" ] || die "instance $i did not start"
   done
   up1=$(jq -r .url v1.url | sed 's|http://||'); up2=$(jq -r .url v2.url | sed 's|http://||')
@@ -107,7 +108,8 @@ r1=$(responses "$up1"); r2=$(responses "$up2")
 bench 4 6 >run2.json &
 bpid=$!
 before=$(responses "$up2")
-for _ in $(seq 200); do [ "$(responses "$up2")" -gt $((before + 5)) ] && break; sleep 0.05; done
+progressing() { [ "$(responses "$up2")" -gt $((before + 5)) ]; }
+wait_until -p "$bpid" progressing || true
 kill -9 "$vpid1"
 wait "$vpid1" 2>/dev/null || true
 at_kill=$(responses "$up2")

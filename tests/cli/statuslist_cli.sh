@@ -155,7 +155,9 @@ expect 1 "check --uri --from other uri" -- "$BIN" status check --uri https://els
     --trust good-ca.pem --idx 3 --json
 check_field error SUBJECT_MISMATCH "check --uri --from other uri: code"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+. "$(dirname "$0")/../common/free_ports.sh"
+. "$(dirname "$0")/../common/wait.sh"
+PORT=$(free_base)
 mkdir www
 python3 -m http.server "$PORT" --bind 127.0.0.1 --directory www >server.log 2>&1 &
 SERVER_PID=$!
@@ -163,10 +165,7 @@ HTTP_URI="http://127.0.0.1:$PORT/lists/1"
 mkdir -p www/lists
 "$BIN" status sign --format cwt --key good-signer.key --chain good-signer.pem --uri "$HTTP_URI" --ttl 60 \
     list.json -o www/lists/1
-for _ in $(seq 50); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-    sleep 0.1
-done
+wait_until -p "$SERVER_PID" curl -s -o /dev/null "http://127.0.0.1:$PORT/" || { echo "FAIL - http.server did not start"; exit 1; }
 expect 0 "check --uri http" -- "$BIN" status check --uri "$HTTP_URI" --trust good-ca.pem --idx 9 --json
 check_field status 0x3 "check --uri http: status"
 check_field format cwt "check --uri http: format"

@@ -8,20 +8,18 @@ set -u
 BIN=${MOBID_BIN:?MOBID_BIN must point at the mobid binary}
 command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
 "$BIN" up --help >/dev/null 2>&1 || { echo "SKIP: this mobid has no up"; exit 77; }
+. "$(dirname "$0")/lib/up.sh"
 T=$(mktemp -d)
-UP_PID= HOLD=
+HOLD=
 cleanup() {
   [ -n "$HOLD" ] && { kill "$HOLD" 2>/dev/null; wait "$HOLD" 2>/dev/null; }
-  if [ -n "$UP_PID" ] && kill -0 "$UP_PID" 2>/dev/null; then
-    kill -TERM "$UP_PID" 2>/dev/null; wait "$UP_PID" 2>/dev/null
-  fi
+  up_stop
   rm -rf "$T"
 }
 trap cleanup EXIT
 fails=0
 ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-. "$(dirname "$0")/../common/free_ports.sh"
 BASE=$(free_base)
 
 # ---- another program holds the verifier's port
@@ -34,7 +32,7 @@ while True:
     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); c.close()
 EOF
 HOLD=$!
-for _ in $(seq 1 100); do grep -q listening "$T/hold.out" && break; sleep 0.05; done
+wait_until -p "$HOLD" grep -q listening "$T/hold.out" || { echo "FAIL the port holder did not start"; exit 1; }
 timeout 60 "$BIN" up --dir "$T/var" --port-base "$BASE" >"$T/out" 2>"$T/err"; rc=$?
 [ "$rc" != 0 ] && ok "busy port: exit $rc" || bad "busy port: exit 0"
 grep -q "port $((BASE + 1)) is in use" "$T/err" && ok "the terminal names port $((BASE + 1))" \
@@ -47,14 +45,8 @@ grep -q '"event":"failed".*in use' "$T/out" && ok "--json: a failed event names 
 kill "$HOLD"; wait "$HOLD" 2>/dev/null; HOLD=
 
 # ---- a second instance on the same data folder
-"$BIN" up --dir "$T/var" --port-base "$BASE" --json >"$T/events" 2>"$T/up.err" &
-UP_PID=$!
-for _ in $(seq 1 600); do
-  grep -q '"event":"ready"' "$T/events" && break
-  kill -0 "$UP_PID" 2>/dev/null || break
-  sleep 0.1
-done
-grep -q '"event":"ready"' "$T/events" || { cat "$T/events" "$T/up.err"; echo "FAIL first up not ready"; exit 1; }
+up_start "$T/events" "$T/up.err" --dir "$T/var" --port-base "$BASE" \
+  || { cat "$T/events" "$T/up.err"; echo "FAIL first up not ready"; exit 1; }
 logs_before=$(cat "$T"/var/log/*.log | wc -c)
 BASE2=$(free_base)
 timeout 60 "$BIN" up --dir "$T/var" --port-base "$BASE2" >"$T/out2" 2>"$T/err2"; rc=$?

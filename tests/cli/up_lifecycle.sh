@@ -22,20 +22,13 @@ fails=0
 ok() { echo "ok - $*"; }
 bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
-. "$(dirname "$0")/../common/free_ports.sh"
+. "$(dirname "$0")/lib/up.sh"
 BASE=$(free_base)
 ISS=http://127.0.0.1:$BASE VER=http://127.0.0.1:$((BASE + 1)) POR=http://127.0.0.1:$((BASE + 2))
 
-# start: run `mobid up --json` in the background; wait for its "ready" line (60 s).
+# start: run `mobid up --json` in the background; wait for its "ready" line.
 start() {
-    : >"$T/events"
-    "$BIN" up --dir "$T/var" --port-base "$BASE" --json >"$T/events" 2>"$T/up.err" &
-    UP_PID=$!
-    for _ in $(seq 1 600); do
-        grep -q '"event":"ready"' "$T/events" && return 0
-        kill -0 "$UP_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    up_start "$T/events" "$T/up.err" --dir "$T/var" --port-base "$BASE" && return 0
     echo "mobid up did not become ready:"; cat "$T/events" "$T/up.err"
     tail -n 20 "$T"/var/log/*.log 2>/dev/null || true
     return 1
@@ -82,9 +75,14 @@ for url in "$ISS" "$VER" "$POR"; do
     grep -q '^# TYPE mobid_http_requests_total counter' <<<"$metrics" \
         && ok "/metrics on $url is Prometheus text" || bad "/metrics on $url"
 done
+# Each service's start time is reported; the 5 s bound is checked only in a plain build
+# (under ASan every start is several times slower, and says nothing about the product).
+limit=5000
+ldd "$BIN" 2>/dev/null | grep -q libasan && limit=""
 grep '"event":"healthy"' "$T/events" | while read -r line; do
     ms=$(jq -r .message <<<"$line" | sed -n 's/.* after \([0-9]*\) ms/\1/p')
-    [ -n "$ms" ] && [ "$ms" -lt 5000 ] && echo "ok - $(jq -r .service <<<"$line") healthy after $ms ms" \
+    [ -n "$ms" ] && { [ -z "$limit" ] || [ "$ms" -lt "$limit" ]; } \
+        && echo "ok - $(jq -r .service <<<"$line") healthy after $ms ms" \
         || echo "FAIL - $(jq -r .service <<<"$line") took $ms ms"
 done | tee "$T/healthy.txt"
 grep -q FAIL "$T/healthy.txt" && bad "a service took 5 s or more" || true
@@ -99,14 +97,13 @@ offices=$(curl -s -H "Authorization: Bearer $tok" "$ISS/api/v1/offices" | jq len
 vpid=$(pgrep -P "$UP_PID" -f 'verifier serve' | head -n 1 || true)
 if [ -n "$vpid" ]; then
     kill -KILL "$vpid"
-    back=
-    for _ in $(seq 1 100); do
-        sleep 0.1
+    restarted() {
+        local np
         np=$(pgrep -P "$UP_PID" -f 'verifier serve' | head -n 1 || true)
-        if [ -n "$np" ] && [ "$np" != "$vpid" ] &&
-           [ "$(curl -s -o /dev/null -w '%{http_code}' "$VER/healthz" || true)" = 200 ]; then back=1; break; fi
-    done
-    [ -n "$back" ] && ok "the verifier is restarted after SIGKILL" || bad "verifier not restarted"
+        [ -n "$np" ] && [ "$np" != "$vpid" ] &&
+            [ "$(curl -s -o /dev/null -w '%{http_code}' "$VER/healthz" || true)" = 200 ]
+    }
+    wait_until -p "$UP_PID" restarted && ok "the verifier is restarted after SIGKILL" || bad "verifier not restarted"
 else
     bad "no verifier child found"
 fi
@@ -140,13 +137,9 @@ start || exit 1
 kids=$(children)
 kill -KILL "$UP_PID"; wait "$UP_PID" 2>/dev/null || true
 UP_PID=
-left=1
-for _ in $(seq 1 100); do
-    left=0
-    for k in $kids; do kill -0 "$k" 2>/dev/null && left=$((left + 1)); done
-    [ "$left" = 0 ] && break
-    sleep 0.1
-done
+running() { left=0; for k in $kids; do kill -0 "$k" 2>/dev/null && left=$((left + 1)); done; }
+none_left() { running; [ "$left" = 0 ]; }
+wait_until none_left || true
 [ "$left" = 0 ] && ok "SIGKILL of up: its services stop too" || bad "$left services outlived up"
 
 # ---- a SQLite data directory is not silently started on an empty PostgreSQL

@@ -32,23 +32,11 @@ fails=0
 ok() { echo "ok - $*"; }
 bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
-BASE=
-for _ in $(seq 1 50); do
-    b=$((20000 + RANDOM % 12700))
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$b) 2>/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/$((b + 1))) 2>/dev/null &&
-       ! (exec 3<>/dev/tcp/127.0.0.1/$((b + 2))) 2>/dev/null; then BASE=$b; break; fi
-done
-[ -n "$BASE" ] || { echo "no free ports" >&2; exit 1; }
+. "$(dirname "$0")/lib/up.sh"
+BASE=$(free_base)
 
 start() {
-    : >"$T/events"
-    "$BIN" up --dir "$T/var" --port-base "$BASE" --db "$MOBID_PG_URL" --json >"$T/events" 2>"$T/up.err" &
-    UP_PID=$!
-    for _ in $(seq 1 900); do
-        grep -q '"event":"ready"' "$T/events" && return 0
-        kill -0 "$UP_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    up_start "$T/events" "$T/up.err" --dir "$T/var" --port-base "$BASE" --db "$MOBID_PG_URL" && return 0
     echo "mobid up did not become ready:"; cat "$T/events" "$T/up.err"
     tail -n 20 "$T"/var/log/*.log 2>/dev/null || true
     return 1

@@ -58,7 +58,8 @@ code=0; "$BIN" verifier serve --config verifier.json 2>/dev/null || code=$?; che
 "$BIN" verifier serve --db "sqlite:$T/v.db" --listen 127.0.0.1:0 --config verifier.json \
     >url.json 2>serve.log &
 PID=$!
-for _ in $(seq 1 100); do [ -s url.json ] && break; sleep 0.1; done
+. "$(dirname "$0")/../common/wait.sh"
+wait_until -p "$PID" test -s url.json || true
 URL=$(jq -r .url url.json)
 [ -n "$URL" ] && [ "$URL" != null ] || { cat serve.log; echo "FAIL - no URL"; exit 1; }
 check "healthz" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" 200

@@ -8,6 +8,7 @@
 # an unlisted IACA is refused (UNTRUSTED_ISSUER), and the result carries the trust
 # policy's warnings. The wallet's side is played with mobid mdoc present.
 set -euo pipefail
+. "$(dirname "$0")/../common/wait.sh"
 
 BIN=${MOBID_BIN:?MOBID_BIN must point at the mobid binary}
 for c in curl jq openssl python3; do
@@ -56,7 +57,7 @@ mkdir www
     --next-update "$(iso '+1 day')" -o www/vical.cbor
 python3 -u -m http.server --bind 127.0.0.1 --directory www 0 > http.log 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 100); do grep -q 'port [0-9]' http.log && break; sleep 0.1; done
+wait_until -p "${PIDS[-1]}" grep -q 'port [0-9]' http.log || true
 HPORT=$(sed -n 's/.*port \([0-9]*\).*/\1/p' http.log | head -1)
 [ -n "$HPORT" ] || { cat http.log; echo "FAIL - no HTTP server"; exit 1; }
 
@@ -95,7 +96,7 @@ start() { # start CONFIG NAME -> URL in $NAME.url
     "$BIN" verifier serve --db "sqlite:$T/$2.db" --listen 127.0.0.1:0 --config "$1" \
         >"$2.url" 2>"$2.log" &
     echo $! >"$T/$2.pid"
-    for _ in $(seq 1 200); do [ -s "$2.url" ] && break; sleep 0.1; done
+    wait_until -p "$(cat "$T/$2.pid")" test -s "$2.url" || true
     jq -r .url "$2.url"
 }
 URL=$(start fresh.json fresh)

@@ -7,6 +7,7 @@
 # refused and the verifier receives nothing; a QR code from the verifier's API is
 # read with --qr and answered with yet another single-use copy.
 set -u
+. "$(dirname "$0")/../common/wait.sh"
 BIN=${MOBID_BIN:?MOBID_BIN must point at the mobid binary}
 for tool in jq python3 curl base64; do
   command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not found"; exit 77; }
@@ -60,10 +61,8 @@ PB=$(jq -r '.port_base' "$D/up.json")
 UP=$!
 V="http://127.0.0.1:$((PB + 1))"
 I="http://127.0.0.1:$PB"
-for _ in $(seq 1 150); do
-  curl -fs "$V/healthz" >/dev/null 2>&1 && curl -fs "$I/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+both_up() { curl -fs "$V/healthz" >/dev/null 2>&1 && curl -fs "$I/healthz" >/dev/null 2>&1; }
+wait_until -t 180 -p "$UP" both_up || true
 curl -fs "$V/healthz" >/dev/null && curl -fs "$I/healthz" >/dev/null \
   || { bad "issuer and verifier did not come back"; exit 1; }
 KEY=$(jq -r '.relying_parties[] | select(.id=="gov24") | .api_key' "$D/up.json")
@@ -95,7 +94,7 @@ EOF
 SPORT=$((PB + 7))
 (cd "$T/www" && exec python3 -m http.server "$SPORT" --bind 127.0.0.1 >/dev/null 2>&1) &
 SRV=$!
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$SPORT/req" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_until -p "$SRV" curl -fs -o /dev/null "http://127.0.0.1:$SPORT/req" || true
 TAMPERED=$(echo "$LINK" | sed "s|request_uri=[^&]*|request_uri=http%3A%2F%2F127.0.0.1%3A$SPORT%2Freq|")
 wallet --yes present "$TAMPERED" > "$T/out" 2>/dev/null
 [ $? = 1 ] && jq -e '.error=="SIGNATURE_INVALID" or .error=="MALFORMED"' "$T/out" >/dev/null \
@@ -111,7 +110,8 @@ before=$(jq length "$T/hist")
 wallet --yes present --qr "$T/qr.png" > "$T/out" 2>/dev/null
 [ $? = 0 ] && jq -e '.rp=="Government 24"' "$T/out" >/dev/null && ok "present from the QR code" \
   || bad "present --qr: $(cat "$T/out")"
-for _ in $(seq 1 50); do [ "$(status "$ID")" != pending ] && break; sleep 0.2; done
+answered() { [ "$(status "$ID")" != pending ]; }
+wait_until answered || true
 [ "$(status "$ID")" = verified ] && ok "the verifier verified it" || bad "status $(status "$ID")"
 wallet history > "$T/hist2"
 jq -e --argjson n "$before" 'length == $n + 1' "$T/hist2" >/dev/null && ok "history grew by one" || bad "history"

@@ -14,10 +14,10 @@ for tool in jq curl openssl python3; do
 done
 "$BIN" up --help >/dev/null 2>&1 || { echo "SKIP: this mobid has no up (services not built)"; exit 77; }
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/up.sh"
 T=$(mktemp -d /tmp/mobid-refresh-XXXXXX)
-UP=""
 cleanup() {
-  [ -n "$UP" ] && { kill -INT "$UP" 2>/dev/null; wait "$UP" 2>/dev/null; }
+  up_stop
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -26,20 +26,12 @@ ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 cd "$T" || exit 1
 
-. "$HERE/../common/free_ports.sh"
 started=""
 for _ in 1 2 3; do
   BASE=$(free_base)
   rm -rf var events
-  "$BIN" up --dir var --port-base "$BASE" --json >events 2>up.err &
-  UP=$!
-  for _ in $(seq 1 1200); do
-    grep -q '"event":"ready"' events && break
-    kill -0 "$UP" 2>/dev/null || break
-    sleep 0.1
-  done
-  grep -q '"event":"ready"' events && { started=1; break; }
-  kill -INT "$UP" 2>/dev/null; wait "$UP" 2>/dev/null; UP=""
+  up_start events up.err --dir var --port-base "$BASE" && { started=1; break; }
+  up_stop
 done
 [ -n "$started" ] || { cat events up.err; echo "FAIL mobid up"; exit 1; }
 I=http://127.0.0.1:$BASE

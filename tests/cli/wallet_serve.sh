@@ -23,7 +23,8 @@ set -e
     --rp-roots "$tmp/pki/rp-ca.pem" --registration-roots "$tmp/pki/iaca.pem" --scrypt-n 16384 \
     serve --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-for _ in $(seq 100); do grep -q '"url"' "$tmp/out" && break; sleep 0.1; done
+. "$(dirname "$0")/../common/wait.sh"
+wait_until -p "$pid" grep -q '"url"' "$tmp/out" || true
 open=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$tmp/out")
 [ -n "$open" ] || fail "no {\"url\":...} line: $(cat "$tmp/err")"
 base=${open%%/open*}

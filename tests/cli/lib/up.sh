@@ -1,0 +1,28 @@
+# Sourced by tests/cli/*.sh that run `mobid up` (set BIN, the mobid binary, first).
+#   up_start EVENTS ERR ARG...   `mobid up --json ARG...` in the background (UP_PID), its
+#                                events in EVENTS and its errors in ERR; true once it says
+#                                ready, false if it exits first or the deadline passes
+#   up_stop                      SIGINT to UP_PID (a clean shutdown) and wait for it
+# The caller's EXIT trap calls up_stop. Free ports: tests/common/free_ports.sh.
+here_up=$(dirname "${BASH_SOURCE[0]}")
+. "$here_up/../../common/free_ports.sh"
+. "$here_up/../../common/wait.sh"
+
+UP_PID=""
+
+up_start() {
+  local events=$1 err=$2
+  shift 2
+  "$BIN" up --json "$@" >"$events" 2>"$err" &
+  UP_PID=$!
+  # Setting up a fresh data folder (PKI, databases, officers) is the slow part: under
+  # ASan on a loaded machine it takes far longer than the second or two it takes alone.
+  wait_until -t 180 -p "$UP_PID" grep -q '"event":"ready"' "$events"
+}
+
+up_stop() {
+  [ -n "$UP_PID" ] || return 0
+  kill -INT "$UP_PID" 2>/dev/null || true
+  wait "$UP_PID" 2>/dev/null || true
+  UP_PID=""
+}
