@@ -7,11 +7,12 @@
 set -euo pipefail
 
 bin=${MOBID_BIN:?}
-source "$(dirname "$0")/../common/issuer_fixture.sh"
-trap issuer_fixture_stop EXIT
+. "$(dirname "$0")/lib/issuer_serve.sh"
+issuer_test_begin refusals
 
-issuer_fixture_start || fail "issuer did not start"
-admin=$(issuer_fixture_admin_token)
+issuer_bootstrap || fail "bootstrap"
+issuer_serve_start "$db" || fail "issuer did not start"
+admin=$(issuer_admin_token)
 [ -n "$admin" ] || fail "admin login"
 pw="correct horse battery"
 for u in la.off:officer:los-angeles la.sup:supervisor:los-angeles tk.off:officer:tokyo; do
@@ -83,7 +84,7 @@ while IFS='|' read -r who method path body want code; do
     fail "row $n: $who $method $path gave $got $(head -c 200 "$tmp/b"), want $want $code"
 done <<<"$table"
 # the console: every state-changing form without its CSRF token, or with another one
-[ "$(issuer_fixture_console la.sup "$pw" "$tmp/jar")" = 303 ] || fail "console sign-in"
+[ "$(issuer_console la.sup "$pw" "$tmp/jar")" = 303 ] || fail "console sign-in"
 for action in verify approve reject offer suspend resume revoke cancel; do
   for token in "" "csrf=forged"; do
     got=$(curl -s -o "$tmp/b" -w '%{http_code}' -b "$tmp/jar" --data "${token:-x=1}" \

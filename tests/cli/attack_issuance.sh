@@ -6,47 +6,11 @@
 set -euo pipefail
 
 bin=${MOBID_BIN:?}
-tmp=$(mktemp -d /tmp/mobid-attack-issuance-XXXXXX)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
-cd "$tmp"
-db="sqlite:$tmp/issuer.db"
+. "$(dirname "$0")/lib/issuer_serve.sh"
+issuer_test_begin attack-issuance
+ISSUER_EXTRA_CONFIG='"batch_size":3' issuer_serve_start "$db" || fail "issuer did not start"
 
-start() {
-  for _ in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 12700))
-    url="http://127.0.0.1:$port"
-    rm -rf pki
-    "$bin" pki init pki --issuer-url "$url" 2>/dev/null || fail "pki init"
-    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
-    cat >issuer.json <<JSON
-{"issuer_url":"$url","pki_dir":"pki","data_key_file":"data.key","batch_size":3}
-JSON
-    "$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config issuer.json \
-      >serve.out 2>serve.err &
-    pid=$!
-    for _ in $(seq 50); do
-      grep -q listen serve.out 2>/dev/null && return 0
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
-  done
-  fail "issuer did not start"
-}
-start
-
-cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
- "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
- "nationality":"KR","resident_country":"DE","residence_status":"permanent",
- "passport_number":"M12345678","issuing_office":"berlin"}
-JSON
+issuer_claims
 "$bin" issuer offer --db "$db" --config issuer.json --cardtype resident_card \
   --claims claims.json --person 900517-2345678 >offer.json || fail "offer"
 tx=$(jq -r .tx_code offer.json)

@@ -7,13 +7,14 @@
 set -euo pipefail
 
 bin=${MOBID_BIN:?}
-source "$(dirname "$0")/../common/issuer_fixture.sh"
-trap issuer_fixture_stop EXIT
+. "$(dirname "$0")/lib/issuer_serve.sh"
+issuer_test_begin signin
+issuer_bootstrap || fail "bootstrap"
 
 # the test speaks for several sources through X-Forwarded-For from a trusted proxy
-issuer_fixture_start '"trusted_proxies": ["127.0.0.1"],
- "console": {"signin_lock_after": 5, "signin_slow_after": 100, "signin_lock_s": 900}' ||
-  fail "issuer did not start"
+ISSUER_EXTRA_CONFIG='"trusted_proxies": ["127.0.0.1"],
+ "console": {"signin_lock_after": 5, "signin_slow_after": 100, "signin_lock_s": 900}' \
+  issuer_serve_start "$db" || fail "issuer did not start"
 
 # token USER PASSWORD SOURCE: prints the HTTP status; headers in $tmp/h, body in $tmp/b
 token() {
@@ -23,12 +24,12 @@ token() {
 }
 # console USER PASSWORD SOURCE: the sign-in form; headers in $tmp/h, body in $tmp/b
 console() {
-  issuer_fixture_console "$1" "$2" "$tmp/jar" "$3"
+  issuer_console "$1" "$2" "$tmp/jar" "$3"
   cp "$tmp/console.h" "$tmp/h"; cp "$tmp/console.b" "$tmp/b"
 }
 
 pw="correct horse battery"
-admin=$(issuer_fixture_admin_token)
+admin=$(issuer_admin_token)
 [ -n "$admin" ] || fail "admin login"
 MOBID_PASSWORD="$pw" MOBID_ISSUER_URL="$url" "$bin" office officers create --token "$admin" \
   --username la.kim --role officer --office los-angeles >/dev/null || fail "create officer"

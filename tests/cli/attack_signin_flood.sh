@@ -7,12 +7,13 @@
 set -euo pipefail
 
 bin=${MOBID_BIN:?}
-source "$(dirname "$0")/../common/issuer_fixture.sh"
-trap issuer_fixture_stop EXIT
+. "$(dirname "$0")/lib/issuer_serve.sh"
+issuer_test_begin signin-flood
+issuer_bootstrap || fail "bootstrap"
 
-issuer_fixture_start '"trusted_proxies": ["127.0.0.1"], "console": {"max_password_hashes": 2}' ||
-  fail "issuer did not start"
-admin=$(issuer_fixture_admin_token)
+ISSUER_EXTRA_CONFIG='"trusted_proxies": ["127.0.0.1"], "console": {"max_password_hashes": 2}' \
+  issuer_serve_start "$db" || fail "issuer did not start"
+admin=$(issuer_admin_token)
 [ -n "$admin" ] || fail "admin login"
 
 n=48
@@ -24,7 +25,7 @@ for i in $(seq $n); do
     "$url/api/v1/tokens" >"$tmp/flood/$i" &
 done
 health=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 "$url/healthz")
-wait $(jobs -p | grep -v "^$issuer_pid\$") 2>/dev/null || true
+wait $(jobs -p | grep -v "^$pid\$") 2>/dev/null || true
 [ "$health" = 200 ] || fail "/healthz during the flood gave $health"
 cat "$tmp/flood"/* | sort | uniq -c
 busy=$(cat "$tmp/flood"/* | grep -c '^503$' || true)
@@ -35,7 +36,7 @@ denied=$(cat "$tmp/flood"/* | grep -c '^401$' || true)
 # peak memory: the cap allows 2 hashes of 32 MiB at once; 48 (or the 8 workers) at
 # once would be 256 MiB and more. Under ASan freed memory sits in its quarantine, so
 # the figure is only checked in a plain build.
-hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$issuer_pid/status")
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
 echo "issuer peak RSS: $((hwm / 1024)) MiB after $n simultaneous sign-ins"
 if ! ldd "$bin" 2>/dev/null | grep -q libasan; then
   [ "$hwm" -lt $((200 * 1024)) ] || fail "peak RSS $((hwm / 1024)) MiB"

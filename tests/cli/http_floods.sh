@@ -9,43 +9,12 @@ set -euo pipefail
 
 bin=${MOBID_BIN:?}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d /tmp/mobid-floods-XXXXXX)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
+. "$here/lib/issuer_serve.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 is missing" >&2; exit 77; }
 python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.2", 0))' 2>/dev/null \
   || { echo "SKIP: 127.0.0.2 is not a loopback address here" >&2; exit 77; }
-cd "$tmp"
-
-start() {
-  for _ in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 12700))
-    url="http://127.0.0.1:$port"
-    rm -rf pki
-    "$bin" pki init pki --issuer-url "$url" 2>/dev/null || fail "pki init"
-    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
-    cat >issuer.json <<JSON
-{"issuer_url":"$url","pki_dir":"pki","data_key_file":"data.key",
- "nonce_per_second":1,"nonce_burst":5}
-JSON
-    "$bin" issuer serve --db "sqlite:$tmp/issuer.db" --listen "127.0.0.1:$port" \
-      --config issuer.json >serve.out 2>serve.err &
-    pid=$!
-    for _ in $(seq 100); do
-      grep -q listen serve.out 2>/dev/null && return 0
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
-  done
-  fail "issuer did not start"
-}
-start
+issuer_test_begin floods
+ISSUER_EXTRA_CONFIG='"nonce_per_second":1,"nonce_burst":5' issuer_serve_start "$db" || fail "issuer did not start"
 flood() { python3 "$here/http_flood_client.py" "$@" 127.0.0.1 "$port" 2>&1 || true; }
 
 # --- slowloris: the per-address cap, liveness from elsewhere, the deadline ---

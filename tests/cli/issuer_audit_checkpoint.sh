@@ -17,12 +17,7 @@ issuer_test_begin ckpt
 
 issuer_serve_start "$db" || fail "issuer did not start"
 
-cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
- "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
- "nationality":"KR","resident_country":"DE","residence_status":"permanent",
- "passport_number":"M12345678","issuing_office":"berlin"}
-JSON
+issuer_claims
 offer() { "$bin" issuer offer --db "$db" --config issuer.json --cardtype resident_card \
   --claims claims.json --person "900517-234567$1" >/dev/null || fail "offer $1"; }
 for p in 1 2 3 4; do offer "$p"; done

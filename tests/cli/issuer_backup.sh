@@ -17,12 +17,7 @@ stop() { issuer_serve_stop; }
 issuer_serve_start "$db" || fail "issuer did not start"
 
 card() { # rrn name -> dir name with one card; offer id in $name.offer
-  sed -e "s/RRN/$1/" >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
- "birth_date":"1990-05-17","sex":2,"resident_registration_number":"RRN",
- "nationality":"KR","resident_country":"DE","residence_status":"permanent",
- "passport_number":"M12345678","issuing_office":"berlin"}
-JSON
+  issuer_claims "$1"
   "$bin" issuer offer --db "$db" --config issuer.json --cardtype resident_card \
     --claims claims.json --person "$1" >"$2.offer" || fail "offer $2"
   mkdir "$2"

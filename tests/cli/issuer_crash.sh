@@ -9,6 +9,7 @@ set -euo pipefail
 
 bin=${MOBID_BIN:?}
 command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 command not installed" >&2; exit 77; }
+. "$(dirname "$0")/lib/issuer_serve.sh"
 tmp=$(mktemp -d /tmp/mobid-crash-XXXXXX)
 [ -n "${ISSUER_CRASH_KEEP:-}" ] && echo "tmp=$tmp" >&2
 pid=""; wallets=()
@@ -22,26 +23,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 cd "$tmp"
 db="sqlite:$tmp/issuer.db"
 
-serve() {
-  "$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config issuer.json \
-    >>serve.out 2>>serve.err &
-  pid=$!
-  for _ in $(seq 50); do
-    curl -sf "$url/healthz" >/dev/null 2>&1 && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-for _ in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 12700)); url="http://127.0.0.1:$port"
-  rm -rf pki; "$bin" pki init pki --issuer-url "$url" 2>/dev/null
-  head -c 32 /dev/urandom >data.key
-  echo "{\"issuer_url\":\"$url\",\"pki_dir\":\"pki\",\"data_key_file\":\"data.key\"}" >issuer.json
-  serve && break
-  kill "$pid" 2>/dev/null || true; pid=""
-done
-[ -n "$pid" ] || fail "issuer did not start"
+issuer_serve_start "$db" || fail "issuer did not start"
 
 cat >claims.json <<'JSON'
 {"family_name":"Park","given_name":"Jisoo","family_name_national_character":"박","given_name_national_character":"지수",
@@ -83,7 +65,7 @@ wallets=()
 used_before=$(sqlite3 "$tmp/issuer.db" "SELECT count(*) FROM issuer_offers WHERE used_at IS NOT NULL")
 [ "$used_before" -gt 0 ] || fail "no offer was redeemed before the kill; the test proved nothing"
 [ "$used_before" -lt "$n" ] || echo "note: every offer was redeemed before the kill" >&2
-serve || fail "issuer did not restart after SIGKILL"
+issuer_serve "$db" || fail "issuer did not restart after SIGKILL"
 
 q() { sqlite3 "$tmp/issuer.db" "$1"; }
 [ "$(q 'PRAGMA integrity_check')" = ok ] || fail "database damaged"

@@ -11,50 +11,13 @@
 set -euo pipefail
 
 bin=${MOBID_BIN:?}
-tmp=$(mktemp -d /tmp/mobid-issuer-XXXXXX)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
-db=${ISSUER_FLOW_DB:-sqlite:$tmp/issuer.db}
-cd "$tmp"
-
-# ---- start: PKI and config name the URL, so pick a port and retry if taken ----
-start() {
-  for _ in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 12700))
-    url="http://127.0.0.1:$port"
-    rm -rf pki
-    "$bin" pki init pki --issuer-url "$url" 2>/dev/null || fail "pki init"
-    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
-    cat >issuer.json <<JSON
-{"issuer_url":"$url","pki_dir":"pki","data_key_file":"data.key",
- "offer":{"lifetime_s":600,"tx_code_attempts":5},"nonce_lifetime_s":5,"batch_size":10}
-JSON
-    "$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config issuer.json \
-      >serve.out 2>serve.err &
-    pid=$!
-    for _ in $(seq 50); do
-      grep -q listen serve.out 2>/dev/null && return 0
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
-  done
-  fail "issuer did not start"
-}
-start
+. "$(dirname "$0")/lib/issuer_serve.sh"
+ISSUER_DB=${ISSUER_FLOW_DB:-} issuer_test_begin issuer
+ISSUER_EXTRA_CONFIG='"offer":{"lifetime_s":600,"tx_code_attempts":5},"nonce_lifetime_s":5,"batch_size":10' \
+  issuer_serve_start "$db" || fail "issuer did not start"
 [ "$(stat -c %a pki/ds-0001.key)" = 600 ] || fail "document signer key is not 0600"
 
-cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
- "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
- "nationality":"KR","resident_country":"DE","residence_status":"permanent",
- "passport_number":"M12345678","issuing_office":"berlin"}
-JSON
+issuer_claims
 
 offer() { # person -> offer.json
   "$bin" issuer offer --db "$db" --config issuer.json --cardtype resident_card \

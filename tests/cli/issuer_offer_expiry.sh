@@ -10,12 +10,7 @@ bin=${MOBID_BIN:?}
 issuer_test_begin expiry
 ISSUER_EXTRA_CONFIG='"lifecycle":{"sweep_s":1}' issuer_serve_start "$db" || fail "issuer did not start"
 
-cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
- "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
- "nationality":"KR","resident_country":"DE","residence_status":"permanent",
- "passport_number":"M12345678","issuing_office":"berlin"}
-JSON
+issuer_claims
 for p in 1 2; do
   "$bin" issuer offer --db "$db" --config issuer.json --cardtype resident_card --claims claims.json \
     --person "900517-234567$p" >"o$p.json" || fail "offer $p"
@@ -37,8 +32,8 @@ for p in 1 2; do
 done
 sql "UPDATE issuer_offers SET expires_at = 1 WHERE id = ?" "$(jq -r .offer_id o1.json)"
 state() { sql "SELECT state FROM issuer_applications WHERE id = ?" "$1"; }
-for _ in $(seq 150); do [ "$(state app1)" = offer_expired ] && break; sleep 0.1; done
-[ "$(state app1)" = offer_expired ] || fail "expired offer's application: $(state app1)"
+is_state() { [ "$(state "$1")" = "$2" ]; }
+wait_until -p "$pid" is_state app1 offer_expired || fail "expired offer's application: $(state app1)"
 [ "$(state app2)" = offer_issued ] || fail "valid offer's application moved: $(state app2)"
 [ "$(sql "SELECT count(*) FROM issuer_audit WHERE action = 'application.offer_expired' AND subject = 'app1'")" = 1 ] \
   || fail "not audited"

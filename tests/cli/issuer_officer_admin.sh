@@ -10,17 +10,7 @@ set -euo pipefail
 bin=${MOBID_BIN:?}
 . "$(dirname "$0")/lib/issuer_serve.sh"
 issuer_test_begin officers
-day() { date -u -d "$1 days" +%F; }
-
-cat >offices.json <<JSON
-{"offices": [
- {"id": "los-angeles", "name": "Consulate General in Los Angeles", "country": "US",
-  "city": "Los Angeles", "tz": "America/Los_Angeles", "accepts_from": "$(day -2)", "wave": 1},
- {"id": "tokyo", "name": "Embassy in Tokyo", "country": "JP", "city": "Tokyo",
-  "tz": "Asia/Tokyo", "accepts_from": "$(day -2)", "wave": 1}]}
-JSON
-MOBID_PASSWORD="ministry secret pw" "$bin" office bootstrap --db "$db" --user minister \
-  --offices offices.json >/dev/null || fail "bootstrap"
+issuer_bootstrap || fail "bootstrap"
 issuer_serve_start "$db" || fail "issuer did not start"
 
 # POST JSON -> body in $out, status in $code

@@ -13,16 +13,8 @@ module=/usr/lib/softhsm/libsofthsm2.so
 if [ ! -r "$module" ] || ! command -v softhsm2-util >/dev/null; then
   echo "SKIP: SoftHSM2 is not installed (scripts/deps installs softhsm2)"; exit 77
 fi
-. "$(dirname "$0")/../common/free_ports.sh"
-tmp=$(mktemp -d /tmp/mobid-hsm-XXXXXX)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
-cd "$tmp"
+. "$(dirname "$0")/lib/issuer_serve.sh"
+issuer_test_begin hsm
 unset MOBID_PKCS11_PIN
 
 mkdir tokens
@@ -36,18 +28,6 @@ echo 0000 >wrong.pin
 
 "$bin" pki init pki --pkcs11-module "$module" --token-label ministry 2>/dev/null \
   && fail "a token without its PIN was accepted"
-db=sqlite:$tmp/issuer.db
-start() { # config -> issuer on $url (the port the certificates name was free a moment ago)
-  "$bin" issuer serve --db "$db" --listen "127.0.0.1:$port" --config "$1" >serve.out 2>serve.err &
-  pid=$!
-  for _ in $(seq 150); do
-    grep -q listen serve.out 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
-  return 1
-}
 port=$(free_base); url="http://127.0.0.1:$port"
 "$bin" pki init pki --issuer-url "$url" --pkcs11-module "$module" --token-label ministry \
   --pin-file pin --json >init.json || fail "pki init in the token"
@@ -69,23 +49,20 @@ JSON
 }
 # a PIN never sits in the configuration, nor in a URI; a wrong PIN stops the start
 conf pin ',"pkcs11_pin":"4711"'
-start issuer.json && fail "a PIN in the configuration was accepted"
+: >serve.err
+issuer_serve "$db" && fail "a PIN in the configuration was accepted"
 grep -q "no PIN in the configuration" serve.err || fail "pkcs11_pin: $(cat serve.err)"
 sed -i 's/type=private"}/type=private?pin-value=4711"}/' issuer.json
 sed -i 's/,"pkcs11_pin":"4711"//' issuer.json
-start issuer.json && fail "a URI with pin-value was accepted"
+issuer_serve "$db" && fail "a URI with pin-value was accepted"
 conf wrong.pin ''
-start issuer.json && fail "a wrong PIN was accepted"
+: >serve.err
+issuer_serve "$db" && fail "a wrong PIN was accepted"
 grep -q PIN_WRONG serve.err || fail "wrong PIN: $(cat serve.err)"
 
 conf pin ''
-start issuer.json || fail "issuer with token keys did not start"
-cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
- "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
- "nationality":"KR","resident_country":"DE","residence_status":"permanent",
- "passport_number":"M12345678","issuing_office":"berlin"}
-JSON
+issuer_serve "$db" || fail "issuer with token keys did not start"
+issuer_claims
 "$bin" issuer offer --db "$db" --config issuer.json --cardtype resident_card \
   --claims claims.json --person 900517-2345678 >offer.json || fail "offer"
 mkdir w

@@ -11,49 +11,15 @@ bin=${MOBID_BIN:?}
 command -v jq >/dev/null || { echo "SKIP: jq not found"; exit 77; }
 command -v setsid >/dev/null || { echo "SKIP: setsid not found"; exit 77; }
 "$bin" issuer --help >/dev/null 2>&1 || { echo "SKIP: no issuer in this build"; exit 77; }
-tmp=$(mktemp -d /tmp/mobid-rxkill-XXXXXX)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib/issuer_serve.sh"
+issuer_test_begin rxkill
 fails=0
 ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-cd "$tmp" || exit 1
+ISSUER_EXTRA_CONFIG='"offer":{"lifetime_s":600,"tx_code_attempts":5},"batch_size":3' \
+  issuer_serve_start "$db" || { echo "FAIL issuer did not start"; exit 1; }
 
-start() {
-  for _ in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 12700))
-    url="http://127.0.0.1:$port"
-    rm -rf pki
-    "$bin" pki init pki --issuer-url "$url" >/dev/null 2>&1 || { echo "FAIL pki init"; exit 1; }
-    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >data.key
-    cat >issuer.json <<JSON
-{"issuer_url":"$url","pki_dir":"pki","data_key_file":"data.key",
- "offer":{"lifetime_s":600,"tx_code_attempts":5},"batch_size":3}
-JSON
-    "$bin" issuer serve --db "sqlite:$tmp/issuer.db" --listen "127.0.0.1:$port" \
-      --config issuer.json >serve.out 2>serve.err &
-    pid=$!
-    for _ in $(seq 100); do
-      grep -q listen serve.out 2>/dev/null && return 0
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=""
-  done
-  echo "FAIL issuer did not start"; exit 1
-}
-start
-
-cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
- "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
- "nationality":"KR","resident_country":"DE","residence_status":"permanent",
- "passport_number":"M12345678","issuing_office":"berlin"}
-JSON
+issuer_claims
 echo 135790 >pin
 echo 000000 >badpin
 offer() { # -> offer.json, $uri, $tx
