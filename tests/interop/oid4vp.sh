@@ -26,18 +26,20 @@ if [ ! -d "$peer/node_modules/@openid4vc/openid4vp" ] || [ ! -d "$peer/node_modu
   echo "SKIP: $peer/node_modules missing (run scripts/deps, which runs npm ci there)"; exit 77
 fi
 "$bin" issuer --help >/dev/null 2>&1 || { echo "SKIP: no issuer in this build"; exit 77; }
-source "$here/../common/issuer_fixture.sh"
+source "$here/../cli/lib/issuer_serve.sh"
+issuer_test_begin oid4vp-interop
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  issuer_fixture_stop
+  issuer_serve_stop
+  rm -rf "$tmp"
 }
 trap cleanup EXIT
 fails=0
 ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-issuer_fixture_start || fail "the issuer did not start"
-cd "$tmp" || exit 1
+issuer_bootstrap || fail "bootstrap"
+issuer_serve_start "$db" || fail "the issuer did not start"
 
 # ---- an mDL in both formats, for mobid's wallet and for the peer wallet
 cat >claims.json <<'JSON'
