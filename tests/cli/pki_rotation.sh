@@ -16,7 +16,6 @@ for c in jq curl openssl sqlite3; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/issuer_serve.sh"
-. "$here/../common/free_ports.sh"
 issuer_test_begin rotation
 vpid=""
 trap 'issuer_serve_stop; [ -n "$vpid" ] && { kill "$vpid" 2>/dev/null; wait "$vpid" 2>/dev/null; }; rm -rf "$tmp"' EXIT
@@ -52,9 +51,7 @@ jq -n --arg h "$("$bin" verifier hash-key "$api_key")" --arg ns "$ns" --arg vct 
 "$bin" verifier serve --db "sqlite:$tmp/verifier.db" --listen "127.0.0.1:$vbase" \
   --config verifier.json >verifier.out 2>verifier.err &
 vpid=$!
-for _ in $(seq 100); do grep -q url verifier.out 2>/dev/null && break
-  kill -0 "$vpid" 2>/dev/null || break; sleep 0.1; done
-grep -q url verifier.out || { cat verifier.err; fail "verifier did not start"; }
+wait_until -p "$vpid" grep -q url verifier.out || { cat verifier.err; fail "verifier did not start"; }
 
 # ---- cards: each in its own wallet
 echo 135790 >pin
