@@ -47,12 +47,7 @@ jq -e --arg i "$I" '.issuer == $i and .pushed_authorization_request_endpoint == 
   && ok "AS metadata: PAR required, S256, attest_jwt_client_auth, DPoP, authorization_code only" \
   || bad "AS metadata: $(cat as.json)"
 
-cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
- "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
- "nationality":"KR","resident_country":"DE","residence_status":"permanent",
- "passport_number":"M12345678","issuing_office":"berlin"}
-JSON
+issuer_claims
 n=0
 offer() { # -> offer.json, a new person each time
   n=$((n + 1))

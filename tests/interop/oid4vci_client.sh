@@ -32,12 +32,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out wp.key 2>/de
 ISSUER_EXTRA_CONFIG='"haip":{"wallet_providers":["wp.pub"],"pre_authorized":true}' \
   issuer_serve_start "$db" || fail "issuer did not start"
 
-cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
- "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
- "nationality":"KR","resident_country":"DE","residence_status":"permanent",
- "passport_number":"M12345678","issuing_office":"berlin"}
-JSON
+issuer_claims
 n=0
 offer() { # -> offer.json
   n=$((n + 1))
