@@ -87,6 +87,16 @@ MOBID_MUST_CHECK mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s
                                                  const char *office_id, const char *role,
                                                  const char *password, char id[23],
                                                  const char **detail);
+/* As issuer_officer_create by the system (a first start: who is NULL), but the
+ * password is one-time: it was made for the officer and handed over, so the first
+ * sign-in must choose a new one (MOBID_ERR_PASSWORD_CHANGE_REQUIRED until then). */
+MOBID_MUST_CHECK mobid_err issuer_officer_create_one_time(issuer_ctx *ctx, mobid_store *s,
+                                                          const char *username,
+                                                          const char *display,
+                                                          const char *office_id,
+                                                          const char *role,
+                                                          const char *password, char id[23],
+                                                          const char **detail);
 /* Load an officer by id (NOT_FOUND, or UNAUTHENTICATED when disabled). */
 MOBID_MUST_CHECK mobid_err issuer_officer_load(mobid_store *s, const char *id,
                                                issuer_officer *out);

@@ -165,6 +165,7 @@ typedef struct create_tx {
     issuer_ctx *ctx;
     const issuer_officer *who;
     const char *id, *username, *display, *office_id, *role, *pw_hash;
+    bool one_time; /* the password must be changed at the first sign-in */
 } create_tx;
 
 static mobid_err create_body(mobid_store *s, void *arg)
@@ -177,8 +178,9 @@ static mobid_err create_body(mobid_store *s, void *arg)
     mobid_err err;
 
     err = mobid_store_prepare(s, "INSERT INTO issuer_officers (id, username, display_name,"
-                                 " office_id, role, pw_hash, created_at, updated_at, created_by)"
-                                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)", &st);
+                                 " office_id, role, pw_hash, created_at, updated_at, created_by,"
+                                 " must_change_pw) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
+                              &st);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, t->id);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, t->username);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 3, t->display);
@@ -187,6 +189,7 @@ static mobid_err create_body(mobid_store *s, void *arg)
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 6, t->pw_hash);
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 7, now);
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 8, t->who ? t->who->id : NULL);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 9, t->one_time);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
     /* usernames are [a-z0-9._-], so they need no JSON escaping */
@@ -204,10 +207,10 @@ static bool username_ok(const char *u)
     return n >= 2 && n <= 64 && strspn(u, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
-mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
+static mobid_err officer_create(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
                                 const char *username, const char *display,
                                 const char *office_id, const char *role, const char *password,
-                                char id[23], const char **detail)
+                                bool one_time, char id[23], const char **detail)
 {
     issuer_role r = issuer_role_parse(role);
     char pw_hash[128];
@@ -232,12 +235,30 @@ mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s, const issuer_of
     if (err == MOBID_OK) err = issuer_password_hash(password, pw_hash);
     if (err == MOBID_OK) {
         create_tx t = { ctx, who, id, username, display && *display ? display : username,
-                        r == ISSUER_ROLE_ADMIN ? NULL : office_id, role, pw_hash };
+                        r == ISSUER_ROLE_ADMIN ? NULL : office_id, role, pw_hash, one_time };
         err = mobid_store_tx(s, 0, create_body, &t);
     }
     if (err == MOBID_ERR_STORE_CONFLICT)
         *detail = "username is taken";
     return err;
+}
+
+mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
+                                const char *username, const char *display,
+                                const char *office_id, const char *role, const char *password,
+                                char id[23], const char **detail)
+{
+    return officer_create(ctx, s, who, username, display, office_id, role, password, false, id,
+                          detail);
+}
+
+mobid_err issuer_officer_create_one_time(issuer_ctx *ctx, mobid_store *s, const char *username,
+                                         const char *display, const char *office_id,
+                                         const char *role, const char *password, char id[23],
+                                         const char **detail)
+{
+    return officer_create(ctx, s, NULL, username, display, office_id, role, password, true, id,
+                          detail);
 }
 
 /* Fill *out from a row (id, username, office_id, role, disabled). */
