@@ -1,6 +1,6 @@
 /*
- * mobid portal serve --listen HOST:PORT --verifier URL --api-key KEY
- *                    [--bank-api-key KEY] [--profile NAME] [--bank-profile NAME]
+ * mobid portal serve --listen HOST:PORT --verifier URL --api-key-file FILE
+ *                    [--bank-api-key-file FILE] [--profile NAME] [--bank-profile NAME]
  *                    [--config FILE]
  *                    [--dcql FILE] [--bank-dcql FILE] [--web DIR]
  *
@@ -8,9 +8,11 @@
  * "/bank") that verifies visitors with the mobile ID through the verifier's API.
  */
 #include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <mobid/jose.h>
 #include "cli/cli.h"
 #include "http/log.h"
@@ -19,8 +21,8 @@
 #include "services/portal/portal.h"
 
 static const char usage[] =
-    "usage: mobid portal serve --verifier URL --api-key KEY [--listen HOST:PORT]\n"
-    "                          [--bank-api-key KEY] [--profile NAME] [--bank-profile NAME]\n"
+    "usage: mobid portal serve --verifier URL --api-key-file FILE [--listen HOST:PORT]\n"
+    "                          [--bank-api-key-file FILE] [--profile NAME] [--bank-profile NAME]\n"
     "                          [--dcql FILE] [--bank-dcql FILE] [--web DIR] [--wait SECONDS]\n"
     "                          [--config FILE]\n"
     "\n"
@@ -28,13 +30,15 @@ static const char usage[] =
     "a QR code with a countdown, a same-device link, the verified name and a sample\n"
     "resident registration certificate) and a bank page at /bank registered for fewer\n"
     "claims. It uses the verifier's /api/v1/verifications API over HTTP with the given\n"
-    "API keys (--api-key for the portal, --bank-api-key for the bank). Each site asks\n"
+    "API keys (--api-key-file for the portal, --bank-api-key-file for the bank: a file\n"
+    "that only its owner may read, 0600, holding the key). Each site asks\n"
     "the verifier for one of its named profiles (--profile, default resident_full;\n"
     "--bank-profile, default bank_age_check), which the provisioning policy derives from\n"
     "the card types; --dcql FILE sends that DCQL query instead. --web DIR serves\n"
     "the pages from DIR (default: the copies of web/portal compiled into mobid).\n"
     "The keys may come from $MOBID_PORTAL_API_KEY and $MOBID_PORTAL_BANK_API_KEY\n"
-    "instead, out of the command line. --config FILE (JSON, see etc/portal.example.json)\n"
+    "instead (--api-key KEY and --bank-api-key KEY still work, but a command line is\n"
+    "public to every local user). --config FILE (JSON, see etc/portal.example.json)\n"
     "sets the HTTP limits (\"http\": workers, max_queue, per_client_connections,\n"
     "request_timeout_s, ...), the rate of starts per address (\"start_per_second\",\n"
     "\"start_burst\"), \"max_waiting\" and \"wait_s\"; --wait overrides wait_s. Prints "
@@ -77,6 +81,32 @@ static int load_dcql(const char *path, char **out)
     return *out ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
+/* A key from a file only its owner can read (a first line; the newline dropped). */
+static int load_key(const char *path, char **out)
+{
+    struct stat st;
+    mobid_buf b = { 0 };
+    int rc = CLI_EXIT_USAGE;
+
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, "portal: %s: %s\n", path, strerror(errno));
+    } else if (st.st_mode & 077) {
+        fprintf(stderr, "portal: %s may be read by others: chmod 600 it\n", path);
+    } else if (!cli_read_file(path, &b) && !mobid_buf_terminate(&b)) {
+        b.len = strcspn((const char *)b.ptr, "\r\n");
+        b.ptr[b.len] = 0;
+        rc = b.len ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+        if (b.len)
+            *out = mobid_buf_detach_str(&b);
+        else
+            fprintf(stderr, "portal: %s holds no key\n", path);
+    }
+    if (b.ptr)
+        mobid_wipe(b.ptr, b.len);
+    mobid_buf_free(&b);
+    return rc;
+}
+
 static int load_config(const char *path, portal_config *pc, mobid_http_config *hc)
 {
     mobid_buf b = { 0 };
@@ -105,13 +135,15 @@ static int cmd_serve(int argc, char **argv)
         { "web", required_argument, 0, 'w' }, { "wait", required_argument, 0, 'W' },
         { "profile", required_argument, 0, 'p' }, { "bank-profile", required_argument, 0, 'P' },
         { "config", required_argument, 0, 'c' }, { "help", no_argument, 0, 'h' },
+        { "api-key-file", required_argument, 0, 'K' },
+        { "bank-api-key-file", required_argument, 0, 'B' },
         { 0, 0, 0, 0 }
     };
     portal_config pc = { 0 };
     mobid_http_config hc = { .name = "portal", .listen = "127.0.0.1:0", .max_body = 16 * 1024,
                              .access_log = true };
     const char *config = NULL, *wait = NULL;
-    char *dcql[2] = { NULL, NULL };
+    char *dcql[2] = { NULL, NULL }, *keys[2] = { NULL, NULL };
     int c, rc = CLI_EXIT_USAGE;
 
     optind = 1;
@@ -122,6 +154,16 @@ static int cmd_serve(int argc, char **argv)
         case 'v': pc.verifier_url = optarg; break;
         case 'k': pc.sites[PORTAL_GOV].api_key = optarg; break;
         case 'b': pc.sites[PORTAL_BANK].api_key = optarg; break;
+        case 'K':
+            free(keys[0]);
+            if (load_key(optarg, &keys[0])) goto done;
+            pc.sites[PORTAL_GOV].api_key = keys[0];
+            break;
+        case 'B':
+            free(keys[1]);
+            if (load_key(optarg, &keys[1])) goto done;
+            pc.sites[PORTAL_BANK].api_key = keys[1];
+            break;
         case 'd': if (load_dcql(optarg, &dcql[0])) goto done; break;
         case 'D': if (load_dcql(optarg, &dcql[1])) goto done; break;
         case 'w': pc.web_dir = optarg; break;
@@ -138,7 +180,7 @@ static int cmd_serve(int argc, char **argv)
     if (!pc.sites[PORTAL_BANK].api_key)
         pc.sites[PORTAL_BANK].api_key = getenv("MOBID_PORTAL_BANK_API_KEY");
     if (optind != argc || !pc.verifier_url || !pc.sites[PORTAL_GOV].api_key) {
-        rc = cli_usage_error(usage, "--verifier and --api-key are required");
+        rc = cli_usage_error(usage, "--verifier and --api-key-file are required");
         goto done;
     }
     if (strncmp(pc.verifier_url, "http://", 7) && strncmp(pc.verifier_url, "https://", 8)) {
@@ -155,6 +197,11 @@ static int cmd_serve(int argc, char **argv)
 done:
     free(dcql[0]);
     free(dcql[1]);
+    for (int i = 0; i < 2; i++)
+        if (keys[i])
+            mobid_wipe(keys[i], strlen(keys[i]));
+    free(keys[0]);
+    free(keys[1]);
     return rc;
 }
 

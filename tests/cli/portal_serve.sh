@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# mobid portal serve: usage errors, the pages with their security headers, the
+# mobid portal serve: usage errors, key files only their owner may read, the pages
+# with their security headers, the
 # start endpoint refusing a cross-site form post, and a clear 502 when the
 # verifier is down. The whole journey with a real verifier is in web_browser.sh.
 set -euo pipefail
@@ -16,11 +17,17 @@ set +e
 [ "$rc" = 2 ] || fail "missing --verifier: exit $rc, want 2"
 "$MOBID_BIN" portal serve --verifier ftp://x --api-key k 2>/dev/null; rc=$?
 [ "$rc" = 2 ] || fail "non-http verifier: exit $rc, want 2"
+echo k >"$tmp/gov.key"; echo b >"$tmp/bank.key"; chmod 644 "$tmp/gov.key"; chmod 600 "$tmp/bank.key"
+"$MOBID_BIN" portal serve --verifier http://127.0.0.1:9 --api-key-file "$tmp/gov.key" 2>"$tmp/err"; rc=$?
+[ "$rc" = 2 ] && grep -q 'may be read by others' "$tmp/err" || fail "a 0644 key file: exit $rc, $(cat "$tmp/err")"
+"$MOBID_BIN" portal serve --verifier http://127.0.0.1:9 --api-key-file "$tmp/none.key" 2>/dev/null; rc=$?
+[ "$rc" = 2 ] || fail "a missing key file: exit $rc, want 2"
+chmod 600 "$tmp/gov.key"
 set -e
 
-# a verifier URL where nothing listens
-"$MOBID_BIN" portal serve --listen 127.0.0.1:0 --verifier http://127.0.0.1:9 --api-key k \
-    --bank-api-key b >"$tmp/out" 2>"$tmp/err" &
+# a verifier URL where nothing listens (the keys from 0600 files)
+"$MOBID_BIN" portal serve --listen 127.0.0.1:0 --verifier http://127.0.0.1:9 \
+    --api-key-file "$tmp/gov.key" --bank-api-key-file "$tmp/bank.key" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 . "$(dirname "$0")/../common/wait.sh"
 wait_until -p "$pid" grep -q '"url"' "$tmp/out" || true
