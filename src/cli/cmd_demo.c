@@ -195,12 +195,12 @@ static const char *lookup(const json_t *list, const char *key, const char *value
 
 const char *demo_password(const demo *d, const char *username)
 {
-    return lookup(json_object_get(d->state, "officers"), "username", username, "password");
+    return lookup(json_object_get(d->state, "accounts"), "username", username, "password");
 }
 
 const char *demo_api_key(const demo *d, const char *rp_id)
 {
-    return lookup(json_object_get(d->state, "relying_parties"), "id", rp_id, "api_key");
+    return json_string_value(json_object_get(json_object_get(d->state, "api_keys"), rp_id));
 }
 
 /* ---- the system under demonstration ---- */
@@ -223,7 +223,8 @@ static int free_port_base(void)
         if (mobid_random(r, 2))
             break;
         int base = 20000 + ((r[0] << 8 | r[1]) % 12700); /* below the ephemeral range */
-        if (port_free(base) && port_free(base + 1) && port_free(base + 2))
+        /* issuer, verifier, portal and the wallet app */
+        if (port_free(base) && port_free(base + 1) && port_free(base + 2) && port_free(base + 3))
             return base;
     }
     return 0;
@@ -298,11 +299,41 @@ static void stop_up(demo *d)
     d->up_pid = 0;
 }
 
+/* The parties' API keys from DIR/rp/<id>.api-key into an object id -> key. */
+static json_t *load_api_keys(const demo *d)
+{
+    json_t *keys = json_object(), *rp;
+    size_t i;
+    json_array_foreach (json_object_get(d->state, "relying_parties"), i, rp) {
+        char path[160];
+        const char *id = json_string_value(json_object_get(rp, "id"));
+        mobid_buf b;
+        mobid_buf_init(&b, 0);
+        snprintf(path, sizeof path, "%s/rp/%s.api-key", d->dir, id ? id : "");
+        if (id && !cli_read_file(path, &b) && !mobid_buf_terminate(&b)) {
+            b.ptr[strcspn((const char *)b.ptr, "\n")] = 0;
+            json_object_set_new(keys, id, json_string((const char *)b.ptr));
+        }
+        mobid_buf_free(&b);
+    }
+    return keys;
+}
+
+/* up.json (names), the one-time passwords (read before their first use, which
+ * changes them) and the API keys, as the operator of a fresh system has them. */
 static bool load_state(demo *d)
 {
     char path[128];
+    json_t *once;
     snprintf(path, sizeof path, "%s/up.json", d->dir);
     d->state = json_load_file(path, 0, NULL);
+    snprintf(path, sizeof path, "%s/one-time-passwords.json", d->dir);
+    once = json_load_file(path, 0, NULL);
+    if (d->state) {
+        json_object_set(d->state, "accounts", json_object_get(once, "accounts"));
+        json_object_set_new(d->state, "api_keys", load_api_keys(d));
+    }
+    json_decref(once);
     snprintf(path, sizeof path, "%s/pin", d->dir);
     return d->state && cli_write_file(path, mobid_view_str("246810\n"), 0600) == MOBID_OK;
 }
@@ -338,7 +369,7 @@ static int run_demo(demo *d, int base)
         return CLI_EXIT_FAIL;
     }
     if (!base && !(base = free_port_base())) {
-        fprintf(stderr, "mobid demo: no three free consecutive loopback ports\n");
+        fprintf(stderr, "mobid demo: no four free consecutive loopback ports\n");
         return CLI_EXIT_FAIL;
     }
     up = start_up(d, base) && load_state(d);

@@ -19,7 +19,8 @@ typedef struct demo {
     const char *issuer_url, *verifier_url; /* --issuer-url, --verifier-url or NULL */
     const char *ca_file;     /* --ca-file: CAs trusted for https, or NULL */
     pid_t up_pid;
-    json_t *state;           /* DIR/up.json: sign-in names, passwords, API keys */
+    json_t *state;           /* DIR/up.json (names) with "accounts" (the one-time
+                                passwords) and "api_keys" (id -> key) added */
     bool json;
     bool keep;               /* leave DIR in place */
     int step;                /* steps narrated so far */
@@ -46,7 +47,7 @@ MOBID_MUST_CHECK mobid_err demo_get(const char *base, const char *path, const ch
  * *out gets its stdout as JSON (owned, may be NULL). Returns the exit status. */
 int demo_wallet(demo *d, const char *wallet, const char *const *args, json_t **out);
 
-/* A value from up.json: the password of a sign-in name, the API key of a party. */
+/* The one-time password of a sign-in name; the API key of a party. */
 const char *demo_password(const demo *d, const char *username);
 const char *demo_api_key(const demo *d, const char *rp_id);
 

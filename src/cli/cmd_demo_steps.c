@@ -47,17 +47,28 @@ static void describe(char *out, size_t n, long status, const json_t *reply)
              dt ? dt : "");
 }
 
+/* The first sign-in of an account of the fresh system: its one-time password is
+ * traded for a new one (random: the demo signs in once per account). */
 static char *sign_in(demo *d, const char *user, char *detail)
 {
     long st = 0;
-    json_t *reply = NULL, *body = json_pack("{s:s, s:s?, s:s}", "username", user, "password",
-                                            demo_password(d, user), "label", "mobid demo");
+    char fresh[65] = "";
+    uint8_t r[24];
+    json_t *reply = NULL, *body = NULL;
     char *token = NULL;
+
+    if (mobid_random(r, sizeof r) == MOBID_OK)
+        for (size_t i = 0; i < sizeof r; i++)
+            snprintf(fresh + 2 * i, 3, "%02x", r[i]);
+    mobid_wipe(r, sizeof r);
+    body = json_pack("{s:s, s:s?, s:s, s:s}", "username", user, "password",
+                     demo_password(d, user), "new_password", fresh, "label", "mobid demo");
     if (demo_post(d->issuer, "/api/v1/tokens", NULL, body, &st, &reply) == MOBID_OK &&
         st == 201 && json_string_value(json_object_get(reply, "token")))
         token = strdup(json_string_value(json_object_get(reply, "token")));
     else
         describe(detail, DEMO_DETAIL, st, reply);
+    mobid_wipe(fresh, sizeof fresh);
     json_decref(body);
     json_decref(reply);
     return token;

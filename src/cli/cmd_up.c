@@ -39,19 +39,24 @@ static const char USAGE[] =
     "                [--issuer-url URL] [--verifier-url URL] [--portal-url URL] [--ca-file PEM]\n"
     "\n"
     "Runs the issuer with the office console (127.0.0.1:N), the verifier (N+1), the\n"
-    "portal (N+2) and the citizen's wallet app (N+3, wallet DIR/phone.wallet, its URL\n"
-    "with a per-launch secret printed) as one supervised process group; N is 8441 unless --port-base says\n"
-    "otherwise. Data lives in DIR (default ./var): SQLite databases, the PKI, the\n"
-    "configuration and log/<service>.log; --db puts both services' tables in one\n"
-    "PostgreSQL database instead. The first start in an empty DIR bootstraps the PKI,\n"
-    "a ministry admin, the offices of etc/offices.example.json (7 open now, 14 in a\n"
-    "month, the rest by year end), an officer and a supervisor per open office with\n"
-    "generated passwords, and the relying parties (Government 24, the Overseas Korean\n"
-    "portal, a bank), and prints them with the URLs and the wallet commands to type.\n"
+    "portal (N+2) and the citizen's wallet app (N+3, wallet DIR/phone.wallet, its link\n"
+    "with a per-launch secret on the terminal and in DIR/wallet-app.url) as one\n"
+    "supervised process group; N is 8441 unless --port-base says otherwise. Data lives\n"
+    "in DIR (default ./var): SQLite databases, the PKI, the configuration and\n"
+    "log/<service>.log; --db puts both services' tables in one PostgreSQL database\n"
+    "instead. The first start in an empty DIR bootstraps the PKI, a ministry admin, the\n"
+    "offices of etc/offices.example.json (7 open now, 14 in a month, the rest by year\n"
+    "end), an officer and a supervisor per open office, and the relying parties\n"
+    "(Government 24, the Overseas Korean portal, a bank), and prints their names with\n"
+    "the URLs and the wallet commands to type. No password or key is printed: the\n"
+    "accounts' one-time passwords are in DIR/one-time-passwords.json (0600; each must be\n"
+    "changed at its first sign-in and is then dropped from the file), the parties' API\n"
+    "keys in DIR/rp/<id>.api-key (0600); DIR/up.json keeps no secret.\n"
     "What is provisioned (parties and their grants, profiles, waves, staff) is the\n"
     "policy of etc/provisioning.example.json, or of --policy FILE on the first start.\n"
     "A restart keeps all data. A service that exits is restarted; Ctrl-C stops all.\n"
-    "--json prints one JSON object per event on stdout instead of the prose.\n"
+    "--json prints one JSON object per event on stdout instead of the prose (the ready\n"
+    "event names the files that hold the secrets).\n"
     "--issuer-url, --verifier-url and --portal-url are the public https:// URLs when a\n"
     "TLS proxy stands in front (etc/nginx/mobid.conf); the issuer's is fixed at the\n"
     "first start (it is in the PKI). --ca-file: CAs the verifier trusts when it fetches\n"
@@ -60,6 +65,7 @@ static const char USAGE[] =
 #define UP_STOP_GRACE_MS 5000
 #define UP_HEALTH_TIMEOUT_MS 15000
 #define UP_MAX_QUICK_RESTARTS 5
+#define UP_PRUNE_EVERY_MS 2000
 
 static volatile sig_atomic_t g_stop;
 
@@ -209,22 +215,19 @@ bool up_wait_healthy(const char *url, long timeout_ms)
 
 /* ---- the supervised children ---- */
 
-static const char *rp_key(const json_t *state, const char *id)
+/* The API key file of the relying party a portal site speaks as. */
+static void site_key_file(const up_opts *o, const json_t *site, const char *dflt,
+                          char out[UP_PATH_MAX])
 {
-    size_t i;
-    json_t *rp;
-    json_array_foreach (json_object_get(state, "relying_parties"), i, rp)
-        if (!strcmp(json_string_value(json_object_get(rp, "id")) ?: "", id))
-            return json_string_value(json_object_get(rp, "api_key"));
-    return "";
+    up_api_key_path(o, json_string_value(json_object_get(site, "relying_party")) ?: dflt, out);
 }
 
 static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
                          const json_t *state)
 {
     char db[UP_PATH_MAX], cfg[UP_PATH_MAX], rp[UP_PATH_MAX], listen[32], log[UP_PATH_MAX + 16];
-    const char *args[16] = { s->name, "serve", "--listen", listen };
-    const char *gov_key = NULL, *bank_key = NULL, *secret = NULL;
+    const char *args[20] = { s->name, "serve", "--listen", listen };
+    const char *secret = NULL;
     size_t n = 4;
     pid_t pid;
 
@@ -252,10 +255,14 @@ static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
         const json_t *bank = json_object_get(json_object_get(state, "portal"), "bank");
         args[n++] = "--verifier";
         args[n++] = all[1].url;
-        /* the API keys go through the environment: a command line is public to every
-         * local user (ps, /proc/PID/cmdline), a process's environment is not */
-        gov_key = rp_key(state, json_string_value(json_object_get(gov, "relying_party")) ?: "gov24");
-        bank_key = rp_key(state, json_string_value(json_object_get(bank, "relying_party")) ?: "bank");
+        /* the API keys stay in their 0600 files: a command line is public to every
+         * local user (ps, /proc/PID/cmdline) */
+        site_key_file(o, gov, "gov24", cfg);
+        site_key_file(o, bank, "bank", rp);
+        args[n++] = "--api-key-file";
+        args[n++] = cfg;
+        args[n++] = "--bank-api-key-file";
+        args[n++] = rp;
         args[n++] = "--profile";
         args[n++] = json_string_value(json_object_get(gov, "profile")) ?: "resident_full";
         args[n++] = "--bank-profile";
@@ -273,9 +280,7 @@ static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
     }
     args[n] = NULL;
     if ((pid = fork()) == 0) {
-        if ((gov_key && setenv("MOBID_PORTAL_API_KEY", gov_key, 1)) ||
-            (bank_key && setenv("MOBID_PORTAL_BANK_API_KEY", bank_key, 1)) ||
-            (secret && setenv("MOBID_WALLET_APP_SECRET", secret, 1)))
+        if (secret && setenv("MOBID_WALLET_APP_SECRET", secret, 1))
             _exit(127);
         exec_child(o, args, -1, log);
     }
@@ -344,9 +349,16 @@ static bool handle_exit(const up_opts *o, up_service *s, const up_service *all,
 
 static int supervise(const up_opts *o, up_service *svc, const json_t *state)
 {
+    long prune_at = now_ms();
     int st;
     while (!g_stop) {
         pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid <= 0 && now_ms() >= prune_at) {
+            /* a one-time password is off the disk soon after its first use */
+            if (up_passwords_prune(o))
+                emit(o, "warning", NULL, "could not update " UP_PASSWORDS_FILE);
+            prune_at = now_ms() + UP_PRUNE_EVERY_MS;
+        }
         if (pid <= 0) {
             sleep_ms(200);
             continue;
@@ -510,10 +522,12 @@ static int run_up(up_opts *o)
         fprintf(stderr, "mobid up: setting up %s failed: %s\n", o->dir, mobid_err_name(err));
         goto done;
     }
-    if (!start_all(o, svc, state) ||
-        (first && (err = up_bootstrap_people(o, svc, state)))) {
-        if (err)
-            fprintf(stderr, "mobid up: bootstrap failed: %s\n", mobid_err_name(err));
+    if ((err = up_wallet_link_write(o, &svc[3]))) {
+        fprintf(stderr, "mobid up: cannot write %s/%s: %s\n", o->dir, UP_WALLET_LINK_FILE,
+                mobid_err_name(err));
+        goto done;
+    }
+    if (!start_all(o, svc, state)) {
         stop_all(o, svc);
         goto done;
     }

@@ -4,10 +4,13 @@
  *
  * Layout of the data directory (default ./var, created 0700):
  *   up.json          what the first start set up (ports, database, sign-in names,
- *                    generated passwords, relying-party API keys); 0600. Its presence
- *                    means "bootstrapped": a restart reads it and sets up nothing again.
+ *                    relying parties); no secret in it. Its presence means
+ *                    "bootstrapped": a restart reads it and sets up nothing again.
+ *   one-time-passwords.json   the first start's passwords until each is changed (0600)
+ *   wallet-app.url   the wallet app's link with this launch's secret (0600)
  *   pki/             written by `mobid pki init` (ministry root, signers, RP CA)
- *   rp/              access certificates, keys and ministry-signed registrations
+ *   rp/              access certificates, keys, ministry-signed registrations and
+ *                    the parties' API keys (<id>.api-key, 0600)
  *   issuer.json, verifier.json, offices.json   the services' configuration
  *   data.key, verifier-seal.key                32-byte keys in hex, 0600
  *   issuer.db, verifier.db                     SQLite stores (unless --db)
@@ -25,6 +28,8 @@
 #define UP_DEFAULT_PORT_BASE 8441
 #define UP_PATH_MAX 512
 #define UP_DIR_MAX 256     /* longest --dir / --db: every path built from it fits */
+#define UP_PASSWORDS_FILE "one-time-passwords.json"
+#define UP_WALLET_LINK_FILE "wallet-app.url"
 
 typedef struct up_opts {
     const char *dir;        /* data directory */
@@ -74,24 +79,39 @@ bool up_wait_healthy(const char *url, long timeout_ms);
 /* ---- cmd_up_boot.c ---- */
 
 /* Files every start needs (configurations), written before the children start.
- * On the first start (no up.json) also the PKI, keys and relying parties; *state
- * gets up.json's content (owned). */
+ * On the first start (no up.json) also the PKI, keys, relying parties, the offices
+ * and the accounts with one-time passwords; *state gets up.json's content (owned). */
 MOBID_MUST_CHECK mobid_err up_prepare(const up_opts *o, const up_service *svc, json_t **state,
                                       bool *first);
-/* After the services answer: on the first start create the ministry admin, the
- * offices and their officers through the issuer (records them in up.json). */
-MOBID_MUST_CHECK mobid_err up_bootstrap_people(const up_opts *o, const up_service *svc,
-                                               json_t *state);
 /* Print what is running and what to do next (prose on stderr, or one JSON object
  * on stdout with --json). */
 void up_print_welcome(const up_opts *o, const up_service *svc, const json_t *state, bool first);
+
+/* ---- cmd_up_secrets.c ---- */
+
+/* DIR/rp/<rp_id>.api-key into out. */
+void up_api_key_path(const up_opts *o, const char *rp_id, char out[UP_PATH_MAX]);
+/* Write accounts ([{username, role, office_id?, password}], borrowed) to
+ * DIR/one-time-passwords.json (0600). */
+MOBID_MUST_CHECK mobid_err up_passwords_write(const up_opts *o, const json_t *accounts);
+/* *accounts (owned) from DIR/one-time-passwords.json; MOBID_ERR_NOT_FOUND without it. */
+MOBID_MUST_CHECK mobid_err up_passwords_load(const up_opts *o, json_t **accounts);
+/* Drop the entries whose account has chosen its own password (read from the issuer's
+ * store); delete the file when none is left. No file: nothing to do. */
+MOBID_MUST_CHECK mobid_err up_passwords_prune(const up_opts *o);
+/* Before the issuer starts: schema, the offices of DIR/offices.json and every account
+ * of accounts with its one-time password; an account that exists counts as done. */
+MOBID_MUST_CHECK mobid_err up_create_people(const up_opts *o, const json_t *accounts);
+/* DIR/wallet-app.url (0600): the wallet app's link with this launch's secret. */
+MOBID_MUST_CHECK mobid_err up_wallet_link_write(const up_opts *o, const up_service *wallet);
 
 /* ---- cmd_up_rp.c ---- */
 
 /* Issue access certificates (RP CA in DIR/pki) and ministry-signed registrations for
  * the relying parties of the policy into DIR/rp/, each granted what the policy says
  * of the card types cts, and write DIR/verifier.json with the policy's profiles.
- * rps gets [{id, name, api_key}] (owned). */
+ * Each party's API key goes to DIR/rp/<id>.api-key (0600), its SHA-256 to
+ * verifier.json. rps gets [{id, name}] (owned). */
 MOBID_MUST_CHECK mobid_err up_rp_setup(const up_opts *o, const up_service *svc, const json_t *cts,
                                        const json_t *policy, json_t **rps);
 

@@ -1,13 +1,14 @@
 /*
- * `mobid up`, first start: the PKI, keys and configuration files before the services
- * start (up_prepare), then the people through the issuer once it answers
- * (up_bootstrap_people): the ministry admin, the offices with rollout dates relative
- * to today, and the staff of every open office, all as the provisioning policy
- * (etc/provisioning.example.json) and the card types (etc/card-types.json) say.
+ * `mobid up`, first start, before the services start (up_prepare): the PKI, keys and
+ * configuration files, then in the issuer's store the offices with rollout dates
+ * relative to today, the ministry admin and the staff of every open office, all as
+ * the provisioning policy (etc/provisioning.example.json) and the card types
+ * (etc/card-types.json) say.
  *
- * up.json is written before the people are created, with "bootstrapped": false and
- * the passwords it will use, so a start that was interrupted half-way repeats the
- * same steps with the same secrets; an officer that already exists counts as done.
+ * The accounts get one-time passwords (changed at the first sign-in), written to
+ * one-time-passwords.json (cmd_up_secrets.c) before up.json says "bootstrapped":
+ * false, so a start that was interrupted half-way repeats the same steps with the
+ * same passwords; an account that already exists counts as done.
  */
 #include "cli.h"
 #include "cmd_up.h"
@@ -20,12 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http/client.h"
 #include "services/provision/provision.h"
 
 #define DAY_S 86400
 
-static mobid_err create_admin(const up_opts *o, const json_t *admin);
 
 static bool file_exists(const char *path)
 {
@@ -125,8 +124,10 @@ static mobid_err pki_init(const up_opts *o, const up_service *svc)
     return MOBID_OK;
 }
 
-/* Passwords for the admin and for the staff the policy gives every open office. */
-static mobid_err plan_people(json_t *state, const json_t *policy, const json_t *open_ids)
+/* The admin and the staff the policy gives every open office: their names into
+ * state (up.json), the same with a one-time password each into *accounts. */
+static mobid_err plan_people(json_t *state, const json_t *policy, const json_t *open_ids,
+                             json_t **accounts)
 {
     char pw[21];
     size_t i, k;
@@ -134,18 +135,26 @@ static mobid_err plan_people(json_t *state, const json_t *policy, const json_t *
     const json_t *staffing = json_object_get(policy, "staffing");
     const char *admin = json_string_value(json_object_get(staffing, "admin"));
     mobid_err err = up_password(pw);
-    if (!err)
-        json_object_set_new(state, "admin", json_pack("{s:s, s:s}", "username",
-                                                      admin ? admin : "ministry.admin",
-                                                      "password", pw));
+
+    *accounts = json_array();
+    if (!admin)
+        admin = "ministry.admin";
+    if (!err) {
+        json_object_set_new(state, "admin", json_pack("{s:s}", "username", admin));
+        json_array_append_new(*accounts, json_pack("{s:s, s:s, s:s}", "username", admin, "role",
+                                                   "ministry_admin", "password", pw));
+    }
     json_array_foreach (open_ids, i, id) {
         json_array_foreach (json_object_get(staffing, "per_open_office"), k, role) {
             char user[96];
             snprintf(user, sizeof user, "%s.%s", json_string_value(id), json_string_value(role));
             if (err || (err = up_password(pw)))
                 break;
-            json_array_append_new(people, json_pack("{s:s, s:s, s:O, s:O}", "username", user,
-                                                    "password", pw, "office_id", id, "role", role));
+            json_array_append_new(people, json_pack("{s:s, s:O, s:O}", "username", user,
+                                                    "office_id", id, "role", role));
+            json_array_append_new(*accounts, json_pack("{s:s, s:O, s:O, s:s}", "username", user,
+                                                       "office_id", id, "role", role,
+                                                       "password", pw));
         }
     }
     json_object_set_new(state, "officers", people);
@@ -153,10 +162,28 @@ static mobid_err plan_people(json_t *state, const json_t *policy, const json_t *
     return err;
 }
 
+/* The accounts of the first start, with the one-time passwords written before up.json
+ * said "bootstrapped": false; then up.json says true. */
+static mobid_err create_people(const up_opts *o, const char *path, json_t *state)
+{
+    json_t *accounts = NULL;
+    mobid_err err = up_passwords_load(o, &accounts);
+
+    if (err == MOBID_ERR_NOT_FOUND)
+        fprintf(stderr, "mobid up: %s/%s is gone before its accounts were made; start again "
+                        "with a fresh --dir\n", o->dir, UP_PASSWORDS_FILE);
+    if (!err && !(err = up_create_people(o, accounts))) {
+        json_object_set_new(state, "bootstrapped", json_true());
+        err = write_json(path, state);
+    }
+    json_decref(accounts);
+    return err;
+}
+
 static mobid_err first_prepare(const up_opts *o, const up_service *svc, json_t *state)
 {
     char abs[PATH_MAX];
-    json_t *open_ids = NULL, *rps = NULL, *cts = NULL, *policy = NULL;
+    json_t *open_ids = NULL, *rps = NULL, *cts = NULL, *policy = NULL, *accounts = NULL;
     int64_t today = mobid_now() / DAY_S;
     mobid_err err;
 
@@ -170,7 +197,8 @@ static mobid_err first_prepare(const up_opts *o, const up_service *svc, json_t *
         (err = write_issuer_config(o, abs, svc)) ||
         (err = write_offices(o, policy, today, &open_ids)) ||
         (err = up_rp_setup(o, svc, cts, policy, &rps)) ||
-        (err = plan_people(state, policy, open_ids)))
+        (err = plan_people(state, policy, open_ids, &accounts)) ||
+        (err = up_passwords_write(o, accounts)))
         goto done;
     /* what the portal asks for, per site, so a restart starts it the same way */
     json_object_set(state, "portal", json_object_get(policy, "portal"));
@@ -181,6 +209,7 @@ static mobid_err first_prepare(const up_opts *o, const up_service *svc, json_t *
     json_object_set_new(state, "bootstrapped", json_false());
 done:
     json_decref(open_ids);
+    json_decref(accounts);
     json_decref(rps);
     json_decref(cts);
     json_decref(policy);
@@ -222,121 +251,9 @@ mobid_err up_prepare(const up_opts *o, const up_service *svc, json_t **state, bo
     if (*first && !json_object_get(*state, "admin") && !(err = first_prepare(o, svc, *state)))
         err = write_json(path, *state);
     /* Before the issuer starts: the store is opened by one process at a time here. */
-    if (!err && *first && !json_is_true(json_object_get(*state, "admin_created")) &&
-        !(err = create_admin(o, json_object_get(*state, "admin")))) {
-        json_object_set_new(*state, "admin_created", json_true());
-        err = write_json(path, *state);
-    }
-    return err;
-}
-
-/* ---- the people, through the running issuer ---- */
-
-static mobid_err api_post(const up_service *issuer, const char *path, const char *token,
-                          const json_t *body, long *status, json_t **reply)
-{
-    char url[160], auth[128];
-    const char *headers[] = { auth, NULL };
-    mobid_http_result r;
-    mobid_err err;
-
-    snprintf(url, sizeof url, "%s%s", issuer->url, path);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token ? token : "");
-    err = mobid_http_post_json(url, token ? headers : NULL, body, &r);
-    *status = r.status;
-    if (!err && reply)
-        err = mobid_http_result_json(&r, reply);
-    if (!err && *status >= 400)
-        fprintf(stderr, "mobid up: POST %s answered %ld: %s\n", path, *status, r.body.ptr);
-    mobid_http_result_free(&r);
-    mobid_wipe(auth, sizeof auth);
-    return err;
-}
-
-/* The first ministry admin cannot be made over the API (nobody can sign in yet):
- * `mobid office bootstrap` creates it directly in the store, with the offices. */
-static mobid_err create_admin(const up_opts *o, const json_t *admin)
-{
-    char db[UP_PATH_MAX], pwfile[UP_PATH_MAX], log[UP_PATH_MAX], offices[UP_PATH_MAX];
-    const char *user = json_string_value(json_object_get(admin, "username"));
-    const char *pw = json_string_value(json_object_get(admin, "password"));
-    mobid_err err;
-    int rc;
-
-    up_db_url(o, "issuer", db);
-    up_path(o, "offices.json", offices);
-    up_path(o, "admin.password", pwfile);
-    up_path(o, "log/bootstrap.log", log);
-    if ((err = up_write_secret(pwfile, pw)))
-        return err;
-    const char *args[] = { "office", "bootstrap", "--db", db, "--user", user,
-                           "--password-file", pwfile, "--offices", offices, NULL };
-    rc = up_run_self(o, args, NULL, log);
-    unlink(pwfile);
-    if (rc != 0)
-        fprintf(stderr, "mobid up: `mobid office bootstrap` failed (see %s)\n", log);
-    return rc == 0 ? MOBID_OK : MOBID_ERR_IO;
-}
-
-static mobid_err sign_in(const up_service *issuer, const json_t *admin, char **token)
-{
-    long status = 0;
-    json_t *reply = NULL, *body = json_pack("{s:O, s:O, s:s}", "username",
-                                            json_object_get(admin, "username"), "password",
-                                            json_object_get(admin, "password"), "label",
-                                            "mobid up bootstrap");
-    mobid_err err = body ? api_post(issuer, "/api/v1/tokens", NULL, body, &status, &reply)
-                         : MOBID_ERR_NOMEM;
-    const char *t = json_string_value(json_object_get(reply, "token"));
-    if (!err && (status != 201 || !t))
-        err = MOBID_ERR_UNAUTHENTICATED;
-    if (!err && !(*token = strdup(t)))
-        err = MOBID_ERR_NOMEM;
-    json_decref(body);
-    json_decref(reply);
-    return err;
-}
-
-static mobid_err create_officers(const up_service *issuer, const json_t *people,
-                                 const char *token)
-{
-    size_t i;
-    json_t *p;
-    mobid_err err = MOBID_OK;
-    json_array_foreach (people, i, p) {
-        long status = 0;
-        json_t *body = json_deep_copy(p);
-        char display[128];
-        snprintf(display, sizeof display, "%s (%s)",
-                 json_string_value(json_object_get(p, "office_id")),
-                 json_string_value(json_object_get(p, "role")));
-        json_object_set_new(body, "display_name", json_string(display));
-        err = api_post(issuer, "/api/v1/officers", token, body, &status, NULL);
-        json_decref(body);
-        if (!err && status != 201 && status != 409)
-            err = MOBID_ERR_INVALID_ARG;
-        if (err)
-            break;
-    }
-    return err;
-}
-
-mobid_err up_bootstrap_people(const up_opts *o, const up_service *svc, json_t *state)
-{
-    char path[UP_PATH_MAX];
-    char *token = NULL;
-    const json_t *admin = json_object_get(state, "admin");
-    mobid_err err;
-
-    if ((err = sign_in(&svc[0], admin, &token)) ||
-        (err = create_officers(&svc[0], json_object_get(state, "officers"), token)))
-        goto done;
-    json_object_set_new(state, "bootstrapped", json_true());
-    up_path(o, "up.json", path);
-    err = write_json(path, state);
-done:
-    if (token)
-        mobid_wipe(token, strlen(token));
-    free(token);
+    if (!err && *first)
+        err = create_people(o, path, *state);
+    if (!err)
+        err = up_passwords_prune(o);
     return err;
 }

@@ -4,7 +4,9 @@
  * card types (etc/card-types.json) say. Each party gets a P-256 access certificate
  * from the RP CA that `mobid pki init` made (DIR/pki/rp-ca.{pem,key}) and a
  * registration (the claims it is granted) signed by a ministry registration signer
- * under the IACA; its API key is random and only its SHA-256 goes into verifier.json.
+ * under the IACA; its API key is random: the key itself goes to DIR/rp/<id>.api-key
+ * (0600, for the party: the portal reads its two from there), only its SHA-256 into
+ * verifier.json.
  */
 #include "cli.h"
 #include "cmd_up.h"
@@ -124,7 +126,7 @@ static mobid_err add_party(const up_opts *o, const json_t *cts, const json_t *d,
                            const pki_pair *rp_ca, const pki_pair *registrar, json_t *cfg_rps,
                            json_t *rps)
 {
-    char key[65], cert[128], keyf[128], reg[128];
+    char key[66], cert[128], keyf[128], reg[128], keypath[UP_PATH_MAX];
     const char *id = str(d, "id"), *name = str(d, "name"), *mode = str(d, "response_mode");
     uint8_t h[MOBID_HASH_MAX];
     mobid_buf hex;
@@ -138,6 +140,11 @@ static mobid_err add_party(const up_opts *o, const json_t *cts, const json_t *d,
         (err = mobid_hash(MOBID_HASH_SHA256, mobid_view_str(key), h)) ||
         (err = mobid_hex_encode(mobid_view_make(h, 32), &hex)) || (err = mobid_buf_terminate(&hex)))
         goto done;
+    up_api_key_path(o, id, keypath);
+    key[64] = '\n';
+    key[65] = 0;
+    if ((err = up_write_secret(keypath, key)))
+        goto done;
     snprintf(cert, sizeof cert, "rp/%s.pem", id);
     snprintf(keyf, sizeof keyf, "rp/%s.key", id);
     snprintf(reg, sizeof reg, "rp/%s.registration.jwt", id);
@@ -145,7 +152,7 @@ static mobid_err add_party(const up_opts *o, const json_t *cts, const json_t *d,
                                              "api_key_sha256", (const char *)hex.ptr, "key", keyf,
                                              "cert", cert, "registration", reg, "response_mode",
                                              mode ? mode : "direct_post.jwt"));
-    json_array_append_new(rps, json_pack("{s:s, s:s, s:s}", "id", id, "name", name, "api_key", key));
+    json_array_append_new(rps, json_pack("{s:s, s:s}", "id", id, "name", name));
 done:
     if (err == MOBID_ERR_MALFORMED)
         fprintf(stderr, "mobid up: a relying party needs an id (a-z, 0-9, - and _) and a name\n");

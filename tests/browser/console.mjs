@@ -37,7 +37,7 @@ async function receive(phone, offer) {
 
 async function main() {
   const { urls } = await h.startUp();
-  const up = JSON.parse(fs.readFileSync(path.join(TMP, "up", "up.json"), "utf8"));
+  const up = await h.state(urls, ["los-angeles.officer", "los-angeles.supervisor"]);
   const officer = up.officers.find((o) => o.username === "los-angeles.officer");
   const supervisor = up.officers.find((o) => o.username === "los-angeles.supervisor");
   must(officer && supervisor, "up.json names the Los Angeles officer and supervisor");

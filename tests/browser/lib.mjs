@@ -75,6 +75,27 @@ export async function harness(artDir) {
     });
   });
 
+  // up.json with what an operator hands out added: an API key per relying party (from
+  // rp/<id>.api-key) and, for the accounts named, a password: their one-time password
+  // (one-time-passwords.json) traded at a first sign-in over the API for a new one.
+  h.state = async (urls, usernames) => {
+    const dir = path.join(h.TMP, "up");
+    const state = JSON.parse(fs.readFileSync(path.join(dir, "up.json"), "utf8"));
+    const once = JSON.parse(fs.readFileSync(path.join(dir, "one-time-passwords.json"), "utf8"));
+    for (const rp of state.relying_parties)
+      rp.api_key = fs.readFileSync(path.join(dir, "rp", `${rp.id}.api-key`), "utf8").trim();
+    for (const who of [state.admin, ...state.officers].filter((a) => usernames.includes(a.username))) {
+      const first = once.accounts.find((a) => a.username === who.username);
+      const chosen = `Chosen-at-first-signin-${h.PORT}`;
+      const r = await fetch(`${urls.issuer}/api/v1/tokens`, { method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: who.username, password: first && first.password, new_password: chosen }) });
+      h.must(r.status === 201, `${who.username}: the first sign-in changes the one-time password (${r.status})`);
+      who.password = chosen;
+    }
+    return state;
+  };
+
   h.browser = async () => {
     h.context = await chromium.launchPersistentContext(path.join(h.TMP, "profile"), {
       executablePath: "/usr/bin/chromium", headless: true, viewport: { width: 1280, height: 900 },

@@ -116,7 +116,7 @@ async function portalVerify(page, url, name) {
 async function main() {
   const ready = await h.startUp();
   const urls = ready.urls;
-  const state = JSON.parse(fs.readFileSync(path.join(TMP, "up", "up.json"), "utf8"));
+  const state = await h.state(urls, ["los-angeles.officer", "los-angeles.supervisor", "ministry.admin"]);
   check(urls && urls.issuer && urls.portal, "mobid up is ready");
 
   const page = await h.browser();

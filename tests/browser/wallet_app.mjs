@@ -149,9 +149,11 @@ async function rogueLink(urls) {
 
 async function main() {
   const ready = await h.startUp();
-  const urls = ready.urls;
-  must(urls.wallet && /\/open\?k=[0-9a-f]{64}$/.test(urls.wallet), "mobid up names the wallet app's URL with its secret");
-  const state = JSON.parse(fs.readFileSync(path.join(TMP, "up", "up.json"), "utf8"));
+  const urls = { ...ready.urls };
+  check(urls.wallet && !urls.wallet.includes("k="), "mobid up prints the wallet app's address without its secret");
+  urls.wallet = fs.readFileSync(path.join(TMP, "up", ready.secret_files.wallet_link), "utf8").trim();
+  must(/\/open\?k=[0-9a-f]{64}$/.test(urls.wallet), "mobid up writes the wallet app's link with its secret to a file");
+  const state = await h.state(urls, ["los-angeles.officer", "los-angeles.supervisor"]);
   await security(urls);
 
   const page = await h.browser();

@@ -34,17 +34,13 @@ D=$T/var
 up_start "$T/events" "$T/up.err" --dir "$D" --port-base "$BASE" \
   || { cat "$T/events" "$T/up.err"; echo "FAIL mobid up"; exit 1; }
 
-pw() { jq -r --arg u "$1" '.officers[] | select(.username == $u) | .password' "$D/up.json"; }
-signin() {
-  jq -n --arg u "$1" --arg p "$(pw "$1")" '{username: $u, password: $p, label: "cards_e2e"}' \
-    | curl -s -H 'Content-Type: application/json' -d @- "$I/api/v1/tokens" | jq -r .token
-}
-OFF=$(signin los-angeles.officer)
-SUP=$(signin los-angeles.supervisor)
+. "$(dirname "$0")/lib/up_accounts.sh"
+OFF=$(up_token "$D" "$I" los-angeles.officer)
+SUP=$(up_token "$D" "$I" los-angeles.supervisor)
 [ -n "$OFF" ] && [ "$OFF" != null ] && [ -n "$SUP" ] && [ "$SUP" != null ] \
   || { echo "FAIL sign-in"; exit 1; }
-GOV=$(jq -r '.relying_parties[] | select(.id == "gov24") | .api_key' "$D/up.json")
-BANK=$(jq -r '.relying_parties[] | select(.id == "bank") | .api_key' "$D/up.json")
+GOV=$(up_api_key "$D" gov24)
+BANK=$(up_api_key "$D" bank)
 api() { # METHOD PATH TOKEN [BODY] -> body on stdout, status in $T/status
   curl -s -o "$T/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3" \
     -H 'Content-Type: application/json' ${4:+-d "$4"} "$I$2" >"$T/status"

@@ -28,7 +28,8 @@ logs=("$D"/log/*.log)
 secrets="$T/secrets"
 {
   echo "900315-2345678"                                             # resident registration number
-  jq -r '.. | objects | (.password? // empty), (.api_key? // empty)' "$D/up.json"
+  jq -r '.accounts[].password' "$D/one-time-passwords.json"       # the unused ones
+  cat "$D"/rp/*.api-key
   jq -r 'select(.name=="offer") | .detail' "$T/steps.jsonl" | grep -oE '[0-9]{4,8}$'  # tx_code
   python3 - "$D" <<'PY'
 import sqlite3, sys

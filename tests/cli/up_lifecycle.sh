@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# mobid up: first start in an empty directory bootstraps and prints the sign-in names
-# with generated passwords; /healthz answers on all three services within 5 s and
+# mobid up: first start in an empty directory bootstraps and prints the sign-in names;
+# their generated passwords are one-time, in a 0600 file, never printed, and each is
+# off the disk soon after its first sign-in (which must change it); the API keys are
+# in 0600 files, on no command line; no secret is in up.json, on stdout or stderr, or
+# in a file others may read; /healthz answers on all three services within 5 s and
 # /metrics is Prometheus text; a service killed with SIGKILL is started again; SIGINT
 # stops everything with exit 0 and leaves no child behind; a restart keeps the data
 # (same up.json, the admin can still sign in) and does not bootstrap again.
@@ -52,13 +55,28 @@ n=$(jq '.officers | length' <<<"$first")
 [ "$n" = 14 ] && ok "an officer and a supervisor for each of the 7 open offices" || bad "officers: $n"
 [ "$(jq -r '.officers[] | select(.username=="los-angeles.supervisor") | .role' <<<"$first")" = supervisor ] \
     && ok "los-angeles.supervisor listed" || bad "no Los Angeles supervisor"
-pw=$(jq -r .admin.password <<<"$first")
-[ ${#pw} -ge 12 ] && ok "generated admin password printed" || bad "admin password '$pw'"
-[ "$(stat -c %a "$T/var/up.json")" = 600 ] && ok "up.json is 0600" || bad "up.json mode"
+[ "$(jq -r .admin.username <<<"$first")" = ministry.admin ] && ok "the admin's name printed" || bad "no admin name"
+ONCE=$T/var/one-time-passwords.json
+pw=$(jq -r '.accounts[] | select(.username == "ministry.admin") | .password' "$ONCE")
+[ ${#pw} -ge 12 ] && [ "$(jq '.accounts | length' "$ONCE")" = 15 ] \
+    && ok "15 generated one-time passwords in $(basename "$ONCE")" || bad "admin password '$pw'"
+[ "$(stat -c %a "$ONCE")" = 600 ] && ok "the one-time passwords file is 0600" || bad "$ONCE mode"
 [ "$(stat -c %a "$T/var/data.key")" = 600 ] && ok "data key is 0600" || bad "data.key mode"
-# relying parties' API keys never on a command line (public to every local user)
-keys=$(jq -r '.relying_parties[].api_key' "$T/var/up.json")
-[ -n "$keys" ] || bad "no API keys in up.json"
+keys=$(cat "$T"/var/rp/*.api-key)
+[ "$(wc -w <<<"$keys")" = 3 ] && [ "$(stat -c %a "$T"/var/rp/*.api-key | sort -u)" = 600 ] \
+    && ok "three API keys, each in a 0600 file" || bad "API key files: $(ls -l "$T"/var/rp/)"
+# every secret of the first start, by value (the wallet app's launch secret too)
+jq -r '.accounts[].password' "$ONCE" >"$T/secrets"
+echo "$keys" >>"$T/secrets"
+sed -n 's/.*?k=//p' "$T/var/wallet-app.url" >>"$T/secrets"
+[ "$(wc -l <"$T/secrets")" = 19 ] || bad "secrets collected: $(wc -l <"$T/secrets")"
+# on no output, in up.json, or in any file that others may read
+others=$(find "$T/var" -type f -perm /044)
+leaks=$(grep -l -F -f "$T/secrets" "$T/events" "$T/up.err" "$T/var/up.json" $others 2>/dev/null || true)
+[ -z "$leaks" ] && ok "no password or key on stdout, stderr, in up.json or a readable file ($(wc -w <<<"$others") of those)" \
+    || bad "secrets in: $leaks"
+jq -e '[.. | objects | keys[]] | any(. == "password" or . == "api_key") | not' "$T/var/up.json" >/dev/null \
+    && ok "up.json has no password or api_key field" || bad "up.json: $(cat "$T/var/up.json")"
 leak=no
 for p in $(children); do
     args=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true)
@@ -87,9 +105,26 @@ grep '"event":"healthy"' "$T/events" | while read -r line; do
 done | tee "$T/healthy.txt"
 grep -q FAIL "$T/healthy.txt" && bad "a service took 5 s or more" || true
 
-tok=$(curl -s -H 'Content-Type: application/json' \
-    -d "{\"username\":\"ministry.admin\",\"password\":\"$pw\"}" "$ISS/api/v1/tokens" | jq -r .token)
-[ -n "$tok" ] && [ "$tok" != null ] && ok "the admin signs in with the printed password" || bad "admin sign-in"
+# ---- the first sign-in changes the one-time password, which then leaves the disk
+signin() { # USER PASSWORD [NEW] -> the answer
+    jq -n --arg u "$1" --arg p "$2" --arg n "${3:-}" \
+        '{username: $u, password: $p} + (if $n == "" then {} else {new_password: $n} end)' \
+        | curl -s -H 'Content-Type: application/json' -d @- "$ISS/api/v1/tokens"
+}
+[ "$(signin ministry.admin "$pw" | jq -r .error)" = PASSWORD_CHANGE_REQUIRED ] \
+    && ok "the one-time password alone does not sign in: it must be changed" || bad "one-time password used as is"
+NEWPW="Chosen-by-the-minister-7"
+tok=$(signin ministry.admin "$pw" "$NEWPW" | jq -r .token)
+[ -n "$tok" ] && [ "$tok" != null ] && ok "the admin signs in with the one-time password and a new one" || bad "admin sign-in"
+gone=
+for _ in $(seq 1 300); do
+    grep -rqF -- "$pw" "$T/var" || { gone=1; break; }
+    sleep 0.1
+done
+[ -n "$gone" ] && ok "the used one-time password is off the disk" || bad "used password still in $(grep -rlF -- "$pw" "$T/var")"
+[ "$(jq '.accounts | length' "$ONCE")" = 14 ] && ok "the 14 unused ones stay for their owners" || bad "$(cat "$ONCE")"
+[ "$(signin ministry.admin "$pw" | jq -r .error)" = UNAUTHENTICATED ] \
+    && ok "the old one-time password no longer signs in" || bad "old password still works"
 offices=$(curl -s -H "Authorization: Bearer $tok" "$ISS/api/v1/offices" | jq length)
 [ "$offices" -ge 21 ] && ok "offices seeded ($offices)" || bad "offices: $offices"
 
@@ -123,10 +158,10 @@ cp "$T/var/up.json" "$T/up.before"
 start || exit 1
 second=$(ready)
 [ "$(jq -r .first_start <<<"$second")" = false ] && ok "restart does not bootstrap again" || bad "restart bootstrapped"
-[ "$(jq 'has("officers")' <<<"$second")" = false ] && ok "restart prints no passwords" || bad "passwords printed again"
+sed -n 's/.*?k=//p' "$T/var/wallet-app.url" >>"$T/secrets" # this launch's
+grep -qF -f "$T/secrets" "$T/events" "$T/up.err" && bad "restart printed a secret" || ok "restart prints no secret"
 cmp -s "$T/var/up.json" "$T/up.before" && ok "up.json unchanged" || bad "up.json changed"
-tok=$(curl -s -H 'Content-Type: application/json' \
-    -d "{\"username\":\"ministry.admin\",\"password\":\"$pw\"}" "$ISS/api/v1/tokens" | jq -r .token)
+tok=$(signin ministry.admin "$NEWPW" | jq -r .token)
 [ -n "$tok" ] && [ "$tok" != null ] && ok "the admin still signs in after the restart" || bad "sign-in after restart"
 kill -TERM "$UP_PID"; rc=0; wait "$UP_PID" || rc=$?
 [ "$rc" = 0 ] && ok "SIGTERM: mobid up exits 0" || bad "SIGTERM: exit $rc"

@@ -65,7 +65,7 @@ both_up() { curl -fs "$V/healthz" >/dev/null 2>&1 && curl -fs "$I/healthz" >/dev
 wait_until -t 180 -p "$UP" both_up || true
 curl -fs "$V/healthz" >/dev/null && curl -fs "$I/healthz" >/dev/null \
   || { bad "issuer and verifier did not come back"; exit 1; }
-KEY=$(jq -r '.relying_parties[] | select(.id=="gov24") | .api_key' "$D/up.json")
+KEY=$(head -n 1 "$D/rp/gov24.api-key")
 session() {
   curl -fs -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
     -d '{"profile":"resident_full"}' "$V/api/v1/verifications"

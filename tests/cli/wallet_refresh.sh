@@ -63,7 +63,7 @@ jq -e 'length == 2 and all(.[]; .refreshable and .unused == 10)' list.json >/dev
   && ok "received 2 x 10 copies that can be refreshed" || bad "list: $(cat list.json)"
 
 # ---- presentations until the card runs low: the 8th leaves 2 (< 3) and refreshes
-KEY=$(jq -r '.relying_parties[] | select(.id == "gov24") | .api_key' var/up.json)
+KEY=$(head -n 1 var/rp/gov24.api-key)
 present() { # -> present.json
   curl -fs -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
     -d '{"profile":"resident_full"}' "$V/api/v1/verifications" >session.json || return 1
