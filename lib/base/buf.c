@@ -97,7 +97,7 @@ mobid_err mobid_buf_reserve(mobid_buf *b, size_t n)
     /* A first allocation takes what is asked (rounded to 64): a decoded JWS payload then
      * gets 768 bytes, not 1024, which keeps it in malloc's small bins; growth doubles. */
     size_t cap = b->cap ? b->cap : (need + 63) & ~(size_t)63;
-    if (cap < need)
+    if (!cap)
         cap = need; /* need rounded up past SIZE_MAX */
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;

@@ -32,6 +32,28 @@ static void test_buf_limits(void **state)
     assert_int_equal(b.err, MOBID_OK);
 }
 
+/* Byte-at-a-time appends grow the buffer geometrically: 4096 bytes take a handful of
+ * reallocations, not one per byte (each growth copies and wipes the old block). */
+static void test_buf_growth(void **state)
+{
+    (void)state;
+    mobid_buf b;
+    size_t grows = 0, cap = 0;
+    mobid_buf_init(&b, 0);
+    for (int i = 0; i < 4096; i++) {
+        assert_int_equal(mobid_buf_append_byte(&b, (uint8_t)i), MOBID_OK);
+        if (b.cap != cap) {
+            assert_true(cap == 0 || b.cap >= 2 * cap);
+            cap = b.cap;
+            grows++;
+        }
+    }
+    assert_true(grows <= 8);
+    assert_int_equal(b.len, 4096);
+    assert_int_equal(b.ptr[4095], (uint8_t)4095);
+    mobid_buf_free(&b);
+}
+
 static void test_alloc_failure(void **state)
 {
     (void)state;
@@ -191,7 +213,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_names),  cmocka_unit_test(test_buf_limits),
-        cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_b64url),
+        cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_buf_growth), cmocka_unit_test(test_b64url),
         cmocka_unit_test(test_b64std),     cmocka_unit_test(test_hex),
         cmocka_unit_test(test_rfc3339),    cmocka_unit_test(test_full_date),
         cmocka_unit_test(test_clock_pin),  cmocka_unit_test(test_utf8_hex_age),
