@@ -180,20 +180,33 @@ static bool coord_ok(mobid_curve c, mobid_view v)
     return v.len == n && memcmp(v.ptr, field_primes[c - 1], n) < 0;
 }
 
-/* Private scalar d in [1, n-1]; sets it on ec and checks it matches the public point. */
-static mobid_err set_private(EC_KEY *ec, mobid_view d)
+/* Private scalar d in [1, n-1]; sets it on ec and checks it matches the public point:
+ * d*G == Q, one fixed-base multiplication. EC_KEY_check_key would also multiply Q by
+ * the group order, a variable-base multiplication that proves nothing more on these
+ * prime-order curves (cofactor 1: every point on the curve, which oct2key checked,
+ * has order n) and cost as much as an ECDSA verify on each sealed-key load. */
+static mobid_err set_private(EC_KEY *ec, mobid_view d, BN_CTX *bn)
 {
     const EC_GROUP *g = EC_KEY_get0_group(ec);
     mobid_err err = MOBID_ERR_KEY_INVALID;
     BIGNUM *bd = BN_bin2bn(d.ptr, (int)d.len, NULL);
-    if (!bd)
-        return MOBID_ERR_NOMEM;
+    EC_POINT *q = EC_POINT_new(g);
+    if (!bd || !q) {
+        err = MOBID_ERR_NOMEM;
+        goto done;
+    }
+    BN_set_flags(bd, BN_FLG_CONSTTIME);
     if (BN_is_zero(bd) || BN_cmp(bd, EC_GROUP_get0_order(g)) >= 0)
         goto done;
-    if (!EC_KEY_set_private_key(ec, bd) || EC_KEY_check_key(ec) != 1)
+    if (!BN_is_one(EC_GROUP_get0_cofactor(g)))
+        goto done;
+    if (!EC_POINT_mul(g, q, bd, NULL, NULL, bn) ||
+        EC_POINT_cmp(g, q, EC_KEY_get0_public_key(ec), bn) != 0 ||
+        !EC_KEY_set_private_key(ec, bd))
         goto done;
     err = MOBID_OK;
 done:
+    EC_POINT_clear_free(q);
     BN_clear_free(bd);
     return err;
 }
@@ -222,7 +235,7 @@ static mobid_err ec_from_coords(mobid_curve c, mobid_view x, mobid_view y, mobid
     err = MOBID_ERR_POINT_NOT_ON_CURVE;
     if (!EC_KEY_oct2key(ec, pt, 1 + 2 * n, bn))
         goto done;
-    if (d.len && (err = set_private(ec, d)) != MOBID_OK)
+    if (d.len && (err = set_private(ec, d, bn)) != MOBID_OK)
         goto done;
     err = mobid_crypto_key_wrap(c, ec, NULL, d.len != 0, out);
     ec = NULL;
