@@ -282,12 +282,167 @@ mobid_err mobid_json_parse(mobid_view text, size_t max, json_t **out)
     return MOBID_OK;
 }
 
+/*
+ * The dump's fast path: the bytes json_dumpb gives with JSON_COMPACT | JSON_ENCODE_ANY
+ * (and JSON_SORT_KEYS when asked), written in one pass straight into the buffer.
+ * jansson walks every string a code point at a time through a callback, and the dump
+ * ran twice (once to measure); a request object with its certificate chain and
+ * registration cost about 450 000 instructions, half a signature. Reals, deep nesting,
+ * wide objects to sort and any string that is not valid UTF-8 go to jansson instead.
+ */
+#define DUMP_MAX_DEPTH 64
+#define DUMP_MAX_SORT 64
+
+static int dump_string(mobid_buf *out, const char *str, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const uint8_t *p = (const uint8_t *)str, *end = p + len, *run = p;
+    mobid_buf_append_byte(out, '"');
+    while (p < end) {
+        uint8_t c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            p++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t n = mobid_utf8_seq(mobid_view_make(p, (size_t)(end - p)));
+            if (n == 0)
+                return FAST_FALLBACK;
+            p += n;
+            continue;
+        }
+        mobid_buf_append(out, run, (size_t)(p - run));
+        char esc[6] = { '\\', (char)c, '0', '0', 0, 0 };
+        size_t n = 2;
+        switch (c) {
+        case '"': case '\\': break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default: /* \u00XX, upper-case as jansson writes it */
+            esc[1] = 'u';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        mobid_buf_append(out, esc, n);
+        run = ++p;
+    }
+    mobid_buf_append(out, run, (size_t)(p - run));
+    mobid_buf_append_byte(out, '"');
+    return out->err ? FAST_NOMEM : FAST_OK;
+}
+
+static int dump_value(mobid_buf *out, const json_t *j, bool sort, int depth);
+
+typedef struct dump_member {
+    const char *key;
+    size_t len;
+    json_t *value;
+} dump_member;
+
+/* jansson's order for JSON_SORT_KEYS: bytes, then length (keys are distinct). */
+static int member_cmp(const void *a, const void *b)
+{
+    const dump_member *x = a, *y = b;
+    int r = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    return r ? r : (x->len > y->len) - (x->len < y->len);
+}
+
+static size_t iter_key_len(void *it)
+{
+#if JANSSON_VERSION_HEX >= 0x020e00
+    return json_object_iter_key_len(it);
+#else
+    return strlen(json_object_iter_key(it));
+#endif
+}
+
+static int dump_object(mobid_buf *out, const json_t *j, bool sort, int depth)
+{
+    dump_member m[DUMP_MAX_SORT];
+    size_t n = 0;
+    void *it = json_object_iter((json_t *)j);
+    if (sort && json_object_size(j) > DUMP_MAX_SORT)
+        return FAST_FALLBACK;
+    for (; it; it = json_object_iter_next((json_t *)j, it)) {
+        dump_member one = { json_object_iter_key(it), iter_key_len(it), json_object_iter_value(it) };
+        if (sort) {
+            m[n++] = one;
+            continue;
+        }
+        mobid_buf_append_byte(out, n++ ? ',' : '{');
+        int r = dump_string(out, one.key, one.len);
+        mobid_buf_append_byte(out, ':');
+        if (r != FAST_OK || (r = dump_value(out, one.value, sort, depth + 1)) != FAST_OK)
+            return r;
+    }
+    if (sort) {
+        qsort(m, n, sizeof m[0], member_cmp);
+        for (size_t i = 0; i < n; i++) {
+            mobid_buf_append_byte(out, i ? ',' : '{');
+            int r = dump_string(out, m[i].key, m[i].len);
+            mobid_buf_append_byte(out, ':');
+            if (r != FAST_OK || (r = dump_value(out, m[i].value, sort, depth + 1)) != FAST_OK)
+                return r;
+        }
+    }
+    mobid_buf_append(out, n ? "}" : "{}", n ? 1 : 2);
+    return out->err ? FAST_NOMEM : FAST_OK;
+}
+
+static int dump_value(mobid_buf *out, const json_t *j, bool sort, int depth)
+{
+    char num[32];
+    int r = FAST_OK;
+    if (depth > DUMP_MAX_DEPTH)
+        return FAST_FALLBACK;
+    switch (json_typeof(j)) {
+    case JSON_OBJECT:
+        return dump_object(out, j, sort, depth);
+    case JSON_ARRAY:
+        mobid_buf_append_byte(out, '[');
+        for (size_t i = 0; r == FAST_OK && i < json_array_size(j); i++) {
+            if (i)
+                mobid_buf_append_byte(out, ',');
+            r = dump_value(out, json_array_get(j, i), sort, depth + 1);
+        }
+        mobid_buf_append_byte(out, ']');
+        break;
+    case JSON_STRING:
+        return dump_string(out, json_string_value(j), json_string_length(j));
+    case JSON_INTEGER:
+        mobid_buf_append(out, num, (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                                                    json_integer_value(j)));
+        break;
+    case JSON_TRUE:
+        mobid_buf_append(out, "true", 4);
+        break;
+    case JSON_FALSE:
+        mobid_buf_append(out, "false", 5);
+        break;
+    case JSON_NULL:
+        mobid_buf_append(out, "null", 4);
+        break;
+    default: /* reals: jansson's own formatting */
+        return FAST_FALLBACK;
+    }
+    return r != FAST_OK ? r : out->err ? FAST_NOMEM : FAST_OK;
+}
+
 mobid_err mobid_json_dump(const json_t *j, bool sort_keys, mobid_buf *out)
 {
     if (!j || !out)
         return MOBID_ERR_INVALID_ARG;
     if (out->err != MOBID_OK)
         return out->err;
+    size_t start = out->len;
+    int fast = dump_value(out, j, sort_keys, 0);
+    if (fast == FAST_OK || out->err != MOBID_OK)
+        return out->err;
+    out->len = start;
     size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | (sort_keys ? JSON_SORT_KEYS : 0);
     size_t need = json_dumpb(j, NULL, 0, flags);
     /* jansson cannot hold NaN, infinities or invalid UTF-8 made through its checked

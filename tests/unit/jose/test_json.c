@@ -1,6 +1,7 @@
 /* lib/jose mobid_json_parse: its fast path must accept exactly what jansson accepts (with
  * JSON_REJECT_DUPLICATES | JSON_DECODE_ANY) and build the same value, member order
- * included. Hand-picked edge cases, then many deterministic mutations of a payload. */
+ * included. mobid_json_dump: the same bytes as jansson's compact dump, keys sorted or
+ * not. Hand-picked edge cases, then many deterministic mutations of a payload. */
 #include "testutil.h"
 
 #include <mobid/jose.h>
@@ -15,6 +16,23 @@ static char *reference(const uint8_t *p, size_t n)
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
     return s;
+}
+
+/* mobid_json_dump writes what jansson's compact dump writes, sorted and not. */
+static void check_dump(const json_t *j)
+{
+    for (int sort = 0; sort < 2; sort++) {
+        mobid_buf b;
+        mobid_buf_init(&b, 0);
+        char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | (sort ? JSON_SORT_KEYS : 0));
+        assert_non_null(want);
+        assert_int_equal(mobid_json_dump(j, sort, &b), MOBID_OK);
+        if (b.len != strlen(want) || memcmp(b.ptr, want, b.len) != 0)
+            fail_msg("dump differs (sort %d): %.*s vs %s", sort, (int)b.len, (const char *)b.ptr,
+                     want);
+        free(want);
+        mobid_buf_free(&b);
+    }
 }
 
 /* mobid_json_parse agrees with the reference on acceptance and on the value. Returns
@@ -40,6 +58,7 @@ static bool check_same(const uint8_t *p, size_t n)
         fail_msg("value differs for %.*s: %s vs %s", (int)n, (const char *)p, got, want);
     free(got);
     free(want);
+    check_dump(j);
     json_decref(j);
     return true;
 }
@@ -72,6 +91,37 @@ static void test_cases(void **state)
     assert_false(check_same(nul_inside, sizeof nul_inside));
     /* jansson stops reading at a NUL after a value; whatever it decides, both agree. */
     (void)check_same(nul_after, sizeof nul_after);
+}
+
+/* Values the parser never makes: control characters and NUL inside strings and keys,
+ * members in reverse order, wide objects, deep nesting, reals. */
+static void test_dump_cases(void **state)
+{
+    (void)state;
+    static const char ctl[] = { 'a', 0, 1, 0x1f, '\b', '\f', '\n', '\r', '\t', '"', '\\', '/', 0x7f, 'z' };
+    json_t *j = json_object(), *deep = json_array(), *wide = json_object();
+    char key[16];
+    assert_int_equal(json_object_set_new(j, "z", json_stringn(ctl, sizeof ctl)), 0);
+    assert_int_equal(json_object_setn_new(j, "k\0\n", 3, json_integer(-9)), 0);
+    assert_int_equal(json_object_set_new(j, "a", json_pack("[n,b,{},i]", 1, -1)), 0);
+    assert_int_equal(json_object_set_new(j, "\xc3\xa9", json_string("\xf0\x9f\x98\x80")), 0);
+    assert_int_equal(json_object_set_new(j, "", json_array()), 0);
+    check_dump(j);
+    json_t *reals = json_pack("[f,f,{s:f}]", 0.5, 1e300, "x", -2.0);
+    check_dump(reals);
+    json_decref(reals);
+    for (int i = 0; i < 100; i++) {
+        json_t *inner = json_array();
+        json_array_append_new(inner, deep);
+        deep = inner;
+        snprintf(key, sizeof key, "k%03d", 99 - i);
+        json_object_set_new(wide, key, json_integer(i));
+    }
+    check_dump(deep);
+    check_dump(wide);
+    json_decref(j);
+    json_decref(deep);
+    json_decref(wide);
 }
 
 /* A payload shaped like an SD-JWT VC's, mutated byte by byte with a fixed seed. */
@@ -116,6 +166,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_dump_cases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
