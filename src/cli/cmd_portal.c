@@ -24,7 +24,7 @@ static const char usage[] =
     "usage: mobid portal serve --verifier URL --api-key-file FILE [--listen HOST:PORT]\n"
     "                          [--bank-api-key-file FILE] [--profile NAME] [--bank-profile NAME]\n"
     "                          [--dcql FILE] [--bank-dcql FILE] [--web DIR] [--wait SECONDS]\n"
-    "                          [--config FILE]\n"
+    "                          [--config FILE] [--public-url URL]\n"
     "\n"
     "serve: runs the portal: a Government 24-style page at / (\"Verify with Mobile ID\",\n"
     "a QR code with a countdown, a same-device link, the verified name and a sample\n"
@@ -36,6 +36,9 @@ static const char usage[] =
     "--bank-profile, default bank_age_check), which the provisioning policy derives from\n"
     "the card types; --dcql FILE sends that DCQL query instead. --web DIR serves\n"
     "the pages from DIR (default: the copies of web/portal compiled into mobid).\n"
+    "The page's same-device link sends the wallet back to the page with a one-time\n"
+    "response code (HAIP), at --public-url (the address browsers use, e.g. behind a\n"
+    "proxy; default: the listening URL).\n"
     "The keys may come from $MOBID_PORTAL_API_KEY and $MOBID_PORTAL_BANK_API_KEY\n"
     "instead (--api-key KEY and --bank-api-key KEY still work, but a command line is\n"
     "public to every local user). --config FILE (JSON, see etc/portal.example.json)\n"
@@ -137,6 +140,7 @@ static int cmd_serve(int argc, char **argv)
         { "config", required_argument, 0, 'c' }, { "help", no_argument, 0, 'h' },
         { "api-key-file", required_argument, 0, 'K' },
         { "bank-api-key-file", required_argument, 0, 'B' },
+        { "public-url", required_argument, 0, 'u' },
         { 0, 0, 0, 0 }
     };
     portal_config pc = { 0 };
@@ -170,6 +174,7 @@ static int cmd_serve(int argc, char **argv)
         case 'p': pc.sites[PORTAL_GOV].profile = optarg; break;
         case 'P': pc.sites[PORTAL_BANK].profile = optarg; break;
         case 'W': wait = optarg; break;
+        case 'u': pc.public_url = optarg; break;
         case 'h': fputs(usage, stdout); rc = CLI_EXIT_OK; goto done;
         default: fputs(usage, stderr); goto done;
         }
@@ -185,6 +190,10 @@ static int cmd_serve(int argc, char **argv)
     }
     if (strncmp(pc.verifier_url, "http://", 7) && strncmp(pc.verifier_url, "https://", 8)) {
         rc = cli_usage_error(usage, "--verifier must be an http(s) URL");
+        goto done;
+    }
+    if (pc.public_url && strncmp(pc.public_url, "http://", 7) && strncmp(pc.public_url, "https://", 8)) {
+        rc = cli_usage_error(usage, "--public-url must be an http(s) URL");
         goto done;
     }
     if (config && (rc = load_config(config, &pc, &hc)))

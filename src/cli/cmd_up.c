@@ -267,6 +267,8 @@ static pid_t start_child(const up_opts *o, up_service *s, const up_service *all,
         args[n++] = json_string_value(json_object_get(gov, "profile")) ?: "resident_full";
         args[n++] = "--bank-profile";
         args[n++] = json_string_value(json_object_get(bank, "profile")) ?: "bank_age_check";
+        args[n++] = "--public-url"; /* the same-device flow's redirect_uri */
+        args[n++] = s->public_url;
     } else {
         snprintf(cfg, sizeof cfg, "%s/%s.json", o->dir, s->name);
         args[n++] = "--db";

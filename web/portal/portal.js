@@ -1,5 +1,8 @@
 // The portal page: start a verification, show the QR with a countdown, learn the
 // result by long-polling the portal (no reload), then show the name and claims.
+// The same-device link starts a session of its own whose wallet comes back to this
+// page with a one-time response code in the fragment (HAIP); only that code, with the
+// ticket this browser kept, gets the claims. The copied link is the QR's session.
 // Every value is written with textContent: nothing from the network becomes markup.
 "use strict";
 (function () {
@@ -9,6 +12,7 @@
     consent: ["모바일 신분증 앱에서 정보 제공에 동의하지 않았습니다.", "You declined to share your data in the mobile ID app."],
     suspended: ["이 모바일 신분증은 일시 정지되었습니다. 발급 기관에 문의하세요.", "This mobile ID is suspended. Please contact the issuing office."],
     revoked: ["이 모바일 신분증은 폐기되었습니다.", "This mobile ID has been revoked."],
+    withheld: ["본인 확인 결과는 지갑 앱이 돌아온 화면에 표시됩니다.", "The result is shown on the page the wallet app returned to."],
     refused: ["이 서비스는 요청한 정보를 받을 수 없도록 등록되어 있습니다.", "This service is not registered for the requested information."],
     failed: ["본인 확인에 실패했습니다.", "The verification failed."],
     network: ["서버에 연결할 수 없습니다.", "The server cannot be reached."]
@@ -66,26 +70,28 @@
     $("result-box").hidden = false;
   }
 
-  function poll(ticket) {
+  function poll(ticket, code) {
     if (done) return;
-    fetch("/api/v1/result?site=" + encodeURIComponent(site) + "&ticket=" + encodeURIComponent(ticket),
+    fetch("/api/v1/result?site=" + encodeURIComponent(site) + "&ticket=" + encodeURIComponent(ticket) +
+          (code ? "&response_code=" + encodeURIComponent(code) : ""),
           { credentials: "same-origin", cache: "no-store" })
       .then(function (res) {
         if (res.status === 503 || res.status === 429) { // busy: come back when told
           var secs = parseInt(res.headers.get("Retry-After"), 10) || 2;
-          setTimeout(function () { poll(ticket); }, secs * 1000);
+          setTimeout(function () { poll(ticket, code); }, secs * 1000);
           return null;
         }
         return res.json();
       })
       .then(function (r) {
         if (done || !r) return;
-        if (r.status === "pending") return poll(ticket);
+        if (r.status === "pending") return poll(ticket, code);
+        if (r.status === "verified" && r.reason === "withheld") { done = true; return showError("withheld"); }
         if (r.status === "verified") return showResult(r);
         done = true;
         showError(r.reason || "failed", r.error);
       })
-      .catch(function () { if (!done) setTimeout(function () { poll(ticket); }, 2000); });
+      .catch(function () { if (!done) setTimeout(function () { poll(ticket, code); }, 2000); });
   }
 
   function start() {
@@ -135,6 +141,38 @@
     said(ok);
   }
 
+  // Open the wallet on this device: a session of its own with this page as the
+  // wallet's way back; the ticket waits in this browser for the response code.
+  var stored = "mobid-same-device:" + site;
+  function sameDevice(ev) {
+    ev.preventDefault();
+    fetch("/api/v1/start/" + encodeURIComponent(site), {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ same_device: true }), credentials: "same-origin"
+    })
+      .then(function (res) { return res.json().then(function (j) { return [res.status, j]; }); })
+      .then(function (sj) {
+        if (sj[0] !== 200) return showError(sj[0] === 403 ? "refused" : "failed", sj[1].error);
+        localStorage.setItem(stored, sj[1].ticket);
+        window.location.href = sj[1].same_device_link;
+      })
+      .catch(function () { showError("network"); });
+  }
+
+  // Back from the wallet: #response_code=... with the ticket kept above.
+  function returned() {
+    var m = /(?:^#|&)response_code=([A-Za-z0-9_-]+)/.exec(window.location.hash);
+    var ticket = localStorage.getItem(stored);
+    if (!m) return;
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    if (!ticket) return showError("withheld");
+    localStorage.removeItem(stored);
+    $("start-box").hidden = true;
+    poll(ticket, m[1]);
+  }
+
   $("verify").addEventListener("click", start);
+  $("same-device").addEventListener("click", sameDevice);
   $("copy-link").addEventListener("click", copyLink);
+  returned();
 })();

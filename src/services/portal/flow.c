@@ -2,11 +2,18 @@
  * The verification flow as the browser sees it:
  *   POST /api/v1/start/{site}  -> the portal creates a session at the verifier with its
  *                              site's API key and DCQL query; answers the QR (drawn
- *                              here from the deep link), the same-device link, the
- *                              expiry and a ticket;
- *   GET /api/v1/result?site=S&ticket=T -> the portal long-polls the verifier and answers
- *                              pending / verified (name, claims, certificate) /
- *                              expired / failed with a reason the page explains.
+ *                              here from the deep link), the link, the expiry and a
+ *                              ticket. With {"same_device": true} (the page opens the
+ *                              wallet on this device) the session carries the site's
+ *                              page as redirect_uri and no QR is drawn: the wallet
+ *                              sends the holder back there with a one-time response
+ *                              code (HAIP), and only a result request that presents
+ *                              it gets the claims, so a link passed on to someone
+ *                              else (session fixation) gives its sender nothing;
+ *   GET /api/v1/result?site=S&ticket=T[&response_code=C] -> the portal long-polls the
+ *                              verifier and answers pending / verified (name, claims,
+ *                              certificate; or reason "withheld" without the right
+ *                              code) / expired / failed with a reason the page explains.
  * The long-poll is parked: the verifier call runs on the portal's fetcher (libcurl
  * multi), the page's request waits in the server's parking lot, and the fetch's end
  * wakes it. Neither holds a thread. Starts are limited per source address (429), and
@@ -76,8 +83,10 @@ static mobid_err qr_data_url(const char *link, mobid_buf *out)
     return err;
 }
 
-/* The verifier answered the creation: pass on what the page needs. */
-static mobid_err started(portal_ctx *ctx, portal_site site, const json_t *v, mobid_http_resp *resp)
+/* The verifier answered the creation: pass on what the page needs (the QR only for a
+ * cross-device start). */
+static mobid_err started(portal_ctx *ctx, portal_site site, const json_t *v, bool same_device,
+                         mobid_http_resp *resp)
 {
     const char *id = json_string_value(json_object_get(v, "id"));
     const char *link = json_string_value(json_object_get(v, "deep_link"));
@@ -91,16 +100,51 @@ static mobid_err started(portal_ctx *ctx, portal_site site, const json_t *v, mob
         mobid_time_parse_rfc3339(mobid_view_str(exp), &expires, NULL))
         return refuse(resp, 502, "BAD_GATEWAY", "the verifier's answer is incomplete");
     mobid_buf_init(&png, 0);
-    if ((err = qr_data_url(link, &png)) || (err = portal_ticket_make(ctx, site, id, &ticket)))
+    if ((!same_device && (err = qr_data_url(link, &png))) ||
+        (err = portal_ticket_make(ctx, site, id, &ticket)))
         goto done;
     mobid_time ttl = expires - mobid_now();
-    err = reply(resp, 200,
-                json_pack("{s:s, s:s, s:s, s:s, s:I}", "ticket", ticket, "qr_png",
-                          (const char *)png.ptr, "same_device_link", link, "expires_at", exp,
-                          "seconds_left", (json_int_t)(ttl > 0 ? ttl : 0)));
+    json_t *out = json_pack("{s:s, s:s, s:s, s:I}", "ticket", ticket, "same_device_link", link,
+                            "expires_at", exp, "seconds_left", (json_int_t)(ttl > 0 ? ttl : 0));
+    if (out && !same_device)
+        json_object_set_new(out, "qr_png", json_string((const char *)png.ptr));
+    err = reply(resp, 200, out);
 done:
     free(ticket);
     mobid_buf_free(&png);
+    return err;
+}
+
+/* What the verifier is asked for: the site's query, and for {"same_device": true}
+ * the site's page as redirect_uri. MOBID_ERR_MALFORMED for another body. */
+static mobid_err start_body(const portal_ctx *ctx, portal_site site, mobid_http_req *req,
+                            json_t **out)
+{
+    json_t *page = NULL, *sd;
+    char uri[1100];
+    mobid_err err;
+    *out = NULL;
+    if ((err = mobid_http_req_json(req, &page)))
+        return err == MOBID_ERR_NOMEM ? err : MOBID_ERR_MALFORMED;
+    sd = json_object_get(page, "same_device");
+    if (!json_is_object(page) || json_object_size(page) > (sd ? 1 : 0) || (sd && !json_is_boolean(sd))) {
+        err = MOBID_ERR_MALFORMED;
+        goto done;
+    }
+    if (!(*out = portal_request(ctx, site))) {
+        err = MOBID_ERR_NOMEM;
+        goto done;
+    }
+    if (json_is_true(sd) &&
+        !(err = portal_redirect_uri(ctx, site, mobid_http_server_url(mobid_http_req_server(req)),
+                                    uri, sizeof uri)))
+        err = json_object_set_new(*out, "redirect_uri", json_string(uri)) ? MOBID_ERR_NOMEM : MOBID_OK;
+done:
+    json_decref(page);
+    if (err) {
+        json_decref(*out);
+        *out = NULL;
+    }
     return err;
 }
 
@@ -113,6 +157,7 @@ mobid_err portal_on_start(mobid_http_req *req, mobid_http_resp *resp, void *vctx
     json_t *body = NULL, *v = NULL;
     mobid_http_result r = { 0 };
     mobid_err err = MOBID_OK;
+    bool same_device;
 
     portal_security_headers(resp);
     if (!site_from(mobid_http_req_param(req, "site"), &site) || !portal_api_key(ctx, site))
@@ -122,9 +167,12 @@ mobid_err portal_on_start(mobid_http_req *req, mobid_http_resp *resp, void *vctx
         return MOBID_OK;
     if (!mobid_http_req_content_type_is(req, "application/json"))
         return refuse(resp, 415, "UNSUPPORTED", "start with a JSON request from the page");
+    if ((err = start_body(ctx, site, req, &body)))
+        return err == MOBID_ERR_NOMEM ? err : refuse(resp, 400, mobid_err_name(err),
+                                                      "the body must be {} or {\"same_device\": true}");
+    same_device = json_object_get(body, "redirect_uri") != NULL;
     snprintf(url, sizeof url, "%s/api/v1/verifications", portal_verifier_url(ctx));
-    body = portal_request(ctx, site);
-    if (!body || !(auth = auth_header(ctx, site))) {
+    if (!(auth = auth_header(ctx, site))) {
         err = MOBID_ERR_NOMEM;
         goto done;
     }
@@ -134,7 +182,7 @@ mobid_err portal_on_start(mobid_http_req *req, mobid_http_resp *resp, void *vctx
         goto done;
     }
     if (r.status == 201)
-        err = started(ctx, site, v, resp);
+        err = started(ctx, site, v, same_device, resp);
     else /* e.g. 403 CLAIM_NOT_ALLOWED: this site may not ask for that */
         err = refuse(resp, r.status == 403 ? 403 : 502,
                      json_string_value(json_object_get(v, "error")) ? json_string_value(json_object_get(v, "error")) : "BAD_GATEWAY",
@@ -199,8 +247,12 @@ static mobid_err verified(portal_ctx *ctx, portal_site site, const char *id, con
     mobid_err err;
 
     mobid_buf_init(&html, 0);
+    /* withheld: a same-device session read without its response code (the page that
+     * the wallet did not send back here); delivered: read before */
     if (!json_object_get(v, "claims"))
-        return reply(resp, 200, json_pack("{s:s, s:s}", "status", "verified", "reason", "delivered"));
+        return reply(resp, 200, json_pack("{s:s, s:s}", "status", "verified", "reason",
+                                          json_object_get(v, "claims_withheld") ? "withheld"
+                                                                                 : "delivered"));
     if ((err = portal_flatten_claims(json_object_get(v, "claims"), &flat)) || !(name = display_name(flat)))
         goto done;
     json_t *masked = shown_claims(flat);
@@ -250,6 +302,7 @@ typedef struct result_wait {
     mobid_http_server *srv;
     portal_site site;
     char *id;
+    char code[72];        /* the response code the page presents ("" if none) */
     char key[64];         /* the parking key the fetch wakes */
     mobid_err err;
     mobid_http_result res;
@@ -307,8 +360,8 @@ static mobid_err start_fetch(portal_ctx *ctx, result_wait *w)
     char url[1200], *auth = auth_header(ctx, w->site);
     if (!auth)
         return MOBID_ERR_NOMEM;
-    snprintf(url, sizeof url, "%s/api/v1/verifications/%s?wait=%ld", portal_verifier_url(ctx),
-             w->id, portal_wait_s(ctx));
+    snprintf(url, sizeof url, "%s/api/v1/verifications/%s?wait=%ld%s%s", portal_verifier_url(ctx),
+             w->id, portal_wait_s(ctx), *w->code ? "&response_code=" : "", w->code);
     const char *headers[] = { auth, NULL };
     atomic_fetch_add(&w->refs, 1); /* the fetch's */
     mobid_err err = mobid_http_fetch_get(portal_fetcher(ctx), url, headers,
@@ -317,6 +370,16 @@ static mobid_err start_fetch(portal_ctx *ctx, result_wait *w)
         atomic_fetch_sub(&w->refs, 1);
     free(auth);
     return err;
+}
+
+/* A response code as the verifier makes them (base64url), so it goes into the
+ * verifier's URL as it is. */
+static bool code_ok(const char *c)
+{
+    size_t n = strlen(c);
+    if (n == 0 || n >= sizeof ((result_wait *)0)->code)
+        return false;
+    return strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
 mobid_err portal_on_result(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
@@ -331,6 +394,11 @@ mobid_err portal_on_result(mobid_http_req *req, mobid_http_resp *resp, void *vct
     if (!site_from(mobid_http_req_query(req, "site"), &site) || !portal_api_key(ctx, site) ||
         portal_ticket_open(ctx, site, mobid_http_req_query(req, "ticket"), &id))
         return refuse(resp, 404, "NOT_FOUND", "no such verification");
+    const char *code = mobid_http_req_query(req, "response_code");
+    if (code && !code_ok(code)) {
+        free(id);
+        return refuse(resp, 400, "MALFORMED", "response_code is base64url");
+    }
     result_wait *w = calloc(1, sizeof *w);
     if (!w) {
         free(id);
@@ -341,6 +409,7 @@ mobid_err portal_on_result(mobid_http_req *req, mobid_http_resp *resp, void *vct
     w->srv = mobid_http_req_server(req);
     w->site = site;
     w->id = id;
+    snprintf(w->code, sizeof w->code, "%s", code ? code : "");
     snprintf(w->key, sizeof w->key, "portal-result:%llu",
              (unsigned long long)atomic_fetch_add(&seq, 1));
     if ((err = mobid_http_req_on_free(req, on_request_freed, w))) {

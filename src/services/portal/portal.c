@@ -18,6 +18,7 @@
 struct portal_ctx {
     char *verifier_url;
     char *web_dir;
+    char *public_url;               /* NULL: the listening URL */
     char *api_key[PORTAL_NSITES];
     json_t *dcql[PORTAL_NSITES];    /* NULL: ask for profile[] */
     char *profile[PORTAL_NSITES];
@@ -96,6 +97,13 @@ static mobid_err site_init(portal_ctx *ctx, portal_site site, const portal_site_
     return json_is_object(ctx->dcql[site]) ? MOBID_OK : MOBID_ERR_INVALID_ARG;
 }
 
+static void trim_slashes(char *url)
+{
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/')
+        url[--n] = 0;
+}
+
 mobid_err portal_ctx_new(const portal_config *cfg, portal_ctx **out)
 {
     portal_ctx *ctx = NULL;
@@ -108,12 +116,13 @@ mobid_err portal_ctx_new(const portal_config *cfg, portal_ctx **out)
         goto done;
     ctx->verifier_url = strdup(cfg->verifier_url);
     ctx->web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
+    ctx->public_url = cfg->public_url ? strdup(cfg->public_url) : NULL;
     ctx->wait_s = cfg->wait_s > 0 ? cfg->wait_s : 20;
-    if (!ctx->verifier_url || (cfg->web_dir && !ctx->web_dir))
+    if (!ctx->verifier_url || (cfg->web_dir && !ctx->web_dir) || (cfg->public_url && !ctx->public_url))
         goto done;
-    size_t n = strlen(ctx->verifier_url);
-    while (n > 0 && ctx->verifier_url[n - 1] == '/')
-        ctx->verifier_url[--n] = 0;
+    trim_slashes(ctx->verifier_url);
+    if (ctx->public_url)
+        trim_slashes(ctx->public_url);
     if ((err = site_init(ctx, PORTAL_GOV, &cfg->sites[PORTAL_GOV])) ||
         (err = site_init(ctx, PORTAL_BANK, &cfg->sites[PORTAL_BANK])) ||
         (err = mobid_random(ctx->ticket_key, sizeof ctx->ticket_key)) ||
@@ -146,6 +155,7 @@ void portal_ctx_free(portal_ctx *ctx)
     json_decref(ctx->cardtypes);
     free(ctx->verifier_url);
     free(ctx->web_dir);
+    free(ctx->public_url);
     mobid_wipe(ctx->ticket_key, sizeof ctx->ticket_key);
     free(ctx);
 }
@@ -162,6 +172,17 @@ json_t *portal_request(const portal_ctx *ctx, portal_site s)
                         : json_pack("{s:s}", "profile", ctx->profile[s]);
 }
 long portal_wait_s(const portal_ctx *ctx) { return ctx->wait_s; }
+
+mobid_err portal_redirect_uri(const portal_ctx *ctx, portal_site site, const char *listening,
+                              char *out, size_t cap)
+{
+    const char *base = ctx->public_url ? ctx->public_url : listening ? listening : "";
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    int w = snprintf(out, cap, "%.*s%s", (int)n, base, site == PORTAL_BANK ? "/bank" : "/");
+    return w > 0 && (size_t)w < cap ? MOBID_OK : MOBID_ERR_TOO_BIG;
+}
 mobid_http_fetcher *portal_fetcher(const portal_ctx *ctx) { return ctx->fetcher; }
 mobid_ratelimit *portal_start_rate(const portal_ctx *ctx) { return ctx->start_rate; }
 

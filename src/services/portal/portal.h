@@ -40,6 +40,9 @@ typedef struct portal_config {
     const char *verifier_url;   /* base URL of the verifier, no '/' at the end */
     const char *web_dir;        /* folder with index.html, bank.html, portal.css, ...;
                                    NULL = the pages compiled in (src/assets) */
+    const char *public_url;     /* the portal's address as browsers reach it, no '/' at
+                                   the end: the same-device flow's redirect_uri is built
+                                   on it; NULL = the listening URL */
     portal_site_config sites[PORTAL_NSITES];
     long wait_s;                /* long-poll seconds per result request (default 20) */
     unsigned max_waiting;       /* concurrent long-polls to the verifier; beyond: 503
@@ -88,6 +91,12 @@ const char *portal_api_key(const portal_ctx *ctx, portal_site site);
  * reference). */
 json_t *portal_request(const portal_ctx *ctx, portal_site site);
 long portal_wait_s(const portal_ctx *ctx);
+/* Where a wallet sends the holder back after a same-device answer: the site's page
+ * ("/" or "/bank") under the public URL, or under listening (the server's URL) when
+ * none was configured. Writes a NUL-terminated URL into out; MOBID_ERR_TOO_BIG if it
+ * does not fit. */
+mobid_err portal_redirect_uri(const portal_ctx *ctx, portal_site site, const char *listening,
+                              char *out, size_t cap);
 /* The fetcher of the verifier long-polls, and the limiter of starts (flow.c). */
 struct mobid_http_fetcher *portal_fetcher(const portal_ctx *ctx);
 struct mobid_ratelimit *portal_start_rate(const portal_ctx *ctx);
