@@ -173,6 +173,28 @@ async function main() {
   const age = await page.$eval('#claims dt[data-claim="age_over_19"] + dd', (d) => d.textContent).catch(() => "");
   check(age === "예 Yes", `the bank reads the age flag as a word (${age})`);
   await shot(page, "bank-verified");
+
+  // same device (HAIP): the page's own link, and the wallet's way back to the page with
+  // the one-time response code, which the page presents for the claims (in a tab of its
+  // own: the openid4vp: link leads nowhere in the test's browser)
+  const sdPage = await page.context().newPage();
+  const sdStart = sdPage.waitForResponse((r) => r.url().includes("/api/v1/start/bank") &&
+    r.request().postData() === JSON.stringify({ same_device: true }));
+  await sdPage.goto(`${urls.portal}/bank`);
+  await sdPage.click("#verify");
+  await sdPage.waitForSelector("#qr", { state: "visible" });
+  await sdPage.click("#same-device");
+  const sd = await (await sdStart).json();
+  const back = await wallet(["present", sd.same_device_link || ""]);
+  const redirect = (() => { try { return JSON.parse(back.out).redirect_uri || ""; } catch { return ""; } })();
+  check(back.code === 0 && redirect.startsWith(`${urls.portal}/bank#response_code=`),
+        `same device: the wallet is sent back to the bank's page with a response code (${redirect})`);
+  await sdPage.goto(redirect);
+  await sdPage.waitForSelector("#verified", { state: "visible", timeout: 60000 }).catch(() => {});
+  check(await sdPage.isVisible("#verified") && /Park|Hong|Gildong|홍/.test(await sdPage.textContent("#name")) &&
+        !sdPage.url().includes("response_code"), "same device: the page presents the code and shows the result");
+  await shot(sdPage, "bank-same-device");
+  await sdPage.close();
   const bankKey = state.relying_parties.find((r) => r.id === "bank").api_key;
   const more = await fetch(`${urls.verifier}/api/v1/verifications`, { method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${bankKey}` },

@@ -159,12 +159,16 @@
       .catch(function () { showError("network"); });
   }
 
-  // Back from the wallet: #response_code=... with the ticket kept above.
+  // Back from the wallet: #response_code=... with the ticket kept above, on a fresh
+  // load of the page or into this very page (only its fragment changes).
   function returned() {
     var m = /(?:^#|&)response_code=([A-Za-z0-9_-]+)/.exec(window.location.hash);
     var ticket = localStorage.getItem(stored);
     if (!m) return;
     history.replaceState(null, "", window.location.pathname + window.location.search);
+    stopTimer();
+    done = false;
+    $("qr-box").hidden = true;
     if (!ticket) return showError("withheld");
     localStorage.removeItem(stored);
     $("start-box").hidden = true;
@@ -174,5 +178,6 @@
   $("verify").addEventListener("click", start);
   $("same-device").addEventListener("click", sameDevice);
   $("copy-link").addEventListener("click", copyLink);
+  window.addEventListener("hashchange", returned);
   returned();
 })();
