@@ -12,18 +12,19 @@ for c in jq curl openssl; do
   command -v $c >/dev/null 2>&1 || { echo "SKIP: $c not installed (scripts/deps installs it)"; exit 77; }
 done
 "$bin" issuer --help >/dev/null 2>&1 || { echo "SKIP: no issuer in this build"; exit 77; }
-source "$(dirname "$0")/../common/issuer_fixture.sh"
+source "$(dirname "$0")/lib/issuer_serve.sh"
+issuer_test_begin portal-same-device
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  issuer_fixture_stop
+  issuer_serve_stop
+  rm -rf "$tmp"
 }
 trap cleanup EXIT
 fails=0
 ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-issuer_fixture_start || fail "the issuer did not start"
-cd "$tmp" || exit 1
+issuer_serve_start "$db" || fail "the issuer did not start"
 
 # ---- a holder with an mDL, and a bank registered for three of its claims
 cat >claims.json <<'JSON'
@@ -59,14 +60,14 @@ jq -n --arg h "$("$bin" verifier hash-key "$KEY")" '{seal_key_file:"seal.hex",
 "$bin" verifier serve --db "sqlite:$tmp/verifier.db" --listen 127.0.0.1:0 --config verifier.json \
   >verifier.url 2>verifier.log &
 PIDS+=($!)
-for _ in $(seq 300); do [ -s verifier.url ] && break; sleep 0.1; done
+wait_until -p $! test -s verifier.url
 V=$(jq -r .url verifier.url 2>/dev/null)
 [ -n "$V" ] && [ "$V" != null ] || fail "the verifier did not start: $(cat verifier.log)"
 PUB="https://portal.example"
 "$bin" portal serve --listen 127.0.0.1:0 --verifier "$V" --api-key "$KEY" --bank-api-key "$KEY" \
   --dcql query.json --bank-dcql query.json --public-url "$PUB/" --wait 5 >portal.url 2>portal.log &
 PIDS+=($!)
-for _ in $(seq 300); do [ -s portal.url ] && break; sleep 0.1; done
+wait_until -p $! test -s portal.url
 P=$(jq -r .url portal.url 2>/dev/null)
 [ -n "$P" ] && [ "$P" != null ] || fail "the portal did not start: $(cat portal.log)"
 

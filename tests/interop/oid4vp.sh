@@ -87,7 +87,7 @@ cp pki/iaca.pem pv/iaca.pem
 PV="http://127.0.0.1:$((port + 1))"
 node "$peer/verifier.mjs" $((port + 1)) "$tmp/pv" 2>pv.err &
 PIDS+=($!)
-for _ in $(seq 300); do [ -f pv/ready ] && break; kill -0 "${PIDS[0]}" 2>/dev/null || break; sleep 0.1; done
+wait_until -p $! test -f pv/ready
 [ -f pv/ready ] || fail "the peer verifier did not start: $(cat pv.err)"
 
 # ask QUERY MODE TAMPER [UNREGISTERED] -> the wallet's JSON in wallet.json, the peer's result in result.json
@@ -138,7 +138,7 @@ jq -n --arg h "$("$bin" verifier hash-key "$KEY")" '{seal_key_file:"seal.hex",
 "$bin" verifier serve --db "sqlite:$tmp/verifier.db" --listen 127.0.0.1:0 --config verifier.json \
   >verifier.url 2>verifier.log &
 PIDS+=($!)
-for _ in $(seq 300); do [ -s verifier.url ] && break; sleep 0.1; done
+wait_until -p $! test -s verifier.url
 V=$(jq -r .url verifier.url 2>/dev/null)
 [ -n "$V" ] && [ "$V" != null ] || fail "mobid's verifier did not start: $(cat verifier.log)"
 api() { curl -s -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" "$@"; }
