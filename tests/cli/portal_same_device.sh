@@ -64,7 +64,8 @@ wait_until -p $! test -s verifier.url
 V=$(jq -r .url verifier.url 2>/dev/null)
 [ -n "$V" ] && [ "$V" != null ] || fail "the verifier did not start: $(cat verifier.log)"
 PUB="https://portal.example"
-"$bin" portal serve --listen 127.0.0.1:0 --verifier "$V" --api-key "$KEY" --bank-api-key "$KEY" \
+(umask 077; echo "$KEY" >api.key)
+"$bin" portal serve --listen 127.0.0.1:0 --verifier "$V" --api-key-file api.key --bank-api-key-file api.key \
   --dcql query.json --bank-dcql query.json --public-url "$PUB/" --wait 5 >portal.url 2>portal.log &
 PIDS+=($!)
 wait_until -p $! test -s portal.url
