@@ -1,8 +1,7 @@
 /* src/store: a writer killed with SIGKILL loses nothing it reported committed, and
  * leaves no half-written transaction (each one inserts two rows that must pair up).
  * Runs on SQLite always and on PostgreSQL when MOBID_PG_URL is set. */
-#include "testutil.h"
-#include "store/store.h"
+#include "store_fixture.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -12,20 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static char g_url[512];
-
 static mobid_err insert_pair(mobid_store *s, void *ctx)
 {
-    int64_t id = *(int64_t *)ctx;
-    mobid_store_stmt *st = NULL;
-    bool row = false;
-    mobid_err err = mobid_store_prepare(s, "INSERT INTO crash_rows (id, part) VALUES ($1, 1), ($1, 2)", &st);
-    if (err == MOBID_OK)
-        err = mobid_store_bind_int64(st, 1, id);
-    if (err == MOBID_OK)
-        err = mobid_store_step(st, &row);
-    mobid_store_finalize(st);
-    return err;
+    return store_write(s, "INSERT INTO crash_rows (id, part) VALUES ($1, 1), ($1, 2)", ctx, 1);
 }
 
 /* The child: commit pairs forever, reporting each id on fd after its COMMIT. */
@@ -102,21 +90,5 @@ static void test_sigkill_during_writes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = { cmocka_unit_test(test_sigkill_during_writes) };
-    char dir[] = "/tmp/mobid-crash-XXXXXX";
-    if (!mkdtemp(dir))
-        return 1;
-    snprintf(g_url, sizeof g_url, "sqlite:%s/crash.db", dir);
-    int failed = cmocka_run_group_tests_name("crash on SQLite", tests, NULL, NULL);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    const char *pg = getenv("MOBID_PG_URL");
-    if (pg && *pg) {
-        snprintf(g_url, sizeof g_url, "%s", pg);
-        printf("== crash on PostgreSQL (%s)\n", g_url);
-        fflush(stdout);
-        failed += cmocka_run_group_tests_name("crash on PostgreSQL", tests, NULL, NULL);
-    }
-    return failed;
+    return STORE_RUN_GROUP("crash", tests, true);
 }

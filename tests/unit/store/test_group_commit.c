@@ -3,9 +3,8 @@
  * again; every SQLite commit goes through the group (also an UPDATE ... RETURNING
  * finalized early); and SIGKILL in the middle of concurrent batches loses no
  * acknowledged commit and leaves each writer's commits without a gap. */
-#include "testutil.h"
+#include "store_fixture.h"
 #include "store/group_sync.h"
-#include "store/store.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -18,8 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char g_dir[PATH_MAX];
-static char g_url[PATH_MAX + 16];
 
 /* ---- the protocol, with a sync that blocks until the test opens the gate ---- */
 
@@ -122,7 +119,7 @@ static void test_failed_sync_reported_then_retried(void **state)
 static group_sync *file_group(void)
 {
     char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/gc.db", g_dir);
+    snprintf(path, sizeof path, "%s/test.db", g_dir);
     return group_sync_get(path);
 }
 
@@ -133,17 +130,8 @@ static void run_sql(mobid_store *s, const char *sql)
 
 static mobid_err insert_row(mobid_store *s, int64_t writer, int64_t seq)
 {
-    mobid_store_stmt *st = NULL;
-    bool row = false;
-    mobid_err err = mobid_store_prepare(s, "INSERT INTO gc_rows (writer, seq) VALUES ($1, $2)", &st);
-    if (err == MOBID_OK)
-        err = mobid_store_bind_int64(st, 1, writer);
-    if (err == MOBID_OK)
-        err = mobid_store_bind_int64(st, 2, seq);
-    if (err == MOBID_OK)
-        err = mobid_store_step(st, &row);
-    mobid_store_finalize(st);
-    return err;
+    const int64_t v[] = { writer, seq };
+    return store_write(s, "INSERT INTO gc_rows (writer, seq) VALUES ($1, $2)", v, 2);
 }
 
 static void test_every_commit_goes_through_the_group(void **state)
@@ -277,14 +265,5 @@ int main(void)
         cmocka_unit_test(test_every_commit_goes_through_the_group),
         cmocka_unit_test(test_sigkill_mid_batch),
     };
-    char tmpl[] = "/tmp/mobid-gc-XXXXXX";
-    if (!mkdtemp(tmpl) || !realpath(tmpl, g_dir))
-        return 1;
-    snprintf(g_url, sizeof g_url, "sqlite:%s/gc.db", g_dir);
-    int failed = cmocka_run_group_tests_name("group commit", tests, NULL, NULL);
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", g_dir);
-    return failed;
+    return STORE_RUN_GROUP("group commit", tests, false);
 }

@@ -1,8 +1,7 @@
 /* src/store: the same suite on SQLite (always) and PostgreSQL (when MOBID_PG_URL is set):
  * CRUD, types, conflicts, transactions and rollback, retry, migrations (idempotent,
  * failing, racing), unique allocation and single-use consumption from two threads, pool. */
-#include "testutil.h"
-#include "store/store.h"
+#include "store_fixture.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -11,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char g_url[512];
 
 static mobid_store *open_store(void)
 {
@@ -534,24 +532,5 @@ static void test_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = { STORE_TESTS };
-    char dir[] = "/tmp/mobid-store-XXXXXX";
-    if (!mkdtemp(dir))
-        return 1;
-    snprintf(g_url, sizeof g_url, "sqlite:%s/test.db", dir);
-    printf("== store on SQLite (%s)\n", g_url);
-    int failed = cmocka_run_group_tests_name("store on SQLite", tests, NULL, NULL);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    const char *pg = getenv("MOBID_PG_URL");
-    if (pg && *pg) {
-        snprintf(g_url, sizeof g_url, "%s", pg);
-        printf("== store on PostgreSQL (%s)\n", g_url);
-        fflush(stdout);
-        failed += cmocka_run_group_tests_name("store on PostgreSQL", tests, NULL, NULL);
-    } else {
-        printf("PostgreSQL part not run: MOBID_PG_URL is unset (tests/cli/store_pg.sh sets it)\n");
-    }
-    return failed;
+    return STORE_RUN_GROUP("store", tests, true);
 }
