@@ -114,6 +114,21 @@ mobid_err mobid_http_route(mobid_http_server *s, const char *method, const char 
 mobid_err mobid_http_not_found(mobid_http_server *s, const char *prefix,
                                mobid_http_handler handler, void *ctx);
 
+/* What a web UI's pages may do beyond the common policy of
+ * mobid_http_page_headers. */
+typedef struct mobid_http_page_policy {
+    bool blob_images;        /* img-src also blob: (images the page makes) */
+    bool blob_media;         /* media-src 'self' blob: (a camera preview) */
+    bool no_store;           /* Cache-Control: no-store (pages with personal data) */
+    const char *permissions; /* a Permissions-Policy header, or NULL */
+} mobid_http_page_policy;
+
+/* The headers of every page of mobid's web UIs: a Content-Security-Policy that allows
+ * scripts, styles, images, fetches and forms from the page's own origin only (no
+ * inline script or style, no event handler attributes, never framed), nosniff, no
+ * Referer, X-Frame-Options DENY; then what p adds (p may be NULL). */
+void mobid_http_page_headers(mobid_http_resp *resp, const mobid_http_page_policy *p);
+
 /* Optional readiness check for /readyz (e.g. a database ping): MOBID_OK = ready
  * (200 {"status":"ok"}), else 503 {"status":"unavailable"}. /healthz (liveness) never
  * calls it. Only before start. */

@@ -56,14 +56,8 @@ void console_time(mobid_buf *b, int64_t t)
 
 void console_security_headers(mobid_http_resp *resp)
 {
-    mobid_http_resp_header(resp, "Content-Security-Policy",
-                           "default-src 'none'; script-src 'self'; style-src 'self'; "
-                           "img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; "
-                           "base-uri 'none'; frame-ancestors 'none'");
-    mobid_http_resp_header(resp, "X-Content-Type-Options", "nosniff");
-    mobid_http_resp_header(resp, "Referrer-Policy", "no-referrer");
-    mobid_http_resp_header(resp, "X-Frame-Options", "DENY");
-    mobid_http_resp_header(resp, "Cache-Control", "no-store");
+    static const mobid_http_page_policy console = { .blob_images = true, .no_store = true };
+    mobid_http_page_headers(resp, &console);
 }
 
 void console_head(mobid_buf *b, const char *title_ko, const char *title_en)

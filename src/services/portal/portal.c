@@ -268,13 +268,7 @@ mobid_err portal_html_escape(mobid_buf *out, const char *s)
 
 void portal_security_headers(mobid_http_resp *resp)
 {
-    mobid_http_resp_header(resp, "Content-Security-Policy",
-                           "default-src 'none'; script-src 'self'; style-src 'self'; "
-                           "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
-                           "base-uri 'none'; frame-ancestors 'none'");
-    mobid_http_resp_header(resp, "X-Content-Type-Options", "nosniff");
-    mobid_http_resp_header(resp, "Referrer-Policy", "no-referrer");
-    mobid_http_resp_header(resp, "X-Frame-Options", "DENY");
+    mobid_http_page_headers(resp, NULL);
 }
 
 /* ---- static files (web/portal, compiled in) ---- */

@@ -151,16 +151,11 @@ mobid_time wallet_app_now(const wallet_app *app)
 
 void wallet_app_headers(mobid_http_resp *resp)
 {
-    mobid_http_resp_header(resp, "Content-Security-Policy",
-                           "default-src 'none'; script-src 'self'; style-src 'self'; "
-                           "img-src 'self' data: blob:; media-src 'self' blob:; "
-                           "connect-src 'self'; form-action 'self'; "
-                           "base-uri 'none'; frame-ancestors 'none'");
-    mobid_http_resp_header(resp, "X-Content-Type-Options", "nosniff");
-    mobid_http_resp_header(resp, "Referrer-Policy", "no-referrer");
-    mobid_http_resp_header(resp, "X-Frame-Options", "DENY");
-    mobid_http_resp_header(resp, "Cache-Control", "no-store");
-    mobid_http_resp_header(resp, "Permissions-Policy", "camera=(self), microphone=(), geolocation=()");
+    static const mobid_http_page_policy app = {
+        .blob_images = true, .blob_media = true, .no_store = true,
+        .permissions = "camera=(self), microphone=(), geolocation=()"
+    };
+    mobid_http_page_headers(resp, &app);
 }
 
 static const char closed_page[] =
