@@ -64,9 +64,7 @@ static int run(const portal_config *pc, mobid_http_config *hc)
     fflush(stdout);
     mobid_log(MOBID_LOG_INFO, "portal", "listening on %s (verifier %s)", mobid_http_server_url(srv),
               pc->verifier_url);
-    (void)mobid_sd_notify("READY=1");
-    mobid_http_signals_wait();
-    (void)mobid_sd_notify("STOPPING=1");
+    (void)mobid_serve_until_signal();
     rc = CLI_EXIT_OK;
 done:
     mobid_http_server_free(srv);

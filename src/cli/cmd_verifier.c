@@ -62,9 +62,7 @@ static int run_server(const char *db, const char *listen, const char *config, co
     fflush(stdout);
     mobid_log(MOBID_LOG_INFO, "verifier", "listening on %s (public %s)", mobid_http_server_url(srv),
               ctx->public_url);
-    (void)mobid_sd_notify("READY=1");
-    mobid_http_signals_wait();
-    (void)mobid_sd_notify("STOPPING=1");
+    (void)mobid_serve_until_signal();
     rc = CLI_EXIT_OK;
 done:
     if (err)

@@ -54,9 +54,7 @@ int cli_wallet_serve(const cli_wallet_host *h, const cli_wallet_serve_opts *o)
     fflush(stdout);
     fprintf(stderr, "wallet app: open %s/open?k=%s\n", mobid_http_server_url(srv),
             wallet_app_secret(app));
-    (void)mobid_sd_notify("READY=1");
-    mobid_http_signals_wait();
-    (void)mobid_sd_notify("STOPPING=1");
+    (void)mobid_serve_until_signal();
     rc = CLI_EXIT_OK;
 done:
     mobid_http_server_free(srv);

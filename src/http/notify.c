@@ -1,5 +1,6 @@
 /* src/http: sd_notify by hand (see notify.h). */
 #include "http/notify.h"
+#include "http/server.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -29,4 +30,12 @@ mobid_err mobid_sd_notify(const char *state)
                   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
     close(fd);
     return sent == (ssize_t)strlen(state) ? MOBID_OK : MOBID_ERR_IO;
+}
+
+int mobid_serve_until_signal(void)
+{
+    (void)mobid_sd_notify("READY=1");
+    int sig = mobid_http_signals_wait();
+    (void)mobid_sd_notify("STOPPING=1");
+    return sig;
 }

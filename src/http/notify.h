@@ -14,4 +14,9 @@
  * fails. The service goes on either way: the manager's timeout reports a lost READY. */
 mobid_err mobid_sd_notify(const char *state);
 
+/* The end of every `serve` command once its server listens: READY=1, then wait for
+ * SIGINT or SIGTERM (blocked beforehand with mobid_http_signals_block), then
+ * STOPPING=1. Returns the signal's number. */
+int mobid_serve_until_signal(void);
+
 #endif
