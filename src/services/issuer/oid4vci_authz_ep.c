@@ -18,6 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* body(s, arg) in one transaction on a borrowed connection. */
+static mobid_err in_tx(issuer_ctx *ctx, mobid_err (*body)(mobid_store *, void *), void *arg)
+{
+    mobid_store *s = NULL;
+    mobid_err err = issuer_db(ctx, &s);
+    if (err == MOBID_OK)
+        err = mobid_store_tx(s, 0, body, arg);
+    issuer_db_release(ctx, s);
+    return err;
+}
+
 /* ---- POST /par ---- */
 
 typedef struct par_tx {
@@ -112,7 +123,6 @@ static mobid_err on_par(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     const mobid_http_form *form = NULL;
     mobid_oid4vci_attestation att;
     issuer_dpop dpop;
-    mobid_store *s = NULL;
     par_tx p = { .ctx = ctx, .att = &att };
     const char *why, *bad;
     char token[44];
@@ -141,9 +151,7 @@ static mobid_err on_par(mobid_http_req *req, mobid_http_resp *resp, void *arg)
                                                           : "invalid_request", bad);
     }
     err = issuer_random_token(token, p.hash);
-    if (err == MOBID_OK) err = issuer_db(ctx, &s);
-    if (err == MOBID_OK) err = mobid_store_tx(s, 0, par_body, &p);
-    issuer_db_release(ctx, s);
+    if (err == MOBID_OK) err = in_tx(ctx, par_body, &p);
     json_decref(p.details);
     free(p.row.details);
     if (err == MOBID_OK && p.replay)
@@ -210,6 +218,11 @@ static mobid_err par_find(mobid_store *s, authz_tx *a)
     return err;
 }
 
+static mobid_err par_find_tx(mobid_store *s, void *arg)
+{
+    return par_find(s, arg);
+}
+
 static mobid_err authorize_body(mobid_store *s, void *arg)
 {
     authz_tx *a = arg;
@@ -268,7 +281,6 @@ static mobid_err on_authorize_post(mobid_http_req *req, mobid_http_resp *resp, v
 {
     issuer_ctx *ctx = arg;
     const mobid_http_form *form = NULL;
-    mobid_store *s = NULL;
     authz_tx a = { .t = { .ctx = ctx } };
     const char *ruri = NULL;
     mobid_err err;
@@ -282,9 +294,7 @@ static mobid_err on_authorize_post(mobid_http_req *req, mobid_http_resp *resp, v
     if (!a.t.tx_code || !*a.t.tx_code)
         return authz_refuse(req, resp, 400, "invalid_request", "transaction code missing");
     issuer_request_source(ctx, req, a.t.source);
-    err = issuer_db(ctx, &s);
-    if (err == MOBID_OK) err = mobid_store_tx(s, 0, authorize_body, &a);
-    issuer_db_release(ctx, s);
+    err = in_tx(ctx, authorize_body, &a);
     free(a.row.details);
     if (err != MOBID_OK)
         return err;
@@ -337,7 +347,6 @@ static mobid_err authorize_page(mobid_http_resp *resp, const char *ruri, const a
 static mobid_err on_authorize_get(mobid_http_req *req, mobid_http_resp *resp, void *arg)
 {
     issuer_ctx *ctx = arg;
-    mobid_store *s = NULL;
     authz_tx a = { .t = { .ctx = ctx } };
     const char *ruri = mobid_http_req_query(req, "request_uri");
     mobid_err err;
@@ -347,9 +356,7 @@ static mobid_err on_authorize_get(mobid_http_req *req, mobid_http_resp *resp, vo
                             "pushed authorization request required: POST it to /par first");
     if (!request_uri_hash(ruri, a.par_hash))
         return authz_refuse(req, resp, 400, "invalid_request_uri", "unknown request_uri");
-    err = issuer_db(ctx, &s);
-    if (err == MOBID_OK) err = par_find(s, &a);
-    issuer_db_release(ctx, s);
+    err = in_tx(ctx, par_find_tx, &a);
     free(a.row.details);
     if (err != MOBID_OK)
         return err;
@@ -466,7 +473,6 @@ mobid_err issuer_authcode_grant(issuer_ctx *ctx, mobid_http_req *req, mobid_http
                                 const mobid_http_form *form, const issuer_dpop *dpop)
 {
     mobid_oid4vci_attestation att;
-    mobid_store *s = NULL;
     code_tx c = { .t = { .ctx = ctx, .dpop = dpop }, .att = &att };
     const char *code = NULL, *why;
     if (mobid_http_form_get(form, "code", &code) == MOBID_ERR_MALFORMED ||
@@ -485,9 +491,7 @@ mobid_err issuer_authcode_grant(issuer_ctx *ctx, mobid_http_req *req, mobid_http
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request",
                                            "code_verifier missing (PKCE)");
     mobid_err err = issuer_hash_hex(mobid_view_str(code), c.hash);
-    if (err == MOBID_OK) err = issuer_db(ctx, &s);
-    if (err == MOBID_OK) err = mobid_store_tx(s, 0, code_body, &c);
-    issuer_db_release(ctx, s);
+    if (err == MOBID_OK) err = in_tx(ctx, code_body, &c);
     if (err != MOBID_OK) {
         json_decref(c.t.details);
         return err;
