@@ -40,6 +40,8 @@ bool wl_rx_use_authcode(const rx *r)
            json_string_value(json_object_get(r->asmeta, "pushed_authorization_request_endpoint")) &&
            json_string_value(json_object_get(r->asmeta, "authorization_endpoint")) &&
            (!r->ov.pre_auth_code || (r->io->client_attestation && r->w));
+    /* with a pre-authorized code too, wl_rx_authcode_token declines when the host has
+     * no attestation after all */
 }
 
 json_t *wl_rx_details(const rx *r)
@@ -304,10 +306,11 @@ static mobid_err exchange(ac *a)
     return err;
 }
 
-mobid_err wl_rx_authcode_token(rx *r)
+mobid_err wl_rx_authcode_token(rx *r, bool *declined)
 {
     ac a = { .r = r };
     mobid_err err;
+    *declined = false;
     mobid_buf_init(&a.att, 0);
     mobid_buf_init(&a.pop, 0);
     a.as = json_string_value(json_object_get(r->asmeta, "issuer"));
@@ -317,10 +320,16 @@ mobid_err wl_rx_authcode_token(rx *r)
     if (!err) err = wl_random_id(a.state);
     if (!err && !r->dpop_key) err = mobid_key_generate(MOBID_CURVE_P256, &r->dpop_key);
     if (!err) err = attest(&a);
+    /* no attestation to show, and the offer has the pre-authorized code: take that */
+    if (!err && !a.att.len && r->ov.pre_auth_code) {
+        *declined = true;
+        goto done;
+    }
     if (!err) err = client_id_of(&a);
     if (!err) err = push(&a);
     if (!err) err = authorize(&a);
     if (!err) err = exchange(&a);
+done:
     mobid_wipe(a.verifier, sizeof a.verifier);
     if (a.code)
         mobid_wipe(a.code, strlen(a.code));

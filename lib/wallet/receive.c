@@ -714,8 +714,11 @@ static mobid_err redeem(rx *r)
 
     if (!err)
         err = wl_rx_metadata(r);
-    if (!err)
-        err = wl_rx_use_authcode(r) ? wl_rx_authcode_token(r) : get_token(r);
+    bool declined = true;
+    if (!err && wl_rx_use_authcode(r))
+        err = wl_rx_authcode_token(r, &declined);
+    if (!err && declined)
+        err = get_token(r);
     if (!err && r->w)
         err = pending_begin(r);
     if (!err)

@@ -49,8 +49,10 @@ mobid_err wl_rx_config(rx *r, const char *cfg);
  * either no pre-authorized grant is offered or the host can attest the app. */
 bool wl_rx_use_authcode(const rx *r);
 /* Push the request, authorize with the offer's transaction code, and exchange the
- * code: sets r->access_token (DPoP-bound) like the pre-authorized token request. */
-mobid_err wl_rx_authcode_token(rx *r);
+ * code: sets r->access_token (DPoP-bound) like the pre-authorized token request.
+ * *declined (nothing sent) when the host has no attestation and the offer has a
+ * pre-authorized code to take instead. */
+mobid_err wl_rx_authcode_token(rx *r, bool *declined);
 /* authorization_details for the wanted configurations of the offer when the server
  * lists openid_credential (new reference), else NULL. */
 json_t *wl_rx_details(const rx *r);

@@ -203,4 +203,20 @@ st=$(curl -s -o pre.json -w '%{http_code}' --data-urlencode "grant_type=urn:ietf
   --data-urlencode "pre-authorized_code=${PRE:-x}" --data-urlencode "tx_code=$TX" "$I/token")
 expect "a pre-authorized token request" "$st" 400 unsupported_grant_type pre.json
 
+# ---- with the pre-authorized grant kept: both grants offered, and a wallet without an
+# attestation takes the pre-authorized code
+sed 's/"pre_authorized":false/"pre_authorized":true/' issuer.json >issuer2.json
+issuer_serve_stop
+issuer_serve "$db" issuer2.json || fail "restart with the pre-authorized grant kept"
+offer
+jq -e '.grants | has("authorization_code") and has("urn:ietf:params:oauth:grant-type:pre-authorized_code")' \
+  offer_obj.json >/dev/null && ok "pre_authorized kept: the offer has both grants" || bad "offer: $(cat offer_obj.json)"
+seen=$(wc -l <serve.err)
+rm -f w.wallet w.wallet.key
+wallet --issuer-roots pki/iaca.pem --rp-roots pki/iaca.pem --registration-roots pki/iaca.pem \
+  --scrypt-n 16384 init >/dev/null || fail "wallet init"
+wallet --tx-code "$TX" receive "$(jq -r .offer_ref_uri offer.json)" >r5.json 2>r5.err \
+  && jq -e '.received | length == 2' r5.json >/dev/null && ! tail -n +$((seen + 1)) serve.err | grep -q '"path":"/par"' \
+  && ok "a wallet without attestation takes the pre-authorized code" || bad "pre-authorized: $(cat r5.json r5.err)"
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
