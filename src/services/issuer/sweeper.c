@@ -2,7 +2,10 @@
  * Lifecycle by time: a thread of the service that, every "lifecycle"."sweep_s"
  * seconds (default 30), moves applications whose offer expired or was voided without
  * a card to offer_expired, and cards past their expiry to expired, so a state changes
- * when its time comes rather than when someone next reads it. Each change is audited.
+ * when its time comes rather than when someone next reads it. An offer whose code was
+ * redeemed but whose access tokens all expired before a card was made (a wallet that
+ * gave up half-way) is stale: it can make no card any more, so its application moves
+ * too. Each change is audited with what became of the offer.
  */
 #include "services/issuer/issuer.h"
 #include "services/issuer/sweeper.h"
@@ -42,19 +45,28 @@ static mobid_err offers_body(mobid_store *s, void *arg)
     issuer_sweep_run *r = arg;
     mobid_store_stmt *st = NULL;
     char *ids[100] = { 0 };
+    int why[100] = { 0 };
+    static const char *const detail[] = { "{\"offer\":\"expired\"}", "{\"offer\":\"killed\"}",
+                                          "{\"offer\":\"stale\"}" };
     size_t n = 0;
     bool row = false;
+    /* the same three cases as issuer_offer_state's expired, killed and stale */
     mobid_err err = mobid_store_prepare(
-        s, "SELECT a.id FROM issuer_applications a JOIN issuer_offers o ON o.id = a.offer_id"
+        s, "SELECT a.id, CASE WHEN o.killed_at IS NOT NULL THEN 1 WHEN o.used_at IS NULL THEN 0"
+           " ELSE 2 END FROM issuer_applications a JOIN issuer_offers o ON o.id = a.offer_id"
            " WHERE a.state = 'offer_issued' AND (o.killed_at IS NOT NULL OR (o.used_at IS NULL"
-           " AND o.expires_at < $1)) AND NOT EXISTS (SELECT 1 FROM issuer_cards c"
-           " WHERE c.offer_id = o.id) LIMIT 100", &st);
+           " AND o.expires_at < $1) OR (o.used_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+           " issuer_access_tokens t WHERE t.offer_id = o.id AND t.expires_at > $1)))"
+           " AND NOT EXISTS (SELECT 1 FROM issuer_cards c WHERE c.offer_id = o.id) LIMIT 100",
+        &st);
 
     r->count = 0;
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 1, r->now);
-    while (err == MOBID_OK && n < 100 && (err = mobid_store_step(st, &row)) == MOBID_OK && row)
+    while (err == MOBID_OK && n < 100 && (err = mobid_store_step(st, &row)) == MOBID_OK && row) {
+        why[n] = (int)mobid_store_col_int64(st, 1) % 3;
         if (!(ids[n++] = mobid_store_col_strdup(st, 0)))
             err = MOBID_ERR_NOMEM;
+    }
     mobid_store_finalize(st);
     for (size_t i = 0; err == MOBID_OK && i < n; i++) {
         st = NULL;
@@ -65,7 +77,8 @@ static mobid_err offers_body(mobid_store *s, void *arg)
         if (err == MOBID_OK) err = mobid_store_step(st, &row);
         mobid_store_finalize(st);
         if (err == MOBID_OK)
-            err = issuer_audit_append(r->ctx, s, "system", "application.offer_expired", ids[i], NULL);
+            err = issuer_audit_append(r->ctx, s, "system", "application.offer_expired", ids[i],
+                                      detail[why[i]]);
         r->count++;
     }
     for (size_t i = 0; i < n; i++)
