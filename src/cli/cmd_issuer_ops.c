@@ -4,9 +4,10 @@
  *
  * A backup is SQLite's online backup of the whole database into one file. Before a
  * restore overwrites anything, and after a backup is written, the copy is checked in a
- * scratch database: its audit chain must verify. A restore then closes every status
- * list for new indices (cards issued after the backup may hold indices the restored
- * database thinks free) and records itself in the audit log.
+ * scratch database: its audit chain must verify. On PostgreSQL, pg_dump and pg_restore
+ * do the copying (cmd_issuer_pg.c). A restore then closes every status list for new
+ * indices (cards issued after the backup may hold indices the restored database thinks
+ * free) and records itself in the audit log.
  */
 #include "cli.h"
 #include "cmd_issuer.h"
@@ -23,18 +24,20 @@
 #include "services/issuer/issuer.h"
 
 static const char USAGE[] =
-    "usage: mobid issuer backup --db sqlite:PATH --out FILE [--json]\n"
-    "       mobid issuer restore --db sqlite:PATH --from FILE [--json]\n"
+    "usage: mobid issuer backup --db URL --out FILE [--json]\n"
+    "       mobid issuer restore --db URL --from FILE [--json]\n"
     "       mobid issuer audit verify --db URL [--checkpoint FILE (--trust IACA.pem |\n"
     "                          --config FILE)] [--json]\n"
     "       mobid issuer audit checkpoint --db URL --config FILE [--out FILE] [--json]\n"
     "\n"
-    "backup: an online, consistent copy of the issuer's SQLite database into FILE (which\n"
-    "must not exist; made 0600) while the service runs; the copy's audit chain is\n"
-    "checked. PostgreSQL: use pg_dump (docs/operations.md).\n"
-    "restore: replaces the database with a backup (stop the service first). The backup\n"
-    "is checked before anything is written; afterwards every status list is closed to\n"
-    "new cards and the restore is recorded in the audit log.\n"
+    "backup: an online, consistent copy of the issuer's database into FILE (which must\n"
+    "not exist; made 0600) while the service runs; the copy's audit chain is checked.\n"
+    "SQLite: the online backup API, checked in a scratch copy. PostgreSQL: pg_dump\n"
+    "--format=custom (on PATH) of the very snapshot in which the chain is checked.\n"
+    "restore: replaces the database with a backup (stop the service first). SQLite: the\n"
+    "backup is checked before anything is written. PostgreSQL: pg_restore into an empty\n"
+    "database (createdb first), in one transaction. Afterwards every status list is\n"
+    "closed to new cards, the restore is recorded in the audit log and the chain checked.\n"
     "audit verify: checks the hash chain of the audit log (exit 1 when broken); with\n"
     "--checkpoint, also that the first N entries are those the signed checkpoint names\n"
     "(signature chained to the IACA of --trust, or of the configuration's pki_dir).\n"
@@ -70,30 +73,10 @@ static void unlink_db(const char *path)
             unlink(side);
 }
 
-typedef struct copy_facts {
-    int64_t entries, bad_seq, cards;
-    char head[65];
-} copy_facts;
-
-/* Load the backup file into a scratch database beside it (the file itself stays as
- * written) and verify its audit chain there. */
-static mobid_err check_copy(const char *file, copy_facts *f, const char **detail)
+mobid_err issuer_copy_facts_read(mobid_store *s, issuer_copy_facts *f, const char **detail)
 {
-    char scratch[4096], url[4200];
-    if (strlen(file) > 4000)
-        return MOBID_ERR_INVALID_ARG;
-    mobid_store *s = NULL;
-    mobid_err err;
-
-    memset(f, 0, sizeof *f);
-    snprintf(scratch, sizeof scratch, "%s.check-%ld", file, (long)getpid());
-    snprintf(url, sizeof url, "sqlite:%s", scratch);
-    unlink_db(scratch);
-    err = mobid_store_open(url, &s);
-    if (err == MOBID_OK && (err = mobid_store_restore(s, file)) != MOBID_OK)
-        *detail = "the backup is not a readable SQLite database";
-    if (err == MOBID_OK &&
-        (err = issuer_audit_verify_at(s, 0, NULL, &f->entries, &f->bad_seq)) != MOBID_OK)
+    mobid_err err = issuer_audit_verify_at(s, 0, NULL, &f->entries, &f->bad_seq);
+    if (err != MOBID_OK)
         *detail = "the backup's audit chain does not verify";
     if (err == MOBID_OK)
         err = mobid_store_query_int64(s, "SELECT count(*) FROM issuer_cards", &f->cards, NULL);
@@ -109,12 +92,34 @@ static mobid_err check_copy(const char *file, copy_facts *f, const char **detail
         snprintf(f->head, sizeof f->head, "%.*s", (int)h.len, (const char *)h.ptr);
     }
     mobid_store_finalize(st);
+    return err;
+}
+
+/* Load the backup file into a scratch database beside it (the file itself stays as
+ * written) and verify its audit chain there. */
+static mobid_err check_copy(const char *file, issuer_copy_facts *f, const char **detail)
+{
+    char scratch[4096], url[4200];
+    if (strlen(file) > 4000)
+        return MOBID_ERR_INVALID_ARG;
+    mobid_store *s = NULL;
+    mobid_err err;
+
+    memset(f, 0, sizeof *f);
+    snprintf(scratch, sizeof scratch, "%s.check-%ld", file, (long)getpid());
+    snprintf(url, sizeof url, "sqlite:%s", scratch);
+    unlink_db(scratch);
+    err = mobid_store_open(url, &s);
+    if (err == MOBID_OK && (err = mobid_store_restore(s, file)) != MOBID_OK)
+        *detail = "the backup is not a readable SQLite database";
+    if (err == MOBID_OK)
+        err = issuer_copy_facts_read(s, f, detail);
     mobid_store_close(s);
     unlink_db(scratch);
     return err;
 }
 
-static int print_facts(const char *key, const char *file, const copy_facts *f)
+static int print_facts(const char *key, const char *file, const issuer_copy_facts *f)
 {
     struct stat sb;
     json_t *j = json_pack("{s:b, s:s, s:I, s:I, s:s, s:I}", "valid", 1, key, file, "bytes",
@@ -126,23 +131,30 @@ static int print_facts(const char *key, const char *file, const copy_facts *f)
     return CLI_EXIT_OK;
 }
 
-static int backup_cmd(const ops_args *a)
+/* SQLite's online backup API into out, then the copy checked in a scratch database. */
+static mobid_err sqlite_backup(const char *db, const char *out, issuer_copy_facts *f,
+                               const char **detail)
 {
     mobid_store *s = NULL;
-    copy_facts f;
+    mobid_err err = mobid_store_open(db, &s);
+    if (err == MOBID_OK && (err = mobid_store_backup(s, out)) != MOBID_OK)
+        fprintf(stderr, "issuer backup: %s\n", mobid_store_errmsg(s));
+    mobid_store_close(s);
+    if (err == MOBID_OK && (err = check_copy(out, f, detail)) != MOBID_OK)
+        unlink(out);
+    return err;
+}
+
+static int backup_cmd(const ops_args *a)
+{
+    issuer_copy_facts f = { 0 };
     const char *detail = "backup failed";
     mobid_err err;
 
-    if (!sqlite_path(a->db))
-        return cli_fail(a->json, MOBID_ERR_UNSUPPORTED,
-                        "online backup is for SQLite; for PostgreSQL use pg_dump "
-                        "(docs/operations.md)");
-    err = mobid_store_open(a->db, &s);
-    if (err == MOBID_OK && (err = mobid_store_backup(s, a->out)) != MOBID_OK)
-        fprintf(stderr, "issuer backup: %s\n", mobid_store_errmsg(s));
-    mobid_store_close(s);
-    if (err == MOBID_OK && (err = check_copy(a->out, &f, &detail)) != MOBID_OK)
-        unlink(a->out);
+    if (!a->db || !a->out)
+        return cli_usage_error(USAGE, "backup needs --db and --out");
+    err = sqlite_path(a->db) ? sqlite_backup(a->db, a->out, &f, &detail)
+                             : cli_issuer_pg_backup(a->db, a->out, &f, &detail);
     if (err != MOBID_OK)
         return cli_fail(a->json, err, detail);
     fprintf(stderr, "issuer: backup written to %s (%lld audit entries, %lld cards)\n", a->out,
@@ -155,7 +167,7 @@ static int backup_cmd(const ops_args *a)
  * restored entries; the restore itself is the next audit entry. */
 typedef struct restore_run {
     const char *from;
-    const copy_facts *f;
+    const issuer_copy_facts *f;
 } restore_run;
 
 static mobid_err restore_body(mobid_store *s, void *arg)
@@ -180,20 +192,24 @@ static mobid_err restore_body(mobid_store *s, void *arg)
 static int restore_cmd(const ops_args *a)
 {
     mobid_store *s = NULL;
-    copy_facts f;
+    issuer_copy_facts f = { 0 };
     const char *detail = "restore failed";
     int64_t checked = 0, bad = 0;
     restore_run r = { a->from, &f };
     mobid_err err;
 
-    if (!sqlite_path(a->db))
-        return cli_fail(a->json, MOBID_ERR_UNSUPPORTED,
-                        "restore is for SQLite; for PostgreSQL use pg_restore "
-                        "(docs/operations.md)");
-    err = check_copy(a->from, &f, &detail);
-    if (err == MOBID_OK && (err = mobid_store_open(a->db, &s)) == MOBID_OK &&
-        (err = mobid_store_restore(s, a->from)) != MOBID_OK)
-        fprintf(stderr, "issuer restore: %s\n", mobid_store_errmsg(s));
+    if (!a->db || !a->from)
+        return cli_usage_error(USAGE, "restore needs --db and --from");
+    if (sqlite_path(a->db)) {
+        err = check_copy(a->from, &f, &detail);
+        if (err == MOBID_OK && (err = mobid_store_open(a->db, &s)) == MOBID_OK &&
+            (err = mobid_store_restore(s, a->from)) != MOBID_OK)
+            fprintf(stderr, "issuer restore: %s\n", mobid_store_errmsg(s));
+    } else if ((err = cli_issuer_pg_restore(a->db, a->from, &detail)) == MOBID_OK &&
+               (err = mobid_store_open(a->db, &s)) == MOBID_OK) {
+        /* the facts of what came back, before the restore's own entry */
+        err = issuer_copy_facts_read(s, &f, &detail);
+    }
     if (err == MOBID_OK) err = issuer_schema_migrate(s);
     if (err == MOBID_OK) err = mobid_store_tx(s, 0, restore_body, &r);
     if (err == MOBID_OK && (err = issuer_audit_verify(s, &checked, &bad)) != MOBID_OK)
