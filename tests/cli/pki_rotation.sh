@@ -85,7 +85,9 @@ both() { # wallet -> "verified verified" when both formats pass
 }
 lists() { sqlite3 "$tmp/issuer.db" "SELECT id FROM issuer_status_lists ORDER BY id"; }
 leaf_of() { # JWT (compact) -> its x5c leaf, base64
-  cut -d. -f1 | tr '_-' '/+' | base64 -d 2>/dev/null | jq -r '.x5c[0]'
+  local h; h=$(cut -d. -f1 | tr '_-' '/+')
+  while [ $((${#h} % 4)) != 0 ]; do h="$h="; done
+  printf %s "$h" | base64 -d | jq -r '.x5c[0]'
 }
 der_b64() { openssl x509 -in "$1" -outform DER | base64 -w0; }
 
