@@ -31,71 +31,52 @@ static const json_t *requested_query(const verifier_ctx *ctx, const json_t *body
     return json_object_get(body, "dcql_query");
 }
 
-/* Session id, nonce, state, encryption key and the signed request object. */
+/* Session id, nonce, state and encryption key. The request object is not made here:
+ * it is signed when the wallet fetches it (wallet.c), so a session stores no 4 KB JWT
+ * that each of its later writes would copy again, and a page never scanned costs no
+ * signature. */
 static mobid_err build_session(const verifier_ctx *ctx, const verifier_rp *rp, const json_t *query,
-                               bool encrypted, verifier_session *vs, mobid_key **enc)
+                               bool encrypted, verifier_session *vs)
 {
-    mobid_buf id = { 0 }, nonce = { 0 }, state = { 0 }, jwt = { 0 }, ruri = { 0 }, jwk_text = { 0 };
+    mobid_buf id = { 0 }, nonce = { 0 }, state = { 0 }, jwk_text = { 0 };
+    mobid_key *enc = NULL;
     json_t *jwk = NULL;
-    mobid_oid4vp_request_params p = { 0 };
     mobid_err err;
 
     mobid_buf_init(&id, 0);
     mobid_buf_init(&nonce, 0);
     mobid_buf_init(&state, 0);
-    mobid_buf_init(&jwt, 0);
-    mobid_buf_init(&ruri, 0);
     mobid_buf_init(&jwk_text, 0);
     mobid_buf_init(&vs->enc_key, 0);
     if ((err = mobid_oid4vp_random_token(&id)) || (err = mobid_buf_terminate(&id)) ||
         (err = mobid_oid4vp_random_token(&nonce)) || (err = mobid_buf_terminate(&nonce)) ||
         (err = mobid_oid4vp_random_token(&state)) || (err = mobid_buf_terminate(&state)))
         goto done;
-    mobid_buf_append_str(&ruri, ctx->public_url);
-    mobid_buf_append_str(&ruri, "/oid4vp/response/");
-    mobid_buf_append_view(&ruri, mobid_buf_view(&id));
-    if ((err = mobid_buf_terminate(&ruri)))
-        goto done;
     if (encrypted &&
-        ((err = mobid_key_generate(MOBID_CURVE_P256, enc)) ||
-         (err = mobid_jwk_from_key(*enc, true, &jwk)) ||
+        ((err = mobid_key_generate(MOBID_CURVE_P256, &enc)) ||
+         (err = mobid_jwk_from_key(enc, true, &jwk)) ||
          (err = mobid_json_dump(jwk, false, &jwk_text)) ||
          (err = verifier_seal(ctx, (const char *)id.ptr, mobid_buf_view(&jwk_text), &vs->enc_key))))
-        goto done;
-    p.key = rp->key;
-    p.x5c = rp->chain;
-    p.x5c_len = rp->chain_len;
-    p.response_uri = (const char *)ruri.ptr;
-    p.nonce = (const char *)nonce.ptr;
-    p.state = (const char *)state.ptr;
-    p.dcql_query = query;
-    p.encrypted = encrypted;
-    p.enc_key = *enc;
-    p.registration = rp->registration_jwt;
-    p.iat = mobid_now();
-    p.exp = p.iat + ctx->ttl;
-    if ((err = mobid_oid4vp_request_sign(&p, &jwt)) || (err = mobid_buf_terminate(&jwt)))
         goto done;
     vs->id = mobid_buf_detach_str(&id);
     vs->nonce = mobid_buf_detach_str(&nonce);
     vs->state = mobid_buf_detach_str(&state);
-    vs->request_jwt = mobid_buf_detach_str(&jwt);
+    vs->request_jwt = strdup("");
     vs->rp_id = strdup(rp->id);
     vs->dcql = json_dumps(query, JSON_COMPACT);
     vs->response_mode = strdup(encrypted ? "direct_post.jwt" : "direct_post");
-    vs->created_at = p.iat;
-    vs->expires_at = p.exp;
+    vs->created_at = mobid_now();
+    vs->expires_at = vs->created_at + ctx->ttl;
     if (!vs->id || !vs->nonce || !vs->state || !vs->request_jwt || !vs->rp_id || !vs->dcql ||
         !vs->response_mode)
         err = MOBID_ERR_NOMEM;
 done:
     json_decref(jwk);
+    mobid_key_free(enc);
     mobid_buf_free(&jwk_text);
     mobid_buf_free(&id);
     mobid_buf_free(&nonce);
     mobid_buf_free(&state);
-    mobid_buf_free(&jwt);
-    mobid_buf_free(&ruri);
     return err;
 }
 
@@ -160,7 +141,6 @@ static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vct
     const verifier_rp *rp = verifier_rp_by_api_key(ctx, mobid_http_req_header(req, "Authorization"));
     json_t *body = NULL, *out = NULL;
     verifier_session vs = { 0 };
-    mobid_key *enc = NULL;
     mobid_store *s = NULL;
     mobid_err err;
 
@@ -197,7 +177,7 @@ static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vct
         goto done;
     }
     bool encrypted = mode ? !strcmp(mode, "direct_post.jwt") : rp->encrypted;
-    if (!(err = build_session(ctx, rp, query, encrypted, &vs, &enc)) && redirect &&
+    if (!(err = build_session(ctx, rp, query, encrypted, &vs)) && redirect &&
         !(vs.redirect_uri = strdup(json_string_value(redirect))))
         err = MOBID_ERR_NOMEM;
     if (err ||
@@ -209,7 +189,6 @@ done:
     if (s)
         mobid_store_pool_release(ctx->pool, s);
     verifier_session_clear(&vs);
-    mobid_key_free(enc);
     json_decref(body);
     json_decref(out);
     return err;

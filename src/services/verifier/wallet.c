@@ -33,10 +33,69 @@ static mobid_err wallet_error(mobid_http_resp *resp, unsigned status, mobid_err 
     return err;
 }
 
+/* The session's ephemeral key, unsealed. */
+static mobid_err session_key(const verifier_ctx *ctx, const verifier_session *vs, mobid_key **out)
+{
+    mobid_buf jwk = { 0 };
+    mobid_buf_init(&jwk, 0);
+    mobid_err err = verifier_unseal(ctx, vs->id, mobid_buf_view(&vs->enc_key), &jwk);
+    if (!err)
+        err = mobid_jwk_parse(mobid_buf_view(&jwk), out);
+    mobid_buf_free(&jwk);
+    return err;
+}
+
+/* The signed request object, made from the stored session when the wallet asks for it
+ * (the same claims at every fetch: iat and exp are the session's). A session written by
+ * an older version carries its JWT, served as it is. */
+static mobid_err request_object(const verifier_ctx *ctx, const verifier_session *vs,
+                                mobid_buf *jwt)
+{
+    const verifier_rp *rp = verifier_rp_by_id(ctx, vs->rp_id);
+    mobid_oid4vp_request_params p = { 0 };
+    mobid_buf ruri = { 0 };
+    mobid_key *enc = NULL;
+    json_t *query = NULL;
+    mobid_err err;
+
+    if (vs->request_jwt && *vs->request_jwt)
+        return mobid_buf_append_str(jwt, vs->request_jwt);
+    if (!rp)
+        return MOBID_ERR_NOT_FOUND;
+    mobid_buf_init(&ruri, 0);
+    mobid_buf_append_str(&ruri, ctx->public_url);
+    mobid_buf_append_str(&ruri, "/oid4vp/response/");
+    mobid_buf_append_str(&ruri, vs->id);
+    bool encrypted = !strcmp(vs->response_mode, "direct_post.jwt");
+    if ((err = mobid_buf_terminate(&ruri)) ||
+        (err = mobid_json_parse(mobid_view_str(vs->dcql), 0, &query)) ||
+        (encrypted && (err = session_key(ctx, vs, &enc))))
+        goto done;
+    p.key = rp->key;
+    p.x5c = rp->chain;
+    p.x5c_len = rp->chain_len;
+    p.response_uri = (const char *)ruri.ptr;
+    p.nonce = vs->nonce;
+    p.state = vs->state;
+    p.dcql_query = query;
+    p.encrypted = encrypted;
+    p.enc_key = enc;
+    p.registration = rp->registration_jwt;
+    p.iat = vs->created_at;
+    p.exp = vs->expires_at;
+    err = mobid_oid4vp_request_sign(&p, jwt);
+done:
+    mobid_key_free(enc);
+    json_decref(query);
+    mobid_buf_free(&ruri);
+    return err;
+}
+
 static mobid_err on_request(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
 {
     verifier_ctx *ctx = vctx;
     verifier_session vs = { 0 };
+    mobid_buf jwt = { 0 };
     mobid_store *s = NULL;
     mobid_err err = mobid_store_pool_acquire(ctx->pool, &s);
     if (err)
@@ -47,28 +106,20 @@ static mobid_err on_request(mobid_http_req *req, mobid_http_resp *resp, void *vc
         return wallet_error(resp, 404, err, "no such request");
     if (err)
         return err;
+    mobid_buf_init(&jwt, 0);
     if (strcmp(vs.status, "pending"))
         err = wallet_error(resp, 400, MOBID_ERR_SESSION_USED, NULL);
     else if (mobid_now() >= vs.expires_at)
         err = wallet_error(resp, 400, MOBID_ERR_SESSION_EXPIRED, NULL);
-    else {
+    else if ((err = request_object(ctx, &vs, &jwt)) == MOBID_ERR_NOT_FOUND)
+        err = wallet_error(resp, 404, err, "the relying party is no longer configured");
+    else if (!err) {
         err = mobid_http_resp_body(resp, 200, "application/oauth-authz-req+jwt",
-                                   mobid_view_str(vs.request_jwt));
+                                   mobid_buf_view(&jwt));
         mobid_http_resp_header(resp, "Cache-Control", "no-store");
     }
+    mobid_buf_free(&jwt);
     verifier_session_clear(&vs);
-    return err;
-}
-
-/* The session's ephemeral key, unsealed. */
-static mobid_err session_key(const verifier_ctx *ctx, const verifier_session *vs, mobid_key **out)
-{
-    mobid_buf jwk = { 0 };
-    mobid_buf_init(&jwk, 0);
-    mobid_err err = verifier_unseal(ctx, vs->id, mobid_buf_view(&vs->enc_key), &jwk);
-    if (!err)
-        err = mobid_jwk_parse(mobid_buf_view(&jwk), out);
-    mobid_buf_free(&jwk);
     return err;
 }
 
