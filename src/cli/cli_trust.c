@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "http/client.h"
+#include "http/resource.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,28 +114,9 @@ void cli_trust_clear(cli_trust *t)
     memset(t, 0, sizeof *t);
 }
 
-static mobid_err http_fetch(void *ctx, const char *url, size_t max, mobid_buf *body)
-{
-    (void)ctx;
-    mobid_http_client *c = NULL;
-    mobid_http_result r;
-    mobid_http_client_opts o = { .max_response = max, .follow_redirects = true };
-    memset(&r, 0, sizeof r);
-    mobid_err err = mobid_http_client_new(&o, &c);
-    if (err == MOBID_OK)
-        err = mobid_http_client_get(c, url, NULL, &r);
-    if (err == MOBID_OK && r.status != 200)
-        err = MOBID_ERR_FETCH_FAILED;
-    if (err == MOBID_OK)
-        err = mobid_buf_append_view(body, mobid_buf_view(&r.body));
-    mobid_http_result_free(&r);
-    mobid_http_client_free(c);
-    return err;
-}
-
 mobid_err cli_issuer_cache(mobid_sdjwt_issuer_cache **out)
 {
-    mobid_sdjwt_issuer_cache_opts o = { .fetch = http_fetch };
+    mobid_sdjwt_issuer_cache_opts o = { .fetch = mobid_http_fetch_body };
     return mobid_sdjwt_issuer_cache_new(&o, out);
 }
 

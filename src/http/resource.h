@@ -1,8 +1,7 @@
 /*
  * src/http: getting bytes from where a configuration or a credential points: a local
  * file, a file: URL or an http(s) URL. The one whole-file reader of src/, and the
- * transport the status-list fetcher of lib/statuslist is given (the library does no
- * I/O of its own).
+ * transports the fetchers of lib/ are given (the library does no I/O of its own).
  */
 #ifndef MOBID_HTTP_RESOURCE_H
 #define MOBID_HTTP_RESOURCE_H
@@ -23,5 +22,11 @@ MOBID_MUST_CHECK mobid_err mobid_file_read(const char *path, size_t max, mobid_b
  * mobid_file_read. */
 mobid_err mobid_http_statuslist_get(void *ctx, const mobid_statuslist_get_req *req,
                                     mobid_buf *body);
+
+/* The transport of the other fetch callbacks of lib/ (mobid_sdjwt_fetch_fn: issuer
+ * metadata and keys; VICALs; ctx unused): GET an http(s) URL through libcurl with the
+ * default timeouts, redirects followed, at most max bytes, 200 required; the body is
+ * appended to body. MOBID_ERR_FETCH_FAILED, TOO_BIG, NOMEM. */
+mobid_err mobid_http_fetch_body(void *ctx, const char *url, size_t max, mobid_buf *body);
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <mobid/trust.h>
 #include "http/client.h"
+#include "http/resource.h"
 #include "services/verifier/verifier.h"
 
 #define RETRY_AFTER 60           /* seconds between failed refresh attempts */
@@ -42,28 +43,6 @@ struct verifier_trust_state {
     bool refreshing;
     mobid_time last_attempt;
 };
-
-/* ---- fetching (libcurl through src/http) ---- */
-
-static mobid_err http_fetch(void *ctx, const char *url, size_t max, mobid_buf *body)
-{
-    (void)ctx;
-    mobid_http_client *c = NULL;
-    mobid_http_result r;
-    mobid_http_client_opts o = { .timeout_ms = 10000, .max_response = max,
-                                 .follow_redirects = true };
-    memset(&r, 0, sizeof r);
-    mobid_err err = mobid_http_client_new(&o, &c);
-    if (err == MOBID_OK)
-        err = mobid_http_client_get(c, url, NULL, &r);
-    if (err == MOBID_OK && r.status != 200)
-        err = MOBID_ERR_FETCH_FAILED;
-    if (err == MOBID_OK)
-        err = mobid_buf_append_view(body, mobid_buf_view(&r.body));
-    mobid_http_result_free(&r);
-    mobid_http_client_free(c);
-    return err;
-}
 
 /* ---- building a snapshot ---- */
 
@@ -175,7 +154,7 @@ static bool fetch_due(verifier_trust_state *st, mobid_time now)
         if (!src->url || now < due)
             continue;
         mobid_buf_init(&fresh, MOBID_VICAL_MAX_INPUT);
-        mobid_err err = http_fetch(NULL, src->url, MOBID_VICAL_MAX_INPUT, &fresh);
+        mobid_err err = mobid_http_fetch_body(NULL, src->url, MOBID_VICAL_MAX_INPUT, &fresh);
         if (err != MOBID_OK)
             fprintf(stderr, "verifier: VICAL %s not fetched (%s); keeping the last good list\n",
                     src->url, mobid_err_name(err));
@@ -330,7 +309,7 @@ static mobid_err issuer_cache(verifier_ctx *ctx, const json_t *cfg)
 {
     const json_t *m = json_object_get(cfg, "issuer_metadata");
     mobid_sdjwt_issuer_cache_opts o = {
-        .fetch = http_fetch,
+        .fetch = mobid_http_fetch_body,
         .ttl = json_integer_value(json_object_get(m, "ttl")),
         .max_bytes = (size_t)json_integer_value(json_object_get(m, "max_bytes")),
     };
