@@ -6,6 +6,7 @@
 #include "services/issuer/issuer_int.h"
 #include "services/issuer/console.h"
 #include "http/limits.h"
+#include "http/log.h"
 #include "http/resource.h"
 
 #include <stdio.h>
@@ -44,6 +45,26 @@ static mobid_err load_data_key(const char *path, uint8_t key[32])
     return err;
 }
 
+/* A credential is cut at its document signer's notAfter, so a signer near its end
+ * makes short-lived copies: say so at start while there is time to roll in the next
+ * one (docs/operations.md, rotation). */
+#define DS_WARN_S ((int64_t)30 * 86400)
+static void ds_horizon_warn(const issuer_pki *p)
+{
+    mobid_time now = mobid_now();
+    const issuer_signer *ds = issuer_pki_current_ds(p, now);
+    char end[32];
+    if (!ds) {
+        mobid_log(MOBID_LOG_WARN, "issuer", "no document signer can sign now (all retired or "
+                                            "expired): roll in one with mobid pki add-ds");
+        return;
+    }
+    if (ds->not_after - now >= DS_WARN_S || mobid_time_format_rfc3339(ds->not_after, end))
+        return;
+    mobid_log(MOBID_LOG_WARN, "issuer", "document signer %s ends at %s: credentials are cut "
+              "there; roll in the next one with mobid pki add-ds and restart", ds->id, end);
+}
+
 /* The PKI with its keys in files or a token (config "signing_keys", "pkcs11_module",
  * "pkcs11_pin_file" or $MOBID_PKCS11_PIN). */
 static mobid_err pki_load(issuer_ctx *ctx)
@@ -56,6 +77,8 @@ static mobid_err pki_load(issuer_ctx *ctx)
     keys.pin = pin;
     if (err == MOBID_OK)
         err = issuer_pki_load(ctx->cfg.pki_dir, &keys, &ctx->pki);
+    if (err == MOBID_OK)
+        ds_horizon_warn(ctx->pki);
     if (err == MOBID_OK)
         err = issuer_crls_new(ctx, &keys);
     if (pin)
