@@ -7,22 +7,11 @@ set -euo pipefail
 
 src=${MOBID_SOURCE_DIR:?}
 : "${MOBID_BIN:?}"
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null \
-   && [ -z "${PG_BIN:-}" ]; then
-  echo "SKIP: PostgreSQL server binaries (initdb, pg_ctl) are not installed" >&2
-  exit 77
-fi
+. "$(dirname "$0")/lib/pg.sh"
+pg_test_begin issuer_backup_pg
 for c in pg_dump pg_restore psql; do
   command -v $c >/dev/null || { echo "issuer_backup_pg: $c not on PATH (postgresql-client)" >&2; exit 1; }
 done
-dir=$(mktemp -d /tmp/mobid-pg-XXXXXX)
-cleanup() {
-  "$src/scripts/pg-test" stop "$dir" >/dev/null 2>&1 || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-eval "$("$src/scripts/pg-test" start "$dir")"
-[ -n "${MOBID_PG_URL:-}" ] || { echo "issuer_backup_pg: pg-test printed no URL" >&2; exit 1; }
 psql -q "$MOBID_PG_URL" -c "CREATE DATABASE mobid_restored" || { echo "createdb failed" >&2; exit 1; }
 ISSUER_BACKUP_DB=$MOBID_PG_URL ISSUER_BACKUP_RESTORE_DB=${MOBID_PG_URL/\/mobid\?//mobid_restored?} \
   bash "$src/tests/cli/issuer_backup.sh"

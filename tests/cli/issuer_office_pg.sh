@@ -9,21 +9,8 @@ build=${MOBID_BUILD_DIR:?}
 suite="$build/tests/unit_issuer_test_office"
 [ -x "$suite" ] || { echo "issuer_office_pg: $suite not built" >&2; exit 1; }
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null \
-   && [ -z "${PG_BIN:-}" ]; then
-  echo "SKIP: PostgreSQL server binaries (initdb, pg_ctl) are not installed" >&2
-  exit 77
-fi
-
-dir=$(mktemp -d /tmp/mobid-pg-XXXXXX)
-cleanup() {
-  "$src/scripts/pg-test" stop "$dir" >/dev/null 2>&1 || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-eval "$("$src/scripts/pg-test" start "$dir")"
-[ -n "${MOBID_PG_URL:-}" ] || { echo "issuer_office_pg: pg-test printed no URL" >&2; exit 1; }
+. "$(dirname "$0")/lib/pg.sh"
+pg_test_begin issuer_office_pg
 
 out=$("$suite" 2>&1) || { echo "$out"; exit 1; }
 echo "$out"
