@@ -116,6 +116,8 @@ static mobid_err parse_typed(mobid_view jwt, const char *typ, mobid_jws *jws, js
     const json_t *t;
     if (jwt.len > ATTEST_MAX)
         return err;
+    if (!jwt.len || !jwt.ptr)
+        return MOBID_ERR_MALFORMED;
     if ((err = mobid_jws_parse(jwt, jws)) != MOBID_OK)
         return err;
     t = json_object_get(jws->header, "typ");
