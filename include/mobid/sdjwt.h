@@ -192,6 +192,32 @@ MOBID_MUST_CHECK mobid_err mobid_sdjwt_issuer_key(mobid_sdjwt_issuer_cache *c, c
 void mobid_sdjwt_issuer_cache_stats(mobid_sdjwt_issuer_cache *c, unsigned long *fetches,
                                     unsigned long *hits);
 
+/* ---- type metadata (draft-ietf-oauth-sd-jwt-vc §6: the document at an https vct) ---- */
+
+/* W3C Subresource Integrity: does doc hash to one of the space-separated
+ * "sha256-/sha384-/sha512-<base64>" values of integrity ("vct#integrity")? Returns
+ * MOBID_OK, DIGEST_MISMATCH (none matches), MALFORMED (no value with a known
+ * algorithm), INVALID_ARG. */
+MOBID_MUST_CHECK mobid_err mobid_sdjwt_integrity_check(mobid_view doc, const char *integrity);
+
+/* Check a type metadata document: integrity (may be NULL) first, then a JSON object
+ * whose "vct" is exactly vct. *out gets the parsed document (caller decrefs). Returns
+ * MOBID_OK, DIGEST_MISMATCH or MALFORMED (integrity), ISSUER_METADATA_INVALID (not a
+ * JSON object naming this vct), INVALID_ARG. */
+MOBID_MUST_CHECK mobid_err mobid_sdjwt_type_metadata_check(mobid_view doc, const char *vct,
+                                                           const char *integrity, json_t **out);
+
+/* The type metadata of vct (an http(s) URL without fragment), fetched at vct through
+ * the cache's transport or taken from the cache (kept its TTL as fetched bytes, so
+ * integrity is checked against them each time), checked as above. *out is a new
+ * reference. Returns MOBID_OK, FETCH_FAILED, TOO_BIG, DIGEST_MISMATCH, MALFORMED,
+ * ISSUER_METADATA_INVALID (also a vct that is not a URL), INVALID_ARG, NOMEM; detail
+ * (may be NULL) says more. Thread-safe. */
+MOBID_MUST_CHECK mobid_err mobid_sdjwt_type_metadata(mobid_sdjwt_issuer_cache *c, const char *vct,
+                                                     const char *integrity, mobid_time now,
+                                                     json_t **out, char *detail,
+                                                     size_t detail_len);
+
 typedef struct mobid_sdjwt_verify_opts {
     mobid_trust *trust;           /* header x5c must chain to these (leaf: signing use);
                                    * its issuer identifiers name issuers trusted by

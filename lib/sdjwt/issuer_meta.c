@@ -30,8 +30,7 @@ struct mobid_sdjwt_issuer_cache {
     unsigned long fetches, hits;
 };
 
-__attribute__((format(printf, 4, 5))) static mobid_err say(char *detail, size_t len,
-                                                           mobid_err err, const char *fmt, ...)
+mobid_err sdjwt_say(char *detail, size_t len, mobid_err err, const char *fmt, ...)
 {
     va_list ap;
     if (!detail || !len)
@@ -131,8 +130,9 @@ void mobid_sdjwt_issuer_cache_stats(mobid_sdjwt_issuer_cache *c, unsigned long *
         *hits = c ? c->hits : 0;
 }
 
-/* A fresh JWK Set for issuer from the cache (new reference), or NULL. */
-static json_t *cache_get(mobid_sdjwt_issuer_cache *c, const char *issuer, mobid_time now)
+/* A fresh document kept under key (an issuer; "vct " + a type) from the cache (new
+ * reference), or NULL. */
+json_t *sdjwt_cache_get(mobid_sdjwt_issuer_cache *c, const char *issuer, mobid_time now)
 {
     json_t *set = NULL;
     pthread_mutex_lock(&c->lock);
@@ -145,8 +145,8 @@ static json_t *cache_get(mobid_sdjwt_issuer_cache *c, const char *issuer, mobid_
     return set;
 }
 
-static void cache_put(mobid_sdjwt_issuer_cache *c, const char *issuer, json_t *set,
-                      mobid_time now)
+void sdjwt_cache_put(mobid_sdjwt_issuer_cache *c, const char *issuer, json_t *set,
+                     mobid_time now)
 {
     char *name = mobid_view_strdup(mobid_view_str(issuer));
     if (!name)
@@ -169,15 +169,22 @@ static void cache_put(mobid_sdjwt_issuer_cache *c, const char *issuer, json_t *s
     pthread_mutex_unlock(&c->lock);
 }
 
-static mobid_err fetch(mobid_sdjwt_issuer_cache *c, const char *url, mobid_buf *body,
-                       char *detail, size_t len)
+void sdjwt_cache_count_fetch(mobid_sdjwt_issuer_cache *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->fetches++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+mobid_err sdjwt_cache_fetch(mobid_sdjwt_issuer_cache *c, const char *url, mobid_buf *body,
+                           char *detail, size_t len)
 {
     mobid_buf_init(body, c->o.max_bytes + 1);
     mobid_err err = c->o.fetch(c->o.ctx, url, c->o.max_bytes, body);
     if (err == MOBID_OK && body->len > c->o.max_bytes)
         err = MOBID_ERR_TOO_BIG;
     if (err != MOBID_OK)
-        return say(detail, len, err == MOBID_ERR_TOO_BIG ? err : MOBID_ERR_FETCH_FAILED,
+        return sdjwt_say(detail, len, err == MOBID_ERR_TOO_BIG ? err : MOBID_ERR_FETCH_FAILED,
                    "%s: %s", url, mobid_strerror(err));
     return MOBID_OK;
 }
@@ -192,13 +199,11 @@ static mobid_err fetch_set(mobid_sdjwt_issuer_cache *c, const char *issuer, json
     mobid_err err = mobid_sdjwt_issuer_metadata_url(issuer, &url);
     if (err != MOBID_OK) {
         mobid_buf_free(&url);
-        return say(detail, len, MOBID_ERR_ISSUER_METADATA_INVALID,
+        return sdjwt_say(detail, len, MOBID_ERR_ISSUER_METADATA_INVALID,
                    "issuer %s is not an https URL", issuer);
     }
-    pthread_mutex_lock(&c->lock);
-    c->fetches++;
-    pthread_mutex_unlock(&c->lock);
-    err = fetch(c, (const char *)url.ptr, &body, detail, len);
+    sdjwt_cache_count_fetch(c);
+    err = sdjwt_cache_fetch(c, (const char *)url.ptr, &body, detail, len);
     if (err == MOBID_OK && (err = mobid_sdjwt_issuer_metadata_check(mobid_buf_view(&body), issuer,
                                                                     set)) != MOBID_OK &&
         mobid_json_parse(mobid_buf_view(&body), 0, &doc) == MOBID_OK &&
@@ -206,7 +211,8 @@ static mobid_err fetch_set(mobid_sdjwt_issuer_cache *c, const char *issuer, json
         json_is_string(json_object_get(doc, "issuer")) &&
         !strcmp(json_string_value(json_object_get(doc, "issuer")), issuer)) {
         mobid_buf_free(&body);
-        err = fetch(c, json_string_value(json_object_get(doc, "jwks_uri")), &body, detail, len);
+        err = sdjwt_cache_fetch(c, json_string_value(json_object_get(doc, "jwks_uri")), &body,
+                                detail, len);
         if (err == MOBID_OK && mobid_json_parse(mobid_buf_view(&body), 0, set) == MOBID_OK &&
             is_jwk_set(*set))
             err = MOBID_OK;
@@ -214,7 +220,7 @@ static mobid_err fetch_set(mobid_sdjwt_issuer_cache *c, const char *issuer, json
             err = MOBID_ERR_ISSUER_METADATA_INVALID;
     }
     if (err == MOBID_ERR_ISSUER_METADATA_INVALID)
-        say(detail, len, err, "metadata at %s does not name issuer %s with keys",
+        sdjwt_say(detail, len, err, "metadata at %s does not name issuer %s with keys",
             (const char *)url.ptr, issuer);
     if (err != MOBID_OK) {
         json_decref(*set);
@@ -250,13 +256,13 @@ mobid_err mobid_sdjwt_issuer_key(mobid_sdjwt_issuer_cache *c, const char *issuer
     if (!c || !issuer || !out)
         return MOBID_ERR_INVALID_ARG;
     *out = NULL;
-    json_t *set = cache_get(c, issuer, now);
+    json_t *set = sdjwt_cache_get(c, issuer, now);
     bool fetched = !set;
     mobid_err err = set ? MOBID_OK : fetch_set(c, issuer, &set, detail, detail_len);
     if (err == MOBID_OK && fetched)
-        cache_put(c, issuer, set, now);
+        sdjwt_cache_put(c, issuer, set, now);
     if (err == MOBID_OK && (err = pick_key(set, kid, out)) != MOBID_OK)
-        say(detail, detail_len, err, "issuer %s publishes no key %s", issuer,
+        sdjwt_say(detail, detail_len, err, "issuer %s publishes no key %s", issuer,
             kid && *kid ? kid : "(one key expected without a kid)");
     json_decref(set);
     return err;

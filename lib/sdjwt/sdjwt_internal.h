@@ -82,4 +82,18 @@ mobid_err mobid_sdjwt_verify_kb(const mobid_sdjwt_parts *parts, const json_t *pa
 mobid_err mobid_sdjwt_make_kb(mobid_view presented, mobid_hash_alg hash,
                               const mobid_sdjwt_present_params *p, mobid_alg alg, mobid_buf *out);
 
+/* The metadata cache of issuer_meta.c, shared by type_meta.c. Documents are kept under
+ * a key (an issuer identifier, or "vct " + a type) for the cache's TTL; get returns a new
+ * reference or NULL; put keeps a reference (nothing cached when out of memory). fetch
+ * GETs url through the lent transport within the size limit (FETCH_FAILED or TOO_BIG,
+ * with detail); count_fetch adds one to the fetch counter. */
+json_t *sdjwt_cache_get(mobid_sdjwt_issuer_cache *c, const char *key, mobid_time now);
+void sdjwt_cache_put(mobid_sdjwt_issuer_cache *c, const char *key, json_t *doc, mobid_time now);
+mobid_err sdjwt_cache_fetch(mobid_sdjwt_issuer_cache *c, const char *url, mobid_buf *body,
+                           char *detail, size_t len);
+void sdjwt_cache_count_fetch(mobid_sdjwt_issuer_cache *c);
+/* Write the formatted detail (when detail and len) and return err. */
+__attribute__((format(printf, 4, 5))) mobid_err sdjwt_say(char *detail, size_t len, mobid_err err,
+                                                          const char *fmt, ...);
+
 #endif

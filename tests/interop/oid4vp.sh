@@ -175,5 +175,33 @@ for fmt in sdjwt mdoc; do
   done
 done
 
+# ---- vct#integrity: mobid's verifier fetches the type metadata at the vct and checks
+# the digest the issuer signed (credentials issued here with the issuer's own DS key)
+curl -s "$VCT" >type.json
+jq 'del(.d)' held/mdl_sdjwt_0.key.jwk >holder.pub.jwk
+for which in good bad; do
+  mkdir "held-$which"
+  cp held/rp-ca.pem held/mdl_sdjwt_0.key.jwk "held-$which/"
+  [ $which = good ] && sum=$(openssl dgst -sha256 -binary type.json | base64 -w0) ||
+    sum=$(printf '{}' | openssl dgst -sha256 -binary | base64 -w0)
+  jq -n --arg i "sha256-$sum" '{family_name:"Park", birthdate:"1995-03-14",
+    age_equal_or_over:{"18":true}, "vct#integrity":$i}' >tm-claims.json
+  "$bin" sdjwt issue --vct "$VCT" --claims tm-claims.json --sd family_name,birthdate,age_equal_or_over/18 \
+    --issuer-key pki/ds-0001.key --issuer-chain pki/ds-0001.pem --holder-key holder.pub.jwk \
+    -o "held-$which/mdl_sdjwt_0.cred" || bad "sdjwt issue ($which)"
+done
+session "$SDQ" direct_post.jwt
+node "$peer/wallet.mjs" "$link" "$tmp/held-good" >answer.json 2>answer.err
+status
+jq -e '.status == "verified" and .claims.pid.family_name == "Park"' status.json >/dev/null &&
+  ok "mobid's verifier checks vct#integrity against the type metadata at the vct: verified" ||
+  bad "vct#integrity good: $(cat answer.json answer.err status.json)"
+session "$SDQ" direct_post.jwt
+node "$peer/wallet.mjs" "$link" "$tmp/held-bad" >answer.json 2>answer.err
+status
+jq -e '.status == "failed" and .error == "DIGEST_MISMATCH"' status.json >/dev/null &&
+  ok "a vct#integrity that does not match the type metadata: DIGEST_MISMATCH" ||
+  bad "vct#integrity bad: $(cat answer.json answer.err status.json)"
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "OpenID4VP interop with @openid4vc/openid4vp 0.4.6 (verifier and wallet roles): ok"

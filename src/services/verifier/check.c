@@ -30,6 +30,27 @@ static mobid_err check_status(const verifier_check *c, const mobid_status_ref *r
     return value == MOBID_STATUS_SUSPENDED ? MOBID_ERR_SUSPENDED : MOBID_ERR_REVOKED;
 }
 
+/* SD-JWT VC type metadata at an https vct: a vct#integrity the issuer signed must match
+ * the document served there; with "type_metadata": "always" every https vct must serve
+ * its own type metadata. */
+static mobid_err check_type(const verifier_check *c, const json_t *claims, const char *vct,
+                            char *detail, size_t detail_len)
+{
+    const json_t *integrity = json_object_get(claims, "vct#integrity");
+    json_t *doc = NULL;
+    bool always = c->ctx->type_always && vct && !strncmp(vct, "https://", 8);
+    if (!c->ctx->type_meta || !vct || (!integrity && !always))
+        return MOBID_OK;
+    if (integrity && !json_is_string(integrity)) {
+        SAY("vct#integrity is not a string");
+        return MOBID_ERR_MALFORMED;
+    }
+    mobid_err err = mobid_sdjwt_type_metadata(c->ctx->type_meta, vct, json_string_value(integrity),
+                                              c->now, &doc, detail, detail_len);
+    json_decref(doc);
+    return err;
+}
+
 static mobid_err check_sdjwt(const verifier_check *c, const verifier_trustset *ts,
                              const mobid_dcql_cred *q, const char *pres, json_t **out,
                              char *detail, size_t detail_len)
@@ -61,6 +82,8 @@ static mobid_err check_sdjwt(const verifier_check *c, const verifier_trustset *t
         err = MOBID_ERR_DCQL_UNSATISFIED;
         goto done;
     }
+    if ((err = check_type(c, res.claims, vct, detail, detail_len)))
+        goto done;
     const json_t *status = json_object_get(res.claims, "status");
     if (status) {
         if ((err = mobid_json_dump(status, false, &st)) ||

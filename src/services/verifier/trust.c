@@ -304,18 +304,30 @@ static mobid_err read_config(verifier_trust_state *st, const char *dir, const js
     return MOBID_OK;
 }
 
-/* "issuer_metadata": {"ttl": s, "max_bytes": n} for issuers trusted by identifier. */
+/* "issuer_metadata": {"ttl": s, "max_bytes": n} for issuers trusted by identifier, and
+ * for SD-JWT VC type metadata as "type_metadata" says: "integrity" (the default: only
+ * to check a credential's vct#integrity), "always" (every https vct) or "off". */
 static mobid_err issuer_cache(verifier_ctx *ctx, const json_t *cfg)
 {
     const json_t *m = json_object_get(cfg, "issuer_metadata");
+    const char *types = json_string_value(json_object_get(cfg, "type_metadata"));
     mobid_sdjwt_issuer_cache_opts o = {
         .fetch = mobid_http_fetch_body,
         .ttl = json_integer_value(json_object_get(m, "ttl")),
         .max_bytes = (size_t)json_integer_value(json_object_get(m, "max_bytes")),
     };
-    if (!ctx->vt->n_issuers)
-        return MOBID_OK;
-    return mobid_sdjwt_issuer_cache_new(&o, &ctx->issuer_meta);
+    mobid_err err = MOBID_OK;
+    if ((json_object_get(cfg, "type_metadata") && !types) ||
+        (types && strcmp(types, "integrity") && strcmp(types, "always") && strcmp(types, "off"))) {
+        fprintf(stderr, "verifier config: type_metadata must be \"integrity\", \"always\" or \"off\"\n");
+        return MOBID_ERR_MALFORMED;
+    }
+    ctx->type_always = types && !strcmp(types, "always");
+    if (!types || strcmp(types, "off"))
+        err = mobid_sdjwt_issuer_cache_new(&o, &ctx->type_meta);
+    if (err == MOBID_OK && ctx->vt->n_issuers)
+        err = mobid_sdjwt_issuer_cache_new(&o, &ctx->issuer_meta);
+    return err;
 }
 
 mobid_err verifier_trust_load(verifier_ctx *ctx, const char *dir, const json_t *cfg)
@@ -388,4 +400,6 @@ void verifier_trust_free(verifier_ctx *ctx)
     ctx->vt = NULL;
     mobid_sdjwt_issuer_cache_free(ctx->issuer_meta);
     ctx->issuer_meta = NULL;
+    mobid_sdjwt_issuer_cache_free(ctx->type_meta);
+    ctx->type_meta = NULL;
 }

@@ -73,6 +73,10 @@ typedef struct verifier_ctx {
     mobid_trust *reg_trust;        /* registration signer roots */
     verifier_trust_state *vt;      /* credential trust snapshots, refreshed VICALs */
     mobid_sdjwt_issuer_cache *issuer_meta; /* issuers trusted by identifier; or NULL */
+    mobid_sdjwt_issuer_cache *type_meta;   /* SD-JWT VC type metadata at the vct; NULL:
+                                              "type_metadata": "off" */
+    bool type_always;              /* "always": fetched for every https vct, not only
+                                      to check a vct#integrity */
     mobid_statuslist_fetcher *status;
     pthread_mutex_t status_lock;
     verifier_rp *rps;
