@@ -102,6 +102,12 @@ MOBID_MUST_CHECK mobid_err up_passwords_prune(const up_opts *o);
 /* Before the issuer starts: schema, the offices of DIR/offices.json and every account
  * of accounts with its one-time password; an account that exists counts as done. */
 MOBID_MUST_CHECK mobid_err up_create_people(const up_opts *o, const json_t *accounts);
+/* A data folder of an older mobid up keeps passwords and API keys in up.json (state):
+ * move the keys to DIR/rp/<id>.api-key and the passwords that still sign in to
+ * DIR/one-time-passwords.json as one-time passwords (the others are dropped), and
+ * strip both from state; *changed when state must be written again. Before the
+ * issuer starts. */
+MOBID_MUST_CHECK mobid_err up_legacy_secrets(const up_opts *o, json_t *state, bool *changed);
 /* DIR/wallet-app.url (0600): the wallet app's link with this launch's secret. */
 MOBID_MUST_CHECK mobid_err up_wallet_link_write(const up_opts *o, const up_service *wallet);
 

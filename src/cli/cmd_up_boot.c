@@ -248,7 +248,10 @@ mobid_err up_prepare(const up_opts *o, const up_service *svc, json_t **state, bo
                 o->db ? "leave out --db, or use a fresh --dir" : "give the same --db again");
         return MOBID_ERR_INVALID_ARG;
     }
-    if (*first && !json_object_get(*state, "admin") && !(err = first_prepare(o, svc, *state)))
+    bool moved = false;
+    if (!(err = up_legacy_secrets(o, *state, &moved)) && moved)
+        err = write_json(path, *state);
+    if (!err && *first && !json_object_get(*state, "admin") && !(err = first_prepare(o, svc, *state)))
         err = write_json(path, *state);
     /* Before the issuer starts: the store is opened by one process at a time here. */
     if (!err && *first)

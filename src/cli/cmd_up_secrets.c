@@ -159,6 +159,97 @@ done:
     return err;
 }
 
+/* ---- data folders of an older mobid up, which kept the secrets in up.json ---- */
+
+/* Each party's api_key out of up.json into rp/<id>.api-key (kept if it exists). */
+static mobid_err legacy_keys(const up_opts *o, json_t *state, bool *changed)
+{
+    char path[UP_PATH_MAX], text[160];
+    size_t i;
+    json_t *rp;
+    mobid_err err = MOBID_OK;
+    json_array_foreach (json_object_get(state, "relying_parties"), i, rp) {
+        const char *id = json_string_value(json_object_get(rp, "id"));
+        const char *key = json_string_value(json_object_get(rp, "api_key"));
+        if (!id || !key)
+            continue;
+        up_api_key_path(o, id, path);
+        snprintf(text, sizeof text, "%s\n", key);
+        if (access(path, F_OK) != 0 && (err = up_write_secret(path, text)))
+            break;
+        json_object_del(rp, "api_key");
+        *changed = true;
+    }
+    mobid_wipe(text, sizeof text);
+    return err;
+}
+
+/* One account's password out of up.json: into *accounts if it is (made) one-time. */
+static mobid_err legacy_account(mobid_store *s, json_t *a, const char *role, bool bootstrapped,
+                                json_t *accounts)
+{
+    const char *user = json_string_value(json_object_get(a, "username"));
+    const char *pw = json_string_value(json_object_get(a, "password"));
+    bool marked = !bootstrapped; /* not made yet: up_create_people makes it one-time */
+    mobid_err err = MOBID_OK;
+    json_t *e;
+
+    if (!user || !pw)
+        return MOBID_OK;
+    if (bootstrapped && (err = issuer_officer_make_one_time(s, user, pw, &marked)))
+        return err;
+    if (marked) {
+        e = json_deep_copy(a);
+        json_object_set_new(e, "role", json_string(role ? role : "ministry_admin"));
+        json_array_append_new(accounts, e);
+    }
+    json_object_del(a, "password");
+    return MOBID_OK;
+}
+
+/* The passwords out of up.json: those that still sign in become one-time passwords in
+ * one-time-passwords.json (they have been on disk), the others are dropped. */
+static mobid_err legacy_passwords(const up_opts *o, json_t *state, bool *changed)
+{
+    char db[UP_PATH_MAX];
+    bool boot = json_is_true(json_object_get(state, "bootstrapped"));
+    json_t *admin = json_object_get(state, "admin"), *accounts = NULL, *a;
+    mobid_store *s = NULL;
+    size_t i;
+    mobid_err err;
+
+    if (!json_object_get(admin, "password"))
+        return MOBID_OK;
+    if ((err = up_passwords_load(o, &accounts)) == MOBID_ERR_NOT_FOUND)
+        accounts = json_array();
+    up_db_url(o, "issuer", db);
+    if ((err = err == MOBID_ERR_NOT_FOUND ? MOBID_OK : err) ||
+        (boot && ((err = mobid_store_open(db, &s)) || (err = issuer_schema_migrate(s)))) ||
+        (err = legacy_account(s, admin, NULL, boot, accounts)))
+        goto done;
+    json_array_foreach (json_object_get(state, "officers"), i, a)
+        if ((err = legacy_account(s, a, json_string_value(json_object_get(a, "role")), boot,
+                                  accounts)))
+            goto done;
+    *changed = true;
+    err = json_array_size(accounts) ? up_passwords_write(o, accounts) : MOBID_OK;
+done:
+    mobid_store_close(s);
+    json_decref(accounts);
+    return err;
+}
+
+mobid_err up_legacy_secrets(const up_opts *o, json_t *state, bool *changed)
+{
+    mobid_err err = legacy_keys(o, state, changed);
+    if (!err)
+        err = legacy_passwords(o, state, changed);
+    if (err)
+        fprintf(stderr, "mobid up: moving the secrets out of up.json failed: %s\n",
+                mobid_err_name(err));
+    return err;
+}
+
 mobid_err up_wallet_link_write(const up_opts *o, const up_service *wallet)
 {
     char path[UP_PATH_MAX], text[sizeof wallet->public_url + 1];

@@ -177,6 +177,24 @@ none_left() { running; [ "$left" = 0 ]; }
 wait_until none_left || true
 [ "$left" = 0 ] && ok "SIGKILL of up: its services stop too" || bad "$left services outlived up"
 
+# ---- a data folder of an older mobid up, with its passwords and API keys in up.json:
+# the keys move to their files, a password that still signs in becomes one-time, one
+# its owner changed is dropped
+gov=$(cat "$T/var/rp/gov24.api-key")
+jq --arg g "$gov" --arg p "$NEWPW" '.admin.password = $p | .officers[0].password = "not-the-one-0"
+    | (.relying_parties[] | select(.id == "gov24")).api_key = $g' "$T/var/up.json" >"$T/legacy.json"
+cp "$T/legacy.json" "$T/var/up.json"; rm "$T/var/rp/gov24.api-key"
+start || exit 1
+jq -e '[.. | objects | keys[]] | any(. == "password" or . == "api_key") | not' "$T/var/up.json" >/dev/null \
+    && [ "$(cat "$T/var/rp/gov24.api-key")" = "$gov" ] && [ "$(stat -c %a "$T/var/rp/gov24.api-key")" = 600 ] \
+    && ok "an older up.json: its secrets move out, the API key to its 0600 file" || bad "legacy: $(cat "$T/var/up.json")"
+[ "$(jq -r '.accounts[] | select(.username == "ministry.admin") | .password' "$ONCE")" = "$NEWPW" ] \
+    && [ "$(jq '.accounts | length' "$ONCE")" = 15 ] \
+    && [ "$(signin ministry.admin "$NEWPW" | jq -r .error)" = PASSWORD_CHANGE_REQUIRED ] \
+    && ok "a password kept in an older up.json is one-time now; a changed one is not kept" || bad "legacy passwords: $(cat "$ONCE")"
+kill -TERM "$UP_PID"; wait "$UP_PID" || true
+UP_PID=
+
 # ---- a SQLite data directory is not silently started on an empty PostgreSQL
 rc=0; "$BIN" up --dir "$T/var" --port-base "$BASE" --db postgres://127.0.0.1:1/none >/dev/null 2>"$T/mix.err" || rc=$?
 [ "$rc" = 1 ] && grep -q 'keeps its data in sqlite' "$T/mix.err" \

@@ -97,6 +97,12 @@ MOBID_MUST_CHECK mobid_err issuer_officer_create_one_time(issuer_ctx *ctx, mobid
                                                           const char *role,
                                                           const char *password, char id[23],
                                                           const char **detail);
+/* If officer username's password is still `password` (one that was kept on disk and
+ * handed over), make it one-time: the next sign-in must choose a new one. *marked
+ * says whether it was; an account whose owner chose another password is left alone.
+ * Audited as by "system". */
+MOBID_MUST_CHECK mobid_err issuer_officer_make_one_time(mobid_store *s, const char *username,
+                                                        const char *password, bool *marked);
 /* Load an officer by id (NOT_FOUND, or UNAUTHENTICATED when disabled). */
 MOBID_MUST_CHECK mobid_err issuer_officer_load(mobid_store *s, const char *id,
                                                issuer_officer *out);

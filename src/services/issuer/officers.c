@@ -261,6 +261,51 @@ mobid_err issuer_officer_create_one_time(issuer_ctx *ctx, mobid_store *s, const 
                           detail);
 }
 
+typedef struct one_time_tx {
+    const char *username, *password;
+    bool *marked;
+} one_time_tx;
+
+static mobid_err one_time_body(mobid_store *s, void *arg)
+{
+    one_time_tx *t = arg;
+    mobid_store_stmt *st = NULL;
+    char id[23] = "", *hash = NULL;
+    bool row = false;
+    mobid_err err = mobid_store_prepare(s, "SELECT id, pw_hash FROM issuer_officers"
+                                           " WHERE username = $1 AND must_change_pw = 0", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, t->username);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    if (err == MOBID_OK && row && mobid_store_col_text(st, 0).len < sizeof id) {
+        mobid_view v = mobid_store_col_text(st, 0);
+        memcpy(id, v.ptr, v.len);
+        hash = mobid_store_col_strdup(st, 1);
+    }
+    mobid_store_finalize(st);
+    st = NULL;
+    /* only while the account still has that password: one its owner chose stays */
+    if (err == MOBID_OK && hash && issuer_password_verify(t->password, hash) == MOBID_OK) {
+        err = mobid_store_prepare(s, "UPDATE issuer_officers SET must_change_pw = 1"
+                                     " WHERE id = $1", &st);
+        if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, id);
+        if (err == MOBID_OK) err = mobid_store_step(st, &row);
+        mobid_store_finalize(st);
+        if (err == MOBID_OK)
+            err = issuer_audit_append(NULL, s, "system", "officer.password_one_time", id, "{}");
+        *t->marked = err == MOBID_OK;
+    }
+    free(hash);
+    return err;
+}
+
+mobid_err issuer_officer_make_one_time(mobid_store *s, const char *username,
+                                       const char *password, bool *marked)
+{
+    one_time_tx t = { username, password, marked };
+    *marked = false;
+    return username && password ? mobid_store_tx(s, 0, one_time_body, &t) : MOBID_ERR_INVALID_ARG;
+}
+
 /* Fill *out from a row (id, username, office_id, role, disabled). */
 mobid_err issuer_officer_from_row(mobid_store_stmt *st, issuer_officer *out)
 {
