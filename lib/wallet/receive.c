@@ -311,12 +311,12 @@ static size_t batch_size(const rx *r)
     return n > MOBID_OID4VCI_MAX_PROOFS ? MOBID_OID4VCI_MAX_PROOFS : (size_t)n;
 }
 
-/* The device keys of a batch: the ones a pending receipt sealed for cfg (a retry
- * after the answer was lost: the issuer answers the same keys again), else fresh
- * ones, sealed in the pending receipt before the request leaves. */
+/* The device keys of a batch: the ones a pending receipt (or refresh) sealed for cfg
+ * (a retry after the answer was lost: the issuer answers the same keys again), else
+ * fresh ones, sealed in the pending receipt before the request leaves. */
 static mobid_err batch_keys(rx *r, const char *cfg, mobid_key **keys, size_t *n)
 {
-    json_t *pending = r->w ? json_object_get(r->w->vault, "pending") : NULL;
+    json_t *pending = r->w ? json_object_get(r->w->vault, r->slot ? r->slot : "pending") : NULL;
     json_t *saved = json_object_get(json_object_get(pending, "keys"), cfg);
     json_t *jwks = NULL, *jwk = NULL;
     mobid_err err = MOBID_OK;

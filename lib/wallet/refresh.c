@@ -8,6 +8,14 @@
  * The cards that share one refresh token (the formats of one offer) are refreshed with
  * one grant. Each new batch is checked like a received one, then replaces the used
  * copies of its card and is sealed before the next batch is asked for.
+ *
+ * A refresh is atomic like a receipt. The grant counts against the card's cap, so
+ * the access token it gives is sealed in the vault ("refreshing": the refresh token it
+ * is for, the access token, and each batch's device keys before the request leaves)
+ * until every batch is in. A wallet killed once the grant is sealed, even after an
+ * answer it did not seal, asks again with that access token and the same keys: the
+ * issuer answers the same keys again, no new grant is spent. Only a refusal drops it
+ * (an expired access token: then one new grant).
  */
 #include <stdio.h>
 #include <string.h>
@@ -79,7 +87,8 @@ static mobid_err grant(rx *r, const json_t *refresh)
     return err;
 }
 
-/* Drop entry's used copies, add the new batch's and seal. */
+/* Drop entry's used copies, add the new batch's and seal (the batch's keys leave the
+ * sealed refresh in the same save). */
 static mobid_err replace_used(rx *r, wl_wallet *w, json_t *entry, json_t *summary)
 {
     json_t *fresh = json_array_get(r->received, json_array_size(r->received) - 1);
@@ -98,6 +107,8 @@ static mobid_err replace_used(rx *r, wl_wallet *w, json_t *entry, json_t *summar
         json_object_set(entry, "claims", json_object_get(fresh, "claims"));
     if (!err)
         json_object_set_new(entry, "refreshed", json_string(at));
+    json_object_del(json_object_get(json_object_get(w->vault, "refreshing"), "keys"),
+                    json_string_value(json_object_get(entry, "config")) ?: "");
     if (!err)
         err = wl_save(r->io, w);
     if (!err && json_array_append_new(
@@ -110,10 +121,49 @@ static mobid_err replace_used(rx *r, wl_wallet *w, json_t *entry, json_t *summar
     return err;
 }
 
-/* One grant for the cards sharing first's refresh token, then a batch for each that
- * is not full (enough copies to make up the issuer's batch size). */
-static mobid_err refresh_grant(const mobid_wallet_io *io, wl_wallet *w, json_t *first,
-                               json_t *summary, char *detail, size_t dlen)
+/* The access token of a refresh of first's token that was cut short (false: none). */
+static bool resume(rx *r, wl_wallet *w, const json_t *first)
+{
+    const json_t *p = json_object_get(w->vault, "refreshing");
+    const char *tok = json_string_value(json_object_get(p, "access_token"));
+
+    if (!tok || strcmp(json_string_value(json_object_get(p, "token")) ?: "", token_of(first)) ||
+        mobid_jwk_to_key(json_object_get(json_object_get(first, "refresh"), "dpop_key"),
+                         &r->dpop_key) != MOBID_OK ||
+        !(r->access_token = mobid_view_strdup(mobid_view_str(tok))))
+        return false;
+    r->dpop_bound = true;
+    return true;
+}
+
+/* After a grant: seal it before the first batch is asked for. */
+static mobid_err begin(rx *r, wl_wallet *w, const char *token)
+{
+    json_t *p = json_pack("{s:s, s:s, s:{}}", "token", token, "access_token", r->access_token,
+                          "keys");
+    if (!p || json_object_set_new(w->vault, "refreshing", p))
+        return MOBID_ERR_NOMEM;
+    return wl_save(r->io, w);
+}
+
+/* Only an interruption (no answer, the issuer's 5xx) keeps the sealed refresh. */
+static mobid_err settle(rx *r, wl_wallet *w, mobid_err err)
+{
+    mobid_err saved;
+
+    if ((err == MOBID_ERR_FETCH_FAILED && (r->last_status == 0 || r->last_status >= 500)) ||
+        err == MOBID_ERR_NOMEM || !json_object_get(w->vault, "refreshing"))
+        return err;
+    json_object_del(w->vault, "refreshing");
+    saved = wl_save(r->io, w);
+    return err ? err : saved;
+}
+
+/* One grant (or the sealed one: *resumed) for the cards sharing first's refresh
+ * token, then a batch for each that is not full (enough copies to make up the
+ * issuer's batch size). */
+static mobid_err refresh_once(const mobid_wallet_io *io, wl_wallet *w, json_t *first,
+                              json_t *summary, char *detail, size_t dlen, bool *resumed)
 {
     const char *token = token_of(first);
     json_t *creds = json_object_get(w->vault, "credentials"), *e;
@@ -122,13 +172,16 @@ static mobid_err refresh_grant(const mobid_wallet_io *io, wl_wallet *w, json_t *
     mobid_err err;
 
     wl_rx_init(&r, io, NULL, NULL, detail, dlen);
+    r.w = w;
+    r.slot = "refreshing";
     r.ov.credential_issuer = json_string_value(json_object_get(first, "issuer"));
     err = r.received && r.ov.credential_issuer ? wl_trust(w, "issuer", &r.trust)
                                                : MOBID_ERR_MALFORMED;
     if (!err)
         err = wl_rx_metadata(&r);
-    if (!err)
-        err = grant(&r, json_object_get(first, "refresh"));
+    *resumed = !err && resume(&r, w, first);
+    if (!err && !*resumed && !(err = grant(&r, json_object_get(first, "refresh"))))
+        err = begin(&r, w, token);
     full = (size_t)json_integer_value(json_object_get(
         json_object_get(r.meta, "batch_credential_issuance"), "batch_size"));
     json_array_foreach(creds, i, e)
@@ -145,7 +198,19 @@ static mobid_err refresh_grant(const mobid_wallet_io *io, wl_wallet *w, json_t *
         if (!err)
             err = replace_used(&r, w, e, summary);
     }
+    err = settle(&r, w, err);
     wl_rx_clear(&r);
+    return err;
+}
+
+static mobid_err refresh_grant(const mobid_wallet_io *io, wl_wallet *w, json_t *first,
+                               json_t *summary, char *detail, size_t dlen)
+{
+    bool resumed = false;
+    mobid_err err = refresh_once(io, w, first, summary, detail, dlen, &resumed);
+    /* the sealed access token was refused (expired): one new grant */
+    if (err && resumed && !json_object_get(w->vault, "refreshing"))
+        err = refresh_once(io, w, first, summary, detail, dlen, &resumed);
     return err;
 }
 

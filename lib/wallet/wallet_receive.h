@@ -27,6 +27,9 @@ typedef struct rx {
     wl_wallet *w;        /* unlocked: batches are sealed into it as they arrive (NULL:
                             mobid_wallet_fetch, nothing is sealed) */
     const char *uri;     /* the offer as given (to recognise a pending receipt) */
+    const char *slot;    /* the vault member that seals this exchange's unfinished state
+                            and its batch keys: NULL = "pending" (a receipt), or
+                            "refreshing" (refresh.c) */
     char *detail;
     size_t dlen;
 } rx;
