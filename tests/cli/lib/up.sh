@@ -13,6 +13,9 @@ UP_PID=""
 up_start() {
   local events=$1 err=$2
   shift 2
+  # Emptied here, not only by the child's redirection: the wait below could otherwise
+  # read a ready line that an earlier start left in the same file.
+  : >"$events"
   "$BIN" up --json "$@" >"$events" 2>"$err" &
   UP_PID=$!
   # Setting up a fresh data folder (PKI, databases, officers) is the slow part: under
