@@ -80,6 +80,32 @@ static void test_urldecode(void **state)
     mobid_buf_free(&b);
 }
 
+/* Encoding escapes exactly the reserved bytes, in runs or alone, and a form built
+ * with it parses back to the same values. */
+static void test_urlencode(void **state)
+{
+    (void)state;
+    mobid_buf b;
+    mobid_http_form f;
+    const char *v = NULL;
+    mobid_buf_init(&b, 0);
+    assert_int_equal(mobid_http_urlencode(&b, mobid_view_str("")), MOBID_OK);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(mobid_http_urlencode(&b, mobid_view_str("a b&c=d~e.f_g-h/\xed\x95\x9c%")), MOBID_OK);
+    assert_int_equal(b.len, strlen("a%20b%26c%3Dd~e.f_g-h%2F%ED%95%9C%25"));
+    assert_memory_equal(b.ptr, "a%20b%26c%3Dd~e.f_g-h%2F%ED%95%9C%25", b.len);
+    b.len = 0;
+    assert_int_equal(mobid_http_form_append(&b, "response", "eyJ.a-b_c.~"), MOBID_OK);
+    assert_int_equal(mobid_http_form_append(&b, "state", "&="), MOBID_OK);
+    assert_int_equal(mobid_http_form_parse(mobid_buf_view(&b), 0, &f), MOBID_OK);
+    assert_int_equal(mobid_http_form_get(&f, "response", &v), MOBID_OK);
+    assert_string_equal(v, "eyJ.a-b_c.~");
+    assert_int_equal(mobid_http_form_get(&f, "state", &v), MOBID_OK);
+    assert_string_equal(v, "&=");
+    mobid_http_form_free(&f);
+    mobid_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -87,6 +113,7 @@ int main(void)
         cmocka_unit_test(test_too_many_fields),
         cmocka_unit_test(test_alloc_failure),
         cmocka_unit_test(test_urldecode),
+        cmocka_unit_test(test_urlencode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
