@@ -13,6 +13,7 @@ for c in jq curl openssl; do
 done
 "$bin" issuer --help >/dev/null 2>&1 || { echo "SKIP: no issuer in this build"; exit 77; }
 source "$(dirname "$0")/lib/issuer_serve.sh"
+source "$(dirname "$0")/lib/mdl_verifier.sh"
 issuer_test_begin portal-same-device
 PIDS=()
 cleanup() {
@@ -27,20 +28,8 @@ bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 issuer_serve_start "$db" || fail "the issuer did not start"
 
 # ---- a holder with an mDL, and a bank registered for three of its claims
-cat >claims.json <<'JSON'
-{"family_name":"Park","given_name":"Jiwoo","birth_date":"1995-03-14","document_number":"11-22-333333-44",
- "issue_date":"2024-02-01","expiry_date":"2034-02-01","issuing_country":"KR",
- "issuing_authority":"Korean National Police Agency","un_distinguishing_sign":"ROK",
- "driving_privileges":[{"vehicle_category_code":"B"}],"portrait":"_9j_4AAQSkZJRg"}
-JSON
-"$bin" issuer offer --db "$db" --config issuer.json --cardtype mdl --claims claims.json \
-  --person 950314-1234567 >offer.json || fail "issuer offer"
-echo 135790 >pin
-W=(--wallet w.mobid --pin-file pin --json)
-"$bin" wallet "${W[@]}" --scrypt-n 16384 --issuer-roots pki/iaca.pem --rp-roots pki/rp-ca.pem \
-  --registration-roots pki/iaca.pem init >/dev/null || fail "wallet init"
-"$bin" wallet "${W[@]}" --tx-code "$(jq -r .tx_code offer.json)" receive \
-  "$(jq -r .offer_ref_uri offer.json)" >rx.json 2>rx.err || fail "wallet receive: $(cat rx.json rx.err)"
+mdl_offer offer.json 950314-1234567
+mdl_wallet offer.json
 NS=org.iso.18013.5.1
 jq -n --arg ns $NS '[{format:"mso_mdoc", type:"org.iso.18013.5.1.mDL",
   claims:[[$ns,"family_name"],[$ns,"given_name"],[$ns,"age_over_18"]]}]' >allowed.json
@@ -50,19 +39,7 @@ jq -n --arg ns $NS '{credentials:[{id:"mdl", format:"mso_mdoc", meta:{doctype_va
   claims:[{path:[$ns,"family_name"]},{path:[$ns,"given_name"]},{path:[$ns,"age_over_18"]}]}]}' >query.json
 
 # ---- the verifier, and the portal in front of it
-openssl rand -hex 32 >seal.hex
-KEY=$(openssl rand -hex 24)
-jq -n --arg h "$("$bin" verifier hash-key "$KEY")" '{seal_key_file:"seal.hex",
-  trust_anchors:["pki/iaca.pem"], registration_anchors:["pki/iaca.pem"],
-  relying_parties:[{id:"bank", api_key_sha256:$h, key:"pki/rp/bank.key", cert:"pki/rp/bank.pem",
-                    registration:"pki/rp/bank.registration.jwt", response_mode:"direct_post.jwt"}]}' \
-  >verifier.json
-"$bin" verifier serve --db "sqlite:$tmp/verifier.db" --listen 127.0.0.1:0 --config verifier.json \
-  >verifier.url 2>verifier.log &
-PIDS+=($!)
-wait_until -p $! test -s verifier.url
-V=$(jq -r .url verifier.url 2>/dev/null)
-[ -n "$V" ] && [ "$V" != null ] || fail "the verifier did not start: $(cat verifier.log)"
+verifier_start bank
 PUB="https://portal.example"
 (umask 077; echo "$KEY" >api.key)
 "$bin" portal serve --listen 127.0.0.1:0 --verifier "$V" --api-key-file api.key --bank-api-key-file api.key \
