@@ -92,6 +92,9 @@ MOBID_MUST_CHECK mobid_err mobid_b64_decode(mobid_view in, mobid_buf *out);
 
 /* ---- hex ---- */
 mobid_err mobid_hex_encode(mobid_view in, mobid_buf *out); /* lower case */
+/* Write the n bytes of in as 2n lower-case hex digits and a NUL into out, which has
+ * room for 2n + 1 chars: for fixed-size digests, keys and ids that need no buffer. */
+void mobid_hex_str(const uint8_t *in, size_t n, char *out);
 /* Decodes hex, ignoring ASCII whitespace between digit pairs; odd digits or
  * other bytes are MOBID_ERR_BAD_HEX. */
 MOBID_MUST_CHECK mobid_err mobid_hex_decode(mobid_view in, mobid_buf *out);

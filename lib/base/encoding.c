@@ -152,6 +152,16 @@ mobid_err mobid_hex_encode(mobid_view in, mobid_buf *out)
     return MOBID_OK;
 }
 
+void mobid_hex_str(const uint8_t *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
 int mobid_hex_digit(uint8_t c)
 {
     if (c >= '0' && c <= '9')

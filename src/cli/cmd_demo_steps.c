@@ -58,8 +58,7 @@ static char *sign_in(demo *d, const char *user, char *detail)
     char *token = NULL;
 
     if (mobid_random(r, sizeof r) == MOBID_OK)
-        for (size_t i = 0; i < sizeof r; i++)
-            snprintf(fresh + 2 * i, 3, "%02x", r[i]);
+        mobid_hex_str(r, sizeof r, fresh);
     mobid_wipe(r, sizeof r);
     body = json_pack("{s:s, s:s?, s:s, s:s}", "username", user, "password",
                      demo_password(d, user), "new_password", fresh, "label", "mobid demo");

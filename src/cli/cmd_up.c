@@ -108,14 +108,11 @@ mobid_err up_write_secret(const char *path, const char *text)
 
 mobid_err up_random_hex(char out[65])
 {
-    static const char hex[] = "0123456789abcdef";
     uint8_t r[32];
     mobid_err err = mobid_random(r, sizeof r);
-    for (size_t i = 0; !err && i < sizeof r; i++) {
-        out[2 * i] = hex[r[i] >> 4];
-        out[2 * i + 1] = hex[r[i] & 15];
-    }
-    out[64] = 0;
+    out[0] = 0;
+    if (!err)
+        mobid_hex_str(r, sizeof r, out);
     mobid_wipe(r, sizeof r);
     return err;
 }

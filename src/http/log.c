@@ -117,7 +117,6 @@ static bool plausible_id(const char *id)
 /* The request's id: taken from X-Request-Id once, else 16 random bytes in hex. */
 static const char *request_id(mobid_http_req *r)
 {
-    static const char hex[] = "0123456789abcdef";
     const char *given;
     uint8_t raw[16];
     char fresh[33];
@@ -128,11 +127,7 @@ static const char *request_id(mobid_http_req *r)
     if (plausible_id(given)) {
         r->request_id = mobid_http_req_strdup(r, mobid_view_str(given));
     } else if (mobid_random(raw, sizeof raw) == MOBID_OK) {
-        for (size_t i = 0; i < sizeof raw; i++) {
-            fresh[2 * i] = hex[raw[i] >> 4];
-            fresh[2 * i + 1] = hex[raw[i] & 15];
-        }
-        fresh[32] = 0;
+        mobid_hex_str(raw, sizeof raw, fresh);
         r->request_id = mobid_http_req_strdup(r, mobid_view_str(fresh));
     }
     return r->request_id;

@@ -54,8 +54,8 @@ static mobid_err audit_hash(const uint8_t prev[32], const audit_entry *e, char o
         parts[n++] = *fields[i];
     }
     err = mobid_hash_parts(MOBID_HASH_SHA256, parts, n, md);
-    for (int i = 0; err == MOBID_OK && i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    if (err == MOBID_OK)
+        mobid_hex_str(md, 32, out);
     return err;
 }
 
@@ -77,11 +77,7 @@ static mobid_err hex32(mobid_view hex, uint8_t out[32])
     return err;
 }
 
-static void hex_of(const uint8_t h[32], char out[65])
-{
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", h[i]);
-}
+static void hex_of(const uint8_t h[32], char out[65]) { mobid_hex_str(h, 32, out); }
 
 /* Read the head row: last seq and hash. */
 static mobid_err audit_head(mobid_store *s, int64_t *seq, uint8_t hash[32], char hex[65])

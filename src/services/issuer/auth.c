@@ -24,8 +24,8 @@ static mobid_err new_secret(char secret[ISSUER_TOKEN_LEN + 1], char hash[65])
         secret[b.len] = 0;
         err = mobid_hash(MOBID_HASH_SHA256, mobid_view_str(secret), md);
     }
-    for (int i = 0; err == MOBID_OK && i < 32; i++)
-        snprintf(hash + 2 * i, 3, "%02x", md[i]);
+    if (err == MOBID_OK)
+        mobid_hex_str(md, 32, hash);
     mobid_wipe(raw, sizeof raw);
     mobid_buf_free(&b);
     return err;
@@ -39,8 +39,8 @@ static mobid_err secret_hash(const char *secret, char hash[65])
     if (!secret || strlen(secret) != ISSUER_TOKEN_LEN)
         return MOBID_ERR_UNAUTHENTICATED;
     err = mobid_hash(MOBID_HASH_SHA256, mobid_view_str(secret), md);
-    for (int i = 0; err == MOBID_OK && i < 32; i++)
-        snprintf(hash + 2 * i, 3, "%02x", md[i]);
+    if (err == MOBID_OK)
+        mobid_hex_str(md, 32, hash);
     return err;
 }
 

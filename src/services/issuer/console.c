@@ -170,8 +170,8 @@ mobid_err console_secret_key(const char *secret, char out[65])
 {
     uint8_t md[MOBID_HASH_MAX];
     mobid_err err = mobid_hash(MOBID_HASH_SHA256, mobid_view_str(secret ? secret : ""), md);
-    for (int i = 0; !err && i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    if (!err)
+        mobid_hex_str(md, 32, out);
     return err;
 }
 

@@ -197,6 +197,11 @@ static void test_utf8_hex_age(void **state)
     assert_int_equal(mobid_hex_digit('7'), 7);
     assert_int_equal(mobid_hex_digit('F'), 15);
     assert_int_equal(mobid_hex_digit('g'), -1);
+    char hex[7] = "xxxxxx";
+    mobid_hex_str((const uint8_t *)"\x00\xa5\xff", 3, hex);
+    assert_string_equal(hex, "00a5ff");
+    mobid_hex_str(NULL, 0, hex);
+    assert_string_equal(hex, "");
     /* birthday counts on the day; 29 February turns older on 1 March */
     assert_int_equal(mobid_age_years(mobid_days_from_civil(2008, 6, 1),
                                      mobid_days_from_civil(2022, 6, 1)), 14);
