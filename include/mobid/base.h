@@ -90,6 +90,12 @@ MOBID_MUST_CHECK mobid_err mobid_b64url_decode(mobid_view in, mobid_buf *out);
 mobid_err mobid_b64_encode(mobid_view in, mobid_buf *out);
 MOBID_MUST_CHECK mobid_err mobid_b64_decode(mobid_view in, mobid_buf *out);
 
+/* ---- percent-encoding (RFC 3986 2.1) ---- */
+/* Append in with every byte percent-encoded (upper-case hex) except the unreserved
+ * characters (ALPHA, DIGIT, "-", ".", "_", "~") and those in also_keep (NULL: none;
+ * e.g. "/:" inside a PKCS#11 URI's values). Returns out's sticky error. */
+mobid_err mobid_pct_encode(mobid_view in, const char *also_keep, mobid_buf *out);
+
 /* ---- hex ---- */
 mobid_err mobid_hex_encode(mobid_view in, mobid_buf *out); /* lower case */
 /* Write the n bytes of in as 2n lower-case hex digits and a NUL into out, which has

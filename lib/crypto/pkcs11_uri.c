@@ -7,12 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* Percent-decode v[0..n) into a new NUL-terminated string (an embedded NUL or a
  * broken escape is MALFORMED). */
 static mobid_err decode(const char *v, size_t n, char **out)
@@ -27,7 +21,7 @@ static mobid_err decode(const char *v, size_t n, char **out)
             s[o++] = v[i];
             continue;
         }
-        if (i + 2 >= n || (hi = hexval(v[i + 1])) < 0 || (lo = hexval(v[i + 2])) < 0 ||
+        if (i + 2 >= n || (hi = mobid_hex_digit((uint8_t)v[i + 1])) < 0 || (lo = mobid_hex_digit((uint8_t)v[i + 2])) < 0 ||
             (hi == 0 && lo == 0)) {
             free(s);
             return MOBID_ERR_MALFORMED;
@@ -73,18 +67,7 @@ mobid_err mobid_pkcs11_uri_attr(const char *uri, const char *name, char **value)
 /* Append v percent-encoded: RFC 7512's unreserved characters stay as they are. */
 static mobid_err encode(mobid_buf *out, const char *v)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    mobid_err err = MOBID_OK;
-    for (const unsigned char *p = (const unsigned char *)v; *p && err == MOBID_OK; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~/:", *p)) {
-            err = mobid_buf_append(out, p, 1);
-        } else {
-            uint8_t e[3] = { '%', (uint8_t)hex[*p >> 4], (uint8_t)hex[*p & 15] };
-            err = mobid_buf_append(out, e, 3);
-        }
-    }
-    return err;
+    return mobid_pct_encode(mobid_view_str(v), "/:", out);
 }
 
 mobid_err mobid_pkcs11_uri_make(const char *module, const char *token, const char *object,

@@ -6,25 +6,9 @@
 
 #define OFFER_MAX_JSON ((size_t)64 * 1024)
 
-static bool unreserved(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
-}
-
 mobid_err mobid_oid4vci_pct_encode(mobid_view in, mobid_buf *out)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < in.len; i++) {
-        uint8_t c = in.ptr[i];
-        if (unreserved(c)) {
-            mobid_buf_append_byte(out, c);
-        } else {
-            char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
-            mobid_buf_append(out, esc, 3);
-        }
-    }
-    return out->err;
+    return mobid_pct_encode(in, NULL, out);
 }
 
 mobid_err mobid_oid4vci_pct_decode(mobid_view in, mobid_buf *out)

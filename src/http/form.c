@@ -128,27 +128,9 @@ void mobid_http_form_free(mobid_http_form *f)
     f->n = 0;
 }
 
-/* Runs of unreserved bytes go in with one append: a direct_post.jwt answer is one
- * 5 KB base64url JWE, which byte-at-a-time appends made a tenth of the wallet's work. */
 mobid_err mobid_http_urlencode(mobid_buf *out, mobid_view s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0;
-    if (!s.len)
-        return out->err;
-    for (size_t i = 0; i < s.len; i++) {
-        uint8_t c = s.ptr[i];
-        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '.' || c == '_' || c == '~';
-        if (keep)
-            continue;
-        mobid_buf_append(out, s.ptr + run, i - run);
-        char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
-        mobid_buf_append(out, esc, 3);
-        run = i + 1;
-    }
-    mobid_buf_append(out, s.ptr + run, s.len - run);
-    return out->err;
+    return mobid_pct_encode(s, NULL, out);
 }
 
 mobid_err mobid_http_form_append(mobid_buf *out, const char *name, const char *value)

@@ -202,6 +202,13 @@ static void test_utf8_hex_age(void **state)
     assert_string_equal(hex, "00a5ff");
     mobid_hex_str(NULL, 0, hex);
     assert_string_equal(hex, "");
+    mobid_buf pct;
+    mobid_buf_init(&pct, 0);
+    assert_int_equal(mobid_pct_encode(mobid_view_str("a b/~:\xc3\xa9"), NULL, &pct), MOBID_OK);
+    assert_int_equal(mobid_pct_encode(mobid_view_str("/:"), "/:", &pct), MOBID_OK);
+    mobid_buf_terminate(&pct);
+    assert_string_equal((const char *)pct.ptr, "a%20b%2F~%3A%C3%A9/:");
+    mobid_buf_free(&pct);
     /* birthday counts on the day; 29 February turns older on 1 March */
     assert_int_equal(mobid_age_years(mobid_days_from_civil(2008, 6, 1),
                                      mobid_days_from_civil(2022, 6, 1)), 14);
