@@ -123,7 +123,9 @@ extern "C" {
     X(SESSION_ABANDONED, 99, "the answer to the session was interrupted")        \
     X(RP_NOT_REGISTERED, 100, "the relying party has no registration from the ministry") \
     X(PASSWORD_CHANGE_REQUIRED, 101, "the password was reset: choose a new one to sign in") \
-    X(SECOND_FACTOR_REQUIRED, 102, "a valid authenticator code is required")
+    X(SECOND_FACTOR_REQUIRED, 102, "a valid authenticator code is required") \
+    X(PASSPORT_CHANGED, 103, "the passport differs from the one the card was issued on") \
+    X(RENEWAL_UNDELIVERABLE, 104, "the card's wallet holds no key-bound refresh token")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,

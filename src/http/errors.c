@@ -31,6 +31,8 @@ unsigned mobid_http_status_of(mobid_err err)
     case MOBID_ERR_INELIGIBLE_AGE:
     case MOBID_ERR_PASSPORT_INVALID:
     case MOBID_ERR_PASSPORT_EXPIRED:
+    case MOBID_ERR_PASSPORT_CHANGED:
+    case MOBID_ERR_RENEWAL_UNDELIVERABLE:
     case MOBID_ERR_CREDENTIAL_LIMIT: return 422;
     case MOBID_ERR_SIGNIN_THROTTLED:
     case MOBID_ERR_RATE_LIMITED: return 429;

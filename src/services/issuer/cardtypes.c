@@ -240,13 +240,14 @@ static mobid_err cardtype_parse(const json_t *j, issuer_cardtype *ct)
                 ct->id);
         return MOBID_ERR_MALFORMED;
     }
+    /* the one place a card's lifetime is set: new cards and renewed ones alike */
     const json_t *days = json_object_get(j, "validity_days");
-    if (!json_is_integer(days) || json_integer_value(days) < 1 ||
-        json_integer_value(days) > 3660) {
+    if (days && (!json_is_integer(days) || json_integer_value(days) < 1 ||
+                 json_integer_value(days) > 3660)) {
         fprintf(stderr, "issuer config: %s: validity_days must be 1..3660\n", ct->id);
         return MOBID_ERR_MALFORMED;
     }
-    ct->validity_s = (int64_t)json_integer_value(days) * 86400;
+    ct->validity_s = (days ? (int64_t)json_integer_value(days) : ISSUER_VALIDITY_DAYS) * 86400;
     const json_t *claims = json_object_get(j, "claims");
     if (!json_is_array(claims) || !json_array_size(claims))
         return MOBID_ERR_MALFORMED;

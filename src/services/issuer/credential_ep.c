@@ -156,6 +156,50 @@ static mobid_err mark_app_issued(issuer_ctx *ctx, mobid_store *s, const char *ap
     return err;
 }
 
+/* The refresh tokens of a renewal offer live as long as the new card. */
+static mobid_err renewal_tokens(mobid_store *s, const char *offer_id, int64_t exp)
+{
+    mobid_store_stmt *st = NULL;
+    bool row;
+    mobid_err err = mobid_store_prepare(s, "UPDATE issuer_refresh_tokens SET expires_at = $2"
+                                           " WHERE offer_id = $1", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, offer_id);
+    if (err == MOBID_OK) err = mobid_store_bind_int64(st, 2, exp);
+    if (err == MOBID_OK) err = mobid_store_step(st, &row);
+    mobid_store_finalize(st);
+    return err;
+}
+
+/* The person's previous card(s) of this type (active or suspended) are superseded by
+ * card: their copies read INVALID from this transaction on. */
+static mobid_err replace_previous(cred_tx *t, mobid_store *s, const offer_row *o,
+                                  const char *card, bool renewal)
+{
+    mobid_store_stmt *st = NULL;
+    char old[8][64], detail[64];
+    size_t nold = 0;
+    bool row = false;
+    mobid_err err = mobid_store_prepare(
+        s, "SELECT id FROM issuer_cards WHERE person_ref = $1 AND cardtype = $2"
+           " AND state IN (0, 2)", &st);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, o->person);
+    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, o->cardtype);
+    while (err == MOBID_OK && nold < 8 && (err = mobid_store_step(st, &row)) == MOBID_OK && row)
+        snprintf(old[nold++], 64, "%.*s", (int)mobid_store_col_text(st, 0).len,
+                 (const char *)mobid_store_col_text(st, 0).ptr);
+    mobid_store_finalize(st);
+    snprintf(detail, sizeof detail, "{\"by\":\"%s\"}", card);
+    for (size_t i = 0; i < nold && err == MOBID_OK; i++) {
+        err = issuer_card_set_state(s, old[i], ISSUER_CARD_REPLACED,
+                                    renewal ? "renewed" : "delivered to a new phone");
+        if (err == MOBID_OK) err = issuer_status_set_card(s, old[i], 1);
+        if (err == MOBID_OK)
+            err = issuer_audit_append(t->ctx, s, "system", "card.replace", old[i], detail);
+        t->replaced = true;
+    }
+    return err;
+}
+
 static mobid_err card_for_offer(cred_tx *t, mobid_store *s, const offer_row *o, char card[23],
                                 int64_t *exp)
 {
@@ -178,33 +222,24 @@ static mobid_err card_for_offer(cred_tx *t, mobid_store *s, const offer_row *o, 
     mobid_store_finalize(st);
     if (err != MOBID_OK || row)
         return err;
-    if (t->refreshed) { /* a refresh never creates a card */
+    /* a refresh creates a card only for an offer that renews one still standing */
+    char renews[23] = "";
+    bool renewal = false;
+    int64_t old_state = 0, old_exp = 0;
+    if (t->refreshed && (err = issuer_renewal_of(s, o->id, renews, &renewal, &old_state,
+                                                 &old_exp)) != MOBID_OK)
+        return err;
+    if (t->refreshed && (!renewal || old_state != ISSUER_CARD_ACTIVE || old_exp <= now)) {
         t->oauth_error = "invalid_token";
         t->detail = "the card of this offer is no longer active";
         return MOBID_OK;
     }
-    /* replace the previous card(s) of this person and type */
-    err = mobid_store_prepare(s,
-                              "SELECT id FROM issuer_cards WHERE person_ref = $1 AND cardtype = $2"
-                              " AND state IN (0, 2)",
-                              &st);
-    if (err == MOBID_OK) err = mobid_store_bind_str(st, 1, o->person);
-    if (err == MOBID_OK) err = mobid_store_bind_str(st, 2, o->cardtype);
-    char old[8][64];
-    size_t nold = 0;
-    while (err == MOBID_OK && nold < 8 && (err = mobid_store_step(st, &row)) == MOBID_OK && row)
-        snprintf(old[nold++], 64, "%.*s", (int)mobid_store_col_text(st, 0).len,
-                 (const char *)mobid_store_col_text(st, 0).ptr);
-    mobid_store_finalize(st);
-    for (size_t i = 0; i < nold && err == MOBID_OK; i++) {
-        err = issuer_card_set_state(s, old[i], ISSUER_CARD_REPLACED, "delivered to a new phone");
-        if (err == MOBID_OK) err = issuer_status_set_card(s, old[i], 1);
-        if (err == MOBID_OK)
-            err = issuer_audit_append(t->ctx, s, "system", "card.replace", old[i], NULL);
-        t->replaced = true;
-    }
+    if ((err = issuer_new_id(card)) != MOBID_OK)
+        return err;
+    err = replace_previous(t, s, o, card, renewal);
     *exp = now + t->ct->validity_s;
-    if (err == MOBID_OK) err = issuer_new_id(card);
+    if (err == MOBID_OK && renewal)
+        err = renewal_tokens(s, o->id, *exp);
     if (err == MOBID_OK)
         err = mobid_store_prepare(s,
                                   "INSERT INTO issuer_cards (id, offer_id, application_id, cardtype,"
@@ -220,8 +255,11 @@ static mobid_err card_for_offer(cred_tx *t, mobid_store *s, const offer_row *o, 
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 7, *exp);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
+    char detail[64];
+    snprintf(detail, sizeof detail, "{\"renews\":\"%s\"}", renews);
     if (err == MOBID_OK)
-        err = issuer_audit_append(t->ctx, s, "holder", "card.issue", card, NULL);
+        err = issuer_audit_append(t->ctx, s, "holder", "card.issue", card,
+                                  renewal ? detail : NULL);
     if (err == MOBID_OK && o->app)
         err = mark_app_issued(t->ctx, s, o->app, card, now);
     return err;

@@ -96,6 +96,9 @@ typedef struct issuer_eligibility {
     bool e_passport;      /* the passport must carry a chip */
 } issuer_eligibility;
 
+/* A card type's validity when its "validity_days" is absent: 3 years. */
+#define ISSUER_VALIDITY_DAYS 1095
+
 typedef struct issuer_cardtype {
     char *id;             /* "resident_card", "mdl", ... (also the configuration id prefix) */
     char *name;           /* display name */
@@ -104,7 +107,7 @@ typedef struct issuer_cardtype {
     char *ns;             /* mdoc namespace of the claims */
     char *vct;            /* SD-JWT VC type */
     unsigned formats;     /* ISSUER_FMT_* bits */
-    int64_t validity_s;   /* credential lifetime */
+    int64_t validity_s;   /* a card's lifetime: "validity_days" (ISSUER_VALIDITY_DAYS) */
     char *person_key;     /* the application field that identifies the person (one
                              active card per person): "resident_registration_number" */
     issuer_eligibility eligibility;
@@ -375,7 +378,8 @@ MOBID_MUST_CHECK mobid_err issuer_card_revoke(issuer_ctx *ctx, const char *card_
 /* Mark cards past their expiry EXPIRED (status bits stay; the credential exp decides). */
 MOBID_MUST_CHECK mobid_err issuer_cards_expire(issuer_ctx *ctx, int64_t now, int64_t *count);
 /* A card as JSON {id, application_id, cardtype, state, issued_at, expires_at,
- * credentials:[{id, format, status_list, status_idx}]}; *out owned by the caller. */
+ * credentials:[{id, format, status_list, status_idx}], renewal_pending (a renewal
+ * waits for the wallet, renewal.h)}; *out owned by the caller. */
 MOBID_MUST_CHECK mobid_err issuer_card_json(issuer_ctx *ctx, mobid_store *s,
                                             const char *card_ref, json_t **out);
 

@@ -158,6 +158,15 @@ mobid_err issuer_routes_authz(mobid_http_server *srv, issuer_ctx *ctx);
 mobid_err issuer_authcode_grant(issuer_ctx *ctx, mobid_http_req *req, mobid_http_resp *resp,
                                 const mobid_http_form *form, const issuer_dpop *dpop);
 
+/* ---- renewal.c: the core's side of a renewal (renewal.h) ---- */
+/* Does offer_id renew a card (*renewal)? Then old gets that card's id, *state and *exp
+ * its state and expiry: the renewal stands only while that card is active and unexpired
+ * (a suspended, revoked or superseded card is not renewed behind the officers' back). */
+mobid_err issuer_renewal_of(mobid_store *s, const char *offer_id, char old[23], bool *renewal,
+                            int64_t *state, int64_t *exp);
+/* Does a renewal of card_id wait for its wallet (an offer that renews it, no card yet)? */
+mobid_err issuer_renewal_pending(mobid_store *s, const char *card_id, bool *pending);
+
 /* ---- purge.c ---- */
 /* Delete at most batch rows per table of expired nonces, access tokens, ended sessions
  * and API tokens and quiet sign-in counters; *deleted (may be NULL) gets the count. */

@@ -230,6 +230,10 @@ mobid_err issuer_card_json(issuer_ctx *ctx, mobid_store *s, const char *card_ref
     mobid_store_finalize(st);
     if (err == MOBID_OK)
         err = card_credentials(s, id, json_object_get(j, "credentials"));
+    bool pending = false;
+    if (err == MOBID_OK && (err = issuer_renewal_pending(s, id, &pending)) == MOBID_OK &&
+        json_object_set_new(j, "renewal_pending", json_boolean(pending)))
+        err = MOBID_ERR_NOMEM;
     if (err == MOBID_OK) {
         *out = j;
         j = NULL;

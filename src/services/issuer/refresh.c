@@ -166,6 +166,7 @@ typedef struct refresh_tx {
     char access[44];
     /* outputs */
     const char *error, *detail, *card_state;
+    bool renewal;             /* the token names a renewal: the next batch is a new card */
     unsigned status;
     int64_t retry_after;
 } refresh_tx;
@@ -187,7 +188,8 @@ static const char *state_name(int64_t state)
     }
 }
 
-/* The card of the offer must be active and within its validity. */
+/* The card of the offer must be active and within its validity. An offer that renews
+ * a card has none yet (renewal.c): the card it renews must be. */
 static mobid_err check_card(refresh_tx *t, mobid_store *s, const char *offer_id, char card[23])
 {
     mobid_store_stmt *st = NULL;
@@ -204,6 +206,10 @@ static mobid_err check_card(refresh_tx *t, mobid_store *s, const char *offer_id,
         exp = mobid_store_col_int64(st, 2);
     }
     mobid_store_finalize(st);
+    if (err == MOBID_OK && !row) {
+        err = issuer_renewal_of(s, offer_id, card, &row, &state, &exp);
+        t->renewal = row;
+    }
     if (err != MOBID_OK)
         return err;
     if (!row)
@@ -281,6 +287,7 @@ static mobid_err refresh_body(mobid_store *s, void *arg)
     bool row = false, fresh = false, same_key = false;
     char offer[64] = "", card[23] = "";
     t->error = t->detail = t->card_state = NULL;
+    t->renewal = false;
     mobid_err err = issuer_dpop_use(s, t->dpop, &fresh);
     if (err != MOBID_OK || !fresh) {
         refuse(t, 400, "invalid_dpop_proof", "DPoP proof already used");
@@ -307,7 +314,8 @@ static mobid_err refresh_body(mobid_store *s, void *arg)
     if (err == MOBID_OK && !t->error) err = rate_take(t, s, card);
     if (err == MOBID_OK && !t->error) err = access_token_new(t, s, offer);
     if (err == MOBID_OK && !t->error)
-        err = issuer_audit_append(t->ctx, s, "holder", "card.refresh", card, NULL);
+        err = issuer_audit_append(t->ctx, s, "holder", "card.refresh", card,
+                                  t->renewal ? "{\"renewal\":true}" : NULL);
     return err;
 }
 
@@ -355,6 +363,9 @@ mobid_err issuer_refresh_grant(issuer_ctx *ctx, mobid_http_req *req, mobid_http_
     else if (err == MOBID_OK) {
         json_t *j = json_pack("{s:s,s:s,s:I}", "access_token", t.access, "token_type", "DPoP",
                               "expires_in", (json_int_t)ctx->cfg.token_lifetime_s);
+        /* the wallet replaces every copy (not only the used ones) with a full batch */
+        if (j && t.renewal)
+            json_object_set_new(j, "card_renewal", json_true());
         mobid_http_resp_header(resp, "Cache-Control", "no-store");
         err = j ? mobid_http_resp_json(resp, 200, j) : MOBID_ERR_NOMEM;
         json_decref(j);

@@ -260,6 +260,13 @@ static const char V9_AUTHZ[] =
     " used_at BIGINT);"
     "CREATE INDEX issuer_authz_exp ON issuer_authz (expires_at);";
 
+/* v10 — renewal (renewal.c): an offer that renews a card names it. Such an offer has no
+ * code anyone knows; the wallet's key-bound refresh token moves to it and the new card
+ * is made when that wallet picks up its batch. */
+static const char V10_RENEWAL[] =
+    "ALTER TABLE issuer_offers ADD COLUMN renews TEXT;"
+    "CREATE INDEX issuer_offers_renews ON issuer_offers (renews);";
+
 static const mobid_store_migration issuer_migrations[] = {
     { 1, V1_CORE, NULL },
     /* ---- offices, officers, sessions, applications, audit (applications part):
@@ -272,6 +279,7 @@ static const mobid_store_migration issuer_migrations[] = {
     { 7, V7_REFRESH, NULL },
     { 8, V8_STATUS_SIGNER, NULL },
     { 9, V9_AUTHZ, NULL },
+    { 10, V10_RENEWAL, NULL },
 };
 
 mobid_err issuer_schema_migrate(mobid_store *s)

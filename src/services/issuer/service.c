@@ -2,6 +2,7 @@
 #include "http/notify.h"
 #include "services/issuer/issuer.h"
 #include "services/issuer/officer_admin.h"
+#include "services/issuer/renewal.h"
 #include "services/issuer/sweeper.h"
 #include "services/issuer/issuer_int.h"
 #include "services/issuer/console.h"
@@ -172,6 +173,7 @@ mobid_err issuer_server_new(issuer_ctx *ctx, const char *listen, mobid_http_serv
     if (err == MOBID_OK) err = issuer_routes_admin(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_checkpoint(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_officer_admin(srv, ctx);
+    if (err == MOBID_OK) err = issuer_routes_renewal(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_crl(srv, ctx);
     if (err == MOBID_OK) err = issuer_routes_console(srv, ctx);
     if (err == MOBID_OK) {
