@@ -16,6 +16,12 @@
  * answer it did not seal, asks again with that access token and the same keys: the
  * issuer answers the same keys again, no new grant is spent. Only a refusal drops it
  * (an expired access token: then one new grant).
+ *
+ * A renewal comes the same way. When the grant's answer says "card_renewal": true (a
+ * mobid extension member: the office renewed the card), the next batch of each format
+ * is a new card: the wallet asks for a full batch and replaces every copy of the old
+ * card, which the issuer marks superseded once that batch is made. The formats still
+ * to renew are sealed with the grant ("renew"), so a resumed refresh renews the rest.
  */
 #include <stdio.h>
 #include <string.h>
@@ -60,8 +66,9 @@ static mobid_err refusal(rx *r, const json_t *resp, mobid_err err)
     return err;
 }
 
-/* grant_type=refresh_token with a DPoP proof by the key the token is bound to. */
-static mobid_err grant(rx *r, const json_t *refresh)
+/* grant_type=refresh_token with a DPoP proof by the key the token is bound to;
+ * *renewal: the answer says the card was renewed. */
+static mobid_err grant(rx *r, const json_t *refresh, bool *renewal)
 {
     mobid_wallet_http_req q = { "POST", r->token_ep, "application/x-www-form-urlencoded",
                                 "application/json", NULL, { NULL, 0 }, NULL, NULL, NULL, NULL };
@@ -82,14 +89,16 @@ static mobid_err grant(rx *r, const json_t *refresh)
         err = MOBID_ERR_UNAUTHENTICATED;
     }
     err = refusal(r, resp, err);
+    *renewal = !err && json_is_true(json_object_get(resp, "card_renewal"));
     json_decref(resp);
     mobid_buf_free(&form);
     return err;
 }
 
-/* Drop entry's used copies, add the new batch's and seal (the batch's keys leave the
- * sealed refresh in the same save). */
-static mobid_err replace_used(rx *r, wl_wallet *w, json_t *entry, json_t *summary)
+/* Drop entry's used copies (every copy when renewed), add the new batch's and seal
+ * (the batch's keys, and the format from what is left to renew, leave the sealed
+ * refresh in the same save). */
+static mobid_err replace_used(rx *r, wl_wallet *w, json_t *entry, json_t *summary, bool all)
 {
     json_t *fresh = json_array_get(r->received, json_array_size(r->received) - 1);
     json_t *items = json_object_get(entry, "items"), *it;
@@ -98,7 +107,7 @@ static mobid_err replace_used(rx *r, wl_wallet *w, json_t *entry, json_t *summar
     mobid_err err = mobid_time_format_rfc3339(wl_now(r->io), at);
 
     for (i = json_array_size(items); !err && i-- > 0;)
-        if (json_is_true(json_object_get(json_array_get(items, i), "used")))
+        if (all || json_is_true(json_object_get(json_array_get(items, i), "used")))
             json_array_remove(items, i);
     json_array_foreach(json_object_get(fresh, "items"), i, it)
         if (!err && json_array_append(items, it))
@@ -108,6 +117,8 @@ static mobid_err replace_used(rx *r, wl_wallet *w, json_t *entry, json_t *summar
     if (!err)
         json_object_set_new(entry, "refreshed", json_string(at));
     json_object_del(json_object_get(json_object_get(w->vault, "refreshing"), "keys"),
+                    json_string_value(json_object_get(entry, "config")) ?: "");
+    json_object_del(json_object_get(json_object_get(w->vault, "refreshing"), "renew"),
                     json_string_value(json_object_get(entry, "config")) ?: "");
     if (!err)
         err = wl_save(r->io, w);
@@ -136,13 +147,23 @@ static bool resume(rx *r, wl_wallet *w, const json_t *first)
     return true;
 }
 
-/* After a grant: seal it before the first batch is asked for. */
-static mobid_err begin(rx *r, wl_wallet *w, const char *token)
+/* After a grant: seal it before the first batch is asked for, with the formats of a
+ * renewed card still to renew. */
+static mobid_err begin(rx *r, wl_wallet *w, const char *token, bool renewal)
 {
-    json_t *p = json_pack("{s:s, s:s, s:{}}", "token", token, "access_token", r->access_token,
-                          "keys");
+    json_t *p = json_pack("{s:s, s:s, s:{}, s:{}}", "token", token, "access_token",
+                          r->access_token, "keys", "renew");
+    json_t *e;
+    size_t i;
     if (!p || json_object_set_new(w->vault, "refreshing", p))
         return MOBID_ERR_NOMEM;
+    json_array_foreach(json_object_get(w->vault, "credentials"), i, e)
+    {
+        const char *cfg = json_string_value(json_object_get(e, "config"));
+        if (renewal && cfg && token_of(e) && !strcmp(token_of(e), token) &&
+            json_object_set_new(json_object_get(p, "renew"), cfg, json_true()))
+            return MOBID_ERR_NOMEM;
+    }
     return wl_save(r->io, w);
 }
 
@@ -168,6 +189,7 @@ static mobid_err refresh_once(const mobid_wallet_io *io, wl_wallet *w, json_t *f
     const char *token = token_of(first);
     json_t *creds = json_object_get(w->vault, "credentials"), *e;
     size_t i, full;
+    bool renewal = false;
     rx r;
     mobid_err err;
 
@@ -180,23 +202,26 @@ static mobid_err refresh_once(const mobid_wallet_io *io, wl_wallet *w, json_t *f
     if (!err)
         err = wl_rx_metadata(&r);
     *resumed = !err && resume(&r, w, first);
-    if (!err && !*resumed && !(err = grant(&r, json_object_get(first, "refresh"))))
-        err = begin(&r, w, token);
+    if (!err && !*resumed && !(err = grant(&r, json_object_get(first, "refresh"), &renewal)))
+        err = begin(&r, w, token, renewal);
     full = (size_t)json_integer_value(json_object_get(
         json_object_get(r.meta, "batch_credential_issuance"), "batch_size"));
     json_array_foreach(creds, i, e)
     {
         const char *cfg = json_string_value(json_object_get(e, "config"));
         size_t have;
+        bool renew;
         if (err || !token_of(e) || strcmp(token_of(e), token) || !cfg)
             continue;
-        have = unused_of(e);
+        renew = json_object_get(json_object_get(json_object_get(w->vault, "refreshing"),
+                                                "renew"), cfg) != NULL;
+        have = renew ? 0 : unused_of(e); /* a renewed card comes as a full batch */
         if (full && have >= full)
             continue; /* nothing was used: nothing to replace */
-        r.batch = full > have ? full - have : 1;
+        r.batch = full > have ? full - have : renew ? 0 : 1;
         err = wl_rx_config(&r, cfg);
         if (!err)
-            err = replace_used(&r, w, e, summary);
+            err = replace_used(&r, w, e, summary, renew);
     }
     err = settle(&r, w, err);
     wl_rx_clear(&r);
