@@ -103,6 +103,7 @@ void console_page_open(console_req *c, const char *title_ko, const char *title_e
     console_put(b, "<button type=\"submit\" id=\"signout\">로그아웃 Sign out</button></form>"
                    "</header>\n<nav><a href=\"/console/applications\">신청 목록 Applications</a>"
                    "<a href=\"/console/applications/new\">새 신청 New application</a>"
+                   "<a href=\"/console/expiring\">만료 예정 Expiring</a>"
                    "<a href=\"/console/audit\">감사 기록 Audit trail</a>"
                    "<a href=\"/console/offices\">공관 Offices</a>"
                    "<a href=\"/console/officers\">직원 Officers</a></nav>\n<main>\n<h1>");
@@ -305,6 +306,7 @@ mobid_err issuer_routes_console(mobid_http_server *srv, issuer_ctx *ctx)
     mobid_err err;
     if ((err = console_auth_routes(srv, ctx)) || (err = console_apps_routes(srv, ctx)) ||
         (err = console_admin_routes(srv, ctx)) || (err = console_officers_routes(srv, ctx)) ||
+        (err = console_renew_routes(srv, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/console/static/{file}", on_static, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/console/", on_home, ctx)) ||
         (err = mobid_http_route(srv, "GET", "/", on_home, ctx)) ||

@@ -16,7 +16,8 @@
  * (sign-in, sessions), console_apps.c (applications: list with search, new),
  * console_detail.c (one application: state, history, the actions its state and the
  * officer's role allow), console_view.c (office times, names, labels, readable audit),
- * console_search.c (the blind index), console_admin.c (audit trail, offices).
+ * console_search.c (the blind index), console_admin.c (audit trail, offices),
+ * console_renew.c (the renew step, cards expiring soon).
  *
  * Every action is post/redirect/get: a POST answers 303 to the page it changed, with
  * what happened in the query (?done=, ?refused=), so a reload never repeats it.
@@ -189,6 +190,16 @@ bool console_is_birth_field(const json_t *f);
 mobid_err console_detail_routes(mobid_http_server *srv, issuer_ctx *ctx);
 mobid_err console_apps_routes(mobid_http_server *srv, issuer_ctx *ctx);
 mobid_err console_admin_routes(mobid_http_server *srv, issuer_ctx *ctx);
+/* ---- console_renew.c: renewal (renewal.h) ---- */
+
+/* The renew step for an application whose card is active: the form for a supervisor
+ * or admin, else who can; or that a renewal waits for the wallet. */
+void console_renew_actions(console_req *c, const char *app_id, const json_t *card);
+/* The bilingual refusal of the renew step for err (false: not one of its own). */
+bool console_renew_refusal(mobid_err err, char *ko, size_t kn, char *en, size_t en_n);
+/* GET /console/expiring: the office's cards that expire soon. */
+mobid_err console_renew_routes(mobid_http_server *srv, issuer_ctx *ctx);
+
 /* Officer management and the password change page (console_officers.c). */
 mobid_err console_officers_routes(mobid_http_server *srv, issuer_ctx *ctx);
 /* The sign-in's answer when the password was right but a step is missing: the

@@ -17,6 +17,7 @@ bool console_is_refusal(mobid_err err)
     case MOBID_ERR_OFFICE_NOT_OPEN: case MOBID_ERR_INELIGIBLE_NATIONALITY:
     case MOBID_ERR_INELIGIBLE_RESIDENCE: case MOBID_ERR_INELIGIBLE_AGE:
     case MOBID_ERR_PASSPORT_INVALID: case MOBID_ERR_PASSPORT_EXPIRED: case MOBID_ERR_MALFORMED:
+    case MOBID_ERR_PASSPORT_CHANGED: case MOBID_ERR_RENEWAL_UNDELIVERABLE:
         return true;
     default:
         return false;

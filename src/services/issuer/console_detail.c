@@ -3,7 +3,8 @@
  * the application and of its card, its history, and the forms of exactly the next
  * steps its state and the officer's role allow: identity verification, approval (by
  * another officer: four eyes), rejection, the one-time offer and its replacement or
- * cancellation, and suspend / resume / revoke of the delivered card with a reason.
+ * cancellation, and suspend / resume / revoke of the delivered card with a reason, and
+ * its renewal (console_renew.c).
  * Revoke, which cannot be undone, asks for a confirmation on a page of its own.
  *
  * Each POST answers 303 back to the application with ?done=STEP or
@@ -15,6 +16,7 @@
 #include <string.h>
 #include "qr/qr.h"
 #include "services/issuer/console.h"
+#include "services/issuer/renewal.h"
 
 /* ---- steps: their names, labels and refusal texts ---- */
 
@@ -36,6 +38,9 @@ static const step_info STEPS[] = {
     { "suspend", "일시 정지", "suspend the card", "카드를 일시 정지했습니다.", "The card is suspended." },
     { "resume", "정지 해제", "resume the card", "카드의 정지를 해제했습니다.", "The card is active again." },
     { "revoke", "폐기", "revoke the card", "카드를 폐기했습니다.", "The card is revoked." },
+    { "renew", "갱신", "renew the card", "카드를 갱신했습니다. 신청인의 앱이 다음에 새로 고칠 때 새 카드를 "
+      "받으며, 그때 이전 카드는 대체됩니다.", "The card is renewed: the holder's app receives the new "
+      "card at its next refresh, and the old card is superseded then." },
 };
 
 static const step_info *step_find(const char *step)
@@ -49,7 +54,9 @@ static const step_info *step_find(const char *step)
 /* The refusal a redirect can name (any other code reads as WRONG_STATE). */
 static const mobid_err REFUSALS[] = { MOBID_ERR_FOUR_EYES, MOBID_ERR_ACCESS_DENIED,
                                       MOBID_ERR_WRONG_STATE, MOBID_ERR_INVALID_ARG,
-                                      MOBID_ERR_NOT_FOUND };
+                                      MOBID_ERR_NOT_FOUND, MOBID_ERR_PASSPORT_EXPIRED,
+                                      MOBID_ERR_PASSPORT_CHANGED,
+                                      MOBID_ERR_RENEWAL_UNDELIVERABLE };
 
 static mobid_err refusal_parse(const char *name)
 {
@@ -59,52 +66,59 @@ static mobid_err refusal_parse(const char *name)
     return MOBID_ERR_WRONG_STATE;
 }
 
-/* What was refused and who can do it, in both languages. */
-static void step_refusal(console_req *c, const step_info *si, mobid_err err)
+/* What was refused and who can do it, in both languages (ko, en: 256 bytes). */
+static void step_text(const step_info *si, mobid_err err, char *ko, char *en)
 {
-    char ko[256], en[256];
-    bool card = !strcmp(si->step, "resume") || !strcmp(si->step, "revoke");
+    bool card = !strcmp(si->step, "resume") || !strcmp(si->step, "revoke") ||
+                !strcmp(si->step, "renew");
     switch (err) {
     case MOBID_ERR_FOUR_EYES:
-        snprintf(ko, sizeof ko, "이 신청의 신원을 확인한 직원은 승인할 수 없습니다. 다른 직원이 승인해야 합니다.");
-        snprintf(en, sizeof en, "The officer who verified this application cannot approve it: "
-                                "another officer of the office must approve.");
+        snprintf(ko, 256, "이 신청의 신원을 확인한 직원은 승인할 수 없습니다. 다른 직원이 승인해야 합니다.");
+        snprintf(en, 256, "The officer who verified this application cannot approve it: "
+                          "another officer of the office must approve.");
         break;
     case MOBID_ERR_ACCESS_DENIED:
         if (card || !strcmp(si->step, "cancel")) {
-            snprintf(ko, sizeof ko, "%s은(는) 감독관만 할 수 있습니다. 공관의 감독관에게 요청하세요.", si->ko);
-            snprintf(en, sizeof en, "Only a supervisor can %s: ask your office's supervisor.", si->en);
+            snprintf(ko, 256, "%s은(는) 감독관만 할 수 있습니다. 공관의 감독관에게 요청하세요.", si->ko);
+            snprintf(en, 256, "Only a supervisor can %s: ask your office's supervisor.", si->en);
         } else {
-            snprintf(ko, sizeof ko, "다른 공관의 신청입니다. 그 공관의 직원만 처리할 수 있습니다.");
-            snprintf(en, sizeof en, "This application belongs to another office: only its officers can %s.",
+            snprintf(ko, 256, "다른 공관의 신청입니다. 그 공관의 직원만 처리할 수 있습니다.");
+            snprintf(en, 256, "This application belongs to another office: only its officers can %s.",
                      si->en);
         }
         break;
     case MOBID_ERR_INVALID_ARG:
         if (!strcmp(si->step, "verify")) {
-            snprintf(ko, sizeof ko, "여권 원본 확인에 표시하고 거주 증빙을 적어 주세요.");
-            snprintf(en, sizeof en, "Tick that the passport was seen and name the residency evidence.");
+            snprintf(ko, 256, "여권 원본 확인에 표시하고 거주 증빙을 적어 주세요.");
+            snprintf(en, 256, "Tick that the passport was seen and name the residency evidence.");
         } else {
-            snprintf(ko, sizeof ko, "%s 사유를 적어 주세요 (200자 이내).", si->ko);
-            snprintf(en, sizeof en, "Give a reason to %s (at most 200 characters).", si->en);
+            snprintf(ko, 256, "%s 사유를 적어 주세요 (200자 이내).", si->ko);
+            snprintf(en, 256, "Give a reason to %s (at most 200 characters).", si->en);
         }
         break;
     case MOBID_ERR_NOT_FOUND:
         if (!strcmp(si->step, "offer")) { /* the once-only page asked for again */
-            snprintf(ko, sizeof ko, "발급 코드 화면은 한 번만 표시됩니다. 코드를 잃었다면 발급 코드를 교체하세요.");
-            snprintf(en, sizeof en, "The offer page is shown only once: if the code was lost, replace the offer.");
+            snprintf(ko, 256, "발급 코드 화면은 한 번만 표시됩니다. 코드를 잃었다면 발급 코드를 교체하세요.");
+            snprintf(en, 256, "The offer page is shown only once: if the code was lost, replace the offer.");
             break;
         }
-        snprintf(ko, sizeof ko, "이 신청에는 %s할 대상이 없습니다.", si->ko);
-        snprintf(en, sizeof en, "There is nothing to %s on this application.", si->en);
+        snprintf(ko, 256, "이 신청에는 %s할 대상이 없습니다.", si->ko);
+        snprintf(en, 256, "There is nothing to %s on this application.", si->en);
         break;
     default:
-        snprintf(ko, sizeof ko, "현재 상태에서는 %s을(를) 할 수 없습니다. 다른 직원이 먼저 처리했을 수 "
-                                "있으니 아래 상태를 확인하세요.", si->ko);
-        snprintf(en, sizeof en, "The current state does not allow you to %s (someone may have acted "
-                                "first): see the state below.", si->en);
+        snprintf(ko, 256, "현재 상태에서는 %s을(를) 할 수 없습니다. 다른 직원이 먼저 처리했을 수 "
+                          "있으니 아래 상태를 확인하세요.", si->ko);
+        snprintf(en, 256, "The current state does not allow you to %s (someone may have acted "
+                          "first): see the state below.", si->en);
         break;
     }
+}
+
+static void step_refusal(console_req *c, const step_info *si, mobid_err err)
+{
+    char ko[256], en[256];
+    if (!console_renew_refusal(err, ko, sizeof ko, en, sizeof en))
+        step_text(si, err, ko, en);
     console_put(&c->page, "<div class=\"notice error\" role=\"alert\" id=\"refusal\" data-error=\"");
     console_esc(&c->page, mobid_err_name(err));
     console_put(&c->page, "\"><p>");
@@ -296,9 +310,11 @@ static void revoke_link(console_req *c, const char *id)
     console_put(&c->page, "/revoke\">폐기… <span class=\"en\">Revoke…</span></a></p>\n");
 }
 
-static void card_actions(console_req *c, const char *id, const char *cs, bool senior)
+static void card_actions(console_req *c, const char *id, const json_t *card, bool senior)
 {
+    const char *cs = card_state(card);
     if (!strcmp(cs, "active")) {
+        console_renew_actions(c, id, card);
         action_form(c, id, "suspend", "일시 정지 Suspend", reason_field);
         if (senior)
             revoke_link(c, id);
@@ -360,7 +376,7 @@ static void actions(console_req *c, const char *id, const json_t *app, const jso
     if (!strcmp(st, "offer_issued") || !strcmp(st, "offer_expired"))
         offer_actions(c, id, st, senior);
     if (!strcmp(st, "card_issued") && card)
-        card_actions(c, id, card_state(card), senior);
+        card_actions(c, id, card, senior);
     if (!strcmp(st, "rejected") || !strcmp(st, "cancelled"))
         why_not(c, "closed", "종료된 신청입니다. 신청인은 새로 신청할 수 있습니다.",
                 "This application is closed; the person may apply again.");
@@ -476,6 +492,12 @@ static mobid_err run_step(console_req *c, const char *id, const char *step)
     }
     if (!strcmp(step, "approve"))
         return issuer_app_approve(c->ctx, c->s, &c->who, id);
+    if (!strcmp(step, "renew")) {
+        issuer_renewal r;
+        const char *detail = NULL;
+        return issuer_card_renew(c->ctx, c->s, &c->who, id, console_field(c, "passport_number"),
+                                 &r, &detail);
+    }
     if (!reason || !*reason || strlen(reason) > 200)
         return MOBID_ERR_INVALID_ARG;
     if (!strcmp(step, "reject"))
