@@ -16,9 +16,6 @@ for tool in jq curl openssl python3; do
 done
 . "$(dirname "$0")/lib/issuer_serve.sh"
 issuer_test_begin haip
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 # The trusted wallet provider (a CA whose certificate the ministry configures) and an
 # untrusted one.

@@ -17,8 +17,6 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/issuer_serve.sh"
 issuer_test_begin rotation
-vpid=""
-trap 'issuer_serve_stop; [ -n "$vpid" ] && { kill "$vpid" 2>/dev/null; wait "$vpid" 2>/dev/null; }; rm -rf "$tmp"' EXIT
 ok() { echo "ok - $*"; }
 
 # lists re-read at once by the verifier (ttl 1 s), and small
@@ -51,6 +49,7 @@ jq -n --arg h "$("$bin" verifier hash-key "$api_key")" --arg ns "$ns" --arg vct 
 "$bin" verifier serve --db "sqlite:$tmp/verifier.db" --listen "127.0.0.1:$vbase" \
   --config verifier.json >verifier.out 2>verifier.err &
 vpid=$!
+PIDS+=("$vpid")
 wait_until -p "$vpid" grep -q url verifier.out || { cat verifier.err; fail "verifier did not start"; }
 
 # ---- cards: each in its own wallet

@@ -15,16 +15,6 @@ done
 source "$(dirname "$0")/lib/issuer_serve.sh"
 source "$(dirname "$0")/lib/mdl_verifier.sh"
 issuer_test_begin portal-same-device
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  issuer_serve_stop
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 issuer_serve_start "$db" || fail "the issuer did not start"
 
 # ---- a holder with an mDL, and a bank registered for three of its claims

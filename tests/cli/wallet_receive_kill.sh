@@ -13,9 +13,6 @@ command -v setsid >/dev/null || { echo "SKIP: setsid not found"; exit 77; }
 "$bin" issuer --help >/dev/null 2>&1 || { echo "SKIP: no issuer in this build"; exit 77; }
 . "$(dirname "$0")/lib/issuer_serve.sh"
 issuer_test_begin rxkill
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 ISSUER_EXTRA_CONFIG='"offer":{"lifetime_s":600,"tx_code_attempts":5},"batch_size":3' \
   issuer_serve_start "$db" || { echo "FAIL issuer did not start"; exit 1; }
 

@@ -21,9 +21,6 @@ if [ ! -d "$peer/node_modules/@openid4vc/openid4vci" ]; then
 fi
 . "$here/../cli/lib/issuer_serve.sh"
 issuer_test_begin peer-client
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out wp.key 2>/dev/null &&
   openssl pkey -in wp.key -pubout -out wp.pub 2>/dev/null &&

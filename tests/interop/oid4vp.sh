@@ -29,16 +29,6 @@ fi
 source "$here/../cli/lib/issuer_serve.sh"
 source "$here/../cli/lib/mdl_verifier.sh"
 issuer_test_begin oid4vp-interop
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  issuer_serve_stop
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 issuer_bootstrap || fail "bootstrap"
 issuer_serve_start "$db" || fail "the issuer did not start"
 

@@ -4,7 +4,8 @@
 # so a start that finds its port taken makes them again on another.
 #   issuer_test_begin NAME   tmp (cd there; NAME only names it), db (SQLite inside, or
 #                            $ISSUER_DB), an EXIT trap that stops the service and
-#                            removes tmp (KEEP=1 keeps tmp)
+#                            every process in PIDS and removes tmp (KEEP=1 keeps tmp)
+#   PIDS+=($!)               another process the test starts, stopped on exit
 #   issuer_serve_start DB    pki/, data.key, issuer.json (members of
 #                            $ISSUER_EXTRA_CONFIG added: "\"a\":1,\"b\":2") and the
 #                            service on a free port; sets port, url, pid
@@ -18,6 +19,8 @@
 #                            its login-CSRF token); prints the HTTP status, cookies in JAR
 #   issuer_claims [RRN]      claims.json of the usual applicant (RRN: another number)
 #   fail MESSAGE             stops the test, with the service's last words
+#   ok MESSAGE, bad MESSAGE  a check passed, or failed and counted in fails (the test
+#                            ends with [ "$fails" = 0 ])
 #   day N                    the UTC date N days from today
 # Output of the service goes to serve.out and serve.err in tmp.
 here_issuer_serve=$(dirname "${BASH_SOURCE[0]}")
@@ -28,13 +31,23 @@ admin_pw="ministry secret pw"
 
 fail() { echo "FAIL: $*" >&2; [ -f "${tmp:-}/serve.err" ] && tail -5 "$tmp/serve.err" >&2; exit 1; }
 day() { date -u -d "$1 days" +%F; }
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 issuer_test_begin() {
   tmp=$(mktemp -d "/tmp/mobid-$1-XXXXXX")
   pid=""
-  trap 'issuer_serve_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+  PIDS=()
+  fails=0
+  trap issuer_test_end EXIT
   cd "$tmp"
   db=${ISSUER_DB:-sqlite:$tmp/issuer.db}
+}
+
+issuer_test_end() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  issuer_serve_stop
+  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 
 issuer_serve() {
