@@ -140,9 +140,13 @@ static bool resume(rx *r, wl_wallet *w, const json_t *first)
 
     if (!tok || strcmp(json_string_value(json_object_get(p, "token")) ?: "", token_of(first)) ||
         mobid_jwk_to_key(json_object_get(json_object_get(first, "refresh"), "dpop_key"),
-                         &r->dpop_key) != MOBID_OK ||
-        !(r->access_token = mobid_view_strdup(mobid_view_str(tok))))
+                         &r->dpop_key) != MOBID_OK)
         return false;
+    if (!(r->access_token = mobid_view_strdup(mobid_view_str(tok)))) {
+        mobid_key_free(r->dpop_key); /* grant() takes it from the card again */
+        r->dpop_key = NULL;
+        return false;
+    }
     r->dpop_bound = true;
     return true;
 }

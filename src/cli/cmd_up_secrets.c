@@ -61,8 +61,10 @@ mobid_err up_passwords_load(const up_opts *o, json_t **accounts)
     json_t *j;
     up_path(o, UP_PASSWORDS_FILE, path);
     *accounts = NULL;
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return MOBID_ERR_NOT_FOUND;
     if (!(j = json_load_file(path, 0, NULL)))
-        return errno == ENOENT ? MOBID_ERR_NOT_FOUND : MOBID_ERR_MALFORMED;
+        return MOBID_ERR_MALFORMED;
     *accounts = json_incref(json_object_get(j, "accounts"));
     json_decref(j);
     return json_is_array(*accounts) ? MOBID_OK : MOBID_ERR_MALFORMED;

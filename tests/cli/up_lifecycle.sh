@@ -167,10 +167,14 @@ kill -TERM "$UP_PID"; rc=0; wait "$UP_PID" || rc=$?
 [ "$rc" = 0 ] && ok "SIGTERM: mobid up exits 0" || bad "SIGTERM: exit $rc"
 UP_PID=
 
-# ---- up killed outright: its services do not outlive it
+# ---- up killed outright: its services do not outlive it (and a start without the
+# one-time passwords file, as once every account has chosen its own, works)
+mv "$ONCE" "$T/once.keep"
 start || exit 1
+[ ! -e "$ONCE" ] && ok "a start without the one-time passwords file" || bad "$ONCE made again"
 kids=$(children)
 kill -KILL "$UP_PID"; wait "$UP_PID" 2>/dev/null || true
+mv "$T/once.keep" "$ONCE"
 UP_PID=
 running() { left=0; for k in $kids; do kill -0 "$k" 2>/dev/null && left=$((left + 1)); done; }
 none_left() { running; [ "$left" = 0 ]; }
