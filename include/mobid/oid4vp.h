@@ -203,7 +203,8 @@ typedef struct mobid_oid4vp_request {
  * registration in verifier_info must verify against it, name this client_id when it
  * names one, and allow the query. Returns MOBID_OK, TYPE_MISMATCH, the chain errors,
  * SIGNATURE_INVALID, SUBJECT_MISMATCH (client_id), EXPIRED, MALFORMED, RP_NOT_REGISTERED
- * (no registration when reg_trust is given), CLAIM_NOT_ALLOWED, NOMEM. Release with
+ * (no registration when reg_trust is given, or one whose signer has no path to
+ * reg_trust), CLAIM_NOT_ALLOWED, NOMEM. Release with
  * mobid_oid4vp_request_clear. */
 MOBID_MUST_CHECK mobid_err mobid_oid4vp_request_verify(mobid_view jwt, mobid_trust *rp_trust,
                                                        mobid_trust *reg_trust, mobid_time at,

@@ -147,8 +147,13 @@ static mobid_err check_registration(mobid_oid4vp_request *r, mobid_trust *reg_tr
             jwt = json_string_value(json_object_get(e, "data"));
     if (!jwt)
         return MOBID_ERR_RP_NOT_REGISTERED;
-    if ((err = mobid_oid4vp_registration_verify(mobid_view_str(jwt), reg_trust, at,
-                                                &r->registration)))
+    err = mobid_oid4vp_registration_verify(mobid_view_str(jwt), reg_trust, at, &r->registration);
+    /* signed by a registrar the ministry's anchors do not know: no registration from
+     * the ministry, as if it had none (a registration that is broken, expired or signed
+     * under the ministry by a key that is no registrar keeps its own code) */
+    if (err == MOBID_ERR_UNTRUSTED_ISSUER)
+        return MOBID_ERR_RP_NOT_REGISTERED;
+    if (err)
         return err;
     r->has_registration = true;
     if (r->registration.client_id && strcmp(r->registration.client_id, r->client_id))

@@ -39,12 +39,15 @@ static mobid_err check_registration(ip_request *r, const wl_wallet *w, mobid_tim
     mobid_err err = registration_text(r->doc, &jwt);
     if (err) {
         wl_detail(detail, dlen, "reader is not registered (no registration in requestInfo)");
-        return err;
+        return err == MOBID_ERR_NOT_FOUND ? MOBID_ERR_RP_NOT_REGISTERED : err;
     }
     err = wl_trust(w, "registration", &reg);
     if (!err) {
         err = mobid_oid4vp_registration_verify(mobid_view_str(jwt), reg, now, &r->reg);
         r->has_reg = err == MOBID_OK;
+        /* a registrar the ministry's anchors do not know: not registered with the ministry */
+        if (err == MOBID_ERR_UNTRUSTED_ISSUER)
+            err = MOBID_ERR_RP_NOT_REGISTERED;
         if (err)
             wl_detail(detail, dlen, "registration refused: %s", mobid_err_name(err));
     }

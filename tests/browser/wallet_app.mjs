@@ -273,7 +273,7 @@ async function main() {
   // a relying party the ministry has not registered: refused in the app
   const rogue = await rogueLink(urls);
   check(!(await present(phone, { link: rogue }, "unregistered")), "an unregistered relying party is refused before the consent screen");
-  check(/NOT_REGISTERED|UNTRUSTED/.test(await phone.textContent("#refused-code")), "the refusal says why, with its code");
+  check(/RP_NOT_REGISTERED/.test(await phone.textContent("#refused-code")), "the refusal says why: RP_NOT_REGISTERED");
   await shot(phone, "app-unregistered-refused");
 
   // wrong PINs lock the wallet; settings delete it after a confirmation

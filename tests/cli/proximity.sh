@@ -118,7 +118,7 @@ engage "$T/qr.png" --yes && { reader "$T/qr.png" "$T/greedy.json" hotel; rrc=$?;
 expect_refusal "request beyond the registration" CLAIM_NOT_ALLOWED
 # 5. No registration at all.
 engage "$T/qr.png" --yes && { reader "$T/qr.png" "$T/hotel.json" hotel --no-registration; rrc=$?; }
-expect_refusal "unregistered reader" NOT_FOUND
+expect_refusal "unregistered reader" RP_NOT_REGISTERED
 # 6. Consent refused (no --yes and no terminal to ask on).
 engage "$T/qr.png" && { reader "$T/qr.png" "$T/hotel.json" hotel; rrc=$?; }
 expect_refusal "consent refused" CONSENT_DENIED

@@ -76,6 +76,26 @@ static void test_unregistered_rp(void **state)
     assert_string_equal(mobid_err_name(MOBID_ERR_RP_NOT_REGISTERED), "RP_NOT_REGISTERED");
 }
 
+/* A registration signed by a registrar of the party's own choosing, not the ministry's:
+ * the party is not registered with the ministry. */
+static void test_foreign_registrar(void **state)
+{
+    fk_world *w = *state;
+    mobid_key *ministry_key = w->reg_key, *rogue_key = NULL;
+    mobid_cert *ministry = w->regc;
+
+    assert_int_equal(mobid_key_generate(MOBID_CURVE_P256, &rogue_key), MOBID_OK);
+    w->reg_key = rogue_key;
+    w->regc = fk_cert("Rogue registry", rogue_key, rogue_key, NULL, false, 0, NULL);
+    fk_rp_make(w, 0, "Rogue shop", fk_allowed(false, name_birth));
+    mobid_cert_free(w->regc);
+    w->reg_key = ministry_key;
+    w->regc = ministry;
+    mobid_key_free(rogue_key);
+    fk_rp_request(w, 0, fk_dcql(false, name_birth), false, NULL);
+    refused(w, NULL, MOBID_ERR_RP_NOT_REGISTERED);
+}
+
 static void test_client_id_mismatch(void **state)
 {
     fk_world *w = *state;
@@ -198,6 +218,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_signature, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_payload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unregistered_rp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_registrar, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_id_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_outside_registration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdoc_claim_outside_registration, setup, teardown),

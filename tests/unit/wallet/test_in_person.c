@@ -260,7 +260,7 @@ static void test_refusals(void **state)
     r.recvs = 0;
     r.status = 0;
     r.first.len = 0;
-    refused(w, &r, MOBID_ERR_NOT_FOUND);
+    refused(w, &r, MOBID_ERR_RP_NOT_REGISTERED);
     reader_free(&r);
     /* more than the registration allows */
     reader_init(&r, w, MOBID_PURPOSE_MDOC_READER);
