@@ -14,6 +14,7 @@ done
 "$BIN" up --help >/dev/null 2>&1 || { echo "SKIP: this mobid has no up (services not built)"; exit 77; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/up.sh"
+. "$HERE/lib/issuer_serve.sh" # issuer_claims: the usual applicant
 T=$(mktemp -d /tmp/mobid-refresh-kill-XXXXXX)
 cleanup() { up_stop; rm -rf "$T"; }
 trap cleanup EXIT
@@ -43,12 +44,7 @@ wait_until -p "$UP_PID" issuer_back || { echo "FAIL the issuer did not come back
 I=http://127.0.0.1:$BASE
 V=http://127.0.0.1:$((BASE + 1))
 
-cat >claims.json <<'JSON'
-{"family_name":"Kim","given_name":"Minji","family_name_national_character":"김","given_name_national_character":"민지",
- "birth_date":"1990-05-17","sex":2,"resident_registration_number":"900517-2345678",
- "nationality":"KR","resident_country":"DE","residence_status":"permanent",
- "passport_number":"M12345678","issuing_office":"berlin"}
-JSON
+issuer_claims
 echo 135790 >pin
 "$BIN" issuer offer --db "sqlite:$T/var/issuer.db" --config var/issuer.json --cardtype resident_card \
   --claims claims.json --person 900517-2345678 >offer.json || { echo "FAIL offer"; exit 1; }
