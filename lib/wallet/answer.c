@@ -194,8 +194,10 @@ static mobid_err present_mdoc(const mobid_oid4vp_request *req, const mobid_dcql_
     return err;
 }
 
-/* First unused item of the first credential that can answer c; *sel the selection. */
-static json_t *choose(wl_wallet *w, const mobid_dcql_cred *c, json_t **entry, json_t **sel)
+/* First usable (unused, unexpired) item of the first credential that can answer c;
+ * *sel the selection. */
+static json_t *choose(wl_wallet *w, mobid_time now, const mobid_dcql_cred *c, json_t **entry,
+                      json_t **sel)
 {
     size_t i, k;
     json_t *e, *it;
@@ -212,7 +214,7 @@ static json_t *choose(wl_wallet *w, const mobid_dcql_cred *c, json_t **entry, js
             continue;
         json_array_foreach(json_object_get(e, "items"), k, it)
         {
-            if (!json_is_true(json_object_get(it, "used"))) {
+            if (wl_copy_usable(e, it, now)) {
                 *entry = e;
                 return it;
             }
@@ -227,7 +229,7 @@ static mobid_err answer_one(const mobid_wallet_io *io, wl_wallet *w,
                             const mobid_oid4vp_request *req, const mobid_dcql_cred *c,
                             wl_answer *a, json_t *vp_token)
 {
-    json_t *sel = NULL, *entry = NULL, *item = choose(w, c, &entry, &sel);
+    json_t *sel = NULL, *entry = NULL, *item = choose(w, wl_now(io), c, &entry, &sel);
     const char *cred = json_string_value(json_object_get(item, "c"));
     mobid_key *key = NULL;
     mobid_buf pres;

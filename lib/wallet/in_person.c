@@ -111,7 +111,7 @@ static mobid_err answer(ip_session *p, const mobid_px_device_request *dr, mobid_
     if (!err && !p->w.unlocked)
         err = wl_unlock(p->io, "PIN to share these claims in person", &p->w);
     if (!err)
-        err = ip_choose(&r, &p->w);
+        err = ip_choose(&r, &p->w, wl_now(p->io));
     if (!err)
         err = respond(p, &r, resp);
     if (!err)

@@ -143,7 +143,7 @@ static bool holds(const json_t *claims, const mobid_px_item *it)
     return json_object_get(json_object_get(claims, ns), id) != NULL;
 }
 
-mobid_err ip_choose(ip_request *r, wl_wallet *w)
+mobid_err ip_choose(ip_request *r, wl_wallet *w, mobid_time now)
 {
     size_t i, k;
     json_t *e, *it;
@@ -156,7 +156,7 @@ mobid_err ip_choose(ip_request *r, wl_wallet *w)
             continue;
         json_array_foreach(json_object_get(e, "items"), k, it)
         {
-            if (json_is_true(json_object_get(it, "used")))
+            if (!wl_copy_usable(e, it, now))
                 continue;
             r->entry = e;
             r->item = it;

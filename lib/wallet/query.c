@@ -3,15 +3,12 @@
 
 #include "wallet_internal.h"
 
-static json_t *describe(const json_t *e, bool with_claims)
+static json_t *describe(const json_t *e, mobid_time now, bool with_claims)
 {
     const json_t *items = json_object_get(e, "items");
-    json_int_t unused = 0;
-    size_t i;
-    json_t *it, *d;
+    json_int_t unused = wl_copies_usable(e, now, false); /* expired ones are used up */
+    json_t *d;
 
-    json_array_foreach(items, i, it)
-        unused += !json_is_true(json_object_get(it, "used"));
     d = json_pack("{s:O,s:O,s:O,s:O,s:O,s:I,s:I}", "id", json_object_get(e, "id"), "format",
                   json_object_get(e, "format"), "type", json_object_get(e, "type"), "issuer",
                   json_object_get(e, "issuer"), "received", json_object_get(e, "received"),
@@ -43,9 +40,9 @@ mobid_err mobid_wallet_list(const mobid_wallet_io *io, const char *id, json_t **
     {
         const char *eid = json_string_value(json_object_get(e, "id"));
         if (!id)
-            json_array_append_new(list, describe(e, false));
+            json_array_append_new(list, describe(e, wl_now(io), false));
         else if (eid && strcmp(eid, id) == 0)
-            list = describe(e, true);
+            list = describe(e, wl_now(io), true);
     }
     if (!list)
         err = id ? MOBID_ERR_NOT_FOUND : MOBID_ERR_NOMEM;

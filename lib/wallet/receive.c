@@ -382,7 +382,7 @@ static mobid_err build_request(rx *r, const char *cfg, const char *nonce, mobid_
 static mobid_err take_one(rx *r, const char *fmt, const char *cred, const mobid_key *key,
                           json_t *entry)
 {
-    json_t *claims = NULL, *jwk = NULL;
+    json_t *claims = NULL, *jwk = NULL, *it;
     char *type = NULL;
     mobid_err err;
 
@@ -404,8 +404,10 @@ static mobid_err take_one(rx *r, const char *fmt, const char *cred, const mobid_
         json_object_set(entry, "claims", claims);
         json_object_set_new(entry, "type", json_string(type));
     }
-    if (json_array_append_new(json_object_get(entry, "items"),
-                              json_pack("{s:s,s:O,s:b}", "c", cred, "k", jwk, "used", 0)))
+    it = json_pack("{s:s,s:O,s:b}", "c", cred, "k", jwk, "used", 0);
+    if (it)
+        wl_copy_note_validity(entry, it); /* its end, for refresh and presentation */
+    if (json_array_append_new(json_object_get(entry, "items"), it))
         err = MOBID_ERR_NOMEM;
 done:
     json_decref(claims);

@@ -9,6 +9,10 @@
  * one grant. Each new batch is checked like a received one, then replaces the used
  * copies of its card and is sealed before the next batch is asked for.
  *
+ * Copies that expired, or end within a day, count as used (copies.c): a card whose
+ * copies were cut at the end of their document signer gets new ones, signed by the
+ * issuer's next signer, while the card itself is valid.
+ *
  * A refresh is atomic like a receipt. The grant counts against the card's cap, so
  * the access token it gives is sealed in the vault ("refreshing": the refresh token it
  * is for, the access token, and each batch's device keys before the request leaves)
@@ -28,17 +32,6 @@
 
 #include <mobid/jose.h>
 #include "wallet_receive.h"
-
-static unsigned unused_of(const json_t *entry)
-{
-    unsigned n = 0;
-    size_t i;
-    json_t *it;
-
-    json_array_foreach(json_object_get(entry, "items"), i, it)
-        n += !json_is_true(json_object_get(it, "used"));
-    return n;
-}
 
 static const char *token_of(const json_t *entry)
 {
@@ -106,9 +99,10 @@ static mobid_err replace_used(rx *r, wl_wallet *w, json_t *entry, json_t *summar
     size_t i;
     mobid_err err = mobid_time_format_rfc3339(wl_now(r->io), at);
 
-    for (i = json_array_size(items); !err && i-- > 0;)
-        if (all || json_is_true(json_object_get(json_array_get(items, i), "used")))
-            json_array_remove(items, i);
+    if (!err && all)
+        json_array_clear(items);
+    else if (!err)
+        wl_copies_drop_spent(entry, wl_now(r->io));
     json_array_foreach(json_object_get(fresh, "items"), i, it)
         if (!err && json_array_append(items, it))
             err = MOBID_ERR_NOMEM;
@@ -126,8 +120,8 @@ static mobid_err replace_used(rx *r, wl_wallet *w, json_t *entry, json_t *summar
                     summary, json_pack("{s:O,s:O,s:O,s:I,s:I}", "id", json_object_get(entry, "id"),
                                        "format", json_object_get(entry, "format"), "type",
                                        json_object_get(entry, "type"), "unused",
-                                       (json_int_t)unused_of(entry), "total",
-                                       (json_int_t)json_array_size(items))))
+                                       (json_int_t)wl_copies_usable(entry, wl_now(r->io), false),
+                                       "total", (json_int_t)json_array_size(items))))
         err = MOBID_ERR_NOMEM;
     return err;
 }
@@ -219,7 +213,8 @@ static mobid_err refresh_once(const mobid_wallet_io *io, wl_wallet *w, json_t *f
             continue;
         renew = json_object_get(json_object_get(json_object_get(w->vault, "refreshing"),
                                                 "renew"), cfg) != NULL;
-        have = renew ? 0 : unused_of(e); /* a renewed card comes as a full batch */
+        /* a renewed card comes as a full batch */
+        have = renew ? 0 : wl_copies_usable(e, wl_now(io), true);
         if (full && have >= full)
             continue; /* nothing was used: nothing to replace */
         r.batch = full > have ? full - have : renew ? 0 : 1;
@@ -260,7 +255,11 @@ mobid_err wl_refresh(const mobid_wallet_io *io, wl_wallet *w, const mobid_wallet
             *skipped += !token;
             continue;
         }
-        if (json_object_get(done, token) || !((o && o->force) || unused_of(e) < below))
+        /* past its final day the issuer refuses the card: only --force asks (a renewal
+         * is picked up that way) */
+        if (json_object_get(done, token) ||
+            !((o && o->force) ||
+              (!wl_card_ended(e, wl_now(io)) && wl_copies_usable(e, wl_now(io), true) < below)))
             continue;
         json_object_set_new(done, token, json_true());
         err = refresh_grant(io, w, e, summary, detail, dlen);

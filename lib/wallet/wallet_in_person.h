@@ -26,8 +26,9 @@ mobid_err ip_check_reader(ip_request *r, const wl_wallet *w, mobid_view transcri
                           mobid_time now, char *detail, size_t dlen);
 /* Every item within the registration (CLAIM_NOT_ALLOWED); fills claims. */
 mobid_err ip_check_claims(ip_request *r, char *detail, size_t dlen);
-/* First unused copy of a credential of the doctype (after unlocking). */
-mobid_err ip_choose(ip_request *r, wl_wallet *w);
+/* First usable (unused, unexpired at now) copy of a credential of the doctype (after
+ * unlocking). */
+mobid_err ip_choose(ip_request *r, wl_wallet *w, mobid_time now);
 /* Mark the copy used and log the presentation; sealed and saved before sending. */
 mobid_err ip_record(const mobid_wallet_io *io, wl_wallet *w, const ip_request *r);
 

@@ -59,4 +59,20 @@ mobid_err wl_random_id(char out[23]);
  * NOT_FOUND when absent, MALFORMED for a broken escape or a NUL. */
 mobid_err wl_query_param(const char *uri, const char *name, char **out);
 
+/* Copies (lib/wallet/copies.c). entry is a vault credential, it one of its items; a
+ * copy's validity is read from its credential once and kept on the item ("from",
+ * "until"). */
+/* Note the copy's validity on the item (at receipt). */
+void wl_copy_note_validity(const json_t *entry, json_t *it);
+/* Not shown yet and not expired at now: the copy can be shown. */
+bool wl_copy_usable(const json_t *entry, json_t *it, mobid_time now);
+/* Copies that can be shown; lasting_only: only those not due for replacement (ending
+ * within a day, or within half their lifetime when that is shorter). */
+unsigned wl_copies_usable(const json_t *entry, mobid_time now, bool lasting_only);
+/* Remove the copies a refresh replaces: shown, expired or due. */
+void wl_copies_drop_spent(json_t *entry, mobid_time now);
+/* The card itself is past its final day (expiry_date / date_of_expiry as issued;
+ * false when the issuer wrote none). */
+bool wl_card_ended(const json_t *entry, mobid_time now);
+
 #endif

@@ -66,14 +66,18 @@ typedef struct fk_world {
     int http_calls;
     bool separate_as;       /* authorization server on FK_AS, token at /oauth/token */
     bool legacy_token;      /* no AS metadata; token_endpoint in the issuer's metadata */
+    bool refreshable;       /* DPoP-bound tokens with a refresh token "rt-1" */
+    int refreshes;          /* refresh grants answered */
     int rp_down;            /* response_uri: 1 unreachable (nothing sent, status -1),
                                2 connection lost after the request went out (status 0) */
 } fk_world;
 
+static mobid_time fk_skip; /* tests move the clock forward */
+
 static mobid_time fk_now(void *ctx)
 {
     (void)ctx;
-    return 1790000000; /* 2026-09-21 */
+    return 1790000000 + fk_skip; /* 2026-09-21 */
 }
 
 static mobid_cert *fk_cert(const char *cn, mobid_key *subj, mobid_key *ikey, mobid_cert *icert,
@@ -183,6 +187,7 @@ static void fk_rp_uri(const fk_world *w, int i, const char *client_id, char *out
 static void fk_world_init(fk_world *w)
 {
     memset(w, 0, sizeof *w);
+    fk_skip = 0;
     /* a phone's keystore: refusals come before consent and PIN (tests unset it to see
      * a wallet without one) */
     w->device = "fakes' device secret: 32 bytes..";
@@ -311,7 +316,8 @@ static long fk_credential(fk_world *w, const mobid_wallet_http_req *req, mobid_b
     assert_string_equal(req->bearer, "access-1");
     assert_int_equal(mobid_json_parse(req->body, 0, &j), MOBID_OK);
     assert_int_equal(mobid_oid4vci_credreq_read(j, &cr), MOBID_OK);
-    assert_int_equal(cr.n_jwts, w->batch);
+    /* a refresh asks only for what makes the batch whole again */
+    assert_true(cr.n_jwts == w->batch || (w->refreshes && cr.n_jwts && cr.n_jwts < w->batch));
     mdoc = strcmp(cr.config_id, "pid_mdoc") == 0;
     for (size_t i = 0; i < cr.n_jwts; i++) {
         mobid_oid4vci_proof pr = { 0 };
@@ -344,10 +350,21 @@ static long fk_token(fk_world *w, const mobid_wallet_http_req *req, mobid_buf *b
 
     snprintf(expect, sizeof expect, "pre-authorized_code=code-1&tx_code=%s", w->tx_code);
     good = form && strstr(form, expect);
+    if (w->refreshable && form && req->dpop &&
+        !strcmp(form, "grant_type=refresh_token&refresh_token=rt-1")) {
+        good = true;
+        w->refreshes++;
+    }
     free(form);
     if (!good) {
         mobid_buf_append_str(body, "{\"error\":\"invalid_grant\"}");
         return 400;
+    }
+    if (w->refreshable) {
+        assert_non_null(req->dpop);
+        mobid_buf_append_str(body, "{\"access_token\":\"access-1\",\"token_type\":\"DPoP\","
+                                   "\"refresh_token\":\"rt-1\"}");
+        return 200;
     }
     mobid_buf_append_str(body, "{\"access_token\":\"access-1\",\"token_type\":\"Bearer\"}");
     return 200;

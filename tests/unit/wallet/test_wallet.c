@@ -267,6 +267,60 @@ static void test_unsent_copy_kept(void **state)
     json_decref(h);
 }
 
+/* Each card's copies in the summary of a refresh: all n unused of n. */
+static void assert_refreshed(json_t *sum, json_int_t n)
+{
+    json_t *list = json_object_get(sum, "refreshed"), *e;
+    size_t i;
+
+    assert_int_equal(json_array_size(list), 2);
+    json_array_foreach(list, i, e)
+    {
+        assert_int_equal(json_integer_value(json_object_get(e, "unused")), n);
+        assert_int_equal(json_integer_value(json_object_get(e, "total")), n);
+    }
+}
+
+/* Copies end with their document signer, long before the card: a copy that ends within
+ * a day is replaced by a refresh while it can still be shown; an expired copy counts
+ * as used up, is never shown, and a refresh replaces it. */
+static void test_expired_copies_replaced(void **state)
+{
+    fk_world *w = *state;
+    mobid_wallet_io io = fk_io(w);
+    json_t *sum = NULL;
+    char uri[512], detail[256] = "";
+
+    w->refreshable = true;
+    fk_wallet_ready(w, true);
+    fk_skip = 365 * 86400 - 3600; /* the copies end within the hour */
+    assert_int_equal(unused_copies(w), 3);
+    if (mobid_wallet_refresh(&io, NULL, &sum, detail, sizeof detail) != MOBID_OK)
+        fail_msg("refresh: %s", detail);
+    assert_int_equal(w->refreshes, 1);
+    assert_refreshed(sum, 3);
+    json_decref(sum);
+
+    fk_skip = 2 * 366 * 86400; /* past the new copies' end */
+    fk_rp_make(w, 0, "Government 24", fk_allowed(false, name_birth));
+    fk_rp_request(w, 0, fk_dcql(false, name_birth), false, NULL);
+    fk_rp_uri(w, 0, NULL, uri, sizeof uri);
+    assert_int_equal(unused_copies(w), 0);
+    assert_int_equal(mobid_wallet_present(&io, uri, NULL, detail, sizeof detail),
+                     MOBID_ERR_NO_CREDENTIAL);
+    assert_int_equal(w->rp[0].responses, 0);
+    if (mobid_wallet_refresh(&io, NULL, &sum, detail, sizeof detail) != MOBID_OK)
+        fail_msg("refresh: %s", detail);
+    assert_int_equal(w->refreshes, 2);
+    assert_refreshed(sum, 3);
+    json_decref(sum);
+    assert_int_equal(unused_copies(w), 3);
+    present_ok(w, 0, NULL); /* and the copy it showed is replaced at once */
+    assert_int_equal(w->rp[0].responses, 1);
+    assert_int_equal(w->refreshes, 3);
+    assert_int_equal(unused_copies(w), 3);
+}
+
 static void test_wrong_pin_locks(void **state)
 {
     fk_world *w = *state;
@@ -501,6 +555,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_swapped_anchors_before_consent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_weak_pin_and_kdf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_device_bound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expired_copies_replaced, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
