@@ -7,7 +7,7 @@
  *                                               a new document signer (newest signs)
  *   mobid pki add-status DIR [--issuer-url URL] [--days N] [--pin-file F]
  *                                               a new status-list signer (newest signs)
- *   mobid pki retire-ds DIR ID                  stop signing with ds-NNNN (stays valid)
+ *   mobid pki retire-ds DIR ID                  stop signing with ds-NNNN or status-NNNN
  *   mobid pki revoke-ds DIR ID                  list ds-NNNN in the IACA's CRL
  *   mobid pki crl DIR [--pin-file F]            sign the CAs' CRLs again (DIR/NAME.crl)
  *   mobid pki check CERT [--profile P] [--json] the Annex B profile (cmd_pki_check.c)
@@ -52,7 +52,8 @@ static const char USAGE[] =
     "verifiers trust the IACA. Both carry the IACA's country, and the issuer URL given to\n"
     "init unless --issuer-url says otherwise; --days: a shorter life (from an hour ago;\n"
     "at most and by default 457 for a document signer, 1825 for a status-list signer).\n"
-    "retire-ds: marks a signer as no longer signing. revoke-ds: lists a signer in the\n"
+    "retire-ds: marks a signer (ds-NNNN, or a status-list signer status-NNNN) as no\n"
+    "longer signing from the issuer's next start. revoke-ds: lists a signer in the\n"
     "IACA's CRL (its cards stop verifying). The IACA and RP CA certificates carry an\n"
     "IssuerAltName (the issuer URL) and a CRL distribution point <issuer-url>/pki/NAME.crl\n"
     "(copied into every certificate under them); document signers live 457 days (Annex\n"

@@ -7,7 +7,8 @@
 # verifying. `mobid pki add-status` rolls in status-0002: after a restart the served
 # lists and the audit checkpoint carry the new signer, a list token the old signer
 # made stays valid until its exp, and a suspension made after the rotation is seen by
-# the verifier through the list the new signer signed.
+# the verifier through the list the new signer signed. `mobid pki retire-ds` of
+# status-0002 hands the lists back to the first status-list signer.
 set -euo pipefail
 
 bin=${MOBID_BIN:?}
@@ -152,5 +153,18 @@ sleep 2
 [ "$(both A)" = "failed SUSPENDED failed SUSPENDED" ] || fail "suspended A: $(cat verdict.json)"
 [ "$(both C)" = "verified verified" ] || fail "card C after A's suspension: $(cat verdict.json)"
 ok "a suspension after the status-signer rotation is seen by the verifier (mdoc and SD-JWT VC)"
+
+# ---- status-0002 retired by command: the first status-list signer signs again
+if "$bin" pki retire-ds pki status >/dev/null 2>&1; then fail "retire-ds took the fallback status"; fi
+"$bin" pki retire-ds pki status-0002 || fail "retire-ds status-0002"
+[ -f pki/status-0002.retired ] || fail "retire-ds wrote no status-0002.retired"
+restart
+for l in $(lists); do
+  curl -fs "$url/status/$l" >back.jwt || fail "list $l after status-0002 retired"
+  [ "$(leaf_of <back.jwt)" = "$(der_b64 pki/status.pem)" ] || fail "list $l not signed by status again"
+done
+[ "$(both A)" = "failed SUSPENDED failed SUSPENDED" ] || fail "A after the retire: $(cat verdict.json)"
+[ "$(both C)" = "verified verified" ] || fail "card C after the retire: $(cat verdict.json)"
+ok "retire-ds status-0002: every list is signed by status again, A still suspended, C valid"
 "$bin" issuer audit verify --db "$db" --json >audit.json || fail "audit chain: $(cat audit.json)"
 echo "pki_rotation: ok"

@@ -242,7 +242,8 @@ MOBID_MUST_CHECK mobid_err issuer_pki_revoke_ds(const char *dir, const char *id)
  * PIN); MOBID_ERR_NOT_FOUND when the key is kept elsewhere (offline). */
 MOBID_MUST_CHECK mobid_err issuer_pki_load_ca_key(const char *dir, const char *name,
                                                   const issuer_pki_keys *keys, mobid_key **key);
-/* Mark a document signer retired (writes DIR/<id>.retired). */
+/* Mark a signer retired (writes DIR/<id>.retired): a document signer ds-NNNN or a
+ * status-list signer status-NNNN stops signing. INVALID_ARG for another id. */
 MOBID_MUST_CHECK mobid_err issuer_pki_retire_ds(const char *dir, const char *id);
 
 /* ---- the service context ---- */

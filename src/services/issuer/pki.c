@@ -425,7 +425,13 @@ mobid_err issuer_pki_add_status(const char *dir, const char *issuer_url, int64_t
 mobid_err issuer_pki_retire_ds(const char *dir, const char *id)
 {
     char name[64];
-    if (!id || strncmp(id, "ds-", 3) || strlen(id) > 16)
+    /* a document signer, or a status-list signer rolled in by add-status (the first,
+     * "status", is the fallback that always loads: it cannot be retired) */
+    const char *num = !id                            ? NULL
+                      : !strncmp(id, "ds-", 3)       ? id + 3
+                      : !strncmp(id, "status-", 7)   ? id + 7
+                                                     : NULL;
+    if (!num || strlen(id) > 16 || !*num || num[strspn(num, "0123456789")])
         return MOBID_ERR_INVALID_ARG;
     snprintf(name, sizeof name, "%s.retired", id);
     return write_new(dir, name, mobid_view_str("retired\n"), 0644);
@@ -616,7 +622,11 @@ mobid_err issuer_pki_crl(const char *dir, const mobid_cert *ca, const mobid_key 
 mobid_err issuer_pki_revoke_ds(const char *dir, const char *id)
 {
     char name[64];
-    if (!id || strncmp(id, "ds-", 3) || strlen(id) > 16)
+    size_t digits = id ? strspn(id + (strncmp(id, "ds-", 3) ? 7 : 3), "0123456789") : 0;
+    /* a document signer or a status-list signer rolled in by add-status; the first
+     * "status" is the fallback that always loads, so it cannot be retired */
+    if (!id || (strncmp(id, "ds-", 3) && strncmp(id, "status-", 7)) || strlen(id) > 16 ||
+        !digits || id[(strncmp(id, "ds-", 3) ? 7 : 3) + digits])
         return MOBID_ERR_INVALID_ARG;
     snprintf(name, sizeof name, "%s.revoked", id);
     return write_new(dir, name, mobid_view_str("revoked\n"), 0644);
