@@ -61,6 +61,12 @@ wallet --tx-code "$(jq -r .tx_code offer.json)" receive "$(jq -r .offer_ref_uri 
 wallet list >list.json
 jq -e 'length == 2 and all(.[]; .refreshable and .unused == 10)' list.json >/dev/null \
   && ok "received 2 x 10 copies that can be refreshed" || bad "list: $(cat list.json)"
+# the copies end with their document signer (the card lives 3 years): by a wallet clock
+# a day past the signer's end, none of them is left to show
+ds_end=$(openssl x509 -in var/pki/ds-0001.pem -noout -enddate | cut -d= -f2)
+wallet --at "$(date -u -d "$ds_end + 1 day" +%Y-%m-%dT%H:%M:%SZ)" list >late.json
+jq -e 'length == 2 and all(.[]; .unused == 0 and .total == 10)' late.json >/dev/null \
+  && ok "past the signer's end the copies are expired: 0 of 10 left" || bad "late list: $(cat late.json)"
 
 # ---- presentations until the card runs low: the 8th leaves 2 (< 3) and refreshes
 KEY=$(head -n 1 var/rp/gov24.api-key)
