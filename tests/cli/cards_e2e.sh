@@ -17,15 +17,7 @@ for tool in jq curl; do
 done
 "$BIN" up --help >/dev/null 2>&1 || { echo "SKIP: this mobid has no up (services not built)"; exit 77; }
 . "$(dirname "$0")/lib/up.sh"
-T=$(mktemp -d)
-cleanup() {
-  up_stop
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+up_test_begin cards
 
 BASE=$(free_base)
 I=http://127.0.0.1:$BASE

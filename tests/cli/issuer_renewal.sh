@@ -20,15 +20,7 @@ python3 -c 'import cryptography' 2>/dev/null || { echo "SKIP: python3-cryptograp
 "$BIN" up --help >/dev/null 2>&1 || { echo "SKIP: this mobid has no up (services not built)"; exit 77; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/up.sh"
-T=$(mktemp -d /tmp/mobid-renewal-XXXXXX)
-cleanup() {
-  up_stop
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+up_test_begin renewal
 die() { echo "FAIL $*"; exit 1; }
 cd "$T" || exit 1
 

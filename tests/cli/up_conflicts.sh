@@ -9,17 +9,7 @@ BIN=${MOBID_BIN:?MOBID_BIN must point at the mobid binary}
 command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
 "$BIN" up --help >/dev/null 2>&1 || { echo "SKIP: this mobid has no up"; exit 77; }
 . "$(dirname "$0")/lib/up.sh"
-T=$(mktemp -d)
-HOLD=
-cleanup() {
-  [ -n "$HOLD" ] && { kill "$HOLD" 2>/dev/null; wait "$HOLD" 2>/dev/null; }
-  up_stop
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+up_test_begin up-conflicts
 BASE=$(free_base)
 
 # ---- another program holds the verifier's port
@@ -32,6 +22,7 @@ while True:
     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); c.close()
 EOF
 HOLD=$!
+PIDS+=("$HOLD")
 wait_until -p "$HOLD" grep -q listening "$T/hold.out" || { echo "FAIL the port holder did not start"; exit 1; }
 timeout 60 "$BIN" up --dir "$T/var" --port-base "$BASE" >"$T/out" 2>"$T/err"; rc=$?
 [ "$rc" != 0 ] && ok "busy port: exit $rc" || bad "busy port: exit 0"

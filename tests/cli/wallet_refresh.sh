@@ -15,15 +15,7 @@ done
 "$BIN" up --help >/dev/null 2>&1 || { echo "SKIP: this mobid has no up (services not built)"; exit 77; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/up.sh"
-T=$(mktemp -d /tmp/mobid-refresh-XXXXXX)
-cleanup() {
-  up_stop
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+up_test_begin refresh
 cd "$T" || exit 1
 
 started=""

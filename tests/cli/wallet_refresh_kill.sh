@@ -15,12 +15,7 @@ done
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/up.sh"
 . "$HERE/lib/issuer_serve.sh" # issuer_claims: the usual applicant
-T=$(mktemp -d /tmp/mobid-refresh-kill-XXXXXX)
-cleanup() { up_stop; rm -rf "$T"; }
-trap cleanup EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+up_test_begin refresh-kill
 cd "$T" || exit 1
 
 for _ in 1 2 3; do # a port taken meanwhile: other ports

@@ -3,12 +3,29 @@
 #                                events in EVENTS and its errors in ERR; true once it says
 #                                ready, false if it exits first or the deadline passes
 #   up_stop                      SIGINT to UP_PID (a clean shutdown) and wait for it
-# The caller's EXIT trap calls up_stop. Free ports: tests/common/free_ports.sh.
+#   up_test_begin NAME           T, a temporary folder (NAME only names it), and an EXIT
+#                                trap that stops up and every process in PIDS and removes
+#                                T; ok MESSAGE and bad MESSAGE (counted in fails)
+# A caller with its own EXIT trap calls up_stop there. Free ports: free_base.
 here_up=$(dirname "${BASH_SOURCE[0]}")
 . "$here_up/../../common/free_ports.sh"
 . "$here_up/../../common/wait.sh"
 
 UP_PID=""
+
+up_test_begin() {
+  T=$(mktemp -d "/tmp/mobid-$1-XXXXXX")
+  PIDS=()
+  fails=0
+  trap up_test_end EXIT
+  ok() { echo "ok   $*"; }
+  bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+}
+up_test_end() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  up_stop
+  rm -rf "$T"
+}
 
 up_start() {
   local events=$1 err=$2
