@@ -61,6 +61,15 @@ MOBID_MUST_CHECK mobid_err issuer_signin_second(issuer_ctx *ctx, mobid_store *s,
 MOBID_MUST_CHECK mobid_err issuer_admin_authenticate(mobid_http_req *req, mobid_store *s,
                                                      issuer_officer *who);
 
+/* One admin API call: *out (owned by the caller's answer) or a refusal with a static
+ * *detail. */
+typedef mobid_err (*issuer_admin_fn)(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
+                                     mobid_http_req *req, json_t **out, const char **detail);
+/* Borrow a connection, authenticate (issuer_admin_authenticate), run fn and answer its
+ * JSON with 200 or its refusal as {"error","detail"}; no-store (officer_admin_api.c). */
+mobid_err issuer_admin_answer(mobid_http_req *req, mobid_http_resp *resp, issuer_ctx *ctx,
+                              issuer_admin_fn fn);
+
 /* Admin API routes: POST /api/v1/officers/{id}/disable|enable|password-reset|totp|
  * totp-remove and POST /api/v1/offices/{id}/require-totp. */
 mobid_err issuer_routes_officer_admin(mobid_http_server *srv, issuer_ctx *ctx);

@@ -43,9 +43,9 @@ static mobid_err officer_op(issuer_ctx *ctx, mobid_store *s, const issuer_office
     return err;
 }
 
-static mobid_err on_officer(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
+mobid_err issuer_admin_answer(mobid_http_req *req, mobid_http_resp *resp, issuer_ctx *ctx,
+                              issuer_admin_fn fn)
 {
-    issuer_ctx *ctx = vctx;
     mobid_store *s = NULL;
     issuer_officer who;
     json_t *out = NULL;
@@ -55,14 +55,25 @@ static mobid_err on_officer(mobid_http_req *req, mobid_http_resp *resp, void *vc
     (void)mobid_http_resp_header(resp, "Cache-Control", "no-store");
     if ((err = issuer_db(ctx, &s)) == MOBID_OK &&
         (err = issuer_admin_authenticate(req, s, &who)) == MOBID_OK)
-        err = officer_op(ctx, s, &who, mobid_http_req_param(req, "id"),
-                         mobid_http_req_param(req, "op"), &out, &detail);
+        err = fn(ctx, s, &who, req, &out, &detail);
     err = err == MOBID_OK ? mobid_http_resp_json(resp, 200, out)
                           : mobid_http_resp_err(resp, err, detail);
     json_decref(out);
     if (s)
         issuer_db_release(ctx, s);
     return err;
+}
+
+static mobid_err officer_call(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
+                              mobid_http_req *req, json_t **out, const char **detail)
+{
+    return officer_op(ctx, s, who, mobid_http_req_param(req, "id"),
+                      mobid_http_req_param(req, "op"), out, detail);
+}
+
+static mobid_err on_officer(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
+{
+    return issuer_admin_answer(req, resp, ctx, officer_call);
 }
 
 static mobid_err on_office_totp(mobid_http_req *req, mobid_http_resp *resp, void *vctx)

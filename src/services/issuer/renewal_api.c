@@ -62,38 +62,14 @@ static mobid_err expiring(issuer_ctx *ctx, mobid_store *s, const issuer_officer 
     return err;
 }
 
-typedef mobid_err (*renewal_fn)(issuer_ctx *, mobid_store *, const issuer_officer *,
-                                mobid_http_req *, json_t **, const char **);
-
-/* Borrow a connection, authenticate, run fn, answer its JSON or its refusal. */
-static mobid_err run(mobid_http_req *req, mobid_http_resp *resp, issuer_ctx *ctx, renewal_fn fn)
-{
-    mobid_store *s = NULL;
-    issuer_officer who;
-    json_t *out = NULL;
-    const char *detail = NULL;
-    mobid_err err;
-
-    (void)mobid_http_resp_header(resp, "Cache-Control", "no-store");
-    if ((err = issuer_db(ctx, &s)) == MOBID_OK &&
-        (err = issuer_admin_authenticate(req, s, &who)) == MOBID_OK)
-        err = fn(ctx, s, &who, req, &out, &detail);
-    err = err == MOBID_OK ? mobid_http_resp_json(resp, 200, out)
-                          : mobid_http_resp_err(resp, err, detail);
-    json_decref(out);
-    if (s)
-        issuer_db_release(ctx, s);
-    return err;
-}
-
 static mobid_err on_renew(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    return run(req, resp, ctx, renew);
+    return issuer_admin_answer(req, resp, ctx, renew);
 }
 
 static mobid_err on_expiring(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    return run(req, resp, ctx, expiring);
+    return issuer_admin_answer(req, resp, ctx, expiring);
 }
 
 mobid_err issuer_routes_renewal(mobid_http_server *srv, issuer_ctx *ctx)
