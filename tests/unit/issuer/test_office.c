@@ -12,6 +12,7 @@
 
 #include <mobid/crypto.h>
 #include "services/issuer/office.h"
+#include "services/issuer/renewal.h"
 
 static const char *g_url;
 static issuer_ctx *g_ctx;
@@ -441,6 +442,69 @@ static void tamper(int64_t seq, const char *damage, int64_t want_bad)
     assert_int_equal(issuer_audit_verify(g_s, &checked, &bad), MOBID_OK);
 }
 
+/* Renewal on this backend: an application whose card was delivered to a key-bound
+ * wallet (the rows the issuance writes) is renewed by its office's supervisor only,
+ * once, and its card is listed as expiring with the renewal waiting. */
+static void test_renewal(void **state)
+{
+    char id[23], card[23], sql[640];
+    const char *detail = NULL;
+    issuer_offer offer;
+    issuer_renewal r;
+    json_t *pii = applicant(), *list = NULL;
+    json_t *ev = json_pack("{s:s, s:s}", "passport", "chip read", "residency", "PR card");
+    int64_t now = mobid_now(), moved = 0;
+
+    (void)state;
+    take(&g_a1, pii, id);
+    assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_a1, id, ev), MOBID_OK);
+    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_asup, id), MOBID_OK);
+    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer, &detail), MOBID_OK);
+    assert_int_equal(issuer_new_id(card), MOBID_OK);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO issuer_cards (id, offer_id, application_id, cardtype, person_ref,"
+             " state, issued_at, expires_at, updated_at) SELECT '%s', id, application_id,"
+             " cardtype, person_ref, 0, %lld, %lld, %lld FROM issuer_offers WHERE id = '%s'",
+             card, (long long)now, (long long)(now + 30 * 86400), (long long)now, offer.offer_id);
+    assert_int_equal(mobid_store_exec(g_s, sql), MOBID_OK);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO issuer_refresh_tokens (token_hash, offer_id, jkt, created_at,"
+             " expires_at) VALUES ('h-%s', '%s', 'jkt', %lld, %lld)", card, offer.offer_id,
+             (long long)now, (long long)(now + 30 * 86400));
+    assert_int_equal(mobid_store_exec(g_s, sql), MOBID_OK);
+
+    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_a1, id, NULL, &r, &detail),
+                     MOBID_ERR_ACCESS_DENIED);
+    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, "M1234 5679", &r, &detail),
+                     MOBID_ERR_PASSPORT_CHANGED);
+    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, "m 1234 5678", &r, &detail),
+                     MOBID_OK);
+    assert_string_equal(r.card, card);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM issuer_refresh_tokens WHERE offer_id = '%s'",
+             r.offer);
+    assert_int_equal(mobid_store_query_int64(g_s, sql, &moved, NULL), MOBID_OK);
+    assert_int_equal(moved, 1);
+    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, NULL, &r, &detail),
+                     MOBID_ERR_WRONG_STATE);
+
+    assert_int_equal(issuer_cards_expiring(g_ctx, g_s, &g_a1, NULL, 90, &list), MOBID_OK);
+    size_t i, found = 0;
+    json_t *c;
+    json_array_foreach (list, i, c)
+        if (!strcmp(json_string_value(json_object_get(c, "card")), card))
+            found += json_is_true(json_object_get(c, "renewal_pending"));
+    assert_int_equal(found, 1);
+    json_decref(list);
+    assert_int_equal(issuer_cards_expiring(g_ctx, g_s, &g_b1, "los-angeles", 90, &list),
+                     MOBID_ERR_ACCESS_DENIED);
+    assert_int_equal(issuer_cards_expiring(g_ctx, g_s, &g_b1, NULL, 90, &list), MOBID_OK);
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+    issuer_offer_clear(&offer);
+    json_decref(ev);
+    json_decref(pii);
+}
+
 static void test_audit_chain(void **state)
 {
     int64_t checked = 0, bad = -1, n = 0;
@@ -478,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_one_active_application),
         cmocka_unit_test(test_pii_sealed),
         cmocka_unit_test(test_sign_in),
+        cmocka_unit_test(test_renewal),
         cmocka_unit_test(test_audit_chain),
     };
     int failed;
