@@ -26,6 +26,8 @@ static const char USAGE[] =
     "  apps verify ID --evidence JSON | approve ID | reject ID --reason R | offer ID\n"
     "  apps cancel ID --reason R                 void an outstanding offer (supervisor)\n"
     "  apps suspend|resume|revoke ID --reason R\n"
+    "  apps renew ID [--passport NUMBER]         renew the card for the same wallet (supervisor)\n"
+    "  cards expiring [--days N] [--office ID]   active cards that expire soon (default 90 days)\n"
     "  audit list [--after SEQ] | audit verify\n"
     "on the database:\n"
     "  bootstrap --db URL --user NAME [--password-file F] [--offices FILE]\n"
@@ -37,7 +39,7 @@ static const char USAGE[] =
 typedef struct opts {
     const char *url, *token, *db, *user, *password_file, *file, *reason, *evidence;
     const char *cardtype, *office, *role, *display_name, *state, *rrn, *after, *username;
-    const char *offices, *applicant;
+    const char *offices, *applicant, *passport, *days;
     const char *pos[3];   /* group, verb, id */
     int npos;
     bool json;
@@ -52,6 +54,7 @@ static int parse(int argc, char **argv, opts *o)
         F("evidence", evidence), F("cardtype", cardtype), F("office", office), F("role", role),
         F("display-name", display_name), F("state", state), F("rrn", rrn), F("after", after),
         F("username", username), F("offices", offices), F("applicant", applicant),
+        F("passport", passport), F("days", days),
 #undef F
     };
     memset(o, 0, sizeof *o);
@@ -310,13 +313,15 @@ static int app_action(const opts *o, const char *verb, const char *id)
             return cli_usage_error(USAGE, "apps verify needs --evidence '{\"passport\":...,"
                                           "\"residency\":...}'");
         }
+    } else if (!strcmp(verb, "renew")) {
+        body = o->passport ? json_pack("{s:s}", "passport_number", o->passport) : NULL;
     } else if (strcmp(verb, "approve") && strcmp(verb, "offer")) {
         if (!o->reason)
             return cli_usage_error(USAGE, "apps %s needs --reason", verb);
         body = json_pack("{s:s}", "reason", o->reason);
     }
     if (!body)
-        body = json_object(); /* approve and offer send {} */
+        body = json_object(); /* approve, offer and renew send {} */
     rc = call_api(o, "POST", path, body);
     json_decref(body);
     return rc;
@@ -325,7 +330,7 @@ static int app_action(const opts *o, const char *verb, const char *id)
 static int cmd_apps(const opts *o, const char *verb, const char *id)
 {
     static const char *const actions[] = { "verify", "approve", "reject", "offer", "cancel",
-                                           "suspend", "resume", "revoke", NULL };
+                                           "suspend", "resume", "revoke", "renew", NULL };
     char path[256];
 
     if (!strcmp(verb, "list")) {
@@ -356,6 +361,17 @@ static int cmd_apps(const opts *o, const char *verb, const char *id)
         if (!strcmp(verb, actions[i]))
             return app_action(o, verb, id);
     return cli_usage_error(USAGE, "unknown or incomplete apps command '%s'", verb);
+}
+
+static int cmd_cards(const opts *o, const char *verb)
+{
+    char path[256];
+    if (strcmp(verb, "expiring") != 0)
+        return cli_usage_error(USAGE, "cards expiring [--days N] [--office ID]");
+    /* without --days the issuer's configured window (renewal.expiring_within_days) */
+    snprintf(path, sizeof path, "/api/v1/cards/expiring?days=%s%s%s", o->days ? o->days : "",
+             o->office ? "&office=" : "", o->office ? o->office : "");
+    return call_api(o, "GET", path, NULL);
 }
 
 static int cmd_audit(const opts *o, const char *verb)
@@ -398,6 +414,8 @@ static int cmd_office(int argc, char **argv)
         return cmd_officers(&o, verb);
     if (!strcmp(group, "apps"))
         return cmd_apps(&o, verb, id);
+    if (!strcmp(group, "cards"))
+        return cmd_cards(&o, verb);
     if (!strcmp(group, "audit"))
         return cmd_audit(&o, verb);
     return cli_usage_error(USAGE, "unknown command '%s'", group);

@@ -246,10 +246,16 @@ st=$(api "$ONE" GET /api/v1/cards/expiring)
 [ "$st" = 200 ] && jq -e '.cards == []' api.json >/dev/null \
   && ok "the renewed card left office A's expiring list" || bad "list after renewal: $(cat api.json)"
 
-# ---- a second renewal, over the API this time
-st=$(api "$SUP" POST "/api/v1/applications/$APP_A/renew" '{"passport_number":"M11112222"}')
-[ "$st" = 200 ] && jq -e --arg n "$NEW_A" '.card == $n and .renewal_pending' api.json >/dev/null \
-  && ok "API: the supervisor renews the renewed card" || bad "API renew: $st $(cat api.json)"
+# ---- a second renewal, over the API this time (through mobid office)
+"$BIN" office apps renew "$APP_A" --passport M11112222 --token "$SUP" --json >api.json \
+  && jq -e --arg n "$NEW_A" '.card == $n and .renewal_pending' api.json >/dev/null \
+  && ok "mobid office apps renew: the supervisor renews the renewed card" || bad "CLI renew: $(cat api.json)"
+"$BIN" office cards expiring --token "$ONE" --json >api.json; rc=$?
+[ "$rc" = 0 ] && jq -e '.within_days == 90 and .cards == []' api.json >/dev/null \
+  && ok "mobid office cards expiring: the office's list (empty now)" || bad "CLI list: $rc $(cat api.json)"
+"$BIN" office apps renew "$APP_B" --token "$ONE" --json >api.json; rc=$?
+[ "$rc" = 1 ] && jq -e '.error == "ACCESS_DENIED"' api.json >/dev/null \
+  && ok "mobid office apps renew as a plain officer: exit 1, ACCESS_DENIED" || bad "CLI refusal: $rc $(cat api.json)"
 wallet refresh --force >r.json && NEW2=$(card_of "$APP_A") && [ "$NEW2" != "$NEW_A" ] \
   && [ "$(verdict w.wallet)" = "verified " ] && ok "the wallet picks the second renewal up too" \
   || bad "second pickup: $(cat r.json)"

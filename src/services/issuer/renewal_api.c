@@ -42,7 +42,7 @@ static mobid_err expiring(issuer_ctx *ctx, mobid_store *s, const issuer_officer 
 {
     const char *days_q = mobid_http_req_query(req, "days");
     const char *office = mobid_http_req_query(req, "office");
-    int64_t days = days_q ? atoll(days_q) : issuer_renewal_window_days(ctx);
+    int64_t days = days_q && *days_q ? atoll(days_q) : issuer_renewal_window_days(ctx);
     json_t *list = NULL;
     mobid_err err = MOBID_OK;
     if (days < 1 || days > 3660) {
