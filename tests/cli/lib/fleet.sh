@@ -2,6 +2,7 @@
 # server certificate made with openssl, and Debian's nginx as a TLS-terminating
 # round-robin load balancer started from its own prefix in a temporary folder (never
 # the system service). Needs: openssl, nginx, curl.
+. "$(dirname "${BASH_SOURCE[0]}")/../../common/wait.sh"
 
 # fleet_skip_unless_tools: exit 77 (skip) when nginx or PostgreSQL is not installed.
 fleet_skip_unless_tools() {
@@ -77,12 +78,7 @@ CONF
   local nginx_bin
   nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
   "$nginx_bin" -p "$d" -c "$d/nginx.conf" -e "$d/error.log" || return 1
-  local i
-  for i in $(seq 100); do
-    curl -s -o /dev/null --cacert "$certs/ca.pem" "https://127.0.0.1:$port/healthz" && return 0
-    sleep 0.1
-  done
-  return 1
+  wait_until curl -s -o /dev/null --cacert "$certs/ca.pem" "https://127.0.0.1:$port/healthz"
 }
 
 # fleet_nginx_stop DIR
