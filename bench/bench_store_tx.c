@@ -61,7 +61,7 @@ static mobid_err consume_one(mobid_store *s, void *ctx)
     if (err == MOBID_OK)
         err = mobid_store_step(st, &row);
     if (err == MOBID_OK && mobid_store_changes(st) != 1)
-        err = MOBID_ERR_STORE_CONFLICT;
+        err = MOBID_SVC_ERR_STORE_CONFLICT;
     mobid_store_finalize(st);
     return err;
 }

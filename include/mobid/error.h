@@ -5,6 +5,11 @@
  * renumbered: new codes are appended to MOBID_ERR_LIST before the end marker.
  * mobid_err_name() gives the stable code name that the CLI prints in JSON
  * ("DEVICE_SIGNATURE_INVALID"); mobid_strerror() a human sentence.
+ *
+ * Only what the library itself can return is listed. The services built on it
+ * have their own codes in the same number space (the numbers missing here: the
+ * database, sessions, the consular office's rules, sign-in); they are not part of
+ * the library and mobid_err_name() calls them "UNKNOWN".
  */
 #ifndef MOBID_ERROR_H
 #define MOBID_ERROR_H
@@ -78,35 +83,16 @@ extern "C" {
     X(HOLDER_BINDING_MISSING, 54, "credential has no holder key")              \
     X(CLAIM_MISSING, 55, "a required claim is missing")                        \
     X(LIMIT, 56, "an internal limit was reached")                              \
-    X(STORE, 57, "database error")                                             \
-    X(STORE_CONFLICT, 58, "row violates a uniqueness constraint")              \
-    X(STORE_RETRY, 59, "transaction conflicted with another; retry it")          \
-    X(SESSION_EXPIRED, 60, "verification session expired")                    \
-    X(SESSION_USED, 61, "verification session already answered")              \
-    X(SESSION_MISMATCH, 62, "response belongs to another session")            \
     X(DCQL_UNSATISFIED, 63, "presentation does not satisfy the DCQL query")   \
     X(CLAIM_NOT_ALLOWED, 64, "claim not allowed by the relying party's registration") \
-    X(OFFICE_NOT_OPEN, 65, "the office does not accept applications yet")    \
-    X(ACCESS_DENIED, 66, "access denied (to this officer or office, or by the holder's wallet)")            \
-    X(FOUR_EYES, 67, "final approval must come from a second person")         \
-    X(INELIGIBLE_NATIONALITY, 68, "applicant is not a national")              \
-    X(INELIGIBLE_RESIDENCE, 69, "applicant is not a permanent resident abroad") \
-    X(INELIGIBLE_AGE, 70, "applicant is younger than the minimum age")        \
-    X(PASSPORT_INVALID, 71, "passport is not a valid e-passport")             \
-    X(PASSPORT_EXPIRED, 72, "passport expires on or before today")            \
-    X(WRONG_STATE, 73, "action not allowed in the item's current state")      \
-    X(APPLICATION_EXISTS, 74, "person already has an active application")     \
     X(UNAUTHENTICATED, 75, "missing, unknown or expired credentials") \
     X(WALLET_LOCKED, 76, "wallet locked after too many wrong PINs")           \
     X(PIN_WRONG, 77, "wrong PIN")                                             \
     X(CONSENT_DENIED, 78, "the holder declined")                              \
     X(NO_CREDENTIAL, 79, "no unused credential answers the request")           \
-    X(SIGNIN_THROTTLED, 80, "too many failed sign-ins; try again later")       \
-    X(BUSY, 81, "the server is busy; try again shortly")                      \
     X(WALLET_TAMPERED, 82, "the wallet file was altered or is damaged")       \
     X(PIN_TOO_WEAK, 83, "the PIN is too easy to guess")                       \
     X(REGISTRAR_INVALID, 84, "registration not signed by a registrar certificate") \
-    X(CREDENTIAL_LIMIT, 85, "the offer's credentials were all issued")         \
     X(MESSAGE_REPLAYED, 86, "session message replayed (an old message counter)") \
     X(SESSION_TERMINATED, 87, "the peer ended the session")                    \
     X(INSECURE_TRANSPORT, 88, "plain http:// is allowed only to this machine (loopback)") \
@@ -120,12 +106,7 @@ extern "C" {
     X(DOCTYPE_NOT_ALLOWED, 96, "issuer CA is not trusted for this docType") \
     X(ISSUER_METADATA_INVALID, 97, "issuer metadata is unusable or names another issuer") \
     X(RATE_LIMITED, 98, "too many requests; retry after the given seconds")   \
-    X(SESSION_ABANDONED, 99, "the answer to the session was interrupted")        \
-    X(RP_NOT_REGISTERED, 100, "the relying party has no registration from the ministry") \
-    X(PASSWORD_CHANGE_REQUIRED, 101, "the password was reset: choose a new one to sign in") \
-    X(SECOND_FACTOR_REQUIRED, 102, "a valid authenticator code is required") \
-    X(PASSPORT_CHANGED, 103, "the passport differs from the one the card was issued on") \
-    X(RENEWAL_UNDELIVERABLE, 104, "the card's wallet holds no key-bound refresh token")
+    X(RP_NOT_REGISTERED, 100, "the relying party has no registration from the ministry")
 
 typedef enum mobid_err {
 #define MOBID_ERR_ENUM_(name, num, msg) MOBID_ERR_##name = num,

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <mobid/base.h>
+#include "common/svc_error.h"
 #include <mobid/crypto.h>
 
 #define CLI_EXIT_OK 0

@@ -81,7 +81,7 @@ mobid_err cli_trust_load(const cli_trust *t, const char *cmd, mobid_time at, mob
         err = read_all(t->vical_anchors, t->n_vical_anchors, bufs + t->n_anchors + t->n_vicals,
                        (mobid_view *)c.vical_anchors);
     if (err == MOBID_OK && (err = mobid_trust_build(&c, out, why, sizeof why)) != MOBID_OK)
-        fprintf(stderr, "mobid %s: %s (%s)\n", cmd, why, mobid_err_name(err));
+        fprintf(stderr, "mobid %s: %s (%s)\n", cmd, why, mobid_svc_err_name(err));
     if (detail && detail_len)
         snprintf(detail, detail_len, "%s", why);
     for (size_t i = 0; bufs && i < n; i++)

@@ -32,7 +32,7 @@ mobid_err cli_read_file(const char *path, mobid_buf *out)
     if (out->err == MOBID_OK)
         mobid_buf_terminate(out);
     if (out->err != MOBID_OK) {
-        fprintf(stderr, "mobid: cannot read %s: %s\n", path, mobid_strerror(out->err));
+        fprintf(stderr, "mobid: cannot read %s: %s\n", path, mobid_svc_strerror(out->err));
         mobid_err err = out->err;
         mobid_buf_free(out);
         return err;
@@ -116,7 +116,7 @@ mobid_err cli_load_key(const char *path, mobid_key **out)
     else
         err = mobid_key_from_pem(mobid_buf_view(&text), out);
     if (err != MOBID_OK)
-        fprintf(stderr, "mobid: %s: not a usable key (%s)\n", path, mobid_strerror(err));
+        fprintf(stderr, "mobid: %s: not a usable key (%s)\n", path, mobid_svc_strerror(err));
     mobid_buf_free(&text);
     return err;
 }
@@ -142,12 +142,12 @@ void cli_print_json(const json_t *j)
 int cli_fail(bool json, mobid_err err, const char *detail)
 {
     if (json) {
-        json_t *o = json_pack("{s:b,s:s,s:s}", "valid", 0, "error", mobid_err_name(err), "detail",
-                              detail ? detail : mobid_strerror(err));
+        json_t *o = json_pack("{s:b,s:s,s:s}", "valid", 0, "error", mobid_svc_err_name(err), "detail",
+                              detail ? detail : mobid_svc_strerror(err));
         cli_print_json(o);
         json_decref(o);
     }
-    fprintf(stderr, "mobid: %s: %s\n", mobid_err_name(err), detail ? detail : mobid_strerror(err));
+    fprintf(stderr, "mobid: %s: %s\n", mobid_svc_err_name(err), detail ? detail : mobid_svc_strerror(err));
     return CLI_EXIT_FAIL;
 }
 

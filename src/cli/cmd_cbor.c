@@ -86,7 +86,7 @@ static int diag_main(int argc, char **argv)
     }
     err = mobid_cbor_diag(mobid_buf_view(&in), &o.lim, &out);
     if (err != MOBID_OK) {
-        rc = cli_fail(o.json, err, mobid_strerror(err));
+        rc = cli_fail(o.json, err, mobid_svc_strerror(err));
         goto done;
     }
     if (o.json) {

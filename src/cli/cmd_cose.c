@@ -488,7 +488,7 @@ static int cose_sign_main(int argc, char **argv)
     if (err == MOBID_OK)
         err = cli_write_file(o.out, mobid_buf_view(o.hex ? &st.hex : &st.out), 0644);
     if (err != MOBID_OK) {
-        fprintf(stderr, "mobid cose sign: %s\n", mobid_strerror(err));
+        fprintf(stderr, "mobid cose sign: %s\n", mobid_svc_strerror(err));
         rc = CLI_EXIT_FAIL;
         goto done;
     }

@@ -81,7 +81,7 @@ static int issuer_serve_cmd(const issuer_args *a)
     if (err == MOBID_OK) err = open_ctx(a, &ctx);
     if (err == MOBID_OK) err = issuer_serve(ctx, a->listen);
     if (err != MOBID_OK)
-        fprintf(stderr, "issuer: %s\n", mobid_strerror(err));
+        fprintf(stderr, "issuer: %s\n", mobid_svc_strerror(err));
     issuer_ctx_free(ctx);
     return err == MOBID_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

@@ -221,7 +221,7 @@ static int cmd_audit_verify_db(const opts *o)
         snprintf(detail, sizeof detail, "audit entry %lld was edited or deleted", (long long)bad);
         if (o->json) {
             json_t *j = json_pack("{s:b, s:s, s:s, s:I, s:I}", "valid", 0, "error",
-                                  mobid_err_name(err), "detail", detail, "first_bad_seq",
+                                  mobid_svc_err_name(err), "detail", detail, "first_bad_seq",
                                   (json_int_t)bad, "checked", (json_int_t)checked);
             cli_print_json(j);
             json_decref(j);

@@ -310,7 +310,7 @@ static mobid_err checkpoint_read(const ops_args *a, checkpoint_claims *c, const 
 static int audit_fail(const ops_args *a, mobid_err err, const char *detail, int64_t bad,
                       const checkpoint_claims *c)
 {
-    json_t *j = json_pack("{s:b, s:s, s:s}", "valid", 0, "error", mobid_err_name(err), "detail",
+    json_t *j = json_pack("{s:b, s:s, s:s}", "valid", 0, "error", mobid_svc_err_name(err), "detail",
                           detail);
     if (bad)
         json_object_set_new(j, "first_bad_seq", json_integer(bad));

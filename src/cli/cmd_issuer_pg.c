@@ -71,7 +71,7 @@ static mobid_err dump_body(mobid_store *s, void *arg)
     snprintf(opt_db, sizeof opt_db, "--dbname=%s", r->url);
     char *argv[] = { "pg_dump", "--format=custom", opt_snap, opt_file, opt_db, NULL };
     if (err == MOBID_OK && !*snap)
-        err = MOBID_ERR_STORE;
+        err = MOBID_SVC_ERR_STORE;
     if (err == MOBID_OK && (err = run_tool(argv)) != MOBID_OK)
         *r->detail = "pg_dump failed (its message is above)";
     return err;
@@ -117,7 +117,7 @@ mobid_err cli_issuer_pg_restore(const char *url, const char *from, const char **
     if (err == MOBID_OK && tables > 0) {
         *detail = "the database is not empty: restore into a new one (createdb, "
                   "docs/operations.md)";
-        return MOBID_ERR_STORE_CONFLICT;
+        return MOBID_SVC_ERR_STORE_CONFLICT;
     }
     snprintf(opt_db, sizeof opt_db, "--dbname=%s", url);
     char *argv[] = { "pg_restore", "--no-owner", "--single-transaction", "--exit-on-error",

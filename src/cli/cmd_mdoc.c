@@ -47,7 +47,7 @@ static const char mdoc_usage[] =
 
 int mdoc_report(mobid_err err, const char *what)
 {
-    fprintf(stderr, "mobid mdoc: %s: %s\n", what, mobid_strerror(err));
+    fprintf(stderr, "mobid mdoc: %s: %s\n", what, mobid_svc_strerror(err));
     return CLI_EXIT_FAIL;
 }
 

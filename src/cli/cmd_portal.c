@@ -57,7 +57,7 @@ static int run(const portal_config *pc, mobid_http_config *hc)
     if ((err = mobid_http_signals_block()) || (err = portal_ctx_new(pc, &ctx)) ||
         (err = mobid_http_server_new(hc, &srv)) || (err = portal_routes(ctx, srv)) ||
         (err = mobid_http_server_start(srv))) {
-        fprintf(stderr, "portal: %s\n", mobid_strerror(err));
+        fprintf(stderr, "portal: %s\n", mobid_svc_strerror(err));
         goto done;
     }
     printf("{\"url\":\"%s\"}\n", mobid_http_server_url(srv));

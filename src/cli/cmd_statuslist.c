@@ -74,7 +74,7 @@ static mobid_err load_list(const char *path, mobid_statuslist **out)
         return err;
     err = mobid_statuslist_from_json(mobid_buf_view(&text), NULL, out);
     if (err != MOBID_OK)
-        fprintf(stderr, "mobid: %s: not a status list (%s)\n", path, mobid_strerror(err));
+        fprintf(stderr, "mobid: %s: not a status list (%s)\n", path, mobid_svc_strerror(err));
     mobid_buf_free(&text);
     return err;
 }
@@ -144,7 +144,7 @@ static int cmd_new(int argc, char **argv)
     mobid_statuslist *l = NULL;
     mobid_err err = mobid_statuslist_new((unsigned)bits, size, &l);
     if (err != MOBID_OK) {
-        fprintf(stderr, "mobid: cannot create the list: %s\n", mobid_strerror(err));
+        fprintf(stderr, "mobid: cannot create the list: %s\n", mobid_svc_strerror(err));
         return CLI_EXIT_USAGE;
     }
     err = save_list(l, outp);
@@ -247,7 +247,7 @@ static mobid_err load_chain(const char *path, mobid_cert ***certs, size_t *n)
     if (err == MOBID_OK && *n == 0)
         err = MOBID_ERR_CERT_INVALID;
     if (err != MOBID_OK)
-        fprintf(stderr, "mobid: %s: no usable certificate (%s)\n", path, mobid_strerror(err));
+        fprintf(stderr, "mobid: %s: no usable certificate (%s)\n", path, mobid_svc_strerror(err));
     mobid_buf_free(&pem);
     return err;
 }
@@ -350,7 +350,7 @@ static int cmd_sign(int argc, char **argv)
     p.zlib = zlib_mode(a.zlib);
     mobid_err err = mobid_statuslist_token_sign(l, &p, &tok);
     if (err != MOBID_OK) {
-        fprintf(stderr, "mobid: cannot sign: %s\n", mobid_strerror(err));
+        fprintf(stderr, "mobid: cannot sign: %s\n", mobid_svc_strerror(err));
         goto done;
     }
     if (cli_write_file(a.out, mobid_buf_view(&tok), 0644) != MOBID_OK)
@@ -486,7 +486,7 @@ static int cmd_check(int argc, char **argv)
         err = mobid_statuslist_get(t->list, a.idx, &v);
     if (err != MOBID_OK) {
         char detail[128];
-        snprintf(detail, sizeof detail, "%s", mobid_strerror(err));
+        snprintf(detail, sizeof detail, "%s", mobid_svc_strerror(err));
         if (err == MOBID_ERR_STATUS_INDEX_OUT_OF_RANGE)
             snprintf(detail, sizeof detail, "index %" PRIu64 " is past the end of the list (%" PRIu64
                      " entries)", a.idx, mobid_statuslist_size(t->list));

@@ -128,7 +128,7 @@ static mobid_err sign_vical(const sign_args *a, mobid_vical_item *items, char **
                              .items = items, .n_items = a->n_entries, .key = key,
                              .chain = chain, .n_chain = n_chain };
     if (err == MOBID_OK && (err = mobid_vical_sign(&p, out)) != MOBID_OK)
-        fprintf(stderr, "mobid trust: cannot sign the VICAL: %s\n", mobid_err_name(err));
+        fprintf(stderr, "mobid trust: cannot sign the VICAL: %s\n", mobid_svc_err_name(err));
     mobid_key_free(key);
     mobid_cert_list_free(chain, n_chain);
     return err;

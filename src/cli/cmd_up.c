@@ -518,12 +518,12 @@ static int run_up(up_opts *o)
     if ((lock = lock_dir(o)) < 0 || !ports_free(o, svc))
         goto done;
     if ((err = up_prepare(o, svc, &state, &first))) {
-        fprintf(stderr, "mobid up: setting up %s failed: %s\n", o->dir, mobid_err_name(err));
+        fprintf(stderr, "mobid up: setting up %s failed: %s\n", o->dir, mobid_svc_err_name(err));
         goto done;
     }
     if ((err = up_wallet_link_write(o, &svc[3]))) {
         fprintf(stderr, "mobid up: cannot write %s/%s: %s\n", o->dir, UP_WALLET_LINK_FILE,
-                mobid_err_name(err));
+                mobid_svc_err_name(err));
         goto done;
     }
     if (!start_all(o, svc, state)) {

@@ -203,7 +203,7 @@ mobid_err up_rp_setup(const up_opts *o, const up_service *svc, const json_t *cts
     err = write_verifier_config(o, svc, cfg_rps, profiles);
 done:
     if (err)
-        fprintf(stderr, "mobid up: relying-party setup failed: %s\n", mobid_err_name(err));
+        fprintf(stderr, "mobid up: relying-party setup failed: %s\n", mobid_svc_err_name(err));
     pair_free(&iaca);
     pair_free(&rp_ca);
     pair_free(&registrar);

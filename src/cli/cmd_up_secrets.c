@@ -148,14 +148,14 @@ mobid_err up_create_people(const up_opts *o, const json_t *accounts)
                                              json_string_value(json_object_get(a, "role")),
                                              json_string_value(json_object_get(a, "password")), id,
                                              &detail);
-        if (err == MOBID_ERR_STORE_CONFLICT) /* made by a start that was interrupted */
+        if (err == MOBID_SVC_ERR_STORE_CONFLICT) /* made by a start that was interrupted */
             err = MOBID_OK;
         if (err)
             break;
     }
 done:
     if (err)
-        fprintf(stderr, "mobid up: creating the accounts failed: %s%s%s\n", mobid_err_name(err),
+        fprintf(stderr, "mobid up: creating the accounts failed: %s%s%s\n", mobid_svc_err_name(err),
                 detail ? ": " : "", detail ? detail : "");
     mobid_store_close(s);
     return err;
@@ -248,7 +248,7 @@ mobid_err up_legacy_secrets(const up_opts *o, json_t *state, bool *changed)
         err = legacy_passwords(o, state, changed);
     if (err)
         fprintf(stderr, "mobid up: moving the secrets out of up.json failed: %s\n",
-                mobid_err_name(err));
+                mobid_svc_err_name(err));
     return err;
 }
 

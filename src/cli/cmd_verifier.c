@@ -66,7 +66,7 @@ static int run_server(const char *db, const char *listen, const char *config, co
     rc = CLI_EXIT_OK;
 done:
     if (err)
-        fprintf(stderr, "verifier: %s\n", mobid_strerror(err));
+        fprintf(stderr, "verifier: %s\n", mobid_svc_strerror(err));
     mobid_http_server_free(srv);
     verifier_ctx_free(ctx);
     return rc;

@@ -258,7 +258,7 @@ static mobid_err client_attestation(void *ctx, const char *aud, mobid_buf *att, 
     if (!h->provider_key)
         return MOBID_ERR_NOT_FOUND;
     if (!h->attestation && (err = attestation_make(h)) != MOBID_OK) {
-        fprintf(stderr, "wallet attestation: %s\n", mobid_err_name(err));
+        fprintf(stderr, "wallet attestation: %s\n", mobid_svc_err_name(err));
         return err == MOBID_ERR_NOMEM ? err : MOBID_ERR_KEY_INVALID;
     }
     if ((err = mobid_buf_append_str(att, h->attestation)) == MOBID_OK)

@@ -47,7 +47,7 @@ int cli_wallet_serve(const cli_wallet_host *h, const cli_wallet_serve_opts *o)
     if ((err = mobid_http_signals_block()) || (err = wallet_app_new(&cfg, &app)) ||
         (err = mobid_http_server_new(&hc, &srv)) || (err = wallet_app_routes(app, srv)) ||
         (err = mobid_http_server_start(srv))) {
-        fprintf(stderr, "wallet: %s\n", mobid_strerror(err));
+        fprintf(stderr, "wallet: %s\n", mobid_svc_strerror(err));
         goto done;
     }
     printf("{\"url\":\"%s/open?k=%s\"}\n", mobid_http_server_url(srv), wallet_app_secret(app));

@@ -1,5 +1,6 @@
 /* src/http: asynchronous GETs on a libcurl multi handle (see fetch.h). */
 #include "http/fetch.h"
+#include "common/svc_error.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -222,7 +223,7 @@ mobid_err mobid_http_fetch_get(mobid_http_fetcher *f, const char *url, const cha
     if (!err && (f->stop || !f->started))
         err = MOBID_ERR_FETCH_FAILED;
     else if (!err && f->running >= f->max)
-        err = MOBID_ERR_BUSY;
+        err = MOBID_SVC_ERR_BUSY;
     if (!err) {
         t->next = f->incoming;
         f->incoming = t;

@@ -7,7 +7,7 @@
  *     // later, on the fetcher's thread: done(ctx, err, &result)
  *
  * At most max_transfers run at once; beyond that a start is refused with
- * MOBID_ERR_BUSY (answer 503). done runs exactly once per started transfer, also when
+ * MOBID_SVC_ERR_BUSY (answer 503). done runs exactly once per started transfer, also when
  * the transfer is cancelled (*cancel set true: it ends within about a second) or the
  * fetcher is stopped (MOBID_ERR_FETCH_FAILED).
  *
@@ -42,7 +42,7 @@ void mobid_http_fetcher_free(mobid_http_fetcher *f);
 
 /* Start GET url (http or https) with headers (NULL-terminated "Name: value" list;
  * copied). cancel (may be NULL) must stay valid until done runs. Returns MOBID_OK
- * (done will run), MOBID_ERR_BUSY (too many running), UNSUPPORTED (scheme),
+ * (done will run), MOBID_SVC_ERR_BUSY (too many running), UNSUPPORTED (scheme),
  * INVALID_ARG, NOMEM (done will not run on an error). */
 MOBID_MUST_CHECK mobid_err mobid_http_fetch_get(mobid_http_fetcher *f, const char *url,
                                                 const char *const *headers, long timeout_ms,

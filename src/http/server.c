@@ -260,7 +260,7 @@ static void run_handler(mobid_http_req *r)
         r->resume = NULL;
     }
     if (err != MOBID_OK && !r->resp.status)
-        error_response(r, 500, "server_error", mobid_err_name(err));
+        error_response(r, 500, "server_error", mobid_svc_err_name(err));
 }
 
 /* Built-ins that never block run on the event thread: liveness stays reachable

@@ -60,6 +60,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include <mobid/base.h>
+#include "common/svc_error.h"
 #include "http/form.h"
 #include "http/metrics.h"
 

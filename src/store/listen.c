@@ -101,7 +101,7 @@ mobid_err mobid_store_listen_start(const char *url, const char *channel, mobid_s
         goto done;
     l->fn = fn;
     l->ctx = ctx;
-    err = MOBID_ERR_STORE;
+    err = MOBID_SVC_ERR_STORE;
     if (!(probe = listen_connect(l)))
         goto done; /* fail early on a bad URL, as mobid_store_open does */
     PQfinish(probe);

@@ -258,12 +258,12 @@ mobid_err mobid_store_tx(mobid_store *s, unsigned max_attempts, mobid_store_tx_f
         return MOBID_ERR_INVALID_ARG;
     if (!max_attempts)
         max_attempts = 10;
-    mobid_err err = MOBID_ERR_STORE_RETRY;
+    mobid_err err = MOBID_SVC_ERR_STORE_RETRY;
     for (unsigned attempt = 0; attempt < max_attempts; attempt++) {
         if (attempt)
             backoff(attempt);
         err = tx_once(s, fn, ctx);
-        if (err != MOBID_ERR_STORE_RETRY)
+        if (err != MOBID_SVC_ERR_STORE_RETRY)
             break;
     }
     return err;

@@ -13,10 +13,10 @@
  * as BIGINT seconds since the epoch, `INSERT ... ON CONFLICT DO NOTHING`, `RETURNING`.
  * Blob columns are BLOB on SQLite and BYTEA on PostgreSQL (migrations give both forms).
  *
- * Errors: MOBID_ERR_STORE_CONFLICT for a UNIQUE/PRIMARY KEY violation,
- * MOBID_ERR_STORE_RETRY when the transaction lost a race (SQLITE_BUSY after the busy
+ * Errors: MOBID_SVC_ERR_STORE_CONFLICT for a UNIQUE/PRIMARY KEY violation,
+ * MOBID_SVC_ERR_STORE_RETRY when the transaction lost a race (SQLITE_BUSY after the busy
  * timeout, PostgreSQL serialization failure or deadlock) and should be run again,
- * MOBID_ERR_STORE for anything else (mobid_store_errmsg() tells what).
+ * MOBID_SVC_ERR_STORE for anything else (mobid_store_errmsg() tells what).
  *
  * Transactions are serializable on both backends: SQLite takes the write lock at
  * BEGIN (BEGIN IMMEDIATE), PostgreSQL runs BEGIN ISOLATION LEVEL SERIALIZABLE. Use
@@ -42,6 +42,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <mobid/base.h>
+#include "common/svc_error.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,7 +58,7 @@ typedef enum mobid_store_backend {
 
 /* Open a connection.
  * url: see above; copied. *out receives the connection (free with mobid_store_close).
- * Returns MOBID_ERR_INVALID_ARG for an unknown scheme, MOBID_ERR_STORE when the
+ * Returns MOBID_ERR_INVALID_ARG for an unknown scheme, MOBID_SVC_ERR_STORE when the
  * database cannot be opened or configured (message on stderr), MOBID_ERR_NOMEM. */
 MOBID_MUST_CHECK mobid_err mobid_store_open(const char *url, mobid_store **out);
 
@@ -142,9 +143,9 @@ bool mobid_store_in_tx(const mobid_store *s);
 typedef mobid_err (*mobid_store_tx_fn)(mobid_store *s, void *ctx);
 
 /* Run fn inside BEGIN/COMMIT, rolling back on error. When BEGIN, the body or COMMIT
- * fails with MOBID_ERR_STORE_RETRY the whole transaction is run again, after a short
+ * fails with MOBID_SVC_ERR_STORE_RETRY the whole transaction is run again, after a short
  * randomized back-off, up to max_attempts times (0 = 10). Returns the body's error,
- * MOBID_ERR_STORE_RETRY when every attempt lost, or a store error. */
+ * MOBID_SVC_ERR_STORE_RETRY when every attempt lost, or a store error. */
 MOBID_MUST_CHECK mobid_err mobid_store_tx(mobid_store *s, unsigned max_attempts,
                                           mobid_store_tx_fn fn, void *ctx);
 
@@ -205,13 +206,13 @@ MOBID_MUST_CHECK mobid_err mobid_store_schema_version(mobid_store *s, const char
  * reads one snapshot while other connections go on writing. The copy is a plain
  * database file (rollback journal, no -wal). s must not be in a transaction.
  * Returns MOBID_ERR_UNSUPPORTED for PostgreSQL (use pg_dump; docs/operations.md),
- * MOBID_ERR_IO, MOBID_ERR_STORE (mobid_store_errmsg tells why; the file is removed). */
+ * MOBID_ERR_IO, MOBID_SVC_ERR_STORE (mobid_store_errmsg tells why; the file is removed). */
 MOBID_MUST_CHECK mobid_err mobid_store_backup(mobid_store *s, const char *path);
 
 /* Replace the whole database of s with the database file path (a backup), page by
  * page under the write lock. Other processes using the database must be stopped
  * first: their connections would keep reading cached pages. Same errors as
- * mobid_store_backup; MOBID_ERR_STORE_RETRY when the write lock could not be had. */
+ * mobid_store_backup; MOBID_SVC_ERR_STORE_RETRY when the write lock could not be had. */
 MOBID_MUST_CHECK mobid_err mobid_store_restore(mobid_store *s, const char *path);
 
 /* ---- connection pool (thread-safe) ---- */
@@ -245,7 +246,7 @@ typedef void (*mobid_store_notify_fn)(void *ctx, const char *payload);
  * own, until mobid_store_listen_stop. Senders use pg_notify(channel, payload) in the
  * statement or transaction that makes the change, so it arrives after the commit.
  * Returns MOBID_ERR_UNSUPPORTED for a URL that is not PostgreSQL (one SQLite file
- * serves one instance), MOBID_ERR_STORE when the first connection fails, NOMEM. */
+ * serves one instance), MOBID_SVC_ERR_STORE when the first connection fails, NOMEM. */
 MOBID_MUST_CHECK mobid_err mobid_store_listen_start(const char *url, const char *channel,
                                                     mobid_store_notify_fn fn, void *ctx,
                                                     mobid_store_listener **out);

@@ -49,12 +49,12 @@ static mobid_err pg_err(mobid_store *s, const PGresult *res)
     if (PQstatus(conn_of(s)) != CONNECTION_OK)
         s->broken = true;
     if (!state)
-        return MOBID_ERR_STORE;
+        return MOBID_SVC_ERR_STORE;
     if (!strcmp(state, "23505"))
-        return MOBID_ERR_STORE_CONFLICT;
+        return MOBID_SVC_ERR_STORE_CONFLICT;
     if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
-        return MOBID_ERR_STORE_RETRY;
-    return MOBID_ERR_STORE;
+        return MOBID_SVC_ERR_STORE_RETRY;
+    return MOBID_SVC_ERR_STORE;
 }
 
 static void pg_close(mobid_store *s)
@@ -270,7 +270,7 @@ mobid_err store_pg_open(const char *url, mobid_store **out)
     if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
         fprintf(stderr, "mobid: cannot connect to PostgreSQL: %s",
                 s->conn ? PQerrorMessage(s->conn) : "out of memory\n");
-        err = MOBID_ERR_STORE;
+        err = MOBID_SVC_ERR_STORE;
         goto done;
     }
     PQsetNoticeProcessor(s->conn, quiet_notices, NULL);

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* How long a writer waits for another's lock before MOBID_ERR_STORE_RETRY. */
+/* How long a writer waits for another's lock before MOBID_SVC_ERR_STORE_RETRY. */
 #define SQLITE_BUSY_MS 5000
 
 /* SQLite's default: checkpoint once the WAL holds this many frames. */
@@ -62,17 +62,17 @@ static mobid_err sq_err(mobid_store *s, int rc)
     switch (rc & 0xff) { /* extended codes are on: compare the primary code */
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        return MOBID_ERR_STORE_RETRY;
+        return MOBID_SVC_ERR_STORE_RETRY;
     case SQLITE_NOMEM:
         return MOBID_ERR_NOMEM;
     case SQLITE_CONSTRAINT: {
         int ext = rc != SQLITE_CONSTRAINT ? rc : sqlite3_extended_errcode(db_of(s));
         if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-            return MOBID_ERR_STORE_CONFLICT;
-        return MOBID_ERR_STORE;
+            return MOBID_SVC_ERR_STORE_CONFLICT;
+        return MOBID_SVC_ERR_STORE;
     }
     default:
-        return MOBID_ERR_STORE;
+        return MOBID_SVC_ERR_STORE;
     }
 }
 
@@ -356,7 +356,7 @@ static mobid_err configure(sqlite_store *s, bool memory)
             err = sq_err(&s->base, rc);
         } else if (sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
             store_set_error(&s->base, "sqlite: cannot switch to WAL mode");
-            err = MOBID_ERR_STORE;
+            err = MOBID_SVC_ERR_STORE;
         }
         sqlite3_finalize(st);
     }
@@ -396,7 +396,7 @@ mobid_err store_sqlite_open(const char *path, mobid_store **out)
     if (rc != SQLITE_OK) {
         fprintf(stderr, "mobid: cannot open sqlite:%s: %s\n", path,
                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        err = MOBID_ERR_STORE;
+        err = MOBID_SVC_ERR_STORE;
         goto done;
     }
     sqlite3_extended_result_codes(s->db, 1);
@@ -457,7 +457,7 @@ static mobid_err sq_backup_to(mobid_store *s, const char *path)
         rc = sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         store_set_error(s, "backup: %s", dst ? sqlite3_errmsg(dst) : "out of memory");
-        err = MOBID_ERR_STORE;
+        err = MOBID_SVC_ERR_STORE;
     }
     sqlite3_close(dst);
     if (err != MOBID_OK)
@@ -488,7 +488,7 @@ mobid_err mobid_store_restore(mobid_store *s, const char *path)
         rc = sq_copy(db_of(s), src);
     if (rc != SQLITE_OK) {
         store_set_error(s, "restore: %s", src ? sqlite3_errmsg(src) : "out of memory");
-        err = sq_err(s, rc) == MOBID_ERR_STORE_RETRY ? MOBID_ERR_STORE_RETRY : MOBID_ERR_STORE;
+        err = sq_err(s, rc) == MOBID_SVC_ERR_STORE_RETRY ? MOBID_SVC_ERR_STORE_RETRY : MOBID_SVC_ERR_STORE;
     }
     sqlite3_close(src);
     return err;

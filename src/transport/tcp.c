@@ -1,5 +1,6 @@
 /* TCP loopback transport: length-prefixed messages (see tcp.h). */
 #include "transport/tcp.h"
+#include "common/svc_error.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,7 +86,7 @@ mobid_err mobid_tcp_accept(mobid_tcp *listener, int timeout_ms, mobid_tcp **out)
         r = poll(&pfd, 1, timeout_ms);
     while (r < 0 && errno == EINTR);
     if (r == 0)
-        return MOBID_ERR_SESSION_EXPIRED;
+        return MOBID_SVC_ERR_SESSION_EXPIRED;
     if (r < 0 || (fd = accept(listener->fd, NULL, NULL)) < 0)
         return MOBID_ERR_IO;
     mobid_err err = wrap(fd, out);

@@ -323,7 +323,7 @@ static mobid_err do_audit_verify(call *c, mobid_http_req *req, mobid_http_resp *
     mobid_err err;
 
     if (c->who.role != ISSUER_ROLE_ADMIN)
-        return mobid_http_resp_err(resp, MOBID_ERR_ACCESS_DENIED, "ministry admins only");
+        return mobid_http_resp_err(resp, MOBID_SVC_ERR_ACCESS_DENIED, "ministry admins only");
     err = issuer_audit_verify(c->s, &checked, &bad);
     if (err != MOBID_OK && err != MOBID_ERR_DIGEST_MISMATCH)
         return mobid_http_resp_err(resp, err, NULL);

@@ -70,7 +70,7 @@ static mobid_err app_load(mobid_store *s, const issuer_officer *who, const char 
         r->created_at = mobid_store_col_int64(st, C_CREATED);
         r->updated_at = mobid_store_col_int64(st, C_UPDATED);
         if (!allowed(who, r->col[C_OFFICE]))
-            err = MOBID_ERR_ACCESS_DENIED;
+            err = MOBID_SVC_ERR_ACCESS_DENIED;
     }
     mobid_store_finalize(st);
     if (err != MOBID_OK)
@@ -139,7 +139,7 @@ static mobid_err app_write(mobid_store *s, const app_update *u)
     if (err == MOBID_OK) err = mobid_store_bind_str(st, 8, u->from);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     if (err == MOBID_OK && mobid_store_changes(st) != 1)
-        err = MOBID_ERR_WRONG_STATE;
+        err = MOBID_SVC_ERR_WRONG_STATE;
     mobid_store_finalize(st);
     return err;
 }
@@ -225,7 +225,7 @@ static mobid_err create_body(mobid_store *s, void *arg)
     mobid_err err;
 
     err = issuer_office_check_open(s, t->office_id, now, opens);
-    if (err == MOBID_ERR_OFFICE_NOT_OPEN)
+    if (err == MOBID_SVC_ERR_OFFICE_NOT_OPEN)
         *t->detail = "the office does not accept applications yet";
     if (err == MOBID_OK) err = settle_person(t->ctx, s, t);
     if (err == MOBID_OK)
@@ -242,9 +242,9 @@ static mobid_err create_body(mobid_store *s, void *arg)
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 7, now);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
-    if (err == MOBID_ERR_STORE_CONFLICT) {
+    if (err == MOBID_SVC_ERR_STORE_CONFLICT) {
         *t->detail = "this person already has an active application for this card type";
-        err = MOBID_ERR_APPLICATION_EXISTS;
+        err = MOBID_SVC_ERR_APPLICATION_EXISTS;
     }
     if (err == MOBID_OK) {
         app_row r = { .col = { [C_ID] = (char *)t->id, [C_OFFICE] = (char *)t->office_id,
@@ -267,7 +267,7 @@ static mobid_err create_check(issuer_ctx *ctx, const issuer_officer *who, const 
 
     if (!office_id || !allowed(who, office_id) || who->role == ISSUER_ROLE_NONE) {
         *detail = "officers take applications at their own office only";
-        return MOBID_ERR_ACCESS_DENIED;
+        return MOBID_SVC_ERR_ACCESS_DENIED;
     }
     if (!ct) {
         *detail = "unknown card type";
@@ -375,11 +375,11 @@ static mobid_err step_body(mobid_store *s, void *arg)
         return err;
     err = app_effective_state(t->ctx, s, &r, &state);
     if (err == MOBID_OK && !in_list(state, t->from))
-        err = MOBID_ERR_WRONG_STATE;
+        err = MOBID_SVC_ERR_WRONG_STATE;
     if (err == MOBID_OK && t->four_eyes && r.col[C_VERIFIED_BY])
         err = same_person(s, r.col[C_VERIFIED_BY], t->who->id, &same);
     if (err == MOBID_OK && same)
-        err = MOBID_ERR_FOUR_EYES;
+        err = MOBID_SVC_ERR_FOUR_EYES;
     if (err == MOBID_OK && t->kill_offer && r.col[C_OFFER])
         err = issuer_offer_kill(s, r.col[C_OFFER]);
     if (err == MOBID_OK) {
@@ -397,7 +397,7 @@ static mobid_err step_body(mobid_store *s, void *arg)
 static mobid_err run_step(step_tx *t, mobid_store *s)
 {
     if (t->who->role == ISSUER_ROLE_NONE)
-        return MOBID_ERR_ACCESS_DENIED;
+        return MOBID_SVC_ERR_ACCESS_DENIED;
     return mobid_store_tx(s, 0, step_body, t);
 }
 
@@ -472,7 +472,7 @@ mobid_err issuer_app_cancel(issuer_ctx *ctx, mobid_store *s, const issuer_office
     mobid_err err;
 
     if (who->role != ISSUER_ROLE_SUPERVISOR && who->role != ISSUER_ROLE_ADMIN)
-        return MOBID_ERR_ACCESS_DENIED;
+        return MOBID_SVC_ERR_ACCESS_DENIED;
     if (!reason || !*reason || strlen(reason) > 500)
         return MOBID_ERR_INVALID_ARG;
     x = json_pack("{s:s}", "reason", reason);
@@ -561,7 +561,7 @@ static mobid_err offer_body(mobid_store *s, void *arg)
     err = app_effective_state(t->ctx, s, &r, &state);
     if (err == MOBID_OK && strcmp(state, "approved") && strcmp(state, "offer_expired") &&
         !(t->replace && !strcmp(state, "offer_issued")))
-        err = MOBID_ERR_WRONG_STATE; /* an expired offer may be offered again */
+        err = MOBID_SVC_ERR_WRONG_STATE; /* an expired offer may be offered again */
     if (err == MOBID_OK && !strcmp(state, "offer_issued") && r.col[C_OFFER])
         err = issuer_offer_kill(s, r.col[C_OFFER]); /* the lost code stops working */
     if (err == MOBID_OK && !(ct = issuer_cardtype_find(t->ctx, r.col[C_CARDTYPE])))
@@ -599,7 +599,7 @@ static mobid_err app_offer(issuer_ctx *ctx, mobid_store *s, const issuer_officer
     *detail = NULL;
     memset(offer, 0, sizeof *offer);
     if (who->role == ISSUER_ROLE_NONE)
-        return MOBID_ERR_ACCESS_DENIED;
+        return MOBID_SVC_ERR_ACCESS_DENIED;
     err = mobid_store_tx(s, 0, offer_body, &t);
     if (err != MOBID_OK) {
         issuer_offer_clear(offer);
@@ -731,7 +731,7 @@ mobid_err issuer_app_card_action(issuer_ctx *ctx, mobid_store *s, const issuer_o
         return err;
     err = app_effective_state(ctx, s, &r, &state);
     if (err == MOBID_OK && strcmp(state, "card_issued") != 0)
-        err = MOBID_ERR_WRONG_STATE;
+        err = MOBID_SVC_ERR_WRONG_STATE;
     app_row_free(&r);
     if (err != MOBID_OK)
         return err;
@@ -744,5 +744,5 @@ mobid_err issuer_app_card_action(issuer_ctx *ctx, mobid_store *s, const issuer_o
         return issuer_card_revoke(ctx, id, who->id, reason);
     return strcmp(action, "suspend") && strcmp(action, "resume") && strcmp(action, "revoke")
                ? MOBID_ERR_INVALID_ARG
-               : MOBID_ERR_ACCESS_DENIED;
+               : MOBID_SVC_ERR_ACCESS_DENIED;
 }

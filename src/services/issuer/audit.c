@@ -120,7 +120,7 @@ static mobid_err audit_insert(mobid_store *s, const audit_entry *e, const char *
     if (err == MOBID_OK) err = mobid_store_bind_int64(st, 3, e->seq - 1);
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     if (err == MOBID_OK && mobid_store_changes(st) != 1)
-        err = MOBID_ERR_STORE_RETRY; /* someone advanced the head under us */
+        err = MOBID_SVC_ERR_STORE_RETRY; /* someone advanced the head under us */
     mobid_store_finalize(st);
     st = NULL;
     if (err != MOBID_OK)
@@ -342,7 +342,7 @@ mobid_err issuer_audit_json(mobid_store *s, const issuer_officer *who, int64_t a
 
     *out = NULL;
     if (!who || who->role != ISSUER_ROLE_ADMIN)
-        return MOBID_ERR_ACCESS_DENIED;
+        return MOBID_SVC_ERR_ACCESS_DENIED;
     arr = json_array();
     if (!arr)
         return MOBID_ERR_NOMEM;

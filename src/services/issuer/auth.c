@@ -170,7 +170,7 @@ mobid_err issuer_token_revoke(issuer_ctx *ctx, mobid_store *s, const issuer_offi
     if (err == MOBID_OK)
         err = issuer_token_check(s, token, &owner);
     if (err == MOBID_OK && who->role != ISSUER_ROLE_ADMIN && strcmp(owner.id, who->id))
-        err = MOBID_ERR_ACCESS_DENIED;
+        err = MOBID_SVC_ERR_ACCESS_DENIED;
     if (err == MOBID_OK) {
         revoke_tx t = { ctx, "UPDATE issuer_api_tokens SET revoked_at = $1"
                              " WHERE token_hash = $2 AND revoked_at IS NULL",

@@ -158,7 +158,7 @@ static mobid_err on_checkpoint(mobid_http_req *req, mobid_http_resp *resp, void 
         mobid_http_resp_header(resp, "Cache-Control", "no-cache");
         err = mobid_http_resp_json(resp, 200, body);
     } else {
-        fprintf(stderr, "issuer: audit checkpoint: %s\n", mobid_err_name(err));
+        fprintf(stderr, "issuer: audit checkpoint: %s\n", mobid_svc_err_name(err));
         err = mobid_http_resp_error(resp, 503, "INTERNAL", "no checkpoint available");
     }
     issuer_db_release(ctx, s);

@@ -277,10 +277,10 @@ mobid_err console_not_found(mobid_http_req *req, mobid_http_resp *resp, void *ct
 
 mobid_err console_error_page(mobid_http_req *req, mobid_http_resp *resp, mobid_err err)
 {
-    bool busy = err == MOBID_ERR_BUSY;
+    bool busy = err == MOBID_SVC_ERR_BUSY;
     (void)req;
     fprintf(stderr, "console: %s %s: %s\n", mobid_http_req_method(req), mobid_http_req_path(req),
-            mobid_err_name(err));
+            mobid_svc_err_name(err));
     return console_message_page(resp, busy ? 503 : 500, "server-error",
                                 busy ? "잠시 후 다시 시도하세요" : "서버 오류",
                                 busy ? "Busy" : "Server error",

@@ -11,13 +11,13 @@
 
 bool console_is_refusal(mobid_err err)
 {
-    switch (err) {
-    case MOBID_ERR_ACCESS_DENIED: case MOBID_ERR_NOT_FOUND: case MOBID_ERR_WRONG_STATE:
-    case MOBID_ERR_FOUR_EYES: case MOBID_ERR_APPLICATION_EXISTS: case MOBID_ERR_INVALID_ARG:
-    case MOBID_ERR_OFFICE_NOT_OPEN: case MOBID_ERR_INELIGIBLE_NATIONALITY:
-    case MOBID_ERR_INELIGIBLE_RESIDENCE: case MOBID_ERR_INELIGIBLE_AGE:
-    case MOBID_ERR_PASSPORT_INVALID: case MOBID_ERR_PASSPORT_EXPIRED: case MOBID_ERR_MALFORMED:
-    case MOBID_ERR_PASSPORT_CHANGED: case MOBID_ERR_RENEWAL_UNDELIVERABLE:
+    switch ((int)err) {
+    case MOBID_SVC_ERR_ACCESS_DENIED: case MOBID_ERR_NOT_FOUND: case MOBID_SVC_ERR_WRONG_STATE:
+    case MOBID_SVC_ERR_FOUR_EYES: case MOBID_SVC_ERR_APPLICATION_EXISTS: case MOBID_ERR_INVALID_ARG:
+    case MOBID_SVC_ERR_OFFICE_NOT_OPEN: case MOBID_SVC_ERR_INELIGIBLE_NATIONALITY:
+    case MOBID_SVC_ERR_INELIGIBLE_RESIDENCE: case MOBID_SVC_ERR_INELIGIBLE_AGE:
+    case MOBID_SVC_ERR_PASSPORT_INVALID: case MOBID_SVC_ERR_PASSPORT_EXPIRED: case MOBID_ERR_MALFORMED:
+    case MOBID_SVC_ERR_PASSPORT_CHANGED: case MOBID_SVC_ERR_RENEWAL_UNDELIVERABLE:
         return true;
     default:
         return false;
@@ -28,27 +28,27 @@ bool console_is_refusal(mobid_err err)
 void console_refusal(console_req *c, mobid_err err, const char *detail)
 {
     const char *ko = "요청을 처리할 수 없습니다.";
-    switch (err) {
-    case MOBID_ERR_FOUR_EYES: ko = "본인이 확인한 신청은 다른 직원이 승인해야 합니다."; break;
-    case MOBID_ERR_ACCESS_DENIED: ko = "권한이 없습니다."; break;
-    case MOBID_ERR_OFFICE_NOT_OPEN: ko = "이 공관은 아직 신청을 받지 않습니다."; break;
-    case MOBID_ERR_INELIGIBLE_NATIONALITY:
-    case MOBID_ERR_INELIGIBLE_RESIDENCE:
-    case MOBID_ERR_INELIGIBLE_AGE:
-    case MOBID_ERR_PASSPORT_INVALID:
-    case MOBID_ERR_PASSPORT_EXPIRED: ko = "발급 요건을 충족하지 않습니다."; break;
-    case MOBID_ERR_APPLICATION_EXISTS: ko = "이미 진행 중인 신청이 있습니다."; break;
-    case MOBID_ERR_WRONG_STATE: ko = "현재 상태에서는 할 수 없는 작업입니다."; break;
+    switch ((int)err) {
+    case MOBID_SVC_ERR_FOUR_EYES: ko = "본인이 확인한 신청은 다른 직원이 승인해야 합니다."; break;
+    case MOBID_SVC_ERR_ACCESS_DENIED: ko = "권한이 없습니다."; break;
+    case MOBID_SVC_ERR_OFFICE_NOT_OPEN: ko = "이 공관은 아직 신청을 받지 않습니다."; break;
+    case MOBID_SVC_ERR_INELIGIBLE_NATIONALITY:
+    case MOBID_SVC_ERR_INELIGIBLE_RESIDENCE:
+    case MOBID_SVC_ERR_INELIGIBLE_AGE:
+    case MOBID_SVC_ERR_PASSPORT_INVALID:
+    case MOBID_SVC_ERR_PASSPORT_EXPIRED: ko = "발급 요건을 충족하지 않습니다."; break;
+    case MOBID_SVC_ERR_APPLICATION_EXISTS: ko = "이미 진행 중인 신청이 있습니다."; break;
+    case MOBID_SVC_ERR_WRONG_STATE: ko = "현재 상태에서는 할 수 없는 작업입니다."; break;
     default: break;
     }
     console_put(&c->page, "<div class=\"notice error\" role=\"alert\" id=\"refusal\" data-error=\"");
-    console_esc(&c->page, mobid_err_name(err));
+    console_esc(&c->page, mobid_svc_err_name(err));
     console_put(&c->page, "\"><p>");
     console_esc(&c->page, ko);
     console_put(&c->page, "</p><p class=\"en\">");
-    console_esc(&c->page, detail ? detail : mobid_strerror(err));
+    console_esc(&c->page, detail ? detail : mobid_svc_strerror(err));
     console_put(&c->page, " (");
-    console_esc(&c->page, mobid_err_name(err));
+    console_esc(&c->page, mobid_svc_err_name(err));
     console_put(&c->page, ")</p></div>\n");
 }
 
@@ -133,7 +133,7 @@ void console_refusal_form(console_req *c, mobid_err err, const char *detail,
         return;
     }
     console_put(&c->page, "<div class=\"notice error\" role=\"alert\" id=\"refusal\" data-error=\"");
-    console_esc(&c->page, mobid_err_name(err));
+    console_esc(&c->page, mobid_svc_err_name(err));
     console_put(&c->page, "\"><p>");
     if (miss) {
         console_esc(&c->page, fstr(miss, "ko"));
@@ -147,7 +147,7 @@ void console_refusal_form(console_req *c, mobid_err err, const char *detail,
         console_put(&c->page, ".");
     }
     console_put(&c->page, " (");
-    console_esc(&c->page, mobid_err_name(err));
+    console_esc(&c->page, mobid_svc_err_name(err));
     console_put(&c->page, ")</p></div>\n");
 }
 

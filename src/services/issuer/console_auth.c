@@ -150,10 +150,10 @@ static mobid_err on_signin_post(mobid_http_req *req, mobid_http_resp *resp, void
         goto done;
     err = issuer_session_create(ctx, s, &in, console_setting(ctx, "session_lifetime_s", 8 * 3600),
                                 session, token, &who);
-    if (err == MOBID_ERR_SIGNIN_THROTTLED || err == MOBID_ERR_BUSY) {
+    if (err == MOBID_SVC_ERR_SIGNIN_THROTTLED || err == MOBID_SVC_ERR_BUSY) {
         snprintf(retry, sizeof retry, "%lld", (long long)in.retry_after);
         (void)mobid_http_resp_header(resp, "Retry-After", retry);
-        err = err == MOBID_ERR_BUSY
+        err = err == MOBID_SVC_ERR_BUSY
                   ? signin_page(req, resp, 503, "잠시 후 다시 시도하세요.",
                                 "The server is busy. Please try again in a moment.")
                   : signin_page(req, resp, 429, "로그인 실패가 반복되어 잠시 로그인할 수 없습니다.",
@@ -162,7 +162,7 @@ static mobid_err on_signin_post(mobid_http_req *req, mobid_http_resp *resp, void
     } else if (err == MOBID_ERR_UNAUTHENTICATED) {
         err = signin_page(req, resp, 401, "사용자 이름 또는 비밀번호가 틀렸습니다.",
                           "Wrong user name or password.");
-    } else if (err == MOBID_ERR_PASSWORD_CHANGE_REQUIRED || err == MOBID_ERR_SECOND_FACTOR_REQUIRED) {
+    } else if (err == MOBID_SVC_ERR_PASSWORD_CHANGE_REQUIRED || err == MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED) {
         err = console_signin_second(req, resp, err, in.detail); /* console_officers.c */
     } else if (!err) {
         err = signed_in(ctx, s, req, resp, user, session, token);
@@ -195,7 +195,7 @@ static mobid_err check_session(console_req *c, const char *csrf)
     if (!found || now - last > console_setting(c->ctx, "idle_timeout_s", 900)) {
         if (issuer_session_end(c->ctx, c->s, session) == MOBID_OK)
             (void)console_exec(c->s, "DELETE FROM console_activity WHERE session_hash = $1", key, 0, 0);
-        return MOBID_ERR_SESSION_EXPIRED;
+        return MOBID_SVC_ERR_SESSION_EXPIRED;
     }
     return console_exec(c->s, "UPDATE console_activity SET last_seen = $2 WHERE session_hash = $1",
                         key, now, 0);
@@ -230,9 +230,9 @@ mobid_err console_run(mobid_http_req *req, mobid_http_resp *resp, void *ctx, con
     err = check_session(&c, post ? (console_field(&c, "csrf") ? console_field(&c, "csrf") : "") : NULL);
     if (err == MOBID_ERR_UNAUTHENTICATED && post) {
         err = refuse_post(&c);
-    } else if (err == MOBID_ERR_UNAUTHENTICATED || err == MOBID_ERR_SESSION_EXPIRED) {
+    } else if (err == MOBID_ERR_UNAUTHENTICATED || err == MOBID_SVC_ERR_SESSION_EXPIRED) {
         console_clear_cookies(req, resp);
-        err = mobid_http_resp_redirect(resp, 303, err == MOBID_ERR_SESSION_EXPIRED
+        err = mobid_http_resp_redirect(resp, 303, err == MOBID_SVC_ERR_SESSION_EXPIRED
                                                       ? "/console/signin?why=idle" : "/console/signin");
     } else if (!err) {
         console_set_zone(&c, c.who.office_id);

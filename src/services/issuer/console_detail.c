@@ -52,18 +52,18 @@ static const step_info *step_find(const char *step)
 }
 
 /* The refusal a redirect can name (any other code reads as WRONG_STATE). */
-static const mobid_err REFUSALS[] = { MOBID_ERR_FOUR_EYES, MOBID_ERR_ACCESS_DENIED,
-                                      MOBID_ERR_WRONG_STATE, MOBID_ERR_INVALID_ARG,
-                                      MOBID_ERR_NOT_FOUND, MOBID_ERR_PASSPORT_EXPIRED,
-                                      MOBID_ERR_PASSPORT_CHANGED,
-                                      MOBID_ERR_RENEWAL_UNDELIVERABLE };
+static const mobid_err REFUSALS[] = { MOBID_SVC_ERR_FOUR_EYES, MOBID_SVC_ERR_ACCESS_DENIED,
+                                      MOBID_SVC_ERR_WRONG_STATE, MOBID_ERR_INVALID_ARG,
+                                      MOBID_ERR_NOT_FOUND, MOBID_SVC_ERR_PASSPORT_EXPIRED,
+                                      MOBID_SVC_ERR_PASSPORT_CHANGED,
+                                      MOBID_SVC_ERR_RENEWAL_UNDELIVERABLE };
 
 static mobid_err refusal_parse(const char *name)
 {
     for (size_t i = 0; name && i < sizeof REFUSALS / sizeof REFUSALS[0]; i++)
-        if (!strcmp(name, mobid_err_name(REFUSALS[i])))
+        if (!strcmp(name, mobid_svc_err_name(REFUSALS[i])))
             return REFUSALS[i];
-    return MOBID_ERR_WRONG_STATE;
+    return MOBID_SVC_ERR_WRONG_STATE;
 }
 
 /* What was refused and who can do it, in both languages (ko, en: 256 bytes). */
@@ -71,13 +71,13 @@ static void step_text(const step_info *si, mobid_err err, char *ko, char *en)
 {
     bool card = !strcmp(si->step, "resume") || !strcmp(si->step, "revoke") ||
                 !strcmp(si->step, "renew");
-    switch (err) {
-    case MOBID_ERR_FOUR_EYES:
+    switch ((int)err) {
+    case MOBID_SVC_ERR_FOUR_EYES:
         snprintf(ko, 256, "이 신청의 신원을 확인한 직원은 승인할 수 없습니다. 다른 직원이 승인해야 합니다.");
         snprintf(en, 256, "The officer who verified this application cannot approve it: "
                           "another officer of the office must approve.");
         break;
-    case MOBID_ERR_ACCESS_DENIED:
+    case MOBID_SVC_ERR_ACCESS_DENIED:
         if (card || !strcmp(si->step, "cancel")) {
             snprintf(ko, 256, "%s은(는) 감독관만 할 수 있습니다. 공관의 감독관에게 요청하세요.", si->ko);
             snprintf(en, 256, "Only a supervisor can %s: ask your office's supervisor.", si->en);
@@ -120,13 +120,13 @@ static void step_refusal(console_req *c, const step_info *si, mobid_err err)
     if (!console_renew_refusal(err, ko, sizeof ko, en, sizeof en))
         step_text(si, err, ko, en);
     console_put(&c->page, "<div class=\"notice error\" role=\"alert\" id=\"refusal\" data-error=\"");
-    console_esc(&c->page, mobid_err_name(err));
+    console_esc(&c->page, mobid_svc_err_name(err));
     console_put(&c->page, "\"><p>");
     console_esc(&c->page, ko);
     console_put(&c->page, "</p><p class=\"en\">");
     console_esc(&c->page, en);
     console_put(&c->page, " (");
-    console_esc(&c->page, mobid_err_name(err));
+    console_esc(&c->page, mobid_svc_err_name(err));
     console_put(&c->page, ")</p></div>\n");
 }
 
@@ -426,7 +426,7 @@ static mobid_err do_detail(console_req *c)
 
     if (console_is_refusal(err)) {
         console_page_open(c, "신청", "Application");
-        console_refusal(c, err, err == MOBID_ERR_ACCESS_DENIED
+        console_refusal(c, err, err == MOBID_SVC_ERR_ACCESS_DENIED
                                     ? "this application belongs to another office" : "no such application");
         return console_page_send(c, mobid_http_status_of(err));
     }
@@ -469,7 +469,7 @@ static mobid_err back(console_req *c, const char *id, const char *step, mobid_er
     char loc[200];
     if (err)
         snprintf(loc, sizeof loc, "/console/applications/%s?refused=%s&step=%s", id,
-                 mobid_err_name(err), step);
+                 mobid_svc_err_name(err), step);
     else
         snprintf(loc, sizeof loc, "/console/applications/%s?done=%s", id, step);
     return console_redirect(c, loc);

@@ -92,7 +92,7 @@ static mobid_err do_officers(console_req *c)
 
     if (c->who.role != ISSUER_ROLE_ADMIN) {
         console_page_open(c, "직원 관리", "Officers");
-        console_refusal(c, MOBID_ERR_ACCESS_DENIED, "only the ministry administrator manages officers");
+        console_refusal(c, MOBID_SVC_ERR_ACCESS_DENIED, "only the ministry administrator manages officers");
         return console_page_send(c, 403);
     }
     if ((err = issuer_officers_json(c->s, &c->who, &list)))
@@ -289,10 +289,10 @@ static mobid_err on_password_post(mobid_http_req *req, mobid_http_resp *resp, vo
     if (err == MOBID_ERR_INVALID_ARG)
         return password_page(resp, 400, "새 비밀번호를 쓸 수 없습니다.",
                              "The new password cannot be used", in.detail);
-    if (err == MOBID_ERR_SECOND_FACTOR_REQUIRED)
+    if (err == MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED)
         return password_page(resp, 401, "인증 코드가 필요합니다.", "An authenticator code is needed",
                              in.detail);
-    if (err == MOBID_ERR_UNAUTHENTICATED || err == MOBID_ERR_SIGNIN_THROTTLED || err == MOBID_ERR_BUSY)
+    if (err == MOBID_ERR_UNAUTHENTICATED || err == MOBID_SVC_ERR_SIGNIN_THROTTLED || err == MOBID_SVC_ERR_BUSY)
         return password_page(resp, mobid_http_status_of(err), "사용자 이름 또는 비밀번호가 틀렸거나 잠시 잠겼습니다.",
                              "Wrong user name or password, or locked for a while", NULL);
     return err;
@@ -304,7 +304,7 @@ mobid_err console_signin_second(mobid_http_req *req, mobid_http_resp *resp, mobi
     (void)req;
     (void)detail;
     console_security_headers(resp);
-    return mobid_http_resp_redirect(resp, 303, why == MOBID_ERR_PASSWORD_CHANGE_REQUIRED
+    return mobid_http_resp_redirect(resp, 303, why == MOBID_SVC_ERR_PASSWORD_CHANGE_REQUIRED
                                                    ? "/console/password?why=reset"
                                                    : "/console/signin?why=code");
 }

@@ -43,18 +43,18 @@ void console_renew_actions(console_req *c, const char *app_id, const json_t *car
 bool console_renew_refusal(mobid_err err, char *ko, size_t kn, char *en, size_t en_n)
 {
     switch (err) {
-    case MOBID_ERR_PASSPORT_EXPIRED:
+    case MOBID_SVC_ERR_PASSPORT_EXPIRED:
         snprintf(ko, kn, "카드를 발급한 여권이 만료되었습니다. 유효한 여권으로 새로 신청해야 합니다 (재발급, "
                          "본인 확인).");
         snprintf(en, en_n, "The passport the card was issued on has expired: the person applies anew "
                            "with a valid passport (a reissue, verified in person).");
         return true;
-    case MOBID_ERR_PASSPORT_CHANGED:
+    case MOBID_SVC_ERR_PASSPORT_CHANGED:
         snprintf(ko, kn, "제시한 여권이 카드를 발급한 여권과 다릅니다. 새 여권은 새 신청(재발급)으로 처리합니다.");
         snprintf(en, en_n, "The passport shown is not the one the card was issued on: a new passport "
                            "means a reissue (a new application).");
         return true;
-    case MOBID_ERR_RENEWAL_UNDELIVERABLE:
+    case MOBID_SVC_ERR_RENEWAL_UNDELIVERABLE:
         snprintf(ko, kn, "신청인의 앱이 갱신을 받을 수 없습니다 (기기에 묶인 갱신 토큰이 없음). 새로 신청해 "
                          "발급 코드를 받아야 합니다.");
         snprintf(en, en_n, "The holder's app cannot receive a renewal (it holds no key-bound refresh "

@@ -92,7 +92,7 @@ static mobid_err check_binding(cred_tx *t, mobid_store *s, const offer_row *o)
     if (!o->jkt[0] || !t->dpop_scheme)
         return MOBID_OK;
     t->oauth_error = "invalid_dpop_proof";
-    t->detail = t->dpop.present ? mobid_err_name(t->dpop.err) : "DPoP proof missing";
+    t->detail = t->dpop.present ? mobid_svc_err_name(t->dpop.err) : "DPoP proof missing";
     if (!t->dpop.present || t->dpop.err != MOBID_OK)
         return MOBID_OK;
     t->detail = "the DPoP proof is made with another key than the token's";
@@ -463,7 +463,7 @@ static mobid_err check_request(cred_tx *t, mobid_http_req *req, json_t **body)
     for (t->n = 0; t->n < cr.n_jwts; t->n++) {
         err = mobid_oid4vci_proof_check(mobid_view_str(cr.jwts[t->n]), &pp, &t->proofs[t->n]);
         if (err != MOBID_OK) {
-            t->detail = mobid_err_name(err);
+            t->detail = mobid_svc_err_name(err);
             return err == MOBID_ERR_NOMEM ? err : MOBID_OK;
         }
         for (size_t k = 0; k < t->n; k++)

@@ -55,16 +55,16 @@ static mobid_err residence_check(const issuer_eligibility_rules *rules, const js
     if (national != e->nationals) {
         *detail = e->nationals ? "only nationals of the issuing state can apply"
                                : "this card is for foreigners, not nationals of the issuing state";
-        return MOBID_ERR_INELIGIBLE_NATIONALITY;
+        return MOBID_SVC_ERR_INELIGIBLE_NATIONALITY;
     }
     if (e->residence == ISSUER_RESIDENCE_PERMANENT_ABROAD &&
         (strcmp(res, "permanent") != 0 || !strcmp(country, rules->nationality))) {
         *detail = "the applicant must hold permanent residency in another country";
-        return MOBID_ERR_INELIGIBLE_RESIDENCE;
+        return MOBID_SVC_ERR_INELIGIBLE_RESIDENCE;
     }
     if (e->residence == ISSUER_RESIDENCE_ISSUING_STATE && strcmp(country, rules->nationality)) {
         *detail = "the applicant must reside in the issuing state";
-        return MOBID_ERR_INELIGIBLE_RESIDENCE;
+        return MOBID_SVC_ERR_INELIGIBLE_RESIDENCE;
     }
     return MOBID_OK;
 }
@@ -86,16 +86,16 @@ mobid_err issuer_eligibility_check(const issuer_eligibility_rules *rules, const 
         return err;
     if (birth > today || mobid_age_years(birth, today) < rules->card.min_age) {
         *detail = "the applicant is younger than the minimum age";
-        return MOBID_ERR_INELIGIBLE_AGE;
+        return MOBID_SVC_ERR_INELIGIBLE_AGE;
     }
     if (!passport || !*passport || (rules->card.e_passport && !json_is_true(epass))) {
         *detail = rules->card.e_passport ? "a machine-readable e-passport (with chip) is required"
                                          : "a passport number is required";
-        return MOBID_ERR_PASSPORT_INVALID;
+        return MOBID_SVC_ERR_PASSPORT_INVALID;
     }
     if (expiry <= today) {
         *detail = "the passport expires on or before the day of application";
-        return MOBID_ERR_PASSPORT_EXPIRED;
+        return MOBID_SVC_ERR_PASSPORT_EXPIRED;
     }
     *detail = NULL;
     return MOBID_OK;

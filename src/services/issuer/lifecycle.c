@@ -79,7 +79,7 @@ static mobid_err transition_body(mobid_store *s, void *arg)
     if (err != MOBID_OK)
         return err;
     if (state < 0 || state > 31 || !(t->from_mask & (1u << state)))
-        return MOBID_ERR_WRONG_STATE;
+        return MOBID_SVC_ERR_WRONG_STATE;
     if ((err = issuer_card_set_state(s, id, t->to, t->reason)) != MOBID_OK ||
         (err = issuer_status_set_card(s, id, t->status)) != MOBID_OK)
         return err;

@@ -45,7 +45,7 @@ typedef struct issuer_officer {
  * etc/offices.example.json, or one office from the API). who must be a ministry admin
  * (NULL = bootstrap from the command line, audited as "system"). Returns
  * MOBID_ERR_INVALID_ARG with *detail for a bad entry (nothing written),
- * MOBID_ERR_ACCESS_DENIED, store errors. *count (may be NULL) gets the number written. */
+ * MOBID_SVC_ERR_ACCESS_DENIED, store errors. *count (may be NULL) gets the number written. */
 MOBID_MUST_CHECK mobid_err issuer_offices_put(issuer_ctx *ctx, mobid_store *s,
                                               const issuer_officer *who, const json_t *list,
                                               size_t *count, const char **detail);
@@ -53,7 +53,7 @@ MOBID_MUST_CHECK mobid_err issuer_offices_put(issuer_ctx *ctx, mobid_store *s,
 MOBID_MUST_CHECK mobid_err issuer_offices_seed(issuer_ctx *ctx, mobid_store *s,
                                                const char *path, size_t *count);
 /* MOBID_OK when the office accepts applications at `now`; MOBID_ERR_NOT_FOUND,
- * MOBID_ERR_OFFICE_NOT_OPEN (with the opening date in *opens, 11 bytes, may be NULL). */
+ * MOBID_SVC_ERR_OFFICE_NOT_OPEN (with the opening date in *opens, 11 bytes, may be NULL). */
 MOBID_MUST_CHECK mobid_err issuer_office_check_open(mobid_store *s, const char *office_id,
                                                     int64_t now, char *opens);
 /* All offices (or the one with id when id is not NULL) as a JSON array. */
@@ -79,8 +79,8 @@ const char *issuer_password_weak(const char *username, const char *password);
 /* Create an officer. who: a ministry admin (any office, any role), a supervisor (own
  * office, role officer) or NULL (bootstrap). office_id NULL for a ministry admin,
  * required otherwise. Weak passwords are refused (issuer_password_weak). id (23 bytes)
- * gets the new officer's id. MOBID_ERR_ACCESS_DENIED, MOBID_ERR_INVALID_ARG (*detail),
- * MOBID_ERR_NOT_FOUND (office), MOBID_ERR_STORE_CONFLICT (username taken). */
+ * gets the new officer's id. MOBID_SVC_ERR_ACCESS_DENIED, MOBID_ERR_INVALID_ARG (*detail),
+ * MOBID_ERR_NOT_FOUND (office), MOBID_SVC_ERR_STORE_CONFLICT (username taken). */
 MOBID_MUST_CHECK mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s,
                                                  const issuer_officer *who,
                                                  const char *username, const char *display,
@@ -89,7 +89,7 @@ MOBID_MUST_CHECK mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s
                                                  const char **detail);
 /* As issuer_officer_create by the system (a first start: who is NULL), but the
  * password is one-time: it was made for the officer and handed over, so the first
- * sign-in must choose a new one (MOBID_ERR_PASSWORD_CHANGE_REQUIRED until then). */
+ * sign-in must choose a new one (MOBID_SVC_ERR_PASSWORD_CHANGE_REQUIRED until then). */
 MOBID_MUST_CHECK mobid_err issuer_officer_create_one_time(issuer_ctx *ctx, mobid_store *s,
                                                           const char *username,
                                                           const char *display,
@@ -131,8 +131,8 @@ typedef struct issuer_signin {
  * lockout, per source lockout, a growing delay per account, a cap on concurrent
  * password hashing. Runs its own transactions; audits every failure and refusal.
  * MOBID_OK and *who, MOBID_ERR_UNAUTHENTICATED (wrong name or password, same answer),
- * MOBID_ERR_SIGNIN_THROTTLED (no password was checked; in->retry_after seconds),
- * MOBID_ERR_BUSY (too many password checks running; retry in a second), store errors. */
+ * MOBID_SVC_ERR_SIGNIN_THROTTLED (no password was checked; in->retry_after seconds),
+ * MOBID_SVC_ERR_BUSY (too many password checks running; retry in a second), store errors. */
 MOBID_MUST_CHECK mobid_err issuer_signin_check(issuer_ctx *ctx, mobid_store *s,
                                                issuer_signin *in, issuer_officer *who);
 /* The client address for per-source limits: the peer, or the last X-Forwarded-For
@@ -189,11 +189,11 @@ typedef struct issuer_eligibility_rules {
 void issuer_eligibility_rules_get(const issuer_ctx *ctx, const issuer_cardtype *ct,
                                   issuer_eligibility_rules *out);
 /* Check an applicant (the application's PII object) on civil day `today`:
- * MOBID_ERR_INELIGIBLE_NATIONALITY (a foreigner for a nationals' card, or a national
+ * MOBID_SVC_ERR_INELIGIBLE_NATIONALITY (a foreigner for a nationals' card, or a national
  * for a foreigners' card), _RESIDENCE (not "permanent" abroad, or not living in the
  * issuing state, as the card type asks), _AGE (under min_age on today, from
- * birth_date), MOBID_ERR_PASSPORT_INVALID (no number, or no chip where the card type
- * wants an e-passport), MOBID_ERR_PASSPORT_EXPIRED (expiry on or before today),
+ * birth_date), MOBID_SVC_ERR_PASSPORT_INVALID (no number, or no chip where the card type
+ * wants an e-passport), MOBID_SVC_ERR_PASSPORT_EXPIRED (expiry on or before today),
  * MOBID_ERR_INVALID_ARG for a missing or malformed field. *detail names the reason. */
 MOBID_MUST_CHECK mobid_err issuer_eligibility_check(const issuer_eligibility_rules *rules,
                                                     const json_t *pii, int64_t today,
@@ -232,8 +232,8 @@ MOBID_MUST_CHECK mobid_err issuer_intake_consistent(const json_t *pii, const cha
  * the applicant's PII (object with resident_registration_number, birth_date,
  * nationality, residence_status, country_of_residence, passport_number,
  * passport_expiry, e_passport and the card type's claims). Refusals:
- * MOBID_ERR_OFFICE_NOT_OPEN, eligibility errors, MOBID_ERR_APPLICATION_EXISTS,
- * MOBID_ERR_ACCESS_DENIED, MOBID_ERR_NOT_FOUND (office or card type). */
+ * MOBID_SVC_ERR_OFFICE_NOT_OPEN, eligibility errors, MOBID_SVC_ERR_APPLICATION_EXISTS,
+ * MOBID_SVC_ERR_ACCESS_DENIED, MOBID_ERR_NOT_FOUND (office or card type). */
 MOBID_MUST_CHECK mobid_err issuer_app_create(issuer_ctx *ctx, mobid_store *s,
                                              const issuer_officer *who, const char *office_id,
                                              const char *cardtype, const json_t *pii,
@@ -245,7 +245,7 @@ MOBID_MUST_CHECK mobid_err issuer_app_create(issuer_ctx *ctx, mobid_store *s,
 MOBID_MUST_CHECK mobid_err issuer_app_verify(issuer_ctx *ctx, mobid_store *s,
                                              const issuer_officer *who, const char *id,
                                              const json_t *evidence);
-/* verified → approved; MOBID_ERR_FOUR_EYES when who verified it. */
+/* verified → approved; MOBID_SVC_ERR_FOUR_EYES when who verified it. */
 MOBID_MUST_CHECK mobid_err issuer_app_approve(issuer_ctx *ctx, mobid_store *s,
                                               const issuer_officer *who, const char *id);
 /* received/verified/approved/offer_expired → rejected with a reason. */

@@ -22,7 +22,7 @@ static const char TOTP_AAD[] = "mobid-totp:";
 static mobid_err admin_check(const issuer_officer *who, const char *id, const char **detail)
 {
     if (!who || who->role != ISSUER_ROLE_ADMIN)
-        return MOBID_ERR_ACCESS_DENIED;
+        return MOBID_SVC_ERR_ACCESS_DENIED;
     if (!id || !strcmp(id, who->id)) {
         *detail = "an administrator cannot change their own account here";
         return MOBID_ERR_INVALID_ARG;
@@ -226,7 +226,7 @@ mobid_err issuer_office_require_totp(issuer_ctx *ctx, mobid_store *s, const issu
                                      const char *office_id, bool required)
 {
     if (!who || who->role != ISSUER_ROLE_ADMIN)
-        return MOBID_ERR_ACCESS_DENIED;
+        return MOBID_SVC_ERR_ACCESS_DENIED;
     return change(ctx, s, who, office_id,
                   required ? "UPDATE issuer_offices SET require_totp = 1, updated_at = $3 WHERE id = $1"
                            : "UPDATE issuer_offices SET require_totp = 0, updated_at = $3 WHERE id = $1",
@@ -305,22 +305,22 @@ static mobid_err second_factor(issuer_ctx *ctx, mobid_store *s, issuer_signin *i
     if (!o->totp_sealed) {
         in->detail = "this office requires an authenticator: ask the ministry administrator"
                      " to set one up";
-        return MOBID_ERR_SECOND_FACTOR_REQUIRED;
+        return MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED;
     }
     if (!in->totp || !*in->totp) {
         in->detail = "enter the 6-digit code of your authenticator app";
-        return MOBID_ERR_SECOND_FACTOR_REQUIRED;
+        return MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED;
     }
     *counted = true;
     in->detail = "wrong or already used authenticator code";
     step = totp_match(ctx, who->id, o->totp_sealed, in->totp);
     if (step <= o->last_step)
-        return MOBID_ERR_SECOND_FACTOR_REQUIRED;
+        return MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED;
     snprintf(step_s, sizeof step_s, "%lld", (long long)step);
     err = run_sql(s, "UPDATE issuer_officers SET totp_last_step = CAST($2 AS BIGINT)"
                      " WHERE id = $1 AND totp_last_step < CAST($2 AS BIGINT)", who->id, step_s, &n);
     if (err == MOBID_OK && n != 1)
-        err = MOBID_ERR_SECOND_FACTOR_REQUIRED; /* the same code raced in twice */
+        err = MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED; /* the same code raced in twice */
     if (err == MOBID_OK) {
         *counted = false;
         in->detail = NULL;
@@ -361,7 +361,7 @@ mobid_err issuer_signin_second(issuer_ctx *ctx, mobid_store *s, issuer_signin *i
         err = second_factor(ctx, s, in, who, &o, counted);
     if (err == MOBID_OK && o.must_change && !in->new_password) {
         in->detail = "the password was reset: choose a new one";
-        err = MOBID_ERR_PASSWORD_CHANGE_REQUIRED;
+        err = MOBID_SVC_ERR_PASSWORD_CHANGE_REQUIRED;
     }
     if (err == MOBID_OK && in->new_password)
         err = new_password(ctx, s, in, who);

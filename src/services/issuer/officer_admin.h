@@ -6,7 +6,7 @@
  * is one transaction with its audit entry; the ones that take access away also end
  * the officer's console sessions and API tokens.
  *
- * Errors: MOBID_ERR_ACCESS_DENIED (who is not a ministry admin),
+ * Errors: MOBID_SVC_ERR_ACCESS_DENIED (who is not a ministry admin),
  * MOBID_ERR_NOT_FOUND (no such officer or office), MOBID_ERR_INVALID_ARG (*detail:
  * an administrator acting on their own account), store errors. Strings are borrowed.
  */
@@ -49,8 +49,8 @@ MOBID_MUST_CHECK mobid_err issuer_office_require_totp(issuer_ctx *ctx, mobid_sto
  * officer has one or the office requires it (in->totp, each 30 s step used once),
  * then a forced or asked-for password change (in->new_password, checked by
  * issuer_password_weak; *in->detail says why not). Returns MOBID_OK,
- * MOBID_ERR_SECOND_FACTOR_REQUIRED (*counted: a wrong code, which counts as a failed
- * sign-in; a missing one does not), MOBID_ERR_PASSWORD_CHANGE_REQUIRED,
+ * MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED (*counted: a wrong code, which counts as a failed
+ * sign-in; a missing one does not), MOBID_SVC_ERR_PASSWORD_CHANGE_REQUIRED,
  * MOBID_ERR_INVALID_ARG (weak new password), store errors. */
 MOBID_MUST_CHECK mobid_err issuer_signin_second(issuer_ctx *ctx, mobid_store *s,
                                                 issuer_signin *in, const issuer_officer *who,

@@ -158,7 +158,7 @@ static mobid_err may_create(const issuer_officer *who, issuer_role role, const c
     if (who->role == ISSUER_ROLE_SUPERVISOR && role == ISSUER_ROLE_OFFICER && office_id &&
         !strcmp(office_id, who->office_id))
         return MOBID_OK;
-    return MOBID_ERR_ACCESS_DENIED;
+    return MOBID_SVC_ERR_ACCESS_DENIED;
 }
 
 typedef struct create_tx {
@@ -238,7 +238,7 @@ static mobid_err officer_create(issuer_ctx *ctx, mobid_store *s, const issuer_of
                         r == ISSUER_ROLE_ADMIN ? NULL : office_id, role, pw_hash, one_time };
         err = mobid_store_tx(s, 0, create_body, &t);
     }
-    if (err == MOBID_ERR_STORE_CONFLICT)
+    if (err == MOBID_SVC_ERR_STORE_CONFLICT)
         *detail = "username is taken";
     return err;
 }

@@ -172,7 +172,7 @@ mobid_err issuer_offices_put(issuer_ctx *ctx, mobid_store *s, const issuer_offic
     if (count)
         *count = 0;
     if (who && who->role != ISSUER_ROLE_ADMIN)
-        return MOBID_ERR_ACCESS_DENIED;
+        return MOBID_SVC_ERR_ACCESS_DENIED;
     if (!json_is_array(list) || n == 0 || n > 1000) {
         *detail = "expected an array of 1 to 1000 offices";
         return MOBID_ERR_INVALID_ARG;
@@ -227,7 +227,7 @@ mobid_err issuer_office_check_open(mobid_store *s, const char *office_id, int64_
     if (err == MOBID_OK && !row)
         err = MOBID_ERR_NOT_FOUND;
     if (err == MOBID_OK && now < mobid_store_col_int64(st, 0)) {
-        err = MOBID_ERR_OFFICE_NOT_OPEN;
+        err = MOBID_SVC_ERR_OFFICE_NOT_OPEN;
         if (opens) {
             mobid_view v = mobid_store_col_text(st, 1);
             snprintf(opens, 11, "%.*s", (int)v.len, (const char *)v.ptr);

@@ -345,7 +345,7 @@ static mobid_err on_token(mobid_http_req *req, mobid_http_resp *resp, void *arg)
         return issuer_authcode_grant(ctx, req, resp, form, &dpop);
     if ((dpop.present && dpop.err != MOBID_OK) || (!dpop.present && ctx->dpop_required))
         return mobid_http_resp_oauth_error(resp, 400, "invalid_dpop_proof",
-                                           dpop.present ? mobid_err_name(dpop.err)
+                                           dpop.present ? mobid_svc_err_name(dpop.err)
                                                         : "a DPoP proof is required");
     if (!grant || strcmp(grant, MOBID_OID4VCI_GRANT_PRE_AUTH) || (ctx->haip && !ctx->haip_pre_auth))
         return mobid_http_resp_oauth_error(resp, 400, "unsupported_grant_type",

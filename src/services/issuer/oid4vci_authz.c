@@ -58,7 +58,7 @@ static mobid_err provider_load(issuer_ctx *ctx, const char *path)
     }
     if (err != MOBID_OK && err != MOBID_ERR_NOMEM)
         fprintf(stderr, "issuer config: haip.wallet_providers: %s: %s\n", path,
-                mobid_err_name(err));
+                mobid_svc_err_name(err));
     mobid_key_free(key);
     mobid_cert_list_free(certs, n);
     mobid_buf_free(&pem);
@@ -169,7 +169,7 @@ mobid_err authz_client_attest(issuer_ctx *ctx, mobid_http_req *req,
     memset(out, 0, sizeof *out);
     if (att && pop)
         err = mobid_oid4vci_attestation_check(mobid_view_str(att), mobid_view_str(pop), &p, out);
-    *why = att && pop ? mobid_err_name(err)
+    *why = att && pop ? mobid_svc_err_name(err)
                       : "wallet attestation required (OAuth-Client-Attestation and "
                         "OAuth-Client-Attestation-PoP headers)";
     return err;

@@ -136,7 +136,7 @@ static mobid_err on_par(mobid_http_req *req, mobid_http_resp *resp, void *arg)
         return err;
     if (dpop.present && dpop.err != MOBID_OK) /* RFC 9449 §10: binds the code to this key */
         return mobid_http_resp_oauth_error(resp, 400, "invalid_dpop_proof",
-                                           mobid_err_name(dpop.err));
+                                           mobid_svc_err_name(dpop.err));
     if (dpop.present)
         memcpy(p.row.jkt, dpop.proof.jkt, sizeof p.row.jkt);
     if ((bad = par_params(&p, form)) == NULL && !p.issuer_state)
@@ -483,7 +483,7 @@ mobid_err issuer_authcode_grant(issuer_ctx *ctx, mobid_http_req *req, mobid_http
         return authz_invalid_client(resp, why);
     if (!dpop->present || dpop->err != MOBID_OK) /* HAIP: sender-constrained tokens only */
         return mobid_http_resp_oauth_error(resp, 400, "invalid_dpop_proof",
-                                           dpop->present ? mobid_err_name(dpop->err)
+                                           dpop->present ? mobid_svc_err_name(dpop->err)
                                                          : "a DPoP proof is required");
     if (!code || strlen(code) != 43)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request", "code missing");

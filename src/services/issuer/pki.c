@@ -76,7 +76,7 @@ static mobid_err new_key(const char *name, const issuer_pki_keys *keys, mobid_ke
     err = mobid_pkcs11_generate(keys->module, keys->token, keys->pin, name, MOBID_CURVE_P256, key);
     if (err != MOBID_OK)
         fprintf(stderr, "pki: cannot make key %s in token %s: %s\n", name, keys->token,
-                mobid_err_name(err));
+                mobid_svc_err_name(err));
     if (err == MOBID_OK)
         err = mobid_pkcs11_uri_make(keys->module, keys->token, name, kpem);
     return err == MOBID_OK ? mobid_buf_append_str(kpem, "\n") : err;
@@ -127,7 +127,7 @@ static mobid_err key_from_uri(const char *uri, const issuer_pki_keys *keys, mobi
     }
     mobid_err err = mobid_key_from_pkcs11(uri, keys->module, keys->pin, key);
     if (err != MOBID_OK)
-        fprintf(stderr, "pki: cannot use %s: %s\n", uri, mobid_err_name(err));
+        fprintf(stderr, "pki: cannot use %s: %s\n", uri, mobid_svc_err_name(err));
     return err;
 }
 
@@ -454,7 +454,7 @@ static mobid_err signer_load(const char *dir, const char *id, const issuer_pki_k
         return MOBID_ERR_NOMEM;
     mobid_err err = load_pair(dir, id, keys, &s->key, &s->cert);
     if (err != MOBID_OK) {
-        fprintf(stderr, "pki: cannot load %s/%s.{pem,key}: %s\n", dir, id, mobid_err_name(err));
+        fprintf(stderr, "pki: cannot load %s/%s.{pem,key}: %s\n", dir, id, mobid_svc_err_name(err));
         return err;
     }
     mobid_cert_validity(s->cert, &nb, &s->not_after);

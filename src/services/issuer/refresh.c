@@ -350,7 +350,7 @@ mobid_err issuer_refresh_grant(issuer_ctx *ctx, mobid_http_req *req, mobid_http_
     if (!dpop->present || dpop->err != MOBID_OK) {
         mobid_http_resp_header(resp, "WWW-Authenticate", "DPoP error=\"invalid_dpop_proof\"");
         return mobid_http_resp_oauth_error(resp, 400, "invalid_dpop_proof",
-                                           dpop->present ? mobid_err_name(dpop->err)
+                                           dpop->present ? mobid_svc_err_name(dpop->err)
                                                          : "a DPoP proof is required");
     }
     if ((err = issuer_hash_hex(mobid_view_str(refresh_token), t.token_hash)) != MOBID_OK ||

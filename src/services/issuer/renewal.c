@@ -124,11 +124,11 @@ static mobid_err card_load(renew_tx *t, mobid_store *s)
     } else if (err == MOBID_OK && !(t->who->role == ISSUER_ROLE_ADMIN ||
                                     !strcmp(t->who->office_id, t->office))) {
         *t->detail = "this application belongs to another office";
-        err = MOBID_ERR_ACCESS_DENIED;
+        err = MOBID_SVC_ERR_ACCESS_DENIED;
     } else if (err == MOBID_OK && (!row || t->card_exp <= mobid_now())) {
         *t->detail = "only an active card can be renewed; for an expired, suspended, revoked "
                      "or superseded card the person applies anew";
-        err = MOBID_ERR_WRONG_STATE;
+        err = MOBID_SVC_ERR_WRONG_STATE;
     } else if (err == MOBID_OK && (!t->pii_sealed || !t->claims_sealed)) {
         err = MOBID_ERR_NOMEM;
     }
@@ -161,12 +161,12 @@ static mobid_err passport_check(renew_tx *t)
                             expiry <= mobid_now() / 86400)) {
         *t->detail = "the passport the card was issued on has expired: the person applies anew "
                      "with a valid passport (a reissue, verified in person)";
-        err = MOBID_ERR_PASSPORT_EXPIRED;
+        err = MOBID_SVC_ERR_PASSPORT_EXPIRED;
     } else if (err == MOBID_OK && t->passport && *t->passport &&
                (!number || !same_passport(number, t->passport))) {
         *t->detail = "the holder has another passport than the one on file: a new passport "
                      "means a reissue (a new application, verified in person)";
-        err = MOBID_ERR_PASSPORT_CHANGED;
+        err = MOBID_SVC_ERR_PASSPORT_CHANGED;
     }
     json_decref(pii);
     return err;
@@ -249,7 +249,7 @@ static mobid_err renew_body(mobid_store *s, void *arg)
     if (err == MOBID_OK && (err = issuer_renewal_pending(s, t->out->card, &pending)) == MOBID_OK &&
         pending) {
         *t->detail = "a renewal of this card already waits for the holder's wallet";
-        err = MOBID_ERR_WRONG_STATE;
+        err = MOBID_SVC_ERR_WRONG_STATE;
     }
     if (err == MOBID_OK) err = passport_check(t);
     if (err == MOBID_OK) err = issuer_new_id(offer);
@@ -259,7 +259,7 @@ static mobid_err renew_body(mobid_store *s, void *arg)
     if (err == MOBID_OK && moved == 0) {
         *t->detail = "the card's wallet holds no key-bound refresh token, so a renewal cannot "
                      "reach it: the person applies anew and receives a new offer";
-        err = MOBID_ERR_RENEWAL_UNDELIVERABLE; /* rolls the offer back too */
+        err = MOBID_SVC_ERR_RENEWAL_UNDELIVERABLE; /* rolls the offer back too */
     }
     if (err == MOBID_OK) {
         snprintf(detail, sizeof detail, "{\"offer\":\"%s\",\"application\":\"%.22s\","
@@ -284,7 +284,7 @@ mobid_err issuer_card_renew(issuer_ctx *ctx, mobid_store *s, const issuer_office
     memset(out, 0, sizeof *out);
     if (who->role != ISSUER_ROLE_SUPERVISOR && who->role != ISSUER_ROLE_ADMIN) {
         *detail = "only a supervisor (or the ministry) can renew a card";
-        return MOBID_ERR_ACCESS_DENIED;
+        return MOBID_SVC_ERR_ACCESS_DENIED;
     }
     if (!app_id || (passport_number && strlen(passport_number) > 64)) {
         *detail = "an application id (and a passport number of at most 64 characters)";
@@ -328,7 +328,7 @@ mobid_err issuer_cards_expiring(issuer_ctx *ctx, mobid_store *s, const issuer_of
     if (who->role != ISSUER_ROLE_ADMIN)
         office_id = office_id && strcmp(office_id, who->office_id) ? "" : who->office_id;
     if (office_id && !*office_id)
-        err = MOBID_ERR_ACCESS_DENIED;
+        err = MOBID_SVC_ERR_ACCESS_DENIED;
     if (days <= 0)
         days = issuer_renewal_window_days(ctx);
     snprintf(pending, sizeof pending, PENDING_SQL, "c.id");

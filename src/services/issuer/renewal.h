@@ -33,11 +33,11 @@ typedef struct issuer_renewal {
 
 /* Renew the active card of application app_id. passport_number (may be NULL): the
  * passport the holder shows now; it must be the one on file. Refusals:
- * MOBID_ERR_ACCESS_DENIED (not a supervisor or admin, or another office's
- * application), MOBID_ERR_NOT_FOUND, MOBID_ERR_WRONG_STATE (no active card, or a
- * renewal already waits for the wallet), MOBID_ERR_PASSPORT_EXPIRED (the passport on
- * file expires on or before today), MOBID_ERR_PASSPORT_CHANGED (another passport),
- * MOBID_ERR_RENEWAL_UNDELIVERABLE (the wallet has no key-bound refresh token), each
+ * MOBID_SVC_ERR_ACCESS_DENIED (not a supervisor or admin, or another office's
+ * application), MOBID_ERR_NOT_FOUND, MOBID_SVC_ERR_WRONG_STATE (no active card, or a
+ * renewal already waits for the wallet), MOBID_SVC_ERR_PASSPORT_EXPIRED (the passport on
+ * file expires on or before today), MOBID_SVC_ERR_PASSPORT_CHANGED (another passport),
+ * MOBID_SVC_ERR_RENEWAL_UNDELIVERABLE (the wallet has no key-bound refresh token), each
  * with *detail (static). Audited as card.renew. */
 MOBID_MUST_CHECK mobid_err issuer_card_renew(issuer_ctx *ctx, mobid_store *s,
                                              const issuer_officer *who, const char *app_id,
@@ -50,7 +50,7 @@ int64_t issuer_renewal_window_days(const issuer_ctx *ctx);
 /* Active cards that expire within `days` (0: the configured window), soonest first,
  * of who's office (an admin: office_id, or every office when NULL), at most 500:
  * [{card, application_id, office_id, cardtype, expires_at, renewal_pending}].
- * MOBID_ERR_ACCESS_DENIED for an officer asking for another office. */
+ * MOBID_SVC_ERR_ACCESS_DENIED for an officer asking for another office. */
 MOBID_MUST_CHECK mobid_err issuer_cards_expiring(issuer_ctx *ctx, mobid_store *s,
                                                  const issuer_officer *who,
                                                  const char *office_id, int64_t days,

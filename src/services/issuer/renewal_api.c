@@ -52,7 +52,7 @@ static mobid_err expiring(issuer_ctx *ctx, mobid_store *s, const issuer_officer 
     if (!office && who->role != ISSUER_ROLE_ADMIN)
         office = who->office_id;
     err = issuer_cards_expiring(ctx, s, who, office, days, &list);
-    if (err == MOBID_ERR_ACCESS_DENIED)
+    if (err == MOBID_SVC_ERR_ACCESS_DENIED)
         *detail = "officers see their own office's cards only";
     if (err == MOBID_OK &&
         !(*out = json_pack("{s:I, s:s?, s:O}", "within_days", (json_int_t)days, "office_id",

@@ -294,7 +294,7 @@ mobid_err issuer_signin_check(issuer_ctx *ctx, mobid_store *s, issuer_signin *in
         in->retry_after = t.retry_after;
         t.action = "signin.throttled";
         err = mobid_store_tx(s, 0, end_body, &t);
-        return err ? err : MOBID_ERR_SIGNIN_THROTTLED;
+        return err ? err : MOBID_SVC_ERR_SIGNIN_THROTTLED;
     }
     pw = check_capped(ctx, s, &t.pol, in, who);
     bool second = pw == MOBID_OK, counted = false;
@@ -303,7 +303,7 @@ mobid_err issuer_signin_check(issuer_ctx *ctx, mobid_store *s, issuer_signin *in
     t.outcome = pw == MOBID_OK ? END_OK : second && !counted ? END_GIVE_BACK : END_FAIL;
     if (second && pw != MOBID_OK)
         t.action = counted ? "signin.fail" : "signin.incomplete";
-    if (pw == MOBID_ERR_BUSY) {
+    if (pw == MOBID_SVC_ERR_BUSY) {
         t.outcome = END_GIVE_BACK; /* no password was checked */
         t.action = "signin.busy";
         in->retry_after = 1;
@@ -370,7 +370,7 @@ static mobid_err check_capped(issuer_ctx *ctx, mobid_store *s, const guard_polic
     mobid_err err;
 
     if (!issuer_hash_slot_take(ctx, pol->max_hashes))
-        return MOBID_ERR_BUSY;
+        return MOBID_SVC_ERR_BUSY;
     err = check_password(s, in->username, in->password, who);
     issuer_hash_slot_give(ctx);
     return err;

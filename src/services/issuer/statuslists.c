@@ -309,7 +309,7 @@ static mobid_err on_status(mobid_http_req *req, mobid_http_resp *resp, void *arg
     refresh_ctx r = { ctx, id };
     mobid_err err = issuer_db(ctx, &s);
     if (err == MOBID_OK && (err = mobid_store_tx(s, 0, refresh_body, &r)) != MOBID_OK)
-        fprintf(stderr, "issuer: status list refresh: %s\n", mobid_err_name(err));
+        fprintf(stderr, "issuer: status list refresh: %s\n", mobid_svc_err_name(err));
     if (err == MOBID_OK)
         err = serve_token(s, id, cwt, &tok);
     if (err == MOBID_ERR_NOT_FOUND)

@@ -108,7 +108,7 @@ static void *sweep_main(void *arg)
         mobid_err e2 = issuer_cards_expire(w->ctx, 0, NULL);
         if (e1 != MOBID_OK || e2 != MOBID_OK)
             fprintf(stderr, "issuer: lifecycle sweep: %s\n",
-                    mobid_err_name(e1 != MOBID_OK ? e1 : e2));
+                    mobid_svc_err_name(e1 != MOBID_OK ? e1 : e2));
         pthread_mutex_lock(&w->lock);
     }
     pthread_mutex_unlock(&w->lock);

@@ -168,7 +168,7 @@ mobid_err portal_on_start(mobid_http_req *req, mobid_http_resp *resp, void *vctx
     if (!mobid_http_req_content_type_is(req, "application/json"))
         return refuse(resp, 415, "UNSUPPORTED", "start with a JSON request from the page");
     if ((err = start_body(ctx, site, req, &body)))
-        return err == MOBID_ERR_NOMEM ? err : refuse(resp, 400, mobid_err_name(err),
+        return err == MOBID_ERR_NOMEM ? err : refuse(resp, 400, mobid_svc_err_name(err),
                                                       "the body must be {} or {\"same_device\": true}");
     same_device = json_object_get(body, "redirect_uri") != NULL;
     snprintf(url, sizeof url, "%s/api/v1/verifications", portal_verifier_url(ctx));
@@ -420,7 +420,7 @@ mobid_err portal_on_result(mobid_http_req *req, mobid_http_resp *resp, void *vct
     if ((err = mobid_http_req_watch(req, w->key)))
         return err;
     err = start_fetch(ctx, w);
-    if (err == MOBID_ERR_BUSY)
+    if (err == MOBID_SVC_ERR_BUSY)
         return mobid_http_resp_retry_later(resp, 503, 2, "BUSY",
                                            "too many pages are waiting; retry shortly");
     if (err)

@@ -17,7 +17,7 @@
 static mobid_err api_error(mobid_http_resp *resp, unsigned status, mobid_err code,
                            const char *detail)
 {
-    return mobid_http_resp_error(resp, status, mobid_err_name(code), detail);
+    return mobid_http_resp_error(resp, status, mobid_svc_err_name(code), detail);
 }
 
 /* The DCQL query of a creation request: {"profile":NAME} or {"dcql_query":{...}}. */

@@ -21,7 +21,7 @@ static mobid_err check_status(const verifier_check *c, const mobid_status_ref *r
     mobid_err err = mobid_statuslist_check(ctx->status, ref, c->now, &value);
     pthread_mutex_unlock(&ctx->status_lock);
     if (err) {
-        SAY("status list %s: %s", ref->uri, mobid_strerror(err));
+        SAY("status list %s: %s", ref->uri, mobid_svc_strerror(err));
         return err;
     }
     if (value == MOBID_STATUS_VALID)
@@ -71,7 +71,7 @@ static mobid_err check_sdjwt(const verifier_check *c, const verifier_trustset *t
     o.aud = c->client_id;
     mobid_buf_init(&st, 0);
     if ((err = mobid_sdjwt_verify(mobid_view_str(pres), &o, &res))) {
-        SAY("%s: %s", q->id, res.detail[0] ? res.detail : mobid_strerror(err));
+        SAY("%s: %s", q->id, res.detail[0] ? res.detail : mobid_svc_strerror(err));
         goto done;
     }
     if (c->holder_proven)
@@ -147,7 +147,7 @@ static mobid_err check_mdoc(const verifier_check *c, const verifier_trustset *ts
     o.transcript = mobid_buf_view(&tr);
     o.at = c->now;
     if ((err = mobid_mdoc_verify(ts->mdoc, mobid_buf_view(&resp), &o, &res))) {
-        SAY("%s: %s", q->id, res.detail[0] ? res.detail : mobid_strerror(err));
+        SAY("%s: %s", q->id, res.detail[0] ? res.detail : mobid_svc_strerror(err));
         goto done;
     }
     if (c->holder_proven)
@@ -209,7 +209,7 @@ mobid_err verifier_check_vp_token(const verifier_check *c, const json_t *vp_toke
     /* One trust snapshot for the whole token, even if the lists refresh meanwhile. */
     const verifier_trustset *ts = verifier_trust_acquire((verifier_ctx *)c->ctx, c->now);
     if ((err = mobid_oid4vp_vp_token_parse(vp_token, c->query, &tok))) {
-        SAY("vp_token: %s", mobid_strerror(err));
+        SAY("vp_token: %s", mobid_svc_strerror(err));
         goto done;
     }
     if (!(answered = calloc(json_object_size(tok) + 1, sizeof *answered))) {

@@ -33,7 +33,7 @@ mobid_err verifier_read_file(const char *dir, const char *rel, mobid_buf *out)
         err = mobid_file_read(path, 16 * 1024 * 1024, out);
     if (err)
         fprintf(stderr, "verifier: cannot read %s: %s\n", path ? path : "(missing path)",
-                mobid_strerror(err));
+                mobid_svc_strerror(err));
     free(path);
     return err == MOBID_ERR_NOT_FOUND ? MOBID_ERR_IO : err;
 }
@@ -83,7 +83,7 @@ static mobid_err load_rp_files(verifier_ctx *ctx, verifier_rp *rp, const char *d
                                            &rp->reg);
     if (err)
         fprintf(stderr, "verifier: registration of %s does not verify: %s\n", rp->id,
-                mobid_err_name(err));
+                mobid_svc_err_name(err));
     else if (strcmp(rp->reg.rp_id, rp->id) ||
              (rp->reg.client_id && strcmp(rp->reg.client_id, rp->client_id))) {
         fprintf(stderr, "verifier: registration of %s names another party or certificate\n", rp->id);
@@ -199,7 +199,7 @@ static mobid_err open_store(verifier_ctx *ctx, const char *db_url)
         mobid_store_pool_release(ctx->pool, s);
     }
     if (err)
-        fprintf(stderr, "verifier: cannot open the store: %s\n", mobid_err_name(err));
+        fprintf(stderr, "verifier: cannot open the store: %s\n", mobid_svc_err_name(err));
     return err;
 }
 

@@ -93,7 +93,7 @@ static void *sweeper_main(void *arg)
         pthread_mutex_unlock(&ev->lock);
         mobid_err err = verifier_sweep(ev->ctx, mobid_now(), NULL);
         if (err)
-            fprintf(stderr, "verifier: session sweep: %s\n", mobid_err_name(err));
+            fprintf(stderr, "verifier: session sweep: %s\n", mobid_svc_err_name(err));
         pthread_mutex_lock(&ev->lock);
     }
     pthread_mutex_unlock(&ev->lock);

@@ -192,7 +192,7 @@ static mobid_err not_pending(mobid_store *s, const char *id)
     mobid_err err = verifier_session_load(s, id, &vs);
     if (err)
         return err;
-    err = strcmp(vs.status, "pending") ? MOBID_ERR_SESSION_USED : MOBID_ERR_SESSION_EXPIRED;
+    err = strcmp(vs.status, "pending") ? MOBID_SVC_ERR_SESSION_USED : MOBID_SVC_ERR_SESSION_EXPIRED;
     verifier_session_clear(&vs);
     return err;
 }
@@ -220,7 +220,7 @@ mobid_err verifier_session_answer(mobid_store *s, const char *id, mobid_time now
         return err;
     mobid_store_bind_str(st, 1, id);
     mobid_store_bind_str(st, 2, code ? "failed" : "verified");
-    mobid_store_bind_str(st, 3, code ? mobid_err_name(code) : NULL);
+    mobid_store_bind_str(st, 3, code ? mobid_svc_err_name(code) : NULL);
     mobid_store_bind_str(st, 4, code ? detail : NULL);
     if (sealed_result.len)
         mobid_store_bind_blob(st, 5, sealed_result);
@@ -263,9 +263,9 @@ mobid_err verifier_session_strike(mobid_store *s, const char *id, mobid_time now
     if ((err = verifier_session_load(s, id, &vs)))
         return err;
     if (strcmp(vs.status, "pending"))
-        err = MOBID_ERR_SESSION_USED;
+        err = MOBID_SVC_ERR_SESSION_USED;
     else if (now >= vs.expires_at)
-        err = MOBID_ERR_SESSION_EXPIRED;
+        err = MOBID_SVC_ERR_SESSION_EXPIRED;
     verifier_session_clear(&vs); /* else: the last attempt, the caller records it */
     return err;
 }

@@ -71,7 +71,7 @@ static mobid_err build(const verifier_trust_state *st, mobid_trust **out)
                              .allow_stale_vicals = true };
     mobid_err err = mobid_trust_build(&c, out, detail, sizeof detail);
     if (err != MOBID_OK)
-        fprintf(stderr, "verifier: trust: %s (%s)\n", detail, mobid_err_name(err));
+        fprintf(stderr, "verifier: trust: %s (%s)\n", detail, mobid_svc_err_name(err));
     free(v);
     return err;
 }
@@ -137,7 +137,7 @@ static mobid_err check_fetched(const verifier_trust_state *st, mobid_view list, 
     if (err == MOBID_OK && (err = mobid_vical_parse(list, &v)) == MOBID_OK)
         err = mobid_vical_verify(&v, roots, now, false, detail, sizeof detail);
     if (err != MOBID_OK)
-        fprintf(stderr, "verifier: fetched VICAL refused: %s %s\n", mobid_err_name(err), detail);
+        fprintf(stderr, "verifier: fetched VICAL refused: %s %s\n", mobid_svc_err_name(err), detail);
     mobid_vical_clear(&v);
     mobid_trust_free(roots);
     return err;
@@ -157,7 +157,7 @@ static bool fetch_due(verifier_trust_state *st, mobid_time now)
         mobid_err err = mobid_http_fetch_body(NULL, src->url, MOBID_VICAL_MAX_INPUT, &fresh);
         if (err != MOBID_OK)
             fprintf(stderr, "verifier: VICAL %s not fetched (%s); keeping the last good list\n",
-                    src->url, mobid_err_name(err));
+                    src->url, mobid_svc_err_name(err));
         else if (check_fetched(st, mobid_buf_view(&fresh), now) == MOBID_OK) {
             vical_src next = *src;
             next.bytes = fresh;
@@ -366,7 +366,7 @@ mobid_err verifier_trust_files(const char *dir, const json_t *files, mobid_trust
         views_of(b, n, v);
         mobid_trust_config c = { .anchors = v, .n_anchors = n };
         if ((err = mobid_trust_build(&c, out, detail, sizeof detail)) != MOBID_OK)
-            fprintf(stderr, "verifier: %s (%s)\n", detail, mobid_err_name(err));
+            fprintf(stderr, "verifier: %s (%s)\n", detail, mobid_svc_err_name(err));
     }
     for (size_t i = 0; b && i < n; i++)
         mobid_buf_free(&b[i]);

@@ -23,8 +23,8 @@ static mobid_err wallet_error(mobid_http_resp *resp, unsigned status, mobid_err 
                               const char *detail)
 {
     json_t *j = json_pack("{s:s, s:s, s:s}", "error", "invalid_request", "error_description",
-                          detail && *detail ? detail : mobid_strerror(code), "mobid_error",
-                          mobid_err_name(code));
+                          detail && *detail ? detail : mobid_svc_strerror(code), "mobid_error",
+                          mobid_svc_err_name(code));
     if (!j)
         return MOBID_ERR_NOMEM;
     mobid_err err = mobid_http_resp_json(resp, status, j);
@@ -108,9 +108,9 @@ static mobid_err on_request(mobid_http_req *req, mobid_http_resp *resp, void *vc
         return err;
     mobid_buf_init(&jwt, 0);
     if (strcmp(vs.status, "pending"))
-        err = wallet_error(resp, 400, MOBID_ERR_SESSION_USED, NULL);
+        err = wallet_error(resp, 400, MOBID_SVC_ERR_SESSION_USED, NULL);
     else if (mobid_now() >= vs.expires_at)
-        err = wallet_error(resp, 400, MOBID_ERR_SESSION_EXPIRED, NULL);
+        err = wallet_error(resp, 400, MOBID_SVC_ERR_SESSION_EXPIRED, NULL);
     else if ((err = request_object(ctx, &vs, &jwt)) == MOBID_ERR_NOT_FOUND)
         err = wallet_error(resp, 404, err, "the relying party is no longer configured");
     else if (!err) {
@@ -137,7 +137,7 @@ static mobid_err response_params(const verifier_ctx *ctx, const verifier_session
         }
         mobid_err err = mobid_oid4vp_response_decrypt(mobid_view_str(jwe), key, out);
         if (err)
-            snprintf(detail, detail_len, "the response does not decrypt: %s", mobid_strerror(err));
+            snprintf(detail, detail_len, "the response does not decrypt: %s", mobid_svc_strerror(err));
         return err;
     }
     if (!(*out = json_object()))
@@ -181,7 +181,7 @@ static mobid_err verify_response(response_job *job)
     const char *state = json_string_value(json_object_get(params, "state"));
     if (!state || strcmp(state, vs->state)) {
         snprintf(job->detail, sizeof job->detail, "state belongs to another session");
-        err = MOBID_ERR_SESSION_MISMATCH;
+        err = MOBID_SVC_ERR_SESSION_MISMATCH;
         goto done;
     }
     job->bound = true;
@@ -190,7 +190,7 @@ static mobid_err verify_response(response_job *job)
         snprintf(job->detail, sizeof job->detail, "the wallet answered %.64s", werr);
         job->wallet_error = true;
         err = strcmp(werr, "access_denied") ? MOBID_ERR_DCQL_UNSATISFIED
-                                            : MOBID_ERR_ACCESS_DENIED;
+                                            : MOBID_SVC_ERR_ACCESS_DENIED;
         goto done;
     }
     if ((err = mobid_json_parse(mobid_view_str(vs->dcql), 0, &query)) ||
@@ -274,7 +274,7 @@ static mobid_err load_pending(response_job *job, const char *id, mobid_http_resp
     }
     if (!err && (strcmp(job->vs->status, "pending") || mobid_now() >= job->vs->expires_at)) {
         *gone = true;
-        err = strcmp(job->vs->status, "pending") ? MOBID_ERR_SESSION_USED : MOBID_ERR_SESSION_EXPIRED;
+        err = strcmp(job->vs->status, "pending") ? MOBID_SVC_ERR_SESSION_USED : MOBID_SVC_ERR_SESSION_EXPIRED;
         return wallet_error(resp, 400, err, NULL);
     }
     return err;
@@ -329,7 +329,7 @@ static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *v
     bool counted = false;
     if (outcome && !job.wallet_error && !job.proven &&
         (err = verifier_session_strike(s, vs.id, mobid_now(), &counted))) {
-        err = err == MOBID_ERR_SESSION_USED || err == MOBID_ERR_SESSION_EXPIRED
+        err = err == MOBID_SVC_ERR_SESSION_USED || err == MOBID_SVC_ERR_SESSION_EXPIRED
                   ? wallet_error(resp, 400, err, NULL) : err;
         goto done;
     }
@@ -339,11 +339,11 @@ static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *v
     }
     if ((err = record(&job, s, outcome))) {
         /* Another response came first, or the session expired meanwhile. */
-        if (err == MOBID_ERR_SESSION_USED || err == MOBID_ERR_SESSION_EXPIRED)
+        if (err == MOBID_SVC_ERR_SESSION_USED || err == MOBID_SVC_ERR_SESSION_EXPIRED)
             err = wallet_error(resp, 400, err, NULL);
         goto done;
     }
-    const char *labels[] = { "outcome", outcome ? mobid_err_name(outcome) : "verified", NULL };
+    const char *labels[] = { "outcome", outcome ? mobid_svc_err_name(outcome) : "verified", NULL };
     mobid_metrics_add(mobid_http_server_metrics(mobid_http_req_server(req)), VERIFIER_METRIC,
                       labels, 1);
     /* A wallet's error response, once recorded, was processed: 200 (§8.2). */

@@ -148,8 +148,8 @@ static mobid_err fail(mobid_http_resp *resp, mobid_err err, const char *detail)
         st = 423;
     else if (st >= 500 && err != MOBID_ERR_NOMEM && err != MOBID_ERR_IO)
         st = 422;
-    return mobid_http_resp_error(resp, st, mobid_err_name(err),
-                                 detail && detail[0] ? detail : mobid_strerror(err));
+    return mobid_http_resp_error(resp, st, mobid_svc_err_name(err),
+                                 detail && detail[0] ? detail : mobid_svc_strerror(err));
 }
 
 /* Tries left after a wrong PIN, for the page's message. */

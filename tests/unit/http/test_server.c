@@ -72,7 +72,7 @@ static mobid_err on_json(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 
 static mobid_err on_fail(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    return MOBID_ERR_STORE; /* no response set: the server answers 500 */
+    return MOBID_SVC_ERR_STORE; /* no response set: the server answers 500 */
 }
 
 static mobid_err on_big(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
@@ -102,7 +102,7 @@ static mobid_err on_count(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 
 static mobid_err health_check(void *ctx)
 {
-    return healthy ? MOBID_OK : MOBID_ERR_STORE;
+    return healthy ? MOBID_OK : MOBID_SVC_ERR_STORE;
 }
 
 static mobid_http_server *start_server(size_t max_body)

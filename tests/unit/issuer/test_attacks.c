@@ -142,11 +142,11 @@ static void test_four_eyes_creator(void **state)
     (void)state;
     take(&g_sup, applicant(), id);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_sup, id, ev), MOBID_OK);
-    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_puppet, id), MOBID_ERR_FOUR_EYES);
+    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_puppet, id), MOBID_SVC_ERR_FOUR_EYES);
     assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_off, id), MOBID_OK);
     take(&g_puppet, applicant(), id2);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_puppet, id2, ev), MOBID_OK);
-    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_sup, id2), MOBID_ERR_FOUR_EYES);
+    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_sup, id2), MOBID_SVC_ERR_FOUR_EYES);
     json_decref(ev);
 }
 
@@ -160,7 +160,7 @@ static void test_four_eyes_siblings(void **state)
     (void)state;
     take(&g_puppet, applicant(), id);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_puppet, id, ev), MOBID_OK);
-    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_puppet2, id), MOBID_ERR_FOUR_EYES);
+    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_puppet2, id), MOBID_SVC_ERR_FOUR_EYES);
     assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_off, id), MOBID_OK);
     take(&g_off, applicant(), id2);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_off, id2, ev), MOBID_OK);
@@ -210,7 +210,7 @@ static void test_stuck_offer(void **state)
     assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_off, id, &o, &detail), MOBID_OK);
     assert_string_equal(state_of(id, st), "offer_issued");
     assert_int_equal(issuer_app_cancel(g_ctx, g_s, &g_off, id, "holder moved"),
-                     MOBID_ERR_ACCESS_DENIED);
+                     MOBID_SVC_ERR_ACCESS_DENIED);
     assert_int_equal(issuer_app_cancel(g_ctx, g_s, &g_sup, id, ""), MOBID_ERR_INVALID_ARG);
     assert_int_equal(issuer_app_cancel(g_ctx, g_s, &g_sup, id, "holder moved"), MOBID_OK);
     assert_string_equal(state_of(id, st), "cancelled");
@@ -330,7 +330,7 @@ static void test_card_action_state(void **state)
     assert_int_equal(mobid_store_exec(g_s, sql), MOBID_OK);
     issuer_offer_clear(&o);
     assert_int_equal(issuer_app_card_action(g_ctx, g_s, &g_sup, id, "resume", "found it"),
-                     MOBID_ERR_WRONG_STATE);
+                     MOBID_SVC_ERR_WRONG_STATE);
     json_decref(ev);
 }
 

@@ -140,10 +140,10 @@ static void test_office_not_open(void **state)
     (void)state;
     assert_int_equal(issuer_app_create(g_ctx, g_s, &g_admin, "nairobi", "resident_card", pii, id,
                                        &detail),
-                     MOBID_ERR_OFFICE_NOT_OPEN);
+                     MOBID_SVC_ERR_OFFICE_NOT_OPEN);
     assert_non_null(detail);
     assert_int_equal(issuer_office_check_open(g_s, "nairobi", mobid_now(), day),
-                     MOBID_ERR_OFFICE_NOT_OPEN);
+                     MOBID_SVC_ERR_OFFICE_NOT_OPEN);
     assert_int_equal(issuer_office_check_open(g_s, "atlantis", mobid_now(), NULL),
                      MOBID_ERR_NOT_FOUND);
     /* opening is local midnight: 2026-01-10 in Los Angeles is 08:00Z */
@@ -164,15 +164,15 @@ static void test_cross_office_refused(void **state)
     /* a Tokyo officer cannot take an application at LA */
     assert_int_equal(issuer_app_create(g_ctx, g_s, &g_b1, "los-angeles", "resident_card", pii,
                                        other, &detail),
-                     MOBID_ERR_ACCESS_DENIED);
+                     MOBID_SVC_ERR_ACCESS_DENIED);
     take(&g_a1, pii, id);
     /* nor read, verify, approve, reject or act on the card of one */
-    assert_int_equal(issuer_app_json(g_ctx, g_s, &g_b1, id, true, &j), MOBID_ERR_ACCESS_DENIED);
+    assert_int_equal(issuer_app_json(g_ctx, g_s, &g_b1, id, true, &j), MOBID_SVC_ERR_ACCESS_DENIED);
     assert_null(j);
-    assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_b1, id, ev), MOBID_ERR_ACCESS_DENIED);
-    assert_int_equal(issuer_app_reject(g_ctx, g_s, &g_b1, id, "no"), MOBID_ERR_ACCESS_DENIED);
+    assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_b1, id, ev), MOBID_SVC_ERR_ACCESS_DENIED);
+    assert_int_equal(issuer_app_reject(g_ctx, g_s, &g_b1, id, "no"), MOBID_SVC_ERR_ACCESS_DENIED);
     assert_int_equal(issuer_app_card_action(g_ctx, g_s, &g_b1, id, "revoke", "fraud"),
-                     MOBID_ERR_ACCESS_DENIED);
+                     MOBID_SVC_ERR_ACCESS_DENIED);
     /* listings are scoped: Tokyo sees none of LA's */
     assert_int_equal(issuer_apps_list(g_ctx, g_s, &g_b1, NULL, NULL, 100, &j), MOBID_OK);
     for (size_t i = 0; i < json_array_size(j); i++)
@@ -196,10 +196,10 @@ static void test_four_eyes(void **state)
     (void)state;
     take(&g_a1, pii, id);
     /* approval before verification is out of order */
-    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_a2, id), MOBID_ERR_WRONG_STATE);
+    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_a2, id), MOBID_SVC_ERR_WRONG_STATE);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_a1, id, ev), MOBID_OK);
     /* the verifier cannot approve alone, not even as a second call */
-    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_a1, id), MOBID_ERR_FOUR_EYES);
+    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_a1, id), MOBID_SVC_ERR_FOUR_EYES);
     assert_int_equal(issuer_app_json(g_ctx, g_s, &g_a1, id, false, &j), MOBID_OK);
     assert_string_equal(json_string_value(json_object_get(j, "state")), "verified");
     json_decref(j);
@@ -213,7 +213,7 @@ static void test_four_eyes(void **state)
                         "KIM");
     json_decref(j);
     /* approving twice is a state error */
-    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_asup, id), MOBID_ERR_WRONG_STATE);
+    assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_asup, id), MOBID_SVC_ERR_WRONG_STATE);
     json_decref(ev);
     json_decref(pii);
 }
@@ -230,11 +230,11 @@ static void test_offer_handover(void **state)
     (void)state;
     take(&g_a1, pii, id);
     assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer, &detail),
-                     MOBID_ERR_WRONG_STATE);
+                     MOBID_SVC_ERR_WRONG_STATE);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_a2, id, ev), MOBID_OK);
     assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_asup, id), MOBID_OK);
     assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_b1, id, &offer, &detail),
-                     MOBID_ERR_ACCESS_DENIED);
+                     MOBID_SVC_ERR_ACCESS_DENIED);
     assert_int_equal(mobid_store_query_int64(g_s, "SELECT count(*) FROM issuer_offers", &before,
                                              NULL),
                      MOBID_OK);
@@ -249,18 +249,18 @@ static void test_offer_handover(void **state)
     issuer_offer_clear(&offer);
     /* a second offer for the same application is refused and writes no offer row */
     assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer, &detail),
-                     MOBID_ERR_WRONG_STATE);
+                     MOBID_SVC_ERR_WRONG_STATE);
     assert_int_equal(mobid_store_query_int64(g_s, "SELECT count(*) FROM issuer_offers", &after,
                                              NULL),
                      MOBID_OK);
     assert_int_equal(after, before + 1);
     /* no card delivered yet: nothing to suspend */
     assert_int_equal(issuer_app_card_action(g_ctx, g_s, &g_a1, id, "suspend", "lost phone"),
-                     MOBID_ERR_WRONG_STATE);
+                     MOBID_SVC_ERR_WRONG_STATE);
     /* the person cannot apply again while the offer runs */
     assert_int_equal(issuer_app_create(g_ctx, g_s, &g_a2, "los-angeles", "resident_card", pii,
                                        id, &detail),
-                     MOBID_ERR_APPLICATION_EXISTS);
+                     MOBID_SVC_ERR_APPLICATION_EXISTS);
     json_decref(ev);
     json_decref(pii);
 }
@@ -285,18 +285,18 @@ static void test_ineligible(void **state)
     char d[11];
 
     (void)state;
-    refuse("nationality", json_string("JP"), MOBID_ERR_INELIGIBLE_NATIONALITY);
-    refuse("residence_status", json_string("temporary"), MOBID_ERR_INELIGIBLE_RESIDENCE);
-    refuse("country_of_residence", json_string("KR"), MOBID_ERR_INELIGIBLE_RESIDENCE);
+    refuse("nationality", json_string("JP"), MOBID_SVC_ERR_INELIGIBLE_NATIONALITY);
+    refuse("residence_status", json_string("temporary"), MOBID_SVC_ERR_INELIGIBLE_RESIDENCE);
+    refuse("country_of_residence", json_string("KR"), MOBID_SVC_ERR_INELIGIBLE_RESIDENCE);
     /* 14 tomorrow is still 13 today */
     int64_t today = mobid_now() / 86400, y;
     unsigned m, dd;
     mobid_civil_from_days(today + 1, &y, &m, &dd);
     assert_int_equal(mobid_date_format(mobid_days_from_civil(y - 14, m, dd), d), MOBID_OK);
-    refuse("birth_date", json_string(d), MOBID_ERR_INELIGIBLE_AGE);
-    refuse("e_passport", json_false(), MOBID_ERR_PASSPORT_INVALID);
-    refuse("passport_expiry", json_string(date_from_today(0, d)), MOBID_ERR_PASSPORT_EXPIRED);
-    refuse("passport_expiry", json_string(date_from_today(-1, d)), MOBID_ERR_PASSPORT_EXPIRED);
+    refuse("birth_date", json_string(d), MOBID_SVC_ERR_INELIGIBLE_AGE);
+    refuse("e_passport", json_false(), MOBID_SVC_ERR_PASSPORT_INVALID);
+    refuse("passport_expiry", json_string(date_from_today(0, d)), MOBID_SVC_ERR_PASSPORT_EXPIRED);
+    refuse("passport_expiry", json_string(date_from_today(-1, d)), MOBID_SVC_ERR_PASSPORT_EXPIRED);
     refuse("birth_date", json_string("1990-13-01"), MOBID_ERR_INVALID_ARG);
     refuse("resident_registration_number", json_string("12345"), MOBID_ERR_INVALID_ARG);
     /* exactly 14 today is old enough */
@@ -322,7 +322,7 @@ static void test_one_active_application(void **state)
     json_object_set_new(pii, "resident_registration_number", json_string(rrn));
     assert_int_equal(issuer_app_create(g_ctx, g_s, &g_a2, "los-angeles", "resident_card", pii,
                                        id2, &detail),
-                     MOBID_ERR_APPLICATION_EXISTS);
+                     MOBID_SVC_ERR_APPLICATION_EXISTS);
     /* a rejected application frees the slot */
     assert_int_equal(issuer_app_reject(g_ctx, g_s, &g_a2, id, "residency card expired"), MOBID_OK);
     take(&g_a2, pii, id2);
@@ -404,16 +404,16 @@ static void test_sign_in(void **state)
     /* an officer cannot create officers; a supervisor only officers of their office */
     assert_int_equal(issuer_officer_create(g_ctx, g_s, &g_a1, "x.one", NULL, "los-angeles",
                                            "officer", "correct horse battery", id, &detail),
-                     MOBID_ERR_ACCESS_DENIED);
+                     MOBID_SVC_ERR_ACCESS_DENIED);
     assert_int_equal(issuer_officer_create(g_ctx, g_s, &g_asup, "x.two", NULL, "tokyo", "officer",
                                            "correct horse battery", id, &detail),
-                     MOBID_ERR_ACCESS_DENIED);
+                     MOBID_SVC_ERR_ACCESS_DENIED);
     assert_int_equal(issuer_officer_create(g_ctx, g_s, &g_asup, "x.three", NULL, "los-angeles",
                                            "officer", "short", id, &detail),
                      MOBID_ERR_INVALID_ARG);
     assert_int_equal(issuer_officer_create(g_ctx, g_s, &g_asup, "la.kim", NULL, "los-angeles",
                                            "officer", "correct horse battery", id, &detail),
-                     MOBID_ERR_STORE_CONFLICT);
+                     MOBID_SVC_ERR_STORE_CONFLICT);
 }
 
 /* Run one statement on the test connection. */

@@ -54,7 +54,7 @@ static int setup(void **state)
         const char *names[] = { "si.race", "si.desk", "si.audit" };
         mobid_err e = issuer_officer_create(g_ctx, g_s, NULL, names[i], names[i], "los-angeles",
                                             "officer", PW, id, &detail);
-        assert_true(e == MOBID_OK || e == MOBID_ERR_STORE_CONFLICT); /* PG keeps rows */
+        assert_true(e == MOBID_OK || e == MOBID_SVC_ERR_STORE_CONFLICT); /* PG keeps rows */
     }
     return 0;
 }
@@ -105,7 +105,7 @@ static void *race_thread(void *p)
         mobid_err e = attempt(s, "si.race", "wrong password!!", "198.51.100.7", NULL);
         if (e == MOBID_ERR_UNAUTHENTICATED)
             r->wrong++;
-        else if (e == MOBID_ERR_SIGNIN_THROTTLED)
+        else if (e == MOBID_SVC_ERR_SIGNIN_THROTTLED)
             r->throttled++;
         else
             r->other++, r->last = e;
@@ -133,14 +133,14 @@ static void test_race(void **state)
         throttled += r[i].throttled;
         other += r[i].other;
         if (r[i].other)
-            printf("race: thread %d failed with %s\n", i, mobid_err_name(r[i].last));
+            printf("race: thread %d failed with %s\n", i, mobid_svc_err_name(r[i].last));
     }
     printf("race: %d wrong passwords checked, %d throttled, %d other\n", wrong, throttled, other);
     assert_int_equal(other, 0);
     assert_true(wrong <= 5);
     assert_int_equal(wrong + throttled, THREADS * TRIES);
     assert_int_equal(attempt(g_s, "si.race", PW, "198.51.100.7", &retry),
-                     MOBID_ERR_SIGNIN_THROTTLED);
+                     MOBID_SVC_ERR_SIGNIN_THROTTLED);
     assert_true(retry > 0 && retry <= 600);
 }
 
@@ -157,7 +157,7 @@ static void test_no_lockout_dos(void **state)
         assert_int_equal(attempt(g_s, "si.desk", "guess guess guess", "198.51.100.99", NULL),
                          MOBID_ERR_UNAUTHENTICATED);
     assert_int_equal(attempt(g_s, "si.desk", PW, "198.51.100.99", &retry),
-                     MOBID_ERR_SIGNIN_THROTTLED);
+                     MOBID_SVC_ERR_SIGNIN_THROTTLED);
     assert_true(retry > 60);                      /* the pair is locked */
     assert_int_equal(attempt(g_s, "si.desk", PW, "203.0.113.10", NULL), MOBID_OK);
     for (int i = 0; i < 6; i++) /* spread over sources: no pair reaches its lock */
@@ -169,7 +169,7 @@ static void test_no_lockout_dos(void **state)
     set("signin_slow_after", 0);
     /* a source the account never used: the right password waits its turn, no lock */
     assert_int_equal(attempt(g_s, "si.desk", PW, "192.0.2.200", &retry),
-                     MOBID_ERR_SIGNIN_THROTTLED);
+                     MOBID_SVC_ERR_SIGNIN_THROTTLED);
     assert_true(retry >= 1 && retry <= 60);
     /* the desk it signed in from is not slowed */
     assert_int_equal(attempt(g_s, "si.desk", PW, "203.0.113.10", NULL), MOBID_OK);
@@ -212,7 +212,7 @@ static void test_hash_cap(void **state)
     set("max_password_hashes", 2);
     for (int i = 0; i < 8; i++)
         assert_int_equal(attempt(g_s, "si.audit", "wrong password!!", "192.0.2.51", NULL),
-                         MOBID_ERR_BUSY);
+                         MOBID_SVC_ERR_BUSY);
     issuer_hash_slot_give(g_ctx);
     assert_int_equal(attempt(g_s, "si.audit", PW, "192.0.2.51", NULL), MOBID_OK);
     issuer_hash_slot_give(g_ctx);

@@ -75,7 +75,7 @@ static void test_open_and_translate(void **state)
     assert_int_equal(mobid_store_open("mysql://x", &s), MOBID_ERR_INVALID_ARG);
     assert_null(s);
     assert_int_equal(mobid_store_open("sqlite:", &s), MOBID_ERR_INVALID_ARG);
-    assert_int_equal(mobid_store_open("sqlite:/nonexistent-dir/x/y.db", &s), MOBID_ERR_STORE);
+    assert_int_equal(mobid_store_open("sqlite:/nonexistent-dir/x/y.db", &s), MOBID_SVC_ERR_STORE);
     char *t = mobid_store_sql_to_sqlite("SELECT $1, '$2''$3', \"a$4\" -- $5\n, $12 /* $6 */ $");
     assert_non_null(t);
     assert_string_equal(t, "SELECT ?1, '$2''$3', \"a$4\" -- $5\n, ?12 /* $6 */ $");
@@ -140,11 +140,11 @@ static void test_errors(void **state)
     mobid_store *s = open_store();
     reset_tables(s);
     insert_item(s, 1, "dup", mobid_view_make("x", 1), MOBID_OK);
-    insert_item(s, 2, "dup", mobid_view_make("y", 1), MOBID_ERR_STORE_CONFLICT);
-    insert_item(s, 1, "other", mobid_view_make("y", 1), MOBID_ERR_STORE_CONFLICT);
-    assert_int_equal(mobid_store_exec(s, "SELEKT 1"), MOBID_ERR_STORE);
+    insert_item(s, 2, "dup", mobid_view_make("y", 1), MOBID_SVC_ERR_STORE_CONFLICT);
+    insert_item(s, 1, "other", mobid_view_make("y", 1), MOBID_SVC_ERR_STORE_CONFLICT);
+    assert_int_equal(mobid_store_exec(s, "SELEKT 1"), MOBID_SVC_ERR_STORE);
     assert_true(strlen(mobid_store_errmsg(s)) > 0);
-    assert_int_equal(mobid_store_exec(s, "INSERT INTO items (id) VALUES (NULL)"), MOBID_ERR_STORE);
+    assert_int_equal(mobid_store_exec(s, "INSERT INTO items (id) VALUES (NULL)"), MOBID_SVC_ERR_STORE);
     assert_int_equal(count_rows(s, "SELECT count(*) FROM items"), 1);
     /* Commit or rollback without a transaction is a caller error. */
     assert_int_equal(mobid_store_commit(s), MOBID_ERR_INVALID_ARG);
@@ -199,7 +199,7 @@ static mobid_err tx_body(mobid_store *s, void *arg)
     c->runs++;
     insert_item(s, c->base + c->runs, NULL, mobid_view_make("x", 1), MOBID_OK);
     if (c->runs <= c->fail_first)
-        return MOBID_ERR_STORE_RETRY;
+        return MOBID_SVC_ERR_STORE_RETRY;
     return c->final;
 }
 
@@ -218,7 +218,7 @@ static void test_tx_helper(void **state)
     assert_int_equal(mobid_store_tx(s, 0, tx_body, &bad), MOBID_ERR_NOT_FOUND);
     assert_int_equal(bad.runs, 1);
     tx_ctx lost = { 300, 0, 100, MOBID_OK };
-    assert_int_equal(mobid_store_tx(s, 3, tx_body, &lost), MOBID_ERR_STORE_RETRY);
+    assert_int_equal(mobid_store_tx(s, 3, tx_body, &lost), MOBID_SVC_ERR_STORE_RETRY);
     assert_int_equal(lost.runs, 3);
     assert_int_equal(count_rows(s, "SELECT count(*) FROM items"), 1);
     assert_false(mobid_store_in_tx(s));
@@ -257,7 +257,7 @@ static void test_migrations(void **state)
         { 2, "INSERT INTO mig_c (id) VALUES (1); INSERT INTO no_such_table VALUES (1)", NULL },
         { 3, "INSERT INTO mig_c (id) VALUES (3)", NULL },
     };
-    assert_int_equal(mobid_store_migrate(s, "bad", bad, 3, &applied), MOBID_ERR_STORE);
+    assert_int_equal(mobid_store_migrate(s, "bad", bad, 3, &applied), MOBID_SVC_ERR_STORE);
     assert_int_equal(applied, 1);
     assert_int_equal(count_rows(s, "SELECT count(*) FROM mig_c"), 0);
     assert_int_equal(mobid_store_schema_version(s, "bad", &version), MOBID_OK);
@@ -511,7 +511,7 @@ static void test_alloc_failures(void **state)
             err = mobid_store_exec(s, "SELECT 1");
         mobid_alloc_fail_after(-1);
         if (err != MOBID_OK && err != MOBID_ERR_NOMEM)
-            fail_msg("allocation failure %ld gave %s", n, mobid_err_name(err));
+            fail_msg("allocation failure %ld gave %s", n, mobid_svc_err_name(err));
         completed = err == MOBID_OK && copy && row;
         free(copy);
         mobid_store_finalize(st);
