@@ -42,7 +42,7 @@ void console_renew_actions(console_req *c, const char *app_id, const json_t *car
 
 bool console_renew_refusal(mobid_err err, char *ko, size_t kn, char *en, size_t en_n)
 {
-    switch (err) {
+    switch ((int)err) {
     case MOBID_SVC_ERR_PASSPORT_EXPIRED:
         snprintf(ko, kn, "카드를 발급한 여권이 만료되었습니다. 유효한 여권으로 새로 신청해야 합니다 (재발급, "
                          "본인 확인).");
