@@ -474,9 +474,9 @@ static void test_renewal(void **state)
     assert_int_equal(mobid_store_exec(g_s, sql), MOBID_OK);
 
     assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_a1, id, NULL, &r, &detail),
-                     MOBID_ERR_ACCESS_DENIED);
+                     MOBID_SVC_ERR_ACCESS_DENIED);
     assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, "M1234 5679", &r, &detail),
-                     MOBID_ERR_PASSPORT_CHANGED);
+                     MOBID_SVC_ERR_PASSPORT_CHANGED);
     assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, "m 1234 5678", &r, &detail),
                      MOBID_OK);
     assert_string_equal(r.card, card);
@@ -485,7 +485,7 @@ static void test_renewal(void **state)
     assert_int_equal(mobid_store_query_int64(g_s, sql, &moved, NULL), MOBID_OK);
     assert_int_equal(moved, 1);
     assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, NULL, &r, &detail),
-                     MOBID_ERR_WRONG_STATE);
+                     MOBID_SVC_ERR_WRONG_STATE);
 
     assert_int_equal(issuer_cards_expiring(g_ctx, g_s, &g_a1, NULL, 90, &list), MOBID_OK);
     size_t i, found = 0;
@@ -496,7 +496,7 @@ static void test_renewal(void **state)
     assert_int_equal(found, 1);
     json_decref(list);
     assert_int_equal(issuer_cards_expiring(g_ctx, g_s, &g_b1, "los-angeles", 90, &list),
-                     MOBID_ERR_ACCESS_DENIED);
+                     MOBID_SVC_ERR_ACCESS_DENIED);
     assert_int_equal(issuer_cards_expiring(g_ctx, g_s, &g_b1, NULL, 90, &list), MOBID_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
