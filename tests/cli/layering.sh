@@ -2,7 +2,8 @@
 # The layers of docs/architecture.md, checked on the source: the command line uses a
 # service only through its interface header (never *_int.h or a file-local header of
 # another folder); lib/ includes nothing from src/; only lib/crypto includes OpenSSL;
-# lib/ calls no file, socket or HTTP function (a transport comes in from src/).
+# lib/ calls no file, socket or HTTP function (a transport comes in from src/); and the
+# build itself refuses a lib/ module's include of a layer it may not use.
 set -u
 : "${MOBID_SOURCE_DIR:?MOBID_SOURCE_DIR must point at the source tree}"
 cd "$MOBID_SOURCE_DIR"
@@ -45,5 +46,50 @@ for m in $(ls lib); do
   done
 done
 [ "$fails" = 0 ] && echo "ok   every lib/ module includes only the layers below it"
+
+# The build enforces the same: each module compiles against a view of the headers of
+# the modules it builds on (cmake/modules.cmake), so a wrong include is a compile
+# error, not just a finding here. Probe it with each module's own include path: every
+# public header of a layer the module may not use must fail to compile, and so must
+# another module's internal header; the module's own header must compile.
+build=${MOBID_BUILD_DIR:-}
+if [ -n "$build" ] && ls "$build"/layers/*.includes >/dev/null 2>&1; then
+  probe() { # module, then the line to compile; succeeds when it compiles
+    local flags; flags=$(sed 's/^/-I/' "$build/layers/$1.includes")
+    # shellcheck disable=SC2086
+    printf '%s\n' "$2" | ${CC:-cc} -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+      -E -o /dev/null $flags -x c - 2>&1
+  }
+  refuses() { # module, line: it fails to compile because the header is not there
+    local out; out=$(probe "$1" "$2") && return 1
+    grep -q "No such file" <<<"$out"
+  }
+  probes=0 refused=0
+  for inc in "$build"/layers/*.includes; do
+    m=$(basename "$inc" .includes)
+    probe "$m" "#include <mobid/$m.h>" >/dev/null \
+      || { echo "FAIL lib/$m cannot compile its own header mobid/$m.h"; fails=$((fails + 1)); }
+    for h in include/mobid/*.h; do
+      dep=$(basename "$h" .h)
+      may_use "$m" "$dep" && continue
+      probes=$((probes + 1))
+      if refuses "$m" "#include <mobid/$dep.h>"; then refused=$((refused + 1))
+      else echo "FAIL lib/$m compiles with mobid/$dep.h, a layer it may not use"; fails=$((fails + 1)); fi
+    done
+    for d in $(ls lib); do
+      may_use "$m" "$d" && continue
+      hdr=$(ls lib/$d/*_internal.h 2>/dev/null | head -1)
+      [ -n "$hdr" ] || continue
+      probes=$((probes + 1))
+      if refuses "$m" "#include \"$d/$(basename "$hdr")\""; then refused=$((refused + 1))
+      else echo "FAIL lib/$m compiles with lib/$d's internal $(basename "$hdr")"; fails=$((fails + 1)); fi
+    done
+  done
+  [ "$probes" -gt 0 ] && [ "$refused" = "$probes" ] \
+    && echo "ok   the build refuses all $probes wrong includes probed (each module's own flags)"
+else
+  echo "FAIL no per-module include paths under MOBID_BUILD_DIR/layers (cmake/modules.cmake)"
+  fails=$((fails + 1))
+fi
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "layering: ok"
