@@ -12,7 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+/* The thread wakes at least this often to see the stop flag, so stopping a
+ * service waits at most this long for its listener. */
 #define LISTEN_POLL_MS 250
+/* While the database is unreachable, one connection attempt a second: it comes
+ * back on its own, and a tight loop would only load the machine meanwhile. */
 #define RECONNECT_MS 1000
 
 struct mobid_store_listener {

@@ -34,6 +34,8 @@ mobid_err mobid_store_pool_new(const char *url, unsigned max, mobid_store_pool *
     p->idle = mobid_calloc(p->max, sizeof *p->idle);
     if (!p->url || !p->idle)
         goto done;
+    /* One connection now, so that a wrong URL or password fails the service's start
+     * rather than its first request. */
     err = mobid_store_open(url, &first);
     if (err != MOBID_OK)
         goto done;

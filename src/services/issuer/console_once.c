@@ -11,6 +11,8 @@
 #include <string.h>
 #include "services/issuer/console.h"
 
+/* Only the redirect that follows the POST has to find the row, so two minutes
+ * covers a slow link; it is short because the row holds a transaction code. */
 #define ONCE_TTL_S 120
 #define ONCE_AAD "mobid-console-once:"
 

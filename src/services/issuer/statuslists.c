@@ -16,7 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Two bits a card: the Token Status List values valid (0), invalid (1, revoked) and
+ * suspended (2) need more than one. */
 #define STATUS_BITS 2
+/* A card's index is drawn at random, so its place in the list tells nothing about
+ * when it was issued. A list takes new cards only while under half of it is used
+ * (current_list), so each draw is free with odds of at least one half, and 64 draws
+ * all taken is a 2^-64 event, not a limit an issuer reaches. */
 #define STATUS_CLAIM_ATTEMPTS 64
 
 static mobid_err current_list(mobid_store *s, char **id, int64_t *size)
