@@ -15,7 +15,7 @@
  * service code takes the next number after the highest of both lists.
  *
  * mobid_svc_err_name() and mobid_svc_strerror() answer for both vocabularies;
- * code above lib/ uses them rather than mobid_svc_err_name()/mobid_svc_strerror(), which
+ * code above lib/ uses them rather than mobid_err_name()/mobid_strerror(), which
  * know the library's codes only. A switch over such a value casts it to int,
  * since the service codes are not enumerators of mobid_err.
  *
