@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+/* A peer that has not answered in 10 s is taken as down: the caller (a request handler
+ * or a CLI step) is better served by a clear FETCH_FAILED than by waiting on. */
 #define DEFAULT_TIMEOUT_MS 10000L
 #define DEFAULT_CONNECT_MS 5000L
 #define DEFAULT_MAX_RESPONSE ((size_t)16 * 1024 * 1024)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Each transfer holds a socket and a parked request: the cap keeps a burst of waiting
+ * pages from using up the process's open files (the caller answers 503 beyond). */
 #define DEFAULT_MAX_TRANSFERS 256
 #define DEFAULT_MAX_RESPONSE ((size_t)1024 * 1024)
 
@@ -121,6 +123,8 @@ static void *fetch_main(void *arg)
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
             finish(f, t, m->data.result);
         }
+        /* New transfers and stop wake the poll (curl_multi_wakeup), so the second is only a
+         * ceiling, not the latency of a new fetch. */
         curl_multi_poll(f->multi, NULL, 0, 1000, NULL);
     }
     /* Stopping: whatever still runs ends as failed, so every done is called. */

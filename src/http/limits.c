@@ -18,6 +18,7 @@ static const limit_key keys[] = {
     { "io_threads", 1, 64, FIELD(io_threads) },
     { "max_queue", 1, 1000000, FIELD(max_queue) },
     { "max_connections", 1, 16384, FIELD(max_connections) },
+    /* 0 is allowed here alone: behind a proxy every client comes from one address. */
     { "per_client_connections", 0, 16384, FIELD(per_client_connections) },
     { "request_timeout_s", 1, 3600, FIELD(request_timeout_s) },
     { "idle_timeout_s", 1, 86400, FIELD(timeout_s) },

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A client's X-Request-Id is echoed into every log line: a longer or odd one is replaced
+ * by our own, so a client cannot inflate or forge log lines. */
 #define REQUEST_ID_MAX 64
 
 static const char *const level_names[] = { "debug", "info", "warn", "error", "off" };

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #define METRIC_HISTOGRAM 3
+/* Series are keyed by route pattern, status class and the services' own labels, so a
+ * few hundred is plenty; the cap is a backstop that keeps a label fed from input by
+ * mistake from growing memory without bound (adds past it fail with LIMIT). */
 #define MAX_SERIES 1000
 
 static const double bucket_le[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* The granularity of every deadline here: a 408 or a long-poll's end comes at most this
+ * late, while an idle server wakes only five times a second. */
 #define REAP_MS 200
 #define LOT_MAX_FDS ((size_t)1 << 20) /* 8 MB of table at most */
 

@@ -17,10 +17,14 @@
 #define DEFAULT_MAX_CONNECTIONS 16384
 #define DEFAULT_PER_CLIENT 256
 #define DEFAULT_TIMEOUT_S 30
+/* MHD's own timeout (DEFAULT_TIMEOUT_S) counts only silence, so a client trickling a
+ * byte at a time never meets it; the reaper's whole-request deadline does (park.c). */
 #define DEFAULT_REQUEST_TIMEOUT_S 20
 #define DEFAULT_IO_THREADS 2
 #define DEFAULT_WORKERS 8
 #define DEFAULT_MAX_QUEUE 1024
+/* At stop, requests in progress get up to 10 s (docs/operations.md): a verification takes
+ * milliseconds even loaded, and parked long-polls are woken first, so they do not count. */
 #define STOP_GRACE_MS 10000
 #define FDS_KEPT 256 /* open files left for the store, logs and other servers */
 
