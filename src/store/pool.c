@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One connection for each of the HTTP server's default 8 handler threads; a ninth
+ * borrower waits for one to come back rather than opening more. */
 #define POOL_DEFAULT_MAX 8
 
 struct mobid_store_pool {

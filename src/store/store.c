@@ -257,6 +257,8 @@ mobid_err mobid_store_tx(mobid_store *s, unsigned max_attempts, mobid_store_tx_f
     if (!s || !fn || s->in_tx)
         return MOBID_ERR_INVALID_ARG;
     if (!max_attempts)
+        /* ten tries, backoff growing to 40 ms: about 0.2 s of sleep at most, then
+         * STORE_RETRY reaches the client as 503 rather than a request that hangs */
         max_attempts = 10;
     mobid_err err = MOBID_SVC_ERR_STORE_RETRY;
     for (unsigned attempt = 0; attempt < max_attempts; attempt++) {

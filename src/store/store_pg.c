@@ -8,6 +8,7 @@
 #include <string.h>
 
 /* Type OIDs from pg_type.h (stable across server versions). */
+/* (libpq ships no client header for them: catalog/pg_type_d.h is the server's.) */
 #define PG_OID_BYTEA 17
 #define PG_OID_INT8 20
 #define PG_OID_BOOL 16

@@ -430,6 +430,8 @@ static int sq_copy(sqlite3 *dst, sqlite3 *src)
     do {
         rc = sqlite3_backup_step(b, -1);
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+            /* the backup API has no busy handler of its own: poll, bounded by the
+             * same budget a writer would wait */
             sqlite3_sleep(20);
             waited += 20;
         }
