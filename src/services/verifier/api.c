@@ -326,6 +326,8 @@ static mobid_err on_status(mobid_http_req *req, mobid_http_resp *resp, void *vct
         return mobid_http_resp_err(resp, MOBID_ERR_UNAUTHENTICATED, "a valid API key is required");
     if (w && (!*w || *end || wait < 0))
         return api_error(resp, 400, MOBID_ERR_INVALID_ARG, "wait is a number of seconds");
+    /* Clamped, not refused: the answer is "pending" and the client polls again, as after
+     * any wait; 60 s stays inside the proxy's 90 s read timeout (etc/nginx/mobid.conf). */
     if (wait > VERIFIER_MAX_WAIT)
         wait = VERIFIER_MAX_WAIT;
     if (!sw)

@@ -141,6 +141,9 @@ void verifier_session_clear(verifier_session *vs)
     memset(vs, 0, sizeof *vs);
 }
 
+/* code[44]: 32 random bytes are 43 characters of unpadded base64url, plus the NUL.
+ * Only the code's hash is stored: a copy of the database gives no code that fetches a
+ * result. */
 mobid_err verifier_session_response_code(mobid_store *s, const char *id, char code[44])
 {
     uint8_t raw[32], digest[MOBID_HASH_MAX];
