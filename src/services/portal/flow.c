@@ -355,6 +355,9 @@ static mobid_err on_result_ready(mobid_http_req *req, mobid_http_resp *resp, voi
     return err;
 }
 
+/* Deadlines nest: the verifier holds the long-poll wait_s, the fetch gives up 10 s later
+ * (a slow answer at the end of the wait still arrives), and the page's parked request
+ * 15 s later, so the fetch always ends first and the page hears its outcome. */
 static mobid_err start_fetch(portal_ctx *ctx, result_wait *w)
 {
     char url[1200], *auth = auth_header(ctx, w->site);
@@ -421,6 +424,8 @@ mobid_err portal_on_result(mobid_http_req *req, mobid_http_resp *resp, void *vct
         return err;
     err = start_fetch(ctx, w);
     if (err == MOBID_SVC_ERR_BUSY)
+        /* max_waiting long-polls are open to the verifier already: refuse rather
+         * than queue, the page retries in 2 s */
         return mobid_http_resp_retry_later(resp, 503, 2, "BUSY",
                                            "too many pages are waiting; retry shortly");
     if (err)

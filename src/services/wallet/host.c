@@ -79,6 +79,8 @@ mobid_err wallet_file_save(const char *path, mobid_view blob)
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         goto done;
+    /* open's mode applies only when the file is created (a stale temporary keeps
+     * its own); fsync before rename so a crash leaves the old file or the new one */
     if (fchmod(fd, 0600) != 0 || write_all(fd, blob) != MOBID_OK || fsync(fd) != 0)
         goto done;
     if (close(fd) != 0) {
