@@ -62,8 +62,12 @@ static const char USAGE[] =
     "first start (it is in the PKI). --ca-file: CAs the verifier trusts when it fetches\n"
     "status lists over https (a private CA).\n";
 
+/* After SIGTERM a child has 5 s before SIGKILL: a stuck service must not keep `mobid up`
+ * (and the ports it holds) from exiting. */
 #define UP_STOP_GRACE_MS 5000
 #define UP_HEALTH_TIMEOUT_MS 15000
+/* A service that dies within 3 s of starting, five times running, has a fault no
+ * restart will mend (a bad config, a port taken): stop and say so. */
 #define UP_MAX_QUICK_RESTARTS 5
 #define UP_PRUNE_EVERY_MS 2000
 
@@ -193,6 +197,7 @@ bool up_wait_healthy(const char *url, long timeout_ms)
     char u[128];
     long end = now_ms() + timeout_ms;
     mobid_http_client *c = NULL;
+    /* short per try: a service still starting refuses at once or hangs; the loop retries */
     mobid_http_client_opts co = { .timeout_ms = 1000, .connect_timeout_ms = 500 };
     bool ok = false;
 
@@ -342,6 +347,7 @@ static bool handle_exit(const up_opts *o, up_service *s, const up_service *all,
         return false;
     }
     emit(o, "restart", s, msg);
+    /* a quick death waits longer: a port still held or a database not yet up may pass */
     sleep_ms(quick ? 1000 : 200);
     return start_child(o, s, all, state) > 0;
 }
