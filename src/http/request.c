@@ -13,6 +13,7 @@
 double http_now(void)
 {
     struct timespec ts;
+    /* monotonic: a deadline must not jump when someone sets the wall clock */
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
@@ -27,6 +28,8 @@ static void *arena_alloc(http_arena *a, size_t n)
     arena_chunk *c = a->head;
     if (!c || c->cap - c->used < n) {
         size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        /* bounded like every buffer: input fed to a handler cannot grow one request's
+         * memory past HTTP_ARENA_MAX */
         if (cap > HTTP_ARENA_MAX || a->total + cap > HTTP_ARENA_MAX)
             return NULL;
         c = mobid_malloc(sizeof *c + cap);
@@ -112,6 +115,7 @@ void http_req_free(mobid_http_req *r)
 {
     if (!r)
         return;
+    /* hooks before the arena: the hook list itself lives in it */
     for (free_hook *h = r->hooks; h; h = h->next)
         h->fn(h->ctx);
     mobid_http_form_free(&r->form);
@@ -261,6 +265,8 @@ mobid_err mobid_http_req_json(mobid_http_req *r, json_t **out)
     if (!mobid_http_req_content_type_is(r, "application/json"))
         return MOBID_ERR_UNSUPPORTED;
     json_error_t jerr;
+    /* Duplicate keys refused: another parser down the line might keep the other value,
+     * and a check would then pass on one reading and act on the other. */
     json_t *j = json_loadb(r->body.ptr ? (const char *)r->body.ptr : "", r->body.len,
                            JSON_REJECT_DUPLICATES, &jerr);
     if (!j || !json_is_object(j)) {
@@ -291,6 +297,7 @@ static bool has_crlf(const char *s)
 
 mobid_err mobid_http_resp_header(mobid_http_resp *r, const char *name, const char *value)
 {
+    /* a CR or LF would let a value taken from input start a header of its own (splitting) */
     if (!name || !*name || !value || has_crlf(name) || has_crlf(value) || strchr(name, ':'))
         return MOBID_ERR_INVALID_ARG;
     resp_header *h = mobid_http_req_alloc(r->req, sizeof *h);

@@ -322,6 +322,8 @@ static enum MHD_Result begin(mobid_http_server *s, struct MHD_Connection *c, con
     r->fd = -1;
     *con_cls = r;
     atomic_fetch_add(&s->inflight, 1);
+    /* An announced size over the limit is refused before a byte of the body is read or
+     * a buffer is grown for it. */
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     if (cl) {
         char *end = NULL;
