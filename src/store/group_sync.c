@@ -72,6 +72,8 @@ void group_sync_put(group_sync *g)
  * ticketed so far (the tickets of writes that completed before this moment). */
 static int lead(group_sync *g, group_sync_fn fn, void *ctx)
 {
+    /* Read before the sync starts: a write ticketed while it runs may not be in it, so
+     * its waiter stays for the next round. */
     uint64_t target = g->written;
     g->running = true;
     pthread_mutex_unlock(&g->lock);

@@ -62,6 +62,8 @@ static mobid_err apply_one(mobid_store *s, void *ctx)
         return err;
     const char *sql = s->kind == MOBID_STORE_POSTGRES && step->m->sql_pg ? step->m->sql_pg
                                                                          : step->m->sql_sqlite;
+    /* The DDL and its record commit together (both backends run DDL in a transaction):
+     * a crash never leaves a step applied but unrecorded, to be run twice. */
     err = mobid_store_exec(s, sql);
     if (err == MOBID_OK)
         err = record(s, step->component, step->m->version);
@@ -74,6 +76,7 @@ static bool ordered(const mobid_store_migration *list, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (list[i].version <= 0 || !list[i].sql_sqlite)
             return false;
+        /* strictly increasing: the list's order is the order of application */
         if (i && list[i].version <= list[i - 1].version)
             return false;
     }

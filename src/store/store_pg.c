@@ -51,6 +51,8 @@ static mobid_err pg_err(mobid_store *s, const PGresult *res)
         s->broken = true;
     if (!state)
         return MOBID_SVC_ERR_STORE;
+    /* 23505: a unique key another writer holds. Serialization failure, deadlock and
+     * lock-not-available are transient: the whole transaction may simply run again. */
     if (!strcmp(state, "23505"))
         return MOBID_SVC_ERR_STORE_CONFLICT;
     if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
@@ -127,6 +129,8 @@ static mobid_err pg_bind(mobid_store_stmt *base, int idx, char type, mobid_view 
     mobid_free(st->values[k]);
     st->values[k] = copy;
     st->lengths[k] = (int)v.len;
+    /* blobs go in binary, exact bytes with no escaping; the rest as text, typed int8
+     * or left for the server to infer from the column */
     st->formats[k] = type == 'b';
     st->types[k] = type == 'b' ? PG_OID_BYTEA : type == 'i' ? PG_OID_INT8 : 0;
     return MOBID_OK;
