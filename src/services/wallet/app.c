@@ -96,6 +96,8 @@ mobid_err wallet_app_new(const wallet_app_config *cfg, wallet_app **out)
         app->cfg.session_s = 600;
     if (!err)
         err = load_inputs(app);
+    /* A given secret travels in the printed link (/open?k=...): URL-safe so it needs no
+     * escaping, and at least 16 characters so a page on another tab cannot guess it. */
     if (!err && cfg->secret && strlen(cfg->secret) >= 16 && strlen(cfg->secret) < sizeof app->secret &&
         strspn(cfg->secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
             strlen(cfg->secret))
