@@ -82,6 +82,8 @@ mobid_err cli_write_file(const char *path, mobid_view data, unsigned mode)
             break;
         off += (size_t)w;
     }
+    /* Written beside the target, synced, then renamed over it: a reader or a crash sees
+     * the old file or the whole new one. fchmod because a stale temporary keeps its mode. */
     if (off == data.len && fchmod(fd, mode) == 0 && fsync(fd) == 0 && close(fd) == 0) {
         fd = -1;
         if (rename(tmp, path) == 0)
@@ -214,11 +216,11 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, int operands, const ch
         if (n == CLI_MAX_OPTS)
             abort();
         lo[n] = (struct option){ opts[n].name, opts[n].value ? required_argument : no_argument,
-                                 NULL, 256 + (int)n };
+                                 NULL, 256 + (int)n }; /* above any char getopt returns */
     }
     lo[n] = (struct option){ "help", no_argument, NULL, 'h' };
     lo[n + 1] = (struct option){ 0 };
-    optind = 1;
+    optind = 1; /* getopt keeps its place in a global: start over for this argv */
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'h') {
             fputs(usage, stdout);
