@@ -49,7 +49,8 @@ mobid_err portal_flatten_claims(const json_t *claims, json_t **out)
     return err;
 }
 
-/* "MOBID-XXXX-XXXX-XXXX" with digits of the MAC. */
+/* "MOBID-XXXX-XXXX-XXXX" with digits of the MAC. Derived, not stored: the same
+ * verification always prints the same number, and only the portal's key makes one. */
 static mobid_err verification_number(const portal_ctx *ctx, const char *id, char number[32])
 {
     uint8_t mac[MOBID_HASH_MAX];

@@ -125,6 +125,8 @@ mobid_err portal_ctx_new(const portal_config *cfg, portal_ctx **out)
         trim_slashes(ctx->public_url);
     if ((err = site_init(ctx, PORTAL_GOV, &cfg->sites[PORTAL_GOV])) ||
         (err = site_init(ctx, PORTAL_BANK, &cfg->sites[PORTAL_BANK])) ||
+        /* a fresh key per start: a ticket serves one verification of a few minutes,
+         * so none need survive a restart and no secret is kept on disk */
         (err = mobid_random(ctx->ticket_key, sizeof ctx->ticket_key)) ||
         (err = mobid_http_fetcher_new(cfg->max_waiting ? cfg->max_waiting : 200, 0, &ctx->fetcher)) ||
         (err = mobid_ratelimit_new(cfg->start_per_second > 0 ? cfg->start_per_second : 2,
@@ -197,6 +199,8 @@ static mobid_err ticket_mac(const portal_ctx *ctx, portal_site site, mobid_view 
 {
     uint8_t mac[MOBID_HASH_MAX];
     const char *name = portal_site_name(site);
+    /* the site is in the MAC: a ticket the bank's page holds cannot read a result that
+     * the government site asked for, though both run in one portal */
     mobid_view parts[3] = { mobid_view_str(name), mobid_view_str(":"), id };
     mobid_err err = mobid_hmac(MOBID_HASH_SHA256, mobid_view_make(ctx->ticket_key, 32), parts, 3, mac);
     if (err == MOBID_OK)

@@ -104,6 +104,8 @@ static mobid_err load_rp(verifier_ctx *ctx, verifier_rp *rp, const char *dir, co
     mobid_err err = MOBID_ERR_INVALID_ARG;
 
     mobid_buf_init(&raw, 0);
+    /* Only the API key's SHA-256 is configured: a copy of the config file does not
+     * authenticate as the party. */
     if (!id || !hash || mobid_hex_decode(mobid_view_str(hash), &raw) || raw.len != 32) {
         fprintf(stderr, "verifier: each relying party needs an id and api_key_sha256 (hex)\n");
         goto done;
