@@ -60,7 +60,8 @@ static mobid_err issue_pair(const up_opts *o, const char *stem, const char *cn,
                             const pki_pair *issuer, pki_pair *out)
 {
     char path[UP_PATH_MAX];
-    /* the registrar gets its own EKU: no other key under the root signs registrations */
+    /* the registrar gets its own EKU: no other key under the root signs registrations;
+     * valid from a minute back, so a checker whose clock lags a little accepts it at once */
     mobid_cert_spec spec = { .subject_cn = cn, .subject_c = "KR",
                              .not_before = mobid_now() - 60,
                              .not_after = mobid_now() + (mobid_time)CERT_DAYS * 86400,

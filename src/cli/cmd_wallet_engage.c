@@ -15,7 +15,8 @@
 #include "qr/qr.h"
 #include "transport/tcp.h"
 
-/* How long the QR code waits for a reader. */
+/* How long the QR code waits for a reader to connect: a person has to bring a reader
+ * to the screen and scan it, so minutes rather than seconds. */
 #define ENGAGE_WAIT_MS (5 * 60 * 1000)
 
 /* HOST:PORT of --advertise into the retrieval method. */
