@@ -85,7 +85,9 @@ static size_t hash(const char *key)
     return h;
 }
 
-/* The key's bucket: its own, a free slot, or the longest idle of the probed slots. */
+/* The key's bucket: its own, a free slot, or the longest idle of the probed slots.
+ * A fixed table: a flood of new addresses evicts idle buckets instead of growing
+ * memory, and an evicted key only starts again with a full burst. */
 static bucket *find(mobid_ratelimit *rl, const char *key)
 {
     size_t h = hash(key);
@@ -124,6 +126,7 @@ bool mobid_ratelimit_take(mobid_ratelimit *rl, const char *key, double now, unsi
     pthread_mutex_unlock(&rl->lock);
     if (retry_after_s) {
         unsigned whole = (unsigned)wait;
+        /* whole seconds, rounded up: a client that waits as told finds a token */
         *retry_after_s = ok ? 0 : whole < 1 ? 1 : whole + (wait > whole);
     }
     return ok;
