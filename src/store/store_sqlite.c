@@ -307,6 +307,8 @@ static int sq_col_count(const mobid_store_stmt *st)
     return sqlite3_column_count(st_of(st));
 }
 
+/* Nothing to take: each step runs under BEGIN IMMEDIATE, which already lets one writer
+ * at a time check schema_migrations and apply. */
 static mobid_err sq_migrate_lock(mobid_store *s, bool lock)
 {
     return MOBID_OK;
@@ -325,6 +327,8 @@ static const store_ops sqlite_ops = {
     .col_text = sq_col_text,
     .col_blob = sq_col_blob,
     .col_count = sq_col_count,
+    /* the write lock at BEGIN: two deferred transactions that read and then write can
+     * each wait on the other, a busy that no timeout resolves */
     .begin_sql = "BEGIN IMMEDIATE",
     .migrate_lock = sq_migrate_lock,
     .name = "sqlite",
