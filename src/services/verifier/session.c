@@ -310,6 +310,8 @@ mobid_err verifier_session_take_result(mobid_store *s, const char *id, mobid_buf
     return mobid_store_tx(s, 0, take_tx, &t);
 }
 
+/* The session id is the seal's aad: a sealed result copied into another session's row
+ * does not open there. */
 mobid_err verifier_seal(const verifier_ctx *ctx, const char *id, mobid_view plain, mobid_buf *out)
 {
     return mobid_seal(mobid_view_make(ctx->seal_key, sizeof ctx->seal_key), mobid_view_str(id), plain, out);

@@ -446,12 +446,15 @@ static mobid_err on_api(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 
     memset(&c, 0, sizeof c);
     c.app = app;
+    /* One call at a time: each reads and rewrites the one wallet file (its PIN counter
+     * too), and two at once could lose an update or a counted wrong PIN. */
     pthread_mutex_lock(&app->lock);
     if (!wallet_app_session_ok(app, req, resp, post))
         goto done;
     for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (!strcmp(routes[i].path, path) && !strcmp(routes[i].method, post ? "POST" : "GET"))
             break;
+    /* /api/qr's body is a PNG, not JSON */
     if (post && strcmp(path, "/api/qr") != 0 && (err = read_body(req, &c, &body))) {
         err = fail(resp, err, "a JSON object was expected");
         goto done;
