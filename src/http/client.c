@@ -107,10 +107,13 @@ static void set_options(mobid_http_client *c, const char *method, const char *ur
     CURL *k = c->curl;
     curl_easy_reset(k);
     curl_easy_setopt(k, CURLOPT_URL, url);
+    /* http(s) only, after a redirect too: a URL that came from a peer or a credential
+     * must not reach file:// or another scheme curl knows */
     curl_easy_setopt(k, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(k, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(k, CURLOPT_FOLLOWLOCATION, c->opts.follow_redirects ? 1L : 0L);
     curl_easy_setopt(k, CURLOPT_MAXREDIRS, 5L);
+    /* no SIGALRM for name lookups: signals do not mix with a threaded server */
     curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
     curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
