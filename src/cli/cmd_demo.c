@@ -351,6 +351,8 @@ static void remove_dir(const demo *d)
         waitpid(pid, &st, 0);
 }
 
+/* A handler that does nothing, installed without SA_RESTART: SIGALRM then ends the
+ * wait for `mobid up`'s ready line (fgets fails with EINTR) instead of the process. */
 static void on_alarm(int sig)
 {
     (void)sig;
