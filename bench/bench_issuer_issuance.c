@@ -80,7 +80,7 @@ static mobid_err make_offer(bench_env *e, int i, issuer_offer *o)
 {
     mobid_store *s = NULL;
     char person[32];
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     snprintf(person, sizeof person, "bench-%d", i);
     json_t *claims = json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s}", "family_name", "Kim", "given_name",
@@ -92,7 +92,7 @@ static mobid_err make_offer(bench_env *e, int i, issuer_offer *o)
     issuer_offer_req req = { NULL, "resident_card", person, claims, "bench" };
     mobid_err err = issuer_db(e->ctx, &s);
     if (err == MOBID_OK) err = mobid_store_begin(s);
-    if (err == MOBID_OK) err = issuer_offer_create(e->ctx, s, &req, o, &detail);
+    if (err == MOBID_OK) err = issuer_offer_create(e->ctx, s, &req, o, detail, sizeof detail);
     if (err == MOBID_OK) err = mobid_store_commit(s);
     else if (s && mobid_store_in_tx(s)) mobid_store_rollback(s);
     issuer_db_release(e->ctx, s);

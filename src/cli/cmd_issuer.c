@@ -90,14 +90,14 @@ typedef struct offer_run {
     issuer_ctx *ctx;
     issuer_offer_req req;
     issuer_offer *out;
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX];
 } offer_run;
 
 static mobid_err offer_body(mobid_store *s, void *arg)
 {
     offer_run *r = arg;
     issuer_offer_clear(r->out);
-    return issuer_offer_create(r->ctx, s, &r->req, r->out, &r->detail);
+    return issuer_offer_create(r->ctx, s, &r->req, r->out, r->detail, sizeof r->detail);
 }
 
 static int issuer_offer_cmd(const issuer_args *a)
@@ -115,10 +115,10 @@ static int issuer_offer_cmd(const issuer_args *a)
     if (err == MOBID_OK) err = open_ctx(a, &ctx);
     if (err == MOBID_OK) err = issuer_lookup_hash(ctx, mobid_view_str(a->person), person);
     if (err == MOBID_OK) err = issuer_db(ctx, &s);
-    offer_run r = { ctx, { NULL, a->cardtype, person, claims, a->actor }, &o, NULL };
+    offer_run r = { ctx, { NULL, a->cardtype, person, claims, a->actor }, &o, "" };
     if (err == MOBID_OK) err = mobid_store_tx(s, 0, offer_body, &r);
     if (err != MOBID_OK) {
-        rc = cli_fail(a->json, err, r.detail ? r.detail : "offer not created");
+        rc = cli_fail(a->json, err, r.detail[0] ? r.detail : "offer not created");
         goto done;
     }
     json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "offer_id", o.offer_id, "tx_code",

@@ -22,14 +22,15 @@ typedef struct issuer_copy_facts {
 } issuer_copy_facts;
 
 /* Verify the audit chain of the issuer database s and fill *f (cmd_issuer_ops.c);
- * *detail says what failed. Runs no transaction of its own. */
-mobid_err issuer_copy_facts_read(mobid_store *s, issuer_copy_facts *f, const char **detail);
+ * detail says what failed. Runs no transaction of its own. */
+mobid_err issuer_copy_facts_read(mobid_store *s, issuer_copy_facts *f,
+                                 char *detail, size_t detail_len);
 
 /* PostgreSQL (cmd_issuer_pg.c): pg_dump --format=custom into out (made 0600, must not
  * exist) from the snapshot in which *f is read; pg_restore of from into the empty
  * database url, in one transaction. MOBID_ERR_IO when a tool fails or is missing. */
 mobid_err cli_issuer_pg_backup(const char *url, const char *out, issuer_copy_facts *f,
-                               const char **detail);
-mobid_err cli_issuer_pg_restore(const char *url, const char *from, const char **detail);
+                               char *detail, size_t detail_len);
+mobid_err cli_issuer_pg_restore(const char *url, const char *from, char *detail, size_t detail_len);
 
 #endif

@@ -175,8 +175,7 @@ static json_t *load_json(const char *path)
 static int cmd_bootstrap(const opts *o)
 {
     mobid_store *s = NULL;
-    char id[23], *pw = NULL;
-    const char *detail = NULL;
+    char id[23], *pw = NULL, detail[MOBID_SVC_DETAIL_MAX] = "";
     size_t n = 0;
     int rc = CLI_EXIT_FAIL;
     mobid_err err;
@@ -190,7 +189,7 @@ static int cmd_bootstrap(const opts *o)
     if (err == MOBID_OK && o->offices) err = issuer_offices_seed(NULL, s, o->offices, &n);
     if (err == MOBID_OK)
         err = issuer_officer_create(NULL, s, NULL, o->user, o->display_name, NULL,
-                                    "ministry_admin", pw, id, &detail);
+                                    "ministry_admin", pw, id, detail, sizeof detail);
     if (err == MOBID_OK) {
         json_t *j = json_pack("{s:s, s:s, s:I}", "officer_id", id, "username", o->user,
                               "offices", (json_int_t)n);
@@ -198,7 +197,7 @@ static int cmd_bootstrap(const opts *o)
         json_decref(j);
         rc = CLI_EXIT_OK;
     } else {
-        rc = cli_fail(o->json, err, detail ? detail : s ? mobid_store_errmsg(s) : NULL);
+        rc = cli_fail(o->json, err, detail[0] ? detail : s ? mobid_store_errmsg(s) : NULL);
     }
     mobid_wipe(pw, strlen(pw));
     free(pw);

@@ -73,11 +73,12 @@ static void unlink_db(const char *path)
             unlink(side);
 }
 
-mobid_err issuer_copy_facts_read(mobid_store *s, issuer_copy_facts *f, const char **detail)
+mobid_err issuer_copy_facts_read(mobid_store *s, issuer_copy_facts *f,
+                                 char *detail, size_t detail_len)
 {
     mobid_err err = issuer_audit_verify_at(s, 0, NULL, &f->entries, &f->bad_seq);
     if (err != MOBID_OK)
-        *detail = "the backup's audit chain does not verify";
+        mobid_svc_detail(detail, detail_len, "the backup's audit chain does not verify");
     if (err == MOBID_OK)
         err = mobid_store_query_int64(s, "SELECT count(*) FROM issuer_cards", &f->cards, NULL);
     if (err == MOBID_OK)
@@ -97,7 +98,7 @@ mobid_err issuer_copy_facts_read(mobid_store *s, issuer_copy_facts *f, const cha
 
 /* Load the backup file into a scratch database beside it (the file itself stays as
  * written) and verify its audit chain there. */
-static mobid_err check_copy(const char *file, issuer_copy_facts *f, const char **detail)
+static mobid_err check_copy(const char *file, issuer_copy_facts *f, char *detail, size_t detail_len)
 {
     char scratch[4096], url[4200];
     if (strlen(file) > 4000)
@@ -111,9 +112,9 @@ static mobid_err check_copy(const char *file, issuer_copy_facts *f, const char *
     unlink_db(scratch);
     err = mobid_store_open(url, &s);
     if (err == MOBID_OK && (err = mobid_store_restore(s, file)) != MOBID_OK)
-        *detail = "the backup is not a readable SQLite database";
+        mobid_svc_detail(detail, detail_len, "the backup is not a readable SQLite database");
     if (err == MOBID_OK)
-        err = issuer_copy_facts_read(s, f, detail);
+        err = issuer_copy_facts_read(s, f, detail, detail_len);
     mobid_store_close(s);
     unlink_db(scratch);
     return err;
@@ -133,14 +134,14 @@ static int print_facts(const char *key, const char *file, const issuer_copy_fact
 
 /* SQLite's online backup API into out, then the copy checked in a scratch database. */
 static mobid_err sqlite_backup(const char *db, const char *out, issuer_copy_facts *f,
-                               const char **detail)
+                               char *detail, size_t detail_len)
 {
     mobid_store *s = NULL;
     mobid_err err = mobid_store_open(db, &s);
     if (err == MOBID_OK && (err = mobid_store_backup(s, out)) != MOBID_OK)
         fprintf(stderr, "issuer backup: %s\n", mobid_store_errmsg(s));
     mobid_store_close(s);
-    if (err == MOBID_OK && (err = check_copy(out, f, detail)) != MOBID_OK)
+    if (err == MOBID_OK && (err = check_copy(out, f, detail, detail_len)) != MOBID_OK)
         unlink(out);
     return err;
 }
@@ -148,13 +149,13 @@ static mobid_err sqlite_backup(const char *db, const char *out, issuer_copy_fact
 static int backup_cmd(const ops_args *a)
 {
     issuer_copy_facts f = { 0 };
-    const char *detail = "backup failed";
+    char detail[MOBID_SVC_DETAIL_MAX] = "backup failed";
     mobid_err err;
 
     if (!a->db || !a->out)
         return cli_usage_error(USAGE, "backup needs --db and --out");
-    err = sqlite_path(a->db) ? sqlite_backup(a->db, a->out, &f, &detail)
-                             : cli_issuer_pg_backup(a->db, a->out, &f, &detail);
+    err = sqlite_path(a->db) ? sqlite_backup(a->db, a->out, &f, detail, sizeof detail)
+                             : cli_issuer_pg_backup(a->db, a->out, &f, detail, sizeof detail);
     if (err != MOBID_OK)
         return cli_fail(a->json, err, detail);
     fprintf(stderr, "issuer: backup written to %s (%lld audit entries, %lld cards)\n", a->out,
@@ -193,7 +194,7 @@ static int restore_cmd(const ops_args *a)
 {
     mobid_store *s = NULL;
     issuer_copy_facts f = { 0 };
-    const char *detail = "restore failed";
+    char detail[MOBID_SVC_DETAIL_MAX] = "restore failed";
     int64_t checked = 0, bad = 0;
     restore_run r = { a->from, &f };
     mobid_err err;
@@ -201,19 +202,19 @@ static int restore_cmd(const ops_args *a)
     if (!a->db || !a->from)
         return cli_usage_error(USAGE, "restore needs --db and --from");
     if (sqlite_path(a->db)) {
-        err = check_copy(a->from, &f, &detail);
+        err = check_copy(a->from, &f, detail, sizeof detail);
         if (err == MOBID_OK && (err = mobid_store_open(a->db, &s)) == MOBID_OK &&
             (err = mobid_store_restore(s, a->from)) != MOBID_OK)
             fprintf(stderr, "issuer restore: %s\n", mobid_store_errmsg(s));
-    } else if ((err = cli_issuer_pg_restore(a->db, a->from, &detail)) == MOBID_OK &&
+    } else if ((err = cli_issuer_pg_restore(a->db, a->from, detail, sizeof detail)) == MOBID_OK &&
                (err = mobid_store_open(a->db, &s)) == MOBID_OK) {
         /* the facts of what came back, before the restore's own entry */
-        err = issuer_copy_facts_read(s, &f, &detail);
+        err = issuer_copy_facts_read(s, &f, detail, sizeof detail);
     }
     if (err == MOBID_OK) err = issuer_schema_migrate(s);
     if (err == MOBID_OK) err = mobid_store_tx(s, 0, restore_body, &r);
     if (err == MOBID_OK && (err = issuer_audit_verify(s, &checked, &bad)) != MOBID_OK)
-        detail = "the restored audit chain does not verify";
+        mobid_svc_detail(detail, sizeof detail, "the restored audit chain does not verify");
     mobid_store_close(s);
     if (err != MOBID_OK)
         return cli_fail(a->json, err, detail);
@@ -249,7 +250,8 @@ static mobid_err checkpoint_trust(const ops_args *a, mobid_trust **out)
 
 /* Read FILE (the JWS, or the endpoint's JSON holding it), check its signature and
  * that its signer chains to the anchors at the time it names. */
-static mobid_err checkpoint_read(const ops_args *a, checkpoint_claims *c, const char **detail)
+static mobid_err checkpoint_read(const ops_args *a, checkpoint_claims *c,
+                                 char *detail, size_t detail_len)
 {
     static const mobid_alg algs[] = { MOBID_ALG_ES256, MOBID_ALG_ES384, MOBID_ALG_ES512,
                                       MOBID_ALG_EDDSA, MOBID_ALG_NONE };
@@ -263,7 +265,7 @@ static mobid_err checkpoint_read(const ops_args *a, checkpoint_claims *c, const 
     const char *compact = NULL, *typ, *head;
     mobid_err err = cli_read_file(a->checkpoint, &text);
 
-    *detail = "the checkpoint is not a signed audit checkpoint";
+    mobid_svc_detail(detail, detail_len, "the checkpoint is not a signed audit checkpoint");
     if (err == MOBID_OK && text.len && text.ptr[0] == '{') {
         doc = json_loadb((const char *)text.ptr, text.len, 0, NULL);
         compact = json_string_value(json_object_get(doc, "checkpoint"));
@@ -289,13 +291,13 @@ static mobid_err checkpoint_read(const ops_args *a, checkpoint_claims *c, const 
         err = mobid_jose_header_x5c(jws.header, &certs, &ncerts);
     }
     if (err == MOBID_OK && (err = checkpoint_trust(a, &trust)) != MOBID_OK)
-        *detail = "no trust anchor for the checkpoint's signer";
+        mobid_svc_detail(detail, detail_len, "no trust anchor for the checkpoint's signer");
     if (err == MOBID_OK && (err = mobid_trust_verify_chain(trust, certs, ncerts, c->iat,
                                                            MOBID_PURPOSE_SIGNING)) != MOBID_OK)
-        *detail = "the checkpoint's signer is not trusted";
+        mobid_svc_detail(detail, detail_len, "the checkpoint's signer is not trusted");
     if (err == MOBID_OK) err = mobid_cert_public_key(certs[0], &pub);
     if (err == MOBID_OK && (err = mobid_jws_verify(&jws, pub, algs)) != MOBID_OK)
-        *detail = "the checkpoint's signature does not verify";
+        mobid_svc_detail(detail, detail_len, "the checkpoint's signature does not verify");
     mobid_key_free(pub);
     if (certs)
         mobid_cert_list_free(certs, ncerts);
@@ -328,12 +330,12 @@ static int audit_verify_cmd(const ops_args *a)
     checkpoint_claims c = { 0 };
     char at_hash[65] = "", detail[160];
     int64_t checked = 0, bad = 0;
-    const char *why = "the checkpoint could not be read";
+    char why[MOBID_SVC_DETAIL_MAX] = "the checkpoint could not be read";
     mobid_err err = MOBID_OK;
 
     if (a->checkpoint && !a->trust && !a->config)
         return cli_usage_error(USAGE, "--checkpoint needs --trust or --config");
-    if (a->checkpoint && (err = checkpoint_read(a, &c, &why)) != MOBID_OK)
+    if (a->checkpoint && (err = checkpoint_read(a, &c, why, sizeof why)) != MOBID_OK)
         return audit_fail(a, err, why, 0, NULL);
     err = mobid_store_open(a->db, &s);
     if (err == MOBID_OK)

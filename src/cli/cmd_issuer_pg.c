@@ -49,7 +49,8 @@ static mobid_err run_tool(char *const argv[])
 typedef struct dump_run {
     const char *url, *out;
     issuer_copy_facts *f;
-    const char **detail;
+    char *detail;
+    size_t detail_len;
 } dump_run;
 
 static mobid_err dump_body(mobid_store *s, void *arg)
@@ -65,7 +66,7 @@ static mobid_err dump_body(mobid_store *s, void *arg)
     }
     mobid_store_finalize(st);
     if (err == MOBID_OK)
-        err = issuer_copy_facts_read(s, r->f, r->detail);
+        err = issuer_copy_facts_read(s, r->f, r->detail, r->detail_len);
     snprintf(opt_snap, sizeof opt_snap, "--snapshot=%s", snap);
     snprintf(opt_file, sizeof opt_file, "--file=%s", r->out);
     snprintf(opt_db, sizeof opt_db, "--dbname=%s", r->url);
@@ -73,21 +74,21 @@ static mobid_err dump_body(mobid_store *s, void *arg)
     if (err == MOBID_OK && !*snap)
         err = MOBID_SVC_ERR_STORE;
     if (err == MOBID_OK && (err = run_tool(argv)) != MOBID_OK)
-        *r->detail = "pg_dump failed (its message is above)";
+        mobid_svc_detail(r->detail, r->detail_len, "pg_dump failed (its message is above)");
     return err;
 }
 
 mobid_err cli_issuer_pg_backup(const char *url, const char *out, issuer_copy_facts *f,
-                               const char **detail)
+                               char *detail, size_t detail_len)
 {
     mobid_store *s = NULL;
-    dump_run r = { url, out, f, detail };
+    dump_run r = { url, out, f, detail, detail_len };
     if (strlen(url) > 4000 || strlen(out) > 4000)
         return MOBID_ERR_INVALID_ARG;
     /* made here, 0600 and new: pg_dump then writes into it */
     int fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
-        *detail = "cannot create the backup file (it must not exist)";
+        mobid_svc_detail(detail, detail_len, "cannot create the backup file (it must not exist)");
         return MOBID_ERR_IO;
     }
     close(fd);
@@ -101,7 +102,7 @@ mobid_err cli_issuer_pg_backup(const char *url, const char *out, issuer_copy_fac
     return err;
 }
 
-mobid_err cli_issuer_pg_restore(const char *url, const char *from, const char **detail)
+mobid_err cli_issuer_pg_restore(const char *url, const char *from, char *detail, size_t detail_len)
 {
     mobid_store *s = NULL;
     int64_t tables = 0;
@@ -115,14 +116,16 @@ mobid_err cli_issuer_pg_restore(const char *url, const char *from, const char **
                                       NULL);
     mobid_store_close(s);
     if (err == MOBID_OK && tables > 0) {
-        *detail = "the database is not empty: restore into a new one (createdb, "
-                  "docs/operations.md)";
+        mobid_svc_detail(detail, detail_len,
+                         "the database is not empty: restore into a new one (createdb, "
+                         "docs/operations.md)");
         return MOBID_SVC_ERR_STORE_CONFLICT;
     }
     snprintf(opt_db, sizeof opt_db, "--dbname=%s", url);
     char *argv[] = { "pg_restore", "--no-owner", "--single-transaction", "--exit-on-error",
                      opt_db, (char *)from, NULL };
     if (err == MOBID_OK && (err = run_tool(argv)) != MOBID_OK)
-        *detail = "pg_restore failed (its message is above); nothing was written";
+        mobid_svc_detail(detail, detail_len,
+                         "pg_restore failed (its message is above); nothing was written");
     return err;
 }

@@ -126,8 +126,7 @@ mobid_err up_passwords_prune(const up_opts *o)
 
 mobid_err up_create_people(const up_opts *o, const json_t *accounts)
 {
-    char db[UP_PATH_MAX], offices[UP_PATH_MAX], id[23];
-    const char *detail = NULL;
+    char db[UP_PATH_MAX], offices[UP_PATH_MAX], id[23], detail[MOBID_SVC_DETAIL_MAX] = "";
     mobid_store *s = NULL;
     size_t i, n = 0;
     json_t *a;
@@ -147,7 +146,7 @@ mobid_err up_create_people(const up_opts *o, const json_t *accounts)
                                              office ? display : NULL, office,
                                              json_string_value(json_object_get(a, "role")),
                                              json_string_value(json_object_get(a, "password")), id,
-                                             &detail);
+                                             detail, sizeof detail);
         if (err == MOBID_SVC_ERR_STORE_CONFLICT) /* made by a start that was interrupted */
             err = MOBID_OK;
         if (err)
@@ -156,7 +155,7 @@ mobid_err up_create_people(const up_opts *o, const json_t *accounts)
 done:
     if (err)
         fprintf(stderr, "mobid up: creating the accounts failed: %s%s%s\n", mobid_svc_err_name(err),
-                detail ? ": " : "", detail ? detail : "");
+                detail[0] ? ": " : "", detail);
     mobid_store_close(s);
     return err;
 }

@@ -19,14 +19,13 @@
  * know the library's codes only. A switch over such a value casts it to int,
  * since the service codes are not enumerators of mobid_err.
  *
- * Failure detail: a function that can say more than its code takes
- * `const char **detail` and, on failure, points it at a sentence for people that
- * lives as long as the program (a literal or a static table entry); it is never
- * allocated, never freed, and NULL when there is nothing to add. The library's
- * own functions fill a caller's `char *detail, size_t detail_len` buffer instead,
- * because their sentences carry values; a service passes such a buffer down and
- * points its own `*detail` at it. Database text stays in the server log
- * (mobid_store_errmsg()), never in an answer.
+ * Failure detail, one convention in every layer: a function that can say more
+ * than its code takes the caller's `char *detail, size_t detail_len` buffer and
+ * fills it (snprintf) with a sentence for people, or leaves it empty when there
+ * is nothing to add. The library does so because its sentences carry values; the
+ * services do the same with their fixed sentences (mobid_svc_detail()) and pass
+ * the buffer down to the functions they call. Callers test detail[0]. Database
+ * text stays in the server log (mobid_store_errmsg()), never in an answer.
  */
 #ifndef MOBID_SVC_ERROR_H
 #define MOBID_SVC_ERROR_H
@@ -34,6 +33,8 @@
 #include <mobid/error.h>
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 /* X(NAME, number, "message"), as in MOBID_ERR_LIST. */
 #define MOBID_SVC_ERR_LIST(X)                                                          \
@@ -105,5 +106,15 @@ const char *mobid_svc_err_name(mobid_err err);
 
 /* Human sentence for a library or service code; never NULL; a static string. */
 const char *mobid_svc_strerror(mobid_err err);
+
+/* Room for one failure sentence; callers size their detail buffers with it. */
+#define MOBID_SVC_DETAIL_MAX 256
+
+/* Fill detail (detail_len bytes, may be 0) with the sentence why, or empty it for NULL. */
+static inline void mobid_svc_detail(char *detail, size_t detail_len, const char *why)
+{
+    if (detail && detail_len)
+        snprintf(detail, detail_len, "%s", why ? why : "");
+}
 
 #endif

@@ -84,7 +84,8 @@ static mobid_err reply(mobid_http_resp *resp, mobid_err err, unsigned status, js
                        const char *detail)
 {
     mobid_err r = err == MOBID_OK ? mobid_http_resp_json(resp, status, j)
-                                  : mobid_http_resp_err(resp, err, detail);
+                                  : mobid_http_resp_err(resp, err,
+                                                        detail && *detail ? detail : NULL);
     json_decref(j);
     return r;
 }
@@ -150,7 +151,7 @@ static mobid_err do_offices_list(call *c, mobid_http_req *req, mobid_http_resp *
 
 static mobid_err do_offices_put(call *c, mobid_http_req *req, mobid_http_resp *resp)
 {
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     json_t *list = json_object_get(c->body, "offices");
     size_t n = 0;
     mobid_err err;
@@ -161,7 +162,7 @@ static mobid_err do_offices_put(call *c, mobid_http_req *req, mobid_http_resp *r
     } else {
         json_incref(list);
     }
-    err = issuer_offices_put(c->ctx, c->s, &c->who, list, &n, &detail);
+    err = issuer_offices_put(c->ctx, c->s, &c->who, list, &n, detail, sizeof detail);
     json_decref(list);
     return reply(resp, err, 200, json_pack("{s:I}", "written", (json_int_t)n), detail);
 }
@@ -176,11 +177,11 @@ static mobid_err do_officers_list(call *c, mobid_http_req *req, mobid_http_resp 
 static mobid_err do_officers_create(call *c, mobid_http_req *req, mobid_http_resp *resp)
 {
     char id[23] = "";
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     mobid_err err = issuer_officer_create(c->ctx, c->s, &c->who, body_str(c, "username"),
                                           body_str(c, "display_name"), body_str(c, "office_id"),
                                           body_str(c, "role"), body_str(c, "password"), id,
-                                          &detail);
+                                          detail, sizeof detail);
     return reply(resp, err, 201, err ? NULL : json_pack("{s:s}", "id", id), detail);
 }
 
@@ -189,12 +190,13 @@ static mobid_err do_officers_create(call *c, mobid_http_req *req, mobid_http_res
 static mobid_err do_app_create(call *c, mobid_http_req *req, mobid_http_resp *resp)
 {
     char id[23] = "";
-    const char *detail = NULL, *office = body_str(c, "office_id");
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
+    const char *office = body_str(c, "office_id");
     mobid_err err;
 
     err = issuer_app_create(c->ctx, c->s, &c->who, office ? office : c->who.office_id,
                             body_str(c, "cardtype"), json_object_get(c->body, "applicant"), id,
-                            &detail);
+                            detail, sizeof detail);
     return reply(resp, err, 201, err ? NULL : json_pack("{s:s, s:s}", "id", id, "state",
                                                          "received"), detail);
 }
@@ -272,10 +274,10 @@ static mobid_err do_app_cancel(call *c, mobid_http_req *req, mobid_http_resp *re
 static mobid_err do_app_offer(call *c, mobid_http_req *req, mobid_http_resp *resp)
 {
     issuer_offer o;
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     json_t *j = NULL;
     mobid_err err = issuer_app_offer(c->ctx, c->s, &c->who, mobid_http_req_param(req, "id"), &o,
-                                     &detail);
+                                     detail, sizeof detail);
 
     if (err == MOBID_OK)
         j = json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:I}", "offer_id", o.offer_id, "offer_uri",

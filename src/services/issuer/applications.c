@@ -175,7 +175,8 @@ typedef struct create_tx {
     issuer_ctx *ctx;
     const issuer_officer *who;
     const char *id, *office_id, *cardtype, *person_ref, *sealed;
-    const char **detail;
+    char *detail;
+    size_t detail_len;
 } create_tx;
 
 /* Settle earlier applications of this person and card type whose offer ran out or
@@ -226,7 +227,7 @@ static mobid_err create_body(mobid_store *s, void *arg)
 
     err = issuer_office_check_open(s, t->office_id, now, opens);
     if (err == MOBID_SVC_ERR_OFFICE_NOT_OPEN)
-        *t->detail = "the office does not accept applications yet";
+        mobid_svc_detail(t->detail, t->detail_len, "the office does not accept applications yet");
     if (err == MOBID_OK) err = settle_person(t->ctx, s, t);
     if (err == MOBID_OK)
         err = mobid_store_prepare(s, "INSERT INTO issuer_applications (id, office_id, cardtype,"
@@ -243,7 +244,8 @@ static mobid_err create_body(mobid_store *s, void *arg)
     if (err == MOBID_OK) err = mobid_store_step(st, &row);
     mobid_store_finalize(st);
     if (err == MOBID_SVC_ERR_STORE_CONFLICT) {
-        *t->detail = "this person already has an active application for this card type";
+        mobid_svc_detail(t->detail, t->detail_len,
+                         "this person already has an active application for this card type");
         err = MOBID_SVC_ERR_APPLICATION_EXISTS;
     }
     if (err == MOBID_OK) {
@@ -259,52 +261,54 @@ static mobid_err create_body(mobid_store *s, void *arg)
 
 /* Validate who, card type and applicant before any transaction. */
 static mobid_err create_check(issuer_ctx *ctx, const issuer_officer *who, const char *office_id,
-                              const char *cardtype, const json_t *pii, const char **detail)
+                              const char *cardtype, const json_t *pii,
+                              char *detail, size_t detail_len)
 {
     issuer_eligibility_rules rules;
     const issuer_cardtype *ct = cardtype ? issuer_cardtype_find(ctx, cardtype) : NULL;
     mobid_err err;
 
     if (!office_id || !allowed(who, office_id) || who->role == ISSUER_ROLE_NONE) {
-        *detail = "officers take applications at their own office only";
+        mobid_svc_detail(detail, detail_len, "officers take applications at their own office only");
         return MOBID_SVC_ERR_ACCESS_DENIED;
     }
     if (!ct) {
-        *detail = "unknown card type";
+        mobid_svc_detail(detail, detail_len, "unknown card type");
         return MOBID_ERR_NOT_FOUND;
     }
-    if ((err = issuer_intake_check(ctx, ct, pii, detail)) != MOBID_OK)
+    if ((err = issuer_intake_check(ctx, ct, pii, detail, detail_len)) != MOBID_OK)
         return err;
     issuer_eligibility_rules_get(ctx, ct, &rules);
-    err = issuer_eligibility_check(&rules, pii, mobid_now() / 86400, detail);
-    return err ? err : issuer_intake_consistent(pii, detail);
+    err = issuer_eligibility_check(&rules, pii, mobid_now() / 86400, detail, detail_len);
+    return err ? err : issuer_intake_consistent(pii, detail, detail_len);
 }
 
 mobid_err issuer_app_create(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
                             const char *office_id, const char *cardtype, const json_t *pii,
-                            char id[23], const char **detail)
+                            char id[23], char *detail, size_t detail_len)
 {
     char person_ref[65];
     char *sealed = NULL;
     const issuer_cardtype *ct = cardtype ? issuer_cardtype_find(ctx, cardtype) : NULL;
     mobid_err err;
 
-    *detail = NULL;
-    err = create_check(ctx, who, office_id, cardtype, pii, detail);
+    mobid_svc_detail(detail, detail_len, NULL);
+    err = create_check(ctx, who, office_id, cardtype, pii, detail, detail_len);
     if (err == MOBID_OK) {
         /* the card type names the number that identifies the person (one active card
          * per person and type): the resident or the alien registration number */
         const json_t *key = json_object_get(pii, ct->person_key);
         err = issuer_person_ref(ctx, json_string_value(key), person_ref);
         if (err != MOBID_OK)
-            *detail = !strcmp(ct->person_key, "resident_registration_number")
-                          ? "resident_registration_number must be 13 digits (YYMMDD-NNNNNNN)"
-                          : "the registration number must be 13 digits (YYMMDD-NNNNNNN)";
+            mobid_svc_detail(detail, detail_len,
+                             !strcmp(ct->person_key, "resident_registration_number")
+                                 ? "resident_registration_number must be 13 digits (YYMMDD-NNNNNNN)"
+                                 : "the registration number must be 13 digits (YYMMDD-NNNNNNN)");
     }
     if (err == MOBID_OK) err = issuer_new_id(id);
     if (err == MOBID_OK) err = issuer_pii_seal(ctx, id, pii, &sealed);
     if (err == MOBID_OK) {
-        create_tx t = { ctx, who, id, office_id, cardtype, person_ref, sealed, detail };
+        create_tx t = { ctx, who, id, office_id, cardtype, person_ref, sealed, detail, detail_len };
         err = mobid_store_tx(s, 0, create_body, &t);
     }
     free(sealed);
@@ -539,7 +543,8 @@ typedef struct offer_tx {
     const issuer_officer *who;
     const char *id;
     issuer_offer *offer;
-    const char **detail;
+    char *detail;
+    size_t detail_len;
     bool replace;      /* an outstanding offer (lost, never redeemed) gives way */
 } offer_tx;
 
@@ -570,7 +575,7 @@ static mobid_err offer_body(mobid_store *s, void *arg)
     if (err == MOBID_OK) err = offer_claims(s, ct, pii, r.col[C_OFFICE], &claims);
     if (err == MOBID_OK) {
         issuer_offer_req req = { t->id, r.col[C_CARDTYPE], r.col[C_PERSON], claims, t->who->id };
-        err = issuer_offer_create(t->ctx, s, &req, t->offer, t->detail);
+        err = issuer_offer_create(t->ctx, s, &req, t->offer, t->detail, t->detail_len);
     }
     if (err == MOBID_OK) {
         app_update u = { t->id, r.col[C_STATE], "offer_issued", NULL, NULL, NULL,
@@ -591,12 +596,13 @@ static mobid_err offer_body(mobid_store *s, void *arg)
 }
 
 static mobid_err app_offer(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                           const char *id, issuer_offer *offer, const char **detail, bool replace)
+                           const char *id, issuer_offer *offer,
+                           char *detail, size_t detail_len, bool replace)
 {
-    offer_tx t = { ctx, who, id, offer, detail, replace };
+    offer_tx t = { ctx, who, id, offer, detail, detail_len, replace };
     mobid_err err;
 
-    *detail = NULL;
+    mobid_svc_detail(detail, detail_len, NULL);
     memset(offer, 0, sizeof *offer);
     if (who->role == ISSUER_ROLE_NONE)
         return MOBID_SVC_ERR_ACCESS_DENIED;
@@ -609,15 +615,16 @@ static mobid_err app_offer(issuer_ctx *ctx, mobid_store *s, const issuer_officer
 }
 
 mobid_err issuer_app_offer(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                           const char *id, issuer_offer *offer, const char **detail)
+                           const char *id, issuer_offer *offer, char *detail, size_t detail_len)
 {
-    return app_offer(ctx, s, who, id, offer, detail, false);
+    return app_offer(ctx, s, who, id, offer, detail, detail_len, false);
 }
 
 mobid_err issuer_app_offer_replace(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                                   const char *id, issuer_offer *offer, const char **detail)
+                                   const char *id, issuer_offer *offer,
+                                   char *detail, size_t detail_len)
 {
-    return app_offer(ctx, s, who, id, offer, detail, true);
+    return app_offer(ctx, s, who, id, offer, detail, detail_len, true);
 }
 
 /* ---- reading ---- */

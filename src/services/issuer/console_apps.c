@@ -501,13 +501,13 @@ static json_t *applicant(console_req *c, const issuer_cardtype *ct)
 
 static mobid_err do_create(console_req *c)
 {
-    char id[23], loc[64];
-    const char *detail = NULL;
+    char id[23], loc[64], detail[MOBID_SVC_DETAIL_MAX] = "";
     const char *office = c->who.role == ISSUER_ROLE_ADMIN ? console_field(c, "office_id") : c->who.office_id;
     const issuer_cardtype *ct = form_cardtype(c);
     json_t *pii = ct ? applicant(c, ct) : NULL;
     mobid_err err = !ct ? MOBID_ERR_NOT_FOUND
-                  : pii ? issuer_app_create(c->ctx, c->s, &c->who, office, ct->id, pii, id, &detail)
+                  : pii ? issuer_app_create(c->ctx, c->s, &c->who, office, ct->id, pii, id,
+                                            detail, sizeof detail)
                         : MOBID_ERR_NOMEM;
     json_decref(pii);
     if (err == MOBID_OK) {
@@ -517,7 +517,7 @@ static mobid_err do_create(console_req *c)
     if (!console_is_refusal(err))
         return err;
     console_page_open(c, "새 신청", "New application");
-    console_refusal_form(c, err, detail, ct);
+    console_refusal_form(c, err, detail[0] ? detail : NULL, ct);
     if (ct)
         new_form(c, ct);
     return console_page_send(c, mobid_http_status_of(err));

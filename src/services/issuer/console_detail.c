@@ -494,9 +494,9 @@ static mobid_err run_step(console_req *c, const char *id, const char *step)
         return issuer_app_approve(c->ctx, c->s, &c->who, id);
     if (!strcmp(step, "renew")) {
         issuer_renewal r;
-        const char *detail = NULL;
+        char detail[MOBID_SVC_DETAIL_MAX];
         return issuer_card_renew(c->ctx, c->s, &c->who, id, console_field(c, "passport_number"),
-                                 &r, &detail);
+                                 &r, detail, sizeof detail);
     }
     if (!reason || !*reason || strlen(reason) > 200)
         return MOBID_ERR_INVALID_ARG;
@@ -622,11 +622,13 @@ static mobid_err do_offer(console_req *c)
     const char *path = mobid_http_req_path(c->req);
     size_t n = strlen(path);
     bool replace = n > 8 && !strcmp(path + n - 8, "/reoffer");
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX];
     issuer_offer o;
     memset(&o, 0, sizeof o);
-    mobid_err err = replace ? issuer_app_offer_replace(c->ctx, c->s, &c->who, id, &o, &detail)
-                            : issuer_app_offer(c->ctx, c->s, &c->who, id, &o, &detail);
+    mobid_err err = replace ? issuer_app_offer_replace(c->ctx, c->s, &c->who, id, &o,
+                                                       detail, sizeof detail)
+                            : issuer_app_offer(c->ctx, c->s, &c->who, id, &o,
+                                               detail, sizeof detail);
     if (err == MOBID_OK)
         err = console_offer_stash(c, id, &o);
     else if (console_is_refusal(err))

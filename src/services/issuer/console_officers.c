@@ -135,26 +135,28 @@ static void secret_box(console_req *c, const char *id_attr, const char *ko, cons
 static mobid_err do_officer_op(console_req *c)
 {
     const char *id = mobid_http_req_param(c->req, "id"), *op = mobid_http_req_param(c->req, "op");
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     char temp[ISSUER_TEMP_PASSWORD_LEN + 1] = "", secret[ISSUER_TOTP_SECRET_B32] = "";
     char *uri = NULL;
     mobid_err err = MOBID_ERR_NOT_FOUND;
 
     if (!strcmp(op, "disable") || !strcmp(op, "enable"))
-        err = issuer_officer_set_disabled(c->ctx, c->s, &c->who, id, !strcmp(op, "disable"), &detail);
+        err = issuer_officer_set_disabled(c->ctx, c->s, &c->who, id, !strcmp(op, "disable"),
+                                          detail, sizeof detail);
     else if (!strcmp(op, "password-reset"))
-        err = issuer_officer_reset_password(c->ctx, c->s, &c->who, id, temp, &detail);
+        err = issuer_officer_reset_password(c->ctx, c->s, &c->who, id, temp, detail, sizeof detail);
     else if (!strcmp(op, "totp"))
-        err = issuer_officer_totp_set(c->ctx, c->s, &c->who, id, secret, &uri, &detail);
+        err = issuer_officer_totp_set(c->ctx, c->s, &c->who, id, secret, &uri,
+                                      detail, sizeof detail);
     else if (!strcmp(op, "totp-remove"))
-        err = issuer_officer_totp_clear(c->ctx, c->s, &c->who, id, &detail);
+        err = issuer_officer_totp_clear(c->ctx, c->s, &c->who, id, detail, sizeof detail);
     if (err == MOBID_OK && !*temp && !*secret) {
         free(uri);
         return console_redirect(c, "/console/officers"); /* nothing to show once */
     }
     console_page_open(c, "직원 관리", "Officers");
     if (err != MOBID_OK && console_is_refusal(err))
-        console_refusal(c, err, detail);
+        console_refusal(c, err, detail[0] ? detail : NULL);
     else if (*temp)
         secret_box(c, "temporary-password", "임시 비밀번호를 직원에게 직접 전달하세요.",
                    "Hand the temporary password to the officer in person; it only lets them "

@@ -40,7 +40,7 @@ static mobid_err date_field(const json_t *pii, const char *name, int64_t *days)
 
 /* Nationality and residence as the card type asks. */
 static mobid_err residence_check(const issuer_eligibility_rules *rules, const json_t *pii,
-                                 const char **detail)
+                                 char *detail, size_t detail_len)
 {
     const char *nat = field(pii, "nationality"), *res = field(pii, "residence_status");
     const char *country = field(pii, "country_of_residence");
@@ -49,28 +49,31 @@ static mobid_err residence_check(const issuer_eligibility_rules *rules, const js
 
     if ((e->residence != ISSUER_RESIDENCE_ANY && !country) ||
         (e->residence == ISSUER_RESIDENCE_PERMANENT_ABROAD && !res)) {
-        *detail = "country_of_residence (and residence_status) are required";
+        mobid_svc_detail(detail, detail_len,
+                         "country_of_residence (and residence_status) are required");
         return MOBID_ERR_INVALID_ARG;
     }
     if (national != e->nationals) {
-        *detail = e->nationals ? "only nationals of the issuing state can apply"
-                               : "this card is for foreigners, not nationals of the issuing state";
+        mobid_svc_detail(detail, detail_len,
+                         e->nationals ? "only nationals of the issuing state can apply"
+                                      : "this card is for foreigners, not nationals of the issuing state");
         return MOBID_SVC_ERR_INELIGIBLE_NATIONALITY;
     }
     if (e->residence == ISSUER_RESIDENCE_PERMANENT_ABROAD &&
         (strcmp(res, "permanent") != 0 || !strcmp(country, rules->nationality))) {
-        *detail = "the applicant must hold permanent residency in another country";
+        mobid_svc_detail(detail, detail_len,
+                         "the applicant must hold permanent residency in another country");
         return MOBID_SVC_ERR_INELIGIBLE_RESIDENCE;
     }
     if (e->residence == ISSUER_RESIDENCE_ISSUING_STATE && strcmp(country, rules->nationality)) {
-        *detail = "the applicant must reside in the issuing state";
+        mobid_svc_detail(detail, detail_len, "the applicant must reside in the issuing state");
         return MOBID_SVC_ERR_INELIGIBLE_RESIDENCE;
     }
     return MOBID_OK;
 }
 
 mobid_err issuer_eligibility_check(const issuer_eligibility_rules *rules, const json_t *pii,
-                                   int64_t today, const char **detail)
+                                   int64_t today, char *detail, size_t detail_len)
 {
     const char *passport = field(pii, "passport_number");
     const json_t *epass = json_object_get(pii, "e_passport");
@@ -79,24 +82,28 @@ mobid_err issuer_eligibility_check(const issuer_eligibility_rules *rules, const 
 
     if (!field(pii, "nationality") || date_field(pii, "birth_date", &birth) != MOBID_OK ||
         date_field(pii, "passport_expiry", &expiry) != MOBID_OK) {
-        *detail = "nationality, birth_date and passport_expiry (YYYY-MM-DD) are required";
+        mobid_svc_detail(detail, detail_len,
+                         "nationality, birth_date and passport_expiry (YYYY-MM-DD) are required");
         return MOBID_ERR_INVALID_ARG;
     }
-    if ((err = residence_check(rules, pii, detail)) != MOBID_OK)
+    if ((err = residence_check(rules, pii, detail, detail_len)) != MOBID_OK)
         return err;
     if (birth > today || mobid_age_years(birth, today) < rules->card.min_age) {
-        *detail = "the applicant is younger than the minimum age";
+        mobid_svc_detail(detail, detail_len, "the applicant is younger than the minimum age");
         return MOBID_SVC_ERR_INELIGIBLE_AGE;
     }
     if (!passport || !*passport || (rules->card.e_passport && !json_is_true(epass))) {
-        *detail = rules->card.e_passport ? "a machine-readable e-passport (with chip) is required"
-                                         : "a passport number is required";
+        mobid_svc_detail(detail, detail_len,
+                         rules->card.e_passport
+                             ? "a machine-readable e-passport (with chip) is required"
+                             : "a passport number is required");
         return MOBID_SVC_ERR_PASSPORT_INVALID;
     }
     if (expiry <= today) {
-        *detail = "the passport expires on or before the day of application";
+        mobid_svc_detail(detail, detail_len,
+                         "the passport expires on or before the day of application");
         return MOBID_SVC_ERR_PASSPORT_EXPIRED;
     }
-    *detail = NULL;
+    mobid_svc_detail(detail, detail_len, NULL);
     return MOBID_OK;
 }

@@ -106,14 +106,14 @@ static bool country_ok(const json_t *v)
     return false;
 }
 
-static mobid_err bad(const char **detail, const char *why)
+static mobid_err bad(char *detail, size_t detail_len, const char *why)
 {
-    *detail = why;
+    mobid_svc_detail(detail, detail_len, why);
     return MOBID_ERR_INVALID_ARG;
 }
 
 static mobid_err value_check(const issuer_ctx *ctx, issuer_claim_kind kind, const json_t *v,
-                             const char **detail)
+                             char *detail, size_t detail_len)
 {
     mobid_buf raw = { 0 };
     int64_t days;
@@ -125,23 +125,23 @@ static mobid_err value_check(const issuer_ctx *ctx, issuer_claim_kind kind, cons
     case ISSUER_CLAIM_DATE:
         if (!json_is_string(v) || json_string_length(v) != 10 ||
             mobid_date_parse(mobid_view_str(json_string_value(v)), &days) != MOBID_OK)
-            err = bad(detail, "a date field is not a YYYY-MM-DD date");
+            err = bad(detail, detail_len, "a date field is not a YYYY-MM-DD date");
         break;
     case ISSUER_CLAIM_BOOL:
         if (!json_is_boolean(v))
-            err = bad(detail, "a yes/no field is not true or false");
+            err = bad(detail, detail_len, "a yes/no field is not true or false");
         break;
     case ISSUER_CLAIM_INT:
         if (!json_is_integer(v) || json_integer_value(v) < -2147483647 ||
             json_integer_value(v) > 2147483647)
-            err = bad(detail, "a number field is not a small integer");
+            err = bad(detail, detail_len, "a number field is not a small integer");
         break;
     case ISSUER_CLAIM_BYTES:
         if (!json_is_string(v) || json_string_length(v) > (size_t)portrait_max(ctx) * 4 / 3 + 4 ||
             mobid_b64url_decode(mobid_view_str(json_string_value(v)), &raw) != MOBID_OK ||
             raw.len == 0 || raw.len > (size_t)portrait_max(ctx))
-            err = bad(detail, "the portrait (bytes) must be base64url of at most"
-                              " portrait_max_bytes");
+            err = bad(detail, detail_len, "the portrait (bytes) must be base64url of at most"
+                                          " portrait_max_bytes");
         mobid_buf_free(&raw);
         break;
     case ISSUER_CLAIM_JSON:
@@ -149,15 +149,16 @@ static mobid_err value_check(const issuer_ctx *ctx, issuer_claim_kind kind, cons
         n = js ? strlen(js) : SIZE_MAX;
         free(js);
         if (n > JSON_MAX_BYTES)
-            err = bad(detail, "a structured field is too large");
+            err = bad(detail, detail_len, "a structured field is too large");
         break;
     case ISSUER_CLAIM_COMPUTED:
-        err = bad(detail, "computed claims are set by the issuer");
+        err = bad(detail, detail_len, "computed claims are set by the issuer");
         break;
     default:
         if (!json_is_string(v) || !text_ok(v))
-            err = bad(detail, "a text field is empty, longer than 128 characters, or holds"
-                              " control or bidirectional-override characters");
+            err = bad(detail, detail_len,
+                      "a text field is empty, longer than 128 characters, or holds"
+                      " control or bidirectional-override characters");
     }
     return err;
 }
@@ -243,13 +244,13 @@ static bool required_present(const issuer_cardtype *ct, const json_t *pii)
 }
 
 mobid_err issuer_intake_check(const issuer_ctx *ctx, const issuer_cardtype *ct,
-                              const json_t *pii, const char **detail)
+                              const json_t *pii, char *detail, size_t detail_len)
 {
     const char *key;
     const json_t *v;
 
     if (!json_is_object(pii) || json_object_size(pii) > 64) {
-        *detail = "applicant must be an object";
+        mobid_svc_detail(detail, detail_len, "applicant must be an object");
         return MOBID_ERR_INVALID_ARG;
     }
     json_object_foreach((json_t *)pii, key, v) {
@@ -257,22 +258,25 @@ mobid_err issuer_intake_check(const issuer_ctx *ctx, const issuer_cardtype *ct,
         mobid_err err;
 
         if (in_list(key, SERVER_OWNED)) {
-            *detail = "issuing_office is set by the issuer, never by the application";
+            mobid_svc_detail(detail, detail_len,
+                             "issuing_office is set by the issuer, never by the application");
             return MOBID_ERR_INVALID_ARG;
         }
         if (!field_kind(ct, key, &kind)) {
-            *detail = "the applicant has a field the card type does not define";
+            mobid_svc_detail(detail, detail_len,
+                             "the applicant has a field the card type does not define");
             return MOBID_ERR_INVALID_ARG;
         }
-        if ((err = value_check(ctx, kind, v, detail)) != MOBID_OK)
+        if ((err = value_check(ctx, kind, v, detail, detail_len)) != MOBID_OK)
             return err;
         if (in_list(key, COUNTRY_FIELDS) && !country_ok(v)) {
-            *detail = "a country must be an ISO 3166-1 alpha-2 code in capitals (KR, US, DE)";
+            mobid_svc_detail(detail, detail_len,
+                             "a country must be an ISO 3166-1 alpha-2 code in capitals (KR, US, DE)");
             return MOBID_ERR_INVALID_ARG;
         }
     }
     if (!required_present(ct, pii)) {
-        *detail = "a required field of the card type is missing";
+        mobid_svc_detail(detail, detail_len, "a required field of the card type is missing");
         return MOBID_ERR_INVALID_ARG;
     }
     return MOBID_OK;
@@ -288,7 +292,7 @@ static bool century_ok(int digit, int year)
     }
 }
 
-mobid_err issuer_intake_consistent(const json_t *pii, const char **detail)
+mobid_err issuer_intake_consistent(const json_t *pii, char *detail, size_t detail_len)
 {
     const char *rrn = json_string_value(json_object_get(pii, "resident_registration_number"));
     const char *birth = json_string_value(json_object_get(pii, "birth_date"));
@@ -307,12 +311,14 @@ mobid_err issuer_intake_consistent(const json_t *pii, const char **detail)
                                          (birth[2] - '0') * 10 + (birth[3] - '0');
     if (memcmp(digits, birth + 2, 2) || memcmp(digits + 2, birth + 5, 2) ||
         memcmp(digits + 4, birth + 8, 2) || !century_ok(digit, year)) {
-        *detail = "the registration number's date (YYMMDD and century digit) is not birth_date";
+        mobid_svc_detail(detail, detail_len,
+                         "the registration number's date (YYMMDD and century digit) is not birth_date");
         return MOBID_ERR_INVALID_ARG;
     }
     if (json_is_integer(sex) && (json_integer_value(sex) == 1 || json_integer_value(sex) == 2) &&
         (json_integer_value(sex) == 1) != (digit % 2 == 1)) {
-        *detail = "the registration number's sex digit does not match sex";
+        mobid_svc_detail(detail, detail_len,
+                         "the registration number's sex digit does not match sex");
         return MOBID_ERR_INVALID_ARG;
     }
     return MOBID_OK;

@@ -324,11 +324,11 @@ typedef struct issuer_offer {
 /* Create an offer inside the caller's transaction s (the applications part moves the
  * application to "offer issued" in the same transaction). The secrets in *out are
  * returned only here. Returns MOBID_ERR_NOT_FOUND for an unknown card type,
- * MOBID_ERR_INVALID_ARG for claims that do not fit the card type (message in *detail,
- * static string, may be NULL), store errors. Free *out with issuer_offer_clear. */
+ * MOBID_ERR_INVALID_ARG for claims that do not fit the card type (message in detail,
+ * empty otherwise), store errors. Free *out with issuer_offer_clear. */
 MOBID_MUST_CHECK mobid_err issuer_offer_create(issuer_ctx *ctx, mobid_store *s,
                                                const issuer_offer_req *req, issuer_offer *out,
-                                               const char **detail);
+                                               char *detail, size_t detail_len);
 void issuer_offer_clear(issuer_offer *o);
 
 /* Offer state for the admin API: "pending", "used", "expired", "killed", or "stale"

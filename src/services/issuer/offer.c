@@ -115,27 +115,29 @@ static mobid_err random_digits(char *out, unsigned n)
 
 /* The claims must be an object naming only the card type's claims, with every
  * required one present; computed claims (age_over_NN) are never supplied. */
-static mobid_err claims_check(const issuer_cardtype *ct, const json_t *claims, const char **detail)
+static mobid_err claims_check(const issuer_cardtype *ct, const json_t *claims,
+                              char *detail, size_t detail_len)
 {
     const char *key;
     const json_t *v;
-    *detail = "claims must be a JSON object";
+    mobid_svc_detail(detail, detail_len, "claims must be a JSON object");
     if (!json_is_object(claims))
         return MOBID_ERR_INVALID_ARG;
     json_object_foreach((json_t *)claims, key, v) {
         size_t i = 0;
         while (i < ct->nclaims && strcmp(ct->claims[i].name, key))
             i++;
-        *detail = "claim not defined for this card type, or computed by the issuer";
+        mobid_svc_detail(detail, detail_len,
+                         "claim not defined for this card type, or computed by the issuer");
         if (i == ct->nclaims || ct->claims[i].kind == ISSUER_CLAIM_COMPUTED)
             return MOBID_ERR_INVALID_ARG;
     }
     for (size_t i = 0; i < ct->nclaims; i++)
         if (ct->claims[i].required && !json_object_get(claims, ct->claims[i].name)) {
-            *detail = "a required claim of the card type is missing";
+            mobid_svc_detail(detail, detail_len, "a required claim of the card type is missing");
             return MOBID_ERR_INVALID_ARG;
         }
-    *detail = NULL;
+    mobid_svc_detail(detail, detail_len, NULL);
     return MOBID_OK;
 }
 
@@ -226,7 +228,7 @@ mobid_err issuer_offer_uris(issuer_ctx *ctx, const issuer_cardtype *ct, issuer_o
 }
 
 mobid_err issuer_offer_create(issuer_ctx *ctx, mobid_store *s, const issuer_offer_req *req,
-                              issuer_offer *out, const char **detail)
+                              issuer_offer *out, char *detail, size_t detail_len)
 {
     const char *d = NULL;
     char code_hash[65], tx_hash[65], *sealed = NULL;
@@ -241,7 +243,8 @@ mobid_err issuer_offer_create(issuer_ctx *ctx, mobid_store *s, const issuer_offe
     d = "unknown card type";
     if (!ct)
         goto done;
-    if ((err = claims_check(ct, req->claims, &d)) != MOBID_OK)
+    d = NULL; /* from here on claims_check or nobody fills detail */
+    if ((err = claims_check(ct, req->claims, detail, detail_len)) != MOBID_OK)
         goto done;
     if ((err = issuer_new_id(out->offer_id)) != MOBID_OK ||
         (err = issuer_offer_code(ctx, out->offer_id, out->pre_auth_code)) != MOBID_OK ||
@@ -259,8 +262,8 @@ mobid_err issuer_offer_create(issuer_ctx *ctx, mobid_store *s, const issuer_offe
     err = issuer_audit_append(ctx, s, req->actor ? req->actor : "system", "offer.create",
                               out->offer_id, NULL);
 done:
-    if (detail)
-        *detail = err == MOBID_OK ? NULL : d;
+    if (err == MOBID_OK || d)
+        mobid_svc_detail(detail, detail_len, err == MOBID_OK ? NULL : d);
     if (err != MOBID_OK)
         issuer_offer_clear(out);
     free(sealed);

@@ -10,7 +10,8 @@
  * together.
  *
  * Ownership: strings and JSON passed in are borrowed; JSON returned through **out is
- * owned by the caller (json_decref); *detail strings are static.
+ * owned by the caller (json_decref); detail is the caller's buffer, filled with a
+ * sentence on failure and left empty when there is nothing to add (svc_error.h).
  */
 #ifndef MOBID_ISSUER_OFFICE_H
 #define MOBID_ISSUER_OFFICE_H
@@ -44,11 +45,11 @@ typedef struct issuer_officer {
  * {id, name, country, city, tz, accepts_from:"YYYY-MM-DD", wave} (the seed file
  * etc/offices.example.json, or one office from the API). who must be a ministry admin
  * (NULL = bootstrap from the command line, audited as "system"). Returns
- * MOBID_ERR_INVALID_ARG with *detail for a bad entry (nothing written),
+ * MOBID_ERR_INVALID_ARG with detail for a bad entry (nothing written),
  * MOBID_SVC_ERR_ACCESS_DENIED, store errors. *count (may be NULL) gets the number written. */
 MOBID_MUST_CHECK mobid_err issuer_offices_put(issuer_ctx *ctx, mobid_store *s,
                                               const issuer_officer *who, const json_t *list,
-                                              size_t *count, const char **detail);
+                                              size_t *count, char *detail, size_t detail_len);
 /* Read a seed file and put its offices (as above, who = NULL). */
 MOBID_MUST_CHECK mobid_err issuer_offices_seed(issuer_ctx *ctx, mobid_store *s,
                                                const char *path, size_t *count);
@@ -79,14 +80,14 @@ const char *issuer_password_weak(const char *username, const char *password);
 /* Create an officer. who: a ministry admin (any office, any role), a supervisor (own
  * office, role officer) or NULL (bootstrap). office_id NULL for a ministry admin,
  * required otherwise. Weak passwords are refused (issuer_password_weak). id (23 bytes)
- * gets the new officer's id. MOBID_SVC_ERR_ACCESS_DENIED, MOBID_ERR_INVALID_ARG (*detail),
+ * gets the new officer's id. MOBID_SVC_ERR_ACCESS_DENIED, MOBID_ERR_INVALID_ARG (detail),
  * MOBID_ERR_NOT_FOUND (office), MOBID_SVC_ERR_STORE_CONFLICT (username taken). */
 MOBID_MUST_CHECK mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s,
                                                  const issuer_officer *who,
                                                  const char *username, const char *display,
                                                  const char *office_id, const char *role,
                                                  const char *password, char id[23],
-                                                 const char **detail);
+                                                 char *detail, size_t detail_len);
 /* As issuer_officer_create by the system (a first start: who is NULL), but the
  * password is one-time: it was made for the officer and handed over, so the first
  * sign-in must choose a new one (MOBID_SVC_ERR_PASSWORD_CHANGE_REQUIRED until then). */
@@ -96,7 +97,7 @@ MOBID_MUST_CHECK mobid_err issuer_officer_create_one_time(issuer_ctx *ctx, mobid
                                                           const char *office_id,
                                                           const char *role,
                                                           const char *password, char id[23],
-                                                          const char **detail);
+                                                          char *detail, size_t detail_len);
 /* If officer username's password is still `password` (one that was kept on disk and
  * handed over), make it one-time: the next sign-in must choose a new one. *marked
  * says whether it was; an account whose owner chose another password is left alone.
@@ -194,10 +195,10 @@ void issuer_eligibility_rules_get(const issuer_ctx *ctx, const issuer_cardtype *
  * issuing state, as the card type asks), _AGE (under min_age on today, from
  * birth_date), MOBID_SVC_ERR_PASSPORT_INVALID (no number, or no chip where the card type
  * wants an e-passport), MOBID_SVC_ERR_PASSPORT_EXPIRED (expiry on or before today),
- * MOBID_ERR_INVALID_ARG for a missing or malformed field. *detail names the reason. */
+ * MOBID_ERR_INVALID_ARG for a missing or malformed field. detail names the reason. */
 MOBID_MUST_CHECK mobid_err issuer_eligibility_check(const issuer_eligibility_rules *rules,
                                                     const json_t *pii, int64_t today,
-                                                    const char **detail);
+                                                    char *detail, size_t detail_len);
 
 /* ---- applicant PII at rest (pii.c) ---- */
 
@@ -219,12 +220,13 @@ MOBID_MUST_CHECK mobid_err issuer_person_ref(const issuer_ctx *ctx, const char *
  * own fields, none the server sets (issuing_office, computed claims), each of its
  * claim's type; texts of 1-128 characters without control or bidirectional-override
  * characters; bytes base64url of at most applications.portrait_max_bytes (100000).
- * MOBID_ERR_INVALID_ARG with a static *detail. */
+ * MOBID_ERR_INVALID_ARG with detail filled. */
 MOBID_MUST_CHECK mobid_err issuer_intake_check(const issuer_ctx *ctx, const issuer_cardtype *ct,
-                                               const json_t *pii, const char **detail);
+                                               const json_t *pii, char *detail, size_t detail_len);
 /* The registration number's YYMMDD and century digit agree with birth_date, its sex
  * digit (odd male, even female) with sex (1/2) when given; MOBID_ERR_INVALID_ARG. */
-MOBID_MUST_CHECK mobid_err issuer_intake_consistent(const json_t *pii, const char **detail);
+MOBID_MUST_CHECK mobid_err issuer_intake_consistent(const json_t *pii,
+                                                    char *detail, size_t detail_len);
 
 /* ---- applications (applications.c) ---- */
 
@@ -237,7 +239,7 @@ MOBID_MUST_CHECK mobid_err issuer_intake_consistent(const json_t *pii, const cha
 MOBID_MUST_CHECK mobid_err issuer_app_create(issuer_ctx *ctx, mobid_store *s,
                                              const issuer_officer *who, const char *office_id,
                                              const char *cardtype, const json_t *pii,
-                                             char id[23], const char **detail);
+                                             char id[23], char *detail, size_t detail_len);
 /* received → verified: passport and residency evidence checked in person (evidence:
  * object with non-empty "passport" and "residency" texts, at most 200 characters each,
  * sealed into the audit entry, e.g. {"passport":"seen","residency":"PR card"});
@@ -261,12 +263,13 @@ MOBID_MUST_CHECK mobid_err issuer_app_cancel(issuer_ctx *ctx, mobid_store *s,
  * the one-time secrets (issuer_offer_clear). */
 MOBID_MUST_CHECK mobid_err issuer_app_offer(issuer_ctx *ctx, mobid_store *s,
                                             const issuer_officer *who, const char *id,
-                                            issuer_offer *offer, const char **detail);
+                                            issuer_offer *offer, char *detail, size_t detail_len);
 /* As issuer_app_offer, and also from offer_issued (a code that was lost before any card
  * came of it): the outstanding offer is voided in the same transaction. */
 MOBID_MUST_CHECK mobid_err issuer_app_offer_replace(issuer_ctx *ctx, mobid_store *s,
                                                     const issuer_officer *who, const char *id,
-                                                    issuer_offer *offer, const char **detail);
+                                                    issuer_offer *offer,
+                                                    char *detail, size_t detail_len);
 /* One application as JSON; with_pii adds the decrypted applicant data. */
 MOBID_MUST_CHECK mobid_err issuer_app_json(issuer_ctx *ctx, mobid_store *s,
                                            const issuer_officer *who, const char *id,

@@ -19,12 +19,14 @@ static const char TOTP_AAD[] = "mobid-totp:";
 
 /* Only a ministry admin manages accounts, and not their own (no admin locks the
  * ministry out by a slip). */
-static mobid_err admin_check(const issuer_officer *who, const char *id, const char **detail)
+static mobid_err admin_check(const issuer_officer *who, const char *id,
+                             char *detail, size_t detail_len)
 {
     if (!who || who->role != ISSUER_ROLE_ADMIN)
         return MOBID_SVC_ERR_ACCESS_DENIED;
     if (!id || !strcmp(id, who->id)) {
-        *detail = "an administrator cannot change their own account here";
+        mobid_svc_detail(detail, detail_len,
+                         "an administrator cannot change their own account here");
         return MOBID_ERR_INVALID_ARG;
     }
     return MOBID_OK;
@@ -81,9 +83,10 @@ static mobid_err change(issuer_ctx *ctx, mobid_store *s, const issuer_officer *w
 }
 
 mobid_err issuer_officer_set_disabled(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                                      const char *id, bool disabled, const char **detail)
+                                      const char *id, bool disabled,
+                                      char *detail, size_t detail_len)
 {
-    mobid_err err = admin_check(who, id, detail);
+    mobid_err err = admin_check(who, id, detail, detail_len);
     if (err != MOBID_OK)
         return err;
     return change(ctx, s, who, id,
@@ -94,13 +97,13 @@ mobid_err issuer_officer_set_disabled(issuer_ctx *ctx, mobid_store *s, const iss
 
 mobid_err issuer_officer_reset_password(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
                                         const char *id, char temp[ISSUER_TEMP_PASSWORD_LEN + 1],
-                                        const char **detail)
+                                        char *detail, size_t detail_len)
 {
     /* no 0/O, 1/l/I: it is read out or typed from paper */
     static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     uint8_t raw[ISSUER_TEMP_PASSWORD_LEN];
     char hash[128];
-    mobid_err err = admin_check(who, id, detail);
+    mobid_err err = admin_check(who, id, detail, detail_len);
 
     temp[0] = '\0';
     if (err == MOBID_OK) err = mobid_random(raw, sizeof raw);
@@ -188,11 +191,11 @@ static mobid_err totp_uri(mobid_store *s, const char *id, const char *secret, ch
 
 mobid_err issuer_officer_totp_set(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
                                   const char *id, char secret[ISSUER_TOTP_SECRET_B32], char **uri,
-                                  const char **detail)
+                                  char *detail, size_t detail_len)
 {
     uint8_t raw[20];
     mobid_buf sealed = { 0 };
-    mobid_err err = admin_check(who, id, detail);
+    mobid_err err = admin_check(who, id, detail, detail_len);
 
     *uri = NULL;
     secret[0] = '\0';
@@ -212,9 +215,9 @@ mobid_err issuer_officer_totp_set(issuer_ctx *ctx, mobid_store *s, const issuer_
 }
 
 mobid_err issuer_officer_totp_clear(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                                    const char *id, const char **detail)
+                                    const char *id, char *detail, size_t detail_len)
 {
-    mobid_err err = admin_check(who, id, detail);
+    mobid_err err = admin_check(who, id, detail, detail_len);
     if (err != MOBID_OK)
         return err;
     return change(ctx, s, who, id, "UPDATE issuer_officers SET totp_sealed = NULL,"

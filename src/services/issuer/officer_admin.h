@@ -7,7 +7,7 @@
  * the officer's console sessions and API tokens.
  *
  * Errors: MOBID_SVC_ERR_ACCESS_DENIED (who is not a ministry admin),
- * MOBID_ERR_NOT_FOUND (no such officer or office), MOBID_ERR_INVALID_ARG (*detail:
+ * MOBID_ERR_NOT_FOUND (no such officer or office), MOBID_ERR_INVALID_ARG (detail:
  * an administrator acting on their own account), store errors. Strings are borrowed.
  */
 #ifndef MOBID_ISSUER_OFFICER_ADMIN_H
@@ -21,25 +21,26 @@
 /* Disable (true) or enable (false) officer id. */
 MOBID_MUST_CHECK mobid_err issuer_officer_set_disabled(issuer_ctx *ctx, mobid_store *s,
                                                        const issuer_officer *who, const char *id,
-                                                       bool disabled, const char **detail);
+                                                       bool disabled,
+                                                       char *detail, size_t detail_len);
 /* A random temporary password (temp gets ISSUER_TEMP_PASSWORD_LEN chars + NUL, shown
  * once) that only lets the officer choose a new one. */
 MOBID_MUST_CHECK mobid_err issuer_officer_reset_password(issuer_ctx *ctx, mobid_store *s,
                                                          const issuer_officer *who,
                                                          const char *id,
                                                          char temp[ISSUER_TEMP_PASSWORD_LEN + 1],
-                                                         const char **detail);
+                                                         char *detail, size_t detail_len);
 /* A new TOTP secret for officer id, sealed under the data key; secret gets it in
  * base32 and *uri (heap, free()) the otpauth:// URI for an authenticator app, both
  * shown once. Replaces an earlier secret. */
 MOBID_MUST_CHECK mobid_err issuer_officer_totp_set(issuer_ctx *ctx, mobid_store *s,
                                                    const issuer_officer *who, const char *id,
                                                    char secret[ISSUER_TOTP_SECRET_B32],
-                                                   char **uri, const char **detail);
+                                                   char **uri, char *detail, size_t detail_len);
 /* Remove officer id's second factor (a lost phone). */
 MOBID_MUST_CHECK mobid_err issuer_officer_totp_clear(issuer_ctx *ctx, mobid_store *s,
                                                      const issuer_officer *who, const char *id,
-                                                     const char **detail);
+                                                     char *detail, size_t detail_len);
 /* Require (true) or not a second factor for every officer of office_id. */
 MOBID_MUST_CHECK mobid_err issuer_office_require_totp(issuer_ctx *ctx, mobid_store *s,
                                                       const issuer_officer *who,
@@ -61,10 +62,11 @@ MOBID_MUST_CHECK mobid_err issuer_signin_second(issuer_ctx *ctx, mobid_store *s,
 MOBID_MUST_CHECK mobid_err issuer_admin_authenticate(mobid_http_req *req, mobid_store *s,
                                                      issuer_officer *who);
 
-/* One admin API call: *out (owned by the caller's answer) or a refusal with a static
- * *detail. */
+/* One admin API call: *out (owned by the caller's answer) or a refusal, its sentence
+ * in the detail buffer (empty when the code says all). */
 typedef mobid_err (*issuer_admin_fn)(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                                     mobid_http_req *req, json_t **out, const char **detail);
+                                     mobid_http_req *req, json_t **out,
+                                     char *detail, size_t detail_len);
 /* Borrow a connection, authenticate (issuer_admin_authenticate), run fn and answer its
  * JSON with 200 or its refusal as {"error","detail"}; no-store (officer_admin_api.c). */
 mobid_err issuer_admin_answer(mobid_http_req *req, mobid_http_resp *resp, issuer_ctx *ctx,

@@ -14,7 +14,8 @@
 #include <string.h>
 
 static mobid_err officer_op(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                            const char *id, const char *op, json_t **out, const char **detail)
+                            const char *id, const char *op, json_t **out,
+                            char *detail, size_t detail_len)
 {
     char temp[ISSUER_TEMP_PASSWORD_LEN + 1], secret[ISSUER_TOTP_SECRET_B32];
     char *uri = NULL;
@@ -22,19 +23,22 @@ static mobid_err officer_op(issuer_ctx *ctx, mobid_store *s, const issuer_office
 
     if (!strcmp(op, "disable") || !strcmp(op, "enable")) {
         bool off = !strcmp(op, "disable");
-        if ((err = issuer_officer_set_disabled(ctx, s, who, id, off, detail)) == MOBID_OK)
+        if ((err = issuer_officer_set_disabled(ctx, s, who, id, off,
+                                               detail, detail_len)) == MOBID_OK)
             *out = json_pack("{s:s, s:b}", "id", id, "disabled", off);
     } else if (!strcmp(op, "password-reset")) {
-        if ((err = issuer_officer_reset_password(ctx, s, who, id, temp, detail)) == MOBID_OK)
+        if ((err = issuer_officer_reset_password(ctx, s, who, id, temp,
+                                                 detail, detail_len)) == MOBID_OK)
             *out = json_pack("{s:s, s:s, s:b}", "id", id, "temporary_password", temp,
                              "must_change_password", 1);
         mobid_wipe(temp, sizeof temp);
     } else if (!strcmp(op, "totp")) {
-        if ((err = issuer_officer_totp_set(ctx, s, who, id, secret, &uri, detail)) == MOBID_OK)
+        if ((err = issuer_officer_totp_set(ctx, s, who, id, secret, &uri,
+                                           detail, detail_len)) == MOBID_OK)
             *out = json_pack("{s:s, s:s, s:s}", "id", id, "secret", secret, "otpauth_uri", uri);
         mobid_wipe(secret, sizeof secret);
     } else if (!strcmp(op, "totp-remove")) {
-        if ((err = issuer_officer_totp_clear(ctx, s, who, id, detail)) == MOBID_OK)
+        if ((err = issuer_officer_totp_clear(ctx, s, who, id, detail, detail_len)) == MOBID_OK)
             *out = json_pack("{s:s, s:b}", "id", id, "totp", 0);
     }
     free(uri);
@@ -49,15 +53,15 @@ mobid_err issuer_admin_answer(mobid_http_req *req, mobid_http_resp *resp, issuer
     mobid_store *s = NULL;
     issuer_officer who;
     json_t *out = NULL;
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     mobid_err err;
 
     (void)mobid_http_resp_header(resp, "Cache-Control", "no-store");
     if ((err = issuer_db(ctx, &s)) == MOBID_OK &&
         (err = issuer_admin_authenticate(req, s, &who)) == MOBID_OK)
-        err = fn(ctx, s, &who, req, &out, &detail);
+        err = fn(ctx, s, &who, req, &out, detail, sizeof detail);
     err = err == MOBID_OK ? mobid_http_resp_json(resp, 200, out)
-                          : mobid_http_resp_err(resp, err, detail);
+                          : mobid_http_resp_err(resp, err, detail[0] ? detail : NULL);
     json_decref(out);
     if (s)
         issuer_db_release(ctx, s);
@@ -65,10 +69,10 @@ mobid_err issuer_admin_answer(mobid_http_req *req, mobid_http_resp *resp, issuer
 }
 
 static mobid_err officer_call(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                              mobid_http_req *req, json_t **out, const char **detail)
+                              mobid_http_req *req, json_t **out, char *detail, size_t detail_len)
 {
     return officer_op(ctx, s, who, mobid_http_req_param(req, "id"),
-                      mobid_http_req_param(req, "op"), out, detail);
+                      mobid_http_req_param(req, "op"), out, detail, detail_len);
 }
 
 static mobid_err on_officer(mobid_http_req *req, mobid_http_resp *resp, void *ctx)

@@ -210,26 +210,30 @@ static bool username_ok(const char *u)
 static mobid_err officer_create(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
                                 const char *username, const char *display,
                                 const char *office_id, const char *role, const char *password,
-                                bool one_time, char id[23], const char **detail)
+                                bool one_time, char id[23], char *detail, size_t detail_len)
 {
     issuer_role r = issuer_role_parse(role);
     char pw_hash[128];
+    const char *weak;
     mobid_err err;
 
-    *detail = NULL;
+    mobid_svc_detail(detail, detail_len, NULL);
     if (!username_ok(username) || r == ISSUER_ROLE_NONE ||
         (r == ISSUER_ROLE_ADMIN) != (office_id == NULL || !*office_id)) {
-        *detail = "username is 2-64 of a-z 0-9 . _ -; role is officer, supervisor or"
-                  " ministry_admin; an office for every role but ministry_admin";
+        mobid_svc_detail(detail, detail_len,
+                         "username is 2-64 of a-z 0-9 . _ -; role is officer, supervisor or"
+                         " ministry_admin; an office for every role but ministry_admin");
         return MOBID_ERR_INVALID_ARG;
     }
-    if ((*detail = issuer_password_weak(username, password)))
+    if ((weak = issuer_password_weak(username, password))) {
+        mobid_svc_detail(detail, detail_len, weak);
         return MOBID_ERR_INVALID_ARG;
+    }
     err = may_create(who, r, office_id);
     if (err == MOBID_OK && r != ISSUER_ROLE_ADMIN) {
         err = issuer_office_check_open(s, office_id, INT64_MAX, NULL); /* exists? */
         if (err == MOBID_ERR_NOT_FOUND)
-            *detail = "no such office";
+            mobid_svc_detail(detail, detail_len, "no such office");
     }
     if (err == MOBID_OK) err = issuer_new_id(id);
     if (err == MOBID_OK) err = issuer_password_hash(password, pw_hash);
@@ -239,26 +243,26 @@ static mobid_err officer_create(issuer_ctx *ctx, mobid_store *s, const issuer_of
         err = mobid_store_tx(s, 0, create_body, &t);
     }
     if (err == MOBID_SVC_ERR_STORE_CONFLICT)
-        *detail = "username is taken";
+        mobid_svc_detail(detail, detail_len, "username is taken");
     return err;
 }
 
 mobid_err issuer_officer_create(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
                                 const char *username, const char *display,
                                 const char *office_id, const char *role, const char *password,
-                                char id[23], const char **detail)
+                                char id[23], char *detail, size_t detail_len)
 {
     return officer_create(ctx, s, who, username, display, office_id, role, password, false, id,
-                          detail);
+                          detail, detail_len);
 }
 
 mobid_err issuer_officer_create_one_time(issuer_ctx *ctx, mobid_store *s, const char *username,
                                          const char *display, const char *office_id,
                                          const char *role, const char *password, char id[23],
-                                         const char **detail)
+                                         char *detail, size_t detail_len)
 {
     return officer_create(ctx, s, NULL, username, display, office_id, role, password, true, id,
-                          detail);
+                          detail, detail_len);
 }
 
 typedef struct one_time_tx {

@@ -69,8 +69,8 @@ typedef struct office_in {
     int64_t wave, accepts_from_at;
 } office_in;
 
-/* Validate one office object; *detail says what is wrong. */
-static mobid_err office_parse(const json_t *o, office_in *in, const char **detail)
+/* Validate one office object; detail says what is wrong. */
+static mobid_err office_parse(const json_t *o, office_in *in, char *detail, size_t detail_len)
 {
     int64_t days;
 
@@ -79,24 +79,26 @@ static mobid_err office_parse(const json_t *o, office_in *in, const char **detai
         json_unpack((json_t *)o, "{s:s, s:s, s:s, s:s, s:s, s:s, s?I}", "id", &in->id, "name",
                     &in->name, "country", &in->country, "city", &in->city, "tz", &in->tz,
                     "accepts_from", &in->accepts_from, "wave", &in->wave) != 0) {
-        *detail = "an office needs id, name, country, city, tz and accepts_from (strings)";
+        mobid_svc_detail(detail, detail_len,
+                         "an office needs id, name, country, city, tz and accepts_from (strings)");
         return MOBID_ERR_INVALID_ARG;
     }
     size_t idlen = strlen(in->id);
     if (idlen == 0 || idlen > 64 || strspn(in->id, "abcdefghijklmnopqrstuvwxyz0123456789-") != idlen) {
-        *detail = "office id: 1 to 64 of a-z, 0-9 and '-'";
+        mobid_svc_detail(detail, detail_len, "office id: 1 to 64 of a-z, 0-9 and '-'");
         return MOBID_ERR_INVALID_ARG;
     }
     if (strlen(in->country) != 2 || !*in->name || !*in->city) {
-        *detail = "country is an ISO 3166-1 alpha-2 code; name and city are not empty";
+        mobid_svc_detail(detail, detail_len,
+                         "country is an ISO 3166-1 alpha-2 code; name and city are not empty");
         return MOBID_ERR_INVALID_ARG;
     }
     if (mobid_date_parse(mobid_view_str(in->accepts_from), &days) != MOBID_OK) {
-        *detail = "accepts_from is a date YYYY-MM-DD";
+        mobid_svc_detail(detail, detail_len, "accepts_from is a date YYYY-MM-DD");
         return MOBID_ERR_INVALID_ARG;
     }
     if (issuer_local_midnight(in->tz, days, &in->accepts_from_at) != MOBID_OK) {
-        *detail = "tz is not a known IANA time zone";
+        mobid_svc_detail(detail, detail_len, "tz is not a known IANA time zone");
         return MOBID_ERR_INVALID_ARG;
     }
     return MOBID_OK;
@@ -162,26 +164,26 @@ static mobid_err put_body(mobid_store *s, void *arg)
 }
 
 mobid_err issuer_offices_put(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                             const json_t *list, size_t *count, const char **detail)
+                             const json_t *list, size_t *count, char *detail, size_t detail_len)
 {
     office_in *in = NULL;
     size_t n = json_array_size(list);
     mobid_err err = MOBID_OK;
 
-    *detail = NULL;
+    mobid_svc_detail(detail, detail_len, NULL);
     if (count)
         *count = 0;
     if (who && who->role != ISSUER_ROLE_ADMIN)
         return MOBID_SVC_ERR_ACCESS_DENIED;
     if (!json_is_array(list) || n == 0 || n > 1000) {
-        *detail = "expected an array of 1 to 1000 offices";
+        mobid_svc_detail(detail, detail_len, "expected an array of 1 to 1000 offices");
         return MOBID_ERR_INVALID_ARG;
     }
     in = calloc(n, sizeof *in);
     if (!in)
         return MOBID_ERR_NOMEM;
     for (size_t i = 0; err == MOBID_OK && i < n; i++)
-        err = office_parse(json_array_get(list, i), &in[i], detail);
+        err = office_parse(json_array_get(list, i), &in[i], detail, detail_len);
     if (err == MOBID_OK) {
         put_tx t = { ctx, who, in, n };
         err = mobid_store_tx(s, 0, put_body, &t);
@@ -195,7 +197,7 @@ mobid_err issuer_offices_put(issuer_ctx *ctx, mobid_store *s, const issuer_offic
 mobid_err issuer_offices_seed(issuer_ctx *ctx, mobid_store *s, const char *path, size_t *count)
 {
     json_error_t jerr;
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     json_t *list;
     mobid_err err;
@@ -206,8 +208,8 @@ mobid_err issuer_offices_seed(issuer_ctx *ctx, mobid_store *s, const char *path,
     }
     /* either a bare array or {"offices":[...]} with comments in other keys */
     list = json_is_array(j) ? j : json_object_get(j, "offices");
-    err = issuer_offices_put(ctx, s, NULL, list, count, &detail);
-    if (err != MOBID_OK && detail)
+    err = issuer_offices_put(ctx, s, NULL, list, count, detail, sizeof detail);
+    if (err != MOBID_OK && detail[0])
         fprintf(stderr, "%s: %s\n", path, detail);
     json_decref(j);
     return err;

@@ -77,7 +77,8 @@ typedef struct renew_tx {
     const issuer_officer *who;
     const char *app_id, *passport;
     issuer_renewal *out;
-    const char **detail;
+    char *detail;
+    size_t detail_len;
     /* the card and its offer, read first */
     char office[65], cardtype[64], person[80];
     char *pii_sealed, *claims_sealed;
@@ -119,15 +120,16 @@ static mobid_err card_load(renew_tx *t, mobid_store *s)
     }
     mobid_store_finalize(st);
     if (err == MOBID_OK && !app) {
-        *t->detail = "no such application";
+        mobid_svc_detail(t->detail, t->detail_len, "no such application");
         err = MOBID_ERR_NOT_FOUND;
     } else if (err == MOBID_OK && !(t->who->role == ISSUER_ROLE_ADMIN ||
                                     !strcmp(t->who->office_id, t->office))) {
-        *t->detail = "this application belongs to another office";
+        mobid_svc_detail(t->detail, t->detail_len, "this application belongs to another office");
         err = MOBID_SVC_ERR_ACCESS_DENIED;
     } else if (err == MOBID_OK && (!row || t->card_exp <= mobid_now())) {
-        *t->detail = "only an active card can be renewed; for an expired, suspended, revoked "
-                     "or superseded card the person applies anew";
+        mobid_svc_detail(t->detail, t->detail_len,
+                         "only an active card can be renewed; for an expired, suspended, revoked "
+                         "or superseded card the person applies anew");
         err = MOBID_SVC_ERR_WRONG_STATE;
     } else if (err == MOBID_OK && (!t->pii_sealed || !t->claims_sealed)) {
         err = MOBID_ERR_NOMEM;
@@ -159,13 +161,15 @@ static mobid_err passport_check(renew_tx *t)
     const char *exp = json_string_value(json_object_get(pii, "passport_expiry"));
     if (err == MOBID_OK && (!exp || mobid_date_parse(mobid_view_str(exp), &expiry) != MOBID_OK ||
                             expiry <= mobid_now() / 86400)) {
-        *t->detail = "the passport the card was issued on has expired: the person applies anew "
-                     "with a valid passport (a reissue, verified in person)";
+        mobid_svc_detail(t->detail, t->detail_len,
+                         "the passport the card was issued on has expired: the person applies anew "
+                         "with a valid passport (a reissue, verified in person)");
         err = MOBID_SVC_ERR_PASSPORT_EXPIRED;
     } else if (err == MOBID_OK && t->passport && *t->passport &&
                (!number || !same_passport(number, t->passport))) {
-        *t->detail = "the holder has another passport than the one on file: a new passport "
-                     "means a reissue (a new application, verified in person)";
+        mobid_svc_detail(t->detail, t->detail_len,
+                         "the holder has another passport than the one on file: a new passport "
+                         "means a reissue (a new application, verified in person)");
         err = MOBID_SVC_ERR_PASSPORT_CHANGED;
     }
     json_decref(pii);
@@ -248,7 +252,8 @@ static mobid_err renew_body(mobid_store *s, void *arg)
     mobid_err err = card_load(t, s);
     if (err == MOBID_OK && (err = issuer_renewal_pending(s, t->out->card, &pending)) == MOBID_OK &&
         pending) {
-        *t->detail = "a renewal of this card already waits for the holder's wallet";
+        mobid_svc_detail(t->detail, t->detail_len,
+                         "a renewal of this card already waits for the holder's wallet");
         err = MOBID_SVC_ERR_WRONG_STATE;
     }
     if (err == MOBID_OK) err = passport_check(t);
@@ -257,8 +262,9 @@ static mobid_err renew_body(mobid_store *s, void *arg)
     if (err == MOBID_OK) err = offer_insert(t, s, offer, sealed);
     if (err == MOBID_OK) err = tokens_move(s, t->out->offer, offer, &moved);
     if (err == MOBID_OK && moved == 0) {
-        *t->detail = "the card's wallet holds no key-bound refresh token, so a renewal cannot "
-                     "reach it: the person applies anew and receives a new offer";
+        mobid_svc_detail(t->detail, t->detail_len,
+                         "the card's wallet holds no key-bound refresh token, so a renewal cannot "
+                         "reach it: the person applies anew and receives a new offer");
         err = MOBID_SVC_ERR_RENEWAL_UNDELIVERABLE; /* rolls the offer back too */
     }
     if (err == MOBID_OK) {
@@ -275,19 +281,21 @@ static mobid_err renew_body(mobid_store *s, void *arg)
 
 mobid_err issuer_card_renew(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
                             const char *app_id, const char *passport_number, issuer_renewal *out,
-                            const char **detail)
+                            char *detail, size_t detail_len)
 {
     renew_tx t = { .ctx = ctx, .who = who, .app_id = app_id, .passport = passport_number,
-                   .out = out, .detail = detail };
+                   .out = out, .detail = detail, .detail_len = detail_len };
     mobid_err err;
-    *detail = NULL;
+    mobid_svc_detail(detail, detail_len, NULL);
     memset(out, 0, sizeof *out);
     if (who->role != ISSUER_ROLE_SUPERVISOR && who->role != ISSUER_ROLE_ADMIN) {
-        *detail = "only a supervisor (or the ministry) can renew a card";
+        mobid_svc_detail(detail, detail_len,
+                         "only a supervisor (or the ministry) can renew a card");
         return MOBID_SVC_ERR_ACCESS_DENIED;
     }
     if (!app_id || (passport_number && strlen(passport_number) > 64)) {
-        *detail = "an application id (and a passport number of at most 64 characters)";
+        mobid_svc_detail(detail, detail_len,
+                         "an application id (and a passport number of at most 64 characters)");
         return MOBID_ERR_INVALID_ARG;
     }
     err = mobid_store_tx(s, 0, renew_body, &t);

@@ -38,11 +38,11 @@ typedef struct issuer_renewal {
  * renewal already waits for the wallet), MOBID_SVC_ERR_PASSPORT_EXPIRED (the passport on
  * file expires on or before today), MOBID_SVC_ERR_PASSPORT_CHANGED (another passport),
  * MOBID_SVC_ERR_RENEWAL_UNDELIVERABLE (the wallet has no key-bound refresh token), each
- * with *detail (static). Audited as card.renew. */
+ * with detail filled. Audited as card.renew. */
 MOBID_MUST_CHECK mobid_err issuer_card_renew(issuer_ctx *ctx, mobid_store *s,
                                              const issuer_officer *who, const char *app_id,
                                              const char *passport_number, issuer_renewal *out,
-                                             const char **detail);
+                                             char *detail, size_t detail_len);
 
 /* The configured window of the expiring-soon list, in days. */
 int64_t issuer_renewal_window_days(const issuer_ctx *ctx);

@@ -14,21 +14,21 @@
 #include <string.h>
 
 static mobid_err renew(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                       mobid_http_req *req, json_t **out, const char **detail)
+                       mobid_http_req *req, json_t **out, char *detail, size_t detail_len)
 {
     json_t *body = NULL;
     issuer_renewal r;
     const char *id = mobid_http_req_param(req, "id");
     mobid_err err = MOBID_OK;
     if (mobid_http_req_body(req).len && (err = mobid_http_req_json(req, &body)) != MOBID_OK)
-        *detail = "the body must be a JSON object";
+        mobid_svc_detail(detail, detail_len, "the body must be a JSON object");
     const json_t *pp = json_object_get(body, "passport_number");
     if (err == MOBID_OK && pp && !json_is_string(pp)) {
-        *detail = "passport_number must be a string";
+        mobid_svc_detail(detail, detail_len, "passport_number must be a string");
         err = MOBID_ERR_INVALID_ARG;
     }
     if (err == MOBID_OK)
-        err = issuer_card_renew(ctx, s, who, id, json_string_value(pp), &r, detail);
+        err = issuer_card_renew(ctx, s, who, id, json_string_value(pp), &r, detail, detail_len);
     if (err == MOBID_OK &&
         !(*out = json_pack("{s:s, s:s, s:s, s:b}", "application_id", id, "card", r.card,
                            "renewal_offer", r.offer, "renewal_pending", 1)))
@@ -38,7 +38,7 @@ static mobid_err renew(issuer_ctx *ctx, mobid_store *s, const issuer_officer *wh
 }
 
 static mobid_err expiring(issuer_ctx *ctx, mobid_store *s, const issuer_officer *who,
-                          mobid_http_req *req, json_t **out, const char **detail)
+                          mobid_http_req *req, json_t **out, char *detail, size_t detail_len)
 {
     const char *days_q = mobid_http_req_query(req, "days");
     const char *office = mobid_http_req_query(req, "office");
@@ -46,14 +46,14 @@ static mobid_err expiring(issuer_ctx *ctx, mobid_store *s, const issuer_officer 
     json_t *list = NULL;
     mobid_err err = MOBID_OK;
     if (days < 1 || days > 3660) {
-        *detail = "days must be 1..3660";
+        mobid_svc_detail(detail, detail_len, "days must be 1..3660");
         return MOBID_ERR_INVALID_ARG;
     }
     if (!office && who->role != ISSUER_ROLE_ADMIN)
         office = who->office_id;
     err = issuer_cards_expiring(ctx, s, who, office, days, &list);
     if (err == MOBID_SVC_ERR_ACCESS_DENIED)
-        *detail = "officers see their own office's cards only";
+        mobid_svc_detail(detail, detail_len, "officers see their own office's cards only");
     if (err == MOBID_OK &&
         !(*out = json_pack("{s:I, s:s?, s:O}", "within_days", (json_int_t)days, "office_id",
                            office, "cards", list)))

@@ -45,11 +45,11 @@ static void officer(const issuer_officer *by, const char *user, const char *role
                     issuer_officer *out)
 {
     char id[23], token[ISSUER_TOKEN_LEN + 1];
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     issuer_signin in = { user, PW, "192.0.2.1", "api", 0, NULL, NULL, NULL };
 
     assert_int_equal(issuer_officer_create(g_ctx, g_s, by, user, user, by || strcmp(role, "ministry_admin") ? "los-angeles" : NULL,
-                                           role, PW, id, &detail),
+                                           role, PW, id, detail, sizeof detail),
                      MOBID_OK);
     assert_int_equal(issuer_token_create(g_ctx, g_s, &in, "t", 600, token, out), MOBID_OK);
 }
@@ -57,7 +57,7 @@ static void officer(const issuer_officer *by, const char *user, const char *role
 static int setup(void **state)
 {
     char url[300], day[11];
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     size_t n;
     json_t *offices;
 
@@ -84,7 +84,8 @@ static int setup(void **state)
                         "Consulate General in Los Angeles", "country", "US", "city",
                         "Los Angeles", "tz", "America/Los_Angeles", "accepts_from", day,
                         "wave", 1);
-    assert_int_equal(issuer_offices_put(g_ctx, g_s, NULL, offices, &n, &detail), MOBID_OK);
+    assert_int_equal(issuer_offices_put(g_ctx, g_s, NULL, offices, &n,
+                                        detail, sizeof detail), MOBID_OK);
     json_decref(offices);
     officer(NULL, "minister", "ministry_admin", &g_admin);
     officer(&g_admin, "la.sup", "supervisor", &g_sup);
@@ -116,9 +117,9 @@ static json_t *evidence(void)
 
 static void take(const issuer_officer *who, json_t *pii, char id[23])
 {
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     assert_int_equal(issuer_app_create(g_ctx, g_s, who, "los-angeles", "resident_card", pii, id,
-                                       &detail),
+                                       detail, sizeof detail),
                      MOBID_OK);
     json_decref(pii);
 }
@@ -191,7 +192,7 @@ static void test_verify_needs_evidence(void **state)
 static void test_stuck_offer(void **state)
 {
     char id[23], id2[23], st[32], sql[200];
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     issuer_offer o;
     json_t *ev = evidence(), *pii = applicant(), *again = json_deep_copy(pii);
 
@@ -199,7 +200,7 @@ static void test_stuck_offer(void **state)
     take(&g_off, pii, id);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_off, id, ev), MOBID_OK);
     assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_sup, id), MOBID_OK);
-    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_off, id, &o, &detail), MOBID_OK);
+    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_off, id, &o, detail, sizeof detail), MOBID_OK);
     /* the phone redeemed the code at /token, then died: used, no card, token gone */
     snprintf(sql, sizeof sql, "UPDATE issuer_offers SET used_at = %lld WHERE id = '%s'",
              (long long)mobid_now(), o.offer_id);
@@ -207,7 +208,7 @@ static void test_stuck_offer(void **state)
     issuer_offer_clear(&o);
     assert_string_equal(state_of(id, st), "offer_expired");
     /* offered again; now an officer cannot cancel it, a supervisor can */
-    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_off, id, &o, &detail), MOBID_OK);
+    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_off, id, &o, detail, sizeof detail), MOBID_OK);
     assert_string_equal(state_of(id, st), "offer_issued");
     assert_int_equal(issuer_app_cancel(g_ctx, g_s, &g_off, id, "holder moved"),
                      MOBID_SVC_ERR_ACCESS_DENIED);
@@ -222,14 +223,15 @@ static void test_stuck_offer(void **state)
     json_decref(ev);
 }
 
-static mobid_err create_with(const char *key, json_t *value, const char **detail)
+static mobid_err create_with(const char *key, json_t *value, char *detail, size_t detail_len)
 {
     char id[23];
     json_t *pii = applicant();
     mobid_err err;
 
     json_object_set_new(pii, key, value);
-    err = issuer_app_create(g_ctx, g_s, &g_off, "los-angeles", "resident_card", pii, id, detail);
+    err = issuer_app_create(g_ctx, g_s, &g_off, "los-angeles", "resident_card", pii, id,
+                            detail, detail_len);
     json_decref(pii);
     return err;
 }
@@ -238,48 +240,55 @@ static mobid_err create_with(const char *key, json_t *value, const char **detail
  * number, bidi overrides and oversized names are refused. */
 static void test_intake(void **state)
 {
-    const char *d = NULL;
+    char d[MOBID_SVC_DETAIL_MAX] = "";
     char big[60001];
 
     (void)state;
     memset(big, 'A', sizeof big - 1);
     big[sizeof big - 1] = 0;
-    assert_int_equal(create_with("issuing_office", json_string("seoul-hq"), &d),
+    assert_int_equal(create_with("issuing_office", json_string("seoul-hq"), d, sizeof d),
                      MOBID_ERR_INVALID_ARG);
     assert_non_null(strstr(d, "issuing_office"));
-    assert_int_equal(create_with("favourite_colour", json_string("red"), &d), MOBID_ERR_INVALID_ARG);
-    assert_int_equal(create_with("age_over_14", json_true(), &d), MOBID_ERR_INVALID_ARG);
-    assert_int_equal(create_with("portrait", json_string("not base64!"), &d), MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("favourite_colour", json_string("red"),
+                                 d, sizeof d), MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("age_over_14", json_true(), d, sizeof d), MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("portrait", json_string("not base64!"),
+                                 d, sizeof d), MOBID_ERR_INVALID_ARG);
     char *huge = malloc(200001); /* 150 000 bytes decoded, past the 100 000 limit */
     assert_non_null(huge);
     memset(huge, 'A', 200000);
     huge[200000] = 0;
-    assert_int_equal(create_with("portrait", json_string(huge), &d), MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("portrait", json_string(huge),
+                                 d, sizeof d), MOBID_ERR_INVALID_ARG);
     free(huge);
-    assert_int_equal(create_with("portrait", json_string("_9j_4AAQ"), &d), MOBID_OK);
-    assert_int_equal(create_with("family_name", json_string("KIM\xe2\x80\xaeGNAL"), &d),
+    assert_int_equal(create_with("portrait", json_string("_9j_4AAQ"), d, sizeof d), MOBID_OK);
+    assert_int_equal(create_with("family_name", json_string("KIM\xe2\x80\xaeGNAL"), d, sizeof d),
                      MOBID_ERR_INVALID_ARG); /* U+202E right-to-left override */
-    assert_int_equal(create_with("given_name", json_string("MIN\nJI"), &d), MOBID_ERR_INVALID_ARG);
-    assert_int_equal(create_with("family_name", json_string(big), &d), MOBID_ERR_INVALID_ARG);
-    assert_int_equal(create_with("family_name", json_integer(7), &d), MOBID_ERR_INVALID_ARG);
-    assert_int_equal(create_with("birth_date", json_string("1990-02-30"), &d),
+    assert_int_equal(create_with("given_name", json_string("MIN\nJI"),
+                                 d, sizeof d), MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("family_name", json_string(big),
+                                 d, sizeof d), MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("family_name", json_integer(7),
+                                 d, sizeof d), MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("birth_date", json_string("1990-02-30"), d, sizeof d),
                      MOBID_ERR_INVALID_ARG);
     /* the registration number says 1990-03-15 and a woman */
-    assert_int_equal(create_with("birth_date", json_string("1991-03-15"), &d),
+    assert_int_equal(create_with("birth_date", json_string("1991-03-15"), d, sizeof d),
                      MOBID_ERR_INVALID_ARG);
     assert_non_null(strstr(d, "birth_date"));
-    assert_int_equal(create_with("sex", json_integer(1), &d), MOBID_ERR_INVALID_ARG);
-    assert_int_equal(create_with("family_name", json_string("김"), &d), MOBID_OK);
+    assert_int_equal(create_with("sex", json_integer(1), d, sizeof d), MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("family_name", json_string("김"), d, sizeof d), MOBID_OK);
     /* countries are ISO 3166-1 alpha-2 in capitals */
-    assert_int_equal(create_with("country_of_residence", json_string("USA"), &d),
+    assert_int_equal(create_with("country_of_residence", json_string("USA"), d, sizeof d),
                      MOBID_ERR_INVALID_ARG);
     assert_non_null(strstr(d, "ISO 3166-1"));
-    assert_int_equal(create_with("country_of_residence", json_string("XX"), &d),
+    assert_int_equal(create_with("country_of_residence", json_string("XX"), d, sizeof d),
                      MOBID_ERR_INVALID_ARG);
-    assert_int_equal(create_with("country_of_residence", json_string("us"), &d),
+    assert_int_equal(create_with("country_of_residence", json_string("us"), d, sizeof d),
                      MOBID_ERR_INVALID_ARG);
-    assert_int_equal(create_with("nationality", json_string("ZZ"), &d), MOBID_ERR_INVALID_ARG);
-    assert_int_equal(create_with("country_of_residence", json_string("DE"), &d), MOBID_OK);
+    assert_int_equal(create_with("nationality", json_string("ZZ"),
+                                 d, sizeof d), MOBID_ERR_INVALID_ARG);
+    assert_int_equal(create_with("country_of_residence", json_string("DE"), d, sizeof d), MOBID_OK);
 }
 
 /* Officers' free text is sealed in the audit log; the chain still verifies and the
@@ -314,7 +323,7 @@ static void test_audit_free_text_sealed(void **state)
 static void test_card_action_state(void **state)
 {
     char id[23], sql[400];
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     issuer_offer o;
     json_t *ev = evidence();
 
@@ -322,7 +331,7 @@ static void test_card_action_state(void **state)
     take(&g_off, applicant(), id);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_off, id, ev), MOBID_OK);
     assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_sup, id), MOBID_OK);
-    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_off, id, &o, &detail), MOBID_OK);
+    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_off, id, &o, detail, sizeof detail), MOBID_OK);
     snprintf(sql, sizeof sql,
              "INSERT INTO issuer_cards (id, offer_id, application_id, cardtype, person_ref,"
              " state, issued_at, expires_at, updated_at) VALUES ('card-%s', '%s', '%s',"

@@ -120,17 +120,18 @@ static void officer(const char *user, const char *role)
 {
     mobid_store *s = NULL;
     char id[23];
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     assert_int_equal(issuer_db(g_ctx, &s), MOBID_OK);
     assert_int_equal(issuer_officer_create(g_ctx, s, NULL, user, user, "los-angeles", role,
-                                           "correct horse battery", id, &detail), MOBID_OK);
+                                           "correct horse battery", id,
+                                           detail, sizeof detail), MOBID_OK);
     issuer_db_release(g_ctx, s);
 }
 
 static int setup(void **state)
 {
     char url[300], day[11];
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     mobid_store *s = NULL;
     mobid_http_config hc = { .name = "issuer" };
     (void)state;
@@ -156,7 +157,8 @@ static int setup(void **state)
                                 "name", "Consulate General in Los Angeles", "country", "US", "city",
                                 "Los Angeles", "tz", "America/Los_Angeles", "accepts_from", day,
                                 "wave", 1);
-    assert_int_equal(issuer_offices_put(g_ctx, s, NULL, offices, NULL, &detail), MOBID_OK);
+    assert_int_equal(issuer_offices_put(g_ctx, s, NULL, offices, NULL,
+                                        detail, sizeof detail), MOBID_OK);
     json_decref(offices);
     issuer_db_release(g_ctx, s);
     officer("la.kim", "officer");

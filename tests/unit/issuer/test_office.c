@@ -55,10 +55,10 @@ static void make_officer(const char *user, const char *office, const char *role,
                          issuer_officer *out)
 {
     char id[23], token[ISSUER_TOKEN_LEN + 1];
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
 
     assert_int_equal(issuer_officer_create(g_ctx, g_s, NULL, user, user, office, role,
-                                           "correct horse battery", id, &detail),
+                                           "correct horse battery", id, detail, sizeof detail),
                      MOBID_OK);
     assert_int_equal(issuer_token_create(g_ctx, g_s, SIGNIN(user, "correct horse battery"), "test", 3600,
                                          token, out),
@@ -69,7 +69,7 @@ static void make_officer(const char *user, const char *office, const char *role,
 static int group_setup(void **state)
 {
     char open_day[11], later_day[11];
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     json_t *offices;
 
     (void)state;
@@ -98,7 +98,8 @@ static int group_setup(void **state)
         "country", "KE", "city", "Nairobi", "tz", "Africa/Nairobi", "accepts_from",
         date_from_today(30, later_day), "wave", 3);
     size_t n = 0;
-    assert_int_equal(issuer_offices_put(g_ctx, g_s, NULL, offices, &n, &detail), MOBID_OK);
+    assert_int_equal(issuer_offices_put(g_ctx, g_s, NULL, offices, &n,
+                                        detail, sizeof detail), MOBID_OK);
     assert_int_equal(n, 3);
     json_decref(offices);
     make_officer("admin", NULL, "ministry_admin", &g_admin);
@@ -124,24 +125,24 @@ static int group_teardown(void **state)
 /* Take an application at LA and return its id. */
 static void take(const issuer_officer *who, json_t *pii, char id[23])
 {
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     assert_int_equal(issuer_app_create(g_ctx, g_s, who, "los-angeles", "resident_card", pii, id,
-                                       &detail),
+                                       detail, sizeof detail),
                      MOBID_OK);
 }
 
 static void test_office_not_open(void **state)
 {
     char id[23], day[11];
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     json_t *pii = applicant();
     int64_t at, days;
 
     (void)state;
     assert_int_equal(issuer_app_create(g_ctx, g_s, &g_admin, "nairobi", "resident_card", pii, id,
-                                       &detail),
+                                       detail, sizeof detail),
                      MOBID_SVC_ERR_OFFICE_NOT_OPEN);
-    assert_non_null(detail);
+    assert_true(detail[0] != '\0');
     assert_int_equal(issuer_office_check_open(g_s, "nairobi", mobid_now(), day),
                      MOBID_SVC_ERR_OFFICE_NOT_OPEN);
     assert_int_equal(issuer_office_check_open(g_s, "atlantis", mobid_now(), NULL),
@@ -157,13 +158,13 @@ static void test_office_not_open(void **state)
 static void test_cross_office_refused(void **state)
 {
     char id[23], other[23];
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     json_t *pii = applicant(), *ev = json_pack("{s:s, s:s}", "passport", "checked", "residency", "PR card"), *j = NULL;
 
     (void)state;
     /* a Tokyo officer cannot take an application at LA */
     assert_int_equal(issuer_app_create(g_ctx, g_s, &g_b1, "los-angeles", "resident_card", pii,
-                                       other, &detail),
+                                       other, detail, sizeof detail),
                      MOBID_SVC_ERR_ACCESS_DENIED);
     take(&g_a1, pii, id);
     /* nor read, verify, approve, reject or act on the card of one */
@@ -222,23 +223,24 @@ static void test_four_eyes(void **state)
 static void test_offer_handover(void **state)
 {
     char id[23];
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     issuer_offer offer;
     json_t *pii = applicant(), *ev = json_pack("{s:s, s:s}", "passport", "chip read", "residency", "PR card"), *j = NULL;
     int64_t before = 0, after = 0;
 
     (void)state;
     take(&g_a1, pii, id);
-    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer, &detail),
+    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer, detail, sizeof detail),
                      MOBID_SVC_ERR_WRONG_STATE);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_a2, id, ev), MOBID_OK);
     assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_asup, id), MOBID_OK);
-    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_b1, id, &offer, &detail),
+    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_b1, id, &offer, detail, sizeof detail),
                      MOBID_SVC_ERR_ACCESS_DENIED);
     assert_int_equal(mobid_store_query_int64(g_s, "SELECT count(*) FROM issuer_offers", &before,
                                              NULL),
                      MOBID_OK);
-    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer, &detail), MOBID_OK);
+    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer,
+                                      detail, sizeof detail), MOBID_OK);
     assert_int_equal(strlen(offer.tx_code), 6);
     assert_non_null(offer.offer_uri);
     assert_memory_equal(offer.offer_uri, "openid-credential-offer://", 26);
@@ -248,7 +250,7 @@ static void test_offer_handover(void **state)
     json_decref(j);
     issuer_offer_clear(&offer);
     /* a second offer for the same application is refused and writes no offer row */
-    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer, &detail),
+    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer, detail, sizeof detail),
                      MOBID_SVC_ERR_WRONG_STATE);
     assert_int_equal(mobid_store_query_int64(g_s, "SELECT count(*) FROM issuer_offers", &after,
                                              NULL),
@@ -259,7 +261,7 @@ static void test_offer_handover(void **state)
                      MOBID_SVC_ERR_WRONG_STATE);
     /* the person cannot apply again while the offer runs */
     assert_int_equal(issuer_app_create(g_ctx, g_s, &g_a2, "los-angeles", "resident_card", pii,
-                                       id, &detail),
+                                       id, detail, sizeof detail),
                      MOBID_SVC_ERR_APPLICATION_EXISTS);
     json_decref(ev);
     json_decref(pii);
@@ -269,14 +271,14 @@ static void test_offer_handover(void **state)
 static void refuse(const char *key, json_t *value, mobid_err want)
 {
     char id[23];
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     json_t *pii = applicant();
 
     json_object_set_new(pii, key, value);
     assert_int_equal(issuer_app_create(g_ctx, g_s, &g_a1, "los-angeles", "resident_card", pii, id,
-                                       &detail),
+                                       detail, sizeof detail),
                      want);
-    assert_non_null(detail);
+    assert_true(detail[0] != '\0');
     json_decref(pii);
 }
 
@@ -309,7 +311,7 @@ static void test_ineligible(void **state)
 static void test_one_active_application(void **state)
 {
     char id[23], id2[23];
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     json_t *pii = applicant();
 
     (void)state;
@@ -321,7 +323,7 @@ static void test_one_active_application(void **state)
     rrn[6] = ' ';
     json_object_set_new(pii, "resident_registration_number", json_string(rrn));
     assert_int_equal(issuer_app_create(g_ctx, g_s, &g_a2, "los-angeles", "resident_card", pii,
-                                       id2, &detail),
+                                       id2, detail, sizeof detail),
                      MOBID_SVC_ERR_APPLICATION_EXISTS);
     /* a rejected application frees the slot */
     assert_int_equal(issuer_app_reject(g_ctx, g_s, &g_a2, id, "residency card expired"), MOBID_OK);
@@ -371,7 +373,7 @@ static void test_sign_in(void **state)
 {
     char token[ISSUER_TOKEN_LEN + 1], session[ISSUER_TOKEN_LEN + 1], csrf[ISSUER_TOKEN_LEN + 1];
     char id[23];
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     issuer_officer who;
 
     (void)state;
@@ -403,16 +405,18 @@ static void test_sign_in(void **state)
     assert_int_equal(issuer_session_check(g_s, session, NULL, &who), MOBID_ERR_UNAUTHENTICATED);
     /* an officer cannot create officers; a supervisor only officers of their office */
     assert_int_equal(issuer_officer_create(g_ctx, g_s, &g_a1, "x.one", NULL, "los-angeles",
-                                           "officer", "correct horse battery", id, &detail),
+                                           "officer", "correct horse battery", id,
+                                           detail, sizeof detail),
                      MOBID_SVC_ERR_ACCESS_DENIED);
     assert_int_equal(issuer_officer_create(g_ctx, g_s, &g_asup, "x.two", NULL, "tokyo", "officer",
-                                           "correct horse battery", id, &detail),
+                                           "correct horse battery", id, detail, sizeof detail),
                      MOBID_SVC_ERR_ACCESS_DENIED);
     assert_int_equal(issuer_officer_create(g_ctx, g_s, &g_asup, "x.three", NULL, "los-angeles",
-                                           "officer", "short", id, &detail),
+                                           "officer", "short", id, detail, sizeof detail),
                      MOBID_ERR_INVALID_ARG);
     assert_int_equal(issuer_officer_create(g_ctx, g_s, &g_asup, "la.kim", NULL, "los-angeles",
-                                           "officer", "correct horse battery", id, &detail),
+                                           "officer", "correct horse battery", id,
+                                           detail, sizeof detail),
                      MOBID_SVC_ERR_STORE_CONFLICT);
 }
 
@@ -448,7 +452,7 @@ static void tamper(int64_t seq, const char *damage, int64_t want_bad)
 static void test_renewal(void **state)
 {
     char id[23], card[23], sql[640];
-    const char *detail = NULL;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     issuer_offer offer;
     issuer_renewal r;
     json_t *pii = applicant(), *list = NULL;
@@ -459,7 +463,8 @@ static void test_renewal(void **state)
     take(&g_a1, pii, id);
     assert_int_equal(issuer_app_verify(g_ctx, g_s, &g_a1, id, ev), MOBID_OK);
     assert_int_equal(issuer_app_approve(g_ctx, g_s, &g_asup, id), MOBID_OK);
-    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer, &detail), MOBID_OK);
+    assert_int_equal(issuer_app_offer(g_ctx, g_s, &g_a1, id, &offer,
+                                      detail, sizeof detail), MOBID_OK);
     assert_int_equal(issuer_new_id(card), MOBID_OK);
     snprintf(sql, sizeof sql,
              "INSERT INTO issuer_cards (id, offer_id, application_id, cardtype, person_ref,"
@@ -473,18 +478,20 @@ static void test_renewal(void **state)
              (long long)now, (long long)(now + 30 * 86400));
     assert_int_equal(mobid_store_exec(g_s, sql), MOBID_OK);
 
-    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_a1, id, NULL, &r, &detail),
+    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_a1, id, NULL, &r, detail, sizeof detail),
                      MOBID_SVC_ERR_ACCESS_DENIED);
-    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, "M1234 5679", &r, &detail),
+    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, "M1234 5679", &r,
+                                       detail, sizeof detail),
                      MOBID_SVC_ERR_PASSPORT_CHANGED);
-    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, "m 1234 5678", &r, &detail),
+    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, "m 1234 5678", &r,
+                                       detail, sizeof detail),
                      MOBID_OK);
     assert_string_equal(r.card, card);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM issuer_refresh_tokens WHERE offer_id = '%s'",
              r.offer);
     assert_int_equal(mobid_store_query_int64(g_s, sql, &moved, NULL), MOBID_OK);
     assert_int_equal(moved, 1);
-    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, NULL, &r, &detail),
+    assert_int_equal(issuer_card_renew(g_ctx, g_s, &g_asup, id, NULL, &r, detail, sizeof detail),
                      MOBID_SVC_ERR_WRONG_STATE);
 
     assert_int_equal(issuer_cards_expiring(g_ctx, g_s, &g_a1, NULL, 90, &list), MOBID_OK);

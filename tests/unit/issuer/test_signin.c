@@ -26,7 +26,7 @@ static mobid_store *g_s;
 static int setup(void **state)
 {
     char id[23], day[11];
-    const char *detail;
+    char detail[MOBID_SVC_DETAIL_MAX] = "";
     json_t *offices;
     size_t n;
 
@@ -48,12 +48,13 @@ static int setup(void **state)
     offices = json_pack("[{s:s, s:s, s:s, s:s, s:s, s:s, s:i}]", "id", "los-angeles", "name",
                         "LA", "country", "US", "city", "Los Angeles", "tz",
                         "America/Los_Angeles", "accepts_from", day, "wave", 1);
-    assert_int_equal(issuer_offices_put(g_ctx, g_s, NULL, offices, &n, &detail), MOBID_OK);
+    assert_int_equal(issuer_offices_put(g_ctx, g_s, NULL, offices, &n,
+                                        detail, sizeof detail), MOBID_OK);
     json_decref(offices);
     for (int i = 0; i < 3; i++) {
         const char *names[] = { "si.race", "si.desk", "si.audit" };
         mobid_err e = issuer_officer_create(g_ctx, g_s, NULL, names[i], names[i], "los-angeles",
-                                            "officer", PW, id, &detail);
+                                            "officer", PW, id, detail, sizeof detail);
         assert_true(e == MOBID_OK || e == MOBID_SVC_ERR_STORE_CONFLICT); /* PG keeps rows */
     }
     return 0;
