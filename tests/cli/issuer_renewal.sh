@@ -24,14 +24,7 @@ up_test_begin renewal
 die() { echo "FAIL $*"; exit 1; }
 cd "$T" || exit 1
 
-started=""
-for _ in 1 2 3; do
-  BASE=$(free_base)
-  rm -rf var events
-  up_start events up.err --dir var --port-base "$BASE" && { started=1; break; }
-  up_stop
-done
-[ -n "$started" ] || { cat events up.err; die "mobid up"; }
+up_start_fresh events up.err var || { cat events up.err; die "mobid up"; }
 I=http://127.0.0.1:$BASE
 V=http://127.0.0.1:$((BASE + 1))
 DB=$T/var/issuer.db

@@ -18,14 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 up_test_begin refresh
 cd "$T" || exit 1
 
-started=""
-for _ in 1 2 3; do
-  BASE=$(free_base)
-  rm -rf var events
-  up_start events up.err --dir var --port-base "$BASE" && { started=1; break; }
-  up_stop
-done
-[ -n "$started" ] || { cat events up.err; echo "FAIL mobid up"; exit 1; }
+up_start_fresh events up.err var || { cat events up.err; echo "FAIL mobid up"; exit 1; }
 I=http://127.0.0.1:$BASE
 V=http://127.0.0.1:$((BASE + 1))
 DB="sqlite:$T/var/issuer.db"

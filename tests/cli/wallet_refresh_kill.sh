@@ -18,13 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 up_test_begin refresh-kill
 cd "$T" || exit 1
 
-for _ in 1 2 3; do # a port taken meanwhile: other ports
-  BASE=$(free_base)
-  rm -rf var
-  up_start events up.err --dir var --port-base "$BASE" && break
-  up_stop
-done
-[ -n "$UP_PID" ] || { cat events up.err; echo "FAIL mobid up"; exit 1; }
+up_start_fresh events up.err var || { cat events up.err; echo "FAIL mobid up"; exit 1; }
 # Many refreshes of one card today (the cap is not what this test is about): the
 # issuer, killed, is started again by up with the new configuration.
 jq '.refresh.max_per_period = 1000' var/issuer.json >issuer.json && cp issuer.json var/issuer.json

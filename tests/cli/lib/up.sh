@@ -2,6 +2,10 @@
 #   up_start EVENTS ERR ARG...   `mobid up --json ARG...` in the background (UP_PID), its
 #                                events in EVENTS and its errors in ERR; true once it says
 #                                ready, false if it exits first or the deadline passes
+#   up_start_fresh EVENTS ERR DIR [ARG...]
+#                                a first start in a fresh DIR on free ports (BASE): up to
+#                                three port bases, since another program can take a port
+#                                between the pick and up's bind
 #   up_stop                      SIGINT to UP_PID (a clean shutdown) and wait for it
 #   up_test_begin NAME           T, a temporary folder (NAME only names it), and an EXIT
 #                                trap that stops up and every process in PIDS and removes
@@ -38,6 +42,18 @@ up_start() {
   # Setting up a fresh data folder (PKI, databases, officers) is the slow part: under
   # ASan on a loaded machine it takes far longer than the second or two it takes alone.
   wait_until -t 180 -p "$UP_PID" grep -q '"event":"ready"' "$events"
+}
+
+up_start_fresh() {
+  local events=$1 err=$2 dir=$3 try
+  shift 3
+  for try in 1 2 3; do
+    BASE=$(free_base)
+    rm -rf "$dir"
+    up_start "$events" "$err" --dir "$dir" --port-base "$BASE" "$@" && return 0
+    up_stop
+  done
+  return 1
 }
 
 up_stop() {
