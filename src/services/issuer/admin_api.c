@@ -102,7 +102,7 @@ static mobid_err do_token_create(call *c, mobid_http_req *req, mobid_http_resp *
 {
     char token[ISSUER_TOKEN_LEN + 1], source[64], retry[24];
     issuer_signin in = { body_str(c, "username"), body_str(c, "password"), source, "api", 0,
-                         body_str(c, "totp"), body_str(c, "new_password"), NULL };
+                         body_str(c, "totp"), body_str(c, "new_password"), "" };
     json_int_t life = json_integer_value(json_object_get(c->body, "lifetime"));
     mobid_err err;
 

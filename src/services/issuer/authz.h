@@ -20,9 +20,9 @@ typedef struct authz_row {
 /* issuer_url + path (heap; NULL on allocation failure). */
 char *authz_url_of(const issuer_ctx *ctx, const char *path);
 /* Check the request's OAuth-Client-Attestation and -PoP headers against the trusted
- * wallet providers; *why gets a stable name or a sentence for the refusal. */
+ * wallet providers; why (why_len bytes) gets a stable name or a sentence for the refusal. */
 mobid_err authz_client_attest(issuer_ctx *ctx, mobid_http_req *req,
-                              mobid_oid4vci_attestation *out, const char **why);
+                              mobid_oid4vci_attestation *out, char *why, size_t why_len);
 /* 401 invalid_client with WWW-Authenticate: Attestation. */
 mobid_err authz_invalid_client(mobid_http_resp *resp, const char *why);
 /* Record the PoP's jti in the caller's transaction; *fresh false on a replay. */

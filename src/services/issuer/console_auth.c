@@ -129,7 +129,7 @@ static mobid_err on_signin_post(mobid_http_req *req, mobid_http_resp *resp, void
     const mobid_http_form *form = NULL;
     const char *user = NULL, *pw = NULL, *csrf = NULL, *want = mobid_http_req_cookie(req, CONSOLE_SIGNIN_COOKIE);
     char session[ISSUER_TOKEN_LEN + 1], token[ISSUER_TOKEN_LEN + 1], source[64], retry[24];
-    issuer_signin in = { NULL, NULL, source, "console", 0, NULL, NULL, NULL };
+    issuer_signin in = { NULL, NULL, source, "console", 0, NULL, NULL, "" };
     issuer_officer who;
     mobid_store *s = NULL;
     mobid_err err;

@@ -216,7 +216,7 @@ static mobid_err password_page(mobid_http_resp *resp, unsigned status, const cha
         console_esc(&b, ko);
         console_put(&b, "</p><p class=\"en\">");
         console_esc(&b, en);
-        if (detail) {
+        if (detail && *detail) {
             console_put(&b, ": ");
             console_esc(&b, detail);
         }
@@ -265,7 +265,7 @@ static mobid_err on_password_post(mobid_http_req *req, mobid_http_resp *resp, vo
     issuer_ctx *ctx = vctx;
     const mobid_http_form *form = NULL;
     char source[64];
-    issuer_signin in = { NULL, NULL, source, "console", 0, NULL, NULL, NULL };
+    issuer_signin in = { NULL, NULL, source, "console", 0, NULL, NULL, "" };
     issuer_officer who;
     mobid_store *s = NULL;
     const char *again;

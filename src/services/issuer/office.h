@@ -125,7 +125,8 @@ typedef struct issuer_signin {
     const char *totp;          /* the authenticator code, when the officer has one */
     const char *new_password;  /* set the password to this after the check (required
                                   after an administrator's reset); may be NULL */
-    const char *detail;        /* out: why a new password was refused (static) */
+    char detail[MOBID_SVC_DETAIL_MAX]; /* out: why a second factor or a new password was
+                                          refused; empty when there is nothing to add */
 } issuer_signin;
 
 /* Check a password behind the throttle described in signin.c: per account and source

@@ -306,16 +306,18 @@ static mobid_err second_factor(issuer_ctx *ctx, mobid_store *s, issuer_signin *i
     mobid_err err;
 
     if (!o->totp_sealed) {
-        in->detail = "this office requires an authenticator: ask the ministry administrator"
-                     " to set one up";
+        mobid_svc_detail(in->detail, sizeof in->detail,
+                         "this office requires an authenticator: ask the ministry administrator"
+                         " to set one up");
         return MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED;
     }
     if (!in->totp || !*in->totp) {
-        in->detail = "enter the 6-digit code of your authenticator app";
+        mobid_svc_detail(in->detail, sizeof in->detail,
+                         "enter the 6-digit code of your authenticator app");
         return MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED;
     }
     *counted = true;
-    in->detail = "wrong or already used authenticator code";
+    mobid_svc_detail(in->detail, sizeof in->detail, "wrong or already used authenticator code");
     step = totp_match(ctx, who->id, o->totp_sealed, in->totp);
     if (step <= o->last_step)
         return MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED;
@@ -326,7 +328,7 @@ static mobid_err second_factor(issuer_ctx *ctx, mobid_store *s, issuer_signin *i
         err = MOBID_SVC_ERR_SECOND_FACTOR_REQUIRED; /* the same code raced in twice */
     if (err == MOBID_OK) {
         *counted = false;
-        in->detail = NULL;
+        mobid_svc_detail(in->detail, sizeof in->detail, NULL);
     }
     return err;
 }
@@ -337,10 +339,14 @@ static mobid_err new_password(issuer_ctx *ctx, mobid_store *s, issuer_signin *in
     char hash[128];
     mobid_err err;
 
-    if ((in->detail = issuer_password_weak(who->username, in->new_password)))
+    const char *weak = issuer_password_weak(who->username, in->new_password);
+    if (weak) {
+        mobid_svc_detail(in->detail, sizeof in->detail, weak);
         return MOBID_ERR_INVALID_ARG;
+    }
     if (in->password && !strcmp(in->password, in->new_password)) {
-        in->detail = "the new password must differ from the current one";
+        mobid_svc_detail(in->detail, sizeof in->detail,
+                         "the new password must differ from the current one");
         return MOBID_ERR_INVALID_ARG;
     }
     err = issuer_password_hash(in->new_password, hash);
@@ -359,11 +365,11 @@ mobid_err issuer_signin_second(issuer_ctx *ctx, mobid_store *s, issuer_signin *i
     mobid_err err = sec_read(s, who->id, &o);
 
     *counted = false;
-    in->detail = NULL;
+    mobid_svc_detail(in->detail, sizeof in->detail, NULL);
     if (err == MOBID_OK && (o.totp_sealed || o.required))
         err = second_factor(ctx, s, in, who, &o, counted);
     if (err == MOBID_OK && o.must_change && !in->new_password) {
-        in->detail = "the password was reset: choose a new one";
+        mobid_svc_detail(in->detail, sizeof in->detail, "the password was reset: choose a new one");
         err = MOBID_SVC_ERR_PASSWORD_CHANGE_REQUIRED;
     }
     if (err == MOBID_OK && in->new_password)

@@ -155,9 +155,9 @@ done:
 /* ---- wallet attestation ---- */
 
 /* The request's attestation headers checked against the trusted wallet providers;
- * *why gets the stable name of the failure. */
+ * why gets the stable name of the failure. */
 mobid_err authz_client_attest(issuer_ctx *ctx, mobid_http_req *req,
-                               mobid_oid4vci_attestation *out, const char **why)
+                               mobid_oid4vci_attestation *out, char *why, size_t why_len)
 {
     const char *att = mobid_http_req_header(req, MOBID_OID4VCI_ATTESTATION_HEADER);
     const char *pop = mobid_http_req_header(req, MOBID_OID4VCI_ATTESTATION_POP_HEADER);
@@ -169,9 +169,9 @@ mobid_err authz_client_attest(issuer_ctx *ctx, mobid_http_req *req,
     memset(out, 0, sizeof *out);
     if (att && pop)
         err = mobid_oid4vci_attestation_check(mobid_view_str(att), mobid_view_str(pop), &p, out);
-    *why = att && pop ? mobid_svc_err_name(err)
-                      : "wallet attestation required (OAuth-Client-Attestation and "
-                        "OAuth-Client-Attestation-PoP headers)";
+    mobid_svc_detail(why, why_len, att && pop ? mobid_svc_err_name(err)
+                                   : "wallet attestation required (OAuth-Client-Attestation"
+                                     " and OAuth-Client-Attestation-PoP headers)");
     return err;
 }
 

@@ -124,13 +124,13 @@ static mobid_err on_par(mobid_http_req *req, mobid_http_resp *resp, void *arg)
     mobid_oid4vci_attestation att;
     issuer_dpop dpop;
     par_tx p = { .ctx = ctx, .att = &att };
-    const char *why, *bad;
-    char token[44];
+    const char *bad;
+    char why[MOBID_SVC_DETAIL_MAX], token[44];
     mobid_err err;
     if (mobid_http_req_form(req, &form) != MOBID_OK)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request",
                                            "expected an application/x-www-form-urlencoded body");
-    if (authz_client_attest(ctx, req, &att, &why) != MOBID_OK)
+    if (authz_client_attest(ctx, req, &att, why, sizeof why) != MOBID_OK)
         return authz_invalid_client(resp, why);
     if ((err = issuer_dpop_read(ctx, req, "/par", NULL, &dpop)) != MOBID_OK)
         return err;
@@ -474,12 +474,13 @@ mobid_err issuer_authcode_grant(issuer_ctx *ctx, mobid_http_req *req, mobid_http
 {
     mobid_oid4vci_attestation att;
     code_tx c = { .t = { .ctx = ctx, .dpop = dpop }, .att = &att };
-    const char *code = NULL, *why;
+    const char *code = NULL;
+    char why[MOBID_SVC_DETAIL_MAX];
     if (mobid_http_form_get(form, "code", &code) == MOBID_ERR_MALFORMED ||
         mobid_http_form_get(form, "code_verifier", &c.verifier) == MOBID_ERR_MALFORMED ||
         mobid_http_form_get(form, "redirect_uri", &c.redirect_uri) == MOBID_ERR_MALFORMED)
         return mobid_http_resp_oauth_error(resp, 400, "invalid_request", "repeated parameter");
-    if (authz_client_attest(ctx, req, &att, &why) != MOBID_OK)
+    if (authz_client_attest(ctx, req, &att, why, sizeof why) != MOBID_OK)
         return authz_invalid_client(resp, why);
     if (!dpop->present || dpop->err != MOBID_OK) /* HAIP: sender-constrained tokens only */
         return mobid_http_resp_oauth_error(resp, 400, "invalid_dpop_proof",

@@ -46,7 +46,7 @@ static void officer(const issuer_officer *by, const char *user, const char *role
 {
     char id[23], token[ISSUER_TOKEN_LEN + 1];
     char detail[MOBID_SVC_DETAIL_MAX] = "";
-    issuer_signin in = { user, PW, "192.0.2.1", "api", 0, NULL, NULL, NULL };
+    issuer_signin in = { user, PW, "192.0.2.1", "api", 0, NULL, NULL, "" };
 
     assert_int_equal(issuer_officer_create(g_ctx, g_s, by, user, user, by || strcmp(role, "ministry_admin") ? "los-angeles" : NULL,
                                            role, PW, id, detail, sizeof detail),

@@ -49,7 +49,7 @@ static json_t *applicant(void)
 }
 
 /* A sign-in attempt from one test source. */
-#define SIGNIN(u, p) (&(issuer_signin){ (u), (p), "192.0.2.1", "api", 0, NULL, NULL, NULL })
+#define SIGNIN(u, p) (&(issuer_signin){ (u), (p), "192.0.2.1", "api", 0, NULL, NULL, "" })
 
 static void make_officer(const char *user, const char *office, const char *role,
                          issuer_officer *out)

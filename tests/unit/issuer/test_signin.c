@@ -79,7 +79,7 @@ static void set(const char *key, int v)
 static mobid_err attempt(mobid_store *s, const char *user, const char *pw, const char *src,
                          int64_t *retry)
 {
-    issuer_signin in = { user, pw, src, "api", 0, NULL, NULL, NULL };
+    issuer_signin in = { user, pw, src, "api", 0, NULL, NULL, "" };
     char token[ISSUER_TOKEN_LEN + 1];
     issuer_officer who;
     mobid_err err = issuer_token_create(g_ctx, s, &in, "t", 60, token, &who);
