@@ -18,6 +18,7 @@ struct group_sync {
     bool running;        /* a leader is syncing */
     unsigned waiting;
     uint64_t syncs;
+    uint64_t deferred;   /* commits that did not wait; atomic, outside lock */
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -106,6 +107,17 @@ int group_sync_wait(group_sync *g, group_sync_fn fn, void *ctx)
     }
     pthread_mutex_unlock(&g->lock);
     return rc;
+}
+
+/* A counter only: no lock, so a deferred commit never queues behind the group. */
+void group_sync_deferred(group_sync *g)
+{
+    __atomic_fetch_add(&g->deferred, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t group_sync_deferred_count(group_sync *g)
+{
+    return __atomic_load_n(&g->deferred, __ATOMIC_RELAXED);
 }
 
 void group_sync_stats(group_sync *g, uint64_t *commits, uint64_t *syncs)

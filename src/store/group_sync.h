@@ -37,8 +37,15 @@ void group_sync_put(group_sync *g);
  * but not known to be durable: report it as not done). */
 int group_sync_wait(group_sync *g, group_sync_fn fn, void *ctx);
 
+/* Count a commit that was written without waiting for a sync (a deferred commit: the
+ * next sync any waiter leads covers it, since it is earlier in the same log). */
+void group_sync_deferred(group_sync *g);
+
 /* Commits waited for and syncs run since the group was made (for tests and figures). */
 void group_sync_stats(group_sync *g, uint64_t *commits, uint64_t *syncs);
+
+/* Deferred commits counted since the group was made (for tests and figures). */
+uint64_t group_sync_deferred_count(group_sync *g);
 
 /* Threads waiting for a sync right now, the leader excluded (for tests). */
 unsigned group_sync_waiting(group_sync *g);

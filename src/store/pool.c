@@ -100,6 +100,7 @@ void mobid_store_pool_release(mobid_store_pool *p, mobid_store *s)
         return;
     if (s->in_tx)
         (void)mobid_store_rollback(s);
+    s->defer_commit = false;
     bool keep = !s->broken;
     if (!keep)
         mobid_store_close(s);

@@ -50,7 +50,10 @@ mobid_err mobid_store_exec(mobid_store *s, const char *sql)
 {
     if (!s || !sql)
         return MOBID_ERR_INVALID_ARG;
-    return s->ops->exec(s, sql);
+    mobid_err err = s->ops->exec(s, sql);
+    if (!s->in_tx)
+        s->defer_commit = false;
+    return err;
 }
 
 /* ---- statements: thin checks, then the backend ---- */
@@ -118,8 +121,12 @@ mobid_err mobid_store_reset(mobid_store_stmt *st)
 
 void mobid_store_finalize(mobid_store_stmt *st)
 {
-    if (st)
-        st->s->ops->finalize(st);
+    if (!st)
+        return;
+    mobid_store *s = st->s;
+    s->ops->finalize(st); /* an autocommit statement halted early commits here */
+    if (!s->in_tx)
+        s->defer_commit = false;
 }
 
 int64_t mobid_store_changes(const mobid_store_stmt *st)
@@ -192,9 +199,22 @@ mobid_err mobid_store_begin(mobid_store *s)
 {
     if (!s || s->in_tx)
         return MOBID_ERR_INVALID_ARG;
+    s->defer_commit = false; /* asked before BEGIN: not for this transaction */
     mobid_err err = s->ops->exec(s, s->ops->begin_sql);
     if (err == MOBID_OK)
         s->in_tx = true;
+    return err;
+}
+
+mobid_err mobid_store_defer_commit(mobid_store *s)
+{
+    if (!s)
+        return MOBID_ERR_INVALID_ARG;
+    if (s->defer_commit)
+        return MOBID_OK;
+    mobid_err err = s->ops->defer ? s->ops->defer(s) : MOBID_OK;
+    if (err == MOBID_OK)
+        s->defer_commit = true;
     return err;
 }
 
@@ -203,6 +223,7 @@ mobid_err mobid_store_commit(mobid_store *s)
     if (!s || !s->in_tx)
         return MOBID_ERR_INVALID_ARG;
     mobid_err err = s->ops->exec(s, "COMMIT");
+    s->defer_commit = false;
     if (err != MOBID_OK) {
         /* SQLite keeps the transaction open after a failed COMMIT; PostgreSQL ends
          * it. Either way the caller sees it gone. */
@@ -217,6 +238,7 @@ mobid_err mobid_store_rollback(mobid_store *s)
     if (!s || !s->in_tx)
         return MOBID_ERR_INVALID_ARG;
     s->in_tx = false;
+    s->defer_commit = false;
     return s->ops->exec(s, "ROLLBACK");
 }
 

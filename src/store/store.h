@@ -29,7 +29,8 @@
  * (group commit, src/store/group_sync.h), so concurrent writers do not each wait
  * for a disk flush of their own. An autocommit UPDATE ... RETURNING is made durable
  * when stepped to its end (else at reset or finalize, where a failure can only be
- * logged): read its rows to the end.
+ * logged): read its rows to the end. A commit may instead be deferred
+ * (mobid_store_defer_commit, below): it returns without waiting for a sync.
  *
  * Thread safety: a mobid_store (one connection) and its statements belong to one
  * thread at a time. Threads either open their own connection or borrow one from a
@@ -136,6 +137,34 @@ mobid_err mobid_store_begin(mobid_store *s);
 mobid_err mobid_store_commit(mobid_store *s);
 mobid_err mobid_store_rollback(mobid_store *s);
 bool mobid_store_in_tx(const mobid_store *s);
+
+/* Deferred durability: let the next commit of s return without waiting for its own
+ * sync to disk, because a later durable commit will cover it.
+ *
+ * Which commit: inside a transaction, its COMMIT (call after BEGIN, e.g. at the start
+ * of a mobid_store_tx body; a call made before BEGIN is dropped there); outside one,
+ * the commits of the next statement run, up to its mobid_store_finalize (or the next
+ * mobid_store_exec). Every commit after that is durable again, and so is every
+ * commit of a connection given back to a pool.
+ *
+ * The guarantee of a deferred commit: it is visible to every connection at once and
+ * survives SIGKILL of the process (its log is written, in the operating system's
+ * page cache). A power loss or kernel crash may forget it, unless a durable commit
+ * returned after it on any connection to the same database: the log is one
+ * sequential file, and a durable commit's sync (or a checkpoint, which syncs the log
+ * first) makes every earlier commit durable with it. It is never reported durable:
+ * the caller must not tell anyone a deferred commit happened in a way that a
+ * forgotten commit would turn into harm (use it for steps a user can repeat, never
+ * for a hand-over that must happen at most once).
+ *
+ * On SQLite (file databases) this applies to transactions and autocommit
+ * statements; an in-memory database has no sync to skip. On PostgreSQL it runs
+ * SET LOCAL synchronous_commit TO OFF inside the open transaction (the server then
+ * flushes its WAL past it at the next synchronous commit, or within three
+ * wal_writer_delay); outside a transaction it does nothing and the statement commits
+ * synchronously (there is no transaction to set it in).
+ * Returns MOBID_OK, MOBID_ERR_INVALID_ARG for NULL, or a store error (PostgreSQL). */
+mobid_err mobid_store_defer_commit(mobid_store *s);
 
 /* A transaction body: does its work on s and returns MOBID_OK to commit or any error
  * to roll back. It may run several times, so it must not keep effects outside the

@@ -21,6 +21,9 @@ typedef struct store_ops {
     mobid_view (*col_blob)(mobid_store_stmt *st, int col);
     int (*col_count)(const mobid_store_stmt *st);
     const char *begin_sql;
+    /* mobid_store_defer_commit's backend part, or NULL when the commit hook reads
+     * defer_commit itself (SQLite). */
+    mobid_err (*defer)(mobid_store *s);
     /* Serialize migrations between instances (PostgreSQL advisory lock; SQLite
      * relies on BEGIN IMMEDIATE and needs nothing here). */
     mobid_err (*migrate_lock)(mobid_store *s, bool lock);
@@ -33,6 +36,9 @@ struct mobid_store {
     mobid_store_backend kind;
     bool in_tx;
     bool broken; /* connection lost: the pool reopens it */
+    /* the next commit need not wait for its own sync (mobid_store_defer_commit); cleared
+     * at COMMIT/ROLLBACK, or outside a transaction when a statement is finalized */
+    bool defer_commit;
     char errmsg[512];
 };
 

@@ -239,6 +239,15 @@ static mobid_err pg_migrate_lock(mobid_store *s, bool lock)
     return pg_exec(s, lock ? PG_MIGRATE_LOCK : PG_MIGRATE_UNLOCK);
 }
 
+/* Inside a transaction: its COMMIT returns without waiting for the WAL flush; the
+ * server flushes WAL in order, so the next synchronous commit (or the WAL writer)
+ * makes it durable. An autocommit statement has no transaction to SET LOCAL in and
+ * stays synchronous: one more round trip per statement would cost more than the wait. */
+static mobid_err pg_defer(mobid_store *s)
+{
+    return s->in_tx ? pg_exec(s, "SET LOCAL synchronous_commit TO OFF") : MOBID_OK;
+}
+
 static const store_ops pg_ops = {
     .close = pg_close,
     .exec = pg_exec,
@@ -253,6 +262,7 @@ static const store_ops pg_ops = {
     .col_blob = pg_col_blob,
     .col_count = pg_col_count,
     .begin_sql = "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    .defer = pg_defer,
     .migrate_lock = pg_migrate_lock,
     .name = "postgres",
 };

@@ -113,10 +113,17 @@ static int make_durable(sqlite_store *s)
     return group_sync_wait(s->group, wal_fsync, s->db);
 }
 
-/* Before each commit: note that a sync is owed. */
+/* Before each commit: note that a sync is owed, unless the commit is deferred
+ * (mobid_store_defer_commit): then it returns without one, and the next sync of the
+ * group, which a durable commit or a checkpoint makes, covers its frames, written
+ * earlier to the same WAL. */
 static int on_commit(void *ctx)
 {
-    ((sqlite_store *)ctx)->unsynced = true;
+    sqlite_store *s = ctx;
+    if (s->base.defer_commit)
+        group_sync_deferred(s->group);
+    else
+        s->unsynced = true;
     return 0;
 }
 

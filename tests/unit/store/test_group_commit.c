@@ -2,7 +2,8 @@
  * never one written after; a failed sync is reported and the next waiter syncs
  * again; every SQLite commit goes through the group (also an UPDATE ... RETURNING
  * finalized early); and SIGKILL in the middle of concurrent batches loses no
- * acknowledged commit and leaves each writer's commits without a gap. */
+ * acknowledged commit and leaves each writer's commits without a gap, deferred
+ * commits included. */
 #include "store_fixture.h"
 #include "store/group_sync.h"
 
@@ -164,6 +165,9 @@ static void test_every_commit_goes_through_the_group(void **state)
 
 #define WRITERS 8
 
+/* Set before the fork: the writers defer their commits (mobid_store_defer_commit). */
+static bool g_defer_writes;
+
 typedef struct ack {
     int64_t writer, seq;
 } ack;
@@ -177,6 +181,8 @@ static void *write_forever(void *arg)
         _exit(3);
     for (int64_t seq = 1;; seq++) {
         ack a = { writer, seq };
+        if (g_defer_writes && mobid_store_defer_commit(s) != MOBID_OK)
+            _exit(8);
         if (insert_row(s, writer, seq) != MOBID_OK)
             _exit(4);
         if (write(fd, &a, sizeof a) != sizeof a) /* one write: atomic on a pipe */
@@ -195,7 +201,7 @@ static void writers(int fd)
     _exit(7);
 }
 
-static void test_sigkill_mid_batch(void **state)
+static void sigkill_mid_batch(bool defer)
 {
     mobid_store *s = NULL;
     int64_t acked[WRITERS + 1] = { 0 };
@@ -208,6 +214,7 @@ static void test_sigkill_mid_batch(void **state)
     mobid_store_close(s);
     assert_int_equal(pipe(fds), 0);
     assert_true(fds[1] < 256);
+    g_defer_writes = defer;
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -257,6 +264,18 @@ static void test_sigkill_mid_batch(void **state)
     print_message("%d commits acknowledged before SIGKILL\n", total);
 }
 
+static void test_sigkill_mid_batch(void **state)
+{
+    sigkill_mid_batch(false);
+}
+
+/* A deferred commit is in the WAL before the statement returns: SIGKILL of the process
+ * cannot lose it (only a power loss could, before a later sync). */
+static void test_sigkill_mid_batch_deferred(void **state)
+{
+    sigkill_mid_batch(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_failed_sync_reported_then_retried),
         cmocka_unit_test(test_every_commit_goes_through_the_group),
         cmocka_unit_test(test_sigkill_mid_batch),
+        cmocka_unit_test(test_sigkill_mid_batch_deferred),
     };
     return STORE_RUN_GROUP("group commit", tests, false);
 }
