@@ -3,8 +3,11 @@
  * in one conditional UPDATE (the first response wins); "expired" is pending past
  * expires_at. "processing" is no longer written; a row left in it (by an older
  * version that crashed mid-answer) is failed by verifier_sessions_sweep. A
- * verification costs three commits: create, answer, hand-over of the claims (which
- * must be durable for "claims delivered once").
+ * verification costs three commits: create, answer, hand-over of the claims. Only
+ * the hand-over waits for the disk (durable, for "claims delivered once"); the other
+ * two are deferred (mobid_store_defer_commit): a power loss may forget a session
+ * just created or an answer just recorded, and the citizen scans again, but the
+ * hand-over's sync covers both, so claims that left were never forgotten.
  * The ephemeral decryption key and the verified claims are sealed (AES-256-GCM,
  * the session id as AAD) so the database never holds them in clear.
  */
@@ -63,6 +66,7 @@ mobid_err verifier_session_insert(mobid_store *s, const verifier_session *vs)
                         &st);
     if (err)
         return err;
+    (void)mobid_store_defer_commit(s); /* cannot fail outside a transaction */
     mobid_store_bind_str(st, 1, vs->id);
     mobid_store_bind_str(st, 2, vs->rp_id);
     mobid_store_bind_str(st, 3, vs->nonce);
@@ -221,6 +225,7 @@ mobid_err verifier_session_answer(mobid_store *s, const char *id, mobid_time now
     mobid_err err = run(s, sql, &st);
     if (err)
         return err;
+    (void)mobid_store_defer_commit(s); /* the hand-over that follows is durable */
     mobid_store_bind_str(st, 1, id);
     mobid_store_bind_str(st, 2, code ? "failed" : "verified");
     mobid_store_bind_str(st, 3, code ? mobid_svc_err_name(code) : NULL);
