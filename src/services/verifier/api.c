@@ -36,7 +36,7 @@ static const json_t *requested_query(const verifier_ctx *ctx, const json_t *body
  * that each of its later writes would copy again, and a page never scanned costs no
  * signature. */
 static mobid_err build_session(const verifier_ctx *ctx, const verifier_rp *rp, const json_t *query,
-                               bool encrypted, verifier_session *vs)
+                               bool encrypted, verifier_session *vs, mobid_key **enc_out)
 {
     mobid_buf id = { 0 }, nonce = { 0 }, state = { 0 }, jwk_text = { 0 };
     mobid_key *enc = NULL;
@@ -70,6 +70,8 @@ static mobid_err build_session(const verifier_ctx *ctx, const verifier_rp *rp, c
     if (!vs->id || !vs->nonce || !vs->state || !vs->request_jwt || !vs->rp_id || !vs->dcql ||
         !vs->response_mode)
         err = MOBID_ERR_NOMEM;
+    *enc_out = enc;
+    enc = NULL;
 done:
     json_decref(jwk);
     mobid_key_free(enc);
@@ -118,21 +120,35 @@ done:
     return err;
 }
 
-/* Validate the query and the party's right to ask it; answers the error itself. */
-static mobid_err admit_query(const verifier_rp *rp, const json_t *query, mobid_http_resp *resp)
+/* Validate the query and the party's right to ask it into *q (freed by the caller);
+ * answers the error itself. */
+static mobid_err admit_query(const verifier_rp *rp, const json_t *query, mobid_http_resp *resp,
+                             mobid_dcql **q)
 {
-    mobid_dcql *q = NULL;
     char detail[192] = "";
-    mobid_err err = mobid_dcql_parse(query, &q, detail, sizeof detail);
+    mobid_err err = mobid_dcql_parse(query, q, detail, sizeof detail);
     if (err) {
         api_error(resp, 400, err, detail);
         return err;
     }
-    err = mobid_oid4vp_registration_allows(&rp->reg, q, detail, sizeof detail);
+    err = mobid_oid4vp_registration_allows(&rp->reg, *q, detail, sizeof detail);
     if (err)
         api_error(resp, 403, err, detail);
-    mobid_dcql_free(q);
     return err;
+}
+
+/* Keep the new session's fixed parts for its request object and answer (cache.c).
+ * Takes q over. A failure here only means a store read later. */
+static void keep_fixed(verifier_ctx *ctx, const verifier_session *vs, mobid_dcql *q, mobid_key *enc)
+{
+    verifier_fixed *f = NULL;
+    if (!ctx->cache) {
+        mobid_dcql_free(q);
+        return;
+    }
+    if (!verifier_fixed_new(ctx, vs, q, enc, &f))
+        verifier_cache_put(ctx->cache, f);
+    verifier_fixed_release(f);
 }
 
 static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
@@ -142,6 +158,8 @@ static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vct
     json_t *body = NULL, *out = NULL;
     verifier_session vs = { 0 };
     mobid_store *s = NULL;
+    mobid_dcql *q = NULL;
+    mobid_key *enc = NULL;
     mobid_err err;
 
     if (!rp)
@@ -160,7 +178,7 @@ static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vct
         err = api_error(resp, 400, MOBID_ERR_UNSUPPORTED, "response_mode is direct_post or direct_post.jwt");
         goto done;
     }
-    if (admit_query(rp, query, resp)) {
+    if (admit_query(rp, query, resp, &q)) {
         err = MOBID_OK;
         goto done;
     }
@@ -177,17 +195,21 @@ static mobid_err on_create(mobid_http_req *req, mobid_http_resp *resp, void *vct
         goto done;
     }
     bool encrypted = mode ? !strcmp(mode, "direct_post.jwt") : rp->encrypted;
-    if (!(err = build_session(ctx, rp, query, encrypted, &vs)) && redirect &&
+    if (!(err = build_session(ctx, rp, query, encrypted, &vs, &enc)) && redirect &&
         !(vs.redirect_uri = strdup(json_string_value(redirect))))
         err = MOBID_ERR_NOMEM;
     if (err ||
         (err = mobid_store_pool_acquire(ctx->pool, &s)) || (err = verifier_session_insert(s, &vs)) ||
         (err = created_json(ctx, rp, &vs, qr, &out)))
         goto done;
+    keep_fixed(ctx, &vs, q, enc);
+    q = NULL;
     err = mobid_http_resp_json(resp, 201, out);
 done:
     if (s)
         mobid_store_pool_release(ctx->pool, s);
+    mobid_dcql_free(q);
+    mobid_key_free(enc);
     verifier_session_clear(&vs);
     json_decref(body);
     json_decref(out);
@@ -210,9 +232,9 @@ static mobid_err status_json(verifier_ctx *ctx, mobid_store *s, verifier_session
                              const char *response_code, json_t **out)
 {
     char exp[21];
-    mobid_buf sealed = { 0 }, plain = { 0 };
+    mobid_buf plain = { 0 };
     json_t *claims = NULL;
-    mobid_err err;
+    mobid_err err = MOBID_OK;
     const char *st = shown_status(vs, mobid_now());
 
     mobid_time_format_rfc3339(vs->expires_at, exp);
@@ -229,15 +251,15 @@ static mobid_err status_json(verifier_ctx *ctx, mobid_store *s, verifier_session
         json_object_set_new(*out, "claims_withheld", json_string("present the response_code"));
         return MOBID_OK;
     }
-    mobid_buf_init(&sealed, 0);
     mobid_buf_init(&plain, 0);
-    if ((err = verifier_session_take_result(s, vs->id, &sealed)))
+    bool taken = false;
+    if (!vs->delivered && vs->result.len && (err = verifier_session_take(s, vs->id, &taken)))
         goto done;
-    if (!sealed.len) {
+    if (!taken) {
         json_object_set_new(*out, "claims_delivered", json_true());
         goto done;
     }
-    if ((err = verifier_unseal(ctx, vs->id, mobid_buf_view(&sealed), &plain)) ||
+    if ((err = verifier_unseal(ctx, vs->id, mobid_buf_view(&vs->result), &plain)) ||
         (err = mobid_json_parse(mobid_buf_view(&plain), 0, &claims)))
         goto done;
     /* The sealed result is {"claims": .., "warnings": [..]} (see verifier_result_json). */
@@ -245,7 +267,6 @@ static mobid_err status_json(verifier_ctx *ctx, mobid_store *s, verifier_session
     json_object_set(*out, "warnings", json_object_get(claims, "warnings"));
 done:
     json_decref(claims);
-    mobid_buf_free(&sealed);
     mobid_buf_free(&plain);
     return err;
 }

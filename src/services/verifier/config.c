@@ -226,7 +226,8 @@ mobid_err verifier_ctx_new(const char *config_path, const char *db_url, verifier
         err = MOBID_ERR_MALFORMED;
         goto done;
     }
-    if ((err = load_config(ctx, dirname(dircopy), cfg)) || (err = open_store(ctx, db_url)) ||
+    if ((err = verifier_cache_new(VERIFIER_CACHE_SLOTS, &ctx->cache)) ||
+        (err = load_config(ctx, dirname(dircopy), cfg)) || (err = open_store(ctx, db_url)) ||
         (err = verifier_events_load(ctx, db_url, cfg)))
         goto done;
     *out = ctx;
@@ -244,6 +245,7 @@ void verifier_ctx_free(verifier_ctx *ctx)
     if (!ctx)
         return;
     verifier_events_free(ctx);
+    verifier_cache_free(ctx->cache);
     for (size_t i = 0; i < ctx->n_rps; i++) {
         verifier_rp *rp = &ctx->rps[i];
         free(rp->id);

@@ -42,6 +42,7 @@ struct verifier_events {
 
 void verifier_announce(verifier_ctx *ctx, const char *id)
 {
+    verifier_cache_drop(ctx->cache, id); /* answered: the cache serves pending sessions */
     if (ctx->server)
         mobid_http_server_wake(ctx->server, id);
 }
@@ -49,10 +50,12 @@ void verifier_announce(verifier_ctx *ctx, const char *id)
 static void on_notify(void *vctx, const char *payload)
 {
     verifier_ctx *ctx = vctx;
-    if (!payload)
-        mobid_http_server_wake_all(ctx->server); /* notifications may have been missed */
-    else
-        mobid_http_server_wake(ctx->server, payload);
+    if (!payload) { /* notifications may have been missed */
+        verifier_cache_clear(ctx->cache);
+        mobid_http_server_wake_all(ctx->server);
+    } else {
+        verifier_announce(ctx, payload);
+    }
 }
 
 static void on_abandoned(void *vctx, const char *id)

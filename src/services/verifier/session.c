@@ -3,11 +3,12 @@
  * in one conditional UPDATE (the first response wins); "expired" is pending past
  * expires_at. "processing" is no longer written; a row left in it (by an older
  * version that crashed mid-answer) is failed by verifier_sessions_sweep. A
- * verification costs three commits: create, answer, hand-over of the claims. Only
- * the hand-over waits for the disk (durable, for "claims delivered once"); the other
- * two are deferred (mobid_store_defer_commit): a power loss may forget a session
- * just created or an answer just recorded, and the citizen scans again, but the
- * hand-over's sync covers both, so claims that left were never forgotten.
+ * verification costs three commits, each one statement: create, answer, hand-over of
+ * the claims. Only the hand-over waits for the disk (durable, for "claims delivered
+ * once"); the other two are deferred (mobid_store_defer_commit): a power loss may
+ * forget a session just created or an answer just recorded, and the citizen scans
+ * again, but the hand-over's sync covers both, so claims that left were never
+ * forgotten.
  * The ephemeral decryption key and the verified claims are sealed (AES-256-GCM,
  * the session id as AAD) so the database never holds them in clear.
  */
@@ -278,41 +279,26 @@ mobid_err verifier_session_strike(mobid_store *s, const char *id, mobid_time now
     return err;
 }
 
-typedef struct take_ctx {
-    const char *id;
-    mobid_buf *out;
-} take_ctx;
-
-static mobid_err take_tx(mobid_store *s, void *vctx)
+/* The claims were read with the session (verifier_session_load); this statement alone
+ * decides who hands them over: it flips delivered once, so exactly one reader sees
+ * *taken. The sealed result of a verified session is written once, by the answer, and
+ * erased only here, so what the winner read is what it hands over. One autocommit
+ * UPDATE, durable before it returns, instead of a transaction that read the claims
+ * again. */
+mobid_err verifier_session_take(mobid_store *s, const char *id, bool *taken)
 {
-    take_ctx *t = vctx;
     mobid_store_stmt *st = NULL;
     bool row = false;
-    mobid_err err;
-
-    t->out->len = 0;
-    if ((err = run(s, "SELECT result FROM verifier_sessions WHERE id = $1 AND delivered = 0"
-                      " AND status = 'verified'", &st)))
+    mobid_err err = run(s, "UPDATE verifier_sessions SET result = NULL, delivered = 1"
+                           " WHERE id = $1 AND delivered = 0 AND status = 'verified'", &st);
+    *taken = false;
+    if (err)
         return err;
-    mobid_store_bind_str(st, 1, t->id);
-    if (!(err = mobid_store_step(st, &row)) && row)
-        err = mobid_buf_append_view(t->out, mobid_store_col_blob(st, 0));
-    mobid_store_finalize(st);
-    if (err || !row)
-        return err;
-    if ((err = run(s, "UPDATE verifier_sessions SET result = NULL, delivered = 1 WHERE id = $1",
-                   &st)))
-        return err;
-    mobid_store_bind_str(st, 1, t->id);
-    err = mobid_store_step(st, &row);
+    mobid_store_bind_str(st, 1, id);
+    if (!(err = mobid_store_step(st, &row)))
+        *taken = mobid_store_changes(st) == 1;
     mobid_store_finalize(st);
     return err;
-}
-
-mobid_err verifier_session_take_result(mobid_store *s, const char *id, mobid_buf *out)
-{
-    take_ctx t = { id, out };
-    return mobid_store_tx(s, 0, take_tx, &t);
 }
 
 /* The session id is the seal's aad: a sealed result copied into another session's row

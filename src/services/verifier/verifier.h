@@ -10,13 +10,15 @@
  * link and its QR codes, rendered on demand).
  *
  * Threading: one verifier_ctx serves every HTTP thread; it is read-only after
- * verifier_ctx_new() except the status-list fetcher (guarded by status_lock).
- * Sessions live in the store only, so several instances share them.
+ * verifier_ctx_new() except the status-list fetcher (guarded by status_lock) and the
+ * session cache (its own lock). Sessions live in the store, so several instances
+ * share them; the cache (cache.c) keeps only what never changes in a session.
  */
 #ifndef MOBID_VERIFIER_H
 #define MOBID_VERIFIER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -53,6 +55,7 @@ typedef struct verifier_profile {
 } verifier_profile;
 
 typedef struct verifier_events verifier_events;
+typedef struct verifier_cache verifier_cache;
 
 /* One immutable trust snapshot (trust.c): the set, the mdoc verifier over it and an
  * SD-JWT key cache tied to it. Taken with verifier_trust_acquire, given back with
@@ -86,6 +89,7 @@ typedef struct verifier_ctx {
     mobid_store_pool *pool;
     mobid_http_server *server;     /* set by verifier_routes */
     verifier_events *events;       /* wake-ups and housekeeping (events.c) */
+    verifier_cache *cache;         /* fixed parts of sessions (cache.c); NULL: none */
     mobid_http_config http;        /* the configuration's "http" limits */
 } verifier_ctx;
 
@@ -181,19 +185,61 @@ mobid_err verifier_session_answer(mobid_store *s, const char *id, mobid_time now
 mobid_err verifier_sessions_sweep(mobid_store *s, mobid_time stuck_before, mobid_time purge_before,
                                   unsigned batch, void (*on_failed)(void *ctx, const char *id),
                                   void *ctx, int64_t *deleted);
-/* Take the sealed claims once: copies them to out and erases them from the store.
- * Empty out when they were delivered already. */
 /* Same-device flows (OpenID4VP 1.0 §8.2, HAIP): make a fresh one-time response code for
  * an answered session, keep its hash and put the code (base64url) in code. */
 mobid_err verifier_session_response_code(mobid_store *s, const char *id, char code[44]);
 /* May the result be handed over? True without a response code, else when code is it. */
 bool verifier_response_code_ok(const verifier_session *vs, const char *code);
-mobid_err verifier_session_take_result(mobid_store *s, const char *id, mobid_buf *out);
+/* Hand the claims over once: marks session id's claims delivered and erases them, in
+ * one conditional update. *taken: this call did it, so the sealed result read with the
+ * session (verifier_session_load, status "verified") is the caller's to hand over;
+ * false: they were handed over already (or the session is not verified). */
+mobid_err verifier_session_take(mobid_store *s, const char *id, bool *taken);
 
 /* AES-256-GCM sealing bound to an id (used as AAD): iv || ciphertext || tag. */
 mobid_err verifier_seal(const verifier_ctx *ctx, const char *id, mobid_view plain, mobid_buf *out);
 MOBID_MUST_CHECK mobid_err verifier_unseal(const verifier_ctx *ctx, const char *id,
                                            mobid_view sealed, mobid_buf *out);
+
+/* ---- cache.c ---- */
+
+#define VERIFIER_CACHE_SLOTS 4096
+
+/* What a session's request object and answer need, all fixed at its creation: built
+ * at creation or from a pending session read from the store, then shared read-only
+ * and reference-counted. */
+typedef struct verifier_fixed {
+    char *id, *rp_id, *nonce, *state;
+    char *redirect_uri;  /* same-device flows, or NULL */
+    char *request_jwt;   /* a JWT stored by an older version, served as it is; or NULL */
+    bool encrypted;      /* direct_post.jwt */
+    mobid_key *key;      /* the ephemeral decryption key when encrypted, else NULL */
+    mobid_dcql *query;   /* the parsed DCQL query */
+    int64_t created_at, expires_at;
+    atomic_long refs;
+} verifier_fixed;
+
+/* Build the fixed parts of vs (one reference, give it back with verifier_fixed_release).
+ * query: the parsed query, taken over in every case; NULL parses vs->dcql. key: the
+ * session's ephemeral key (a reference is taken); NULL unseals vs->enc_key when the
+ * response mode is direct_post.jwt. Returns MOBID_OK, NOMEM, INVALID_ARG (a field
+ * missing), or the errors of the query's parse and of the key's unsealing. */
+mobid_err verifier_fixed_new(const verifier_ctx *ctx, const verifier_session *vs, mobid_dcql *query,
+                             mobid_key *key, verifier_fixed **out);
+verifier_fixed *verifier_fixed_ref(verifier_fixed *f);
+void verifier_fixed_release(verifier_fixed *f); /* NULL is ignored */
+
+/* A table of at most n_slots entries (rounded up to a power of two). Every function
+ * below accepts a NULL cache: nothing is kept and nothing is found. Thread-safe. */
+mobid_err verifier_cache_new(size_t n_slots, verifier_cache **out);
+void verifier_cache_free(verifier_cache *c);
+/* Keep f (a new reference), replacing whatever shared its slot. */
+void verifier_cache_put(verifier_cache *c, verifier_fixed *f);
+/* A new reference to session id's entry while now is before its expiry, else NULL. */
+verifier_fixed *verifier_cache_get(verifier_cache *c, const char *id, mobid_time now);
+/* Forget session id (answered, here or elsewhere); every entry for clear. */
+void verifier_cache_drop(verifier_cache *c, const char *id);
+void verifier_cache_clear(verifier_cache *c);
 
 /* ---- check.c ---- */
 

@@ -33,60 +33,86 @@ static mobid_err wallet_error(mobid_http_resp *resp, unsigned status, mobid_err 
     return err;
 }
 
-/* The session's ephemeral key, unsealed. */
-static mobid_err session_key(const verifier_ctx *ctx, const verifier_session *vs, mobid_key **out)
+/* Read pending session id from the store; answers 404 (with nf_detail) or 400 itself
+ * when there is none (then *gone is set). */
+static mobid_err read_pending(verifier_ctx *ctx, const char *id, const char *nf_detail,
+                              mobid_http_resp *resp, bool *gone, verifier_session *vs)
 {
-    mobid_buf jwk = { 0 };
-    mobid_buf_init(&jwk, 0);
-    mobid_err err = verifier_unseal(ctx, vs->id, mobid_buf_view(&vs->enc_key), &jwk);
+    mobid_store *s = NULL;
+    mobid_err err = mobid_store_pool_acquire(ctx->pool, &s);
+    *gone = false;
     if (!err)
-        err = mobid_jwk_parse(mobid_buf_view(&jwk), out);
-    mobid_buf_free(&jwk);
+        err = verifier_session_load(s, id, vs);
+    mobid_store_pool_release(ctx->pool, s);
+    if (err == MOBID_ERR_NOT_FOUND) {
+        *gone = true;
+        return wallet_error(resp, 404, err, nf_detail);
+    }
+    if (!err && (strcmp(vs->status, "pending") || mobid_now() >= vs->expires_at)) {
+        *gone = true;
+        err = strcmp(vs->status, "pending") ? MOBID_SVC_ERR_SESSION_USED : MOBID_SVC_ERR_SESSION_EXPIRED;
+        return wallet_error(resp, 400, err, NULL);
+    }
     return err;
 }
 
-/* The signed request object, made from the stored session when the wallet asks for it
- * (the same claims at every fetch: iat and exp are the session's). A session written by
- * an older version carries its JWT, served as it is. */
-static mobid_err request_object(const verifier_ctx *ctx, const verifier_session *vs,
-                                mobid_buf *jwt)
+/* The fixed parts of pending session id: from this instance's cache (*cached set; the
+ * store was not asked whether it is still pending), else read from the store, kept in
+ * the cache, and answered like read_pending when there is none. The store connection
+ * is given back at once: none is held while a response is verified (a status-list
+ * fetch may take a while). */
+static mobid_err load_fixed(verifier_ctx *ctx, const char *id, const char *nf_detail,
+                            mobid_http_resp *resp, bool *gone, bool *cached, verifier_fixed **out)
 {
-    const verifier_rp *rp = verifier_rp_by_id(ctx, vs->rp_id);
-    mobid_oid4vp_request_params p = { 0 };
-    mobid_buf ruri = { 0 };
-    mobid_key *enc = NULL;
-    json_t *query = NULL;
+    verifier_session vs = { 0 };
     mobid_err err;
 
-    if (vs->request_jwt && *vs->request_jwt)
-        return mobid_buf_append_str(jwt, vs->request_jwt);
+    *gone = false;
+    *out = verifier_cache_get(ctx->cache, id, mobid_now());
+    *cached = *out != NULL;
+    if (*out)
+        return MOBID_OK;
+    if (!(err = read_pending(ctx, id, nf_detail, resp, gone, &vs)) && !*gone &&
+        !(err = verifier_fixed_new(ctx, &vs, NULL, NULL, out)))
+        verifier_cache_put(ctx->cache, *out);
+    verifier_session_clear(&vs);
+    return err;
+}
+
+/* The signed request object, made from the session when the wallet asks for it (the
+ * same claims at every fetch: iat and exp are the session's). A session written by an
+ * older version carries its JWT, served as it is. */
+static mobid_err request_object(const verifier_ctx *ctx, const verifier_fixed *f, mobid_buf *jwt)
+{
+    const verifier_rp *rp = verifier_rp_by_id(ctx, f->rp_id);
+    mobid_oid4vp_request_params p = { 0 };
+    mobid_buf ruri = { 0 };
+    mobid_err err;
+
+    if (f->request_jwt)
+        return mobid_buf_append_str(jwt, f->request_jwt);
     if (!rp)
         return MOBID_ERR_NOT_FOUND;
     mobid_buf_init(&ruri, 0);
     mobid_buf_append_str(&ruri, ctx->public_url);
     mobid_buf_append_str(&ruri, "/oid4vp/response/");
-    mobid_buf_append_str(&ruri, vs->id);
-    bool encrypted = !strcmp(vs->response_mode, "direct_post.jwt");
-    if ((err = mobid_buf_terminate(&ruri)) ||
-        (err = mobid_json_parse(mobid_view_str(vs->dcql), 0, &query)) ||
-        (encrypted && (err = session_key(ctx, vs, &enc))))
+    mobid_buf_append_str(&ruri, f->id);
+    if ((err = mobid_buf_terminate(&ruri)))
         goto done;
     p.key = rp->key;
     p.x5c = rp->chain;
     p.x5c_len = rp->chain_len;
     p.response_uri = (const char *)ruri.ptr;
-    p.nonce = vs->nonce;
-    p.state = vs->state;
-    p.dcql_query = query;
-    p.encrypted = encrypted;
-    p.enc_key = enc;
+    p.nonce = f->nonce;
+    p.state = f->state;
+    p.dcql_query = f->query->query;
+    p.encrypted = f->encrypted;
+    p.enc_key = f->key;
     p.registration = rp->registration_jwt;
-    p.iat = vs->created_at;
-    p.exp = vs->expires_at;
+    p.iat = f->created_at;
+    p.exp = f->expires_at;
     err = mobid_oid4vp_request_sign(&p, jwt);
 done:
-    mobid_key_free(enc);
-    json_decref(query);
     mobid_buf_free(&ruri);
     return err;
 }
@@ -94,24 +120,15 @@ done:
 static mobid_err on_request(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
 {
     verifier_ctx *ctx = vctx;
-    verifier_session vs = { 0 };
+    verifier_fixed *f = NULL;
     mobid_buf jwt = { 0 };
-    mobid_store *s = NULL;
-    mobid_err err = mobid_store_pool_acquire(ctx->pool, &s);
-    if (err)
-        return err;
-    err = verifier_session_load(s, mobid_http_req_param(req, "id"), &vs);
-    mobid_store_pool_release(ctx->pool, s);
-    if (err == MOBID_ERR_NOT_FOUND)
-        return wallet_error(resp, 404, err, "no such request");
-    if (err)
+    bool gone, cached;
+    mobid_err err = load_fixed(ctx, mobid_http_req_param(req, "id"), "no such request", resp,
+                               &gone, &cached, &f);
+    if (err || gone)
         return err;
     mobid_buf_init(&jwt, 0);
-    if (strcmp(vs.status, "pending"))
-        err = wallet_error(resp, 400, MOBID_SVC_ERR_SESSION_USED, NULL);
-    else if (mobid_now() >= vs.expires_at)
-        err = wallet_error(resp, 400, MOBID_SVC_ERR_SESSION_EXPIRED, NULL);
-    else if ((err = request_object(ctx, &vs, &jwt)) == MOBID_ERR_NOT_FOUND)
+    if ((err = request_object(ctx, f, &jwt)) == MOBID_ERR_NOT_FOUND)
         err = wallet_error(resp, 404, err, "the relying party is no longer configured");
     else if (!err) {
         err = mobid_http_resp_body(resp, 200, "application/oauth-authz-req+jwt",
@@ -119,13 +136,12 @@ static mobid_err on_request(mobid_http_req *req, mobid_http_resp *resp, void *vc
         mobid_http_resp_header(resp, "Cache-Control", "no-store");
     }
     mobid_buf_free(&jwt);
-    verifier_session_clear(&vs);
+    verifier_fixed_release(f);
     return err;
 }
 
 /* Response parameters: the decrypted JWE or the form itself. */
-static mobid_err response_params(const verifier_ctx *ctx, const verifier_session *vs,
-                                 const mobid_http_form *form, const mobid_key *key, json_t **out,
+static mobid_err response_params(const mobid_http_form *form, const mobid_key *key, json_t **out,
                                  char *detail, size_t detail_len)
 {
     const char *jwe = NULL, *v = NULL;
@@ -146,14 +162,12 @@ static mobid_err response_params(const verifier_ctx *ctx, const verifier_session
     for (size_t i = 0; i < 4; i++)
         if (!mobid_http_form_get(form, names[i], &v))
             json_object_set_new(*out, names[i], json_string(v));
-    (void)ctx;
-    (void)vs;
     return MOBID_OK;
 }
 
 typedef struct response_job {
     verifier_ctx *ctx;
-    verifier_session *vs;
+    verifier_fixed *f;       /* the session answered */
     const mobid_http_form *form;
     json_t *claims;          /* on success */
     bool bound;              /* decrypted and carries the session's state */
@@ -163,23 +177,37 @@ typedef struct response_job {
     char detail[256];
 } response_job;
 
+/* Only mdoc's session transcript binds the encryption key (its JWK thumbprint). */
+static mobid_err mdoc_thumbprint(const verifier_fixed *f, uint8_t thumb[32], bool *made)
+{
+    json_t *jwk = NULL;
+    mobid_err err = MOBID_OK;
+    bool mdoc = false;
+    for (size_t i = 0; i < f->query->n_creds; i++)
+        mdoc |= f->query->creds[i].format == MOBID_DCQL_MDOC;
+    *made = false;
+    if (!f->key || !mdoc)
+        return MOBID_OK;
+    if (!(err = mobid_jwk_from_key(f->key, false, &jwk)))
+        err = mobid_jwk_thumbprint(jwk, thumb);
+    json_decref(jwk);
+    *made = !err;
+    return err;
+}
+
 static mobid_err verify_response(response_job *job)
 {
-    verifier_session *vs = job->vs;
-    mobid_key *key = NULL;
-    json_t *params = NULL, *query = NULL;
-    mobid_dcql *q = NULL;
+    const verifier_fixed *f = job->f;
+    json_t *params = NULL;
     uint8_t thumb[32];
     verifier_check c = { 0 };
+    bool thumbed = false;
     mobid_err err;
 
-    if (vs->enc_key.len && (err = session_key(job->ctx, vs, &key)))
-        goto done;
-    if ((err = response_params(job->ctx, vs, job->form, key, &params, job->detail,
-                               sizeof job->detail)))
+    if ((err = response_params(job->form, f->key, &params, job->detail, sizeof job->detail)))
         goto done;
     const char *state = json_string_value(json_object_get(params, "state"));
-    if (!state || strcmp(state, vs->state)) {
+    if (!state || strcmp(state, f->state)) {
         snprintf(job->detail, sizeof job->detail, "state belongs to another session");
         err = MOBID_SVC_ERR_SESSION_MISMATCH;
         goto done;
@@ -193,27 +221,18 @@ static mobid_err verify_response(response_job *job)
                                             : MOBID_SVC_ERR_ACCESS_DENIED;
         goto done;
     }
-    if ((err = mobid_json_parse(mobid_view_str(vs->dcql), 0, &query)) ||
-        (err = mobid_dcql_parse(query, &q, job->detail, sizeof job->detail)))
+    if ((err = mdoc_thumbprint(f, thumb, &thumbed)))
         goto done;
-    if (key) {
-        json_t *jwk = NULL;
-        if ((err = mobid_jwk_from_key(key, false, &jwk)))
-            goto done;
-        err = mobid_jwk_thumbprint(jwk, thumb);
-        json_decref(jwk);
-        if (err)
-            goto done;
+    if (thumbed)
         c.jwk_thumbprint = mobid_view_make(thumb, 32);
-    }
-    const verifier_rp *rp = verifier_rp_by_id(job->ctx, vs->rp_id);
+    const verifier_rp *rp = verifier_rp_by_id(job->ctx, f->rp_id);
     char ruri[512];
-    snprintf(ruri, sizeof ruri, "%s/oid4vp/response/%s", job->ctx->public_url, vs->id);
+    snprintf(ruri, sizeof ruri, "%s/oid4vp/response/%s", job->ctx->public_url, f->id);
     c.ctx = job->ctx;
     c.client_id = rp ? rp->client_id : "";
-    c.nonce = vs->nonce;
+    c.nonce = f->nonce;
     c.response_uri = ruri;
-    c.query = q;
+    c.query = f->query;
     c.now = mobid_now();
     c.warnings = &job->warnings;
     c.holder_proven = &job->proven;
@@ -225,10 +244,7 @@ static mobid_err verify_response(response_job *job)
     }
     err = verifier_check_vp_token(&c, tok, &job->claims, job->detail, sizeof job->detail);
 done:
-    mobid_dcql_free(q);
-    json_decref(query);
     json_decref(params);
-    mobid_key_free(key);
     return err;
 }
 
@@ -242,41 +258,18 @@ static mobid_err record(response_job *job, mobid_store *s, mobid_err outcome)
     if (!outcome && !result)
         err = MOBID_ERR_NOMEM;
     if (!outcome && (err || (err = mobid_json_dump(result, false, &text)) ||
-                     (err = verifier_seal(job->ctx, job->vs->id, mobid_buf_view(&text), &sealed)))) {
+                     (err = verifier_seal(job->ctx, job->f->id, mobid_buf_view(&text), &sealed)))) {
         json_decref(result);
         goto done;
     }
     json_decref(result);
-    err = verifier_session_answer(s, job->vs->id, mobid_now(), outcome, job->detail,
+    err = verifier_session_answer(s, job->f->id, mobid_now(), outcome, job->detail,
                                   mobid_buf_view(&sealed));
     if (!err)
-        verifier_announce(job->ctx, job->vs->id);
+        verifier_announce(job->ctx, job->f->id);
 done:
     mobid_buf_free(&text);
     mobid_buf_free(&sealed);
-    return err;
-}
-
-/* Load the session; answers 404 / 400 itself (then *gone is set). The store
- * connection is given back at once: none is held while the response is verified
- * (a status-list fetch may take a while). */
-static mobid_err load_pending(response_job *job, const char *id, mobid_http_resp *resp, bool *gone)
-{
-    mobid_store *s = NULL;
-    mobid_err err = mobid_store_pool_acquire(job->ctx->pool, &s);
-    *gone = false;
-    if (!err)
-        err = verifier_session_load(s, id, job->vs);
-    mobid_store_pool_release(job->ctx->pool, s);
-    if (err == MOBID_ERR_NOT_FOUND) {
-        *gone = true;
-        return wallet_error(resp, 404, err, "no such session");
-    }
-    if (!err && (strcmp(job->vs->status, "pending") || mobid_now() >= job->vs->expires_at)) {
-        *gone = true;
-        err = strcmp(job->vs->status, "pending") ? MOBID_SVC_ERR_SESSION_USED : MOBID_SVC_ERR_SESSION_EXPIRED;
-        return wallet_error(resp, 400, err, NULL);
-    }
     return err;
 }
 
@@ -290,8 +283,8 @@ static mobid_err processed(response_job *job, mobid_store *s, mobid_http_resp *r
     mobid_err err = MOBID_OK;
 
     mobid_buf_init(&uri, 0);
-    if (job->vs->redirect_uri && !(err = verifier_session_response_code(s, job->vs->id, code))) {
-        mobid_buf_append_str(&uri, job->vs->redirect_uri);
+    if (job->f->redirect_uri && !(err = verifier_session_response_code(s, job->f->id, code))) {
+        mobid_buf_append_str(&uri, job->f->redirect_uri);
         mobid_buf_append_str(&uri, "#response_code=");
         mobid_buf_append_str(&uri, code);
         err = mobid_buf_terminate(&uri);
@@ -306,31 +299,56 @@ static mobid_err processed(response_job *job, mobid_store *s, mobid_http_resp *r
     return err;
 }
 
+/* A response refused before it touched the store. When the session came from the
+ * cache, the store says first whether it is still pending: an answer to a session
+ * taken on another instance is refused SESSION_USED, as without the cache. */
+static mobid_err refuse_unbound(response_job *job, bool cached, mobid_http_resp *resp,
+                                mobid_err outcome)
+{
+    verifier_session vs = { 0 };
+    bool gone = false;
+    mobid_err err = MOBID_OK;
+    if (cached)
+        err = read_pending(job->ctx, job->f->id, "no such session", resp, &gone, &vs);
+    verifier_session_clear(&vs);
+    if (!err && !gone)
+        err = wallet_error(resp, 400, outcome, job->detail);
+    return err;
+}
+
+/* Another response came first (perhaps on another instance), or the session expired
+ * meanwhile: refused, and this instance forgets the session. Other errors pass. */
+static mobid_err refuse_taken(response_job *job, mobid_http_resp *resp, mobid_err err)
+{
+    if (err != MOBID_SVC_ERR_SESSION_USED && err != MOBID_SVC_ERR_SESSION_EXPIRED)
+        return err;
+    verifier_cache_drop(job->ctx->cache, job->f->id);
+    return wallet_error(resp, 400, err, NULL);
+}
+
 static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *vctx)
 {
     response_job job = { .ctx = vctx };
-    verifier_session vs = { 0 };
     mobid_store *s = NULL;
     mobid_err err, outcome;
-    bool gone = false;
+    bool gone = false, cached = false;
 
-    job.vs = &vs;
     if ((err = mobid_http_req_form(req, &job.form)))
         return wallet_error(resp, 400, err, "the body must be a form");
-    if ((err = load_pending(&job, mobid_http_req_param(req, "id"), resp, &gone)) || gone)
+    if ((err = load_fixed(job.ctx, mobid_http_req_param(req, "id"), "no such session", resp, &gone,
+                          &cached, &job.f)) || gone)
         goto done;
     outcome = verify_response(&job);
     if (!job.bound) { /* not this session's answer: refused, the session goes on */
-        err = wallet_error(resp, 400, outcome, job.detail);
+        err = refuse_unbound(&job, cached, resp, outcome);
         goto done;
     }
     if ((err = mobid_store_pool_acquire(job.ctx->pool, &s)))
         goto done;
     bool counted = false;
     if (outcome && !job.wallet_error && !job.proven &&
-        (err = verifier_session_strike(s, vs.id, mobid_now(), &counted))) {
-        err = err == MOBID_SVC_ERR_SESSION_USED || err == MOBID_SVC_ERR_SESSION_EXPIRED
-                  ? wallet_error(resp, 400, err, NULL) : err;
+        (err = verifier_session_strike(s, job.f->id, mobid_now(), &counted))) {
+        err = refuse_taken(&job, resp, err);
         goto done;
     }
     if (counted) { /* proves no holder: refused, the session goes on for a while */
@@ -338,9 +356,7 @@ static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *v
         goto done;
     }
     if ((err = record(&job, s, outcome))) {
-        /* Another response came first, or the session expired meanwhile. */
-        if (err == MOBID_SVC_ERR_SESSION_USED || err == MOBID_SVC_ERR_SESSION_EXPIRED)
-            err = wallet_error(resp, 400, err, NULL);
+        err = refuse_taken(&job, resp, err);
         goto done;
     }
     const char *labels[] = { "outcome", outcome ? mobid_svc_err_name(outcome) : "verified", NULL };
@@ -354,7 +370,7 @@ static mobid_err on_response(mobid_http_req *req, mobid_http_resp *resp, void *v
     }
 done:
     json_decref(job.claims);
-    verifier_session_clear(&vs);
+    verifier_fixed_release(job.f);
     mobid_store_pool_release(job.ctx->pool, s);
     return err;
 }

@@ -4,7 +4,9 @@
  * fetched and answered on the other and read on either; a replay on the first is
  * refused because the session state is shared. A long-poll parked on one instance is
  * woken when the other answers (PostgreSQL LISTEN/NOTIFY; with one SQLite file the
- * answer is given on the same instance, woken in-process).
+ * answer is given on the same instance, woken in-process). Each instance keeps the fixed
+ * parts of sessions in a cache; correctness never rests on it: an instance without one
+ * serves a session, and an expired or answered session held in one is refused.
  */
 #include <pthread.h>
 #include "vwallet.h"
@@ -65,6 +67,117 @@ static void test_created_on_a_answered_on_b(void **state)
     free(resp_b);
     json_decref(params);
     json_decref(moved);
+    json_decref(created);
+    mobid_buf_free(&pres);
+    wallet_clear(&w);
+}
+
+/* GET url with the wallet's client: the HTTP status, and mobid_error in code. */
+static long wallet_get(const char *url, char code[64])
+{
+    mobid_http_result r;
+    json_t *j = NULL;
+    assert_int_equal(mobid_http_client_get(F.whttp, url, NULL, &r), MOBID_OK);
+    long st = r.status;
+    code[0] = 0;
+    if (st != 200 && mobid_http_result_json(&r, &j) == MOBID_OK)
+        snprintf(code, 64, "%s", json_string_value(json_object_get(j, "mobid_error")) ?: "");
+    json_decref(j);
+    mobid_http_result_free(&r);
+    return st;
+}
+
+/* b keeps no session cache, as an instance of a fleet that never saw the session: it
+ * reads the store and unseals the key. a made the session and still holds it in its
+ * cache afterwards (with one SQLite file no one tells it); what a answers about it comes
+ * from the store all the same. */
+static void test_cacheless_b_serves_a_session(void **state)
+{
+    (void)state;
+    char code[64];
+    wallet w;
+    mobid_buf pres;
+    cred_opts o = { .status_idx = 3 };
+    verifier_cache *kept = ctx_b->cache;
+    ctx_b->cache = NULL;
+    json_t *created = create(SDJWT_QUERY); /* on a */
+    char *req_b = on_b(json_string_value(json_object_get(created, "request_uri")));
+    json_t *moved = json_deep_copy(created);
+    json_object_set_new(moved, "request_uri", json_string(req_b));
+    wallet_fetch(&w, moved);
+    present_sdjwt(&w, &o, NULL, &pres);
+    json_t *params = vp_params(&w, "card", (const char *)pres.ptr);
+    char *resp_a = strdup(w.req.response_uri);
+    char *resp_b = on_b(resp_a);
+    w.req.response_uri = resp_b;
+    assert_int_equal(wallet_post(&w, params, false, code), 200);
+
+    /* On a: an answer with another state, and the same answer again, are both told the
+     * session is used (not "state mismatch", as a pending session would say). */
+    w.req.response_uri = resp_a;
+    json_t *junk = json_deep_copy(params);
+    json_object_set_new(junk, "state", json_string("not-this-session"));
+    assert_int_equal(wallet_post(&w, junk, false, code), 400);
+    assert_string_equal(code, "SESSION_USED");
+    assert_int_equal(wallet_post(&w, params, false, code), 400);
+    assert_string_equal(code, "SESSION_USED");
+    w.req.response_uri = NULL;
+
+    /* The claims leave once, from a. */
+    json_t *st = status_of(created, 0);
+    assert_string_equal(json_string_value(json_object_get(st, "status")), "verified");
+    assert_non_null(json_object_get(st, "claims"));
+    json_decref(st);
+    st = status_of(created, 0);
+    assert_null(json_object_get(st, "claims"));
+    assert_true(json_is_true(json_object_get(st, "claims_delivered")));
+    json_decref(st);
+
+    ctx_b->cache = kept;
+    free(req_b);
+    free(resp_a);
+    free(resp_b);
+    json_decref(junk);
+    json_decref(params);
+    json_decref(moved);
+    json_decref(created);
+    mobid_buf_free(&pres);
+    wallet_clear(&w);
+}
+
+/* A session a keeps in its cache is refused once expired, at the fetch and the answer,
+ * on both instances. */
+static void test_expired_cached_session_refused(void **state)
+{
+    (void)state;
+    char code[64];
+    wallet w;
+    mobid_buf pres;
+    cred_opts o = { .status_idx = -1 };
+    json_t *created = create(SDJWT_QUERY); /* on a, kept in a's cache */
+    wallet_fetch(&w, created);
+    present_sdjwt(&w, &o, NULL, &pres);
+    json_t *params = vp_params(&w, "card", (const char *)pres.ptr);
+    char *req_b = on_b(w.request_uri);
+
+    mobid_clock_pin(mobid_now() + VERIFIER_DEFAULT_TTL + 1);
+    long fetched = wallet_get(w.request_uri, code);
+    char fetch_code[64];
+    snprintf(fetch_code, sizeof fetch_code, "%s", code);
+    long fetched_b = wallet_get(req_b, code);
+    char fetch_code_b[64];
+    snprintf(fetch_code_b, sizeof fetch_code_b, "%s", code);
+    long posted = wallet_post(&w, params, false, code);
+    mobid_clock_unpin();
+
+    assert_int_equal(fetched, 400);
+    assert_string_equal(fetch_code, "SESSION_EXPIRED");
+    assert_int_equal(fetched_b, 400);
+    assert_string_equal(fetch_code_b, "SESSION_EXPIRED");
+    assert_int_equal(posted, 400);
+    assert_string_equal(code, "SESSION_EXPIRED");
+    free(req_b);
+    json_decref(params);
     json_decref(created);
     mobid_buf_free(&pres);
     wallet_clear(&w);
@@ -169,6 +282,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_created_on_a_answered_on_b),
         cmocka_unit_test(test_parked_on_a_woken_by_b),
+        cmocka_unit_test(test_cacheless_b_serves_a_session),
+        cmocka_unit_test(test_expired_cached_session_refused),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
