@@ -38,7 +38,7 @@ static const json_t *requested_query(const verifier_ctx *ctx, const json_t *body
 static mobid_err build_session(const verifier_ctx *ctx, const verifier_rp *rp, const json_t *query,
                                bool encrypted, verifier_session *vs, mobid_key **enc_out)
 {
-    mobid_buf id = { 0 }, nonce = { 0 }, state = { 0 }, jwk_text = { 0 };
+    mobid_buf id = { 0 }, nonce = { 0 }, state = { 0 }, jwk_text = { 0 }, dcql = { 0 };
     mobid_key *enc = NULL;
     json_t *jwk = NULL;
     mobid_err err;
@@ -47,10 +47,12 @@ static mobid_err build_session(const verifier_ctx *ctx, const verifier_rp *rp, c
     mobid_buf_init(&nonce, 0);
     mobid_buf_init(&state, 0);
     mobid_buf_init(&jwk_text, 0);
+    mobid_buf_init(&dcql, 0);
     mobid_buf_init(&vs->enc_key, 0);
     if ((err = mobid_oid4vp_random_token(&id)) || (err = mobid_buf_terminate(&id)) ||
         (err = mobid_oid4vp_random_token(&nonce)) || (err = mobid_buf_terminate(&nonce)) ||
-        (err = mobid_oid4vp_random_token(&state)) || (err = mobid_buf_terminate(&state)))
+        (err = mobid_oid4vp_random_token(&state)) || (err = mobid_buf_terminate(&state)) ||
+        (err = mobid_json_dump(query, false, &dcql)))
         goto done;
     if (encrypted &&
         ((err = mobid_key_generate(MOBID_CURVE_P256, &enc)) ||
@@ -63,7 +65,7 @@ static mobid_err build_session(const verifier_ctx *ctx, const verifier_rp *rp, c
     vs->state = mobid_buf_detach_str(&state);
     vs->request_jwt = strdup("");
     vs->rp_id = strdup(rp->id);
-    vs->dcql = json_dumps(query, JSON_COMPACT);
+    vs->dcql = mobid_buf_detach_str(&dcql);
     vs->response_mode = strdup(encrypted ? "direct_post.jwt" : "direct_post");
     vs->created_at = mobid_now();
     vs->expires_at = vs->created_at + ctx->ttl;
@@ -79,6 +81,7 @@ done:
     mobid_buf_free(&id);
     mobid_buf_free(&nonce);
     mobid_buf_free(&state);
+    mobid_buf_free(&dcql);
     return err;
 }
 
