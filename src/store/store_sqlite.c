@@ -50,7 +50,12 @@ typedef struct sqlite_store {
     bool unsynced;     /* a commit happened that was not yet made durable */
     unsigned ncached;
     sqlite_stmt *cached[STMT_CACHE]; /* reset, bindings cleared; oldest first */
+    sqlite3_stmt *tx_stmts[3];       /* BEGIN IMMEDIATE, COMMIT, ROLLBACK (tx_sql) */
 } sqlite_store;
+
+/* Run on every transaction: prepared once per connection rather than parsed again by
+ * sqlite3_exec each time. */
+static const char *const tx_sql[3] = { "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK" };
 
 static sqlite3 *db_of(mobid_store *s)
 {
@@ -95,6 +100,8 @@ static void sq_close(mobid_store *s)
     sqlite_store *q = (sqlite_store *)s;
     for (unsigned i = 0; i < q->ncached; i++)
         stmt_free(q->cached[i]);
+    for (unsigned i = 0; i < 3; i++)
+        sqlite3_finalize(q->tx_stmts[i]);
     sqlite3_close(q->db);
     group_sync_put(q->group);
     mobid_free(s);
@@ -156,8 +163,30 @@ static void durable_after_halt(mobid_store *s)
     }
 }
 
+/* One of tx_sql, from the connection's prepared copy; -1 when sql is not one of them. */
+static int exec_tx_stmt(sqlite_store *q, const char *sql)
+{
+    unsigned i = 0;
+    while (i < 3 && strcmp(sql, tx_sql[i]))
+        i++;
+    if (i == 3)
+        return -1;
+    int rc = SQLITE_OK;
+    if (!q->tx_stmts[i])
+        rc = sqlite3_prepare_v3(q->db, tx_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->tx_stmts[i],
+                                NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(q->tx_stmts[i]);
+        sqlite3_reset(q->tx_stmts[i]); /* not left running: a COMMIT would see it busy */
+    }
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static mobid_err sq_exec(mobid_store *s, const char *sql)
 {
+    int tx = exec_tx_stmt((sqlite_store *)s, sql);
+    if (tx >= 0)
+        return tx == SQLITE_OK ? MOBID_OK : sq_err(s, tx);
     char *translated = mobid_store_sql_to_sqlite(sql);
     if (!translated)
         return MOBID_ERR_NOMEM;
