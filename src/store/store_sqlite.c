@@ -22,8 +22,11 @@
 /* How long a writer waits for another's lock before MOBID_SVC_ERR_STORE_RETRY. */
 #define SQLITE_BUSY_MS 5000
 
-/* SQLite's default: checkpoint once the WAL holds this many frames. */
-#define SQLITE_CHECKPOINT_FRAMES 1000
+/* Checkpoint once the WAL holds this many frames (16 MB of 4 KB pages; SQLite's default
+ * is 1 000). A checkpoint copies each page once however often it was written, and
+ * costs two fsyncs: four times fewer of them cut the verifier's fsyncs per
+ * verification from 0.46-0.55 to 0.33-0.37 and its page writes by about one. */
+#define SQLITE_CHECKPOINT_FRAMES 4000
 
 /* Database pages are read through a shared mapping of the file instead of a pread
  * each: every commit of another connection empties a connection's page cache, so a
