@@ -17,9 +17,31 @@
 #define PG_MIGRATE_LOCK "SELECT pg_advisory_lock(465541917028)"
 #define PG_MIGRATE_UNLOCK "SELECT pg_advisory_unlock(465541917028)"
 
+/* Server-side (named) statements kept per connection: a service runs the same few SQL
+ * texts over and over, and PostgreSQL parsing and planning each one again was the
+ * largest part of its CPU in the fleet benchmark (docs/benchmarks.md). Bounded: the
+ * least recently used one is deallocated when a new text comes past this many. */
+#define PG_STMT_CACHE 32
+
+/* One prepared statement: its text and the parameter types it was prepared with (a
+ * NULL bound later fits any type, so it needs no statement of its own). */
+typedef struct pg_named {
+    char *sql;
+    int nparams;
+    unsigned id; /* server-side name "mobid_<id>", unique on this connection */
+    Oid types[];
+} pg_named;
+
 typedef struct pg_store {
     mobid_store base;
     PGconn *conn;
+    unsigned next_id;
+    unsigned nnamed;
+    pg_named *named[PG_STMT_CACHE]; /* least recently used first */
+    /* The server may hold statements this list no longer names (they were reported
+     * gone, or a DEALLOCATE failed): DEALLOCATE ALL before the next prepare outside a
+     * transaction. */
+    bool stale;
 } pg_store;
 
 typedef struct pg_stmt {
@@ -60,8 +82,18 @@ static mobid_err pg_err(mobid_store *s, const PGresult *res)
     return MOBID_SVC_ERR_STORE;
 }
 
+static void forget_named(pg_store *p)
+{
+    for (unsigned i = 0; i < p->nnamed; i++) {
+        mobid_free(p->named[i]->sql);
+        mobid_free(p->named[i]);
+    }
+    p->nnamed = 0;
+}
+
 static void pg_close(mobid_store *s)
 {
+    forget_named((pg_store *)s);
     PQfinish(conn_of(s));
     mobid_free(s);
 }
@@ -146,15 +178,136 @@ static int64_t changed_rows(const PGresult *res)
     return strtoll(PQcmdTuples((PGresult *)res), NULL, 10);
 }
 
+/* ---- named statements ---- */
+
+static void named_name(char out[24], unsigned id)
+{
+    snprintf(out, 24, "mobid_%u", id);
+}
+
+/* The statement prepared for st's text and parameter types, or NULL; it becomes the
+ * most recently used. */
+static pg_named *named_find(pg_store *p, const pg_stmt *st)
+{
+    for (unsigned i = p->nnamed; i-- > 0;) {
+        pg_named *n = p->named[i];
+        if (n->nparams != st->nparams || strcmp(n->sql, st->sql))
+            continue;
+        bool fits = true;
+        for (int k = 0; k < st->nparams && fits; k++)
+            fits = !st->values[k] || n->types[k] == st->types[k];
+        if (!fits)
+            continue;
+        memmove(&p->named[i], &p->named[i + 1], (p->nnamed - i - 1) * sizeof *p->named);
+        p->named[p->nnamed - 1] = n;
+        return n;
+    }
+    return NULL;
+}
+
+/* Make room: deallocate the least recently used statement. */
+static void named_evict(pg_store *p)
+{
+    pg_named *old = p->named[0];
+    char name[24], sql[40];
+    named_name(name, old->id);
+    snprintf(sql, sizeof sql, "DEALLOCATE %s", name);
+    PGresult *res = PQexec(p->conn, sql);
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+        p->stale = true; /* e.g. inside a failed transaction: all of them later */
+    PQclear(res);
+    mobid_free(old->sql);
+    mobid_free(old);
+    memmove(&p->named[0], &p->named[1], (p->nnamed - 1) * sizeof *p->named);
+    p->nnamed--;
+}
+
+/* Prepare st's text with its parameter types under a new name. */
+static mobid_err named_add(pg_store *p, const pg_stmt *st, pg_named **out)
+{
+    mobid_err err = MOBID_ERR_NOMEM;
+    PGresult *res = NULL;
+    pg_named *n = mobid_calloc(1, sizeof *n + (size_t)st->nparams * sizeof(Oid));
+    if (!n || !(n->sql = mobid_view_strdup(mobid_view_str(st->sql))))
+        goto done;
+    n->nparams = st->nparams;
+    memcpy(n->types, st->types, (size_t)st->nparams * sizeof(Oid));
+    n->id = p->next_id++;
+    if (p->stale && PQtransactionStatus(p->conn) == PQTRANS_IDLE &&
+        pg_exec(&p->base, "DEALLOCATE ALL") == MOBID_OK) {
+        forget_named(p);
+        p->stale = false;
+    }
+    if (p->nnamed == PG_STMT_CACHE)
+        named_evict(p);
+    char name[24];
+    named_name(name, n->id);
+    res = PQprepare(p->conn, name, st->sql, st->nparams, st->types);
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        err = pg_err(&p->base, res);
+        goto done;
+    }
+    p->named[p->nnamed++] = n;
+    *out = n;
+    n = NULL;
+    err = MOBID_OK;
+done:
+    PQclear(res);
+    if (n) {
+        mobid_free(n->sql);
+        mobid_free(n);
+    }
+    return err;
+}
+
+/* The server no longer has the statement (26000: someone ran DISCARD ALL or
+ * DEALLOCATE, or a pooler moved the session), or cannot run it as prepared (its
+ * result columns changed under it: a migration by another instance). */
+static bool named_gone(const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *fn = PQresultErrorField(res, PG_DIAG_SOURCE_FUNCTION);
+    return state && (!strcmp(state, "26000") ||
+                     (!strcmp(state, "0A000") && fn && !strcmp(fn, "RevalidateCachedQuery")));
+}
+
+/* Run st as a named statement, preparing it on first use. When the server lost its
+ * statements, all are forgotten: outside a transaction st is prepared and run again at
+ * once; inside one (now aborted) the caller's transaction retries. */
+static mobid_err run_named(pg_stmt *st)
+{
+    pg_store *p = (pg_store *)st->base.s;
+    for (int attempt = 0;; attempt++) {
+        pg_named *n = named_find(p, st);
+        mobid_err err = n ? MOBID_OK : named_add(p, st, &n);
+        if (err != MOBID_OK)
+            return err;
+        char name[24];
+        named_name(name, n->id);
+        st->res = PQexecPrepared(p->conn, name, st->nparams, (const char *const *)st->values,
+                                 st->lengths, st->formats, 0);
+        ExecStatusType status = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+            return MOBID_OK;
+        if (!st->res || !named_gone(st->res))
+            return pg_err(&p->base, st->res);
+        forget_named(p);
+        p->stale = true;
+        if (attempt || PQtransactionStatus(p->conn) != PQTRANS_IDLE) {
+            (void)pg_err(&p->base, st->res); /* keep the message */
+            return MOBID_SVC_ERR_STORE_RETRY;
+        }
+        PQclear(st->res);
+        st->res = NULL;
+    }
+}
+
 static mobid_err pg_step(mobid_store_stmt *base, bool *row)
 {
     pg_stmt *st = (pg_stmt *)base;
     if (!st->res) {
-        st->res = PQexecParams(conn_of(base->s), st->sql, st->nparams, st->types,
-                               (const char *const *)st->values, st->lengths, st->formats, 0);
-        ExecStatusType status = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
-        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-            mobid_err err = pg_err(base->s, st->res);
+        mobid_err err = run_named(st);
+        if (err != MOBID_OK) {
             base->done = true;
             return err;
         }

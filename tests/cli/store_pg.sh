@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The store test suites (tests/unit/store/test_store.c, test_crash.c, test_deferred.c) against a throwaway PostgreSQL
+# The store test suites (tests/unit/store/test_store.c, test_crash.c, test_deferred.c,
+# test_pg_statements.c) against a throwaway PostgreSQL
 # started by scripts/pg-test. Skips (77) only when the PostgreSQL server binaries are
 # missing.
 set -euo pipefail
 
 src=${MOBID_SOURCE_DIR:?}
 build=${MOBID_BUILD_DIR:?}
-suites="$build/tests/unit_store_test_store $build/tests/unit_store_test_crash $build/tests/unit_store_test_deferred"
+suites="$build/tests/unit_store_test_store $build/tests/unit_store_test_crash $build/tests/unit_store_test_deferred
+        $build/tests/unit_store_test_pg_statements"
 for suite in $suites; do
   [ -x "$suite" ] || { echo "store_pg: $suite not built" >&2; exit 1; }
 done
