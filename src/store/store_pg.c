@@ -17,6 +17,8 @@
 #define PG_MIGRATE_LOCK "SELECT pg_advisory_lock(465541917028)"
 #define PG_MIGRATE_UNLOCK "SELECT pg_advisory_unlock(465541917028)"
 
+#define PG_BEGIN "BEGIN ISOLATION LEVEL SERIALIZABLE"
+
 /* Server-side (named) statements kept per connection: a service runs the same few SQL
  * texts over and over, and PostgreSQL parsing and planning each one again was the
  * largest part of its CPU in the fleet benchmark (docs/benchmarks.md). Bounded: the
@@ -42,6 +44,7 @@ typedef struct pg_store {
      * gone, or a DEALLOCATE failed): DEALLOCATE ALL before the next prepare outside a
      * transaction. */
     bool stale;
+    bool begin_pending; /* BEGIN goes with the next statement (pg_exec) */
 } pg_store;
 
 typedef struct pg_stmt {
@@ -98,7 +101,8 @@ static void pg_close(mobid_store *s)
     mobid_free(s);
 }
 
-static mobid_err pg_exec(mobid_store *s, const char *sql)
+/* Run sql (one or more statements, no parameters) in one round trip. */
+static mobid_err simple_exec(mobid_store *s, const char *sql)
 {
     PGresult *res = PQexec(conn_of(s), sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -106,6 +110,34 @@ static mobid_err pg_exec(mobid_store *s, const char *sql)
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         err = pg_err(s, res);
     PQclear(res);
+    return err;
+}
+
+/* BEGIN is not sent on its own: it waits for the transaction's first statement and
+ * goes in the same round trip (each round trip wakes the server's backend and the
+ * caller's thread once more). A transaction that ran nothing sends nothing. The
+ * snapshot of a SERIALIZABLE transaction is taken at its first statement anyway. */
+static mobid_err pg_exec(mobid_store *s, const char *sql)
+{
+    pg_store *p = (pg_store *)s;
+    if (!strcmp(sql, PG_BEGIN)) {
+        p->begin_pending = true;
+        return MOBID_OK;
+    }
+    if (!p->begin_pending)
+        return simple_exec(s, sql);
+    if (!strcmp(sql, "COMMIT") || !strcmp(sql, "ROLLBACK")) {
+        p->begin_pending = false;
+        return MOBID_OK;
+    }
+    p->begin_pending = false;
+    size_t n = sizeof PG_BEGIN + 2 + strlen(sql);
+    char *both = mobid_malloc(n);
+    if (!both)
+        return MOBID_ERR_NOMEM;
+    snprintf(both, n, "%s; %s", PG_BEGIN, sql);
+    mobid_err err = simple_exec(s, both);
+    mobid_free(both);
     return err;
 }
 
@@ -234,7 +266,7 @@ static mobid_err named_add(pg_store *p, const pg_stmt *st, pg_named **out)
     memcpy(n->types, st->types, (size_t)st->nparams * sizeof(Oid));
     n->id = p->next_id++;
     if (p->stale && PQtransactionStatus(p->conn) == PQTRANS_IDLE &&
-        pg_exec(&p->base, "DEALLOCATE ALL") == MOBID_OK) {
+        simple_exec(&p->base, "DEALLOCATE ALL") == MOBID_OK) {
         forget_named(p);
         p->stale = false;
     }
@@ -271,6 +303,55 @@ static bool named_gone(const PGresult *res)
                      (!strcmp(state, "0A000") && fn && !strcmp(fn, "RevalidateCachedQuery")));
 }
 
+/* The result of the next query of a pipeline (the NULL that ends it is read). */
+static PGresult *pipeline_next(PGconn *c)
+{
+    PGresult *res = PQgetResult(c), *more;
+    while (res && (more = PQgetResult(c)) != NULL)
+        PQclear(more);
+    return res;
+}
+
+/* The deferred BEGIN and the statement in one round trip (libpq's pipeline mode). A
+ * failed BEGIN is the result (the statement then did not run). */
+static PGresult *begin_and_exec(pg_store *p, const char *name, const pg_stmt *st)
+{
+    PGconn *c = p->conn;
+    PGresult *begin = NULL, *res = NULL, *sync = NULL;
+    if (!PQenterPipelineMode(c)) {
+        p->base.broken = true;
+        return NULL; /* BEGIN still pending: nothing runs outside the transaction */
+    }
+    p->begin_pending = false;
+    if (PQsendQueryParams(c, PG_BEGIN, 0, NULL, NULL, NULL, NULL, 0) &&
+        PQsendQueryPrepared(c, name, st->nparams, (const char *const *)st->values, st->lengths,
+                            st->formats, 0) &&
+        PQpipelineSync(c)) {
+        begin = pipeline_next(c);
+        res = pipeline_next(c);
+        sync = PQgetResult(c);
+    }
+    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(c))
+        p->base.broken = true; /* out of step with the server: the pool reopens it */
+    PQclear(sync);
+    if (!begin || PQresultStatus(begin) != PGRES_COMMAND_OK) {
+        PQclear(res);
+        return begin;
+    }
+    PQclear(begin);
+    return res;
+}
+
+static PGresult *exec_named(pg_store *p, const pg_named *n, const pg_stmt *st)
+{
+    char name[24];
+    named_name(name, n->id);
+    if (p->begin_pending)
+        return begin_and_exec(p, name, st);
+    return PQexecPrepared(p->conn, name, st->nparams, (const char *const *)st->values,
+                          st->lengths, st->formats, 0);
+}
+
 /* Run st as a named statement, preparing it on first use. When the server lost its
  * statements, all are forgotten: outside a transaction st is prepared and run again at
  * once; inside one (now aborted) the caller's transaction retries. */
@@ -282,10 +363,7 @@ static mobid_err run_named(pg_stmt *st)
         mobid_err err = n ? MOBID_OK : named_add(p, st, &n);
         if (err != MOBID_OK)
             return err;
-        char name[24];
-        named_name(name, n->id);
-        st->res = PQexecPrepared(p->conn, name, st->nparams, (const char *const *)st->values,
-                                 st->lengths, st->formats, 0);
+        st->res = exec_named(p, n, st);
         ExecStatusType status = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
             return MOBID_OK;
@@ -389,7 +467,7 @@ static int pg_col_count(const mobid_store_stmt *base)
 
 static mobid_err pg_migrate_lock(mobid_store *s, bool lock)
 {
-    return pg_exec(s, lock ? PG_MIGRATE_LOCK : PG_MIGRATE_UNLOCK);
+    return simple_exec(s, lock ? PG_MIGRATE_LOCK : PG_MIGRATE_UNLOCK);
 }
 
 /* Inside a transaction: its COMMIT returns without waiting for the WAL flush; the
@@ -414,7 +492,7 @@ static const store_ops pg_ops = {
     .col_text = pg_col_text,
     .col_blob = pg_col_blob,
     .col_count = pg_col_count,
-    .begin_sql = "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    .begin_sql = PG_BEGIN,
     .defer = pg_defer,
     .migrate_lock = pg_migrate_lock,
     .name = "postgres",
@@ -442,7 +520,7 @@ mobid_err store_pg_open(const char *url, mobid_store **out)
         goto done;
     }
     PQsetNoticeProcessor(s->conn, quiet_notices, NULL);
-    err = pg_exec(&s->base, "SET client_min_messages = warning");
+    err = simple_exec(&s->base, "SET client_min_messages = warning");
     if (err != MOBID_OK)
         goto done;
     *out = &s->base;

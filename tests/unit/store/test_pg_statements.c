@@ -1,8 +1,8 @@
 /* src/store on PostgreSQL: named statements per connection. A text is prepared once per
  * connection and run again by name; the server's set stays bounded; statements the
  * server lost (DEALLOCATE, DISCARD, a result type changed by a migration) are prepared
- * again, at once outside a transaction and by the transaction's retry inside one; a
- * connection that broke is replaced by the pool with a fresh one. On SQLite each test
+ * again, at once outside a transaction and by the transaction's retry inside one; BEGIN
+ * goes with a transaction's first statement; a connection that broke is replaced by the pool with a fresh one. On SQLite each test
  * skips (its statement cache is tested in test_store.c). */
 #include "store_fixture.h"
 
@@ -201,6 +201,14 @@ static void test_statements_gone(void **state)
     assert_int_equal(err, MOBID_SVC_ERR_STORE_RETRY);
     assert_int_equal(mobid_store_rollback(s), MOBID_OK);
     expect_name(s, 2, "two"); /* prepared again, so that the next loss is seen */
+    /* Lost before the transaction's first statement, which carries the BEGIN. */
+    exec_ok(s, "DEALLOCATE ALL");
+    assert_int_equal(mobid_store_begin(s), MOBID_OK);
+    name = name_of(s, 1, &err);
+    assert_null(name);
+    assert_int_equal(err, MOBID_SVC_ERR_STORE_RETRY);
+    assert_int_equal(mobid_store_rollback(s), MOBID_OK);
+    expect_name(s, 2, "two");
     gone_ctx g = { 0 };
     assert_int_equal(mobid_store_tx(s, 0, gone_tx, &g), MOBID_OK);
     assert_int_equal(g.attempts, 2);
@@ -225,6 +233,60 @@ static void test_statements_gone(void **state)
             assert_true(mobid_view_eq_str(mobid_store_col_text(st, 3), "new"));
         mobid_store_finalize(st);
     }
+    mobid_store_close(s);
+}
+
+static char *isolation(mobid_store *s)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    char *level = NULL;
+    assert_int_equal(mobid_store_prepare(s, "SELECT current_setting('transaction_isolation')", &st),
+                     MOBID_OK);
+    assert_int_equal(mobid_store_step(st, &row), MOBID_OK);
+    assert_true(row);
+    level = mobid_store_col_strdup(st, 0);
+    mobid_store_finalize(st);
+    return level;
+}
+
+/* BEGIN travels with the transaction's first statement: that statement already runs
+ * inside it (SERIALIZABLE), whether it is a prepared statement or a plain exec, and
+ * rolling back undoes it; a transaction that ran nothing commits as nothing. */
+static void test_begin_with_first_statement(void **state)
+{
+    mobid_store *s = open_pg();
+    if (!s)
+        skip();
+    make_table(s);
+    char *level = isolation(s);
+    assert_string_equal(level, "read committed");
+    free(level);
+    assert_int_equal(mobid_store_begin(s), MOBID_OK);
+    level = isolation(s);
+    assert_string_equal(level, "serializable");
+    free(level);
+    assert_int_equal(mobid_store_commit(s), MOBID_OK);
+
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(mobid_store_begin(s), MOBID_OK);
+        if (round) /* the first statement a plain exec */
+            exec_ok(s, "UPDATE pgst SET name = 'changed' WHERE id = 1");
+        else
+            assert_int_equal(store_write(s, "UPDATE pgst SET name = 'changed' WHERE id = $1",
+                                         (const int64_t[]){ 1 }, 1),
+                             MOBID_OK);
+        expect_name(s, 1, "changed");
+        assert_int_equal(mobid_store_rollback(s), MOBID_OK);
+        expect_name(s, 1, "one");
+    }
+    assert_int_equal(mobid_store_begin(s), MOBID_OK);
+    assert_int_equal(mobid_store_commit(s), MOBID_OK);
+    assert_int_equal(mobid_store_begin(s), MOBID_OK);
+    assert_int_equal(mobid_store_rollback(s), MOBID_OK);
+    level = isolation(s);
+    assert_string_equal(level, "read committed");
+    free(level);
     mobid_store_close(s);
 }
 
@@ -279,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_prepared_once),
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_statements_gone),
+        cmocka_unit_test(test_begin_with_first_statement),
         cmocka_unit_test(test_connection_lost),
     };
     return STORE_RUN_GROUP("pg_statements", tests, true);
