@@ -56,7 +56,10 @@ http {
   uwsgi_temp_path $d/tmp/uwsgi;
   scgi_temp_path $d/tmp/scgi;
   upstream fleet {
-$servers  }
+$servers    # idle connections kept open to the instances (with HTTP/1.1 and an empty
+    # Connection header below): without it every request opens a new connection
+    keepalive 64;
+  }
   server {
     listen 127.0.0.1:$port ssl;
     ssl_certificate $certs/server.pem;
