@@ -7,7 +7,9 @@
  * that fsync runs, and the commits that pile up meanwhile share the next one. A
  * commit is reported only once durable, so a SIGKILL or a power loss loses nothing
  * that was acknowledged; NORMAL keeps the WAL consistent either way, and other
- * connections may read a commit a few milliseconds before it is durable.
+ * connections may read a commit a few milliseconds before it is durable. A deferred
+ * commit (mobid_store_defer_commit) skips the wait: its frames reach the disk with the
+ * next sync of the group, or with a checkpoint, which syncs the WAL first.
  */
 #include "store/store_internal.h"
 #include "store/group_sync.h"
