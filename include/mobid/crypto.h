@@ -370,6 +370,21 @@ MOBID_MUST_CHECK mobid_err mobid_trust_verify_chain_ex(mobid_trust *t, mobid_cer
  * built a path (builds). Either pointer may be NULL. */
 void mobid_trust_cache_stats(mobid_trust *t, unsigned long *hits, unsigned long *builds);
 
+/* A memo of signatures that verified, kept by the set for the objects its users
+ * see again and again (a relying party's registration JWT arrives with every
+ * request of that party). `digest` is a SHA-256 over everything the signature
+ * check depended on: for an x5c JWS, the compact JWS itself (header with the
+ * certificates, payload, signature), since the key is the x5c leaf's. Same bytes,
+ * same outcome: a known digest needs no second signature verification. The memo
+ * says nothing about time or trust: the caller still validates the chain at the
+ * current time and every claim (exp, ...) on each use. Only successes may be
+ * remembered. 64 entries, a newer digest takes its slot; thread-safe.
+ * mobid_trust_sig_known: true when digest was remembered (and counts a hit).
+ * mobid_trust_sig_hits: how many times it answered true. NULL t: false, 0. */
+bool mobid_trust_sig_known(mobid_trust *t, const uint8_t digest[32]);
+void mobid_trust_sig_remember(mobid_trust *t, const uint8_t digest[32]);
+unsigned long mobid_trust_sig_hits(mobid_trust *t);
+
 /* ---- certificate issuance (for `mobid pki`) ---- */
 
 /* Key usage of an issued certificate; DEFAULT follows is_ca (keyCertSign and

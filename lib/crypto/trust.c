@@ -13,6 +13,10 @@
 
 #define TRUST_CACHE_SLOTS 256
 #define TRUST_MAX_CHAIN 16
+/* Signed objects that repeat are few per set (a relying party's registration per
+ * party the wallet meets): a small memo is enough, and its bound keeps unique
+ * objects from growing it. */
+#define TRUST_SIG_SLOTS 64
 
 typedef struct cache_entry {
     bool used;
@@ -41,6 +45,9 @@ struct mobid_trust {
     size_t n_issuers;
     cache_entry cache[TRUST_CACHE_SLOTS];
     unsigned long hits, builds;
+    uint8_t sigs[TRUST_SIG_SLOTS][32]; /* memo of verified signatures (digests) */
+    bool sig_used[TRUST_SIG_SLOTS];
+    unsigned long sig_hits;
 };
 
 mobid_err mobid_trust_new(mobid_trust **out)
@@ -305,6 +312,47 @@ static void cache_insert(mobid_trust *t, const cache_entry *fresh)
     *e = *fresh;
     e->used = true;
     pthread_mutex_unlock(&t->lock);
+}
+
+/* ---- the memo of verified signatures ---- */
+
+static size_t sig_slot(const uint8_t digest[32])
+{
+    return ((size_t)digest[0] | (size_t)digest[1] << 8) % TRUST_SIG_SLOTS;
+}
+
+bool mobid_trust_sig_known(mobid_trust *t, const uint8_t digest[32])
+{
+    if (!t || !digest)
+        return false;
+    size_t i = sig_slot(digest);
+    pthread_mutex_lock(&t->lock);
+    bool known = t->sig_used[i] && memcmp(t->sigs[i], digest, 32) == 0;
+    if (known)
+        t->sig_hits++;
+    pthread_mutex_unlock(&t->lock);
+    return known;
+}
+
+void mobid_trust_sig_remember(mobid_trust *t, const uint8_t digest[32])
+{
+    if (!t || !digest)
+        return;
+    size_t i = sig_slot(digest);
+    pthread_mutex_lock(&t->lock);
+    memcpy(t->sigs[i], digest, 32);
+    t->sig_used[i] = true;
+    pthread_mutex_unlock(&t->lock);
+}
+
+unsigned long mobid_trust_sig_hits(mobid_trust *t)
+{
+    if (!t)
+        return 0;
+    pthread_mutex_lock(&t->lock);
+    unsigned long n = t->sig_hits;
+    pthread_mutex_unlock(&t->lock);
+    return n;
 }
 
 /* ---- path validation ---- */

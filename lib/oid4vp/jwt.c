@@ -45,14 +45,46 @@ done:
     return err;
 }
 
+/* The memo's digest of a whole compact JWS: a tag keeps it apart from any other
+ * object a trust set's users remember. */
+static mobid_err memo_digest(mobid_view jwt, uint8_t out[32])
+{
+    uint8_t h[MOBID_HASH_MAX];
+    mobid_view parts[] = { mobid_view_str("oid4vp-x5c-jws"), jwt };
+    mobid_err err = mobid_hash_parts(MOBID_HASH_SHA256, parts, 2, h);
+    if (!err)
+        memcpy(out, h, 32);
+    return err;
+}
+
+/* The signature by the x5c leaf, or the memo's word that these very bytes verified
+ * before (see mobid_trust_sig_known). */
+static mobid_err check_signature(const mobid_jws *jws, mobid_view jwt, mobid_cert *leaf,
+                                 mobid_trust *trust, bool memo)
+{
+    uint8_t digest[32];
+    mobid_key *key = NULL;
+    mobid_err err;
+    bool keyed = memo && memo_digest(jwt, digest) == MOBID_OK;
+    if (keyed && mobid_trust_sig_known(trust, digest))
+        return MOBID_OK;
+    if ((err = mobid_cert_public_key(leaf, &key)) || (err = mobid_jws_verify(jws, key, jwt_algs)))
+        goto done;
+    if (keyed)
+        mobid_trust_sig_remember(trust, digest);
+done:
+    mobid_key_free(key);
+    return err;
+}
+
 mobid_err oid4vp_jwt_verify(mobid_view jwt, const char *typ, mobid_trust *trust, mobid_time at,
-                            mobid_cert_purpose purpose, json_t **payload, mobid_cert **leaf)
+                            mobid_cert_purpose purpose, bool memo, json_t **payload,
+                            mobid_cert **leaf)
 {
     mobid_err err;
     mobid_jws jws = { 0 };
     mobid_cert **certs = NULL;
     size_t n = 0;
-    mobid_key *key = NULL;
     json_t *body = NULL;
     const char *got;
 
@@ -71,9 +103,9 @@ mobid_err oid4vp_jwt_verify(mobid_view jwt, const char *typ, mobid_trust *trust,
             err = MOBID_ERR_UNTRUSTED_ISSUER;
         goto done;
     }
+    /* the chain at `at` on every call, memo or not: certificates expire */
     if ((err = mobid_trust_verify_chain(trust, certs, n, at, purpose)) ||
-        (err = mobid_cert_public_key(certs[0], &key)) ||
-        (err = mobid_jws_verify(&jws, key, jwt_algs)))
+        (err = check_signature(&jws, jwt, certs[0], trust, memo)))
         goto done;
     if ((err = mobid_json_parse(mobid_buf_view(&jws.payload), 0, &body)))
         goto done;
@@ -86,7 +118,6 @@ mobid_err oid4vp_jwt_verify(mobid_view jwt, const char *typ, mobid_trust *trust,
         *leaf = mobid_cert_ref(certs[0]);
 done:
     json_decref(body);
-    mobid_key_free(key);
     mobid_cert_list_free(certs, n);
     mobid_jws_clear(&jws);
     return err;

@@ -11,8 +11,12 @@ mobid_err oid4vp_jwt_sign(const mobid_key *key, mobid_cert *const *x5c, size_t x
 
 /* Verify a JWT with typ whose x5c chain leads to trust at `at` for purpose (the
  * leaf's use: SIGNING for a request object, REGISTRAR for a registration);
- * *payload receives the payload object, *leaf (may be NULL) a reference to the leaf. */
+ * *payload receives the payload object, *leaf (may be NULL) a reference to the leaf.
+ * memo: for a JWT that comes back unchanged (a registration), let the trust set
+ * remember that its signature verified (mobid_trust_sig_known); the chain and the
+ * typ are checked on every call all the same. */
 mobid_err oid4vp_jwt_verify(mobid_view jwt, const char *typ, mobid_trust *trust, mobid_time at,
-                            mobid_cert_purpose purpose, json_t **payload, mobid_cert **leaf);
+                            mobid_cert_purpose purpose, bool memo, json_t **payload,
+                            mobid_cert **leaf);
 
 #endif

@@ -71,9 +71,11 @@ mobid_err mobid_oid4vp_registration_verify(mobid_view jwt, mobid_trust *trust, m
     if (!at)
         at = mobid_now();
     /* only a registrar certificate: not the document or status-list signer that chain
-     * to the same ministry root */
+     * to the same ministry root. The same registration comes with every request of a
+     * party: the trust set remembers its signature (its chain and claims are checked
+     * again below and in oid4vp_jwt_verify, at `at`). */
     err = oid4vp_jwt_verify(jwt, MOBID_OID4VP_REGISTRATION_TYP, trust, at,
-                            MOBID_PURPOSE_REGISTRAR, &pl, NULL);
+                            MOBID_PURPOSE_REGISTRAR, true, &pl, NULL);
     if (err == MOBID_ERR_CERT_USAGE)
         err = MOBID_ERR_REGISTRAR_INVALID;
     if (err)

@@ -213,7 +213,7 @@ mobid_err mobid_oid4vp_request_verify(mobid_view jwt, mobid_trust *rp_trust, mob
     if (!at)
         at = mobid_now();
     if ((err = oid4vp_jwt_verify(jwt, MOBID_OID4VP_REQUEST_TYP, rp_trust, at,
-                                 MOBID_PURPOSE_SIGNING, &out->payload,
+                                 MOBID_PURPOSE_SIGNING, false, &out->payload,
                                  &leaf)) ||
         (err = read_members(out, leaf)))
         goto done;

@@ -193,6 +193,85 @@ static void test_registration(void **state)
     mobid_buf_free(&jwt);
 }
 
+/* The trust set remembers a registration's signature; time, chain and forgeries are
+ * still judged on every use. */
+static void test_registration_memo(void **state)
+{
+    (void)state;
+    mobid_trust *t = NULL;
+    mobid_oid4vp_registration r;
+    mobid_buf jwt, forged;
+    mobid_key *other = NULL;
+    json_t *allowed = json_pack("[{s:s, s:s, s:[[s]]}]", "format", "dc+sd-jwt", "type", "urn:x",
+                                "claims", "address");
+    mobid_oid4vp_registration_params p = { .key = reg_key, .x5c = &reg_cert, .x5c_len = 1,
+                                           .rp_id = "gov24", .name = "Government 24",
+                                           .legal_basis = "Act", .allowed = allowed,
+                                           .iat = mobid_now(), .exp = mobid_now() + 10 * 86400 };
+    assert_int_equal(mobid_trust_new(&t), MOBID_OK);
+    assert_int_equal(mobid_trust_add(t, ca_cert), MOBID_OK);
+    mobid_buf_init(&jwt, 0);
+    mobid_buf_init(&forged, 0);
+    assert_int_equal(mobid_oid4vp_registration_sign(&p, &jwt), MOBID_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&jwt), t, 0, &r), MOBID_OK);
+        assert_string_equal(r.rp_id, "gov24");
+        mobid_oid4vp_registration_clear(&r);
+    }
+    assert_int_equal(mobid_trust_sig_hits(t), 2); /* verified once, remembered twice */
+
+    /* Remembered, but its registrar certificate (one day) has expired by then. */
+    assert_int_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&jwt), t,
+                                                      mobid_now() + 2 * 86400, &r),
+                     MOBID_ERR_CERT_EXPIRED);
+
+    /* Remembered, but the registration itself has expired: re-signed with a short
+     * exp, verified (and remembered) now, refused after its exp. */
+    p.exp = mobid_now() + 600;
+    jwt.len = 0;
+    assert_int_equal(mobid_oid4vp_registration_sign(&p, &jwt), MOBID_OK);
+    assert_int_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&jwt), t, 0, &r), MOBID_OK);
+    mobid_oid4vp_registration_clear(&r);
+    unsigned long hits = mobid_trust_sig_hits(t);
+    assert_int_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&jwt), t,
+                                                      mobid_now() + 1200, &r),
+                     MOBID_ERR_EXPIRED);
+    assert_int_equal(mobid_trust_sig_hits(t), hits + 1);
+
+    /* The same claims and the registrar's x5c, signed by another key: new bytes,
+     * verified anew and refused, each time (a failure is not remembered). */
+    assert_int_equal(mobid_key_generate(MOBID_CURVE_P256, &other), MOBID_OK);
+    p.key = other;
+    assert_int_equal(mobid_oid4vp_registration_sign(&p, &forged), MOBID_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&forged), t, 0, &r),
+                         MOBID_ERR_SIGNATURE_INVALID);
+    assert_int_equal(mobid_trust_sig_hits(t), hits + 1);
+
+    /* The remembered header and signature over another payload (a later exp):
+     * refused. */
+    p.exp = mobid_now() + 7 * 86400;
+    forged.len = 0;
+    assert_int_equal(mobid_oid4vp_registration_sign(&p, &forged), MOBID_OK);
+    const uint8_t *dot1 = memchr(jwt.ptr, '.', jwt.len);
+    const uint8_t *dot2 = memchr(forged.ptr, '.', forged.len);
+    const uint8_t *sig1 = memchr(dot1 + 1, '.', jwt.len - (size_t)(dot1 + 1 - jwt.ptr));
+    const uint8_t *sig2 = memchr(dot2 + 1, '.', forged.len - (size_t)(dot2 + 1 - forged.ptr));
+    mobid_buf spliced;
+    mobid_buf_init(&spliced, 0);
+    mobid_buf_append(&spliced, jwt.ptr, (size_t)(dot1 - jwt.ptr));
+    mobid_buf_append(&spliced, dot2, (size_t)(sig2 - dot2));
+    mobid_buf_append(&spliced, sig1, jwt.len - (size_t)(sig1 - jwt.ptr));
+    assert_int_equal(mobid_oid4vp_registration_verify(mobid_buf_view(&spliced), t, 0, &r),
+                     MOBID_ERR_SIGNATURE_INVALID);
+    mobid_buf_free(&spliced);
+    mobid_key_free(other);
+    mobid_buf_free(&jwt);
+    mobid_buf_free(&forged);
+    json_decref(allowed);
+    mobid_trust_free(t);
+}
+
 static void sign_request(mobid_key *enc, mobid_buf *out)
 {
     mobid_oid4vp_request_params p = { 0 };
@@ -302,6 +381,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dcql_select),
         cmocka_unit_test(test_registration),
+        cmocka_unit_test(test_registration_memo),
         cmocka_unit_test(test_request_and_response),
         cmocka_unit_test(test_request_untrusted),
     };
