@@ -150,9 +150,9 @@ bool mobid_store_in_tx(const mobid_store *s);
  * The guarantee of a deferred commit: it is visible to every connection at once and
  * survives SIGKILL of the process (its log is written, in the operating system's
  * page cache). A power loss or kernel crash may forget it, unless a durable commit
- * returned after it on any connection to the same database: the log is one
- * sequential file, and a durable commit's sync (or a checkpoint, which syncs the log
- * first) makes every earlier commit durable with it. It is never reported durable:
+ * begun after it returned has returned too, on any connection to the same database:
+ * the log is one sequential file, and a durable commit's sync (or a checkpoint, which
+ * syncs the log first) makes every commit written before it durable with it. It is never reported durable:
  * the caller must not tell anyone a deferred commit happened in a way that a
  * forgotten commit would turn into harm (use it for steps a user can repeat, never
  * for a hand-over that must happen at most once).
