@@ -29,6 +29,12 @@ struct mobid_key {
     bool has_private;
     EC_KEY *ec;     /* P-256, P-384, P-521 */
     EVP_PKEY *okp;  /* Ed25519, X25519 */
+    /* The public point's affine x || y when known at construction (imported from
+     * coordinates, or generated here), else xy_len 0. OpenSSL's P-256 computes them with
+     * a field inversion at every export, and a verifier's session key is exported three
+     * times (sealed JWK, the request's jwks, its thumbprint). */
+    uint8_t xy[2 * 66];
+    uint8_t xy_len;
 };
 
 /* A parsed certificate with its exact DER bytes, their SHA-256 and a lazily

@@ -239,6 +239,10 @@ static mobid_err ec_from_coords(mobid_curve c, mobid_view x, mobid_view y, mobid
         goto done;
     err = mobid_crypto_key_wrap(c, ec, NULL, d.len != 0, out);
     ec = NULL;
+    if (err == MOBID_OK) {
+        memcpy((*out)->xy, pt + 1, 2 * n);
+        (*out)->xy_len = (uint8_t)(2 * n);
+    }
 done:
     if (err != MOBID_OK)
         ERR_clear_error();
@@ -297,6 +301,55 @@ mobid_err mobid_key_from_sec1_point(mobid_curve c, mobid_view pt, mobid_key **ou
 
 /* ---- generation and export ---- */
 
+static mobid_err append_bn(const BIGNUM *v, size_t n, mobid_buf *out)
+{
+    if (mobid_buf_reserve(out, n) != MOBID_OK)
+        return out->err;
+    if (BN_bn2binpad(v, out->ptr + out->len, (int)n) != (int)n)
+        return MOBID_ERR_CRYPTO;
+    out->len += n;
+    return MOBID_OK;
+}
+
+/* The public point's affine coordinates, n bytes each, appended to x and y (either
+ * may be NULL), computed from the point. bn is started by the caller. */
+static mobid_err ec_xy(const mobid_key *k, BN_CTX *bn, mobid_buf *x, mobid_buf *y)
+{
+    size_t n = mobid_curve_size(k->curve);
+    BIGNUM *bx = BN_CTX_get(bn), *by = BN_CTX_get(bn);
+    mobid_err err = MOBID_OK;
+    if (!by || !EC_POINT_get_affine_coordinates(EC_KEY_get0_group(k->ec),
+                                                EC_KEY_get0_public_key(k->ec), bx, by, bn))
+        return MOBID_ERR_CRYPTO;
+    if (x)
+        err = append_bn(bx, n, x);
+    if (err == MOBID_OK && y)
+        err = append_bn(by, n, y);
+    return err;
+}
+
+/* Keep a new key's affine coordinates (see struct mobid_key): computed once, before
+ * the key is shared. */
+static mobid_err remember_xy(mobid_key *k)
+{
+    size_t n = mobid_curve_size(k->curve);
+    BN_CTX *bn = mobid_crypto_bn_ctx();
+    mobid_err err = MOBID_ERR_CRYPTO;
+    if (!bn)
+        return MOBID_ERR_NOMEM;
+    BN_CTX_start(bn);
+    BIGNUM *bx = BN_CTX_get(bn), *by = BN_CTX_get(bn);
+    if (by && 2 * n <= sizeof k->xy &&
+        EC_POINT_get_affine_coordinates(EC_KEY_get0_group(k->ec), EC_KEY_get0_public_key(k->ec),
+                                        bx, by, bn) &&
+        BN_bn2binpad(bx, k->xy, (int)n) == (int)n && BN_bn2binpad(by, k->xy + n, (int)n) == (int)n) {
+        k->xy_len = (uint8_t)(2 * n);
+        err = MOBID_OK;
+    }
+    BN_CTX_end(bn);
+    return err;
+}
+
 mobid_err mobid_key_generate(mobid_curve c, mobid_key **out)
 {
     if (!out)
@@ -316,17 +369,14 @@ mobid_err mobid_key_generate(mobid_curve c, mobid_key **out)
         EC_KEY_free(ec);
         return MOBID_ERR_CRYPTO;
     }
-    return mobid_crypto_key_wrap(c, ec, NULL, true, out);
-}
-
-static mobid_err append_bn(const BIGNUM *v, size_t n, mobid_buf *out)
-{
-    if (mobid_buf_reserve(out, n) != MOBID_OK)
-        return out->err;
-    if (BN_bn2binpad(v, out->ptr + out->len, (int)n) != (int)n)
-        return MOBID_ERR_CRYPTO;
-    out->len += n;
-    return MOBID_OK;
+    mobid_err err = mobid_crypto_key_wrap(c, ec, NULL, true, out);
+    if (err == MOBID_OK)
+        err = remember_xy(*out);
+    if (err != MOBID_OK) {
+        mobid_key_free(*out);
+        *out = NULL;
+    }
+    return err;
 }
 
 static mobid_err okp_to_coords(const mobid_key *k, mobid_buf *x, mobid_buf *d)
@@ -356,20 +406,18 @@ mobid_err mobid_key_to_coords(const mobid_key *k, mobid_buf *x, mobid_buf *y, mo
     if (k->okp)
         return okp_to_coords(k, x, d);
     size_t n = mobid_curve_size(k->curve);
-    const EC_GROUP *g = EC_KEY_get0_group(k->ec);
     BN_CTX *bn = mobid_crypto_bn_ctx();
     if (!bn)
         return MOBID_ERR_NOMEM;
     mobid_err err = MOBID_ERR_CRYPTO;
     BN_CTX_start(bn);
-    BIGNUM *bx = BN_CTX_get(bn), *by = BN_CTX_get(bn);
-    if (!by || !EC_POINT_get_affine_coordinates(g, EC_KEY_get0_public_key(k->ec), bx, by, bn))
+    if (!k->xy_len && (err = ec_xy(k, bn, x, y)) != MOBID_OK)
         goto done;
     err = MOBID_OK;
-    if (x)
-        err = append_bn(bx, n, x);
-    if (err == MOBID_OK && y)
-        err = append_bn(by, n, y);
+    if (k->xy_len && x)
+        err = mobid_buf_append(x, k->xy, n);
+    if (k->xy_len && err == MOBID_OK && y)
+        err = mobid_buf_append(y, k->xy + n, n);
     if (err == MOBID_OK && d && k->has_private) /* a token key has no scalar here */
         err = EC_KEY_get0_private_key(k->ec) ? append_bn(EC_KEY_get0_private_key(k->ec), n, d)
                                              : MOBID_ERR_UNSUPPORTED;

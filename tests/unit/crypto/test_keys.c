@@ -222,12 +222,50 @@ static void test_sec1_point(void **state)
     mobid_buf_free(&pt);
 }
 
+/* The coordinates a key remembers from its generation or import are the point's: the
+ * same as those computed from a copy read back from PEM, which remembers none. */
+static void test_coords_kept(void **state)
+{
+    (void)state;
+    const mobid_curve curves[] = { MOBID_CURVE_P256, MOBID_CURVE_P384, MOBID_CURVE_P521 };
+    for (size_t i = 0; i < 3; i++) {
+        mobid_key *k = NULL, *back = NULL, *imp = NULL;
+        mobid_buf x, y, d, pem, x2, y2, d2;
+        mobid_buf *all[] = { &x, &y, &d, &pem, &x2, &y2, &d2 };
+        for (size_t j = 0; j < 7; j++)
+            mobid_buf_init(all[j], 0);
+        assert_int_equal(mobid_key_generate(curves[i], &k), MOBID_OK);
+        assert_int_equal(mobid_key_to_coords(k, &x, &y, &d), MOBID_OK);
+        assert_int_equal(x.len, mobid_curve_size(curves[i]));
+        assert_int_equal(mobid_key_to_pem(k, true, &pem), MOBID_OK);
+        assert_int_equal(mobid_key_from_pem(mobid_buf_view(&pem), &back), MOBID_OK);
+        assert_int_equal(mobid_key_to_coords(back, &x2, &y2, &d2), MOBID_OK);
+        assert_memory_equal(x.ptr, x2.ptr, x.len);
+        assert_memory_equal(y.ptr, y2.ptr, y.len);
+        assert_memory_equal(d.ptr, d2.ptr, d.len);
+        x2.len = y2.len = 0;
+        assert_int_equal(mobid_key_from_coords(curves[i], mobid_buf_view(&x), mobid_buf_view(&y),
+                                               mobid_view_make(NULL, 0), &imp),
+                         MOBID_OK);
+        assert_int_equal(mobid_key_to_coords(imp, &x2, &y2, NULL), MOBID_OK);
+        assert_memory_equal(x.ptr, x2.ptr, x.len);
+        assert_memory_equal(y.ptr, y2.ptr, y.len);
+        assert_true(mobid_key_public_eq(imp, back));
+        mobid_key_free(k);
+        mobid_key_free(back);
+        mobid_key_free(imp);
+        for (size_t j = 0; j < 7; j++)
+            mobid_buf_free(all[j]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ecdsa_round_trips), cmocka_unit_test(test_verify_digest),
         cmocka_unit_test(test_der_raw),           cmocka_unit_test(test_ecdh),
         cmocka_unit_test(test_ecdh_rfc5903),      cmocka_unit_test(test_sec1_point),
+        cmocka_unit_test(test_coords_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
