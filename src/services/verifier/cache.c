@@ -11,8 +11,8 @@
  * Direct-mapped: an id's hash picks one slot and a new entry replaces the one there.
  * The table is bounded (VERIFIER_CACHE_SLOTS), a lookup is one hash and one compare,
  * and a collision only means a store read. An entry past its session's expiry is not
- * returned; one whose session is answered (here, or on another instance that says so
- * through PostgreSQL) is dropped. Entries are reference-counted: a handler keeps its
+ * returned but dropped when asked for; one whose session is answered (here, or on
+ * another instance that says so through PostgreSQL) is dropped. Entries are reference-counted: a handler keeps its
  * own while another thread replaces the slot.
  */
 #include <stdatomic.h>
@@ -80,14 +80,22 @@ void verifier_cache_put(verifier_cache *c, verifier_fixed *f)
 
 verifier_fixed *verifier_cache_get(verifier_cache *c, const char *id, mobid_time now)
 {
-    verifier_fixed *f = NULL;
+    verifier_fixed *f = NULL, *expired = NULL;
     if (!c || !id)
         return NULL;
     pthread_mutex_lock(&c->lock);
-    verifier_fixed *e = c->slots[slot_of(c, id)];
-    if (e && now < e->expires_at && !strcmp(e->id, id))
-        f = verifier_fixed_ref(e);
+    size_t i = slot_of(c, id);
+    verifier_fixed *e = c->slots[i];
+    if (e && !strcmp(e->id, id)) {
+        if (now < e->expires_at) {
+            f = verifier_fixed_ref(e);
+        } else { /* its key need not stay in memory any longer */
+            expired = e;
+            c->slots[i] = NULL;
+        }
+    }
     pthread_mutex_unlock(&c->lock);
+    verifier_fixed_release(expired);
     return f;
 }
 
