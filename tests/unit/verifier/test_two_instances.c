@@ -25,31 +25,54 @@ static char *on_b(const char *url)
     return out;
 }
 
+/* A session created on a whose request object the wallet fetched from b; its answer is
+ * presented and aimed at b (the response_uri names a's public URL, as behind one
+ * balancer). */
+typedef struct via_b {
+    wallet w;
+    mobid_buf pres;
+    json_t *created, *moved, *params;
+    char *req_b, *resp_a, *resp_b;
+} via_b;
+
+static void via_b_start(via_b *v)
+{
+    cred_opts o = { .status_idx = 3 };
+    v->created = create(SDJWT_QUERY); /* on a */
+    v->req_b = on_b(json_string_value(json_object_get(v->created, "request_uri")));
+    v->moved = json_deep_copy(v->created);
+    json_object_set_new(v->moved, "request_uri", json_string(v->req_b));
+    wallet_fetch(&v->w, v->moved);
+    present_sdjwt(&v->w, &o, NULL, &v->pres);
+    v->params = vp_params(&v->w, "card", (const char *)v->pres.ptr);
+    v->resp_a = strdup(v->w.req.response_uri);
+    v->resp_b = on_b(v->resp_a);
+    v->w.req.response_uri = v->resp_b;
+}
+
+static void via_b_clear(via_b *v)
+{
+    v->w.req.response_uri = NULL; /* points into payload otherwise; ours are freed below */
+    free(v->req_b);
+    free(v->resp_a);
+    free(v->resp_b);
+    json_decref(v->params);
+    json_decref(v->moved);
+    json_decref(v->created);
+    mobid_buf_free(&v->pres);
+    wallet_clear(&v->w);
+}
+
 static void test_created_on_a_answered_on_b(void **state)
 {
     (void)state;
     char code[64];
-    wallet w;
-    mobid_buf pres;
-    cred_opts o = { .status_idx = 3 };
-    json_t *created = create(SDJWT_QUERY); /* on a */
-
-    /* Fetch the request object from b. */
-    char *req_b = on_b(json_string_value(json_object_get(created, "request_uri")));
-    json_t *moved = json_deep_copy(created);
-    json_object_set_new(moved, "request_uri", json_string(req_b));
-    wallet_fetch(&w, moved);
-    present_sdjwt(&w, &o, NULL, &pres);
-    json_t *params = vp_params(&w, "card", (const char *)pres.ptr);
-
-    /* Answer on b: the response_uri names a's public URL, as behind one balancer. */
-    char *resp_a = strdup(w.req.response_uri);
-    char *resp_b = on_b(resp_a);
-    w.req.response_uri = resp_b;
-    assert_int_equal(wallet_post(&w, params, false, code), 200);
+    via_b v;
+    via_b_start(&v);
+    assert_int_equal(wallet_post(&v.w, v.params, false, code), 200);
 
     /* Read on a (long-poll returns at once) — verified, with the claims. */
-    json_t *st = status_of(created, 5);
+    json_t *st = status_of(v.created, 5);
     assert_string_equal(json_string_value(json_object_get(st, "status")), "verified");
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(json_object_get(st, "claims"), "card"), "family_name")),
@@ -57,19 +80,10 @@ static void test_created_on_a_answered_on_b(void **state)
     json_decref(st);
 
     /* A replay to a is refused: b already took the session. */
-    w.req.response_uri = resp_a;
-    assert_int_equal(wallet_post(&w, params, false, code), 400);
+    v.w.req.response_uri = v.resp_a;
+    assert_int_equal(wallet_post(&v.w, v.params, false, code), 400);
     assert_string_equal(code, "SESSION_USED");
-    w.req.response_uri = NULL; /* points into payload otherwise; ours are freed below */
-
-    free(req_b);
-    free(resp_a);
-    free(resp_b);
-    json_decref(params);
-    json_decref(moved);
-    json_decref(created);
-    mobid_buf_free(&pres);
-    wallet_clear(&w);
+    via_b_clear(&v);
 }
 
 /* GET url with the wallet's client: the HTTP status, and mobid_error in code. */
@@ -95,54 +109,35 @@ static void test_cacheless_b_serves_a_session(void **state)
 {
     (void)state;
     char code[64];
-    wallet w;
-    mobid_buf pres;
-    cred_opts o = { .status_idx = 3 };
+    via_b v;
     verifier_cache *kept = ctx_b->cache;
     ctx_b->cache = NULL;
-    json_t *created = create(SDJWT_QUERY); /* on a */
-    char *req_b = on_b(json_string_value(json_object_get(created, "request_uri")));
-    json_t *moved = json_deep_copy(created);
-    json_object_set_new(moved, "request_uri", json_string(req_b));
-    wallet_fetch(&w, moved);
-    present_sdjwt(&w, &o, NULL, &pres);
-    json_t *params = vp_params(&w, "card", (const char *)pres.ptr);
-    char *resp_a = strdup(w.req.response_uri);
-    char *resp_b = on_b(resp_a);
-    w.req.response_uri = resp_b;
-    assert_int_equal(wallet_post(&w, params, false, code), 200);
+    via_b_start(&v);
+    assert_int_equal(wallet_post(&v.w, v.params, false, code), 200);
 
     /* On a: an answer with another state, and the same answer again, are both told the
      * session is used (not "state mismatch", as a pending session would say). */
-    w.req.response_uri = resp_a;
-    json_t *junk = json_deep_copy(params);
+    v.w.req.response_uri = v.resp_a;
+    json_t *junk = json_deep_copy(v.params);
     json_object_set_new(junk, "state", json_string("not-this-session"));
-    assert_int_equal(wallet_post(&w, junk, false, code), 400);
+    assert_int_equal(wallet_post(&v.w, junk, false, code), 400);
     assert_string_equal(code, "SESSION_USED");
-    assert_int_equal(wallet_post(&w, params, false, code), 400);
+    assert_int_equal(wallet_post(&v.w, v.params, false, code), 400);
     assert_string_equal(code, "SESSION_USED");
-    w.req.response_uri = NULL;
 
     /* The claims leave once, from a. */
-    json_t *st = status_of(created, 0);
+    json_t *st = status_of(v.created, 0);
     assert_string_equal(json_string_value(json_object_get(st, "status")), "verified");
     assert_non_null(json_object_get(st, "claims"));
     json_decref(st);
-    st = status_of(created, 0);
+    st = status_of(v.created, 0);
     assert_null(json_object_get(st, "claims"));
     assert_true(json_is_true(json_object_get(st, "claims_delivered")));
     json_decref(st);
 
     ctx_b->cache = kept;
-    free(req_b);
-    free(resp_a);
-    free(resp_b);
     json_decref(junk);
-    json_decref(params);
-    json_decref(moved);
-    json_decref(created);
-    mobid_buf_free(&pres);
-    wallet_clear(&w);
+    via_b_clear(&v);
 }
 
 /* A session a keeps in its cache is refused once expired, at the fetch and the answer,
