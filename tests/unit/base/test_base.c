@@ -99,7 +99,9 @@ static void test_b64url(void **state)
     b64_roundtrip("fooba", "Zm9vYmE");
     b64_roundtrip("foobar", "Zm9vYmFy");
     b64_roundtrip("\xfb\xff", "-_8");
-    const char *bad[] = { "Zg==", "Zm9v\n", "Zm 9v", "Z", "Zm9v+", "Zm9v/", "Zh", "Zm9", "Zm9vY" };
+    const char *bad[] = { "Zg==", "Zm9v\n", "Zm 9v", "Z", "Zm9v+", "Zm9v/", "Zh", "Zm9", "Zm9vY",
+                          /* a bad symbol in a later group, and in the short last one */
+                          "Zm9vYm+y", "Zm9v\xffmFy", "Zm9vYmF\xc3", "AAAA Zg", "AAAAZ.8" };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         mobid_buf b;
         mobid_buf_init(&b, 0);
