@@ -212,5 +212,7 @@ bool http_page_fallback_run(mobid_http_req *r);
 void http_log_bind(mobid_http_req *r);
 bool http_log_header(mobid_http_req *r, struct MHD_Response *m);
 void http_log_access(mobid_http_req *r, double secs);
+/* Write the log lines still waiting (the reaper's tick, stop, exit). */
+void http_log_flush(void);
 
 #endif

@@ -17,7 +17,11 @@
  * handler makes, so one id follows a request across services.
  *
  * Level: MOBID_LOG_LEVEL=debug|info|warn|error|off (default info), read once.
- * Access lines are info (5xx: error). Thread-safe: each line is one write(2).
+ * Access lines are info (5xx: error). Thread-safe: lines are never cut into each other.
+ * Info access lines are gathered and written together, at most REAP_MS (200 ms) later,
+ * and at a server's stop and at exit; warn and error lines and messages are written at
+ * once, after the lines waiting before them. A SIGKILL loses the info access lines of
+ * the last 200 ms (at most 4 KB).
  */
 #ifndef MOBID_HTTP_LOG_H
 #define MOBID_HTTP_LOG_H

@@ -9,6 +9,7 @@
  * The reaper thread waits on that epoll set and every REAP_MS checks deadlines: parked
  * requests whose timeout passed go back to a worker, connections whose request head
  * and body are not complete by their deadline get 408 and are shut down (slowloris).
+ * It also writes out the access log lines gathered since its last tick (log.c).
  */
 #include "http/http_internal.h"
 
@@ -245,6 +246,7 @@ static void *reaper_main(void *arg)
         if (now >= next_scan) {
             expire_parked(s, now);
             cut_slow(s, now);
+            http_log_flush();
             next_scan = now + REAP_MS / 1000.0;
         }
     }

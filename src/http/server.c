@@ -572,6 +572,7 @@ void mobid_http_server_stop(mobid_http_server *s)
     http_workers_stop(s);
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
+    http_log_flush(); /* every access line is out once stop returns */
 }
 
 void mobid_http_server_free(mobid_http_server *s)

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -186,6 +187,83 @@ static void test_access_lines(void **state)
     mobid_http_server_free(s);
 }
 
+#define MANY_THREADS 4
+#define MANY_EACH 40
+
+typedef struct many_arg {
+    mobid_http_server *s;
+    int thread;
+} many_arg;
+
+static void *many_client(void *arg)
+{
+    many_arg *a = arg;
+    char hdr[96];
+    mobid_buf r;
+    for (int i = 0; i < MANY_EACH; i++) {
+        snprintf(hdr, sizeof hdr, "X-Request-Id: rid-%d-%d\r\n", a->thread, i);
+        mobid_buf_init(&r, 0);
+        raw_get(a->s, "/offers/x", hdr, &r);
+        mobid_buf_free(&r);
+    }
+    return NULL;
+}
+
+/* Clients on several threads, then a message line longer than the gathering buffer. */
+static void many_requests(void *arg)
+{
+    pthread_t th[MANY_THREADS];
+    many_arg a[MANY_THREADS];
+    char odd[1001];
+    for (int t = 0; t < MANY_THREADS; t++) {
+        a[t] = (many_arg){ .s = arg, .thread = t };
+        assert_int_equal(pthread_create(&th[t], NULL, many_client, &a[t]), 0);
+    }
+    for (int t = 0; t < MANY_THREADS; t++)
+        pthread_join(th[t], NULL);
+    memset(odd, 1, sizeof odd - 1); /* each byte escaped as \u0001: a 6 KB line */
+    odd[sizeof odd - 1] = 0;
+    mobid_log(MOBID_LOG_WARN, "svc", "%s", odd);
+    mobid_http_server_stop(arg);
+}
+
+/* Access lines are gathered and written together: none is lost or cut into another,
+ * and a message line comes after the access lines written before it. */
+static void test_access_lines_gathered(void **state)
+{
+    mobid_http_server *s = start("svc", true);
+    bool seen[MANY_THREADS][MANY_EACH] = { { false } };
+    size_t lines = 0, access = 0;
+    mobid_buf out;
+    json_t *j;
+    int t, i;
+
+    assert_int_equal(mobid_http_route(s, "GET", "/offers/{id}", on_offer, NULL), MOBID_OK);
+    assert_int_equal(mobid_http_server_start(s), MOBID_OK);
+    mobid_log_set_level(MOBID_LOG_INFO);
+    mobid_buf_init(&out, 0);
+    capture_stderr(many_requests, s, &out);
+    for (char *line = strtok((char *)out.ptr, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+        if (!(j = json_loads(line, 0, NULL)))
+            fail_msg("line %zu is not JSON: %.80s", lines, line);
+        const char *rid = json_string_value(json_object_get(j, "request_id"));
+        if (rid && sscanf(rid, "rid-%d-%d", &t, &i) == 2 && t >= 0 && t < MANY_THREADS &&
+            i >= 0 && i < MANY_EACH && !seen[t][i]) {
+            seen[t][i] = true;
+            access++;
+            assert_int_equal(lines, access - 1); /* every access line before the message */
+        } else {
+            assert_string_equal(json_string_value(json_object_get(j, "level")), "warn");
+            assert_int_equal(strlen(json_string_value(json_object_get(j, "msg"))), 1000);
+        }
+        json_decref(j);
+    }
+    assert_int_equal(access, MANY_THREADS * MANY_EACH);
+    assert_int_equal(lines, access + 1);
+    mobid_buf_free(&out);
+    mobid_http_server_free(s);
+}
+
 static void quiet_requests(void *arg)
 {
     mobid_buf r;
@@ -247,6 +325,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_id_carried),
         cmocka_unit_test(test_access_lines),
+        cmocka_unit_test(test_access_lines_gathered),
         cmocka_unit_test(test_level_error_hides_info),
         cmocka_unit_test(test_page_not_found),
     };
