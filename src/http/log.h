@@ -12,7 +12,8 @@
  * query. Bodies, headers, cookies and query strings are never logged.
  *
  * The request id is the request's X-Request-Id when it is a plausible id (1-64 of
- * A-Z a-z 0-9 . _ -), else a fresh random one; it is echoed in the response's
+ * A-Z a-z 0-9 . _ -), else a fresh one (32 hex digits, unique but not secret: a random
+ * per-thread prefix and a scrambled counter); it is echoed in the response's
  * X-Request-Id, and the HTTP client (client.h) sends it on with every request a
  * handler makes, so one id follows a request across services.
  *

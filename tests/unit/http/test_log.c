@@ -112,6 +112,32 @@ static void test_request_id_carried(void **state)
     mobid_http_server_free(next);
 }
 
+/* Fresh ids (no X-Request-Id given) are 32 hex digits and never repeat. */
+static void test_fresh_ids_unique(void **state)
+{
+    enum { N = 60 };
+    mobid_http_server *s = start("ids", false);
+    char ids[N][33];
+    mobid_buf r;
+
+    assert_int_equal(mobid_http_route(s, "GET", "/offers/{id}", on_offer, NULL), MOBID_OK);
+    assert_int_equal(mobid_http_server_start(s), MOBID_OK);
+    for (int i = 0; i < N; i++) {
+        mobid_buf_init(&r, 0);
+        raw_get(s, "/offers/x", NULL, &r);
+        const char *h = strstr((char *)r.ptr, "\r\nX-Request-Id: ");
+        assert_non_null(h);
+        h += 16;
+        assert_int_equal(strspn(h, "0123456789abcdef"), 32);
+        memcpy(ids[i], h, 32);
+        ids[i][32] = 0;
+        for (int k = 0; k < i; k++)
+            assert_string_not_equal(ids[i], ids[k]);
+        mobid_buf_free(&r);
+    }
+    mobid_http_server_free(s);
+}
+
 /* Run fn with stderr going to a temp file; the lines written into out. */
 static void capture_stderr(void (*fn)(void *), void *arg, mobid_buf *out)
 {
@@ -325,6 +351,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_id_carried),
         cmocka_unit_test(test_access_lines),
+        cmocka_unit_test(test_fresh_ids_unique),
         cmocka_unit_test(test_access_lines_gathered),
         cmocka_unit_test(test_level_error_hides_info),
         cmocka_unit_test(test_page_not_found),
