@@ -161,18 +161,15 @@ static mobid_err render_labels(const char *const *labels, mobid_buf *out)
     return out->err;
 }
 
-/* Find or create the series of f with the given labels; caller holds the lock. */
-static mobid_err get_series(family *f, const char *const *labels, series **out)
+/* Find or create the series of f with rendered labels k; caller holds the lock. */
+static mobid_err series_of(family *f, const char *k, series **out)
 {
-    mobid_buf key;
-    mobid_buf_init(&key, 4096);
-    mobid_err err = render_labels(labels, &key);
-    const char *k = key.ptr ? (const char *)key.ptr : "";
     series *s = NULL;
-    for (s = f->series; err == MOBID_OK && s; s = s->next)
+    mobid_err err = MOBID_OK;
+    for (s = f->series; s; s = s->next)
         if (!strcmp(s->labels, k))
             break;
-    if (err == MOBID_OK && !s) {
+    if (!s) {
         err = f->nseries >= MAX_SERIES ? MOBID_ERR_LIMIT : MOBID_OK;
         if (err == MOBID_OK && !(s = mobid_calloc(1, sizeof *s)))
             err = MOBID_ERR_NOMEM;
@@ -189,8 +186,20 @@ static mobid_err get_series(family *f, const char *const *labels, series **out)
             f->nseries++;
         }
     }
-    mobid_buf_free(&key);
     *out = s;
+    return err;
+}
+
+/* Find or create the series of f with the given labels; caller holds the lock. */
+static mobid_err get_series(family *f, const char *const *labels, series **out)
+{
+    mobid_buf key;
+    mobid_buf_init(&key, 4096);
+    mobid_err err = render_labels(labels, &key);
+    *out = NULL;
+    if (err == MOBID_OK)
+        err = series_of(f, key.ptr ? (const char *)key.ptr : "", out);
+    mobid_buf_free(&key);
     return err;
 }
 
@@ -239,17 +248,25 @@ void mobid_metrics_observe_request(mobid_metrics *m, const char *route, const ch
     char cls[4] = { (char)('0' + (status / 100) % 10), 'x', 'x', 0 };
     const char *labels[] = { "route",  route ? route : "unmatched", "method", method_label(method),
                              "status", cls,                         NULL };
-    pthread_mutex_lock(&m->lock);
+    mobid_buf key;
     series *s = NULL;
-    if (get_series(find_family(m, REQ_TOTAL), labels, &s) == MOBID_OK)
+    /* rendered once for both families, and outside the lock the event threads share */
+    mobid_buf_init(&key, 4096);
+    if (render_labels(labels, &key) != MOBID_OK || !key.ptr) {
+        mobid_buf_free(&key);
+        return;
+    }
+    pthread_mutex_lock(&m->lock);
+    if (series_of(find_family(m, REQ_TOTAL), (const char *)key.ptr, &s) == MOBID_OK)
         s->value += 1;
-    if (get_series(find_family(m, REQ_SECONDS), labels, &s) == MOBID_OK) {
+    if (series_of(find_family(m, REQ_SECONDS), (const char *)key.ptr, &s) == MOBID_OK) {
         s->value += seconds;
         s->count++;
         for (size_t i = 0; i < NBUCKETS; i++)
             s->buckets[i] += seconds <= bucket_le[i];
     }
     pthread_mutex_unlock(&m->lock);
+    mobid_buf_free(&key);
 }
 
 static void append_num(mobid_buf *out, double v)
