@@ -125,6 +125,10 @@ typedef struct http_queue {
     mobid_http_req *head, *tail;
     size_t n;
     bool stop;
+    /* workers.c: who will take a job without a signal (see http_queue_push) */
+    atomic_uint spare;  /* awake workers between jobs: each looks at the queue next */
+    unsigned sleepers;  /* workers waiting on ready */
+    unsigned wakes;     /* signals sent that no worker has woken from yet */
 } http_queue;
 
 /* pages.c: who answers a GET under a page prefix that matches no route. */

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -236,6 +237,7 @@ static void cut_slow(mobid_http_server *s, double now)
 static void *reaper_main(void *arg)
 {
     mobid_http_server *s = arg;
+    (void)prctl(PR_SET_NAME, "http-reaper");
     struct epoll_event evs[64];
     double next_scan = 0;
     while (!atomic_load(&s->reaper_stop)) {

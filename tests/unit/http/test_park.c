@@ -1,8 +1,8 @@
 /* src/http under load, at small sizes: parked long-polls (woken by key, timed out,
  * a wake before parking not lost, the client hanging up, the server stopping), a
  * full worker queue (503 + Retry-After), slow clients cut by the request deadline
- * (408 or closed), the per-client connection cap, and /healthz answering while every
- * worker is busy. No timing is asserted: only that answers come. */
+ * (408 or closed), the per-client connection cap, /healthz answering while every
+ * worker is busy, and no queued request left waiting while a worker could take it. No timing is asserted: only that answers come. */
 #include "testutil.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -265,6 +265,54 @@ static void test_queue_full(void **state)
     mobid_http_server_free(s);
 }
 
+static void *hello_burst(void *arg)
+{
+    mobid_http_server *s = arg;
+    mobid_buf out;
+    for (int i = 0; i < 30; i++) {
+        int fd = send_raw(s, i % 3 ? HELLO : "GET /wait/burst?t=0 HTTP/1.1\r\nHost: x\r\n"
+                                              "Connection: close\r\n\r\n");
+        read_all(fd, &out);
+        assert_non_null(strstr((const char *)out.ptr, i % 3 ? "hello" : "timeout"));
+        mobid_buf_free(&out);
+        close(fd);
+    }
+    return NULL;
+}
+
+/* The workers are woken only when those awake cannot take the queued jobs: a worker
+ * held in a handler is never counted on (the other serves every request meanwhile),
+ * and bursts from several clients, with long-polls coming back from the lot, all get
+ * their answers. */
+static void test_workers_wake(void **state)
+{
+    mobid_http_server *s = start((mobid_http_config){ .workers = 2 });
+    pthread_t th[6];
+    mobid_buf out;
+    atomic_store(&release_block, false);
+    int busy = send_raw(s, "GET /block HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    for (int i = 0; i < 12000 && atomic_load(&blocking) != 1; i++)
+        pause_ms(5);
+    assert_int_equal(atomic_load(&blocking), 1);
+    for (int i = 0; i < 20; i++) {
+        int fd = send_raw(s, HELLO);
+        read_all(fd, &out);
+        assert_non_null(strstr((const char *)out.ptr, "hello"));
+        mobid_buf_free(&out);
+        close(fd);
+    }
+    atomic_store(&release_block, true);
+    read_all(busy, &out);
+    assert_non_null(strstr((const char *)out.ptr, "done"));
+    mobid_buf_free(&out);
+    close(busy);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, hello_burst, s), 0);
+    for (int i = 0; i < 6; i++)
+        pthread_join(th[i], NULL);
+    mobid_http_server_free(s);
+}
+
 /* A head that never ends and a body that never ends: both cut, others served. */
 static void test_slow_clients(void **state)
 {
@@ -332,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_wake_timeout_early),
         cmocka_unit_test(test_hangup_and_stop),
         cmocka_unit_test(test_queue_full),
+        cmocka_unit_test(test_workers_wake),
         cmocka_unit_test(test_slow_clients),
         cmocka_unit_test(test_per_client_cap),
     };
