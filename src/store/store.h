@@ -161,8 +161,9 @@ bool mobid_store_in_tx(const mobid_store *s);
  * statements; an in-memory database has no sync to skip. On PostgreSQL it runs
  * SET LOCAL synchronous_commit TO OFF inside the open transaction (the server then
  * flushes its WAL past it at the next synchronous commit, or within three
- * wal_writer_delay); outside a transaction it does nothing and the statement commits
- * synchronously (there is no transaction to set it in).
+ * wal_writer_delay); outside a transaction the next statement runs in a transaction
+ * of its own with the same setting, at the autocommit isolation (BEGIN, SET LOCAL,
+ * the statement and COMMIT go in one round trip).
  * Returns MOBID_OK, MOBID_ERR_INVALID_ARG for NULL, or a store error (PostgreSQL). */
 mobid_err mobid_store_defer_commit(mobid_store *s);
 

@@ -312,33 +312,68 @@ static PGresult *pipeline_next(PGconn *c)
     return res;
 }
 
-/* The deferred BEGIN and the statement in one round trip (libpq's pipeline mode). A
- * failed BEGIN is the result (the statement then did not run). */
-static PGresult *begin_and_exec(pg_store *p, const char *name, const pg_stmt *st)
+/* Enter libpq's pipeline mode; false (and the connection dropped by the pool) when the
+ * connection is not in a state to. */
+static bool pipeline_enter(pg_store *p)
+{
+    if (PQenterPipelineMode(p->conn))
+        return true;
+    p->base.broken = true;
+    store_set_error(&p->base, "postgres: cannot enter pipeline mode: %s", PQerrorMessage(p->conn));
+    return false;
+}
+
+/* Simple statements around a prepared one, all in one round trip (pipeline mode,
+ * entered by the caller): before[] first, then st, then after (or NULL). The first
+ * failure is the result (what followed it did not run); NULL when the connection failed. */
+static PGresult *pipelined(pg_store *p, const char *name, const pg_stmt *st,
+                           const char *const *before, int nbefore, const char *after)
 {
     PGconn *c = p->conn;
-    PGresult *begin = NULL, *res = NULL, *sync = NULL;
-    if (!PQenterPipelineMode(c)) {
-        p->base.broken = true;
-        return NULL; /* BEGIN still pending: nothing runs outside the transaction */
+    PGresult *res = NULL, *fail = NULL, *sync = NULL;
+    bool lost = false;
+    bool sent = true;
+    for (int i = 0; sent && i < nbefore; i++)
+        sent = PQsendQueryParams(c, before[i], 0, NULL, NULL, NULL, NULL, 0);
+    sent = sent && PQsendQueryPrepared(c, name, st->nparams, (const char *const *)st->values,
+                                       st->lengths, st->formats, 0);
+    if (after)
+        sent = sent && PQsendQueryParams(c, after, 0, NULL, NULL, NULL, NULL, 0);
+    sent = sent && PQpipelineSync(c);
+    for (int i = 0; sent && i < nbefore + 1 + (after != NULL); i++) {
+        PGresult *r = pipeline_next(c);
+        ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+        if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK && !fail && !lost) {
+            fail = r; /* the ones after it come back PGRES_PIPELINE_ABORTED */
+            lost = !r;
+        } else if (i == nbefore && !fail && !lost) {
+            res = r;
+        } else {
+            PQclear(r);
+        }
     }
-    p->begin_pending = false;
-    if (PQsendQueryParams(c, PG_BEGIN, 0, NULL, NULL, NULL, NULL, 0) &&
-        PQsendQueryPrepared(c, name, st->nparams, (const char *const *)st->values, st->lengths,
-                            st->formats, 0) &&
-        PQpipelineSync(c)) {
-        begin = pipeline_next(c);
-        res = pipeline_next(c);
-        sync = PQgetResult(c);
-    }
+    sync = sent ? PQgetResult(c) : NULL;
     if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(c))
         p->base.broken = true; /* out of step with the server: the pool reopens it */
     PQclear(sync);
-    if (!begin || PQresultStatus(begin) != PGRES_COMMAND_OK) {
+    if (fail || lost || !sent) {
         PQclear(res);
-        return begin;
+        return fail;
     }
-    PQclear(begin);
+    return res;
+}
+
+/* An autocommit statement whose commit need not wait for its WAL flush
+ * (mobid_store_defer_commit): in a transaction of its own, at the default isolation as
+ * autocommit, with SET LOCAL synchronous_commit, still one round trip. */
+static PGresult *exec_deferred(pg_store *p, const char *name, const pg_stmt *st)
+{
+    static const char *const before[] = { "BEGIN", "SET LOCAL synchronous_commit TO OFF" };
+    if (!pipeline_enter(p))
+        return NULL;
+    PGresult *res = pipelined(p, name, st, before, 2, "COMMIT");
+    if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+        (void)simple_exec(&p->base, "ROLLBACK"); /* the statement failed: end its block */
     return res;
 }
 
@@ -346,8 +381,15 @@ static PGresult *exec_named(pg_store *p, const pg_named *n, const pg_stmt *st)
 {
     char name[24];
     named_name(name, n->id);
-    if (p->begin_pending)
-        return begin_and_exec(p, name, st);
+    if (p->begin_pending) { /* BEGIN goes with the transaction's first statement */
+        static const char *const before[] = { PG_BEGIN };
+        if (!pipeline_enter(p))
+            return NULL; /* BEGIN still pending: nothing runs outside the transaction */
+        p->begin_pending = false;
+        return pipelined(p, name, st, before, 1, NULL);
+    }
+    if (!p->base.in_tx && p->base.defer_commit)
+        return exec_deferred(p, name, st);
     return PQexecPrepared(p->conn, name, st->nparams, (const char *const *)st->values,
                           st->lengths, st->formats, 0);
 }
@@ -472,8 +514,8 @@ static mobid_err pg_migrate_lock(mobid_store *s, bool lock)
 
 /* Inside a transaction: its COMMIT returns without waiting for the WAL flush; the
  * server flushes WAL in order, so the next synchronous commit (or the WAL writer)
- * makes it durable. An autocommit statement has no transaction to SET LOCAL in and
- * stays synchronous: one more round trip per statement would cost more than the wait. */
+ * makes it durable. An autocommit statement gets a transaction of its own with the same
+ * SET LOCAL when it runs, in its one round trip (exec_deferred). */
 static mobid_err pg_defer(mobid_store *s)
 {
     return s->in_tx ? pg_exec(s, "SET LOCAL synchronous_commit TO OFF") : MOBID_OK;

@@ -2,7 +2,8 @@
  * connection and run again by name; the server's set stays bounded; statements the
  * server lost (DEALLOCATE, DISCARD, a result type changed by a migration) are prepared
  * again, at once outside a transaction and by the transaction's retry inside one; BEGIN
- * goes with a transaction's first statement; a connection that broke is replaced by the pool with a fresh one. On SQLite each test
+ * goes with a transaction's first statement; a deferred autocommit statement commits
+ * with synchronous_commit off in the same round trip; a connection that broke is replaced by the pool with a fresh one. On SQLite each test
  * skips (its statement cache is tested in test_store.c). */
 #include "store_fixture.h"
 
@@ -290,6 +291,80 @@ static void test_begin_with_first_statement(void **state)
     mobid_store_close(s);
 }
 
+static char *sync_setting(mobid_store *s)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(mobid_store_prepare(s, "SELECT current_setting('synchronous_commit')", &st),
+                     MOBID_OK);
+    assert_int_equal(mobid_store_step(st, &row), MOBID_OK);
+    assert_true(row);
+    char *v = mobid_store_col_strdup(st, 0);
+    mobid_store_finalize(st);
+    return v;
+}
+
+/* A deferred autocommit statement (mobid_store_defer_commit outside a transaction) runs
+ * with synchronous_commit off in a transaction of its own, at the autocommit isolation;
+ * its rows and its change count come back, another connection sees it committed, and a
+ * failing one (a duplicate key) leaves the connection ready, with nothing written. */
+static void test_deferred_autocommit(void **state)
+{
+    mobid_store *s = open_pg();
+    if (!s)
+        skip();
+    make_table(s);
+    assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
+    char *v = sync_setting(s);
+    assert_string_equal(v, "off");
+    free(v);
+    v = sync_setting(s); /* the deferral ended with its statement */
+    assert_string_equal(v, "on");
+    free(v);
+    assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
+    v = isolation(s);
+    assert_string_equal(v, "read committed");
+    free(v);
+
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
+    assert_int_equal(mobid_store_prepare(s, "UPDATE pgst SET name = $2 WHERE id >= $1 RETURNING id",
+                                         &st),
+                     MOBID_OK);
+    assert_int_equal(mobid_store_bind_int64(st, 1, 1), MOBID_OK);
+    assert_int_equal(mobid_store_bind_str(st, 2, "deferred"), MOBID_OK);
+    int rows = 0;
+    while (mobid_store_step(st, &row) == MOBID_OK && row)
+        rows++;
+    assert_int_equal(rows, 2);
+    assert_int_equal(mobid_store_changes(st), 2);
+    mobid_store_finalize(st);
+    mobid_store *other = open_pg();
+    expect_name(other, 2, "deferred");
+
+    assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
+    assert_int_equal(store_write(s, "INSERT INTO pgst (id, name) VALUES ($1, 'dup')",
+                                 (const int64_t[]){ 1 }, 1),
+                     MOBID_SVC_ERR_STORE_CONFLICT);
+    assert_false(mobid_store_in_tx(s));
+    expect_name(s, 1, "deferred"); /* not in an aborted transaction */
+    bool found = false;
+    int64_t n = 0;
+    assert_int_equal(mobid_store_query_int64(other, "SELECT count(*) FROM pgst", &n, &found),
+                     MOBID_OK);
+    assert_int_equal(n, 2);
+
+    /* Its statement lost on the server: prepared again and run, still deferred. */
+    exec_ok(s, "DEALLOCATE ALL");
+    assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
+    v = sync_setting(s);
+    assert_string_equal(v, "off");
+    free(v);
+    mobid_store_close(other);
+    mobid_store_close(s);
+}
+
 /* A connection the server ended: its statement fails, the pool drops it, and the next
  * connection prepares its own statements. */
 static void test_connection_lost(void **state)
@@ -342,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_statements_gone),
         cmocka_unit_test(test_begin_with_first_statement),
+        cmocka_unit_test(test_deferred_autocommit),
         cmocka_unit_test(test_connection_lost),
     };
     return STORE_RUN_GROUP("pg_statements", tests, true);
