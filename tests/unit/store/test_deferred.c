@@ -1,7 +1,7 @@
 /* src/store: deferred durability (mobid_store_defer_commit). A deferred commit is
  * visible to another connection at once; on SQLite it waits for no sync, the next
  * durable commit syncs once and covers it, and the deferral ends with its statement
- * or transaction; on PostgreSQL the transaction runs with synchronous_commit off and
+ * or transaction; on PostgreSQL it runs with synchronous_commit off and
  * the next synchronous commit flushes the WAL past it. Runs on SQLite always and on
  * PostgreSQL when MOBID_PG_URL is set (tests/cli/store_pg.sh). */
 #include "store_fixture.h"
@@ -159,8 +159,9 @@ static char *query_text(mobid_store *s, const char *sql)
     return text;
 }
 
-/* PostgreSQL: the deferred transaction commits with synchronous_commit off, the
- * setting ends with it, and a synchronous commit after it flushes the WAL past it. */
+/* PostgreSQL: a deferred transaction or autocommit statement commits with
+ * synchronous_commit off, the setting ends with it, and a synchronous commit after it
+ * flushes the WAL past it. */
 static void test_pg_synchronous_commit(void **state)
 {
     mobid_store *s = open_store();
@@ -181,6 +182,20 @@ static void test_pg_synchronous_commit(void **state)
     assert_string_equal(before, "on");
     assert_string_equal(during, "off");
     assert_string_equal(after, "on");
+
+    /* An autocommit statement: the setting goes with it, in its own transaction. */
+    assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
+    char *autocommit = query_text(s, "SELECT current_setting('synchronous_commit')");
+    char *next = query_text(s, "SELECT current_setting('synchronous_commit')");
+    assert_string_equal(autocommit, "off");
+    assert_string_equal(next, "on");
+    free(autocommit);
+    free(next);
+    id++;
+    assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
+    assert_int_equal(insert_row(s, &id), MOBID_OK);
+    free(written);
+    written = query_text(s, "SELECT pg_current_wal_insert_lsn()::text");
 
     id++;
     assert_int_equal(insert_row(s, &id), MOBID_OK); /* synchronous */
