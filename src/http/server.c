@@ -471,12 +471,19 @@ static unsigned connection_limit(const mobid_http_server *s)
     return room < want ? (unsigned)room : want;
 }
 
+/* Once stop began, a new connection is closed as soon as it is accepted. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    mobid_http_server *s = cls;
+    return atomic_load(&s->stopping) ? MHD_NO : MHD_YES;
+}
+
 static struct MHD_Daemon *start_daemon(mobid_http_server *s, const struct sockaddr *addr)
 {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
                      (s->ipv6 ? MHD_USE_IPv6 : 0) | (s->access_log ? MHD_USE_ERROR_LOG : 0);
     unsigned per_client = s->per_client == MOBID_HTTP_UNLIMITED ? 0 : s->per_client;
-    return MHD_start_daemon(flags, s->port, NULL, NULL, on_request, s,
+    return MHD_start_daemon(flags, s->port, accept_policy, s, on_request, s,
                             MHD_OPTION_SOCK_ADDR, addr,
                             MHD_OPTION_THREAD_POOL_SIZE, s->io_threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -552,15 +559,16 @@ static void run_stop_hooks(mobid_http_server *s)
 }
 
 /* Stop accepting; parked requests are resumed with MOBID_HTTP_STOPPING and answered;
- * the workers finish the queue (MHD forbids stopping with suspended connections). */
+ * the workers finish the queue (MHD forbids stopping with suspended connections).
+ * New connections are refused by accept_policy, not MHD_quiesce_daemon: with several
+ * event threads, libmicrohttpd 0.9.75's quiesce races the threads that take the
+ * listening socket out of their own epoll sets and aborts the process ("Failed to
+ * remove listen FD from epoll set", about one stop in 500 on a loaded machine). */
 void mobid_http_server_stop(mobid_http_server *s)
 {
     if (!s || !s->daemon)
         return;
     atomic_store(&s->stopping, true);
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     http_reaper_stop(s);
     run_stop_hooks(s);
     http_lot_wake_all(s, MOBID_HTTP_STOPPING);

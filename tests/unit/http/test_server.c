@@ -479,6 +479,48 @@ static void test_graceful_stop(void **state)
     mobid_http_server_free(s);
 }
 
+static void *stop_server(void *arg)
+{
+    mobid_http_server_stop(arg);
+    return NULL;
+}
+
+/* While stop waits for a running handler, a new connection is closed unanswered and
+ * the running request still gets its answer. */
+static void test_refused_while_stopping(void **state)
+{
+    mobid_http_server *s = start_server(0);
+    slow_call sc = { .s = s };
+    snprintf(sc.url, sizeof sc.url, "%s", url_of(s, "/slow"));
+    pthread_t t, stopper;
+    struct timespec d = { 0, 5 * 1000 * 1000 };
+    atomic_store(&slow_started, 0);
+    assert_int_equal(pthread_create(&t, NULL, call_slow, &sc), 0);
+    for (int i = 0; i < 12000 && !atomic_load(&slow_started); i++)
+        nanosleep(&d, NULL);
+    assert_int_equal(atomic_load(&slow_started), 1);
+    assert_int_equal(pthread_create(&stopper, NULL, stop_server, s), 0);
+    for (int i = 0; i < 12000 && !mobid_http_server_stopping(s); i++)
+        nanosleep(&d, NULL);
+    assert_true(mobid_http_server_stopping(s));
+
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(mobid_http_server_port(s)) };
+    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    char buf[256];
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) { /* refused outright is fine too */
+        (void)send(fd, req, sizeof req - 1, MSG_NOSIGNAL);
+        assert_true(recv(fd, buf, sizeof buf, 0) <= 0); /* closed (or reset) unanswered */
+    }
+    close(fd);
+    pthread_join(t, NULL);
+    assert_int_equal(sc.err, MOBID_OK);
+    assert_int_equal(sc.status, 200);
+    pthread_join(stopper, NULL);
+    mobid_http_server_free(s);
+}
+
 static void test_config(void **state)
 {
     mobid_http_server *s = NULL;
@@ -522,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_health_and_metrics),
         cmocka_unit_test(test_client_limits),
         cmocka_unit_test(test_graceful_stop),
+        cmocka_unit_test(test_refused_while_stopping),
         cmocka_unit_test(test_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
