@@ -15,10 +15,13 @@
  * How a request travels. The event threads (io_threads, epoll) only move bytes: they
  * read the head and the body, then hand the request to a bounded queue and suspend the
  * connection; a worker (one of `workers`) runs the handler and resumes the connection,
- * and an event thread sends the answer. /healthz (liveness: the process answers; it
- * never touches the store) and /metrics run on the event thread, so they never wait
- * behind business traffic; /readyz runs the readiness check (mobid_http_server_set_health,
- * e.g. a store ping) on a worker.
+ * and an event thread sends the answer. A sleeping worker is woken only when the
+ * workers awake between jobs (and those already signalled) are fewer than the queued
+ * requests: a worker that finishes takes the next one without sleeping. Access log
+ * lines are gathered and written together (http/log.h). /healthz (liveness: the
+ * process answers; it never touches the store) and /metrics run on the event thread,
+ * so they never wait behind business traffic; /readyz runs the readiness check
+ * (mobid_http_server_set_health, e.g. a store ping) on a worker.
  *
  * Parking (long-polls). A handler that must wait for an event calls
  * mobid_http_req_watch(req, key) before it reads the state, then, when there is
@@ -30,6 +33,10 @@
  * between watch and park is not lost (the request is resumed at once). A client that
  * disconnects while parked is noticed (EPOLLRDHUP) and its request freed; hooks added
  * with mobid_http_req_on_free release what a parked request holds.
+ *
+ * Stopping: connections made once stop began are closed at accept (an accept policy;
+ * libmicrohttpd's quiesce races its own event threads), parked requests are answered,
+ * and requests in progress get up to 10 s.
  *
  * Overload gets an answer, never a hang: a full worker queue is answered 503 with
  * Retry-After; a request whose head and body are not all in within
