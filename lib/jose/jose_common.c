@@ -3,16 +3,21 @@
 
 #include <string.h>
 
+/* memchr finds the dots: a request object is 5 KB, and the byte loop this replaces
+ * cost 4 instructions a byte for each of the JWTs a verification splits. */
 mobid_err mobid_jose_split(mobid_view compact, mobid_view *parts, size_t n)
 {
-    size_t k = 0, start = 0;
-    for (size_t i = 0; i <= compact.len; i++) {
-        if (i < compact.len && compact.ptr[i] != '.')
-            continue;
+    size_t k = 0;
+    const uint8_t *p = compact.ptr, *end = compact.ptr + compact.len;
+    for (;;) {
+        const uint8_t *dot = p < end ? memchr(p, '.', (size_t)(end - p)) : NULL;
+        const uint8_t *stop = dot ? dot : end;
         if (k == n)
             return MOBID_ERR_MALFORMED;
-        parts[k++] = mobid_view_make(compact.ptr + start, i - start);
-        start = i + 1;
+        parts[k++] = mobid_view_make(p, (size_t)(stop - p));
+        if (!dot)
+            break;
+        p = dot + 1;
     }
     return k == n ? MOBID_OK : MOBID_ERR_MALFORMED;
 }
