@@ -399,7 +399,7 @@ static mobid_err answer_body(const vkit *k, const vwallet *w, const mobid_oid4vp
                                      req->state)))
         err = MOBID_ERR_NOMEM;
     if (!err && req->encrypted) {
-        if (!(err = mobid_oid4vp_response_encrypt(params, req->enc_key, &jwe)) &&
+        if (!(err = mobid_oid4vp_response_encrypt_for(req, params, &jwe)) &&
             !(err = mobid_buf_terminate(&jwe)))
             err = mobid_http_form_append(form, "response", (const char *)jwe.ptr);
     } else if (!err) {

@@ -189,6 +189,8 @@ typedef struct mobid_oid4vp_request {
     const char *response_uri;
     bool encrypted;           /* response_mode direct_post.jwt */
     mobid_key *enc_key;       /* encrypted: the verifier's public key (owned) */
+    const char *enc_kid;      /* encrypted: that key's kid in client_metadata.jwks, or
+                                 NULL when it has none (points into payload) */
     const json_t *dcql_query;
     bool has_registration;    /* verifier_info carried a registration that verified */
     mobid_oid4vp_registration registration;
@@ -219,6 +221,13 @@ void mobid_oid4vp_request_clear(mobid_oid4vp_request *r);
 MOBID_MUST_CHECK mobid_err mobid_oid4vp_response_encrypt(const json_t *params,
                                                          const mobid_key *verifier_key,
                                                          mobid_buf *out);
+/* The wallet's way: encrypt to the key of a verified request (req->enc_key) with
+ * that key's own kid from client_metadata.jwks (OpenID4VP 1.0 §8.3 asks for the same
+ * value), the thumbprint only when the key has none. Returns as
+ * mobid_oid4vp_response_encrypt; INVALID_ARG for a request that is not encrypted. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vp_response_encrypt_for(const mobid_oid4vp_request *req,
+                                                             const json_t *params,
+                                                             mobid_buf *out);
 /* Decrypt a direct_post.jwt "response" with the session's private key and return its
  * parameters (a JSON object). Returns MOBID_OK, DECRYPT_FAILED and the other
  * mobid_jwe_decrypt errors, MALFORMED (payload not an object), NOMEM. */

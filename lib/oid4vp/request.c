@@ -108,8 +108,8 @@ done:
     return err;
 }
 
-/* The one encryption key of client_metadata.jwks (P-256, ECDH-ES). */
-static mobid_err enc_key_of(const json_t *pl, mobid_key **out)
+/* The one encryption key of client_metadata.jwks (P-256, ECDH-ES), and its kid. */
+static mobid_err enc_key_of(const json_t *pl, mobid_key **out, const char **kid)
 {
     const json_t *keys = json_object_get(json_object_get(json_object_get(pl, "client_metadata"),
                                                          "jwks"), "keys");
@@ -122,6 +122,7 @@ static mobid_err enc_key_of(const json_t *pl, mobid_key **out)
         mobid_err err = mobid_jwk_to_key(k, out);
         if (err)
             return err;
+        *kid = json_string_value(json_object_get(k, "kid"));
         if (mobid_key_curve(*out) != MOBID_CURVE_P256) {
             mobid_key_free(*out);
             *out = NULL;
@@ -190,7 +191,7 @@ static mobid_err read_members(mobid_oid4vp_request *r, const mobid_cert *leaf)
         goto done;
     }
     r->encrypted = !strcmp(mode, "direct_post.jwt");
-    err = r->encrypted ? enc_key_of(pl, &r->enc_key) : MOBID_OK;
+    err = r->encrypted ? enc_key_of(pl, &r->enc_key, &r->enc_kid) : MOBID_OK;
     mobid_buf_free(&cid);
     mobid_buf_init(&cid, 0);
     /* the subject is shown to the holder; a certificate without one shows none */

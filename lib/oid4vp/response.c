@@ -6,27 +6,46 @@
 #include <mobid/jose.h>
 #include <mobid/oid4vp.h>
 
-mobid_err mobid_oid4vp_response_encrypt(const json_t *params, const mobid_key *verifier_key,
-                                        mobid_buf *out)
+/* kid NULL: the key's JWK thumbprint. */
+static mobid_err encrypt_to(const json_t *params, const mobid_key *verifier_key, const char *kid,
+                            mobid_buf *out)
 {
     mobid_err err;
-    mobid_buf body = { 0 }, kid = { 0 };
+    mobid_buf body = { 0 }, thumb = { 0 };
     mobid_jwe_params jp = { 0 };
 
     if (!json_is_object(params) || !verifier_key || !out)
         return MOBID_ERR_INVALID_ARG;
     mobid_buf_init(&body, 0);
-    mobid_buf_init(&kid, 0);
-    if ((err = mobid_json_dump(params, false, &body)) ||
-        (err = mobid_jwk_thumbprint_key(verifier_key, &kid)) || (err = mobid_buf_terminate(&kid)))
+    mobid_buf_init(&thumb, 0);
+    if ((err = mobid_json_dump(params, false, &body)))
+        goto done;
+    if (!kid && (!(err = mobid_jwk_thumbprint_key(verifier_key, &thumb)) &&
+                 !(err = mobid_buf_terminate(&thumb))))
+        kid = (const char *)thumb.ptr;
+    if (err)
         goto done;
     jp.enc = MOBID_JWE_A128GCM;
-    jp.kid = (const char *)kid.ptr;
+    jp.kid = kid;
     err = mobid_jwe_encrypt(verifier_key, &jp, mobid_buf_view(&body), out);
 done:
     mobid_buf_free(&body);
-    mobid_buf_free(&kid);
+    mobid_buf_free(&thumb);
     return err;
+}
+
+mobid_err mobid_oid4vp_response_encrypt(const json_t *params, const mobid_key *verifier_key,
+                                        mobid_buf *out)
+{
+    return encrypt_to(params, verifier_key, NULL, out);
+}
+
+mobid_err mobid_oid4vp_response_encrypt_for(const mobid_oid4vp_request *req, const json_t *params,
+                                            mobid_buf *out)
+{
+    if (!req || !req->encrypted)
+        return MOBID_ERR_INVALID_ARG;
+    return encrypt_to(params, req->enc_key, req->enc_kid, out);
 }
 
 mobid_err mobid_oid4vp_response_decrypt(mobid_view jwe, const mobid_key *key, json_t **params)

@@ -196,7 +196,7 @@ static mobid_err send_response(const mobid_wallet_io *io, const mobid_oid4vp_req
     if (!err && req->state)
         json_object_set_new(params, "state", json_string(req->state));
     if (!err && req->encrypted) {
-        err = mobid_oid4vp_response_encrypt(params, req->enc_key, &val);
+        err = mobid_oid4vp_response_encrypt_for(req, params, &val);
         mobid_buf_append_str(&form, "response=");
     } else if (!err) {
         err = mobid_json_dump(vp_token, false, &val);

@@ -330,6 +330,36 @@ static void test_request_and_response(void **state)
     assert_int_equal(mobid_oid4vp_response_decrypt(mobid_buf_view(&jwe), enc, &back), MOBID_OK);
     assert_true(json_equal(params, back));
     json_decref(back);
+    /* The wallet's way: the JWE names the key by the kid the request gave it. */
+    mobid_buf thumb, hdr;
+    mobid_buf_init(&thumb, 0);
+    assert_int_equal(mobid_jwk_thumbprint_key(enc, &thumb), MOBID_OK);
+    assert_int_equal(mobid_buf_terminate(&thumb), MOBID_OK);
+    assert_non_null(r.enc_kid);
+    assert_string_equal(r.enc_kid, (const char *)thumb.ptr); /* what mobid's verifier gives */
+    r.enc_kid = "verifier-key-1"; /* as a verifier that names its keys otherwise */
+    mobid_buf_init(&hdr, 0);
+    for (int i = 0; i < 2; i++) {
+        jwe.len = 0;
+        assert_int_equal(mobid_oid4vp_response_encrypt_for(&r, params, &jwe), MOBID_OK);
+        assert_int_equal(mobid_oid4vp_response_decrypt(mobid_buf_view(&jwe), enc, &back), MOBID_OK);
+        assert_true(json_equal(params, back));
+        json_decref(back);
+        const uint8_t *dot = memchr(jwe.ptr, '.', jwe.len);
+        hdr.len = 0;
+        assert_int_equal(mobid_b64url_decode(mobid_view_make(jwe.ptr, (size_t)(dot - jwe.ptr)), &hdr),
+                         MOBID_OK);
+        json_t *h = json_loadb((const char *)hdr.ptr, hdr.len, 0, NULL);
+        assert_string_equal(json_string_value(json_object_get(h, "kid")),
+                            i == 0 ? "verifier-key-1" : (const char *)thumb.ptr);
+        json_decref(h);
+        r.enc_kid = NULL; /* a key without a kid: its thumbprint */
+    }
+    r.encrypted = false;
+    assert_int_equal(mobid_oid4vp_response_encrypt_for(&r, params, &jwe), MOBID_ERR_INVALID_ARG);
+    r.encrypted = true;
+    mobid_buf_free(&thumb);
+    mobid_buf_free(&hdr);
     /* Another base64url character inside the tag (not its last, whose low bits are fixed). */
     jwe.ptr[jwe.len - 3] = jwe.ptr[jwe.len - 3] == 'A' ? 'B' : 'A';
     assert_int_equal(mobid_oid4vp_response_decrypt(mobid_buf_view(&jwe), enc, &back),
