@@ -68,7 +68,14 @@ static int run_bench_http(int argc, char **argv)
     double seconds = 3;
     int nclients = 1;
     bool json = false;
+    static const char usage[] = "usage: mobid bench http [--seconds S] [--clients N] [--json]\n\n"
+                                "N clients (default 1) POST small JSON bodies to a server in this\n"
+                                "process for S seconds (default 3): requests/s, p50 and p99.\n";
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
         if (!strcmp(argv[i], "--json"))
             json = true;
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
@@ -76,8 +83,7 @@ static int run_bench_http(int argc, char **argv)
         else if (!strcmp(argv[i], "--clients") && i + 1 < argc)
             nclients = atoi(argv[++i]);
         else
-            return cli_usage_error("usage: mobid bench http [--seconds S] [--clients N] [--json]\n",
-                                   "unknown option %s", argv[i]);
+            return cli_usage_error(usage, "unknown option %s", argv[i]);
     }
     if (nclients < 1 || nclients > 64 || seconds <= 0)
         return cli_usage_error(NULL, "--clients must be 1..64 and --seconds positive");

@@ -41,5 +41,6 @@ code=0; "$bin" bench verifier --target https://x.example 2>/dev/null || code=$?
 code=0; "$bin" bench pending 2>/dev/null || code=$?
 [ "$code" = 2 ] && ok "pending without --sessions is a usage error" || bad "pending exit $code"
 "$bin" bench pending --help | grep -q -- --sessions && ok "pending --help" || bad "pending --help"
+"$bin" bench http --help | grep -q -- --clients && ok "http --help" || bad "http --help"
 
 [ "$fails" = 0 ] || exit 1
