@@ -130,11 +130,11 @@ static mobid_err pg_exec(mobid_store *s, const char *sql)
         p->begin_pending = false;
         return MOBID_OK;
     }
-    p->begin_pending = false;
     size_t n = sizeof PG_BEGIN + 2 + strlen(sql);
     char *both = mobid_malloc(n);
     if (!both)
-        return MOBID_ERR_NOMEM;
+        return MOBID_ERR_NOMEM; /* BEGIN still pending */
+    p->begin_pending = false;
     snprintf(both, n, "%s; %s", PG_BEGIN, sql);
     mobid_err err = simple_exec(s, both);
     mobid_free(both);
