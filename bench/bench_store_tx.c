@@ -82,7 +82,10 @@ static int run_bench_store(int argc, char **argv)
     bool json = false;
     int n = 2000;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: mobid bench store [--db URL] [--n N] [--json]\n");
+            return CLI_EXIT_OK;
+        } else if (!strcmp(argv[i], "--json"))
             json = true;
         else if (!strcmp(argv[i], "--db") && i + 1 < argc)
             db = argv[++i];

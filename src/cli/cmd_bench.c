@@ -38,6 +38,11 @@ static int cmd_bench(int argc, char **argv)
     char name[64];
     snprintf(name, sizeof name, "%s", argv[1]);
     if (!strcmp(argv[1], "verify")) {
+        /* with no format, --help names both */
+        if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+            bench_usage(stdout);
+            return CLI_EXIT_OK;
+        }
         /* `verify --format F` selects the bench "verify-F". */
         for (int i = 2; i + 1 < argc; i++)
             if (!strcmp(argv[i], "--format"))

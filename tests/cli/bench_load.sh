@@ -42,5 +42,10 @@ code=0; "$bin" bench pending 2>/dev/null || code=$?
 [ "$code" = 2 ] && ok "pending without --sessions is a usage error" || bad "pending exit $code"
 "$bin" bench pending --help | grep -q -- --sessions && ok "pending --help" || bad "pending --help"
 "$bin" bench http --help | grep -q -- --clients && ok "http --help" || bad "http --help"
+# every benchmark the list names answers --help with its usage, exit 0, and runs nothing
+for name in $("$bin" bench --help | awk '/^benchmarks:/ { on = 1; next } on && NF { print $1 }') verify; do
+  out=$("$bin" bench "$name" --help 2>&1) && grep -qi usage <<<"$out" \
+    && ok "bench $name --help" || bad "bench $name --help: $out"
+done
 
 [ "$fails" = 0 ] || exit 1
