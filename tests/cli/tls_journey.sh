@@ -111,7 +111,8 @@ jq -e --arg u "$ISSUER" '.issuer_url == $u' "$DEMO_DIR/issuer.json" >/dev/null \
 
 # ---- nginx's request id is the services' request id
 rid=$(awk '$3 == "/credential" { print $1; exit }' nginx/access.log)
-[ -n "$rid" ] && grep -q "\"request_id\":\"$rid\"" "$DEMO_DIR/log/issuer.log" \
+# (access lines reach the file at the server's 200 ms tick)
+[ -n "$rid" ] && wait_until -t 10 grep -q "\"request_id\":\"$rid\"" "$DEMO_DIR/log/issuer.log" \
   && ok "request id $rid from nginx is in the issuer's JSON log" || bad "request id not carried ($rid)"
 
 # ---- the issuer URL is in the PKI: a restart under another URL is refused
