@@ -28,6 +28,20 @@ static inline mobid_err store_write(mobid_store *s, const char *sql, const int64
     return err;
 }
 
+/* The one text value sql returns (a row is required); the caller frees it. */
+static inline char *store_text(mobid_store *s, const char *sql)
+{
+    mobid_store_stmt *st = NULL;
+    bool row = false;
+    assert_int_equal(mobid_store_prepare(s, sql, &st), MOBID_OK);
+    assert_int_equal(mobid_store_step(st, &row), MOBID_OK);
+    assert_true(row);
+    char *text = mobid_store_col_strdup(st, 0);
+    mobid_store_finalize(st);
+    assert_non_null(text);
+    return text;
+}
+
 /* The group on SQLite (g_url = sqlite:g_dir/test.db, the folder removed afterwards),
  * then with pg and MOBID_PG_URL set on PostgreSQL. Returns how many tests failed. */
 static inline int store_run_group(const char *name, const struct CMUnitTest *tests, size_t n,

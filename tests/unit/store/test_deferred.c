@@ -146,19 +146,6 @@ static void test_deferral_scope(void **state)
     mobid_store_close(s);
 }
 
-static char *query_text(mobid_store *s, const char *sql)
-{
-    mobid_store_stmt *st = NULL;
-    bool row = false;
-    assert_int_equal(mobid_store_prepare(s, sql, &st), MOBID_OK);
-    assert_int_equal(mobid_store_step(st, &row), MOBID_OK);
-    assert_true(row);
-    char *text = mobid_store_col_strdup(st, 0);
-    mobid_store_finalize(st);
-    assert_non_null(text);
-    return text;
-}
-
 /* PostgreSQL: a deferred transaction or autocommit statement commits with
  * synchronous_commit off, the setting ends with it, and a synchronous commit after it
  * flushes the WAL past it. */
@@ -172,21 +159,21 @@ static void test_pg_synchronous_commit(void **state)
     reset_table(s);
     int64_t id = 20;
     assert_int_equal(mobid_store_begin(s), MOBID_OK);
-    char *before = query_text(s, "SHOW synchronous_commit");
+    char *before = store_text(s, "SHOW synchronous_commit");
     assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
-    char *during = query_text(s, "SHOW synchronous_commit");
+    char *during = store_text(s, "SHOW synchronous_commit");
     assert_int_equal(insert_row(s, &id), MOBID_OK);
     assert_int_equal(mobid_store_commit(s), MOBID_OK);
-    char *after = query_text(s, "SHOW synchronous_commit");
-    char *written = query_text(s, "SELECT pg_current_wal_insert_lsn()::text");
+    char *after = store_text(s, "SHOW synchronous_commit");
+    char *written = store_text(s, "SELECT pg_current_wal_insert_lsn()::text");
     assert_string_equal(before, "on");
     assert_string_equal(during, "off");
     assert_string_equal(after, "on");
 
     /* An autocommit statement: the setting goes with it, in its own transaction. */
     assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
-    char *autocommit = query_text(s, "SELECT current_setting('synchronous_commit')");
-    char *next = query_text(s, "SELECT current_setting('synchronous_commit')");
+    char *autocommit = store_text(s, "SELECT current_setting('synchronous_commit')");
+    char *next = store_text(s, "SELECT current_setting('synchronous_commit')");
     assert_string_equal(autocommit, "off");
     assert_string_equal(next, "on");
     free(autocommit);
@@ -195,7 +182,7 @@ static void test_pg_synchronous_commit(void **state)
     assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
     assert_int_equal(insert_row(s, &id), MOBID_OK);
     free(written);
-    written = query_text(s, "SELECT pg_current_wal_insert_lsn()::text");
+    written = store_text(s, "SELECT pg_current_wal_insert_lsn()::text");
 
     id++;
     assert_int_equal(insert_row(s, &id), MOBID_OK); /* synchronous */

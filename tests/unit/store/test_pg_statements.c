@@ -237,27 +237,14 @@ static void test_statements_gone(void **state)
     mobid_store_close(s);
 }
 
-/* The one text value sql returns; the caller frees it. */
-static char *text_of(mobid_store *s, const char *sql)
-{
-    mobid_store_stmt *st = NULL;
-    bool row = false;
-    assert_int_equal(mobid_store_prepare(s, sql, &st), MOBID_OK);
-    assert_int_equal(mobid_store_step(st, &row), MOBID_OK);
-    assert_true(row);
-    char *v = mobid_store_col_strdup(st, 0);
-    mobid_store_finalize(st);
-    return v;
-}
-
 static char *isolation(mobid_store *s)
 {
-    return text_of(s, "SELECT current_setting('transaction_isolation')");
+    return store_text(s, "SELECT current_setting('transaction_isolation')");
 }
 
 static char *sync_setting(mobid_store *s)
 {
-    return text_of(s, "SELECT current_setting('synchronous_commit')");
+    return store_text(s, "SELECT current_setting('synchronous_commit')");
 }
 
 /* BEGIN travels with the transaction's first statement: that statement already runs
