@@ -55,7 +55,8 @@ offer
 node "$peer/client.mjs" "$(jq -r .offer_ref_uri offer.json)" "$(jq -r .tx_code offer.json)" ac.json wp.key \
   2>peer2.err && check "authorization code (PAR, PKCE, DPoP, attestation)" ac.json authorization_code \
   || bad "authorization code: $(tail -5 peer2.err) $(tail -3 serve.err)"
-grep -q '"path":"/par","status":201' serve.out serve.err 2>/dev/null \
+# (access lines reach the log at the server's 200 ms tick)
+wait_until -t 10 grep -q '"path":"/par","status":201' serve.out serve.err 2>/dev/null \
   && ok "the peer pushed its authorization request" || bad "no PAR seen in the access log"
 
 offer

@@ -40,6 +40,9 @@ mobid_err issuer_new_id(char out[23])
     uint8_t rnd[16];
     mobid_buf b = { 0 };
     mobid_err err = mobid_random(rnd, sizeof rnd);
+    /* The first symbol is from the lower half of the alphabet (A-Z, a-f), so an id never
+     * starts with '-' and is never read as an option on a command line (127 random bits) */
+    rnd[0] &= 0x7f;
     if (err == MOBID_OK)
         err = mobid_b64url_encode(mobid_view_make(rnd, sizeof rnd), &b);
     if (err == MOBID_OK && b.len == 22) {
