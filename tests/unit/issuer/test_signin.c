@@ -125,6 +125,10 @@ static void test_race(void **state)
     int64_t retry = 0;
 
     (void)state;
+    /* the lock alone: with the account delay (1 s after the third failure) the race could
+     * stop at three checks, and on a slow machine that delay is over before the last
+     * attempt below */
+    set("signin_slow_after", 100);
     memset(r, 0, sizeof r);
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(pthread_create(&th[i], NULL, race_thread, &r[i]), 0);
@@ -143,6 +147,7 @@ static void test_race(void **state)
     assert_int_equal(attempt(g_s, "si.race", PW, "198.51.100.7", &retry),
                      MOBID_SVC_ERR_SIGNIN_THROTTLED);
     assert_true(retry > 0 && retry <= 600);
+    set("signin_slow_after", 3);
 }
 
 /* A locked account/source pair keeps a guesser out but not the officer at the desk the
