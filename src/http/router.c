@@ -75,6 +75,14 @@ done:
     return err;
 }
 
+http_route *http_router_last(http_router *r)
+{
+    http_route *rt = r->routes;
+    while (rt && rt->next)
+        rt = rt->next;
+    return rt;
+}
+
 /* Does rt's pattern match the path segments? Fills params on success. */
 static bool match_path(const http_route *rt, const mobid_view *segs, size_t n, http_params *params)
 {

@@ -26,6 +26,7 @@ typedef struct http_route {
     char *segs[HTTP_MAX_SEGMENTS]; /* literal text, or "{name}" */
     http_fn handler;               /* opaque to the router */
     void *ctx;
+    unsigned flags;                /* MOBID_HTTP_INLINE or 0: read by the server */
 } http_route;
 
 typedef struct http_router {
@@ -44,6 +45,9 @@ typedef struct http_params {
  * existing method + pattern. Returns MOBID_ERR_INVALID_ARG or MOBID_ERR_NOMEM. */
 mobid_err http_router_add(http_router *r, const char *method, const char *pattern,
                           http_fn handler, void *ctx);
+
+/* The route last added (the table's tail), to set its flags; NULL when empty. */
+http_route *http_router_last(http_router *r);
 
 /* Find the route for method and path (HEAD also matches GET routes). Returns NULL when
  * none matches; then *path_known tells whether the path matched with another method

@@ -147,11 +147,11 @@ mobid_err mobid_http_server_new(const mobid_http_config *cfg, mobid_http_server 
                                     "request_timeout: 408 at the request deadline)",
                                     MOBID_METRIC_COUNTER);
     if (err == MOBID_OK)
-        err = mobid_http_route(s, "GET", "/healthz", on_healthz, s);
+        err = mobid_http_route_flags(s, "GET", "/healthz", on_healthz, s, MOBID_HTTP_INLINE);
     if (err == MOBID_OK)
         err = mobid_http_route(s, "GET", "/readyz", on_readyz, s);
     if (err == MOBID_OK)
-        err = mobid_http_route(s, "GET", "/metrics", on_metrics, s);
+        err = mobid_http_route_flags(s, "GET", "/metrics", on_metrics, s, MOBID_HTTP_INLINE);
     if (err == MOBID_OK)
         err = http_lot_init(s);
     if (err != MOBID_OK) {
@@ -162,12 +162,21 @@ mobid_err mobid_http_server_new(const mobid_http_config *cfg, mobid_http_server 
     return MOBID_OK;
 }
 
+mobid_err mobid_http_route_flags(mobid_http_server *s, const char *method, const char *pattern,
+                                 mobid_http_handler handler, void *ctx, unsigned flags)
+{
+    if (!s || s->daemon || (flags & ~MOBID_HTTP_INLINE))
+        return MOBID_ERR_INVALID_ARG;
+    mobid_err err = http_router_add(&s->router, method, pattern, (http_fn)handler, ctx);
+    if (err == MOBID_OK)
+        http_router_last(&s->router)->flags = flags;
+    return err;
+}
+
 mobid_err mobid_http_route(mobid_http_server *s, const char *method, const char *pattern,
                            mobid_http_handler handler, void *ctx)
 {
-    if (!s || s->daemon)
-        return MOBID_ERR_INVALID_ARG;
-    return http_router_add(&s->router, method, pattern, (http_fn)handler, ctx);
+    return mobid_http_route_flags(s, method, pattern, handler, ctx, MOBID_HTTP_ON_WORKER);
 }
 
 mobid_err mobid_http_server_on_stop(mobid_http_server *s, void (*fn)(void *ctx), void *ctx)
@@ -267,14 +276,6 @@ static void run_handler(mobid_http_req *r)
         error_response(r, 500, "server_error", mobid_svc_err_name(err));
 }
 
-/* Built-ins that never block run on the event thread: liveness stays reachable
- * however busy the workers are. */
-static bool runs_inline(const mobid_http_req *r)
-{
-    return r->route && (r->route->handler == (http_fn)on_healthz ||
-                        r->route->handler == (http_fn)on_metrics);
-}
-
 void http_run_job(mobid_http_req *r)
 {
     r->park_asked = false;
@@ -339,6 +340,20 @@ static enum MHD_Result begin(mobid_http_server *s, struct MHD_Connection *c, con
     return MHD_YES;
 }
 
+/* An inline route's handler, here on the event thread: no suspend, queue, wake-up or
+ * resume. A handler that parks is suspended and parked as from a worker (the lot may
+ * hand it straight to a worker: a wake came already, or the server stops). */
+static enum MHD_Result run_inline(mobid_http_server *s, mobid_http_req *r)
+{
+    r->park_asked = false;
+    run_handler(r);
+    if (!r->park_asked)
+        return send_response(r);
+    MHD_suspend_connection(r->conn);
+    http_lot_park(s, r);
+    return MHD_YES;
+}
+
 /* The whole request is in: answer inline, or queue it for a worker and suspend. */
 static enum MHD_Result received(mobid_http_server *s, mobid_http_req *r)
 {
@@ -349,10 +364,8 @@ static enum MHD_Result received(mobid_http_server *s, mobid_http_req *r)
     }
     if (!route(r))
         return send_response(r);
-    if (runs_inline(r)) {
-        run_handler(r);
-        return send_response(r);
-    }
+    if (r->route->flags & MOBID_HTTP_INLINE)
+        return run_inline(s, r);
     /* Suspend first: a quick worker may resume the connection before we return. */
     MHD_suspend_connection(r->conn);
     if (http_queue_push(s, r, true))

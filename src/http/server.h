@@ -12,22 +12,24 @@
  *     mobid_http_server_stop(srv);             // stops accepting, finishes requests
  *     mobid_http_server_free(srv);
  *
- * How a request travels. The event threads (io_threads, epoll) only move bytes: they
- * read the head and the body, then hand the request to a bounded queue and suspend the
- * connection; a worker (one of `workers`) runs the handler and resumes the connection,
- * and an event thread sends the answer. A sleeping worker is woken only when the
- * workers awake between jobs (and those already signalled) are fewer than the queued
- * requests: a worker that finishes takes the next one without sleeping. Access log
- * lines are gathered and written together (http/log.h). /healthz (liveness: the
- * process answers; it never touches the store) and /metrics run on the event thread,
- * so they never wait behind business traffic; /readyz runs the readiness check
- * (mobid_http_server_set_health, e.g. a store ping) on a worker.
+ * How a request travels. The event threads (io_threads, epoll) read the head and the
+ * body. For a route marked MOBID_HTTP_INLINE (handlers that never wait), the event
+ * thread runs the handler and sends the answer itself. Any other request goes to a
+ * bounded queue and its connection is suspended; a worker (one of `workers`) runs the
+ * handler and resumes the connection, and an event thread sends the answer. A
+ * sleeping worker is woken only when the workers awake between jobs (and those
+ * already signalled) are fewer than the queued requests: a worker that finishes takes
+ * the next one without sleeping. Access log lines are gathered and written together
+ * (http/log.h). /healthz (liveness: the process answers; it never touches the store)
+ * and /metrics are inline, so they never wait behind the workers' business traffic;
+ * /readyz runs the readiness check (mobid_http_server_set_health, e.g. a store ping)
+ * on a worker.
  *
  * Parking (long-polls). A handler that must wait for an event calls
  * mobid_http_req_watch(req, key) before it reads the state, then, when there is
  * nothing to answer yet, mobid_http_req_park(req, timeout, resume, ctx) and returns.
  * The connection then holds no thread and no store connection. resume runs on a
- * worker when mobid_http_server_wake(srv, key) is called (from any thread: the code
+ * worker (also for an inline route) when mobid_http_server_wake(srv, key) is called (from any thread: the code
  * that finished the work, or a listener for another instance's notifications), when
  * the timeout passes, or when the server stops; it may answer or park again. A wake
  * between watch and park is not lost (the request is resumed at once). A client that
@@ -53,7 +55,7 @@
  * a reverse proxy.
  *
  * Thread safety: routes are added before start. Handlers run concurrently on the
- * workers, so their ctx must be thread-safe; a store connection is taken per request
+ * workers and event threads, so their ctx must be thread-safe; a store connection is taken per request
  * (mobid_store_pool) and given back before the handler returns or parks. A request and
  * its response belong to the one thread running its handler or resume function.
  *
@@ -109,10 +111,25 @@ MOBID_MUST_CHECK mobid_err mobid_http_server_new(const mobid_http_config *cfg,
                                                  mobid_http_server **out);
 
 /* Route method + pattern ("/api/v1/verifications/{id}") to handler; see router.h for
- * matching rules. Only before start. MOBID_ERR_INVALID_ARG for a bad or duplicate
- * pattern. */
+ * matching rules. The handler runs on a worker. Only before start.
+ * MOBID_ERR_INVALID_ARG for a bad or duplicate pattern. */
 mobid_err mobid_http_route(mobid_http_server *s, const char *method, const char *pattern,
                            mobid_http_handler handler, void *ctx);
+
+/* Route flags: where the handler runs. */
+#define MOBID_HTTP_ON_WORKER 0u /* on a worker (what mobid_http_route does) */
+/* On the event thread that read the request, with no hand-off to a worker (saves a
+ * suspend, a queue, a wake-up and a resume: about a tenth of the verifier's CPU per
+ * request). Only for handlers that never wait: CPU work and reads are fine, deferred
+ * store commits are fine; a durable store commit (it waits for an fsync), a call to
+ * another server, a lock held long or a store pool that can run dry is not, since the
+ * event thread's other connections (liveness among them) wait meanwhile. Such a
+ * handler may park (mobid_http_req_park); its resume function runs on a worker. */
+#define MOBID_HTTP_INLINE 1u
+
+/* mobid_http_route with flags (MOBID_HTTP_ON_WORKER or MOBID_HTTP_INLINE). */
+mobid_err mobid_http_route_flags(mobid_http_server *s, const char *method, const char *pattern,
+                                 mobid_http_handler handler, void *ctx, unsigned flags);
 
 /* Answer GET and HEAD requests under prefix (e.g. "/console/") that match no route
  * with handler (an HTML "not found" page of a web UI) instead of the JSON 404; the
