@@ -374,7 +374,8 @@ mobid_err verifier_routes(verifier_ctx *ctx, mobid_http_server *srv)
                                      "Responses processed, by outcome (verified or the error code)",
                                      MOBID_METRIC_COUNTER)))
         return err;
-    if ((err = mobid_http_route(srv, "POST", "/api/v1/verifications", on_create, ctx)) ||
+    if ((err = mobid_http_route_flags(srv, "POST", "/api/v1/verifications", on_create, ctx,
+                                       MOBID_HTTP_INLINE)) ||
         (err = mobid_http_route(srv, "GET", "/api/v1/verifications/{id}", on_status, ctx)) ||
         (err = verifier_qr_routes(ctx, srv)) || (err = verifier_wallet_routes(ctx, srv)))
         return err;

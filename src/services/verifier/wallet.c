@@ -377,7 +377,8 @@ done:
 
 mobid_err verifier_wallet_routes(verifier_ctx *ctx, mobid_http_server *srv)
 {
-    mobid_err err = mobid_http_route(srv, "GET", "/oid4vp/request/{id}", on_request, ctx);
+    mobid_err err = mobid_http_route_flags(srv, "GET", "/oid4vp/request/{id}", on_request, ctx,
+                                           MOBID_HTTP_INLINE);
     if (!err)
         err = mobid_http_route(srv, "POST", "/oid4vp/response/{id}", on_response, ctx);
     return err;
