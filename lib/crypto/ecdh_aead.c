@@ -1,6 +1,7 @@
 /* Key agreement (ECDH on P-curves, X25519) and AES-GCM. */
 #include "crypto_internal.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -57,9 +58,24 @@ mobid_err mobid_ecdh(const mobid_key *priv, const mobid_key *peer, mobid_buf *ou
     return ecdh_p(priv, peer, out);
 }
 
+/* Explicit fetches, done once: EVP_aes_128_gcm() is a legacy handle that every
+ * EVP_CipherInit_ex fetches again by name (a locked lookup), and a verification runs
+ * four AES-GCM passes (the JWE, the sealed key and claims). */
+static EVP_CIPHER *gcms[2];
+static pthread_once_t gcms_once = PTHREAD_ONCE_INIT;
+
+static void gcms_init(void)
+{
+    gcms[0] = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+    gcms[1] = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
 static const EVP_CIPHER *gcm_cipher(mobid_view key)
 {
-    return key.len == 16 ? EVP_aes_128_gcm() : key.len == 32 ? EVP_aes_256_gcm() : NULL;
+    if (key.len != 16 && key.len != 32)
+        return NULL;
+    pthread_once(&gcms_once, gcms_init);
+    return gcms[key.len == 32];
 }
 
 static bool gcm_args_ok(mobid_view key, mobid_view iv, mobid_view aad, mobid_view text)
