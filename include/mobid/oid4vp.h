@@ -180,6 +180,31 @@ typedef struct mobid_oid4vp_request_params {
 MOBID_MUST_CHECK mobid_err mobid_oid4vp_request_sign(const mobid_oid4vp_request_params *p,
                                                      mobid_buf *out);
 
+/* What every request object signed with one access certificate shares (the
+ * protected header with its x5c, client_id, client_metadata's formats,
+ * verifier_info), encoded once so that each request writes only its session's
+ * values. Immutable once made: one signer may serve many threads. */
+typedef struct mobid_oid4vp_request_signer mobid_oid4vp_request_signer;
+
+/* A signer for key (private; a reference is taken), its chain x5c (leaf first; read
+ * now, not kept) and registration (a registration JWT for verifier_info, or NULL;
+ * copied). *out is released with mobid_oid4vp_request_signer_free. Returns MOBID_OK,
+ * INVALID_ARG (no private key, a key no ES* algorithm fits, no chain), NOMEM. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vp_request_signer_new(mobid_key *key,
+                                                           mobid_cert *const *x5c,
+                                                           size_t x5c_len,
+                                                           const char *registration,
+                                                           mobid_oid4vp_request_signer **out);
+void mobid_oid4vp_request_signer_free(mobid_oid4vp_request_signer *s);
+
+/* mobid_oid4vp_request_sign with the signer's key, chain and registration (p's key,
+ * x5c and registration are not read): the same request object, appended to out.
+ * Returns what mobid_oid4vp_request_sign returns; INVALID_ARG also for a string of
+ * p that is not UTF-8. */
+MOBID_MUST_CHECK mobid_err mobid_oid4vp_request_sign_with(const mobid_oid4vp_request_signer *s,
+                                                          const mobid_oid4vp_request_params *p,
+                                                          mobid_buf *out);
+
 /* A request object as a wallet sees it after verification. */
 typedef struct mobid_oid4vp_request {
     json_t *payload;          /* owned */

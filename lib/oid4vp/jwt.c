@@ -8,7 +8,7 @@
 static const mobid_alg jwt_algs[] = { MOBID_ALG_ES256, MOBID_ALG_ES384, MOBID_ALG_ES512,
                                       MOBID_ALG_NONE };
 
-static mobid_alg alg_for(const mobid_key *key)
+mobid_alg oid4vp_jwt_alg(const mobid_key *key)
 {
     switch (mobid_key_curve(key)) {
     case MOBID_CURVE_P256: return MOBID_ALG_ES256;
@@ -25,7 +25,7 @@ mobid_err oid4vp_jwt_sign(const mobid_key *key, mobid_cert *const *x5c, size_t x
     json_t *hdr = NULL, *chain = NULL;
     mobid_buf body = { 0 };
 
-    if (!key || !x5c || !x5c_len || !payload || alg_for(key) == MOBID_ALG_NONE)
+    if (!key || !x5c || !x5c_len || !payload || oid4vp_jwt_alg(key) == MOBID_ALG_NONE)
         return MOBID_ERR_INVALID_ARG;
     mobid_buf_init(&body, 0);
     if ((err = mobid_jose_x5c_from_certs(x5c, x5c_len, &chain)))
@@ -37,7 +37,7 @@ mobid_err oid4vp_jwt_sign(const mobid_key *key, mobid_cert *const *x5c, size_t x
     }
     if ((err = mobid_json_dump(payload, false, &body)))
         goto done;
-    err = mobid_jws_sign(key, alg_for(key), hdr, mobid_buf_view(&body), out);
+    err = mobid_jws_sign(key, oid4vp_jwt_alg(key), hdr, mobid_buf_view(&body), out);
 done:
     json_decref(hdr);
     json_decref(chain);

@@ -4,6 +4,9 @@
 
 #include <mobid/oid4vp.h>
 
+/* The JWS algorithm of a signing key's curve (ES256 for P-256, ...), NONE for others. */
+mobid_alg oid4vp_jwt_alg(const mobid_key *key);
+
 /* Sign payload (a JSON object) as a JWT with typ and an x5c header; the algorithm
  * follows the key's curve. Appends the compact JWS to out. */
 mobid_err oid4vp_jwt_sign(const mobid_key *key, mobid_cert *const *x5c, size_t x5c_len,

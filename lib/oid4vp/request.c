@@ -2,6 +2,8 @@
  * Request objects (OpenID4VP 1.0 §5, HAIP): built and signed by the verifier,
  * verified by the wallet.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <mobid/jose.h>
 #include "oid4vp_internal.h"
@@ -30,81 +32,251 @@ mobid_err mobid_oid4vp_random_token(mobid_buf *out)
     return err;
 }
 
-/* client_metadata: formats, and for direct_post.jwt the encryption key. */
-static mobid_err client_metadata(const mobid_oid4vp_request_params *p, json_t **out)
+/* What every request object of one access certificate shares, written once: the
+ * encoded protected header (alg, typ, x5c), the client_id as a JSON string, the
+ * formats of client_metadata and verifier_info. Per request only the session's
+ * values are written around them; the bytes are those a jansson object of the
+ * same members in the same order would dump to. */
+struct mobid_oid4vp_request_signer {
+    mobid_key *key;
+    mobid_alg alg;
+    char *header_b64;    /* base64url of {"alg":..,"typ":..,"x5c":[..]} */
+    char *client_id;     /* "x509_hash:..." with its quotes */
+    char *formats;       /* {"vp_formats_supported":{..} without the closing brace */
+    char *verifier_info; /* [{"format":"jwt","data":..}], or NULL */
+};
+
+/* OpenID4VP 1.0 Appendix B: mdoc algorithms are COSE numbers (ES256 -7, ES384 -35,
+ * ES512 -36) for the issuer's and the device's signature. */
+static json_t *formats_json(void)
 {
-    mobid_err err = MOBID_OK;
+    return json_pack("{s:{s:{s:[i,i,i], s:[i,i,i]}, s:{s:[s,s,s], s:[s,s,s]}}}",
+                     "vp_formats_supported", MOBID_OID4VP_FMT_MDOC, "issuerauth_alg_values", -7,
+                     -35, -36, "deviceauth_alg_values", -7, -35, -36, MOBID_OID4VP_FMT_SDJWT,
+                     "sd-jwt_alg_values", "ES256", "ES384", "ES512", "kb-jwt_alg_values",
+                     "ES256", "ES384", "ES512");
+}
+
+/* j dumped as a heap string (without its last byte when cut_last); j is released. */
+static char *dump_str(json_t *j, bool cut_last)
+{
+    mobid_buf b = { 0 };
+    char *s = NULL;
+    mobid_buf_init(&b, 0);
+    if (j && mobid_json_dump(j, false, &b) == MOBID_OK && b.len) {
+        b.len -= cut_last;
+        if (mobid_buf_terminate(&b) == MOBID_OK)
+            s = mobid_buf_detach_str(&b);
+    }
+    json_decref(j);
+    mobid_buf_free(&b);
+    return s;
+}
+
+static mobid_err signer_header(mobid_oid4vp_request_signer *s, mobid_cert *const *x5c,
+                               size_t x5c_len)
+{
+    json_t *chain = NULL;
+    mobid_buf b = { 0 };
+    char *text = NULL;
+    mobid_err err;
+    mobid_buf_init(&b, 0);
+    if ((err = mobid_jose_x5c_from_certs(x5c, x5c_len, &chain)))
+        goto done;
+    err = MOBID_ERR_NOMEM;
+    if (!(text = dump_str(json_pack("{s:s, s:s, s:O}", "alg", mobid_jose_alg_name(s->alg), "typ",
+                                    MOBID_OID4VP_REQUEST_TYP, "x5c", chain), false)))
+        goto done;
+    if (!(err = mobid_b64url_encode(mobid_view_str(text), &b)) &&
+        !(err = mobid_buf_terminate(&b)))
+        s->header_b64 = mobid_buf_detach_str(&b);
+done:
+    json_decref(chain);
+    free(text);
+    mobid_buf_free(&b);
+    return err;
+}
+
+mobid_err mobid_oid4vp_request_signer_new(mobid_key *key, mobid_cert *const *x5c, size_t x5c_len,
+                                          const char *registration,
+                                          mobid_oid4vp_request_signer **out)
+{
+    mobid_oid4vp_request_signer *s = NULL;
+    mobid_buf cid = { 0 };
+    mobid_err err = MOBID_ERR_INVALID_ARG;
+
+    if (!out || !key || !x5c || !x5c_len || !x5c[0] || !mobid_key_has_private(key))
+        return err;
+    *out = NULL;
+    if (!(s = mobid_calloc(1, sizeof *s)))
+        return MOBID_ERR_NOMEM;
+    s->key = mobid_key_ref(key);
+    if ((s->alg = oid4vp_jwt_alg(key)) == MOBID_ALG_NONE)
+        goto done;
+    mobid_buf_init(&cid, 0);
+    if ((err = signer_header(s, x5c, x5c_len)) || (err = mobid_oid4vp_client_id(x5c[0], &cid)) ||
+        (err = mobid_buf_terminate(&cid)))
+        goto done;
+    err = MOBID_ERR_NOMEM;
+    if (!(s->client_id = dump_str(json_string((const char *)cid.ptr), false)) ||
+        !(s->formats = dump_str(formats_json(), true)))
+        goto done;
+    if (registration &&
+        !(s->verifier_info = dump_str(json_pack("[{s:s, s:s}]", "format", "jwt", "data",
+                                                registration), false)))
+        goto done;
+    err = MOBID_OK;
+done:
+    mobid_buf_free(&cid);
+    if (err)
+        mobid_oid4vp_request_signer_free(s);
+    else
+        *out = s;
+    return err;
+}
+
+void mobid_oid4vp_request_signer_free(mobid_oid4vp_request_signer *s)
+{
+    if (!s)
+        return;
+    mobid_key_free(s->key);
+    free(s->header_b64);
+    free(s->client_id);
+    free(s->formats);
+    free(s->verifier_info);
+    mobid_free(s);
+}
+
+/* "name": and a string, escaped as mobid_json_dump escapes it. Invalid UTF-8 is
+ * refused, as json_string refuses it. */
+static void put_str(mobid_buf *b, const char *name, const char *v, mobid_err *err)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    mobid_buf_append_byte(b, '"');
+    mobid_buf_append_str(b, name);
+    mobid_buf_append_str(b, "\":\"");
+    if (!mobid_utf8_valid(mobid_view_str(v)))
+        *err = MOBID_ERR_INVALID_ARG;
+    for (const uint8_t *p = (const uint8_t *)v; *p; p++) {
+        const uint8_t *run = p;
+        while (*p >= 0x20 && *p != '"' && *p != '\\')
+            p++;
+        mobid_buf_append(b, run, (size_t)(p - run));
+        if (!*p)
+            break;
+        char esc[6] = { '\\', (char)*p, '0', '0', hex[*p >> 4], hex[*p & 15] };
+        const char *named = *p == '"' || *p == '\\' ? NULL : strchr("\bb\ff\nn\rr\tt", *p);
+        if (named)
+            esc[1] = named[1];
+        else if (*p < 0x20)
+            esc[1] = 'u';
+        mobid_buf_append(b, esc, esc[1] == 'u' ? 6 : 2);
+    }
+    mobid_buf_append_byte(b, '"');
+}
+
+/* client_metadata's jwks: the session key, for ECDH-ES, with its thumbprint as kid. */
+static mobid_err put_jwks(mobid_buf *b, const mobid_key *enc)
+{
     json_t *jwk = NULL;
     mobid_buf kid = { 0 };
-    /* OpenID4VP 1.0 Appendix B: mdoc algorithms are COSE numbers (ES256 -7, ES384
-     * -35, ES512 -36) for the issuer's and the device's signature. */
-    json_t *md = json_pack(
-        "{s:{s:{s:[i,i,i], s:[i,i,i]}, s:{s:[s,s,s], s:[s,s,s]}}}", "vp_formats_supported",
-        MOBID_OID4VP_FMT_MDOC, "issuerauth_alg_values", -7, -35, -36, "deviceauth_alg_values",
-        -7, -35, -36, MOBID_OID4VP_FMT_SDJWT,
-        "sd-jwt_alg_values", "ES256", "ES384", "ES512", "kb-jwt_alg_values", "ES256", "ES384",
-        "ES512");
-    if (!md)
-        return MOBID_ERR_NOMEM;
-    if (p->encrypted) {
-        mobid_buf_init(&kid, 0);
-        if ((err = mobid_jwk_from_key(p->enc_key, false, &jwk)) ||
-            (err = mobid_jwk_thumbprint_key(p->enc_key, &kid)) || (err = mobid_buf_terminate(&kid)))
-            goto done;
-        if (json_object_set_new(jwk, "use", json_string("enc")) ||
-            json_object_set_new(jwk, "alg", json_string("ECDH-ES")) ||
-            json_object_set_new(jwk, "kid", json_string((char *)kid.ptr)) ||
-            json_object_set_new(md, "jwks", json_pack("{s:[O]}", "keys", jwk)) ||
-            json_object_set_new(md, "encrypted_response_enc_values_supported",
-                                json_pack("[s,s]", "A128GCM", "A256GCM"))) {
-            err = MOBID_ERR_NOMEM;
-            goto done;
-        }
-    }
+    mobid_err err;
+    mobid_buf_init(&kid, 0);
+    if ((err = mobid_jwk_from_key(enc, false, &jwk)) ||
+        (err = mobid_jwk_thumbprint_key(enc, &kid)) || (err = mobid_buf_terminate(&kid)))
+        goto done;
+    err = MOBID_ERR_NOMEM;
+    if (json_object_set_new(jwk, "use", json_string("enc")) ||
+        json_object_set_new(jwk, "alg", json_string("ECDH-ES")) ||
+        json_object_set_new(jwk, "kid", json_string((char *)kid.ptr)))
+        goto done;
+    mobid_buf_append_str(b, ",\"jwks\":{\"keys\":[");
+    if ((err = mobid_json_dump(jwk, false, b)))
+        goto done;
+    mobid_buf_append_str(b, "]},\"encrypted_response_enc_values_supported\":"
+                            "[\"A128GCM\",\"A256GCM\"]");
 done:
     json_decref(jwk);
     mobid_buf_free(&kid);
-    if (err)
-        json_decref(md);
-    else
-        *out = md;
+    return err;
+}
+
+static mobid_err put_payload(const mobid_oid4vp_request_signer *s,
+                             const mobid_oid4vp_request_params *p, mobid_buf *b)
+{
+    char num[64];
+    mobid_err err = MOBID_OK;
+    mobid_time iat = p->iat ? p->iat : mobid_now();
+
+    mobid_buf_append_str(b, "{\"iss\":");
+    mobid_buf_append_str(b, s->client_id);
+    mobid_buf_append_str(b, ",\"aud\":\"https://self-issued.me/v2\",\"client_id\":");
+    mobid_buf_append_str(b, s->client_id);
+    mobid_buf_append_str(b, ",\"response_type\":\"vp_token\",\"response_mode\":");
+    mobid_buf_append_str(b, p->encrypted ? "\"direct_post.jwt\"," : "\"direct_post\",");
+    put_str(b, "response_uri", p->response_uri, &err);
+    mobid_buf_append_byte(b, ',');
+    put_str(b, "nonce", p->nonce, &err);
+    mobid_buf_append_str(b, ",\"dcql_query\":");
+    if (err || (err = mobid_json_dump(p->dcql_query, false, b)))
+        return err;
+    mobid_buf_append_str(b, ",\"client_metadata\":");
+    mobid_buf_append_str(b, s->formats);
+    if (p->encrypted && (err = put_jwks(b, p->enc_key)))
+        return err;
+    snprintf(num, sizeof num, "},\"iat\":%lld,\"exp\":%lld,", (long long)iat,
+             (long long)(p->exp ? p->exp : iat + 180));
+    mobid_buf_append_str(b, num);
+    put_str(b, "state", p->state, &err);
+    if (s->verifier_info) {
+        mobid_buf_append_str(b, ",\"verifier_info\":");
+        mobid_buf_append_str(b, s->verifier_info);
+    }
+    mobid_buf_append_byte(b, '}');
+    return err ? err : b->err ? MOBID_ERR_NOMEM : MOBID_OK;
+}
+
+mobid_err mobid_oid4vp_request_sign_with(const mobid_oid4vp_request_signer *s,
+                                         const mobid_oid4vp_request_params *p, mobid_buf *out)
+{
+    mobid_buf body = { 0 }, sig = { 0 };
+    mobid_err err;
+    size_t start = out ? out->len : 0;
+
+    if (!s || !p || !p->response_uri || !p->nonce || strlen(p->nonce) < NONCE_MIN_CHARS ||
+        !p->state || !json_is_object(p->dcql_query) ||
+        (p->encrypted && mobid_key_curve(p->enc_key) != MOBID_CURVE_P256) || !out)
+        return MOBID_ERR_INVALID_ARG;
+    mobid_buf_init(&body, 0);
+    mobid_buf_init(&sig, 0);
+    if ((err = put_payload(s, p, &body)))
+        goto done;
+    mobid_buf_append_str(out, s->header_b64);
+    mobid_buf_append_byte(out, '.');
+    if ((err = mobid_b64url_encode(mobid_buf_view(&body), out)) ||
+        (err = mobid_sign(s->key, s->alg, mobid_view_make(out->ptr + start, out->len - start),
+                          &sig)))
+        goto done;
+    mobid_buf_append_byte(out, '.');
+    err = mobid_b64url_encode(mobid_buf_view(&sig), out);
+done:
+    mobid_buf_free(&body);
+    mobid_buf_free(&sig);
     return err;
 }
 
 mobid_err mobid_oid4vp_request_sign(const mobid_oid4vp_request_params *p, mobid_buf *out)
 {
+    mobid_oid4vp_request_signer *s = NULL;
     mobid_err err;
-    json_t *pl = NULL, *md = NULL;
-    mobid_buf cid = { 0 };
 
-    if (!p || !p->x5c || !p->x5c_len || !p->response_uri || !p->nonce ||
-        strlen(p->nonce) < NONCE_MIN_CHARS || !p->state || !json_is_object(p->dcql_query) ||
-        (p->encrypted && mobid_key_curve(p->enc_key) != MOBID_CURVE_P256) || !out)
+    if (!p || !p->key || !p->x5c || !p->x5c_len)
         return MOBID_ERR_INVALID_ARG;
-    mobid_buf_init(&cid, 0);
-    if ((err = mobid_oid4vp_client_id(p->x5c[0], &cid)) || (err = mobid_buf_terminate(&cid)) ||
-        (err = client_metadata(p, &md)))
-        goto done;
-    mobid_time iat = p->iat ? p->iat : mobid_now();
-    pl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:I, s:I}", "iss",
-                   (char *)cid.ptr, "aud", "https://self-issued.me/v2", "client_id",
-                   (char *)cid.ptr, "response_type", "vp_token", "response_mode",
-                   p->encrypted ? "direct_post.jwt" : "direct_post", "response_uri",
-                   p->response_uri, "nonce", p->nonce, "dcql_query", p->dcql_query,
-                   "client_metadata", md, "iat", (json_int_t)iat, "exp",
-                   (json_int_t)(p->exp ? p->exp : iat + 180));
-    if (!pl || json_object_set_new(pl, "state", json_string(p->state)) ||
-        (p->registration &&
-         json_object_set_new(pl, "verifier_info",
-                             json_pack("[{s:s, s:s}]", "format", "jwt", "data", p->registration)))) {
-        err = MOBID_ERR_NOMEM;
-        goto done;
-    }
-    err = oid4vp_jwt_sign(p->key, p->x5c, p->x5c_len, MOBID_OID4VP_REQUEST_TYP, pl, out);
-done:
-    json_decref(pl);
-    json_decref(md);
-    mobid_buf_free(&cid);
+    /* the signer takes a reference; the caller's key stays its own */
+    if (!(err = mobid_oid4vp_request_signer_new((mobid_key *)p->key, p->x5c, p->x5c_len,
+                                                p->registration, &s)))
+        err = mobid_oid4vp_request_sign_with(s, p, out);
+    mobid_oid4vp_request_signer_free(s);
     return err;
 }
 

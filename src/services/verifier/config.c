@@ -75,7 +75,9 @@ static mobid_err load_rp_files(verifier_ctx *ctx, verifier_rp *rp, const char *d
     rp->registration_jwt = mobid_view_strdup(mobid_buf_view(&b));
     mobid_buf_init(&cid, 0);
     if (!rp->registration_jwt || (err = mobid_oid4vp_client_id(rp->chain[0], &cid)) ||
-        !(rp->client_id = mobid_view_strdup(mobid_buf_view(&cid)))) {
+        !(rp->client_id = mobid_view_strdup(mobid_buf_view(&cid))) ||
+        (err = mobid_oid4vp_request_signer_new(rp->key, rp->chain, rp->chain_len,
+                                               rp->registration_jwt, &rp->signer))) {
         err = err ? err : MOBID_ERR_NOMEM;
         goto done;
     }
@@ -253,6 +255,7 @@ void verifier_ctx_free(verifier_ctx *ctx)
         mobid_cert_list_free(rp->chain, rp->chain_len);
         free(rp->client_id);
         free(rp->registration_jwt);
+        mobid_oid4vp_request_signer_free(rp->signer);
         mobid_oid4vp_registration_clear(&rp->reg);
     }
     free(ctx->rps);

@@ -44,6 +44,7 @@ typedef struct verifier_rp {
     size_t chain_len;
     char *client_id;               /* x509_hash:... */
     char *registration_jwt;        /* ministry-signed registration */
+    mobid_oid4vp_request_signer *signer; /* request objects: key, chain and registration */
     mobid_oid4vp_registration reg; /* its verified content */
     bool encrypted;                /* default response mode direct_post.jwt */
     struct mobid_ratelimit *create_rate; /* session creations (NULL: unlimited) */

@@ -99,19 +99,15 @@ static mobid_err request_object(const verifier_ctx *ctx, const verifier_fixed *f
     mobid_buf_append_str(&ruri, f->id);
     if ((err = mobid_buf_terminate(&ruri)))
         goto done;
-    p.key = rp->key;
-    p.x5c = rp->chain;
-    p.x5c_len = rp->chain_len;
     p.response_uri = (const char *)ruri.ptr;
     p.nonce = f->nonce;
     p.state = f->state;
     p.dcql_query = f->query->query;
     p.encrypted = f->encrypted;
     p.enc_key = f->key;
-    p.registration = rp->registration_jwt;
     p.iat = f->created_at;
     p.exp = f->expires_at;
-    err = mobid_oid4vp_request_sign(&p, jwt);
+    err = mobid_oid4vp_request_sign_with(rp->signer, &p, jwt);
 done:
     mobid_buf_free(&ruri);
     return err;
