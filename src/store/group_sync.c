@@ -12,12 +12,16 @@ struct group_sync {
     unsigned refs;       /* under registry_lock */
     char *key;
     pthread_mutex_t lock;
-    pthread_cond_t done;
+    /* Round n's waiters sleep on round[n % 2]: those whose ticket the running sync
+     * covers on its own round, those written after it began on the next one. */
+    pthread_cond_t round[2];
+    unsigned waiting[2]; /* sleepers on each */
     uint64_t written;    /* tickets handed out: commits whose write is done */
     uint64_t synced;     /* every ticket <= synced is durable */
+    uint64_t target;     /* the running sync covers every ticket <= target */
+    uint64_t syncs;      /* syncs begun; the running one is round number syncs */
     bool running;        /* a leader is syncing */
-    unsigned waiting;
-    uint64_t syncs;
+    uint64_t futile;     /* wake-ups after which the waiter slept again */
     uint64_t deferred;   /* commits that did not wait; atomic, outside lock */
 };
 
@@ -37,7 +41,8 @@ group_sync *group_sync_get(const char *key)
             g = NULL;
         } else {
             pthread_mutex_init(&g->lock, NULL);
-            pthread_cond_init(&g->done, NULL);
+            pthread_cond_init(&g->round[0], NULL);
+            pthread_cond_init(&g->round[1], NULL);
             g->next = registry;
             registry = g;
         }
@@ -62,7 +67,8 @@ void group_sync_put(group_sync *g)
     }
     pthread_mutex_unlock(&registry_lock);
     if (last) {
-        pthread_cond_destroy(&g->done);
+        pthread_cond_destroy(&g->round[0]);
+        pthread_cond_destroy(&g->round[1]);
         pthread_mutex_destroy(&g->lock);
         mobid_free(g->key);
         mobid_free(g);
@@ -70,27 +76,35 @@ void group_sync_put(group_sync *g)
 }
 
 /* Called with g->lock held by a thread that found no sync running: sync everything
- * ticketed so far (the tickets of writes that completed before this moment). */
+ * ticketed so far (the tickets of writes that completed before this moment). Then wake
+ * exactly this round's waiters, whose commits it covered, and one waiter of the next
+ * round, who leads that round's sync; the others of the next round sleep on until
+ * it ends. A broadcast to everyone would wake each of them once for nothing. */
 static int lead(group_sync *g, group_sync_fn fn, void *ctx)
 {
     /* Read before the sync starts: a write ticketed while it runs may not be in it, so
      * its waiter stays for the next round. */
-    uint64_t target = g->written;
+    uint64_t round = ++g->syncs;
+    g->target = g->written;
     g->running = true;
     pthread_mutex_unlock(&g->lock);
     int rc = fn(ctx);
     pthread_mutex_lock(&g->lock);
     g->running = false;
-    g->syncs++;
-    if (rc == 0 && target > g->synced)
-        g->synced = target;
-    pthread_cond_broadcast(&g->done);
+    if (rc == 0 && g->target > g->synced)
+        g->synced = g->target;
+    /* After a failure they wake as well: the first to run leads the next attempt. */
+    if (g->waiting[round % 2])
+        pthread_cond_broadcast(&g->round[round % 2]);
+    if (g->waiting[(round + 1) % 2])
+        pthread_cond_signal(&g->round[(round + 1) % 2]);
     return rc;
 }
 
 int group_sync_wait(group_sync *g, group_sync_fn fn, void *ctx)
 {
     int rc = 0;
+    bool woken = false;
     pthread_mutex_lock(&g->lock);
     uint64_t ticket = ++g->written;
     while (g->synced < ticket) {
@@ -101,9 +115,12 @@ int group_sync_wait(group_sync *g, group_sync_fn fn, void *ctx)
                 break;
             continue;
         }
-        g->waiting++;
-        pthread_cond_wait(&g->done, &g->lock);
-        g->waiting--;
+        g->futile += woken;
+        unsigned r = (g->syncs + (ticket > g->target)) % 2;
+        g->waiting[r]++;
+        pthread_cond_wait(&g->round[r], &g->lock);
+        g->waiting[r]--;
+        woken = true;
     }
     pthread_mutex_unlock(&g->lock);
     return rc;
@@ -131,7 +148,15 @@ void group_sync_stats(group_sync *g, uint64_t *commits, uint64_t *syncs)
 unsigned group_sync_waiting(group_sync *g)
 {
     pthread_mutex_lock(&g->lock);
-    unsigned n = g->waiting;
+    unsigned n = g->waiting[0] + g->waiting[1];
+    pthread_mutex_unlock(&g->lock);
+    return n;
+}
+
+uint64_t group_sync_futile_wakeups(group_sync *g)
+{
+    pthread_mutex_lock(&g->lock);
+    uint64_t n = g->futile;
     pthread_mutex_unlock(&g->lock);
     return n;
 }

@@ -6,7 +6,8 @@
  * The call returns once a sync that STARTED AFTER the commit's write has finished:
  * the first waiter to find no sync running becomes the leader and syncs for every
  * commit written so far; the others wait for it, and a commit that arrives while a
- * sync runs waits for the next one. So while one fsync is on the disk the commits of
+ * sync runs waits for the next one. When a sync ends it wakes the waiters it covered
+ * and one waiter of the next round, who leads the next sync. So while one fsync is on the disk the commits of
  * the other threads queue up behind it and share the next: throughput follows the
  * number of concurrent writers instead of the disk's fsync rate, and every
  * acknowledged commit is on the disk, in commit order (one log, synced as a whole).
@@ -41,7 +42,7 @@ int group_sync_wait(group_sync *g, group_sync_fn fn, void *ctx);
  * next sync any waiter leads covers it, since it is earlier in the same log). */
 void group_sync_deferred(group_sync *g);
 
-/* Commits waited for and syncs run since the group was made (for tests and figures). */
+/* Commits waited for and syncs begun since the group was made (for tests and figures). */
 void group_sync_stats(group_sync *g, uint64_t *commits, uint64_t *syncs);
 
 /* Deferred commits counted since the group was made (for tests and figures). */
@@ -49,5 +50,9 @@ uint64_t group_sync_deferred_count(group_sync *g);
 
 /* Threads waiting for a sync right now, the leader excluded (for tests). */
 unsigned group_sync_waiting(group_sync *g);
+
+/* Times a waiter was woken and had to sleep again, its commit not yet durable: only
+ * when a new thread took the lead before the one woken to lead (for tests). */
+uint64_t group_sync_futile_wakeups(group_sync *g);
 
 #endif

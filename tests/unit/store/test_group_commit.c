@@ -1,5 +1,6 @@
 /* src/store: group commit. One fsync serves the commits written before it began and
- * never one written after; a failed sync is reported and the next waiter syncs
+ * never one written after; its end wakes only the waiters it covered and the next
+ * leader; under a storm of threads every waiter returns after its own sync; a failed sync is reported and the next waiter syncs
  * again; every SQLite commit goes through the group (also an UPDATE ... RETURNING
  * finalized early); and SIGKILL in the middle of concurrent batches loses no
  * acknowledged commit and leaves each writer's commits without a gap, deferred
@@ -23,15 +24,16 @@
 
 typedef struct gate {
     atomic_int inside; /* syncs entered */
-    atomic_int open;
+    atomic_int open;   /* every sync may end */
+    atomic_int passed; /* or only the first `passed` of them */
     int result;
 } gate;
 
 static int gated_sync(void *ctx)
 {
     gate *g = ctx;
-    atomic_fetch_add(&g->inside, 1);
-    while (!atomic_load(&g->open))
+    int n = atomic_fetch_add(&g->inside, 1) + 1;
+    while (!atomic_load(&g->open) && atomic_load(&g->passed) < n)
         sched_yield();
     return g->result;
 }
@@ -113,6 +115,95 @@ static void test_failed_sync_reported_then_retried(void **state)
     group_sync_stats(g, &commits, &syncs);
     assert_int_equal(syncs, 2);
     group_sync_put(g);
+}
+
+/* The end of a sync wakes the waiters it covered and one waiter of the next round,
+ * who leads that round; the other waiters of the next round sleep until it ends. With
+ * a wake-up for all, one of b and c would wake only to sleep again. */
+static void test_wakes_only_the_next_leader(void **state)
+{
+    group_sync *g = group_sync_get("test-wakeups");
+    gate gt = { 0 };
+    waiter a, b, c;
+    uint64_t commits = 0, syncs = 0;
+
+    start(&a, g, &gt); /* leads the first sync */
+    while (atomic_load(&gt.inside) < 1)
+        sched_yield();
+    start(&b, g, &gt);
+    start(&c, g, &gt);
+    until_waiting(g, 2);
+    atomic_store(&gt.passed, 1); /* the first sync ends, the second is held */
+    pthread_join(a.thread, NULL);
+    while (atomic_load(&gt.inside) < 2) /* b or c leads the second */
+        sched_yield();
+    until_waiting(g, 1); /* and the other sleeps on */
+    assert_int_equal(group_sync_futile_wakeups(g), 0);
+    atomic_store(&gt.open, 1);
+    pthread_join(b.thread, NULL);
+    pthread_join(c.thread, NULL);
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(b.rc, 0);
+    assert_int_equal(c.rc, 0);
+    group_sync_stats(g, &commits, &syncs);
+    assert_int_equal(commits, 3);
+    assert_int_equal(syncs, 2);
+    assert_int_equal(group_sync_futile_wakeups(g), 0);
+    group_sync_put(g);
+}
+
+/* Many threads, many commits: each waiter returns only after a sync that began after
+ * its write (the sync notes how many writes it covers when it begins), and none is
+ * left behind (every thread is joined). */
+typedef struct storm {
+    group_sync *group;
+    atomic_ullong writes;  /* commits written (each before its wait) */
+    atomic_ullong durable; /* writes covered by the newest finished sync */
+    atomic_int early;      /* waiters that returned before their write was covered */
+} storm;
+
+#define STORM_THREADS 8
+#define STORM_COMMITS 400
+
+static int storm_sync(void *ctx)
+{
+    storm *st = ctx;
+    unsigned long long covered = atomic_load(&st->writes);
+    sched_yield(); /* let writes pile up behind this sync */
+    unsigned long long d = atomic_load(&st->durable);
+    while (d < covered && !atomic_compare_exchange_weak(&st->durable, &d, covered))
+        ;
+    return 0;
+}
+
+static void *storm_thread(void *arg)
+{
+    storm *st = arg;
+    for (int i = 0; i < STORM_COMMITS; i++) {
+        unsigned long long mine = atomic_fetch_add(&st->writes, 1) + 1;
+        if (group_sync_wait(st->group, storm_sync, st) != 0 || atomic_load(&st->durable) < mine)
+            atomic_fetch_add(&st->early, 1);
+    }
+    return NULL;
+}
+
+static void test_every_waiter_returns_after_its_sync(void **state)
+{
+    storm st = { .group = group_sync_get("test-storm") };
+    pthread_t th[STORM_THREADS];
+    uint64_t commits = 0, syncs = 0;
+
+    for (int i = 0; i < STORM_THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, storm_thread, &st), 0);
+    for (int i = 0; i < STORM_THREADS; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&st.early), 0);
+    group_sync_stats(st.group, &commits, &syncs);
+    assert_int_equal(commits, STORM_THREADS * STORM_COMMITS);
+    assert_true(syncs >= 1 && syncs <= commits);
+    assert_int_equal(atomic_load(&st.durable), STORM_THREADS * STORM_COMMITS);
+    assert_int_equal(group_sync_waiting(st.group), 0);
+    group_sync_put(st.group);
 }
 
 /* ---- on SQLite ---- */
@@ -281,6 +372,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync_covers_only_earlier_commits),
         cmocka_unit_test(test_failed_sync_reported_then_retried),
+        cmocka_unit_test(test_wakes_only_the_next_leader),
+        cmocka_unit_test(test_every_waiter_returns_after_its_sync),
         cmocka_unit_test(test_every_commit_goes_through_the_group),
         cmocka_unit_test(test_sigkill_mid_batch),
         cmocka_unit_test(test_sigkill_mid_batch_deferred),
