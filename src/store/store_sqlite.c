@@ -24,18 +24,14 @@
 /* How long a writer waits for another's lock before MOBID_SVC_ERR_STORE_RETRY. */
 #define SQLITE_BUSY_MS 5000
 
-/* Checkpoint once the WAL holds this many frames (16 MB of 4 KB pages; SQLite's default
- * is 1 000). A checkpoint copies each page once however often it was written, and
- * costs two fsyncs: four times fewer of them cut the verifier's fsyncs per
- * verification from 0.46-0.55 to 0.33-0.37 and its page writes by about one. */
-#define SQLITE_CHECKPOINT_FRAMES 4000
+/* Checkpoint once the WAL holds this many frames (64 MB of 4 KB pages; SQLite's default
+ * is 1 000). A checkpoint copies each page once however often it was written, reads
+ * it back from the WAL to do so, and costs two fsyncs: at 4 000 frames (from 1 000)
+ * the verifier's fsyncs per verification went from 0.46-0.55 to 0.33-0.37, and at
+ * 16 000 to 0.22-0.24, with about 0.7 fewer page reads and writes each
+ * (docs/benchmarks.md). The WAL file keeps the size it reached. */
+#define SQLITE_CHECKPOINT_FRAMES 16000
 
-/* Database pages are read through a shared mapping of the file instead of a pread
- * each: every commit of another connection empties a connection's page cache, so a
- * request read about twenty pages again with a system call each. The mapping only
- * reserves address space (the pages are the kernel's page cache, shared by every
- * connection); pages still in the WAL are read from it as before. */
-#define SQLITE_MMAP_BYTES "268435456"
 
 /* Finalized statements kept for reuse per connection: a service runs the same few
  * SQL texts over and over, and parsing them again cost about a fifth of the verifier's
@@ -391,7 +387,12 @@ static mobid_err group_commit(sqlite_store *s)
         return MOBID_ERR_NOMEM;
     sqlite3_commit_hook(s->db, on_commit, s);
     sqlite3_wal_hook(s->db, on_wal, s);
-    return sq_exec(&s->base, "PRAGMA synchronous=NORMAL; PRAGMA mmap_size=" SQLITE_MMAP_BYTES);
+    /* No memory mapping of the database file (mmap_size stays 0): every commit of
+     * another connection makes SQLite unmap a connection's whole mapping at its next
+     * read, an munmap that interrupts the other CPU to flush its TLB, and the pages the
+     * services read are nearly all still in the WAL, which is read with pread anyway
+     * (docs/benchmarks.md). */
+    return sq_exec(&s->base, "PRAGMA synchronous=NORMAL");
 }
 
 /* journal_mode answers with a row, so it is read rather than exec'd blindly. */
