@@ -1,7 +1,8 @@
 /*
  * `mobid bench verifier [--clients N] [--target URL --api-key KEY --wallet-roots DIR
  * [--ca-file PEM]] [--format sdjwt|mdoc] [--mode jwt|post] [--seconds S] [--json]`:
- * N wallets on their own threads run whole OpenID4VP verifications back to back (the
+ * N wallets, driven from T threads (one a core), run whole OpenID4VP verifications back
+ * to back (the
  * relying party creates the session, the wallet fetches and checks the request object
  * and answers, the relying party reads the result), against a running deployment or,
  * without --target, a verifier started in this process on 127.0.0.1 (SQLite in a
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "bench.h"
 #include "bench_verifier_kit.h"
 #include "cli/cli.h"
@@ -23,18 +25,30 @@
 #define MAX_CODES 16
 
 typedef struct client {
-    const vkit *k;
-    pthread_barrier_t *go;
-    double deadline_s, *loop, *step[VK_STEPS];
+    double *loop, *step[VK_STEPS];
     size_t cap, n, errors;
     char codes[MAX_CODES][64];
     size_t counts[MAX_CODES];
-    mobid_err setup;
+    vwallet w;
+    vloop l;
+    double t[VK_STEPS]; /* the last loop's steps */
+    char code[64];      /* the last loop's failure */
 } client;
+
+/* A thread driving its share of the wallets over one curl multi handle: each wallet a
+ * state machine (vloop), so that a ready answer costs no thread switch. */
+typedef struct driver {
+    const vkit *k;
+    pthread_barrier_t *go;
+    client *cs;
+    unsigned first, n, stride; /* its wallets: cs[first + i * stride], i < n */
+    double seconds, end;
+    mobid_err setup;
+} driver;
 
 typedef struct run {
     vkit k;
-    unsigned clients;
+    unsigned clients, threads;
     double seconds;
     bool json, baseline;
 } run;
@@ -50,30 +64,69 @@ static void count_error(client *c, const char *code)
     c->errors++;
 }
 
-static void *client_main(void *arg)
+static void record(client *c, int rc)
 {
-    client *c = arg;
-    vwallet w;
-    double t[VK_STEPS];
-    char code[64];
-    c->setup = vwallet_new(c->k, &w);
-    pthread_barrier_wait(c->go);
-    double end = bench_now() + c->deadline_s;
-    while (!c->setup && bench_now() < end) {
-        if (vkit_loop(c->k, &w, t, code, sizeof code)) {
-            count_error(c, code);
-            continue;
-        }
-        if (c->n == c->cap)
-            continue;
-        c->loop[c->n] = 0;
-        for (int s = 0; s < VK_STEPS; s++) {
-            c->step[s][c->n] = t[s];
-            c->loop[c->n] += t[s];
-        }
-        c->n++;
+    if (rc < 0) {
+        count_error(c, c->code);
+        return;
     }
-    vwallet_free(&w);
+    if (c->n == c->cap)
+        return;
+    c->loop[c->n] = 0;
+    for (int s = 0; s < VK_STEPS; s++) {
+        c->step[s][c->n] = c->t[s];
+        c->loop[c->n] += c->t[s];
+    }
+    c->n++;
+}
+
+/* c's verification goes on (rc > 0: its next request leaves) or ends (rc <= 0: counted,
+ * and a new one begins before the deadline). False when c has stopped. */
+static bool go_on(driver *d, mobid_http_multi *m, client *c, int rc)
+{
+    for (;;) {
+        if (rc <= 0) {
+            record(c, rc);
+            if (bench_now() >= d->end)
+                return false;
+            vkit_loop_start(d->k, &c->l);
+        }
+        vloop *l = &c->l;
+        mobid_err err = mobid_http_multi_start(m, c->w.http, l->method, l->url, l->hdr, l->ctype,
+                                               l->body, &l->r, c);
+        if (!err)
+            return true;
+        rc = vkit_loop_step(d->k, &c->w, l, err, c->t, c->code, sizeof c->code);
+    }
+}
+
+static void *driver_main(void *arg)
+{
+    driver *d = arg;
+    mobid_http_multi *m = NULL;
+    unsigned made = 0, active = 0;
+    d->setup = mobid_http_multi_new(&m);
+    for (; !d->setup && made < d->n; made++)
+        d->setup = vwallet_new(d->k, &d->cs[d->first + made * d->stride].w);
+    pthread_barrier_wait(d->go);
+    d->end = bench_now() + d->seconds;
+    for (unsigned i = 0; !d->setup && i < d->n; i++) {
+        client *c = &d->cs[d->first + i * d->stride];
+        vkit_loop_start(d->k, &c->l);
+        active += go_on(d, m, c, 1);
+    }
+    while (active) {
+        void *ud;
+        mobid_err err;
+        if (!mobid_http_multi_next(m, 100, &ud, &err))
+            continue;
+        client *c = ud;
+        int rc = vkit_loop_step(d->k, &c->w, &c->l, err, c->t, c->code, sizeof c->code);
+        active -= !go_on(d, m, c, rc);
+    }
+    for (unsigned i = 0; i < made; i++)
+        vwallet_free(&d->cs[d->first + i * d->stride].w);
+    mobid_http_multi_free(m);
     return NULL;
 }
 
@@ -174,27 +227,32 @@ static void report(run *r, client *cs, double elapsed, double verify_rate, const
     free(all);
 }
 
-/* Start the clients together, let them run, gather. */
+/* Start the drivers together, let them run, gather. */
 static mobid_err run_clients(run *r)
 {
+    unsigned nt = r->threads < r->clients ? r->threads : r->clients;
     client *cs = calloc(r->clients, sizeof *cs);
-    pthread_t *th = calloc(r->clients, sizeof *th);
+    driver *ds = calloc(nt, sizeof *ds);
+    pthread_t *th = calloc(nt, sizeof *th);
     pthread_barrier_t go;
     size_t cap = MAX_SAMPLES / r->clients;
-    mobid_err err = cs && th ? MOBID_OK : MOBID_ERR_NOMEM;
+    mobid_err err = cs && ds && th ? MOBID_OK : MOBID_ERR_NOMEM;
     double verify_rate = r->baseline ? vk_bench_verify_rate(r->k.o.use_mdoc) : 0;
     unsigned started = 0;
-    pthread_barrier_init(&go, NULL, r->clients + 1);
+    pthread_barrier_init(&go, NULL, nt + 1);
     for (unsigned i = 0; !err && i < r->clients; i++) {
-        cs[i] = (client){ .k = &r->k, .go = &go, .deadline_s = r->seconds, .cap = cap };
+        cs[i].cap = cap;
         if (!(cs[i].loop = malloc(cap * sizeof(double))))
             err = MOBID_ERR_NOMEM;
         for (int s = 0; !err && s < VK_STEPS; s++)
             if (!(cs[i].step[s] = malloc(cap * sizeof(double))))
                 err = MOBID_ERR_NOMEM;
     }
-    for (; !err && started < r->clients; started++)
-        if (pthread_create(&th[started], NULL, client_main, &cs[started]))
+    for (unsigned i = 0; !err && i < nt; i++)
+        ds[i] = (driver){ .k = &r->k, .go = &go, .cs = cs, .first = i, .stride = nt,
+                          .n = (r->clients - i + nt - 1) / nt, .seconds = r->seconds };
+    for (; !err && started < nt; started++)
+        if (pthread_create(&th[started], NULL, driver_main, &ds[started]))
             err = MOBID_ERR_NOMEM;
     if (!err) {
         pthread_barrier_wait(&go);
@@ -204,7 +262,7 @@ static mobid_err run_clients(run *r)
         cpu[0] = vk_cpu_s(0) - cpu[0];
         cpu[1] = vk_cpu_s(r->k.child) - cpu[1];
         for (unsigned i = 0; i < started && !err; i++)
-            err = cs[i].setup;
+            err = ds[i].setup;
         if (!err)
             report(r, cs, bench_now() - t0, verify_rate, cpu);
     }
@@ -215,6 +273,7 @@ static mobid_err run_clients(run *r)
     }
     pthread_barrier_destroy(&go);
     free(cs);
+    free(ds);
     free(th);
     return err;
 }
@@ -224,9 +283,11 @@ static const char usage[] =
     "                            [--mode jwt|post] [--target URL --api-key KEY\n"
     "                            --wallet-roots DIR [--ca-file PEM]] [--vct VCT]\n"
     "                            [--doctype DOCTYPE --namespace NS] [--child] [--no-baseline]\n"
-    "                            [--json]\n"
+    "                            [--threads T] [--json]\n"
     "\n"
-    "N wallets (threads; default 1) run whole verifications for S seconds (default 3)\n"
+    "N wallets (default 1) run whole verifications for S seconds (default 3), driven by T\n"
+    "threads (default: one a core, at most N), each wallet a state machine over curl's\n"
+    "multi interface,\n"
     "against the verifier at URL, or one started in this process (--child: in a child\n"
     "`mobid verifier serve`, SQLite in a temporary folder). --wallet-roots is the\n"
     "deployment's pki folder (`mobid pki init`): the wallets trust its rp-ca.pem and\n"
@@ -241,12 +302,14 @@ static int parse(int argc, char **argv, run *r, vkit_opts *o)
         { "wallet-roots", 1, 0, 'r' }, { "ca-file", 1, 0, 'C' }, { "vct", 1, 0, 'V' },
         { "doctype", 1, 0, 'D' }, { "namespace", 1, 0, 'N' }, { "no-baseline", 0, 0, 'B' },
         { "json", 0, 0, 'j' },    { "child", 0, 0, 'P' },   { "help", 0, 0, 'h' },
+        { "threads", 1, 0, 'T' },
         { 0, 0, 0, 0 } };
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'c': r->clients = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'T': r->threads = (unsigned)strtoul(optarg, NULL, 10); break;
         case 's': r->seconds = strtod(optarg, NULL); break;
         case 'f': o->use_mdoc = !strcmp(optarg, "mdoc"); break;
         case 'm': o->encrypted = strcmp(optarg, "post") != 0; break;
@@ -264,8 +327,9 @@ static int parse(int argc, char **argv, run *r, vkit_opts *o)
         default: return cli_usage_error(usage, "unknown option");
         }
     }
-    if (optind < argc || !r->clients || r->clients > 4096 || !(r->seconds > 0))
-        return cli_usage_error(usage, "--clients is 1..4096 and --seconds above 0");
+    if (optind < argc || !r->clients || r->clients > 4096 || !(r->seconds > 0) || !r->threads ||
+        r->threads > 4096)
+        return cli_usage_error(usage, "--clients and --threads are 1..4096, --seconds above 0");
     if (o->target && (!o->api_key || !o->roots_dir))
         return cli_usage_error(usage, "--target needs --api-key and --wallet-roots");
     return 0;
@@ -273,18 +337,17 @@ static int parse(int argc, char **argv, run *r, vkit_opts *o)
 
 static int run_bench_verifier(int argc, char **argv)
 {
-    run r = { .clients = 1, .seconds = 3, .baseline = true };
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    run r = { .clients = 1, .threads = cores > 0 ? (unsigned)cores : 1, .seconds = 3,
+              .baseline = true };
     vkit_opts o = { .encrypted = true, .vct = "urn:mobid:kr:resident_card:1",
                     .doctype = "kr.go.mois.resident.1", .ns = "kr.go.mois.resident.1" };
     int rc = parse(argc, argv, &r, &o);
     if (rc)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    /* An allocator arena per wallet thread (and some for an in-process verifier's),
-     * set before any thread starts: N wallets are N phones, which share no heap.
-     * glibc's default cap, 8 arenas a core (16 on two cores), put four of 64 wallets
-     * on each arena's lock; one each cut the load tool's CPU per verification by
-     * about a tenth (64 wallets, docs/benchmarks.md). */
-    mallopt(M_ARENA_MAX, (int)r.clients + 16);
+    /* An allocator arena per driving thread (and some for an in-process verifier's),
+     * set before any thread starts: threads that share an arena wait on its lock. */
+    mallopt(M_ARENA_MAX, (int)r.threads + 16);
     mobid_err err = vkit_start(&r.k, &o);
     if (!err)
         err = run_clients(&r);

@@ -455,62 +455,131 @@ static void name_failure(mobid_err err, int step, long http, char *code, size_t 
         snprintf(code, n, "%s_%s", vk_step_names[step], mobid_err_name(err));
 }
 
+/* The request of the loop's current step, with the relying party's key when it is its. */
+static void next_request(const vkit *k, vloop *l, const char *method, const char *url,
+                         const char *ctype, mobid_view body, bool rp)
+{
+    l->method = method;
+    snprintf(l->url, sizeof l->url, "%s", url);
+    l->ctype = ctype;
+    l->body = body;
+    l->hdr[0] = rp ? l->auth : NULL;
+    l->hdr[1] = NULL;
+    if (rp)
+        snprintf(l->auth, sizeof l->auth, "Authorization: Bearer %s", k->api_key);
+}
+
+void vkit_loop_start(const vkit *k, vloop *l)
+{
+    char url[300];
+    memset(l, 0, sizeof *l);
+    mobid_buf_init(&l->form, 0);
+    l->at[0] = bench_now();
+    snprintf(url, sizeof url, "%s/api/v1/verifications", k->url);
+    next_request(k, l, "POST", url, "application/json", mobid_view_str(k->body), true);
+}
+
+/* The relying party's answer l->r as JSON, when it is a 2xx. */
+static mobid_err rp_answer(vloop *l, json_t **out)
+{
+    return l->http / 100 != 2 ? MOBID_ERR_FETCH_FAILED : mobid_http_result_json(&l->r, out);
+}
+
+/* The wallet: check the request object l->r, build the answer, post it. */
+static mobid_err wallet_step(const vkit *k, vwallet *w, vloop *l)
+{
+    mobid_err err = l->http != 200 ? MOBID_ERR_FETCH_FAILED : MOBID_OK;
+    if (!err) {
+        l->at[++l->step] = bench_now();
+        err = mobid_oid4vp_request_verify(mobid_buf_view(&l->r.body), w->rp_trust, w->reg_trust,
+                                          0, &l->req);
+    }
+    if (!err)
+        err = answer_body(k, w, &l->req, &l->form);
+    if (!err) {
+        l->at[++l->step] = bench_now();
+        next_request(k, l, "POST", l->req.response_uri, "application/x-www-form-urlencoded",
+                     mobid_buf_view(&l->form), false);
+    }
+    return err;
+}
+
+/* Read the answer to the current step's request; on success start the next step. */
+static mobid_err advance(const vkit *k, vwallet *w, vloop *l)
+{
+    json_t *j = NULL;
+    mobid_err err = MOBID_OK;
+    char url[512];
+    const char *a, *b;
+    switch (l->step) {
+    case VK_CREATE:
+        if ((err = rp_answer(l, &j)))
+            break;
+        a = json_string_value(json_object_get(j, "request_uri"));
+        b = json_string_value(json_object_get(j, "id"));
+        if (!a || !b || strlen(b) >= sizeof l->id || strlen(a) >= sizeof l->url) {
+            err = MOBID_ERR_MALFORMED;
+            break;
+        }
+        snprintf(l->id, sizeof l->id, "%s", b);
+        l->at[++l->step] = bench_now();
+        next_request(k, l, "GET", a, NULL, mobid_view_make(NULL, 0), false);
+        break;
+    case VK_FETCH:
+        err = wallet_step(k, w, l);
+        break;
+    case VK_POST:
+        if (l->http != 200) {
+            err = MOBID_ERR_FETCH_FAILED;
+            break;
+        }
+        l->at[++l->step] = bench_now();
+        snprintf(url, sizeof url, "%s/api/v1/verifications/%s", k->url, l->id);
+        next_request(k, l, "GET", url, NULL, mobid_view_make(NULL, 0), true);
+        break;
+    default:
+        if ((err = rp_answer(l, &j)))
+            break;
+        a = json_string_value(json_object_get(j, "status"));
+        if (!a || strcmp(a, "verified") || !json_object_get(j, "claims"))
+            err = MOBID_ERR_SIGNATURE_INVALID;
+        else
+            l->at[++l->step] = bench_now();
+    }
+    json_decref(j);
+    return err;
+}
+
+int vkit_loop_step(const vkit *k, vwallet *w, vloop *l, mobid_err err, double t[VK_STEPS],
+                   char *code, size_t code_len)
+{
+    l->http = l->r.status;
+    if (!err)
+        err = advance(k, w, l);
+    mobid_http_result_free(&l->r);
+    if (!err && l->step < VK_STEPS)
+        return 1;
+    memset(t, 0, VK_STEPS * sizeof *t);
+    for (int i = 0; i < l->step && i < VK_STEPS; i++)
+        t[i] = l->at[i + 1] - l->at[i];
+    if (err)
+        name_failure(err, l->step, l->http, code, code_len);
+    l->err = err;
+    mobid_oid4vp_request_clear(&l->req);
+    mobid_buf_free(&l->form);
+    return err ? -1 : 0;
+}
+
 mobid_err vkit_loop(const vkit *k, vwallet *w, double t[VK_STEPS], char *code, size_t code_len)
 {
-    json_t *created = NULL, *st = NULL;
-    mobid_http_result r = { 0 }, pr = { 0 };
-    mobid_oid4vp_request req = { 0 };
-    mobid_buf form;
-    char url[512];
-    long http = 0;
-    int step = VK_CREATE;
-    double at[VK_STEPS + 1];
-    mobid_buf_init(&form, 0);
-    memset(t, 0, VK_STEPS * sizeof *t);
-    at[0] = bench_now();
-    snprintf(url, sizeof url, "%s/api/v1/verifications", k->url);
-    mobid_err err = rp_call(k, w->http, "POST", url, k->body, &created, &http);
-    const char *ruri = json_string_value(json_object_get(created, "request_uri"));
-    const char *id = json_string_value(json_object_get(created, "id"));
-    if (!err && (!ruri || !id))
-        err = MOBID_ERR_MALFORMED;
-    at[1] = bench_now();
-    if (!err && (step = VK_FETCH) &&
-        !(err = mobid_http_client_get(w->http, ruri, NULL, &r)) && (http = r.status) != 200)
-        err = MOBID_ERR_FETCH_FAILED;
-    at[2] = bench_now();
-    if (!err && (step = VK_WALLET) &&
-        !(err = mobid_oid4vp_request_verify(mobid_buf_view(&r.body), w->rp_trust, w->reg_trust,
-                                            0, &req)))
-        err = answer_body(k, w, &req, &form);
-    at[3] = bench_now();
-    if (!err && (step = VK_POST) &&
-        !(err = mobid_http_client_request(w->http, "POST", req.response_uri, NULL,
-                                          "application/x-www-form-urlencoded",
-                                          mobid_buf_view(&form), &pr)) &&
-        (http = pr.status) != 200)
-        err = MOBID_ERR_FETCH_FAILED;
-    at[4] = bench_now();
-    if (!err) {
-        step = VK_RESULT;
-        snprintf(url, sizeof url, "%s/api/v1/verifications/%s", k->url, id);
-        err = rp_call(k, w->http, "GET", url, NULL, &st, &http);
-        const char *s = json_string_value(json_object_get(st, "status"));
-        if (!err && (!s || strcmp(s, "verified") || !json_object_get(st, "claims")))
-            err = MOBID_ERR_SIGNATURE_INVALID;
-    }
-    at[5] = bench_now();
-    for (int i = 0; i < VK_STEPS; i++)
-        t[i] = at[i + 1] - at[i];
-    if (err)
-        name_failure(err, step, http, code, code_len);
-    mobid_oid4vp_request_clear(&req);
-    mobid_http_result_free(&r);
-    mobid_http_result_free(&pr);
-    mobid_buf_free(&form);
-    json_decref(created);
-    json_decref(st);
-    return err;
+    vloop l;
+    vkit_loop_start(k, &l);
+    while (vkit_loop_step(k, w, &l,
+                          mobid_http_client_request(w->http, l.method, l.url, l.hdr, l.ctype,
+                                                    l.body, &l.r),
+                          t, code, code_len) > 0)
+        ;
+    return l.err;
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <mobid/crypto.h>
+#include <mobid/oid4vp.h>
 #include "http/client.h"
 #include "services/verifier/verifier.h"
 
@@ -65,6 +66,27 @@ void vwallet_free(vwallet *w);
  * result. t gets each step's seconds; on failure code gets a stable name (an error
  * code, or HTTP_<status> with the step) and the error is returned. */
 mobid_err vkit_loop(const vkit *k, vwallet *w, double t[VK_STEPS], char *code, size_t code_len);
+/* The same loop as a state machine, for wallets driven from a few threads: start fills
+ * in the first request (method, url, hdr, ctype, body); after each request ends (err
+ * its transport error, r its answer), step reads the answer and returns 1 with the next
+ * request filled in, 0 when the verification is done (t as vkit_loop's), or -1 on
+ * failure (err and code as vkit_loop's). */
+typedef struct vloop {
+    int step;                 /* the step in progress */
+    double at[VK_STEPS + 1];  /* when each step began; at[VK_STEPS] the end */
+    const char *method, *ctype, *hdr[2];
+    char url[512], auth[300], id[128];
+    mobid_view body;
+    mobid_http_result r;      /* the current request's answer */
+    long http;
+    mobid_err err;
+    mobid_oid4vp_request req;
+    mobid_buf form;
+} vloop;
+void vkit_loop_start(const vkit *k, vloop *l);
+int vkit_loop_step(const vkit *k, vwallet *w, vloop *l, mobid_err err, double t[VK_STEPS],
+                   char *code, size_t code_len);
+
 /* The relying party's POST (creation) alone; *id (heap) the session id when wanted. */
 mobid_err vkit_create(const vkit *k, mobid_http_client *http, char **id, long *status);
 

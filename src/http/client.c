@@ -4,6 +4,10 @@
 #include "http/log.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,18 @@ struct mobid_http_client {
     CURL *curl;
     mobid_http_client_opts opts;
     char *ca_file; /* owned copy of opts.ca_file */
+    /* a request started on a multi handle, until it completes */
+    struct curl_slist *hdrs;
+    mobid_http_result *out;
+    void *ud;
+};
+
+/* curl's socket interface on an epoll set: a ready socket costs one call, not a poll of
+ * every transfer */
+struct mobid_http_multi {
+    CURLM *m;
+    int ep;      /* epoll set of curl's sockets */
+    int64_t due; /* curl's timer, monotonic ms, or -1 */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -66,6 +82,7 @@ void mobid_http_client_free(mobid_http_client *c)
     if (!c)
         return;
     curl_easy_cleanup(c->curl);
+    curl_slist_free_all(c->hdrs);
     mobid_free(c->ca_file);
     mobid_free(c);
 }
@@ -184,25 +201,31 @@ nomem:
     return MOBID_ERR_NOMEM;
 }
 
-mobid_err mobid_http_client_request(mobid_http_client *c, const char *method, const char *url,
-                                    const char *const *headers, const char *content_type,
-                                    mobid_view body, mobid_http_result *out)
+/* Check the request and put it on c's handle; c->hdrs then holds its header list. */
+static mobid_err prepare(mobid_http_client *c, const char *method, const char *url,
+                         const char *const *headers, const char *content_type, mobid_view body,
+                         mobid_http_result *out)
 {
-    struct curl_slist *hdrs = NULL;
     memset(out, 0, sizeof *out);
     mobid_buf_init(&out->body, c ? c->opts.max_response : 0);
     if (!c || !method || !url)
         return MOBID_ERR_INVALID_ARG;
     if (!http_url(url))
         return MOBID_ERR_UNSUPPORTED;
-    mobid_err err = build_headers(headers, content_type, &hdrs);
-    if (err != MOBID_OK)
-        return err;
-    set_options(c, method, url, hdrs, body, content_type != NULL, out);
-    CURLcode rc = curl_easy_perform(c->curl);
+    c->hdrs = NULL;
+    mobid_err err = build_headers(headers, content_type, &c->hdrs);
+    if (err == MOBID_OK)
+        set_options(c, method, url, c->hdrs, body, content_type != NULL, out);
+    return err;
+}
+
+/* The outcome of a transfer that ended with rc; frees the header list. */
+static mobid_err finish(mobid_http_client *c, CURLcode rc, mobid_http_result *out)
+{
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(hdrs);
+    curl_slist_free_all(c->hdrs);
+    c->hdrs = NULL;
     if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && out->body.err == MOBID_ERR_TOO_BIG))
         return MOBID_ERR_TOO_BIG;
     if (rc == CURLE_WRITE_ERROR && out->body.err != MOBID_OK)
@@ -217,6 +240,152 @@ mobid_err mobid_http_client_request(mobid_http_client *c, const char *method, co
     out->content_type = dup_info(c->curl, CURLINFO_CONTENT_TYPE);
     out->location = dup_info(c->curl, CURLINFO_REDIRECT_URL);
     return mobid_buf_terminate(&out->body);
+}
+
+mobid_err mobid_http_client_request(mobid_http_client *c, const char *method, const char *url,
+                                    const char *const *headers, const char *content_type,
+                                    mobid_view body, mobid_http_result *out)
+{
+    mobid_err err = prepare(c, method, url, headers, content_type, body, out);
+    if (err != MOBID_OK)
+        return err;
+    return finish(c, curl_easy_perform(c->curl), out);
+}
+
+/* curl tells which sockets to watch; they go into the multi's epoll set. */
+static int on_socket(CURL *e, curl_socket_t s, int what, void *ud, void *sp)
+{
+    mobid_http_multi *m = ud;
+    struct epoll_event ev = { .events = (what & CURL_POLL_IN ? EPOLLIN : 0u) |
+                                        (what & CURL_POLL_OUT ? EPOLLOUT : 0u),
+                              .data.fd = s };
+    (void)e;
+    (void)sp;
+    if (what == CURL_POLL_REMOVE)
+        epoll_ctl(m->ep, EPOLL_CTL_DEL, s, NULL);
+    else if (epoll_ctl(m->ep, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
+        epoll_ctl(m->ep, EPOLL_CTL_ADD, s, &ev);
+    return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* curl's one timer: -1 stops it; 0 (after a new request) means "act at once". */
+static int on_timer(CURLM *cm, long timeout_ms, void *ud)
+{
+    mobid_http_multi *m = ud;
+    (void)cm;
+    m->due = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    return 0;
+}
+
+mobid_err mobid_http_multi_new(mobid_http_multi **out)
+{
+    pthread_once(&curl_once, init_curl);
+    if (curl_init_rc != CURLE_OK)
+        return MOBID_ERR_FETCH_FAILED;
+    mobid_http_multi *m = mobid_calloc(1, sizeof *m);
+    if (!m)
+        return MOBID_ERR_NOMEM;
+    m->due = -1;
+    m->ep = epoll_create1(EPOLL_CLOEXEC);
+    m->m = m->ep >= 0 ? curl_multi_init() : NULL;
+    if (!m->m) {
+        mobid_http_multi_free(m);
+        return MOBID_ERR_NOMEM;
+    }
+    curl_multi_setopt(m->m, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(m->m, CURLMOPT_SOCKETDATA, m);
+    curl_multi_setopt(m->m, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(m->m, CURLMOPT_TIMERDATA, m);
+    *out = m;
+    return MOBID_OK;
+}
+
+void mobid_http_multi_free(mobid_http_multi *m)
+{
+    if (!m)
+        return;
+    if (m->m)
+        curl_multi_cleanup(m->m);
+    if (m->ep >= 0)
+        close(m->ep);
+    mobid_free(m);
+}
+
+mobid_err mobid_http_multi_start(mobid_http_multi *m, mobid_http_client *c, const char *method,
+                                 const char *url, const char *const *headers,
+                                 const char *content_type, mobid_view body,
+                                 mobid_http_result *out, void *ud)
+{
+    mobid_err err = prepare(c, method, url, headers, content_type, body, out);
+    if (err == MOBID_OK) {
+        curl_easy_setopt(c->curl, CURLOPT_PRIVATE, c);
+        c->out = out;
+        c->ud = ud;
+        if (curl_multi_add_handle(m->m, c->curl) == CURLM_OK)
+            return MOBID_OK;
+        err = MOBID_ERR_NOMEM;
+    }
+    if (c) {
+        curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+        curl_slist_free_all(c->hdrs);
+        c->hdrs = NULL;
+    }
+    return err;
+}
+
+/* Hand back one finished request, if curl has one. */
+static bool take(mobid_http_multi *m, void **ud, mobid_err *err)
+{
+    int left;
+    CURLMsg *msg;
+    while ((msg = curl_multi_info_read(m->m, &left)))
+        if (msg->msg == CURLMSG_DONE) {
+            CURL *e = msg->easy_handle;
+            CURLcode rc = msg->data.result;
+            mobid_http_client *c = NULL;
+            curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&c);
+            curl_multi_remove_handle(m->m, e);
+            *err = finish(c, rc, c->out);
+            *ud = c->ud;
+            return true;
+        }
+    return false;
+}
+
+static void run_timer(mobid_http_multi *m)
+{
+    int running;
+    if (m->due >= 0 && now_ms() >= m->due) {
+        m->due = -1;
+        curl_multi_socket_action(m->m, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+}
+
+bool mobid_http_multi_next(mobid_http_multi *m, int wait_ms, void **ud, mobid_err *err)
+{
+    struct epoll_event ev[64];
+    int running;
+    /* New requests leave first, then what has finished is served before waiting. */
+    run_timer(m);
+    if (take(m, ud, err))
+        return true;
+    int64_t left = m->due < 0 ? wait_ms : m->due - now_ms();
+    int n = epoll_wait(m->ep, ev, 64, (int)(left < 0 ? 0 : left < wait_ms ? left : wait_ms));
+    for (int i = 0; i < n; i++)
+        curl_multi_socket_action(m->m, ev[i].data.fd,
+                                 (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR) ? CURL_CSELECT_IN : 0) |
+                                 (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                                 (ev[i].events & EPOLLERR ? CURL_CSELECT_ERR : 0),
+                                 &running);
+    run_timer(m);
+    return take(m, ud, err);
 }
 
 mobid_err mobid_http_client_get(mobid_http_client *c, const char *url, const char *const *headers,

@@ -78,6 +78,31 @@ MOBID_MUST_CHECK mobid_err mobid_http_post_form(const char *url, const char *con
 MOBID_MUST_CHECK mobid_err mobid_http_post_json(const char *url, const char *const *headers,
                                                 const json_t *j, mobid_http_result *out);
 
+/* Many requests in flight on one thread (a load tool's wallets): curl's multi interface
+ * on an epoll set. Each client carries at most one request at a time and keeps its own
+ * options; connections are shared among the multi's clients. A multi belongs to one
+ * thread. Free its clients before it. */
+typedef struct mobid_http_multi mobid_http_multi;
+
+/* Returns MOBID_ERR_NOMEM, MOBID_ERR_FETCH_FAILED (curl would not start) or MOBID_OK. */
+MOBID_MUST_CHECK mobid_err mobid_http_multi_new(mobid_http_multi **out);
+void mobid_http_multi_free(mobid_http_multi *m);
+
+/* Start a request as mobid_http_client_request would, without waiting: c, url, headers
+ * and body must stay valid until mobid_http_multi_next hands back ud; out is then filled
+ * as by mobid_http_client_request. On an error nothing was started (out is zeroed and
+ * still to be freed). */
+MOBID_MUST_CHECK mobid_err mobid_http_multi_start(mobid_http_multi *m, mobid_http_client *c,
+                                                  const char *method, const char *url,
+                                                  const char *const *headers,
+                                                  const char *content_type, mobid_view body,
+                                                  mobid_http_result *out, void *ud);
+
+/* Move the requests on; waits up to wait_ms for the network when none has finished.
+ * Returns true with *ud (the started request's) and *err (what mobid_http_client_request
+ * would have returned) for one finished request, false when none finished meanwhile. */
+bool mobid_http_multi_next(mobid_http_multi *m, int wait_ms, void **ud, mobid_err *err);
+
 /* Parse the result body as JSON (any type); caller owns *out. MOBID_ERR_MALFORMED. */
 MOBID_MUST_CHECK mobid_err mobid_http_result_json(const mobid_http_result *r, json_t **out);
 
