@@ -267,19 +267,28 @@ mobid_err mobid_http_client_request(mobid_http_client *c, const char *method, co
     return finish(c, curl_easy_perform(c->curl), out);
 }
 
-/* curl tells which sockets to watch; they go into the multi's epoll set. */
+/* curl tells which sockets to watch; they go into the multi's epoll set. What each
+ * socket is registered for is remembered (curl_multi_assign), so that a repeated wish
+ * costs no system call and a new socket is added at once, not after a failed change. */
 static int on_socket(CURL *e, curl_socket_t s, int what, void *ud, void *sp)
 {
     mobid_http_multi *m = ud;
+    uintptr_t had = (uintptr_t)sp, want = (uintptr_t)what;
     struct epoll_event ev = { .events = (what & CURL_POLL_IN ? EPOLLIN : 0u) |
                                         (what & CURL_POLL_OUT ? EPOLLOUT : 0u),
                               .data.fd = s };
     (void)e;
-    (void)sp;
-    if (what == CURL_POLL_REMOVE)
+    if (what == CURL_POLL_REMOVE) {
         epoll_ctl(m->ep, EPOLL_CTL_DEL, s, NULL);
-    else if (epoll_ctl(m->ep, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
-        epoll_ctl(m->ep, EPOLL_CTL_ADD, s, &ev);
+        want = 0;
+    } else if (!had) {
+        if (epoll_ctl(m->ep, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST)
+            epoll_ctl(m->ep, EPOLL_CTL_MOD, s, &ev);
+    } else if (had != want) {
+        epoll_ctl(m->ep, EPOLL_CTL_MOD, s, &ev);
+    }
+    if (had != want)
+        curl_multi_assign(m->m, s, (void *)want);
     return 0;
 }
 
