@@ -285,14 +285,14 @@ static const char usage[] =
     "                            [--doctype DOCTYPE --namespace NS] [--child] [--no-baseline]\n"
     "                            [--threads T] [--json]\n"
     "\n"
-    "N wallets (default 1) run whole verifications for S seconds (default 3), driven by T\n"
-    "threads (default: one a core, at most N), each wallet a state machine over curl's\n"
-    "multi interface,\n"
-    "against the verifier at URL, or one started in this process (--child: in a child\n"
+    "N wallets (default 1) run whole verifications for S seconds (default 3) against the\n"
+    "verifier at URL, or one started in this process (--child: in a child\n"
     "`mobid verifier serve`, SQLite in a temporary folder). --wallet-roots is the\n"
     "deployment's pki folder (`mobid pki init`): the wallets trust its rp-ca.pem and\n"
     "iaca.pem, and their credentials are signed by its newest ds-*.key. --ca-file: the CA\n"
-    "of an https:// URL. --no-baseline skips `mobid bench verify` (the ratio).\n";
+    "of an https:// URL. --no-baseline skips `mobid bench verify` (the ratio). Each\n"
+    "wallet is a state machine; T threads (default: one a core, at most N) drive them,\n"
+    "each over one curl multi handle.\n";
 
 static int parse(int argc, char **argv, run *r, vkit_opts *o)
 {
