@@ -1,6 +1,7 @@
 /* src/http: the server and the client together on 127.0.0.1 (random port): routing,
  * params/query/headers/cookies, body limit 413 (announced and chunked), form and JSON
- * bodies, error shapes, /healthz, /readyz, /metrics, graceful stop, signals, client limits. */
+ * bodies, error shapes, /healthz, /readyz, /metrics, graceful stop, signals, client limits,
+ * head sizes. */
 #include "testutil.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -521,6 +522,49 @@ static void test_refused_while_stopping(void **state)
     mobid_http_server_free(s);
 }
 
+/* GET /echo/1 with an X-Test header of n bytes; the status, and the header's length
+ * as the handler saw it (-1 when not answered 200). */
+static long big_head(mobid_http_server *s, size_t n, long *seen)
+{
+    mobid_buf req, raw;
+    mobid_buf_init(&req, 0);
+    mobid_buf_append_str(&req, "GET /echo/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Test: ");
+    for (size_t i = 0; i < n; i++)
+        mobid_buf_append_byte(&req, 'h');
+    mobid_buf_append_str(&req, "\r\n\r\n");
+    raw_http(mobid_http_server_port(s), (const char *)req.ptr, req.len, &raw);
+    long status = 0;
+    assert_int_equal(sscanf((const char *)raw.ptr, "HTTP/1.1 %ld", &status), 1);
+    *seen = -1;
+    const char *body = strstr((const char *)raw.ptr, "\r\n\r\n");
+    json_t *j = status == 200 && body ? json_loads(body + 4, 0, NULL) : NULL;
+    if (j)
+        *seen = (long)json_string_length(json_object_get(j, "h"));
+    json_decref(j);
+    mobid_buf_free(&raw);
+    mobid_buf_free(&req);
+    return status;
+}
+
+/* libmicrohttpd keeps a request's head in its per-connection memory (32 KB): a 16 000
+ * byte header (a client attestation with its certificate chain, a DPoP proof and a
+ * token together stay far below) reaches the handler whole; a head that does not fit
+ * gets a 4xx answer, and the server goes on serving. */
+static void test_head_sizes(void **state)
+{
+    mobid_http_server *s = start_server(0);
+    long seen = 0;
+    assert_int_equal(big_head(s, 16000, &seen), 200);
+    assert_int_equal(seen, 16000);
+    long st = big_head(s, 60000, &seen);
+    assert_true(st >= 400 && st < 500);
+    mobid_http_result r;
+    assert_int_equal(mobid_http_get(url_of(s, "/healthz"), NULL, &r), MOBID_OK);
+    assert_int_equal(r.status, 200);
+    mobid_http_result_free(&r);
+    mobid_http_server_free(s);
+}
+
 static void test_config(void **state)
 {
     mobid_http_server *s = NULL;
@@ -565,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_client_limits),
         cmocka_unit_test(test_graceful_stop),
         cmocka_unit_test(test_refused_while_stopping),
+        cmocka_unit_test(test_head_sizes),
         cmocka_unit_test(test_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
