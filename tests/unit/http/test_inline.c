@@ -4,32 +4,11 @@
  * when its client goes away like any other (its resume function runs on a worker);
  * stop lets an inline handler in progress finish. Each handler answers with the name
  * of the thread it ran on. No timing is asserted: only that answers come. */
-#include "testutil.h"
-#include "http/client.h"
-#include "http/server.h"
+#include "http_fixture.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
-static atomic_int blocking; /* handlers inside /block or /iblock */
-static atomic_bool release_block;
-static atomic_int freed_hooks;
-
-static void pause_ms(long ms)
-{
-    struct timespec d = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&d, NULL);
-}
 
 /* "PREFIX thread-name": where a handler or resume function ran. */
 static mobid_err answer_where(mobid_http_resp *resp, const char *prefix)
@@ -47,16 +26,8 @@ static mobid_err on_where(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 
 static mobid_err on_block(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    atomic_fetch_add(&blocking, 1);
-    while (!atomic_load(&release_block))
-        pause_ms(5);
-    atomic_fetch_sub(&blocking, 1);
+    hold_until_released();
     return answer_where(resp, "done on");
-}
-
-static void on_freed(void *ctx)
-{
-    atomic_fetch_add(&freed_hooks, 1);
 }
 
 static mobid_err resumed(mobid_http_req *req, mobid_http_resp *resp, void *ctx,
@@ -67,20 +38,10 @@ static mobid_err resumed(mobid_http_req *req, mobid_http_resp *resp, void *ctx,
                                                             : "stopping on");
 }
 
-/* GET /iwait/{key}?t=SECONDS[&early=1], inline: park on key; early=1 wakes the key
- * between watching and parking. */
+/* GET /iwait/{key}?t=SECONDS[&early=1], inline: see park_on_key. */
 static mobid_err on_wait(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    const char *key = mobid_http_req_param(req, "key");
-    const char *t = mobid_http_req_query(req, "t");
-    mobid_err err = mobid_http_req_watch(req, key);
-    if (!err && mobid_http_req_query(req, "early"))
-        mobid_http_server_wake(mobid_http_req_server(req), key);
-    if (!err)
-        err = mobid_http_req_on_free(req, on_freed, NULL);
-    if (!err)
-        err = mobid_http_req_park(req, t ? atof(t) : 60, resumed, NULL);
-    return err;
+    return park_on_key(req, resumed);
 }
 
 static mobid_http_server *start(unsigned workers)
@@ -110,36 +71,14 @@ static int send_get(mobid_http_server *s, const char *path)
 {
     char text[256];
     snprintf(text, sizeof text, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(mobid_http_server_port(s)) };
-    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-    assert_int_equal(send(fd, text, strlen(text), MSG_NOSIGNAL), (ssize_t)strlen(text));
-    return fd;
+    return send_raw(s, text);
 }
 
-/* The body of the answer on fd, read until the server closes (60 s at most: a hang
- * fails the test, slowness does not). Closes fd. */
+/* The answer on fd, read until the server closes; closes fd. */
 static void read_answer(int fd, mobid_buf *out)
 {
-    char chunk[4096];
-    mobid_buf_init(out, 0);
-    for (int waited = 0; waited < 60000;) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (poll(&p, 1, 100) == 0) {
-            waited += 100;
-            continue;
-        }
-        ssize_t got = recv(fd, chunk, sizeof chunk, 0);
-        if (got <= 0) {
-            mobid_buf_terminate(out);
-            close(fd);
-            return;
-        }
-        mobid_buf_append(out, chunk, (size_t)got);
-    }
-    fail_msg("the server neither answered nor closed the connection");
+    read_all(fd, out);
+    close(fd);
 }
 
 static void expect_answer(int fd, const char *text)
@@ -165,20 +104,6 @@ static void expect_inline(int fd, const char *prefix)
     mobid_buf_free(&out);
 }
 
-static void wait_for(atomic_int *v, int n)
-{
-    for (int i = 0; i < 12000 && atomic_load(v) != n; i++)
-        pause_ms(5);
-    assert_int_equal(atomic_load(v), n);
-}
-
-static void wait_parked(mobid_http_server *s, size_t n)
-{
-    for (int i = 0; i < 12000 && mobid_http_server_parked(s) != n; i++)
-        pause_ms(5);
-    assert_int_equal(mobid_http_server_parked(s), n);
-}
-
 /* Both workers held in /block: inline routes (and /healthz) still answer, from an
  * event thread; a worker route waits, then answers from a worker. */
 static void test_inline_while_workers_blocked(void **state)
@@ -186,7 +111,7 @@ static void test_inline_while_workers_blocked(void **state)
     mobid_http_server *s = start(2);
     atomic_store(&release_block, false);
     int held[2] = { send_get(s, "/block"), send_get(s, "/block") };
-    wait_for(&blocking, 2);
+    wait_blocking(2);
     int queued = send_get(s, "/where");
     for (int i = 0; i < 5; i++)
         expect_inline(send_get(s, "/iwhere"), "ran on ");
@@ -223,7 +148,9 @@ static void test_inline_park(void **state)
     wait_parked(s, 1);
     close(gone); /* freed without a wake */
     wait_parked(s, 0);
-    wait_for(&freed_hooks, 9);
+    for (int i = 0; i < 12000 && atomic_load(&freed_hooks) != 9; i++)
+        pause_ms(5);
+    assert_int_equal(atomic_load(&freed_hooks), 9);
 
     int last = send_get(s, "/iwait/e");
     wait_parked(s, 1);
@@ -246,7 +173,7 @@ static void test_inline_drain(void **state)
     pthread_t stopper;
     atomic_store(&release_block, false);
     int fd = send_get(s, "/iblock");
-    wait_for(&blocking, 1);
+    wait_blocking(1);
     assert_int_equal(pthread_create(&stopper, NULL, stop_server, s), 0);
     for (int i = 0; i < 12000 && !mobid_http_server_stopping(s); i++)
         pause_ms(5);

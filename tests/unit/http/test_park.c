@@ -2,37 +2,13 @@
  * a wake before parking not lost, the client hanging up, the server stopping), a
  * full worker queue (503 + Retry-After), slow clients cut by the request deadline
  * (408 or closed), the per-client connection cap, /healthz answering while every
- * worker is busy, and no queued request left waiting while a worker could take it. No timing is asserted: only that answers come. */
-#include "testutil.h"
+ * worker is busy, and no queued request left waiting while a worker could take it. No
+ * timing is asserted: only that answers come. */
+#include "http_fixture.h"
 #include "http/client.h"
-#include "http/server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
-static atomic_int freed_hooks;
-static atomic_int blocking;   /* handlers inside /block */
-static atomic_bool release_block;
-
-static void pause_ms(long ms)
-{
-    struct timespec d = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&d, NULL);
-}
-
-static void on_freed(void *ctx)
-{
-    atomic_fetch_add(&freed_hooks, 1);
-}
 
 static mobid_err resumed(mobid_http_req *req, mobid_http_resp *resp, void *ctx,
                          mobid_http_wake why)
@@ -42,28 +18,15 @@ static mobid_err resumed(mobid_http_req *req, mobid_http_resp *resp, void *ctx,
     return mobid_http_resp_text(resp, 200, text);
 }
 
-/* GET /wait/{key}?t=SECONDS[&early=1]: park on key; early=1 wakes the key between
- * watching and parking, as a finished verification would. */
+/* GET /wait/{key}?t=SECONDS[&early=1]: see park_on_key. */
 static mobid_err on_wait(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    const char *key = mobid_http_req_param(req, "key");
-    const char *t = mobid_http_req_query(req, "t");
-    mobid_err err = mobid_http_req_watch(req, key);
-    if (!err && mobid_http_req_query(req, "early"))
-        mobid_http_server_wake(mobid_http_req_server(req), key);
-    if (!err)
-        err = mobid_http_req_on_free(req, on_freed, NULL);
-    if (!err)
-        err = mobid_http_req_park(req, t ? atof(t) : 30, resumed, NULL);
-    return err;
+    return park_on_key(req, resumed);
 }
 
 static mobid_err on_block(mobid_http_req *req, mobid_http_resp *resp, void *ctx)
 {
-    atomic_fetch_add(&blocking, 1);
-    while (!atomic_load(&release_block))
-        pause_ms(5);
-    atomic_fetch_sub(&blocking, 1);
+    hold_until_released();
     return mobid_http_resp_text(resp, 200, "done");
 }
 
@@ -85,46 +48,6 @@ static mobid_http_server *start(mobid_http_config cfg)
     return s;
 }
 
-static int connect_to(mobid_http_server *s)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(mobid_http_server_port(s)) };
-    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-    return fd;
-}
-
-/* Open a connection and send text on it (no response read). */
-static int send_raw(mobid_http_server *s, const char *text)
-{
-    int fd = connect_to(s);
-    assert_int_equal(send(fd, text, strlen(text), MSG_NOSIGNAL), (ssize_t)strlen(text));
-    return fd;
-}
-
-/* Read until the peer closes or 60 s pass (a hang fails the test, slowness does not). */
-static void read_all(int fd, mobid_buf *out)
-{
-    char chunk[4096];
-    mobid_buf_init(out, 0);
-    for (int waited = 0; waited < 60000;) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        int n = poll(&p, 1, 100);
-        if (n == 0) {
-            waited += 100;
-            continue;
-        }
-        ssize_t got = recv(fd, chunk, sizeof chunk, 0);
-        if (got <= 0) {
-            mobid_buf_terminate(out);
-            return;
-        }
-        mobid_buf_append(out, chunk, (size_t)got);
-    }
-    fail_msg("the server neither answered nor closed the connection");
-}
-
 /* The first of fds that the server answers or closes (60 s, as read_all). */
 static int first_readable(const int *fds, int n)
 {
@@ -138,13 +61,6 @@ static int first_readable(const int *fds, int n)
             return fds[i];
     fail_msg("poll returned without a ready descriptor");
     return -1;
-}
-
-static void wait_parked(mobid_http_server *s, size_t n)
-{
-    for (int i = 0; i < 12000 && mobid_http_server_parked(s) != n; i++)
-        pause_ms(5);
-    assert_int_equal(mobid_http_server_parked(s), n);
 }
 
 static long get_status(mobid_http_server *s, const char *path, mobid_buf *body)
@@ -230,9 +146,7 @@ static void test_queue_full(void **state)
     mobid_http_server *s = start((mobid_http_config){ .workers = 1, .max_queue = 1 });
     atomic_store(&release_block, false);
     int busy = send_raw(s, "GET /block HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    for (int i = 0; i < 12000 && atomic_load(&blocking) != 1; i++)
-        pause_ms(5);
-    assert_int_equal(atomic_load(&blocking), 1);
+    wait_blocking(1);
     /* Two more while the only worker is held: the queue holds one, the other is refused
      * at once. Which one the server reads first is up to it, so both are sent raw and
      * the first to answer must be the refusal (the queued one cannot answer before the
@@ -291,9 +205,7 @@ static void test_workers_wake(void **state)
     mobid_buf out;
     atomic_store(&release_block, false);
     int busy = send_raw(s, "GET /block HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    for (int i = 0; i < 12000 && atomic_load(&blocking) != 1; i++)
-        pause_ms(5);
-    assert_int_equal(atomic_load(&blocking), 1);
+    wait_blocking(1);
     for (int i = 0; i < 20; i++) {
         int fd = send_raw(s, HELLO);
         read_all(fd, &out);
