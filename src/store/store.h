@@ -162,8 +162,9 @@ bool mobid_store_in_tx(const mobid_store *s);
  * SET LOCAL synchronous_commit TO OFF inside the open transaction (the server then
  * flushes its WAL past it at the next synchronous commit, or within three
  * wal_writer_delay); outside a transaction the next statement runs in a transaction
- * of its own with the same setting, at the autocommit isolation (BEGIN, SET LOCAL,
- * the statement and COMMIT go in one round trip).
+ * of its own with the same setting, at the autocommit isolation: a prepared
+ * set_config('synchronous_commit', 'off', true) and the statement go in one pipeline,
+ * one round trip and one implicit transaction.
  * Returns MOBID_OK, MOBID_ERR_INVALID_ARG for NULL, or a store error (PostgreSQL). */
 mobid_err mobid_store_defer_commit(mobid_store *s);
 

@@ -19,6 +19,12 @@
 
 #define PG_BEGIN "BEGIN ISOLATION LEVEL SERIALIZABLE"
 
+/* Turns synchronous_commit off until the end of the current transaction; run before a
+ * deferred autocommit statement in the same pipeline, whose messages up to the Sync are
+ * one implicit transaction. A function call, not SET LOCAL: SET LOCAL outside an
+ * explicit BEGIN is documented to warn and do nothing. */
+#define PG_DEFER_SQL "SELECT set_config('synchronous_commit', 'off', true)"
+
 /* Server-side (named) statements kept per connection: a service runs the same few SQL
  * texts over and over, and PostgreSQL parsing and planning each one again was the
  * largest part of its CPU in the fleet benchmark (docs/benchmarks.md). Bounded: the
@@ -45,6 +51,7 @@ typedef struct pg_store {
      * transaction. */
     bool stale;
     bool begin_pending; /* BEGIN goes with the next statement (pg_exec) */
+    unsigned defer_id;  /* "mobid_<id>" is PG_DEFER_SQL on the server; 0: not prepared */
 } pg_store;
 
 typedef struct pg_stmt {
@@ -92,6 +99,7 @@ static void forget_named(pg_store *p)
         mobid_free(p->named[i]);
     }
     p->nnamed = 0;
+    p->defer_id = 0;
 }
 
 static void pg_close(mobid_store *s)
@@ -323,18 +331,22 @@ static bool pipeline_enter(pg_store *p)
     return false;
 }
 
-/* Simple statements around a prepared one, all in one round trip (pipeline mode,
- * entered by the caller): before[] first, then st, then after (or NULL). The first
- * failure is the result (what followed it did not run); NULL when the connection failed. */
+/* Statements without parameters around a prepared one, all in one round trip (pipeline
+ * mode, entered by the caller): before[] first (SQL texts, or the names of statements
+ * prepared without parameters when before_named), then st, then after (or NULL). The
+ * first failure is the result (what followed it did not run); NULL when the connection
+ * failed. */
 static PGresult *pipelined(pg_store *p, const char *name, const pg_stmt *st,
-                           const char *const *before, int nbefore, const char *after)
+                           const char *const *before, int nbefore, bool before_named,
+                           const char *after)
 {
     PGconn *c = p->conn;
     PGresult *res = NULL, *fail = NULL, *sync = NULL;
     bool lost = false;
     bool sent = true;
     for (int i = 0; sent && i < nbefore; i++)
-        sent = PQsendQueryParams(c, before[i], 0, NULL, NULL, NULL, NULL, 0);
+        sent = before_named ? PQsendQueryPrepared(c, before[i], 0, NULL, NULL, NULL, 0)
+                            : PQsendQueryParams(c, before[i], 0, NULL, NULL, NULL, NULL, 0);
     sent = sent && PQsendQueryPrepared(c, name, st->nparams, (const char *const *)st->values,
                                        st->lengths, st->formats, 0);
     if (after)
@@ -364,16 +376,30 @@ static PGresult *pipelined(pg_store *p, const char *name, const pg_stmt *st,
 }
 
 /* An autocommit statement whose commit need not wait for its WAL flush
- * (mobid_store_defer_commit): in a transaction of its own, at the default isolation as
- * autocommit, with SET LOCAL synchronous_commit, still one round trip. */
+ * (mobid_store_defer_commit): PG_DEFER_SQL, prepared once per connection, and the
+ * statement in one pipeline, one implicit transaction at the autocommit isolation. Two
+ * statements for the server where BEGIN, SET LOCAL and COMMIT around it made four,
+ * and none of them parsed again. */
 static PGresult *exec_deferred(pg_store *p, const char *name, const pg_stmt *st)
 {
-    static const char *const before[] = { "BEGIN", "SET LOCAL synchronous_commit TO OFF" };
+    char defer[24];
+    if (!p->defer_id) {
+        unsigned id = p->next_id++;
+        named_name(defer, id);
+        PGresult *r = PQprepare(p->conn, defer, PG_DEFER_SQL, 0, NULL);
+        bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            return r; /* its error is the statement's */
+        PQclear(r);
+        p->defer_id = id;
+    }
+    named_name(defer, p->defer_id);
+    const char *const before[] = { defer };
     if (!pipeline_enter(p))
         return NULL;
-    PGresult *res = pipelined(p, name, st, before, 2, "COMMIT");
+    PGresult *res = pipelined(p, name, st, before, 1, true, NULL);
     if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
-        (void)simple_exec(&p->base, "ROLLBACK"); /* the statement failed: end its block */
+        (void)simple_exec(&p->base, "ROLLBACK"); /* not expected: the Sync ended it */
     return res;
 }
 
@@ -386,7 +412,7 @@ static PGresult *exec_named(pg_store *p, const pg_named *n, const pg_stmt *st)
         if (!pipeline_enter(p))
             return NULL; /* BEGIN still pending: nothing runs outside the transaction */
         p->begin_pending = false;
-        return pipelined(p, name, st, before, 1, NULL);
+        return pipelined(p, name, st, before, 1, false, NULL);
     }
     if (!p->base.in_tx && p->base.defer_commit)
         return exec_deferred(p, name, st);

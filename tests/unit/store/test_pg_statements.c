@@ -338,6 +338,14 @@ static void test_deferred_autocommit(void **state)
                      MOBID_OK);
     assert_int_equal(n, 2);
 
+    /* The setting goes as a statement prepared once per connection, not as BEGIN,
+     * SET LOCAL and COMMIT parsed with every deferred statement. */
+    assert_int_equal(mobid_store_query_int64(s, "SELECT count(*) FROM pg_prepared_statements"
+                                                " WHERE statement LIKE '%set_config(''synchronous_commit''%'",
+                                             &n, NULL),
+                     MOBID_OK);
+    assert_int_equal(n, 1);
+
     /* Its statement lost on the server: prepared again and run, still deferred. */
     exec_ok(s, "DEALLOCATE ALL");
     assert_int_equal(mobid_store_defer_commit(s), MOBID_OK);
