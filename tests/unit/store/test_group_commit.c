@@ -60,6 +60,22 @@ static void start(waiter *w, group_sync *g, gate *gt)
     assert_int_equal(pthread_create(&w->thread, NULL, wait_thread, w), 0);
 }
 
+/* Join a waiter: its wait returned rc. */
+static void joined(waiter *w, int rc)
+{
+    pthread_join(w->thread, NULL);
+    assert_int_equal(w->rc, rc);
+}
+
+/* The group counted this many commits and syncs. */
+static void expect_stats(group_sync *g, uint64_t commits, uint64_t syncs)
+{
+    uint64_t c = 0, n = 0;
+    group_sync_stats(g, &c, &n);
+    assert_int_equal(c, commits);
+    assert_int_equal(n, syncs);
+}
+
 static void until_waiting(group_sync *g, unsigned n)
 {
     while (group_sync_waiting(g) < n)
@@ -71,7 +87,6 @@ static void test_sync_covers_only_earlier_commits(void **state)
     group_sync *g = group_sync_get("test-protocol");
     gate gt = { 0 };
     waiter a, b, c;
-    uint64_t commits = 0, syncs = 0;
     assert_non_null(g);
 
     start(&a, g, &gt); /* leads a sync, held at the gate */
@@ -81,15 +96,10 @@ static void test_sync_covers_only_earlier_commits(void **state)
     start(&c, g, &gt);
     until_waiting(g, 2);
     atomic_store(&gt.open, 1);
-    pthread_join(a.thread, NULL);
-    pthread_join(b.thread, NULL);
-    pthread_join(c.thread, NULL);
-    assert_int_equal(a.rc, 0);
-    assert_int_equal(b.rc, 0);
-    assert_int_equal(c.rc, 0);
-    group_sync_stats(g, &commits, &syncs);
-    assert_int_equal(commits, 3);
-    assert_int_equal(syncs, 2); /* a's own, then one shared by b and c */
+    joined(&a, 0);
+    joined(&b, 0);
+    joined(&c, 0);
+    expect_stats(g, 3, 2); /* a's own, then one shared by b and c */
     assert_int_equal(atomic_load(&gt.inside), 2);
     group_sync_put(g);
 }
@@ -99,7 +109,6 @@ static void test_failed_sync_reported_then_retried(void **state)
     group_sync *g = group_sync_get("test-failure");
     gate gt = { .result = 5 };
     waiter a, b;
-    uint64_t commits = 0, syncs = 0;
 
     start(&a, g, &gt);
     while (atomic_load(&gt.inside) < 1)
@@ -107,13 +116,10 @@ static void test_failed_sync_reported_then_retried(void **state)
     start(&b, g, &gt);
     until_waiting(g, 1);
     atomic_store(&gt.open, 1);
-    pthread_join(a.thread, NULL);
-    pthread_join(b.thread, NULL);
     /* Both syncs fail: each thread hears of the one it led; none is told "durable". */
-    assert_int_equal(a.rc, 5);
-    assert_int_equal(b.rc, 5);
-    group_sync_stats(g, &commits, &syncs);
-    assert_int_equal(syncs, 2);
+    joined(&a, 5);
+    joined(&b, 5);
+    expect_stats(g, 2, 2);
     group_sync_put(g);
 }
 
@@ -125,7 +131,6 @@ static void test_wakes_only_the_next_leader(void **state)
     group_sync *g = group_sync_get("test-wakeups");
     gate gt = { 0 };
     waiter a, b, c;
-    uint64_t commits = 0, syncs = 0;
 
     start(&a, g, &gt); /* leads the first sync */
     while (atomic_load(&gt.inside) < 1)
@@ -134,20 +139,15 @@ static void test_wakes_only_the_next_leader(void **state)
     start(&c, g, &gt);
     until_waiting(g, 2);
     atomic_store(&gt.passed, 1); /* the first sync ends, the second is held */
-    pthread_join(a.thread, NULL);
+    joined(&a, 0);
     while (atomic_load(&gt.inside) < 2) /* b or c leads the second */
         sched_yield();
     until_waiting(g, 1); /* and the other sleeps on */
     assert_int_equal(group_sync_futile_wakeups(g), 0);
     atomic_store(&gt.open, 1);
-    pthread_join(b.thread, NULL);
-    pthread_join(c.thread, NULL);
-    assert_int_equal(a.rc, 0);
-    assert_int_equal(b.rc, 0);
-    assert_int_equal(c.rc, 0);
-    group_sync_stats(g, &commits, &syncs);
-    assert_int_equal(commits, 3);
-    assert_int_equal(syncs, 2);
+    joined(&b, 0);
+    joined(&c, 0);
+    expect_stats(g, 3, 2);
     assert_int_equal(group_sync_futile_wakeups(g), 0);
     group_sync_put(g);
 }
