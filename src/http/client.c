@@ -20,6 +20,8 @@
 #define DEFAULT_TIMEOUT_MS 10000L
 #define DEFAULT_CONNECT_MS 5000L
 #define DEFAULT_MAX_RESPONSE ((size_t)16 * 1024 * 1024)
+/* idle connections a multi keeps: at least one a client, for the load tool's 4 096 */
+#define MULTI_MAX_IDLE 4096
 
 struct mobid_http_client {
     CURL *curl;
@@ -327,6 +329,10 @@ mobid_err mobid_http_multi_new(mobid_http_multi **out)
     curl_multi_setopt(m->m, CURLMOPT_SOCKETDATA, m);
     curl_multi_setopt(m->m, CURLMOPT_TIMERFUNCTION, on_timer);
     curl_multi_setopt(m->m, CURLMOPT_TIMERDATA, m);
+    /* libcurl's default keeps four idle connections for each request in flight at the
+     * moment one ends: when few are in flight, the idle connections of the other
+     * clients would be closed, and each new one costs a connect (and a TLS handshake) */
+    curl_multi_setopt(m->m, CURLMOPT_MAXCONNECTS, (long)MULTI_MAX_IDLE);
     *out = m;
     return MOBID_OK;
 }
