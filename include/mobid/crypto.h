@@ -98,6 +98,11 @@ mobid_curve mobid_key_curve(const mobid_key *k);         /* MOBID_CURVE_NONE for
 bool mobid_key_has_private(const mobid_key *k);           /* false for NULL */
 /* True when both hold the same public key. */
 bool mobid_key_public_eq(const mobid_key *a, const mobid_key *b);
+/* True once a P-curve key object has verified enough ECDSA signatures (16) to have
+ * been given its own table of multiples, with which each later verification costs
+ * about half (about 150 KB for P-256, freed with the key). Results are the same
+ * with or without it; this says only which way they were computed. */
+bool mobid_key_has_table(const mobid_key *k);
 
 /* EC public key from affine coordinates (each mobid_curve_size bytes, big-endian),
  * optionally with the private scalar d (d.len 0 = public only). OKP keys take x

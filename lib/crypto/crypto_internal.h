@@ -35,7 +35,18 @@ struct mobid_key {
      * times (sealed JWK, the request's jwks, its thumbprint). */
     uint8_t xy[2 * 66];
     uint8_t xy_len;
+    /* Verifications made with this key object, and once there are enough, its table of
+     * multiples (verify_table.c): an issuer's or document signer's key verifies a
+     * signature in every presentation. Set once, freed with the key. */
+    atomic_uint verifies;
+    _Atomic(EC_GROUP *) table;
 };
+
+/* ECDSA verification of digest dg with the key's table of multiples: 1 valid, 0 invalid,
+ * -1 not done (no table yet, or an internal failure; then the caller verifies the usual
+ * way). Builds the table at the key object's MOBID_KEY_TABLE_AFTER-th verification. */
+int mobid_crypto_verify_table(const mobid_key *k, const uint8_t *dg, size_t dlen,
+                              const ECDSA_SIG *sig);
 
 /* A parsed certificate with its exact DER bytes, their SHA-256 and a lazily
  * built public key. */

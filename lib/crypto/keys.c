@@ -140,6 +140,7 @@ void mobid_key_free(mobid_key *k)
         return;
     EC_KEY_free(k->ec);
     EVP_PKEY_free(k->okp);
+    EC_GROUP_free(atomic_load(&k->table));
     mobid_free(k);
 }
 

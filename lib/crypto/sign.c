@@ -102,7 +102,9 @@ static mobid_err ecdsa_verify(const mobid_key *k, const uint8_t *dg, size_t dlen
     ECDSA_SIG *s = load_sig(k, sig);
     if (!s)
         return MOBID_ERR_SIGNATURE_INVALID;
-    int rc = ECDSA_do_verify(dg, (int)dlen, s, k->ec);
+    int rc = mobid_crypto_verify_table(k, dg, dlen, s);
+    if (rc < 0)
+        rc = ECDSA_do_verify(dg, (int)dlen, s, k->ec);
     if (rc != 1) {
         ERR_clear_error();
         return MOBID_ERR_SIGNATURE_INVALID;
