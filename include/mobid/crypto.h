@@ -103,6 +103,9 @@ bool mobid_key_public_eq(const mobid_key *a, const mobid_key *b);
  * about half (about 150 KB for P-256, freed with the key). Results are the same
  * with or without it; this says only which way they were computed. */
 bool mobid_key_has_table(const mobid_key *k);
+/* Keep k from being given a table (for benchmarks that measure a verification with a
+ * key met for the first time, as a holder's key is). NULL is fine. */
+void mobid_key_no_table(mobid_key *k);
 
 /* EC public key from affine coordinates (each mobid_curve_size bytes, big-endian),
  * optionally with the private scalar d (d.len 0 = public only). OKP keys take x

@@ -107,3 +107,10 @@ bool mobid_key_has_table(const mobid_key *k)
 {
     return k && atomic_load(&((mobid_key *)k)->table) != NULL;
 }
+
+void mobid_key_no_table(mobid_key *k)
+{
+    /* past the count: table_of never reaches it again (short of 2^32 verifications) */
+    if (k)
+        atomic_store(&k->verifies, MOBID_KEY_TABLE_AFTER);
+}
