@@ -2,7 +2,8 @@
  * its 16th ECDSA verification; with it every answer is the one a key without it
  * gives: good signatures pass, a changed message, r, s, a signature by another key
  * and an all-zero signature fail, on P-256, P-384 and P-521, through mobid_verify and
- * mobid_verify_digest, and from several threads at the moment the table is built. */
+ * mobid_verify_digest, and from several threads at the moment the table is built.
+ * A key kept from its table (mobid_key_no_table) never gets one. */
 #include "testutil.h"
 
 #include <mobid/crypto.h>
@@ -115,6 +116,14 @@ static void test_table_digest(void **state)
                                              mobid_buf_view(&sig)),
                          MOBID_OK);
     assert_true(mobid_key_has_table(tab));
+    mobid_key *plain = public_of(k); /* kept from its table: stays without one */
+    mobid_key_no_table(plain);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(mobid_verify_digest(plain, MOBID_ALG_ES256, mobid_view_make(dg, 32),
+                                             mobid_buf_view(&sig)),
+                         MOBID_OK);
+    assert_false(mobid_key_has_table(plain));
+    mobid_key_free(plain);
     dg[0] ^= 1;
     assert_int_equal(mobid_verify_digest(tab, MOBID_ALG_ES256, mobid_view_make(dg, 32),
                                          mobid_buf_view(&sig)),
